@@ -1,0 +1,338 @@
+"""`correlate`: the one call behind `metaeval correlate`.
+
+For every group (each value of the grouping column, plus the pooled set ``all``), level and
+coefficient it computes each metric's correlation with the human scores, a bootstrap confidence
+interval, the analytic p-value where one exists, a chance baseline (permutation null), and the
+PERM-BOTH significance of every metric pair, from which it forms WMT-style significance clusters.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy
+
+from metaeval import __version__
+from metaeval.data.judgements import ITEM, SYSTEM, JudgementSet
+from metaeval.errors import DataError, StatsError
+from metaeval.result import PAIRWISE_COLUMNS, POOLED, TABLE_COLUMNS, CorrelationResult
+from metaeval.stats.coefficients import Coefficient, get_coefficient
+from metaeval.stats.levels import check_level, correlation_at_level, group_vectors
+
+CI_METHODS = ("percentile", "bca")
+RESAMPLE_SCHEMES = ("items", "systems", "both")
+TIE_CALIBRATED = "acc23_tiecal"
+
+ProgressCallback = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything that determines the numbers; recorded in the result's signature."""
+
+    coefficients: tuple[str, ...] = ("spearman", "pearson")
+    levels: tuple[str, ...] = ("none",)
+    group_by: str | None = None
+    k: int = 1000
+    seed: int = 0
+    ci: float = 0.95
+    ci_method: str = "percentile"
+    resample: str = "items"
+    alpha: float = 0.05
+    significance: bool = True
+    chance: bool = True
+    min_points: int = 3
+
+    def check(self) -> None:
+        for coefficient in self.coefficients:
+            get_coefficient(coefficient)
+        for level in self.levels:
+            check_level(level)
+        if self.k < 1:
+            raise StatsError(f"k must be a positive number of draws, got {self.k}.")
+        if not 0 < self.ci < 1:
+            raise StatsError(f"--ci must be between 0 and 1 (e.g. 0.95), got {self.ci}.")
+        if not 0 < self.alpha < 1:
+            raise StatsError(f"alpha must be between 0 and 1, got {self.alpha}.")
+        if self.ci_method not in CI_METHODS:
+            raise StatsError(f"unknown CI method {self.ci_method!r}; choose from {CI_METHODS}.")
+        if self.resample not in RESAMPLE_SCHEMES:
+            raise StatsError(f"unknown resampling {self.resample!r}; choose from {RESAMPLE_SCHEMES}.")
+
+
+def signature(js: JudgementSet, human: str, settings: Settings) -> str:
+    """A sacrebleu-style string that makes every number in the result reproducible."""
+    parts = [
+        f"metaeval:{__version__}",
+        f"data:{js.info.name}@{js.data_hash()}",
+        f"human:{human}",
+        f"coef:{'+'.join(settings.coefficients)}",
+        f"level:{'+'.join(settings.levels)}",
+        f"group:{settings.group_by or 'none'}",
+        f"resample:{settings.resample}",
+        f"ci:{settings.ci_method}-{settings.ci:g}",
+        f"k:{settings.k}",
+        f"seed:{settings.seed}",
+        f"perm:perm-both-{'on' if settings.significance else 'off'}",
+        f"alpha:{settings.alpha:g}",
+        f"numpy:{np.__version__}",
+        f"scipy:{scipy.__version__}",
+    ]
+    return "|".join(parts)
+
+
+def _task_seed(seed: int, *labels: object) -> int:
+    """A seed per (group, level, coefficient): reproducible, and independent between tasks."""
+    digest = hashlib.sha256(("|".join(map(str, (seed, *labels)))).encode()).digest()
+    return int.from_bytes(digest[:4], "little")
+
+
+def _point_count(gold: np.ndarray, metric: np.ndarray, level: str) -> int:
+    valid = np.isfinite(gold) & np.isfinite(metric)
+    if level == "none":
+        return int(valid.sum())
+    if level == "system":
+        return int((valid.sum(-1) > 0).sum())
+    axis = 0 if level == "item" else 1
+    return int((valid.sum(axis) >= 2).sum())
+
+
+def _analytic_pvalue(coef: Coefficient, gold: np.ndarray, metric: np.ndarray, level: str) -> float:
+    """Two-sided analytic p-value for single-correlation levels (none, system)."""
+    if coef.pvalue is None or level not in ("none", "system"):
+        return float("nan")
+    g, m = group_vectors(gold, metric, level)
+    return coef.pvalue(g, m)
+
+
+class _Task:
+    """Statistics for one (group, level, coefficient) over all metrics."""
+
+    def __init__(self, gold, scores, metrics, coef, level, settings, seed, warn):
+        self.gold, self.scores, self.metrics = gold, scores, metrics
+        self.coef, self.level, self.settings, self.seed = coef, level, settings, seed
+        self.warn = warn
+
+    def run(self) -> tuple[list[dict], list[dict]]:
+        if self.coef.name == TIE_CALIBRATED:
+            return self._run_tie_calibrated()
+        from metaeval.stats.permutation import chance_baseline, perm_both
+        from metaeval.stats.resampling import bootstrap_ci
+
+        s = self.settings
+        values = np.asarray(correlation_at_level(self.gold, self.scores, self.coef, self.level))
+        boot = bootstrap_ci(self.gold, self.scores, self.coef, self.level, k=s.k, seed=self.seed,
+                            ci=s.ci, resample=s.resample, method=s.ci_method)
+        rows = []
+        for m, name in enumerate(self.metrics):
+            low = high = float("nan")
+            if s.chance:
+                low, high, _ = chance_baseline(self.gold, self.scores[m], self.coef, self.level,
+                                               k=s.k, seed=self.seed + m + 1, ci=s.ci)
+            rows.append(self._row(name, values[m], boot.low[m], boot.high[m], low, high))
+        pairs = []
+        if s.significance and len(self.metrics) > 1:
+            perm = perm_both(self.gold, self.scores, self.coef, self.level, k=s.k, seed=self.seed)
+            pairs = self._pairs(values, perm.delta, perm.p, "perm-both")
+            self._cluster(rows, values, perm.p)
+        return rows, pairs
+
+    def _run_tie_calibrated(self) -> tuple[list[dict], list[dict]]:
+        from metaeval.stats.tiecal import pair_outcome_permutation, tie_calibrate
+
+        s = self.settings
+        if self.level == "system":
+            raise StatsError("acc23_tiecal is defined at the item, sys and none levels, not system.")
+        calibrations = [tie_calibrate(self.gold, self.scores[m], self.level)
+                        for m in range(len(self.metrics))]
+        values = np.array([c.value for c in calibrations])
+        rows = []
+        for name, cal in zip(self.metrics, calibrations):
+            if cal.ties_all_pairs:
+                self.warn(f"{name}: tie calibration ({self.level}) is optimal when every pair is "
+                          f"a tie (acc23 = share of human ties = {cal.value:.4f}); the metric's "
+                          "ranking adds nothing over predicting 'all equal'.")
+            rows.append(self._row(name, cal.value, np.nan, np.nan, np.nan, np.nan,
+                                  epsilon=cal.epsilon))
+        pairs = []
+        if s.significance and len(self.metrics) > 1:
+            n = len(self.metrics)
+            p = np.full((n, n), np.nan)
+            delta = np.full((n, n), np.nan)
+            for a in range(n):
+                for b in range(a + 1, n):
+                    p_ab, d_ab = pair_outcome_permutation(
+                        self.gold, self.scores[a], self.scores[b], self.level, k=s.k,
+                        seed=self.seed + a * n + b)
+                    p_ba, _ = pair_outcome_permutation(
+                        self.gold, self.scores[b], self.scores[a], self.level, k=s.k,
+                        seed=self.seed + a * n + b)
+                    p[a, b], p[b, a], delta[a, b], delta[b, a] = p_ab, p_ba, d_ab, -d_ab
+            pairs = self._pairs(values, delta, p, "pair-outcome-permutation")
+            self._cluster(rows, values, p)
+        return rows, pairs
+
+    def _row(self, metric, value, low, high, chance_low, chance_high, epsilon=np.nan) -> dict:
+        m = self.metrics.index(metric)
+        return {
+            "metric": metric, "level": self.level, "coefficient": self.coef.name,
+            "value": float(value), "ci_low": float(low), "ci_high": float(high),
+            "p_value": _analytic_pvalue(self.coef, self.gold, self.scores[m], self.level),
+            "cluster": np.nan, "n": _point_count(self.gold, self.scores[m], self.level),
+            "chance_low": float(chance_low), "chance_high": float(chance_high),
+            "epsilon": float(epsilon),
+        }
+
+    def _cluster(self, rows: list[dict], values: np.ndarray, p: np.ndarray) -> None:
+        from metaeval.stats.clusters import significance_clusters
+
+        ranks = significance_clusters(values, p, alpha=self.settings.alpha)
+        for row, rank in zip(rows, ranks):
+            row["cluster"] = int(rank)
+
+    def _pairs(self, values, delta, p, test: str) -> list[dict]:
+        from metaeval.stats.multitest import benjamini_hochberg, holm
+
+        n = len(self.metrics)
+        off = ~np.eye(n, dtype=bool)
+        p_holm = np.full((n, n), np.nan)
+        p_bh = np.full((n, n), np.nan)
+        p_holm[off] = holm(p[off])
+        p_bh[off] = benjamini_hochberg(p[off])
+        return [
+            {"level": self.level, "coefficient": self.coef.name,
+             "metric_a": self.metrics[a], "metric_b": self.metrics[b],
+             "delta": float(delta[a, b]), "p_value": float(p[a, b]),
+             "p_holm": float(p_holm[a, b]), "p_bh": float(p_bh[a, b]), "test": test}
+            for a in range(n) for b in range(n) if a != b
+        ]
+
+
+def _groups(js: JudgementSet, group_by: str | None, pooled: bool) -> list[tuple[str, JudgementSet]]:
+    if group_by is None:
+        return [(POOLED, js)]
+    if group_by not in js.table.columns:
+        raise DataError(f"--group-by {group_by!r} is not a column of {js.info.source or 'the data'}; "
+                        f"columns: {list(js.table.columns)}.")
+    parts = [(str(v), js.subset(group_by, v)) for v in js.group_values(group_by)]
+    return parts + ([(POOLED, js)] if pooled else [])
+
+
+def _constant_warnings(name: str, gold: np.ndarray, scores: np.ndarray, metrics: list[str]) -> list[str]:
+    out = []
+    finite = gold[np.isfinite(gold)]
+    if finite.size and np.ptp(finite) == 0:
+        out.append(f"group {name}: the human scores are constant; correlations are undefined (NaN).")
+    for m, metric in enumerate(metrics):
+        values = scores[m][np.isfinite(scores[m])]
+        if values.size and np.ptp(values) == 0:
+            out.append(f"group {name}: metric {metric} is constant; its correlations are NaN.")
+    return out
+
+
+def correlate(
+    data: JudgementSet,
+    *,
+    metrics: Sequence[str] | None = None,
+    human: str | None = None,
+    coefficients: Sequence[str] = ("spearman", "pearson"),
+    levels: Sequence[str] = ("none",),
+    group_by: str | None = None,
+    pooled: bool = True,
+    k: int = 1000,
+    seed: int = 0,
+    ci: float = 0.95,
+    ci_method: str = "percentile",
+    resample: str = "items",
+    alpha: float = 0.05,
+    significance: bool = True,
+    chance: bool = True,
+    min_points: int = 3,
+    progress: ProgressCallback | None = None,
+) -> CorrelationResult:
+    """Correlate every metric with the human scores, with CIs, significance and clusters.
+
+    Example::
+
+        from metaeval.data.gensvs import load_gensvs
+        result = correlate(load_gensvs(), metrics=["sdr", "multi_res_loss"], group_by="model_type")
+        print(result.table)
+    """
+    settings = Settings(tuple(coefficients), tuple(levels), group_by, int(k), int(seed), float(ci),
+                        ci_method, resample, float(alpha), significance, chance, int(min_points))
+    settings.check()
+    human = human or data.gold
+    if human not in data.human:
+        raise DataError(f"{human!r} is not a human score column; choose from {data.human}.")
+    metrics = list(metrics) if metrics is not None else data.metric_names
+    unknown = [m for m in metrics if m not in data.metrics]
+    if unknown:
+        raise DataError(f"unknown metric(s) {unknown}; the data has {data.metric_names}.")
+    if not metrics:
+        raise DataError("no metric columns to correlate. Fix: name them with --metrics A,B.")
+
+    notes: list[str] = []
+    rows: list[dict] = []
+    pairs: list[dict] = []
+    parts = _groups(data, group_by, pooled)
+    tasks = [(g, level, c) for g, _ in parts for level in settings.levels for c in settings.coefficients]
+    done = 0
+    for group_name, part in parts:
+        gold, scores, _, _ = part.matrices(metrics, human)
+        usable = int((np.isfinite(gold)[None] & np.isfinite(scores)).all(0).sum())
+        if usable < min_points:
+            raise DataError(f"group {group_by}={group_name!r} has only {usable} usable point(s) "
+                            f"(need >= {min_points}). Fix: drop the group or choose another --group-by.")
+        notes.extend(_constant_warnings(group_name, gold, scores, metrics))
+        for level in settings.levels:
+            for coefficient in settings.coefficients:
+                if progress:
+                    progress(f"{group_name} · {level} · {coefficient}", done, len(tasks))
+                coef = get_coefficient(coefficient)
+                task = _Task(gold, scores, metrics, coef, level, settings,
+                             _task_seed(seed, group_name, level, coefficient), notes.append)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    task_rows, task_pairs = task.run()
+                for row in task_rows:
+                    row["group"] = group_name
+                for pair in task_pairs:
+                    pair["group"] = group_name
+                rows.extend(task_rows)
+                pairs.extend(task_pairs)
+                done += 1
+    if progress:
+        progress("done", done, len(tasks))
+
+    table = pd.DataFrame(rows, columns=TABLE_COLUMNS)
+    table["cluster"] = table["cluster"].astype("Int64")
+    pairwise = pd.DataFrame(pairs, columns=PAIRWISE_COLUMNS)
+    cells = data.cells()
+    points = pd.DataFrame({ITEM: cells[ITEM], SYSTEM: cells[SYSTEM],
+                           "group": cells[group_by].astype(str) if group_by else POOLED,
+                           human: cells[human]})
+    for metric in metrics:
+        points[metric] = data.oriented(metric, cells[metric].to_numpy(float))
+    gold_all, _, systems, items = data.matrices(metrics[:1], human)
+    record = {
+        "coefficients": list(settings.coefficients), "levels": list(settings.levels),
+        "primary_coefficient": settings.coefficients[0], "group_by": group_by,
+        "k": settings.k, "seed": settings.seed, "ci": settings.ci, "ci_method": settings.ci_method,
+        "resample": settings.resample, "alpha": settings.alpha,
+        "permutation": "perm-both" if settings.significance else "none",
+        "chance_baseline": settings.chance,
+        "lower_is_better": [m for m in metrics if not data.metrics[m].higher_is_better],
+        "missing": data.missing, "n_items": len(items), "n_systems": len(systems),
+        "n_cells": int(np.isfinite(gold_all).sum()), "metaeval_version": __version__,
+    }
+    return CorrelationResult(
+        table=table, pairwise=pairwise, points=points, settings=record,
+        signature=signature(data, human, settings), dataset=data.info, human=human,
+        metrics={m: data.metrics[m].direction for m in metrics}, group_column=group_by,
+        warnings=list(dict.fromkeys(notes)),
+    )
