@@ -1,0 +1,22 @@
+"""Machine-readable reports: the tidy table as CSV and the whole result as JSON."""
+
+from __future__ import annotations
+
+from metaeval.result import TABLE_COLUMNS, CorrelationResult
+
+
+def results_csv(result: CorrelationResult) -> str:
+    """The result table as CSV: one row per (metric, group, level, coefficient).
+
+    Columns: ``metric, group, level, coefficient, value, ci_low, ci_high, p_value, cluster, n,
+    chance_low, chance_high, epsilon`` (any extra columns of the table follow). Missing = empty.
+    """
+    table = result.table
+    columns = [c for c in TABLE_COLUMNS if c in table.columns]
+    columns += [c for c in table.columns if c not in columns]
+    return table.to_csv(columns=columns, index=False, lineterminator="\n")
+
+
+def results_json(result: CorrelationResult) -> str:
+    """The whole result (signature, settings, dataset, table, pairwise) as JSON text."""
+    return result.to_json() + "\n"

@@ -1,0 +1,102 @@
+"""The HTML report: one self-contained file (inline CSS, inline SVG plots, no scripts, no URLs).
+
+Rendered with jinja2 (autoescape on for all text); only the SVG strings made by
+:mod:`metaeval.report.plots` are inserted unescaped.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from metaeval.report import labels, plots
+from metaeval.report.methods import methods_text
+from metaeval.result import POOLED, CorrelationResult
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+def _environment():
+    import jinja2
+
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
+                              trim_blocks=True, lstrip_blocks=True,
+                              undefined=jinja2.StrictUndefined)
+
+
+def summary_tables(result: CorrelationResult, level: str) -> list[dict]:
+    """Per group: rows of (metric, direction, value/CI/p per coefficient, cluster), best first."""
+    primary = labels.primary_coefficient(result)
+    coefs = labels.coefficients(result)
+    table = result.table[result.table["level"] == level]
+    out = []
+    for group in labels.groups(result):
+        sub = table[table["group"].astype(str) == group]
+        if sub.empty:
+            continue
+        cells = {(r["metric"], r["coefficient"]): r for r in sub.to_dict(orient="records")}
+        rows = []
+        for metric in labels.metrics(result):
+            main = cells.get((metric, primary))
+            if main is None:
+                continue
+            cluster = main.get("cluster")
+            cluster = None if labels.is_missing(cluster) else int(cluster)
+            values = []
+            for coef in coefs:
+                r = cells.get((metric, coef))
+                values.append({
+                    "value": labels.fmt(r["value"]) if r else "\u2013",
+                    "ci": (f"[{labels.fmt(r['ci_low'])}, {labels.fmt(r['ci_high'])}]"
+                           if r and not labels.is_missing(r["ci_low"]) else ""),
+                    "p": labels.fmt_p(r["p_value"]) if r else "\u2013",
+                })
+            rows.append({"metric": metric, "direction": result.metrics.get(metric, "higher"),
+                         "values": values, "cluster": cluster, "best": cluster == 1,
+                         "sort": -main["value"] if not labels.is_missing(main["value"])
+                         else float("inf"), "n": main.get("n")})
+        rows.sort(key=lambda r: r["sort"])
+        n_values = {r["n"] for r in rows if not labels.is_missing(r["n"])}
+        out.append({"group": group, "title": "pooled (all groups)" if group == POOLED else group,
+                    "rows": rows, "n": ", ".join(str(int(n)) for n in sorted(n_values))})
+    return out
+
+
+def render_html(result: CorrelationResult) -> str:
+    """The full report as one HTML string."""
+    primary = labels.primary_coefficient(result)
+    lvls = labels.levels(result)
+    sections = []
+    for level in lvls:
+        sections.append({
+            "level": level,
+            "description": labels.LEVEL_DESCRIPTIONS.get(level, level),
+            "tables": summary_tables(result, level),
+            "group_vs_group": plots.group_vs_group_svg(result, level, primary),
+            "forest": plots.forest_plot_svg(result, level, primary),
+            "heatmap": plots.pairwise_heatmap_svg(result, level, primary),
+        })
+    real = labels.real_groups(result)
+    s = result.settings
+    info = result.dataset
+    context = {
+        "title": f"metaeval report: {info.title or info.name}",
+        "dataset": info,
+        "human": result.human,
+        "settings": s,
+        "signature": result.signature,
+        "warnings": list(result.warnings),
+        "primary": labels.coefficient_name(primary),
+        "coefficients": [labels.coefficient_name(c) for c in labels.coefficients(result)],
+        "groups": real,
+        "group_by": s.get("group_by") or result.group_column,
+        "metrics": labels.metrics(result),
+        "sections": sections,
+        "multi_level": len(lvls) > 1,
+        "scatter": plots.scatter_grid_svg(result) if len(result.points) else None,
+        "methods": methods_text(result),
+        "colours": plots.group_colours(result),
+        "sizes": [(word, s.get(key)) for key, word in
+                  (("n_items", "items"), ("n_systems", "systems"), ("n_cells", "cells"))
+                  if s.get(key) is not None],
+    }
+    return _environment().get_template("report.html.j2").render(**context)

@@ -1,0 +1,87 @@
+"""Display names and small helpers shared by the HTML, LaTeX and plot renderers."""
+
+from __future__ import annotations
+
+import math
+
+from metaeval.result import POOLED, CorrelationResult
+
+COEFFICIENT_NAMES = {
+    "pearson": "Pearson r",
+    "spearman": "Spearman \u03c1",
+    "kendall": "Kendall \u03c4",
+    "kendall_tau_b": "Kendall \u03c4b",
+    "kendall_tau_c": "Kendall \u03c4c",
+    "tau_23": "\u03c4\u2082\u2083",
+    "acc_23": "acc\u2082\u2083",
+    "pairwise_accuracy": "pairwise accuracy",
+    "soft_pairwise_accuracy": "soft pairwise accuracy",
+}
+
+LEVEL_DESCRIPTIONS = {
+    "system": "system level (one score per system, averaged over the items)",
+    "item": "item level (correlation across systems within each item, averaged over items)",
+    "sys": "group-by-system level (correlation across items within each system, averaged over "
+           "systems)",
+    "none": "pooled level (one point per (item, system) cell)",
+}
+
+
+def coefficient_name(name: str) -> str:
+    return COEFFICIENT_NAMES.get(name, name)
+
+
+def levels(result: CorrelationResult) -> list[str]:
+    """Levels in the order of the settings, then any others found in the table."""
+    found = list(dict.fromkeys(result.table["level"]))
+    wanted = [lv for lv in result.settings.get("levels", []) if lv in found]
+    return wanted + [lv for lv in found if lv not in wanted]
+
+
+def coefficients(result: CorrelationResult) -> list[str]:
+    """Coefficients with the primary one first."""
+    found = list(dict.fromkeys(result.table["coefficient"]))
+    primary = primary_coefficient(result)
+    return [primary] + [c for c in found if c != primary] if primary in found else found
+
+
+def primary_coefficient(result: CorrelationResult) -> str:
+    primary = result.settings.get("primary_coefficient")
+    if primary in set(result.table["coefficient"]):
+        return primary
+    return str(result.table["coefficient"].iloc[0])
+
+
+def groups(result: CorrelationResult) -> list[str]:
+    """Group values in table order with the pooled group last."""
+    values = [str(g) for g in dict.fromkeys(result.table["group"])]
+    return [g for g in values if g != POOLED] + ([POOLED] if POOLED in values else [])
+
+
+def real_groups(result: CorrelationResult) -> list[str]:
+    """Group values other than the pooled one."""
+    return [g for g in groups(result) if g != POOLED]
+
+
+def metrics(result: CorrelationResult) -> list[str]:
+    found = [str(m) for m in dict.fromkeys(result.table["metric"])]
+    known = [m for m in result.metrics if m in found]
+    return known + [m for m in found if m not in known]
+
+
+def is_missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def fmt(value, digits: int = 3) -> str:
+    """A number for display; an en dash for missing values."""
+    if is_missing(value):
+        return "\u2013"
+    return f"{float(value):.{digits}f}"
+
+
+def fmt_p(value) -> str:
+    """A p-value: 3 significant decimals, ``< 0.001`` below that."""
+    if is_missing(value):
+        return "\u2013"
+    return "< 0.001" if float(value) < 0.001 else f"{float(value):.3f}"

@@ -1,0 +1,294 @@
+"""Static figures for the HTML report, as inline SVG strings.
+
+matplotlib is imported lazily inside each function and used through its object API
+(``Figure`` + the Agg canvas), never through pyplot, so rendering touches no global backend
+state. Ids inside each SVG get a unique prefix so that several SVGs can share one HTML page.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import math
+import re
+
+import numpy as np
+
+from metaeval.report import labels
+from metaeval.result import POOLED, CorrelationResult
+
+PALETTE = ["#1f6fb4", "#d1495b", "#2a9d58", "#8e5bb5", "#e08a1e", "#7b5a43", "#d36bb0",
+           "#1aa6b7"]
+POOLED_COLOUR = "#4a4a4a"
+MAX_SCATTER_POINTS = 3000  # per panel; larger data are subsampled with a fixed seed
+STYLE = {
+    "svg.fonttype": "none", "svg.hashsalt": "metaeval", "font.size": 9,
+    "font.family": "DejaVu Sans", "axes.spines.top": False, "axes.spines.right": False,
+    "axes.titlesize": 10, "axes.labelsize": 9, "xtick.labelsize": 8, "ytick.labelsize": 8,
+    "legend.fontsize": 8, "legend.frameon": False, "axes.grid": True, "grid.color": "#e6e6e6",
+    "grid.linewidth": 0.6, "axes.axisbelow": True, "axes.edgecolor": "#888888",
+}
+
+
+def group_colours(result: CorrelationResult) -> dict[str, str]:
+    """One fixed colour per group (pooled in dark grey), the same in every figure."""
+    colours = {g: PALETTE[i % len(PALETTE)] for i, g in enumerate(labels.real_groups(result))}
+    colours[POOLED] = POOLED_COLOUR
+    return colours
+
+
+def _figure(width: float, height: float, nrows: int = 1, ncols: int = 1):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(nrows, ncols, squeeze=False)
+    return fig, axes
+
+
+def _rendered(draw, prefix: str, label: str, *args) -> str:
+    import matplotlib
+
+    with matplotlib.rc_context(STYLE):
+        fig = draw(*args)
+        buffer = io.StringIO()
+        fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    return _inline_svg(buffer.getvalue(), prefix, label)
+
+
+def _inline_svg(text: str, prefix: str, label: str) -> str:
+    """Strip the XML prolog and metadata, prefix every id, add a class and an accessible name."""
+    text = text[text.index("<svg"):]
+    text = re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.S)
+    text = re.sub(r'\bid="([^"]+)"', rf'id="{prefix}-\1"', text)
+    text = re.sub(r'href="#([^"]+)"', rf'href="#{prefix}-\1"', text)
+    text = re.sub(r"url\(#([^)]+)\)", rf"url(#{prefix}-\1)", text)
+    return text.replace("<svg ", f'<svg class="plot" role="img" aria-label="{html.escape(label)}" ',
+                        1).strip()
+
+
+def _rows(result: CorrelationResult, level: str, coefficient: str):
+    t = result.table
+    return t[(t["level"] == level) & (t["coefficient"] == coefficient)]
+
+
+def _pooled_order(rows, metrics: list[str]) -> list[str]:
+    """Metrics sorted by the pooled value (or the mean over groups), best first."""
+    pooled = rows[rows["group"] == POOLED]
+    source = pooled if len(pooled) else rows
+    means = source.groupby("metric")["value"].mean()
+    return sorted(metrics, key=lambda m: -(means.get(m, -np.inf) if not
+                                           math.isnan(means.get(m, np.nan)) else -np.inf))
+
+
+def forest_plot_svg(result: CorrelationResult, level: str, coefficient: str) -> str:
+    """Point estimate and CI per metric (rows) and group (colours)."""
+    return _rendered(_draw_forest, f"forest-{level}-{coefficient}",
+                     f"{labels.coefficient_name(coefficient)} with confidence intervals per metric "
+                     f"and group", result, level, coefficient)
+
+
+def _draw_forest(result: CorrelationResult, level: str, coefficient: str):
+    rows = _rows(result, level, coefficient)
+    metrics = _pooled_order(rows, labels.metrics(result))
+    groups = [g for g in labels.groups(result) if g in set(rows["group"])]
+    colours = group_colours(result)
+    fig, axes = _figure(7.2, 0.5 + 0.32 * len(metrics) * max(1, len(groups)) ** 0.5 + 0.6)
+    ax = axes[0, 0]
+    step = 0.8 / max(1, len(groups))
+    for gi, group in enumerate(groups):
+        sub = rows[rows["group"] == group].set_index("metric")
+        ys, xs, lo, hi = [], [], [], []
+        for mi, metric in enumerate(metrics):
+            if metric not in sub.index:
+                continue
+            r = sub.loc[metric]
+            ys.append(mi - 0.4 + step * (gi + 0.5))
+            xs.append(r["value"])
+            lo.append(r["value"] - r["ci_low"] if not labels.is_missing(r["ci_low"]) else 0.0)
+            hi.append(r["ci_high"] - r["value"] if not labels.is_missing(r["ci_high"]) else 0.0)
+        ax.errorbar(xs, ys, xerr=[lo, hi], fmt="o", ms=4, capsize=2, lw=1.1,
+                    color=colours[group], label="pooled" if group == POOLED else group)
+    ax.axvline(0.0, color="#999999", lw=0.8, zorder=0)
+    ax.set_yticks(range(len(metrics)), metrics)
+    ax.set_ylim(len(metrics) - 0.5, -0.5)
+    ax.grid(axis="y", visible=False)
+    ax.set_xlabel(f"{labels.coefficient_name(coefficient)} with {result.human}")
+    if len(groups) > 1:
+        ax.legend(loc="lower left", bbox_to_anchor=(1.0, 0.0))
+    return fig
+
+
+def scatter_grid_svg(result: CorrelationResult) -> str:
+    """Small multiples: human score (y) against each metric (x, oriented), coloured by group."""
+    return _rendered(_draw_scatter, "scatter", f"{result.human} against each metric",
+                     result)
+
+
+def _draw_scatter(result: CorrelationResult):
+    points = result.points
+    metrics = [m for m in labels.metrics(result) if m in points.columns]
+    if len(points) > MAX_SCATTER_POINTS:
+        points = points.sample(MAX_SCATTER_POINTS, random_state=0)
+    ncols = min(4, max(1, len(metrics)))
+    nrows = math.ceil(len(metrics) / ncols)
+    fig, axes = _figure(2.0 * ncols + 0.6, 1.9 * nrows + 0.5, nrows, ncols)
+    colours = group_colours(result)
+    has_group = "group" in points.columns and len(labels.real_groups(result)) > 0
+    flipped = {m for m, d in result.metrics.items() if d == "lower"}
+    for i, ax in enumerate(axes.flat):
+        if i >= len(metrics):
+            ax.set_visible(False)
+            continue
+        metric = metrics[i]
+        if has_group:
+            for group in labels.real_groups(result):
+                sub = points[points["group"].astype(str) == group]
+                ax.scatter(sub[metric], sub[result.human], s=7, alpha=0.55, lw=0,
+                           color=colours[group], label=group)
+        else:
+            ax.scatter(points[metric], points[result.human], s=7, alpha=0.55, lw=0,
+                       color=PALETTE[0])
+        ax.set_title(metric + (" (\u2212)" if metric in flipped else ""), fontsize=8.5)
+        if i % ncols == 0:
+            ax.set_ylabel(result.human)
+        ax.tick_params(labelsize=7)
+    if has_group:
+        handles, names = axes.flat[0].get_legend_handles_labels()
+        fig.legend(handles, names, loc="outside upper center", ncols=len(names),
+                   markerscale=2.0)
+    return fig
+
+
+def pairwise_heatmap_svg(result: CorrelationResult, level: str, coefficient: str) -> str | None:
+    """One panel per group: p-value that the row metric correlates better than the column metric."""
+    pw = result.pairwise
+    if pw is None or pw.empty:
+        return None
+    pw = pw[(pw["level"] == level) & (pw["coefficient"] == coefficient)]
+    if pw.empty:
+        return None
+    return _rendered(_draw_heatmap, f"pairwise-{level}-{coefficient}",
+                     f"pairwise p-values of {labels.coefficient_name(coefficient)}", result, pw,
+                     level, coefficient)
+
+
+def _draw_heatmap(result: CorrelationResult, pw, level: str, coefficient: str):
+    import matplotlib
+
+    rows = _rows(result, level, coefficient)
+    groups = [g for g in labels.groups(result) if g in set(pw["group"].astype(str))]
+    metrics = labels.metrics(result)
+    n = len(metrics)
+    ncols = min(3, len(groups))
+    nrows = math.ceil(len(groups) / ncols)
+    side = 0.9 + 0.36 * n
+    fig, axes = _figure(side * ncols + 0.8, side * nrows * 0.92, nrows, ncols)
+    alpha = float(result.settings.get("alpha", 0.05))
+    cmap = matplotlib.colormaps["Blues_r"].with_extremes(bad="#f3f3f3")
+    image = None
+    for i, ax in enumerate(axes.flat):
+        if i >= len(groups):
+            ax.set_visible(False)
+            continue
+        group = groups[i]
+        order = _pooled_order(rows[rows["group"] == group], metrics)
+        index = {m: j for j, m in enumerate(order)}
+        matrix = np.full((n, n), np.nan)
+        for r in pw[pw["group"].astype(str) == group].itertuples():
+            if r.metric_a in index and r.metric_b in index:
+                matrix[index[r.metric_a], index[r.metric_b]] = r.p_value
+        image = ax.imshow(matrix, cmap=cmap, vmin=0.0, vmax=1.0, aspect="equal")
+        ax.grid(False)
+        ax.set_xticks(range(n), order, rotation=55, ha="right", rotation_mode="anchor",
+                      fontsize=7)
+        ax.set_yticks(range(n), order if i % ncols == 0 else [""] * n, fontsize=7)
+        ax.set_title("pooled" if group == POOLED else group)
+        if n <= 14:
+            for (a, b), p in np.ndenumerate(matrix):
+                if not math.isnan(p):
+                    ax.text(b, a, f"{p:.2f}".lstrip("0") if p < 1 else "1",
+                            ha="center", va="center", fontsize=6,
+                            weight="bold" if p < alpha else "normal",
+                            color="white" if p < 0.35 else "#222222")
+    if image is not None:
+        fig.colorbar(image, ax=axes.ravel().tolist(), shrink=0.6,
+                     label="p (row better than column)")
+    return fig
+
+
+def group_vs_group_svg(result: CorrelationResult, level: str, coefficient: str) -> str | None:
+    """Coefficient in group 1 (x) against group 2 (y), one labelled point per metric.
+
+    The headline figure of Bereuter et al. (WASPAA 2025): metrics above the diagonal agree
+    better with listeners on the second group than on the first. None unless there are exactly
+    two non-pooled groups.
+    """
+    real = labels.real_groups(result)
+    if len(real) != 2:
+        return None
+    return _rendered(_draw_group_vs_group, f"gvg-{level}-{coefficient}",
+                     f"{labels.coefficient_name(coefficient)}: {real[0]} against {real[1]}",
+                     result, level, coefficient, real)
+
+
+def _draw_group_vs_group(result: CorrelationResult, level: str, coefficient: str,
+                         real: list[str]):
+    rows = _rows(result, level, coefficient)
+    first = rows[rows["group"] == real[0]].set_index("metric")
+    second = rows[rows["group"] == real[1]].set_index("metric")
+    metrics = [m for m in labels.metrics(result) if m in first.index and m in second.index]
+    flipped = {m for m, d in result.metrics.items() if d == "lower"}
+    fig, axes = _figure(6.2, 5.6)
+    ax = axes[0, 0]
+    values, points = [], []
+    for metric in metrics:
+        a, b = first.loc[metric], second.loc[metric]
+        x, y = float(a["value"]), float(b["value"])
+        xerr = None if labels.is_missing(a["ci_low"]) else [[x - a["ci_low"]], [a["ci_high"] - x]]
+        yerr = None if labels.is_missing(b["ci_low"]) else [[y - b["ci_low"]], [b["ci_high"] - y]]
+        colour = PALETTE[1] if metric in flipped else PALETTE[0]
+        ax.errorbar([x], [y], xerr=xerr, yerr=yerr, fmt="o", ms=5, color=colour,
+                    ecolor=colour, elinewidth=0.8, capsize=2, alpha=0.9)
+        points.append((metric, x, y))
+        values += [v for v in (x, y, a["ci_low"], a["ci_high"], b["ci_low"], b["ci_high"])
+                   if not labels.is_missing(v)]
+    low, high = min(values + [0.0]), max(values + [0.0])
+    pad = 0.05 * (high - low or 1.0)
+    low, high = low - pad, high + pad
+    for metric, x, y, label_y in _spread_labels(points, high - low):
+        right = x > low + 0.7 * (high - low)  # labels near the right edge go left of the point
+        ax.annotate(metric, (x, y), xytext=(x + (-0.015 if right else 0.012) * (high - low),
+                                            label_y),
+                    textcoords="data", fontsize=7.5, color="#222222", va="center",
+                    ha="right" if right else "left",
+                    arrowprops={"arrowstyle": "-", "color": "#bbbbbb", "lw": 0.5}
+                    if abs(label_y - y) > 0.01 * (high - low) else None)
+    ax.plot([low, high], [low, high], color="#999999", lw=0.9, ls="--", zorder=0)
+    ax.set_xlim(low, high)
+    ax.set_ylim(low, high)
+    ax.set_aspect("equal")
+    name = labels.coefficient_name(coefficient)
+    ax.set_xlabel(f"{name} ({real[0]})")
+    ax.set_ylabel(f"{name} ({real[1]})")
+    if flipped:
+        from matplotlib.lines import Line2D
+
+        ax.legend([Line2D([], [], marker="o", ls="", color=PALETTE[0]),
+                   Line2D([], [], marker="o", ls="", color=PALETTE[1])],
+                  ["higher is better", "lower is better (sign-flipped)"], loc="upper left")
+    return fig
+
+
+def _spread_labels(points: list[tuple[str, float, float]], span: float):
+    """Label heights for (name, x, y) points: labels of nearby points are pushed apart vertically."""
+    gap, near = 0.035 * span, 0.2 * span
+    placed: list[tuple[str, float, float, float]] = []
+    for name, x, y in sorted(points, key=lambda p: p[2]):
+        label_y = y
+        for _, px, _, py in placed:
+            if abs(px - x) < near and label_y - py < gap:
+                label_y = py + gap
+        placed.append((name, x, y, label_y))
+    return placed
