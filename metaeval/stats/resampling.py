@@ -1,0 +1,208 @@
+"""Bootstrap confidence intervals for correlations at a level (Efron & Tibshirani 1993).
+
+``gold`` is (S, I) and ``scores`` (M, S, I); every draw resamples the same item columns and/or
+system rows for all M metrics (paired bootstrap), so their intervals are comparable. Draws are
+evaluated as one batched array program, ``chunk`` draws at a time, through
+``correlation_at_level``, so every registered coefficient works.
+
+- percentile: the ``(1-ci)/2`` and ``(1+ci)/2`` quantiles of the finite draws.
+- BCa (Efron 1987): z0 = Phi^-1(share of draws below the estimate, ties counted half);
+  a = sum U^3 / (6 (sum U^2)^1.5) with jackknife influence values U_i = (n-1)(mean_j t_(j) - t_(i))
+  (per resampled unit kind; items and systems are summed as two samples, as scipy does);
+  the bounds are the quantiles at Phi(z0 + (z0 + z)/(1 - a (z0 + z))) for z = Phi^-1 of each tail.
+  The leave-one-out estimates are computed in one batch by setting the left-out column or row to
+  NaN, which the level engine filters.
+
+Draws that are undefined (NaN correlation) are ignored; their count is ``n_undefined``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import ndtr, ndtri
+
+from metaeval.errors import StatsError
+from metaeval.stats.coefficients import Coefficient, get_coefficient
+from metaeval.stats.levels import check_level, correlation_at_level
+
+RESAMPLE_UNITS = ("items", "systems", "both")
+CI_METHODS = ("percentile", "bca")
+
+
+@dataclass(frozen=True)
+class BootstrapResult:
+    """Point estimates and bootstrap intervals, one entry per metric.
+
+    ``draws`` is (M, k); ``n_undefined`` counts the NaN draws of each metric (left out of the
+    interval). ``low``/``high`` are NaN when no draw is finite.
+    """
+
+    value: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    draws: np.ndarray
+    n_undefined: np.ndarray
+    ci: float
+    method: str
+    resample: str
+
+
+@dataclass(frozen=True)
+class BootstrapIndices:
+    """Resampled row (k, S) and column (k, I) indices; an axis not resampled keeps 0..n-1."""
+
+    systems: np.ndarray
+    items: np.ndarray
+
+
+def bootstrap_indices(n_systems: int, n_items: int, k: int, seed: int,
+                      resample: str = "items") -> BootstrapIndices:
+    """Indices drawn with replacement by ``default_rng(seed)``: items first, then systems."""
+    if resample not in RESAMPLE_UNITS:
+        raise StatsError(f"unknown resample {resample!r}; choose from {', '.join(RESAMPLE_UNITS)}.")
+    rng = np.random.default_rng(seed)
+    items = np.broadcast_to(np.arange(n_items), (k, n_items))
+    systems = np.broadcast_to(np.arange(n_systems), (k, n_systems))
+    if resample in ("items", "both"):
+        items = rng.integers(0, n_items, size=(k, n_items))
+    if resample in ("systems", "both"):
+        systems = rng.integers(0, n_systems, size=(k, n_systems))
+    return BootstrapIndices(systems=systems, items=items)
+
+
+def _as_inputs(gold, scores) -> tuple[np.ndarray, np.ndarray]:
+    gold = np.asarray(gold, float)
+    scores = np.asarray(scores, float)
+    if scores.ndim == 2:
+        scores = scores[None]
+    if gold.ndim != 2 or scores.ndim != 3 or scores.shape[1:] != gold.shape:
+        raise StatsError(
+            f"gold must be (S, I) and scores (M, S, I) of the same S, I; got {gold.shape} and "
+            f"{scores.shape}."
+        )
+    return gold, scores
+
+
+def _default_chunk(scores: np.ndarray) -> int:
+    # bound one batch to about 4e6 cells per metric array
+    return int(max(1, min(250, 4_000_000 // max(1, scores[0].size))))
+
+
+def resampled_correlations(gold: np.ndarray, scores: np.ndarray, coefficient: Coefficient,
+                           level: str, indices: BootstrapIndices,
+                           chunk: int | None = None) -> np.ndarray:
+    """The statistic of every metric on every resampled matrix: (M, k)."""
+    k = indices.items.shape[0]
+    chunk = chunk or _default_chunk(scores)
+    out = np.empty((scores.shape[0], k))
+    for start in range(0, k, chunk):
+        rows = indices.systems[start:start + chunk, :, None]
+        cols = indices.items[start:start + chunk, None, :]
+        g = gold[rows, cols]  # (b, S, I)
+        m = scores[:, rows, cols]  # (M, b, S, I)
+        out[:, start:start + chunk] = correlation_at_level(g[None], m, coefficient, level)
+    return out
+
+
+def jackknife_correlations(gold: np.ndarray, scores: np.ndarray, coefficient: Coefficient,
+                           level: str, axis: str, chunk: int | None = None) -> np.ndarray:
+    """Leave-one-out statistic for each item (``axis='items'``) or system: (M, n).
+
+    The left-out column/row is set to NaN in the gold matrix, which the level engine filters.
+    """
+    S, n_items = gold.shape
+    n = n_items if axis == "items" else S
+    chunk = chunk or _default_chunk(scores)
+    out = np.empty((scores.shape[0], n))
+    for start in range(0, n, chunk):
+        left_out = np.arange(start, min(n, start + chunk))
+        g = np.broadcast_to(gold, (len(left_out), S, n_items)).copy()
+        if axis == "items":
+            g[np.arange(len(left_out)), :, left_out] = np.nan
+        else:
+            g[np.arange(len(left_out)), left_out, :] = np.nan
+        out[:, start:start + len(left_out)] = correlation_at_level(g[None], scores[:, None],
+                                                                   coefficient, level)
+    return out
+
+
+def percentile_bounds(draws: np.ndarray, ci: float) -> tuple[np.ndarray, np.ndarray]:
+    """Quantiles (1-ci)/2 and (1+ci)/2 of the finite draws along the last axis (linear)."""
+    alpha = (1.0 - ci) / 2.0
+    return _nan_quantile(draws, np.full(draws.shape[:-1], alpha), np.full(draws.shape[:-1], 1 - alpha))
+
+
+def _nan_quantile(draws: np.ndarray, q_low: np.ndarray, q_high: np.ndarray):
+    low = np.full(draws.shape[:-1], np.nan)
+    high = np.full(draws.shape[:-1], np.nan)
+    for idx in np.ndindex(draws.shape[:-1]):
+        d = draws[idx]
+        d = d[np.isfinite(d)]
+        if d.size and np.isfinite(q_low[idx]) and np.isfinite(q_high[idx]):
+            low[idx], high[idx] = np.quantile(d, [q_low[idx], q_high[idx]])
+    return low, high
+
+
+def acceleration(jackknife: list[np.ndarray]) -> np.ndarray:
+    """BCa acceleration from leave-one-out estimates, one (..., n_j) array per resampled unit.
+
+    a = sum_j sum_i U_ji^3 / n_j^3 / (6 (sum_j sum_i U_ji^2 / n_j^2)^1.5),
+    U_ji = (n_j - 1)(mean_i t_(ji) - t_(ji)); undefined leave-one-out values are dropped.
+    """
+    num = 0.0
+    den = 0.0
+    for t in jackknife:
+        finite = np.isfinite(t)
+        n = finite.sum(-1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.where(finite, t, 0.0).sum(-1, keepdims=True) / n[..., None]
+            u = np.where(finite, (n[..., None] - 1) * (mean - t), 0.0)
+            num = num + (u ** 3).sum(-1) / n ** 3
+            den = den + (u ** 2).sum(-1) / n ** 2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, num / (6.0 * den ** 1.5), 0.0)
+
+
+def bca_bounds(draws: np.ndarray, estimate: np.ndarray, accel: np.ndarray,
+               ci: float) -> tuple[np.ndarray, np.ndarray]:
+    """BCa interval (Efron 1987) from draws (..., k), the estimate (...) and acceleration (...)."""
+    finite = np.isfinite(draws)
+    n = finite.sum(-1)
+    est = np.asarray(estimate)[..., None]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = (((draws < est) & finite).sum(-1) + ((draws <= est) & finite).sum(-1)) / (2.0 * n)
+        z0 = ndtri(share)
+        alpha = (1.0 - ci) / 2.0
+        z_low, z_high = ndtri(alpha), -ndtri(alpha)
+        q_low = ndtr(z0 + (z0 + z_low) / (1 - accel * (z0 + z_low)))
+        q_high = ndtr(z0 + (z0 + z_high) / (1 - accel * (z0 + z_high)))
+    return _nan_quantile(draws, q_low, q_high)
+
+
+def bootstrap_ci(gold, scores, coefficient: str | Coefficient, level: str, k: int = 1000,
+                 seed: int = 0, ci: float = 0.95, resample: str = "items",
+                 method: str = "percentile", chunk: int | None = None) -> BootstrapResult:
+    """Paired bootstrap CIs of the coefficient at ``level`` for each metric in ``scores``."""
+    gold, scores = _as_inputs(gold, scores)
+    check_level(level)
+    coef = get_coefficient(coefficient) if isinstance(coefficient, str) else coefficient
+    if method not in CI_METHODS:
+        raise StatsError(f"unknown CI method {method!r}; choose from {', '.join(CI_METHODS)}.")
+    if not 0 < ci < 1:
+        raise StatsError(f"ci must lie in (0, 1), got {ci}.")
+    if k < 1:
+        raise StatsError(f"k must be at least 1, got {k}.")
+    value = correlation_at_level(gold[None], scores, coef, level)
+    indices = bootstrap_indices(*gold.shape, k=k, seed=seed, resample=resample)
+    draws = resampled_correlations(gold, scores, coef, level, indices, chunk)
+    if method == "percentile":
+        low, high = percentile_bounds(draws, ci)
+    else:
+        units = ["items", "systems"] if resample == "both" else [resample]
+        jack = [jackknife_correlations(gold, scores, coef, level, u, chunk) for u in units]
+        low, high = bca_bounds(draws, value, acceleration(jack), ci)
+    return BootstrapResult(value=value, low=low, high=high, draws=draws,
+                           n_undefined=(~np.isfinite(draws)).sum(-1), ci=ci, method=method,
+                           resample=resample)
