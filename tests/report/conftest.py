@@ -136,3 +136,11 @@ def gensvs_result(datasets_dir) -> CorrelationResult:
     if not path.exists():
         pytest.skip(f"GSVS data absent at {path}")
     return build_gensvs_result(path)
+
+
+@pytest.fixture(scope="session")
+def gensvs_report(gensvs_result, tmp_path_factory):
+    """All four reports of the GSVS result, written once per session: {format: Path}."""
+    from metaeval.report import write_reports
+
+    return write_reports(gensvs_result, tmp_path_factory.mktemp("report") / "out")

@@ -1,0 +1,90 @@
+"""table.tex: booktabs, escaped names, cluster-1 metrics bold, compiles with pdflatex."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from metaeval.report.latex import latex_escape, latex_table
+
+DOCUMENT = ("\\documentclass{article}\n\\usepackage{booktabs}\n\\begin{document}\n"
+            "\\input{table.tex}\n\\end{document}\n")
+
+
+@pytest.fixture(scope="module")
+def tex(gensvs_report) -> str:
+    return gensvs_report["latex"].read_text(encoding="utf-8")
+
+
+def _body_rows(tex: str) -> list[list[str]]:
+    body = tex.split("\\midrule\n", 1)[1].split("\\bottomrule", 1)[0]
+    return [line.rstrip(" \\").split(" & ") for line in body.strip().splitlines()]
+
+
+def _metric_name(cell: str) -> str:
+    return cell.replace("$^\\dagger$", "").replace("\\_", "_")
+
+
+def test_booktabs_structure(tex):
+    for rule in ("\\toprule", "\\midrule", "\\bottomrule", "\\begin{tabular}{lccc}"):
+        assert tex.count(rule) == 1, rule
+    assert "discriminative & generative & pooled \\\\" in tex
+
+
+def test_one_row_per_metric_with_escaped_names(tex, gensvs_result):
+    rows = _body_rows(tex)
+    assert [_metric_name(r[0]) for r in rows] == list(gensvs_result.metrics)
+    assert "fad\\_song2song\\_clap\\_audio\\_df$^\\dagger$" in tex
+    assert "xls\\_r\\_sqa &" in tex
+    text = "\n".join(line for line in tex.splitlines() if not line.startswith("%"))
+    outside_math = re.sub(r"\$[^$]*\$", "", text)
+    assert re.search(r"(?<!\\)_", outside_math) is None
+
+
+def test_bold_exactly_the_cluster_one_metrics(tex, gensvs_result):
+    t = gensvs_result.table
+    rows = _body_rows(tex)
+    for column, group in enumerate(["discriminative", "generative", "all"], start=1):
+        bold = {_metric_name(r[0]) for r in rows if "\\mathbf" in r[column]}
+        expected = set(t[(t["group"] == group) & (t["coefficient"] == "spearman")
+                         & (t["cluster"] == 1)]["metric"])
+        assert bold == expected and bold
+
+
+def test_cells_hold_value_and_ci(tex, gensvs_result):
+    t = gensvs_result.table
+    r = t[(t["metric"] == "sisdr") & (t["group"] == "generative")
+          & (t["coefficient"] == "spearman")].iloc[0]
+    assert f"${r['value']:.3f}_{{[{r['ci_low']:.2f},\\,{r['ci_high']:.2f}]}}$" in tex
+
+
+def test_caption_has_short_settings(tex):
+    caption = re.search(r"\\caption\{(.*)\}\n", tex).group(1)
+    for needle in ("Spearman $\\rho$", "DMOS", "level none", "grouped by model\\_type",
+                   "95\\% percentile bootstrap CIs over items, k=200", "alpha=0.05", "seed 7"):
+        assert needle in caption, needle
+
+
+def test_latex_escape_specials():
+    assert latex_escape("a_b & c%d $e #f {g} ~ ^ \\") == (
+        "a\\_b \\& c\\%d \\$e \\#f \\{g\\} \\textasciitilde{} \\textasciicircum{} "
+        "\\textbackslash{}")
+
+
+def test_one_table_per_level(gensvs_result):
+    assert latex_table(gensvs_result, "none").count("\\begin{table}") == 1
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex not installed")
+def test_compiles_with_pdflatex(gensvs_report, tmp_path):
+    shutil.copy(gensvs_report["latex"], tmp_path / "table.tex")
+    (tmp_path / "doc.tex").write_text(DOCUMENT)
+    run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc.tex"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout[-2000:]
+    assert (tmp_path / "doc.pdf").stat().st_size > 1000
+    log = (tmp_path / "doc.log").read_text(errors="replace")
+    assert "Undefined control sequence" not in log and "Missing $" not in log
