@@ -9,6 +9,8 @@ and recompute delta* = stat(a*) - stat(b*). With delta = stat(a) - stat(b):
     p[a, b] = (#{delta* >= delta} + 1) / (k + 1)   ("a correlates better than b")
     p[b, a] = (#{delta* <= delta} + 1) / (k + 1)   (same draws, reversed inequality)
 
+Draws within ``TIE_TOLERANCE`` of delta count as ties (as extreme), so that rank-based statistics,
+whose draws often reproduce delta exactly, give the same p-values whatever the rounding.
 All pairs share the same k swap masks drawn from ``default_rng(seed)`` (each pair's test is a
 valid PERM-BOTH test; sharing makes the p matrix consistent and the run cheaper). Pearson at the
 ``item``, ``sys`` and ``none`` levels has an exact fast path: the swapped metric is
@@ -26,6 +28,8 @@ import numpy as np
 from metaeval.errors import StatsError
 from metaeval.stats.coefficients import Coefficient, get_coefficient
 from metaeval.stats.levels import average_correlations, check_level, correlation_at_level
+
+TIE_TOLERANCE = 1e-12
 
 
 @dataclass(frozen=True)
@@ -161,8 +165,8 @@ def perm_both(gold, scores, coefficient: str | Coefficient, level: str, k: int =
         for a, b in pairs:
             draws = (fast_draws[pairs.index((a, b))] if fast_path is not None
                      else _generic_pair_draws(gold_f, z[a], z[b], masks, coef, level))
-            above[a, b] += int((draws >= delta[a, b]).sum())
-            above[b, a] += int((draws <= delta[a, b]).sum())
+            above[a, b] += int((draws >= delta[a, b] - TIE_TOLERANCE).sum())
+            above[b, a] += int((draws <= delta[a, b] + TIE_TOLERANCE).sum())
     p = (above + 1) / (k + 1)
     np.fill_diagonal(p, np.nan)
     np.fill_diagonal(delta, np.nan)
