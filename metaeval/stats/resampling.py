@@ -25,7 +25,12 @@ from scipy.special import ndtr, ndtri
 
 from metaeval.errors import StatsError
 from metaeval.stats.coefficients import Coefficient, get_coefficient
-from metaeval.stats.levels import check_level, correlation_at_level
+from metaeval.stats.levels import (
+    average_correlations,
+    check_level,
+    correlation_at_level,
+    group_vectors,
+)
 
 RESAMPLE_UNITS = ("items", "systems", "both")
 CI_METHODS = ("percentile", "bca")
@@ -93,8 +98,16 @@ def _default_chunk(scores: np.ndarray) -> int:
 def resampled_correlations(gold: np.ndarray, scores: np.ndarray, coefficient: Coefficient,
                            level: str, indices: BootstrapIndices,
                            chunk: int | None = None) -> np.ndarray:
-    """The statistic of every metric on every resampled matrix: (M, k)."""
+    """The statistic of every metric on every resampled matrix: (M, k).
+
+    Shortcut (exact): at ``item`` level with items resampled (``sys`` with systems), each draw
+    is the average of the per-group correlations of the drawn groups, computed once.
+    """
     k = indices.items.shape[0]
+    shortcut = _group_resampling(level, indices)
+    if coefficient.at_level is None and shortcut is not None:
+        per_group = coefficient.batched(*group_vectors(gold[None], scores, level))  # (M, G)
+        return np.stack([average_correlations(v[shortcut]) for v in per_group])
     chunk = chunk or _default_chunk(scores)
     out = np.empty((scores.shape[0], k))
     for start in range(0, k, chunk):
@@ -104,6 +117,17 @@ def resampled_correlations(gold: np.ndarray, scores: np.ndarray, coefficient: Co
         m = scores[:, rows, cols]  # (M, b, S, I)
         out[:, start:start + chunk] = correlation_at_level(g[None], m, coefficient, level)
     return out
+
+
+def _group_resampling(level: str, indices: BootstrapIndices) -> np.ndarray | None:
+    """Drawn group indices (k, G) when only the averaged groups are resampled, else None."""
+    rows_fixed = (indices.systems == np.arange(indices.systems.shape[1])).all()
+    cols_fixed = (indices.items == np.arange(indices.items.shape[1])).all()
+    if level == "item" and rows_fixed:
+        return indices.items
+    if level == "sys" and cols_fixed:
+        return indices.systems
+    return None
 
 
 def jackknife_correlations(gold: np.ndarray, scores: np.ndarray, coefficient: Coefficient,
