@@ -46,9 +46,7 @@ def run_correlate(*, domain, data, item, system, human, rater, metrics, lower_is
     formats = formats or ["html", "latex", "csv", "json"]
     out = Path(out) if out else Path("reports") / js.info.name
 
-    from metaeval.report import check_formats
-
-    check_formats(formats)
+    _check_formats(formats)
     run = dict(metrics=chosen, coefficients=coefficients, levels=levels, group_by=group_by, k=k,
                seed=seed, ci=ci, ci_method=ci_method, resample=resample, alpha=alpha,
                significance=significance)
@@ -60,6 +58,16 @@ def run_correlate(*, domain, data, item, system, human, rater, metrics, lower_is
     if not quiet:
         _print_summary(result, written)
     return out
+
+
+def _check_formats(formats) -> None:
+    """Fail before the (long) computation when a report format is unknown."""
+    from metaeval.report import FORMATS
+
+    unknown = [f for f in formats if f.lower() not in FORMATS]
+    if unknown:
+        raise MetaevalError(f"unknown report format(s) {unknown}. Fix: choose from "
+                            f"{', '.join(FORMATS)}.")
 
 
 def _with_lower_is_better(js, names):

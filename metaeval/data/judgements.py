@@ -20,6 +20,23 @@ from metaeval.errors import DataError, located
 ITEM, SYSTEM, RATER = "item", "system", "rater"
 
 
+def _mostly_numeric(values: pd.Series) -> bool:
+    """A column is a metric candidate when most of its non-empty cells are numbers.
+
+    A stray bad cell then reaches validation (which names its row) instead of silently dropping
+    the whole column from the metrics.
+    """
+    if pd.api.types.is_bool_dtype(values):
+        return False
+    if pd.api.types.is_numeric_dtype(values):
+        return True
+    present = values.dropna()
+    present = present[present.astype(str).str.strip() != ""]
+    if present.empty:
+        return False
+    return pd.to_numeric(present, errors="coerce").notna().mean() >= 0.5
+
+
 @dataclass(frozen=True)
 class MetricInfo:
     """What is known about one metric column."""
@@ -119,8 +136,7 @@ class JudgementSet:
                 fix="check the column names given to --item/--system/--human/--metrics/--group-by."))
         if metrics is None:
             taken = set(keys + human + groups)
-            metrics = [c for c in frame.columns
-                       if c not in taken and pd.api.types.is_numeric_dtype(frame[c])]
+            metrics = [c for c in frame.columns if c not in taken and _mostly_numeric(frame[c])]
         lower = set(lower_is_better)
         unknown_lower = sorted(lower - set(metrics))
         if unknown_lower:

@@ -1,0 +1,97 @@
+"""`correlate` on the bundled GSVS listening test equals scipy on the released CSV."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.stats
+
+from metaeval.api import correlate
+from metaeval.data.gensvs import load_gensvs
+from metaeval.errors import DataError, StatsError
+from metaeval.paths import LISTENING_TESTS
+
+CSV = LISTENING_TESTS / "gensvs_eval" / "gensvs_eval_data.csv"
+LOWER = ("multi_res_loss", "emb_mse_", "fad_")
+METRICS = ["sisdr", "sdr", "multi_res_loss", "fad_song2song_mert_df", "emb_mse_mert_df", "visqol"]
+
+
+@pytest.fixture(scope="module")
+def released() -> pd.DataFrame:
+    return pd.read_csv(CSV)
+
+
+@pytest.fixture(scope="module")
+def result():
+    return correlate(load_gensvs(), metrics=METRICS, coefficients=["spearman", "pearson", "kendall_b"],
+                     group_by="model_type", k=200, seed=0)
+
+
+def _scipy(frame: pd.DataFrame, metric: str, fn) -> float:
+    sign = -1.0 if metric.startswith(LOWER) else 1.0
+    return fn(frame["DMOS"], sign * frame[metric])[0]
+
+
+@pytest.mark.parametrize("coefficient,fn", [("spearman", scipy.stats.spearmanr),
+                                            ("pearson", scipy.stats.pearsonr),
+                                            ("kendall_b", scipy.stats.kendalltau)])
+def test_every_group_equals_scipy(result, released, coefficient, fn):
+    table = result.table[result.table["coefficient"] == coefficient]
+    for group, frame in [*released.groupby("model_type"), ("all", released)]:
+        for metric in METRICS:
+            row = table[(table["group"] == group) & (table["metric"] == metric)].iloc[0]
+            assert row["value"] == pytest.approx(_scipy(frame, metric, fn), abs=1e-12)
+            assert row["n"] == len(frame)
+            if coefficient != "kendall_b":
+                assert row["p_value"] == pytest.approx(
+                    fn(frame["DMOS"], frame[metric])[1], rel=1e-9)
+
+
+def test_group_sizes_match_the_paper(result):
+    n = result.table.drop_duplicates("group").set_index("group")["n"]
+    assert n["discriminative"] == 150 and n["generative"] == 100 and n["all"] == 250
+
+
+def test_intervals_clusters_and_pairs(result):
+    table = result.table
+    assert (table["ci_low"] <= table["value"] + 1e-12).all()
+    assert (table["value"] <= table["ci_high"] + 1e-12).all()
+    assert table["cluster"].min() == 1
+    best = table[(table["cluster"] == 1)]
+    assert not best.empty
+    pairs = result.pairwise
+    assert len(pairs) == 3 * 3 * len(METRICS) * (len(METRICS) - 1)
+    assert ((pairs["p_value"] > 0) & (pairs["p_value"] <= 1)).all()
+    assert (pairs["p_holm"] >= pairs["p_value"] - 1e-15).all()
+    # the chance interval straddles zero for Pearson
+    pearson = table[table["coefficient"] == "pearson"]
+    assert ((pearson["chance_low"] < 0) & (pearson["chance_high"] > 0)).all()
+
+
+def test_distances_are_flipped_in_the_points(result, released):
+    assert np.allclose(np.sort(result.points["multi_res_loss"]),
+                       np.sort(-released["multi_res_loss"]))
+    assert result.metrics["multi_res_loss"] == "lower"
+    assert "multi_res_loss" in result.settings["lower_is_better"]
+
+
+def test_seeded_runs_are_identical_and_the_signature_says_so():
+    a = correlate(load_gensvs(), metrics=METRICS[:2], k=50, seed=3)
+    b = correlate(load_gensvs(), metrics=METRICS[:2], k=50, seed=3)
+    c = correlate(load_gensvs(), metrics=METRICS[:2], k=50, seed=4)
+    pd.testing.assert_frame_equal(a.table, b.table)
+    assert not np.allclose(a.table["ci_low"], c.table["ci_low"])
+    assert "seed:3" in a.signature and "k:50" in a.signature and a.signature != c.signature
+
+
+def test_bad_requests_are_clear():
+    data = load_gensvs()
+    with pytest.raises(DataError, match="unknown metric"):
+        correlate(data, metrics=["nope"], k=10)
+    with pytest.raises(DataError, match="group-by"):
+        correlate(data, metrics=["sdr"], group_by="nope", k=10)
+    with pytest.raises(StatsError, match="unknown coefficient"):
+        correlate(data, metrics=["sdr"], coefficients=["spearmann"], k=10)
+    with pytest.raises(StatsError, match="level"):
+        correlate(data, metrics=["sdr"], levels=["segment"], k=10)
