@@ -27,6 +27,13 @@ class Protocol:
     coefficients: tuple[str, ...] = ("pearson", "spearman")
     source: str = ""  # where the protocol is described
 
+    def as_dict(self) -> dict:
+        """The defaults the CLI reads: ``group_by`` (one column or None), ``levels``,
+        ``coefficients``, ``human``, ``metrics`` (None = all)."""
+        return {"item": self.item, "system": self.system, "human": self.human,
+                "levels": [self.level], "group_by": self.group_by[0] if self.group_by else None,
+                "coefficients": list(self.coefficients), "metrics": None, "source": self.source}
+
 
 @dataclass(frozen=True)
 class BundledDataset:
@@ -35,7 +42,7 @@ class BundledDataset:
     name: str
     domain: str
     folder: str
-    loader: Callable[[], JudgementSet]
+    loader: Callable[[str], JudgementSet]  # missing policy -> judgement set
     protocol: Protocol
     description: str = ""
 
@@ -44,10 +51,10 @@ class BundledDataset:
         return LISTENING_TESTS / self.folder
 
 
-def _load_gensvs() -> JudgementSet:
+def _load_gensvs(missing: str = "error") -> JudgementSet:
     from metaeval.data.gensvs import load_gensvs
 
-    return load_gensvs()
+    return load_gensvs(missing=missing)
 
 
 GENSVS = BundledDataset(
@@ -80,12 +87,16 @@ def bundled_entry(domain_or_name: str) -> BundledDataset:
     return entry
 
 
-def bundled_dataset(domain_or_name: str) -> JudgementSet:
+def bundled_dataset(domain_or_name: str, missing: str = "error") -> JudgementSet:
     """Load a bundled listening test by domain (``audio``) or name (``gensvs_eval``)."""
-    return bundled_entry(domain_or_name).loader()
+    return bundled_entry(domain_or_name).loader(missing)
 
 
-def list_bundled() -> list[dict[str, str]]:
-    """One dict per bundled dataset: name, domain, folder, description."""
-    return [{"name": e.name, "domain": e.domain, "folder": str(e.path),
-             "description": e.description} for e in BUNDLED.values()]
+def bundled_protocol(domain_or_name: str) -> dict:
+    """The paper's protocol defaults of a bundled dataset, as :meth:`Protocol.as_dict`."""
+    return bundled_entry(domain_or_name).protocol.as_dict()
+
+
+def list_bundled() -> list[str]:
+    """One line per bundled dataset: ``name (domain): description [folder]``."""
+    return [f"{e.name} ({e.domain}): {e.description} [{e.path}]" for e in BUNDLED.values()]

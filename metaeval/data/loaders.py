@@ -117,6 +117,20 @@ def read_table(path: str | Path) -> tuple[pd.DataFrame, list[int]]:
     return _read_parquet(path)
 
 
+def _looks_numeric(values: pd.Series) -> bool:
+    """A metric column by default: numeric, or text whose non-empty cells are mostly numbers
+    (so that a stray ``n/a`` is reported with its line instead of dropping the column)."""
+    if pd.api.types.is_bool_dtype(values):
+        return False
+    if pd.api.types.is_numeric_dtype(values):
+        return True
+    present = values.dropna()
+    present = present[present.astype(str).str.strip() != ""]
+    if present.empty:
+        return False
+    return bool(pd.to_numeric(present, errors="coerce").notna().mean() > 0.5)
+
+
 def _resolve_card(path: Path, card: str | Path | None) -> DatasetCard | None:
     if card is not None:
         return read_card(card)
@@ -142,8 +156,8 @@ def load_table(
     Arguments override the dataset card (found next to the file, or ``card=``); empty ``groups`` /
     ``lower_is_better`` and ``None`` mean "not given". ``missing`` is ``"error"`` (default) or
     ``"drop"``: a missing metric score is an error, or that cell is left out of that metric's
-    statistics; never zero-filled. ``metrics=None`` (and none in the card) takes every numeric
-    column that is not a key, human or group column.
+    statistics; never zero-filled. ``metrics=None`` (and none in the card) takes every column that
+    is not a key, human or group column and is numeric or holds mostly numbers.
     """
     path = Path(path)
     frame, lines = read_table(path)
@@ -187,8 +201,7 @@ def load_table(
                 fix="spell the metric names in the card exactly as in the file header."))
     if metrics is None:
         taken = set(keys + human + groups)
-        metrics = [c for c in frame.columns
-                   if c not in taken and pd.api.types.is_numeric_dtype(frame[c])]
+        metrics = [c for c in frame.columns if c not in taken and _looks_numeric(frame[c])]
     metrics = list(metrics)
     if not lower and spec:  # the card's directions, for the metrics actually used
         card_lower = list(spec.lower_is_better) + [

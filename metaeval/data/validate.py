@@ -97,7 +97,7 @@ def check_rows(
         labels = table.index[duplicated]
         first = labels[0]
         ident = tuple(table.at[first, k] for k in keys)
-        twins = labels[(table.loc[labels, list(keys)] == pd.Series(ident, index=list(keys))).all(1)]
+        twins = labels[(table.loc[labels, list(keys)] == pd.Series(ident, index=list(keys))).all(axis=1)]
         rows = [line(i) for i in twins[:2]]
         shown = ", ".join(f"{k}={table.at[first, k]!r}" for k in keys)
         hint = ("each (item, system) may appear once; give --rater COL if rows are individual ratings"
@@ -203,7 +203,9 @@ def check_group_sizes(js: JudgementSet, group_col: str | None, min_points: int, 
 def constant_vectors(js: JudgementSet, group_col: str | None = None) -> list[str]:
     """Warnings for human or metric columns that are constant (a correlation with them is undefined).
 
-    Checked over the (item, system) cells, within each value of ``group_col`` when given.
+    Checked over the present values of the (item, system) cells, within each value of
+    ``group_col`` when given; a column with fewer than two present values is a group-size
+    problem (:func:`check_group_sizes`), not reported here.
     """
     cells = js.cells()
     columns = list(js.human) + js.metric_names
@@ -213,8 +215,9 @@ def constant_vectors(js: JudgementSet, group_col: str | None = None) -> list[str
         where = f" in group {group_col}={group!r}" if group_col else ""
         for column in columns:
             values = part[column].dropna()
-            if len(values) and values.nunique() == 1:
+            if len(values) > 1 and values.nunique() == 1:
                 role = "human score" if column in js.human else "metric"
-                warnings.append(f"{role} column {column!r} is constant ({values.iloc[0]!r}){where}: "
+                warnings.append(f"{role} column {column!r} is constant ({float(values.iloc[0]):g})"
+                                f"{where}: "
                                 "its correlations are undefined (NaN).")
     return warnings
