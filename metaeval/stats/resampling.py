@@ -108,6 +108,8 @@ def resampled_correlations(gold: np.ndarray, scores: np.ndarray, coefficient: Co
     if coefficient.at_level is None and shortcut is not None:
         per_group = coefficient.batched(*group_vectors(gold[None], scores, level))  # (M, G)
         return np.stack([average_correlations(v[shortcut]) for v in per_group])
+    if coefficient.name == "pearson" and coefficient.at_level is None and level == "none":
+        return _pooled_pearson_draws(gold, scores, indices)
     chunk = chunk or _default_chunk(scores)
     out = np.empty((scores.shape[0], k))
     for start in range(0, k, chunk):
@@ -116,6 +118,36 @@ def resampled_correlations(gold: np.ndarray, scores: np.ndarray, coefficient: Co
         g = gold[rows, cols]  # (b, S, I)
         m = scores[:, rows, cols]  # (M, b, S, I)
         out[:, start:start + chunk] = correlation_at_level(g[None], m, coefficient, level)
+    return out
+
+
+def _pooled_pearson_draws(gold: np.ndarray, scores: np.ndarray,
+                          indices: BootstrapIndices) -> np.ndarray:
+    """Pooled Pearson of every draw from resampled sufficient statistics (exact up to rounding).
+
+    A draw weights cell (s, i) by (times s drawn) x (times i drawn); the weighted sums of
+    1, x, y, x^2, y^2, xy over valid cells (values centred first) give r.
+    """
+    k = indices.items.shape[0]
+    S, n_items = gold.shape
+    cs = np.zeros((k, S))
+    ci = np.zeros((k, n_items))
+    np.add.at(cs, (np.arange(k)[:, None], indices.systems), 1.0)
+    np.add.at(ci, (np.arange(k)[:, None], indices.items), 1.0)
+    out = np.empty((scores.shape[0], k))
+    for m, metric in enumerate(scores):
+        valid = np.isfinite(gold) & np.isfinite(metric)
+        x = np.where(valid, gold - gold[valid].mean() if valid.any() else 0.0, 0.0)
+        y = np.where(valid, metric - metric[valid].mean() if valid.any() else 0.0, 0.0)
+        q = np.stack([valid.astype(float), x, y, x * x, y * y, x * y])  # (6, S, I)
+        sums = np.einsum("ks,qsi,ki->qk", cs, q, ci, optimize=True)
+        n, sx, sy, sxx, syy, sxy = sums
+        with np.errstate(invalid="ignore", divide="ignore"):
+            vx = sxx - sx * sx / n
+            vy = syy - sy * sy / n
+            r = (sxy - sx * sy / n) / np.sqrt(vx * vy)
+        const = (vx <= 1e-24 * np.maximum(1.0, n)) | (vy <= 1e-24 * np.maximum(1.0, n))
+        out[m] = np.clip(np.where((n < 2) | const, np.nan, r), -1.0, 1.0)
     return out
 
 
