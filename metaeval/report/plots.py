@@ -263,6 +263,7 @@ def _draw_group_vs_group(result: CorrelationResult, level: str, coefficient: str
                                             label_y),
                     textcoords="data", fontsize=7.5, color="#222222", va="center",
                     ha="right" if right else "left",
+                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8},
                     arrowprops={"arrowstyle": "-", "color": "#bbbbbb", "lw": 0.5}
                     if abs(label_y - y) > 0.01 * (high - low) else None)
     ax.plot([low, high], [low, high], color="#999999", lw=0.9, ls="--", zorder=0)
@@ -275,17 +276,22 @@ def _draw_group_vs_group(result: CorrelationResult, level: str, coefficient: str
     if flipped:
         from matplotlib.lines import Line2D
 
-        ax.legend([Line2D([], [], marker="o", ls="", color=PALETTE[0]),
-                   Line2D([], [], marker="o", ls="", color=PALETTE[1])],
-                  ["higher is better", "lower is better (sign-flipped)"], loc="upper left")
+        fig.legend([Line2D([], [], marker="o", ls="", color=PALETTE[0]),
+                    Line2D([], [], marker="o", ls="", color=PALETTE[1])],
+                   ["higher is better", "lower is better (sign-flipped)"],
+                   loc="outside lower center", ncols=2)
     return fig
 
 
 def _spread_labels(points: list[tuple[str, float, float]], span: float):
     """Label heights for (name, x, y) points: labels of nearby points are pushed apart vertically."""
     gap, near = 0.035 * span, 0.2 * span
+    merged: dict[tuple[float, float], list[str]] = {}  # coinciding points share one label
+    for name, x, y in points:
+        merged.setdefault((round(x, 3), round(y, 3)), []).append(name)
     placed: list[tuple[str, float, float, float]] = []
-    for name, x, y in sorted(points, key=lambda p: p[2]):
+    for (x, y), names in sorted(merged.items(), key=lambda p: p[0][1]):
+        name = ", ".join(names)
         label_y = y
         for _, px, _, py in placed:
             if abs(px - x) < near and label_y - py < gap:
