@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from metaeval.data.cards import DatasetCard, find_card, read_card
-from metaeval.data.judgements import DatasetInfo, JudgementSet, MetricInfo
+from metaeval.data.judgements import DatasetInfo, JudgementSet, MetricInfo, _mostly_numeric
 from metaeval.data.validate import check_rows
 from metaeval.errors import DataError, located
 
@@ -117,20 +117,6 @@ def read_table(path: str | Path) -> tuple[pd.DataFrame, list[int]]:
     return _read_parquet(path)
 
 
-def _looks_numeric(values: pd.Series) -> bool:
-    """A metric column by default: numeric, or text whose non-empty cells are mostly numbers
-    (so that a stray ``n/a`` is reported with its line instead of dropping the column)."""
-    if pd.api.types.is_bool_dtype(values):
-        return False
-    if pd.api.types.is_numeric_dtype(values):
-        return True
-    present = values.dropna()
-    present = present[present.astype(str).str.strip() != ""]
-    if present.empty:
-        return False
-    return bool(pd.to_numeric(present, errors="coerce").notna().mean() > 0.5)
-
-
 def _resolve_card(path: Path, card: str | Path | None) -> DatasetCard | None:
     if card is not None:
         return read_card(card)
@@ -201,7 +187,7 @@ def load_table(
                 fix="spell the metric names in the card exactly as in the file header."))
     if metrics is None:
         taken = set(keys + human + groups)
-        metrics = [c for c in frame.columns if c not in taken and _looks_numeric(frame[c])]
+        metrics = [c for c in frame.columns if c not in taken and _mostly_numeric(frame[c])]
     metrics = list(metrics)
     if not lower and spec:  # the card's directions, for the metrics actually used
         card_lower = list(spec.lower_is_better) + [
