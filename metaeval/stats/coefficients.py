@@ -4,6 +4,11 @@ Convention: ``coef(human, metric)`` with arrays of shape (..., n); any NaN in ei
 that pair (pairwise filtering). The result has shape (...) and is NaN when fewer than two pairs
 remain or either vector is constant. Leading axes are batch axes (bootstrap or permutation draws,
 items of a level), so one call evaluates thousands of correlations.
+
+Registered (``COEFFICIENTS``): ``pearson``, ``spearman``, and the pair-count family from
+:mod:`metaeval.stats.kendall` (``kendall_b``, ``kendall_c``, ``tau23``, ``acc23``, ``aces_tau``,
+``pairwise_acc``) plus ``acc23_tiecal`` (:mod:`metaeval.stats.tiecal`), which needs the whole
+matrix (one epsilon per matrix and level) and so implements ``at_level``.
 """
 
 from __future__ import annotations
@@ -14,28 +19,48 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.stats
 
+from metaeval.stats import kendall, tiecal
+from metaeval.stats.kendall import _paired  # the shared pairwise filtering (NaN/inf drop a cell)
+
 Batched = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
-def _paired(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    x, y = np.broadcast_arrays(np.asarray(x, float), np.asarray(y, float))
-    valid = np.isfinite(x) & np.isfinite(y)
-    return np.where(valid, x, np.nan), np.where(valid, y, np.nan), valid
+def _constant(x: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """True where all valid values of the last axis are equal (exactly, as scipy tests it)."""
+    hi = np.where(valid, x, -np.inf).max(-1, initial=-np.inf)
+    lo = np.where(valid, x, np.inf).min(-1, initial=np.inf)
+    return hi == lo
 
 
 def pearson(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Pearson r = sum((x-mx)(y-my)) / sqrt(sum((x-mx)^2) sum((y-my)^2)) (Pearson 1895)."""
+    """Pearson r = sum((x-mx)(y-my)) / sqrt(sum((x-mx)^2) sum((y-my)^2)) (Pearson 1895).
+
+    NaN for fewer than two pairs or an exactly constant vector (as ``scipy.stats.pearsonr``).
+    Vectors that are constant up to rounding (spread below 1e-8 of the mean) are not constant
+    for scipy and mt-metrics-eval, but their r is decided by rounding noise; those rare rows are
+    computed by ``scipy.stats.pearsonr`` itself so that the result is the reference's, bit for bit.
+    """
     x, y, valid = _paired(x, y)
     n = valid.sum(-1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        xc = np.where(valid, x - np.nansum(x, -1, keepdims=True) / n[..., None], 0.0)
-        yc = np.where(valid, y - np.nansum(y, -1, keepdims=True) / n[..., None], 0.0)
+        mx = np.nansum(x, -1) / n
+        my = np.nansum(y, -1) / n
+        xc = np.where(valid, x - mx[..., None], 0.0)
+        yc = np.where(valid, y - my[..., None], 0.0)
         sxx = (xc * xc).sum(-1)
         syy = (yc * yc).sum(-1)
-        r = (xc * yc).sum(-1) / np.sqrt(sxx * syy)
-    # a vector is constant when its centred sum of squares vanishes relative to its scale
-    const = (sxx <= 1e-24 * np.maximum(1.0, n)) | (syy <= 1e-24 * np.maximum(1.0, n))
-    r = np.where((n < 2) | const, np.nan, r)
+        r = np.asarray((xc * yc).sum(-1) / np.sqrt(sxx * syy))
+    undefined = (n < 2) | _constant(x, valid) | _constant(y, valid)
+    r = np.where(undefined, np.nan, r)
+    fragile = ~undefined & ((np.sqrt(sxx) < 1e-8 * np.abs(mx)) | (np.sqrt(syy) < 1e-8 * np.abs(my)))
+    if fragile.any():
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for idx in map(tuple, np.argwhere(fragile)):
+                keep = valid[idx]
+                r[idx] = scipy.stats.pearsonr(x[idx][keep], y[idx][keep]).statistic
     return np.clip(r, -1.0, 1.0)
 
 
@@ -93,6 +118,38 @@ register(Coefficient("pearson", pearson, "Pearson r", "Pearson product-moment co
 register(Coefficient("spearman", spearman, "Spearman ρ",
                      "Spearman rank correlation (average ranks for ties).",
                      _scipy_pvalue(scipy.stats.spearmanr)))
+
+
+def _kendalltau(variant: str):
+    def fn(x, y):
+        return scipy.stats.kendalltau(x, y, variant=variant)
+
+    return fn
+
+
+# Kendall family (metaeval.stats.kendall); p-values only where an analytic test exists.
+register(Coefficient("kendall_b", kendall.kendall_tau_b, "Kendall τ_b",
+                     "Kendall tau-b: (C - D) / sqrt((N - T_human)(N - T_metric)).",
+                     _scipy_pvalue(_kendalltau("b")), pair_based=True))
+register(Coefficient("kendall_c", kendall.kendall_tau_c, "Kendall τ_c",
+                     "Stuart's tau-c: 2 (C - D) / (n^2 (m - 1) / m), m = fewer distinct values.",
+                     _scipy_pvalue(_kendalltau("c")), pair_based=True))
+register(Coefficient("tau23", kendall.tau_23, "τ_23",
+                     "Kendall tau_23 (Deutsch et al. 2023): (C + T_both - D - T_human - T_metric) / N;"
+                     " exact metric ties only (epsilon 0).", pair_based=True))
+register(Coefficient("acc23", kendall.acc_23, "acc_23",
+                     "Pairwise accuracy with ties, acc_23 (Deutsch et al. 2023): (C + T_both) / N;"
+                     " exact metric ties only (epsilon 0).", pair_based=True))
+register(Coefficient("aces_tau", kendall.aces_tau, "ACES τ",
+                     "ACES Kendall tau-like: (C - D) / (C + D) over pairs with a human difference,"
+                     " metric ties counted as discordant.", pair_based=True))
+register(Coefficient("pairwise_acc", kendall.pairwise_accuracy, "Pairwise accuracy",
+                     "Pairwise ranking accuracy (Kocmi et al. 2021): share of pairs whose order"
+                     " (or tie) the metric matches; meant for system-level scores.", pair_based=True))
+register(Coefficient("acc23_tiecal", tiecal.acc23_tiecal_vectors, "acc_23 (tie-calibrated)",
+                     "acc_23 with the metric tie threshold epsilon chosen to maximise it on the data"
+                     " (Deutsch et al. 2023 tie calibration; one epsilon per matrix and level).",
+                     pair_based=True, at_level=tiecal.acc23_tiecal_at_level))
 
 
 def get_coefficient(name: str) -> Coefficient:

@@ -1,0 +1,298 @@
+"""Kendall-family statistics from pair counts (sufficient statistics), batched over leading axes.
+
+Every statistic here is a function of five counts over the unordered pairs ``(i, j)`` of a vector
+of ``n`` (human, metric) values (Kendall 1945; Deutsch, Foster & Freitag 2023, arXiv 2305.14324;
+mt-metrics-eval ``stats.KendallVariants``):
+
+- ``con``: concordant pairs (human and metric order the pair the same way, neither ties);
+- ``dis``: discordant pairs (opposite orders, neither ties);
+- ``ties_human``: pairs tied only in the human score;
+- ``ties_metric``: pairs tied only in the metric score;
+- ``ties_both``: pairs tied in both.
+
+A metric difference ``|m_i - m_j| <= epsilon`` counts as a metric tie; human ties are exact.
+Conventions follow :mod:`metaeval.stats.coefficients`: arguments are ``(human, metric)`` with
+shape ``(..., n)``; a NaN (or infinite) value in either drops that cell (pairwise filtering); the
+result has shape ``(...)`` and is NaN where the statistic is undefined.
+
+Two ways of counting give identical integers:
+
+- short vectors (``n <= SHORT_MAX``): every pair at once by broadcasting over
+  ``np.triu_indices``; batch rows are processed in chunks so memory stays bounded;
+- long vectors: a sort-based count in O(n log^2 n) (for each cell, the cells whose metric score
+  exceeds it by more than epsilon form a suffix of the metric-sorted order; counting the larger
+  human ranks in such suffixes is a dominance count done level by level with ``np.searchsorted``),
+  one batch row at a time. This is what pooled (level ``none``) statistics over thousands of
+  cells use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+SHORT_MAX = 256  # vectors up to this length use the all-pairs path
+_CHUNK_ELEMENTS = 1 << 22  # pair cells per chunk in the all-pairs path
+
+
+def _paired(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Broadcast to float arrays; a cell missing (NaN, inf) in either becomes NaN in both."""
+    x, y = np.broadcast_arrays(np.asarray(x, float), np.asarray(y, float))
+    valid = np.isfinite(x) & np.isfinite(y)
+    return np.where(valid, x, np.nan), np.where(valid, y, np.nan), valid
+
+
+@dataclass(frozen=True)
+class PairCounts:
+    """Pair counts of ``(human, metric)`` vectors; every field has the batch shape ``(...)``."""
+
+    con: np.ndarray
+    dis: np.ndarray
+    ties_human: np.ndarray  # tied only in the human score
+    ties_metric: np.ndarray  # tied only in the metric score (|dm| <= epsilon)
+    ties_both: np.ndarray
+    n: np.ndarray  # valid (pairwise-complete) cells
+
+    @property
+    def n_pairs(self) -> np.ndarray:
+        """All pairs of valid cells, n (n - 1) / 2."""
+        return self.n * (self.n - 1) // 2
+
+    @property
+    def human_ties(self) -> np.ndarray:
+        """All pairs tied in the human score (alone or with the metric)."""
+        return self.ties_human + self.ties_both
+
+    @property
+    def metric_ties(self) -> np.ndarray:
+        """All pairs tied in the metric score (alone or with the human score)."""
+        return self.ties_metric + self.ties_both
+
+
+def pair_counts(x: np.ndarray, y: np.ndarray, epsilon: float = 0.0) -> PairCounts:
+    """Pair counts of human ``x`` and metric ``y`` over the last axis.
+
+    ``epsilon``: metric differences ``|y_i - y_j| <= epsilon`` are metric ties (``epsilon >= 0``).
+    """
+    epsilon = float(epsilon)
+    if not epsilon >= 0:
+        from metaeval.errors import StatsError
+
+        raise StatsError(f"epsilon must be a non-negative number, got {epsilon}.")
+    x, y, valid = _paired(x, y)
+    batch, n = x.shape[:-1], x.shape[-1]
+    rows = int(np.prod(batch, dtype=np.int64))
+    xf, yf = x.reshape(rows, n), y.reshape(rows, n)
+    out = np.zeros((rows, 5), np.int64)
+    if n <= SHORT_MAX:
+        _all_pairs_counts(xf, yf, epsilon, out)
+    else:
+        vf = valid.reshape(rows, n)
+        for b in range(rows):
+            out[b] = _sorted_counts(xf[b, vf[b]], yf[b, vf[b]], epsilon)
+    out = out.reshape(batch + (5,))
+    return PairCounts(out[..., 0], out[..., 1], out[..., 2], out[..., 3], out[..., 4],
+                      valid.sum(-1).astype(np.int64))
+
+
+def _all_pairs_counts(x: np.ndarray, y: np.ndarray, epsilon: float, out: np.ndarray) -> None:
+    """Counts for (B, n) rows (NaN = dropped cell) by enumerating every pair; fills out (B, 5)."""
+    n = x.shape[-1]
+    i, j = np.triu_indices(n, 1)
+    if len(i) == 0:
+        return
+    step = max(1, _CHUNK_ELEMENTS // len(i))
+    for start in range(0, x.shape[0], step):
+        sl = slice(start, start + step)
+        dx = x[sl, i] - x[sl, j]
+        dy = y[sl, i] - y[sl, j]
+        valid = ~np.isnan(dx) & ~np.isnan(dy)
+        tx = dx == 0
+        ty = valid & (np.abs(dy) <= epsilon)
+        untied_metric = valid & ~ty
+        same = ((dx > 0) & (dy > 0)) | ((dx < 0) & (dy < 0))
+        opposite = ((dx > 0) & (dy < 0)) | ((dx < 0) & (dy > 0))
+        out[sl, 0] = (untied_metric & same).sum(-1)
+        out[sl, 1] = (untied_metric & opposite).sum(-1)
+        out[sl, 2] = (untied_metric & tx).sum(-1)
+        out[sl, 3] = (ty & ~tx).sum(-1)
+        out[sl, 4] = (ty & tx).sum(-1)
+
+
+def _prefix_greater(values: np.ndarray, prefix: np.ndarray, threshold: np.ndarray) -> np.ndarray:
+    """For each query q: #{k < prefix[q] : values[k] > threshold[q]} (values: ints in [0, K)).
+
+    The prefix [0, s) splits into aligned blocks of width 2^l, one for each set bit l of s; at
+    each level the blocks are sorted once (keys block * K + value) and each query reads its block
+    count with two binary searches. O((n + q) log^2 n), no Python loop over elements.
+    """
+    n = len(values)
+    out = np.zeros(len(prefix), np.int64)
+    if n == 0 or len(prefix) == 0:
+        return out
+    big = int(values.max()) + 2
+    positions = np.arange(n, dtype=np.int64)
+    level = 0
+    while (1 << level) <= n:
+        keys = np.sort((positions >> level) * big + values)
+        hit = ((prefix >> level) & 1).astype(bool)
+        if hit.any():
+            block = (prefix[hit] >> level) - 1
+            hi = np.searchsorted(keys, (block + 1) * big, side="left")
+            lo = np.searchsorted(keys, block * big + threshold[hit], side="right")
+            out[hit] += hi - lo
+        level += 1
+    return out
+
+
+def _suffix_starts(ys: np.ndarray, epsilon: float) -> np.ndarray:
+    """For sorted ys: s[i] = first k with fl(ys[k] - ys[i]) > epsilon (exactly the pair rule)."""
+    n = len(ys)
+    s = np.searchsorted(ys, ys + epsilon, side="right")
+    if epsilon == 0.0 or n == 0:
+        return s  # fl(a - b) > 0 exactly when a > b
+    # ys[i] + epsilon is rounded; move each boundary to where the rounded difference crosses.
+    while True:
+        prev = np.clip(s - 1, 0, n - 1)
+        left = (s > 0) & (ys[prev] - ys > epsilon)
+        if not left.any():
+            break
+        s[left] = np.searchsorted(ys, ys[prev[left]], side="left")
+    while True:
+        cur = np.clip(s, 0, n - 1)
+        right = (s < n) & ~(ys[cur] - ys > epsilon)
+        if not right.any():
+            break
+        s[right] = np.searchsorted(ys, ys[cur[right]], side="right")
+    return s
+
+
+def _sorted_counts(x: np.ndarray, y: np.ndarray, epsilon: float) -> np.ndarray:
+    """(con, dis, ties_human, ties_metric, ties_both) of 1-D finite vectors by sorting."""
+    n = len(x)
+    if n < 2:
+        return np.zeros(5, np.int64)
+    _, xr = np.unique(x, return_inverse=True)
+    xr = xr.astype(np.int64).ravel()
+    order = np.argsort(y, kind="stable")
+    ys, xs = y[order], xr[order]
+    s = _suffix_starts(ys, epsilon)  # metric-untied partners of i are the cells k >= s[i]
+    above = n - s
+    counts = np.bincount(xr)
+    at_most = np.cumsum(counts)  # at_most[r] = #{k : xr[k] <= r}
+    greater = n - at_most[xs]  # #{k : xr[k] > xs[i]}
+    greater_eq = greater + counts[xs]
+    before = _prefix_greater(xs, np.concatenate([s, s]), np.concatenate([xs, xs - 1]))
+    gt = greater - before[:n]  # partners ranked higher by the human score: concordant
+    ge = greater_eq - before[n:]
+    con = int(gt.sum())
+    dis = int((above - ge).sum())
+    ties_human = int((ge - gt).sum())
+    human_tie_pairs = int((counts * (counts - 1) // 2).sum())
+    ties_both = human_tie_pairs - ties_human
+    n_pairs = n * (n - 1) // 2
+    ties_metric = n_pairs - int(above.sum()) - ties_both
+    return np.array([con, dis, ties_human, ties_metric, ties_both], np.int64)
+
+
+# ---------------------------------------------------------------------------------- statistics
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    num, den = np.asarray(num, float), np.asarray(den, float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+
+
+def kendall_tau_b(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Kendall tau-b = (C - D) / sqrt((N - T_x)(N - T_y)), T_x / T_y all ties of each vector.
+
+    NaN when every pair ties in x or in y (constant vector, fewer than two cells), as scipy.
+    """
+    c = pair_counts(x, y)
+    n_pairs = c.n_pairs.astype(float)
+    a, b = n_pairs - c.human_ties, n_pairs - c.metric_ties
+    with np.errstate(invalid="ignore", divide="ignore"):
+        tau = (c.con - c.dis) / np.sqrt(a) / np.sqrt(b)
+    return np.clip(np.where((a > 0) & (b > 0), tau, np.nan), -1.0, 1.0)
+
+
+def distinct_counts(x: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Number of distinct values among the valid cells, over the last axis."""
+    s = np.sort(np.where(valid, x, np.nan), axis=-1)  # NaN sorts last
+    n = valid.sum(-1)
+    if s.shape[-1] < 2:
+        return n
+    new = (s[..., 1:] != s[..., :-1]) & ~np.isnan(s[..., 1:])
+    return np.where(n > 0, new.sum(-1) + 1, 0)
+
+
+def kendall_tau_c(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Stuart's tau-c = 2 (C - D) / (n^2 (m - 1) / m), m = min(#distinct x, #distinct y).
+
+    NaN when every pair ties in x or in y (as scipy's ``kendalltau(variant='c')``).
+    """
+    xp, yp, valid = _paired(x, y)
+    c = pair_counts(xp, yp)
+    m = np.minimum(distinct_counts(xp, valid), distinct_counts(yp, valid)).astype(float)
+    n = c.n.astype(float)
+    n_pairs = c.n_pairs
+    undefined = (c.human_ties == n_pairs) | (c.metric_ties == n_pairs)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        tau = 2.0 * (c.con - c.dis) / (n**2 * (m - 1) / m)
+    return np.clip(np.where(undefined, np.nan, tau), -1.0, 1.0)
+
+
+def tau_23(x: np.ndarray, y: np.ndarray, epsilon: float = 0.0) -> np.ndarray:
+    """tau_23 = (C + T_both - D - T_human - T_metric) / N over all N pairs (Deutsch et al. 2023)."""
+    c = pair_counts(x, y, epsilon)
+    return _ratio(c.con + c.ties_both - c.dis - c.ties_human - c.ties_metric, c.n_pairs)
+
+
+def acc_23(x: np.ndarray, y: np.ndarray, epsilon: float = 0.0) -> np.ndarray:
+    """acc_23 = (C + T_both) / N: share of pairs whose order (or tie) the metric gets right."""
+    c = pair_counts(x, y, epsilon)
+    return _ratio(c.con + c.ties_both, c.n_pairs)
+
+
+def aces_tau(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """ACES tau-like = (C - D) / (C + D) over the pairs with a human difference.
+
+    C counts pairs the metric orders strictly as the human score does; every other such pair,
+    including metric ties, is discordant (Amrhein et al. 2022, WMT22 ACES). Pairs tied in the
+    human score are left out. NaN when no pair has a human difference.
+    """
+    c = pair_counts(x, y)
+    concordant = c.con
+    discordant = c.dis + c.ties_metric
+    return _ratio(concordant - discordant, concordant + discordant)
+
+
+def contrastive_tau(good: np.ndarray, bad: np.ndarray) -> np.ndarray:
+    """ACES per-phenomenon tau over contrastive pairs: (C - D) / (C + D) over the last axis.
+
+    C = #(score_good > score_bad), D = #(score_good <= score_bad) (ties are discordant);
+    pairs with a NaN score are dropped; NaN when no pair is left.
+    """
+    good, bad = np.broadcast_arrays(np.asarray(good, float), np.asarray(bad, float))
+    valid = np.isfinite(good) & np.isfinite(bad)
+    con = (valid & (good > bad)).sum(-1)
+    total = valid.sum(-1)
+    return _ratio(2 * con - total, total)
+
+
+def pairwise_agreement(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(agree, n_pairs): pairs with sign(dx) == sign(dy) (ties agree only with ties), and all pairs.
+
+    Integer counts, so accuracies can be pooled over several groups (e.g. test sets) by summing.
+    """
+    c = pair_counts(x, y)
+    return c.con + c.ties_both, c.n_pairs
+
+
+def pairwise_accuracy(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Pairwise ranking accuracy (Kocmi et al. 2021): share of pairs with sign(dx) == sign(dy).
+
+    Meant for system-level scores; equal to :func:`acc_23` with epsilon 0.
+    """
+    agree, n_pairs = pairwise_agreement(x, y)
+    return _ratio(agree, n_pairs)
