@@ -25,6 +25,7 @@ from metaeval.stats.coefficients import Coefficient, get_coefficient
 from metaeval.stats.levels import check_level, correlation_at_level, group_vectors
 
 CI_METHODS = ("percentile", "bca")
+SIGNIFICANCE = ("primary", "all", "none")  # which coefficients get PERM-BOTH tests and clusters
 RESAMPLE_SCHEMES = ("items", "systems", "both")
 TIE_CALIBRATED = "acc23_tiecal"
 
@@ -44,9 +45,14 @@ class Settings:
     ci_method: str = "percentile"
     resample: str = "items"
     alpha: float = 0.05
-    significance: bool = True
+    significance: str = "primary"
     chance: bool = True
     min_points: int = 3
+
+    def tests_significance(self, coefficient: str) -> bool:
+        if self.significance == "all":
+            return True
+        return self.significance == "primary" and coefficient == self.coefficients[0]
 
     def check(self) -> None:
         for coefficient in self.coefficients:
@@ -61,6 +67,9 @@ class Settings:
             raise StatsError(f"alpha must be between 0 and 1, got {self.alpha}.")
         if self.ci_method not in CI_METHODS:
             raise StatsError(f"unknown CI method {self.ci_method!r}; choose from {CI_METHODS}.")
+        if self.significance not in SIGNIFICANCE:
+            raise StatsError(f"unknown significance setting {self.significance!r}; choose from "
+                             f"{SIGNIFICANCE}.")
         if self.resample not in RESAMPLE_SCHEMES:
             raise StatsError(f"unknown resampling {self.resample!r}; choose from {RESAMPLE_SCHEMES}.")
 
@@ -78,7 +87,7 @@ def signature(js: JudgementSet, human: str, settings: Settings) -> str:
         f"ci:{settings.ci_method}-{settings.ci:g}",
         f"k:{settings.k}",
         f"seed:{settings.seed}",
-        f"perm:perm-both-{'on' if settings.significance else 'off'}",
+        f"perm:perm-both-{settings.significance}",
         f"alpha:{settings.alpha:g}",
         f"numpy:{np.__version__}",
         f"scipy:{scipy.__version__}",
@@ -136,9 +145,9 @@ class _Task:
                                                k=s.k, seed=self.seed + m + 1, ci=s.ci)
             rows.append(self._row(name, values[m], boot.low[m], boot.high[m], low, high))
         pairs = []
-        if s.significance and len(self.metrics) > 1:
+        if s.tests_significance(self.coef.name) and len(self.metrics) > 1:
             perm = perm_both(self.gold, self.scores, self.coef, self.level, k=s.k, seed=self.seed)
-            pairs = self._pairs(values, perm.delta, perm.p, "perm-both")
+            pairs = self._pairs(values, perm.delta, perm.p, "perm-both", self._williams())
             self._cluster(rows, values, perm.p)
         return rows, pairs
 
@@ -160,7 +169,7 @@ class _Task:
             rows.append(self._row(name, cal.value, np.nan, np.nan, np.nan, np.nan,
                                   epsilon=cal.epsilon))
         pairs = []
-        if s.significance and len(self.metrics) > 1:
+        if s.tests_significance(self.coef.name) and len(self.metrics) > 1:
             n = len(self.metrics)
             p = np.full((n, n), np.nan)
             delta = np.full((n, n), np.nan)
@@ -195,7 +204,18 @@ class _Task:
         for row, rank in zip(rows, ranks):
             row["cluster"] = int(rank)
 
-    def _pairs(self, values, delta, p, test: str) -> list[dict]:
+    def _williams(self) -> np.ndarray | None:
+        """One-sided Williams p-values for Pearson at single-correlation levels, else None."""
+        from metaeval.stats.williams import williams_matrix
+
+        if self.coef.name != "pearson" or self.level not in ("none", "system"):
+            return None
+        present = np.isfinite(self.gold)
+        if not np.isfinite(self.scores[:, present]).all() or present.sum() < 4:
+            return None
+        return williams_matrix(self.gold, self.scores, self.level).p
+
+    def _pairs(self, values, delta, p, test: str, williams: np.ndarray | None = None) -> list[dict]:
         from metaeval.stats.multitest import benjamini_hochberg, holm
 
         n = len(self.metrics)
@@ -208,7 +228,9 @@ class _Task:
             {"level": self.level, "coefficient": self.coef.name,
              "metric_a": self.metrics[a], "metric_b": self.metrics[b],
              "delta": float(delta[a, b]), "p_value": float(p[a, b]),
-             "p_holm": float(p_holm[a, b]), "p_bh": float(p_bh[a, b]), "test": test}
+             "p_holm": float(p_holm[a, b]), "p_bh": float(p_bh[a, b]),
+             "p_williams": float(williams[a, b]) if williams is not None else float("nan"),
+             "test": test}
             for a in range(n) for b in range(n) if a != b
         ]
 
@@ -219,7 +241,8 @@ def _groups(js: JudgementSet, group_by: str | None, pooled: bool) -> list[tuple[
     if group_by not in js.table.columns:
         raise DataError(f"--group-by {group_by!r} is not a column of {js.info.source or 'the data'}; "
                         f"columns: {list(js.table.columns)}.")
-    parts = [(str(v), js.subset(group_by, v)) for v in js.group_values(group_by)]
+    values = sorted(js.group_values(group_by), key=str)
+    parts = [(str(v), js.subset(group_by, v)) for v in values]
     return parts + ([(POOLED, js)] if pooled else [])
 
 
@@ -250,12 +273,16 @@ def correlate(
     ci_method: str = "percentile",
     resample: str = "items",
     alpha: float = 0.05,
-    significance: bool = True,
+    significance: str = "primary",
     chance: bool = True,
     min_points: int = 3,
     progress: ProgressCallback | None = None,
 ) -> CorrelationResult:
     """Correlate every metric with the human scores, with CIs, significance and clusters.
+
+    ``significance``: ``"primary"`` (default) runs the PERM-BOTH tests and clusters for the first
+    coefficient, ``"all"`` for every coefficient, ``"none"`` skips them. Groups are reported in
+    sorted order, then the pooled group ``all``.
 
     Example::
 
@@ -324,7 +351,8 @@ def correlate(
         "primary_coefficient": settings.coefficients[0], "group_by": group_by,
         "k": settings.k, "seed": settings.seed, "ci": settings.ci, "ci_method": settings.ci_method,
         "resample": settings.resample, "alpha": settings.alpha,
-        "permutation": "perm-both" if settings.significance else "none",
+        "permutation": "none" if settings.significance == "none" else "perm-both",
+        "significance": settings.significance,
         "chance_baseline": settings.chance,
         "lower_is_better": [m for m in metrics if not data.metrics[m].higher_is_better],
         "missing": data.missing, "n_items": len(items), "n_systems": len(systems),

@@ -47,7 +47,8 @@ def correlate(
     resample: str = typer.Option("items", help="Bootstrap unit: items, systems or both."),
     alpha: float = typer.Option(0.05, help="Significance level for the clusters."),
     missing: str = typer.Option("error", help="Missing metric scores: error (default) or drop."),
-    significance: bool = typer.Option(True, help="PERM-BOTH tests and clusters."),
+    significance: str = typer.Option(
+        "primary", help="PERM-BOTH tests and clusters for the primary (first) coefficient, all, or none."),
     out: Path = typer.Option(None, help="Report folder (default reports/<dataset>/)."),
     format: str = typer.Option(",".join(FORMATS), "--format", help="html,latex,csv,json"),
     quiet: bool = typer.Option(False, help="No progress bar or summary table."),

@@ -11,7 +11,8 @@ Tables (pandas):
   ``epsilon`` is the calibrated tie threshold (tie-calibrated coefficients only).
 - ``pairwise``: one row per ordered metric pair (a, b) within (group, level, coefficient):
   ``delta`` = stat(a) - stat(b), ``p_value`` one-sided for "a correlates better than b"
-  (PERM-BOTH, p = (c+1)/(k+1)), ``p_holm``, ``p_bh`` adjusted over the pair matrix, ``test``.
+  (PERM-BOTH, p = (c+1)/(k+1)), ``p_holm``, ``p_bh`` adjusted over the pair matrix,
+  ``p_williams`` the one-sided Williams test (Pearson at levels none/system only), ``test``.
 - ``points``: the (item, system, group, human, metric...) cells the statistics used, oriented so
   that higher is better, for scatter plots.
 """
@@ -33,7 +34,7 @@ TABLE_COLUMNS = [
 ]
 PAIRWISE_COLUMNS = [
     "group", "level", "coefficient", "metric_a", "metric_b", "delta", "p_value", "p_holm",
-    "p_bh", "test",
+    "p_bh", "p_williams", "test",
 ]
 POOLED = "all"  # name of the pooled group
 

@@ -25,7 +25,7 @@ def released() -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def result():
     return correlate(load_gensvs(), metrics=METRICS, coefficients=["spearman", "pearson", "kendall_b"],
-                     group_by="model_type", k=200, seed=0)
+                     group_by="model_type", k=200, seed=0, significance="all")
 
 
 def _scipy(frame: pd.DataFrame, metric: str, fn) -> float:
@@ -95,3 +95,25 @@ def test_bad_requests_are_clear():
         correlate(data, metrics=["sdr"], coefficients=["spearmann"], k=10)
     with pytest.raises(StatsError, match="level"):
         correlate(data, metrics=["sdr"], levels=["segment"], k=10)
+
+
+def test_default_tests_significance_for_the_primary_coefficient_only():
+    result = correlate(load_gensvs(), metrics=METRICS[:3], coefficients=["spearman", "pearson"],
+                       group_by="model_type", k=50, seed=0)
+    clustered = result.table.dropna(subset=["cluster"])
+    assert set(clustered["coefficient"]) == {"spearman"}
+    assert set(result.pairwise["coefficient"]) == {"spearman"}
+    assert list(dict.fromkeys(result.table["group"])) == ["discriminative", "generative", "all"]
+    assert "perm:perm-both-primary" in result.signature
+
+
+def test_williams_p_values_accompany_pearson_pairs(released):
+    from metaeval.stats.williams import williams_test
+
+    result = correlate(load_gensvs(), metrics=["sdr", "visqol"], coefficients=["pearson"],
+                       k=50, seed=0)
+    row = result.pairwise[(result.pairwise["metric_a"] == "sdr")].iloc[0]
+    r1 = scipy.stats.pearsonr(released["DMOS"], released["sdr"])[0]
+    r2 = scipy.stats.pearsonr(released["DMOS"], released["visqol"])[0]
+    r12 = scipy.stats.pearsonr(released["sdr"], released["visqol"])[0]
+    assert row["p_williams"] == pytest.approx(williams_test(r1, r2, r12, 250), rel=1e-9)
