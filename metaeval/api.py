@@ -258,6 +258,32 @@ def _constant_warnings(name: str, gold: np.ndarray, scores: np.ndarray, metrics:
     return out
 
 
+def _pooled_pairwise_accuracy(parts, metrics: list[str], human: str) -> list[dict]:
+    """System-level pairwise accuracy pooled over groups (Kocmi et al. 2021; WMT practice).
+
+    accuracy = sum over groups of agreeing system pairs / sum over groups of system pairs, i.e.
+    every system pair of every group (test set, language pair) counts once. Reported in group
+    ``all`` as coefficient ``pairwise_acc_pooled``.
+    """
+    from metaeval.stats.kendall import pairwise_agreement
+    from metaeval.stats.levels import system_scores
+
+    agree = np.zeros(len(metrics))
+    total = np.zeros(len(metrics))
+    for _, part in parts:
+        gold, scores, _, _ = part.matrices(metrics, human)
+        g, m = system_scores(gold[None], scores)
+        a, n = pairwise_agreement(g, m)
+        agree += a
+        total += n
+    nan = float("nan")
+    return [{"metric": metric, "group": POOLED, "level": "system",
+             "coefficient": "pairwise_acc_pooled", "value": float(agree[i] / total[i]) if total[i] else nan,
+             "ci_low": nan, "ci_high": nan, "p_value": nan, "cluster": np.nan, "n": int(total[i]),
+             "chance_low": nan, "chance_high": nan, "epsilon": nan}
+            for i, metric in enumerate(metrics)]
+
+
 def correlate(
     data: JudgementSet,
     *,
@@ -335,6 +361,8 @@ def correlate(
                 done += 1
     if progress:
         progress("done", done, len(tasks))
+    if group_by and "pairwise_acc" in settings.coefficients and "system" in settings.levels:
+        rows.extend(_pooled_pairwise_accuracy(parts[:-1] if pooled else parts, metrics, human))
 
     table = pd.DataFrame(rows, columns=TABLE_COLUMNS)
     table["cluster"] = table["cluster"].astype("Int64")

@@ -117,3 +117,20 @@ def test_williams_p_values_accompany_pearson_pairs(released):
     r2 = scipy.stats.pearsonr(released["DMOS"], released["visqol"])[0]
     r12 = scipy.stats.pearsonr(released["sdr"], released["visqol"])[0]
     assert row["p_williams"] == pytest.approx(williams_test(r1, r2, r12, 250), rel=1e-9)
+
+
+def test_pairwise_accuracy_is_also_pooled_over_groups(released):
+    result = correlate(load_gensvs(), metrics=["sdr", "multi_res_loss"], levels=["system"],
+                       coefficients=["pairwise_acc"], group_by="model_type", k=20, seed=0)
+    pooled = result.table[result.table["coefficient"] == "pairwise_acc_pooled"].set_index("metric")
+    # by hand: system means per group, every system pair of every group counts once
+    agree = total = 0
+    for _, frame in released.groupby("model_type"):
+        means = frame.groupby("model_name")[["DMOS", "sdr"]].mean().to_numpy()
+        for i in range(len(means)):
+            for j in range(i + 1, len(means)):
+                total += 1
+                agree += np.sign(means[i, 0] - means[j, 0]) == np.sign(means[i, 1] - means[j, 1])
+    assert total == 3 + 1  # 3 discriminative pairs, 1 generative pair
+    assert pooled.loc["sdr", "value"] == pytest.approx(agree / total)
+    assert pooled.loc["sdr", "n"] == total
