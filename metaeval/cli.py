@@ -69,6 +69,45 @@ def correlate(
 
 
 @app.command()
+def metrics(
+    domain: str = typer.Option(None, help="Only metrics of this domain (audio, text, image)."),
+) -> None:
+    """List the registered metrics (built-in and plugins) and whether they can run here."""
+    from metaeval.cli_metrics import run_metrics
+
+    try:
+        run_metrics(domain=domain)
+    except MetaevalError as error:
+        _fail(str(error))
+
+
+@app.command()
+def score(
+    manifest: Path = typer.Option(None, help="CSV/JSONL: item, system, estimate, reference[, mixture]."),
+    estimates: str = typer.Option(None, help="Folder pattern of estimates, e.g. 'out/{system}/{item}.wav'."),
+    references: str = typer.Option(None, help="Folder pattern of references, e.g. 'ref/{item}.wav'."),
+    mixtures: str = typer.Option(None, help="Folder pattern of mixtures (for sar/sir/isr)."),
+    metrics: str = typer.Option(..., help="Comma-separated metric names (see `metaeval metrics`)."),
+    out: Path = typer.Option(..., help="Output table: .parquet or .csv."),
+    device: str = typer.Option("cpu", help="cpu or cuda."),
+    batch_size: int = typer.Option(8, help="Items per metric call."),
+    jobs: int = typer.Option(1, help="Parallel workers for loading audio."),
+    cache: Path = typer.Option(None, help="Score cache folder (default .cache/metaeval-scores)."),
+    resume: bool = typer.Option(False, help="Continue an interrupted run from its cache."),
+    quiet: bool = typer.Option(False, help="No progress bar."),
+) -> None:
+    """Score system outputs with metrics; one row per (item, system), NaN + reason on failure."""
+    from metaeval.cli_score import run_score
+
+    try:
+        run_score(manifest=manifest, estimates=estimates, references=references,
+                  mixtures=mixtures, metrics=_split(metrics), out=out, device=device,
+                  batch_size=batch_size, jobs=jobs, cache=cache, resume=resume, quiet=quiet)
+    except MetaevalError as error:
+        _fail(str(error))
+
+
+@app.command()
 def datasets() -> None:
     """List the bundled data sets."""
     from metaeval.data.bundled import list_bundled

@@ -1,0 +1,92 @@
+"""The `Metric` interface every adapter (built-in or plugin) implements.
+
+A metric declares what it needs (``inputs``: ``estimate``, ``reference``, ``mixture`` for audio;
+``hypothesis``, ``reference``, ``source`` for text; ``image``, ``text`` for images), its direction,
+its sample rate (audio), a config dataclass (hashed into the score cache key and the signature)
+and its citation. ``score(batch)`` returns one float per item; the runner turns an exception or a
+NaN for one item into a missing value with a recorded reason, never a 0.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, is_dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+DOMAINS = ("audio", "text", "image")
+
+
+@dataclass(frozen=True)
+class MetricConfig:
+    """Base class of metric configurations (frozen dataclasses with JSON-able fields)."""
+
+
+def config_hash(config: Any) -> str:
+    """Short stable hash of a config dataclass (key order independent)."""
+    payload = asdict(config) if is_dataclass(config) else dict(config or {})
+    text = json.dumps(payload, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+@dataclass
+class Batch:
+    """Inputs of a batch of items, aligned by position.
+
+    ``inputs`` maps an input name to one entry per item: mono float32 arrays at
+    ``sample_rate`` for audio, strings for text, images for image metrics.
+    """
+
+    ids: list[str]
+    inputs: dict[str, list[Any]]
+    sample_rate: int | None = None
+    device: str = "cpu"
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> list[Any]:
+        return self.inputs[name]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def subset(self, positions: Sequence[int]) -> Batch:
+        return Batch([self.ids[i] for i in positions],
+                     {k: [v[i] for i in positions] for k, v in self.inputs.items()},
+                     self.sample_rate, self.device, self.meta)
+
+
+class Metric(ABC):
+    """A metric adapter. Subclasses set the class attributes and implement :meth:`score`."""
+
+    name: ClassVar[str]
+    domain: ClassVar[str]
+    inputs: ClassVar[tuple[str, ...]]
+    higher_is_better: ClassVar[bool] = True
+    sample_rate: ClassVar[int | None] = None  # audio: the rate the metric is defined at
+    citation: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    Config: ClassVar[type] = MetricConfig
+
+    def __init__(self, config: Any | None = None, device: str = "cpu", **overrides: Any):
+        self.config = config if config is not None else self.Config(**overrides)
+        self.device = device
+
+    @property
+    def config_hash(self) -> str:
+        return config_hash(self.config)
+
+    @property
+    def signature(self) -> str:
+        """``name:configHash`` plus the config, for result signatures."""
+        return f"{self.name}@{self.config_hash}"
+
+    @abstractmethod
+    def score(self, batch: Batch) -> np.ndarray:
+        """One score per item of ``batch`` (NaN where the metric is undefined)."""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.config!r})"

@@ -1,0 +1,74 @@
+"""The built-in metrics, declared without importing their back-ends.
+
+Each row names the adapter class (imported only when the metric is used), its inputs, direction,
+the modules it needs and the pip extra that installs them.
+"""
+
+from __future__ import annotations
+
+from metaeval.metrics.registry import MetricSpec, register_builtin
+
+AUDIO_INTRUSIVE = ("estimate", "reference")
+AUDIO_WITH_MIXTURE = ("estimate", "reference", "mixture")
+TORCH = ("torch",)
+
+VINCENT_2006 = ("E. Vincent, R. Gribonval, C. Fevotte, Performance measurement in blind audio "
+                "source separation, IEEE TASLP 14(4), 2006.")
+LE_ROUX_2019 = "J. Le Roux, S. Wisdom, H. Erdogan, J. Hershey, SDR - half-baked or well done?, ICASSP 2019."
+GSVS_2025 = ("P. A. Bereuter, B. Stahl, M. D. Plumbley, A. Sontacchi, Towards Reliable Objective "
+             "Evaluation Metrics for Generative Singing Voice Separation Models, WASPAA 2025.")
+
+for spec in [
+    MetricSpec("sdr", "audio", "metaeval.metrics.audio.bsseval:SDR", AUDIO_INTRUSIVE, True, TORCH,
+               "audio", VINCENT_2006, "BSS-Eval SDR over the whole excerpt, 512-tap distortion "
+               "filter (torchmetrics signal_distortion_ratio defaults)."),
+    MetricSpec("sisdr", "audio", "metaeval.metrics.audio.bsseval:SISDR", AUDIO_INTRUSIVE, True,
+               TORCH, "audio", LE_ROUX_2019, "Scale-invariant SDR, zero_mean=False."),
+    MetricSpec("sar", "audio", "metaeval.metrics.audio.bsseval:SAR", AUDIO_WITH_MIXTURE, True,
+               TORCH + ("fast_bss_eval",), "audio", VINCENT_2006,
+               "BSS-Eval SAR (1024-tap filters) with the interferer (mixture - target) as second reference."),
+    MetricSpec("sir", "audio", "metaeval.metrics.audio.bsseval:SIR", AUDIO_WITH_MIXTURE, True,
+               TORCH + ("fast_bss_eval",), "audio", VINCENT_2006,
+               "BSS-Eval SIR with the interferer (mixture - target) as second reference."),
+    MetricSpec("isr", "audio", "metaeval.metrics.audio.bsseval:ISR", AUDIO_WITH_MIXTURE, True,
+               TORCH + ("fast_bss_eval",), "audio", VINCENT_2006,
+               "BSS-Eval ISR (image-to-spatial distortion) with the interferer as second reference."),
+    MetricSpec("bsseval_v4", "audio", "metaeval.metrics.audio.bsseval_v4:BSSEvalV4SDR",
+               AUDIO_WITH_MIXTURE, True, ("museval",), "audio",
+               "F.-R. Stoter, A. Liutkus, N. Ito, The 2018 Signal Separation Evaluation Campaign, LVA/ICA 2018.",
+               "Framewise BSS-Eval v4 SDR (museval: 1 s windows and hop, median over frames)."),
+    MetricSpec("mrstft", "audio", "metaeval.metrics.audio.mrstft:MRSTFT", AUDIO_INTRUSIVE, False,
+               TORCH, "audio",
+               "C. J. Steinmetz, J. D. Reiss, auraloss: Audio focused loss functions in PyTorch, DMRN+15, 2020.",
+               "Multi-resolution STFT loss as in the GSVS study (A-weighted, 5 resolutions)."),
+    MetricSpec("emb_mse_mert", "audio", "metaeval.metrics.audio.embedding:EmbeddingMSEMert",
+               AUDIO_INTRUSIVE, False, TORCH + ("transformers",), "audio", GSVS_2025,
+               "MSE of time-aligned MERT-v1-95M frame embeddings (layer 12)."),
+    MetricSpec("fad_song2song_mert", "audio", "metaeval.metrics.audio.embedding:FADMert",
+               AUDIO_INTRUSIVE, False, TORCH + ("transformers",), "audio", GSVS_2025,
+               "Frechet distance between Gaussians of the reference and estimate MERT frames."),
+    MetricSpec("emb_mse_music2latent", "audio", "metaeval.metrics.audio.embedding:EmbeddingMSEMusic2Latent",
+               AUDIO_INTRUSIVE, False, TORCH + ("music2latent",), "audio", GSVS_2025,
+               "MSE of time-aligned Music2Latent latents."),
+    MetricSpec("fad_song2song_music2latent", "audio", "metaeval.metrics.audio.embedding:FADMusic2Latent",
+               AUDIO_INTRUSIVE, False, TORCH + ("music2latent",), "audio", GSVS_2025,
+               "Frechet distance of Music2Latent latents, reference vs estimate."),
+    MetricSpec("emb_mse_clap", "audio", "metaeval.metrics.audio.embedding:EmbeddingMSEClap",
+               AUDIO_INTRUSIVE, False, TORCH + ("transformers",), "audio", GSVS_2025,
+               "MSE of LAION CLAP audio embeddings (transformers ClapModel; 10 s windows, 1 s hop)."),
+    MetricSpec("fad_song2song_clap", "audio", "metaeval.metrics.audio.embedding:FADClap",
+               AUDIO_INTRUSIVE, False, TORCH + ("transformers",), "audio", GSVS_2025,
+               "Frechet distance of LAION CLAP window embeddings, reference vs estimate."),
+    MetricSpec("pesq", "audio", "metaeval.metrics.audio.speech:PESQ", AUDIO_INTRUSIVE, True,
+               ("pesq",), "audio", "ITU-T P.862 / P.862.2 (PESQ, wide-band).",
+               "PESQ MOS-LQO (wide band at 16 kHz by default, narrow band at 8 kHz)."),
+    MetricSpec("stoi", "audio", "metaeval.metrics.audio.speech:STOI", AUDIO_INTRUSIVE, True,
+               ("pystoi",), "audio",
+               "C. H. Taal et al., An Algorithm for Intelligibility Prediction of Time-Frequency "
+               "Weighted Noisy Speech, IEEE TASLP 2011.", "Short-time objective intelligibility."),
+    MetricSpec("dnsmos", "audio", "metaeval.metrics.audio.speech:DNSMOS", ("estimate",), True,
+               ("speechmos", "onnxruntime"), "audio",
+               "C. K. A. Reddy, V. Gopal, R. Cutler, DNSMOS P.835, ICASSP 2022.",
+               "Non-intrusive DNSMOS P.835 overall quality (OVRL), ONNX models from speechmos."),
+]:
+    register_builtin(spec)
