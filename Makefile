@@ -7,10 +7,10 @@ STAMP := $(VENV)/.installed-dev
 
 .PHONY: demo test bench lint clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements-dev.txt
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q -r requirements-dev.txt
 	touch $(STAMP)
 
 demo: $(STAMP)
