@@ -31,6 +31,7 @@ def _fail(message: str) -> None:
 def correlate(
     domain: str = typer.Option(None, help="Use the bundled data set of a domain (audio)."),
     data: Path = typer.Option(None, "--data", help="Judgement table: CSV, TSV, JSONL or Parquet."),
+    scores: Path = typer.Option(None, help="Scores from `metaeval score`, joined on (item, system)."),
     item: str = typer.Option(None, help="Column naming the item (stimulus / segment)."),
     system: str = typer.Option(None, help="Column naming the system (model / condition)."),
     human: str = typer.Option(None, help="Column with the human score (e.g. DMOS, MQM)."),
@@ -63,6 +64,7 @@ def correlate(
             levels=_split(level), coefficients=_split(coef), k=k, seed=seed, ci=ci,
             ci_method=ci_method, resample=resample, alpha=alpha, missing=missing,
             significance=significance, out=out, formats=_split(format), quiet=quiet,
+            scores=scores,
         )
     except MetaevalError as error:
         _fail(str(error))

@@ -10,7 +10,8 @@ DEFAULT_COEFFICIENTS = ("spearman", "pearson")
 DEFAULT_LEVELS = ("none",)
 
 
-def _load(domain, data, item, system, human, rater, metrics, lower_is_better, group_by, missing):
+def _load(domain, data, item, system, human, rater, metrics, lower_is_better, group_by, missing,
+          scores=None):
     """Return (JudgementSet, protocol defaults dict)."""
     if data is None:
         if domain is None:
@@ -25,18 +26,20 @@ def _load(domain, data, item, system, human, rater, metrics, lower_is_better, gr
     path = Path(data)
     js = load_table(path, item=item, system=system, human=human, metrics=metrics or None,
                     rater=rater, groups=[group_by] if group_by else (),
-                    lower_is_better=lower_is_better, missing=missing)
+                    lower_is_better=lower_is_better, missing=missing, scores=scores)
     return js, {}
 
 
 def run_correlate(*, domain, data, item, system, human, rater, metrics, lower_is_better, group_by,
                   levels, coefficients, k, seed, ci, ci_method, resample, alpha, missing,
-                  significance, out, formats, quiet) -> Path:
+                  significance, out, formats, quiet, scores=None) -> Path:
     from metaeval.api import correlate
     from metaeval.report import write_reports
 
+    if scores is not None and data is None:
+        raise DataError("--scores joins metric scores onto a judgement table: give --data FILE too.")
     js, protocol = _load(domain, data, item, system, human, rater, metrics, lower_is_better,
-                         group_by, missing)
+                         group_by, missing, scores)
     if lower_is_better and data is None:
         js = _with_lower_is_better(js, lower_is_better)
     group_by = group_by or protocol.get("group_by")

@@ -136,6 +136,7 @@ def load_table(
     lower_is_better: Sequence[str] = (),
     missing: str | None = None,
     card: str | Path | None = None,
+    scores: str | Path | None = None,
 ) -> JudgementSet:
     """Load a judgement table with a column mapping.
 
@@ -143,7 +144,8 @@ def load_table(
     ``lower_is_better`` and ``None`` mean "not given". ``missing`` is ``"error"`` (default) or
     ``"drop"``: a missing metric score is an error, or that cell is left out of that metric's
     statistics; never zero-filled. ``metrics=None`` (and none in the card) takes every column that
-    is not a key, human or group column and is numeric or holds mostly numbers.
+    is not a key, human or group column and is numeric or holds mostly numbers. ``scores``: a table
+    written by ``metaeval score`` (item, system, one column per metric) joined on (item, system).
     """
     path = Path(path)
     frame, lines = read_table(path)
@@ -162,6 +164,10 @@ def load_table(
     lower = list(lower_is_better)
     missing = missing or (spec.missing if spec else None) or "error"
 
+    if scores is not None:
+        from metaeval.score.join import join_scores
+
+        frame = join_scores(frame, scores, item, system)
     for role, value in (("item", item), ("system", system), ("human", human)):
         if not value:
             raise DataError(located(
