@@ -15,7 +15,9 @@ All pairs share the same k swap masks drawn from ``default_rng(seed)`` (each pai
 valid PERM-BOTH test; sharing makes the p matrix consistent and the run cheaper). Pearson at the
 ``item``, ``sys`` and ``none`` levels has an exact fast path: the swapped metric is
 a + w (b - a) with w in {0, 1}, so the per-group sums that Pearson needs are matrix products of
-the swap masks with fixed vectors (gold centred and normalised once).
+the swap masks with fixed vectors (gold centred and normalised once). Spearman at the same
+levels has one too (``fastpaths.SpearmanPermBoth``): the average ranks of every draw are matrix
+products of the swap masks with fixed half-step matrices.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import numpy as np
 
 from metaeval.errors import StatsError
 from metaeval.stats.coefficients import Coefficient, get_coefficient
+from metaeval.stats.fastpaths import SpearmanPermBoth
 from metaeval.stats.levels import average_correlations, check_level, correlation_at_level
 
 TIE_TOLERANCE = 1e-12
@@ -59,7 +62,13 @@ def swap_masks(rng: np.random.Generator, k: int, shape: tuple[int, int]) -> np.n
     return rng.random((k,) + tuple(shape)) < 0.5
 
 
-def _chunk_size(cells: int) -> int:
+def _chunk_size(cells: int, fast: bool = False) -> int:
+    """Draws per batch; the fast paths keep only (draws x cells) arrays, so take more at once.
+
+    The masks are the same whatever the chunk (``rng.random`` fills them in one stream).
+    """
+    if fast:
+        return int(max(1, 4_000_000 // max(1, cells)))
     return int(max(1, min(250, 2_000_000 // max(1, cells))))
 
 
@@ -136,6 +145,14 @@ class _FastPearson:
         return ra - rb
 
 
+def _fast_path(coef: Coefficient, level: str, gold: np.ndarray, z: np.ndarray):
+    """The exact fast path for this coefficient and level (Pearson, Spearman), or None."""
+    for path in (_FastPearson, SpearmanPermBoth):
+        if path.supports(coef, level, gold, z):
+            return path(gold, z, level)
+    return None
+
+
 def perm_both(gold, scores, coefficient: str | Coefficient, level: str, k: int = 1000,
               seed: int = 0, chunk: int | None = None, fast: bool = True) -> PermBothResult:
     """PERM-BOTH p-values for every ordered metric pair; scores is (M, S, I)."""
@@ -152,18 +169,17 @@ def perm_both(gold, scores, coefficient: str | Coefficient, level: str, k: int =
     gold_f = np.where(np.isfinite(gold), gold, np.nan)
     value = correlation_at_level(gold_f[None], z, coef, level)
     pairs = list(combinations(range(M), 2))
-    fast_path = _FastPearson(gold_f, z, level) if fast and _FastPearson.supports(
-        coef, level, gold_f, z) else None
+    fast_path = _fast_path(coef, level, gold_f, z) if fast else None
 
     rng = np.random.default_rng(seed)
-    chunk = chunk or _chunk_size(gold.size)
+    chunk = chunk or _chunk_size(gold.size, fast_path is not None)
     delta = value[:, None] - value[None, :]
     above = np.zeros((M, M), dtype=np.int64)  # above[a, b] = #(delta*_ab >= delta_ab)
     for start in range(0, k, chunk):
         masks = swap_masks(rng, min(chunk, k - start), gold.shape)
         fast_draws = fast_path.draws(pairs, masks) if fast_path is not None and pairs else None
-        for a, b in pairs:
-            draws = (fast_draws[pairs.index((a, b))] if fast_path is not None
+        for p_index, (a, b) in enumerate(pairs):
+            draws = (fast_draws[p_index] if fast_path is not None
                      else _generic_pair_draws(gold_f, z[a], z[b], masks, coef, level))
             above[a, b] += int((draws >= delta[a, b] - TIE_TOLERANCE).sum())
             above[b, a] += int((draws <= delta[a, b] + TIE_TOLERANCE).sum())
@@ -181,10 +197,9 @@ def perm_both_draws(gold, scores, coefficient: str | Coefficient, level: str, a:
     scores = np.asarray(scores, float)
     coef = get_coefficient(coefficient) if isinstance(coefficient, str) else coefficient
     z = zscore_on_gold(gold, scores)
-    fast_path = _FastPearson(gold, z, level) if fast and _FastPearson.supports(
-        coef, level, gold, z) else None
+    fast_path = _fast_path(coef, level, gold, z) if fast else None
     rng = np.random.default_rng(seed)
-    chunk = chunk or _chunk_size(gold.size)
+    chunk = chunk or _chunk_size(gold.size, fast_path is not None)
     out = []
     for start in range(0, k, chunk):
         masks = swap_masks(rng, min(chunk, k - start), gold.shape)

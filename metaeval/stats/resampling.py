@@ -25,6 +25,7 @@ from scipy.special import ndtr, ndtri
 
 from metaeval.errors import StatsError
 from metaeval.stats.coefficients import Coefficient, get_coefficient
+from metaeval.stats.fastpaths import FAST_MAX_CELLS, PAIR_FAST, pooled_pair_draws
 from metaeval.stats.levels import (
     average_correlations,
     check_level,
@@ -100,8 +101,10 @@ def resampled_correlations(gold: np.ndarray, scores: np.ndarray, coefficient: Co
                            chunk: int | None = None) -> np.ndarray:
     """The statistic of every metric on every resampled matrix: (M, k).
 
-    Shortcut (exact): at ``item`` level with items resampled (``sys`` with systems), each draw
-    is the average of the per-group correlations of the drawn groups, computed once.
+    Shortcuts (exact): at ``item`` level with items resampled (``sys`` with systems), each draw
+    is the average of the per-group correlations of the drawn groups, computed once. Pooled
+    (``none``) Pearson and Kendall-family draws come from cell multiplicities: weighted sums
+    for Pearson, pair counts as quadratic forms (``fastpaths.pooled_pair_draws``) for Kendall.
     """
     k = indices.items.shape[0]
     shortcut = _group_resampling(level, indices)
@@ -110,6 +113,9 @@ def resampled_correlations(gold: np.ndarray, scores: np.ndarray, coefficient: Co
         return np.stack([average_correlations(v[shortcut]) for v in per_group])
     if coefficient.name == "pearson" and coefficient.at_level is None and level == "none":
         return _pooled_pearson_draws(gold, scores, indices)
+    if (coefficient.name in PAIR_FAST and coefficient.pair_based and coefficient.at_level is None
+            and level == "none" and gold.size <= FAST_MAX_CELLS):
+        return pooled_pair_draws(gold, scores, coefficient.name, indices.systems, indices.items)
     chunk = chunk or _default_chunk(scores)
     out = np.empty((scores.shape[0], k))
     for start in range(0, k, chunk):

@@ -1,0 +1,129 @@
+"""Exact fast paths: they must give the generic path's numbers on data with ties and NaNs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.stats
+
+from metaeval.stats.coefficients import get_coefficient
+from metaeval.stats.fastpaths import (
+    PAIR_FAST,
+    SpearmanPermBoth,
+    pair_statistic,
+    weighted_distinct,
+    weighted_pair_counts,
+)
+from metaeval.stats.kendall import pair_counts
+from metaeval.stats.levels import correlation_at_level
+from metaeval.stats.permutation import perm_both, perm_both_draws, zscore_on_gold
+from metaeval.stats.resampling import bootstrap_ci, bootstrap_indices, resampled_correlations
+
+
+def _tied(seed=0, S=6, I=15, holes=True):  # noqa: E741
+    """Gold and three metrics rounded so that ties are common; NaN gold cells."""
+    rng = np.random.default_rng(seed)
+    gold = np.round(rng.normal(size=(S, I)), 0)
+    scores = np.stack([np.round(gold * 0.5 + rng.normal(size=(S, I)), r) for r in (0, 1, 8)])
+    if holes:
+        gold[0, 1] = gold[2, 5] = np.nan
+    return gold, scores
+
+
+# ------------------------------------------------------------ Spearman PERM-BOTH
+@pytest.mark.parametrize("level", ["none", "item", "sys"])
+def test_spearman_perm_both_draws_equal_generic(level):
+    gold, scores = _tied(1)
+    for a, b in [(0, 1), (0, 2), (2, 1)]:
+        fast = perm_both_draws(gold, scores, "spearman", level, a, b, k=150, seed=4, chunk=40)
+        slow = perm_both_draws(gold, scores, "spearman", level, a, b, k=150, seed=4, chunk=40,
+                               fast=False)
+        np.testing.assert_allclose(fast, slow, rtol=0, atol=1e-12, equal_nan=True)
+
+
+def test_spearman_perm_both_matrix_equals_generic():
+    gold, scores = _tied(2)
+    fast = perm_both(gold, scores, "spearman", "none", k=200, seed=1)
+    slow = perm_both(gold, scores, "spearman", "none", k=200, seed=1, fast=False)
+    np.testing.assert_array_equal(fast.p, slow.p)
+    np.testing.assert_allclose(fast.delta, slow.delta, atol=1e-12, equal_nan=True)
+
+
+def test_spearman_ranks_of_one_draw_match_scipy():
+    gold, scores = _tied(3, holes=False)
+    z = zscore_on_gold(gold, scores)
+    path = SpearmanPermBoth(gold, z, "none")
+    mask = np.random.default_rng(0).random((1,) + gold.shape) < 0.5
+    a_star = np.where(mask[0], z[1], z[0]).ravel()
+    b_star = np.where(mask[0], z[0], z[1]).ravel()
+    expected = (scipy.stats.spearmanr(gold.ravel(), a_star).statistic
+                - scipy.stats.spearmanr(gold.ravel(), b_star).statistic)
+    assert path.draws([(0, 1)], mask)[0, 0] == pytest.approx(expected, abs=1e-12)
+
+
+def test_spearman_fast_path_declines_missing_metric_cells():
+    gold, scores = _tied(4)
+    z = zscore_on_gold(gold, scores)
+    coef = get_coefficient("spearman")
+    assert SpearmanPermBoth.supports(coef, "none", gold, z)
+    scores[1, 3, 3] = np.nan  # gold present there: the valid cells would change between draws
+    assert not SpearmanPermBoth.supports(coef, "none", gold, zscore_on_gold(gold, scores))
+    assert not SpearmanPermBoth.supports(get_coefficient("kendall_b"), "none", gold, z)
+    # the generic path still answers
+    fast = perm_both(gold, scores, "spearman", "none", k=50, seed=0)
+    slow = perm_both(gold, scores, "spearman", "none", k=50, seed=0, fast=False)
+    np.testing.assert_array_equal(fast.p, slow.p)
+
+
+# ------------------------------------------------------------ weighted pair counts
+def test_weighted_pair_counts_equal_counts_of_the_expanded_vector():
+    rng = np.random.default_rng(5)
+    x = np.round(rng.normal(size=12), 0)
+    y = np.round(x + rng.normal(size=12), 0)
+    x[3] = np.nan
+    y[7] = np.nan
+    weights = rng.integers(0, 4, size=(20, 12))
+    got = weighted_pair_counts(x, y, weights)
+    for d, w in enumerate(weights):
+        expected = pair_counts(np.repeat(x, w), np.repeat(y, w))
+        for field in ("con", "dis", "ties_human", "ties_metric", "ties_both", "n"):
+            assert getattr(got, field)[d] == getattr(expected, field), field
+        valid = np.isfinite(x) & np.isfinite(y) & (w > 0)
+        assert weighted_distinct(x, np.isfinite(x) & np.isfinite(y), w[None])[0] == len(
+            np.unique(x[valid]))
+
+
+def test_weighted_pair_counts_by_hand():
+    # cells (x, y): (1, 1), (2, 3), (2, 2); weights 2, 1, 1 -> multiset of 4 cells, 6 pairs
+    counts = weighted_pair_counts(np.array([1.0, 2, 2]), np.array([1.0, 3, 2]),
+                                  np.array([[2, 1, 1]]))
+    # (1,1)x(1,1): tie both; (1,1)x(2,3): con (x2); (1,1)x(2,2): con (x2); (2,3)x(2,2): human tie
+    assert (counts.con[0], counts.dis[0], counts.ties_human[0], counts.ties_metric[0],
+            counts.ties_both[0], counts.n[0]) == (4, 0, 1, 0, 1, 4)
+    assert pair_statistic("kendall_b", counts)[0] == pytest.approx(4 / np.sqrt(4 * 5))
+
+
+@pytest.mark.parametrize("name", PAIR_FAST)
+@pytest.mark.parametrize("resample", ["items", "systems", "both"])
+def test_pooled_kendall_bootstrap_equals_generic(name, resample):
+    gold, scores = _tied(6)
+    scores[1, 3, 3] = np.nan
+    coef = get_coefficient(name)
+    idx = bootstrap_indices(*gold.shape, k=80, seed=2, resample=resample)
+    fast = resampled_correlations(gold, scores, coef, "none", idx)
+    rows, cols = idx.systems[:, :, None], idx.items[:, None, :]
+    slow = correlation_at_level(gold[rows, cols][None], scores[:, rows, cols], coef, "none")
+    np.testing.assert_allclose(fast, slow, rtol=0, atol=1e-12, equal_nan=True)
+
+
+def test_pooled_kendall_bootstrap_ci_equals_scipy_loop():
+    gold, scores = _tied(7, S=4, I=10)
+    result = bootstrap_ci(gold, scores, "kendall_b", "none", k=60, seed=9)
+    idx = bootstrap_indices(*gold.shape, k=60, seed=9)
+    for d in range(60):
+        g = gold[:, idx.items[d]].ravel()
+        for m in range(scores.shape[0]):
+            s = scores[m][:, idx.items[d]].ravel()
+            keep = np.isfinite(g) & np.isfinite(s)
+            assert result.draws[m, d] == pytest.approx(
+                scipy.stats.kendalltau(g[keep], s[keep]).statistic, abs=1e-12)
