@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib.metadata import entry_points
 
 from metaeval.errors import MetricError
@@ -34,21 +34,37 @@ class MetricSpec:
     citation: str = ""
     description: str = ""
     source: str = "built-in"  # or the plugin's distribution name
+    error: str = ""  # why a plugin entry point could not be loaded ("" when it loaded)
 
     @property
     def install_hint(self) -> str:
         if self.extra:
             return f"pip install 'metaeval[{self.extra}]'"
-        return "pip install " + " ".join(self.requires)
+        if self.requires:
+            return "pip install " + " ".join(self.requires)
+        if self.source != "built-in":
+            return f"pip install --force-reinstall {self.source}"
+        return "pip install --force-reinstall metaeval"
 
     def missing_modules(self) -> list[str]:
-        return [m for m in self.requires if importlib.util.find_spec(m) is None]
+        missing = []
+        for module in self.requires:
+            try:
+                found = importlib.util.find_spec(module) is not None
+            except (ImportError, ValueError):  # a parent package is missing or broken
+                found = False
+            if not found:
+                missing.append(module)
+        return missing
 
     @property
     def available(self) -> bool:
-        return not self.missing_modules()
+        return not self.error and not self.missing_modules()
 
     def load(self) -> type[Metric]:
+        if self.error:
+            raise MetricError(f"metric {self.name!r} from {self.source} is broken: {self.error}. "
+                              f"Fix: {self.install_hint}, or remove the entry point.")
         missing = self.missing_modules()
         if missing:
             raise MetricError(f"metric {self.name!r} needs {', '.join(missing)}, which is not "
@@ -75,24 +91,33 @@ def _spec_from_class(cls: type[Metric], source: str) -> MetricSpec:
                       citation=cls.citation, description=cls.description, source=source)
 
 
+def _broken_spec(ep, source: str, error: str) -> MetricSpec:
+    return MetricSpec(ep.name, "unknown", ep.value, (), source=source, error=error,
+                      description=f"failed to load: {error}")
+
+
 def plugin_specs() -> dict[str, MetricSpec]:
-    """Metrics registered by installed packages under the ``metaeval.metrics`` entry points."""
+    """Metrics registered by installed packages under the ``metaeval.metrics`` entry points.
+
+    A plugin that fails to import, or whose entry point is not a `Metric` subclass or a
+    `MetricSpec`, is listed as unavailable with the reason (``spec.error``) instead of breaking
+    the listing.
+    """
     specs: dict[str, MetricSpec] = {}
     for ep in entry_points(group=ENTRY_POINT_GROUP):
-        source = ep.dist.name if ep.dist is not None else ep.value
+        dist = getattr(ep, "dist", None)
+        source = dist.name if dist is not None else ep.value
         try:
             obj = ep.load()
+            if isinstance(obj, MetricSpec):
+                spec = obj if obj.source != "built-in" else replace(obj, source=source)
+            elif isinstance(obj, type) and issubclass(obj, Metric):
+                spec = _spec_from_class(obj, source)
+            else:
+                spec = _broken_spec(ep, source, "entry point is not a Metric subclass or MetricSpec")
         except Exception as error:  # a broken plugin must not break the registry
-            specs[ep.name] = MetricSpec(ep.name, "unknown", ep.value, (), source=source,
-                                        description=f"failed to load: {error}")
-            continue
-        if isinstance(obj, MetricSpec):
-            specs[obj.name] = obj
-        elif isinstance(obj, type) and issubclass(obj, Metric):
-            specs[obj.name] = _spec_from_class(obj, source)
-        else:
-            specs[ep.name] = MetricSpec(ep.name, "unknown", ep.value, (), source=source,
-                                        description="entry point is not a Metric subclass or MetricSpec")
+            spec = _broken_spec(ep, source, f"{type(error).__name__}: {error}")
+        specs[spec.name] = spec
     return specs
 
 

@@ -1,0 +1,1 @@
+"""Tests of the metric framework: registry, plugins and adapters."""
