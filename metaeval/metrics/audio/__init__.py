@@ -1,0 +1,40 @@
+"""Audio metric adapters (BSS-Eval, MR-STFT, embeddings, speech quality) and shared helpers.
+
+Adapters receive mono float32 arrays at their ``sample_rate`` (see `metaeval.metrics.base.Batch`).
+The helpers here use numpy only, so importing this package never imports torch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from metaeval.errors import MetricError
+
+
+def mono_inputs(batch, names: Sequence[str]) -> dict[str, list[np.ndarray]]:
+    """The named inputs of ``batch`` as 1-D float arrays, checked for equal length per item."""
+    arrays = {name: [np.asarray(a, dtype=np.float64) for a in batch[name]] for name in names}
+    for position, item in enumerate(batch.ids):
+        lengths = {name: arrays[name][position].shape for name in names}
+        if any(len(shape) != 1 for shape in lengths.values()):
+            raise MetricError(f"item {item!r}: audio inputs must be mono 1-D arrays, got shapes "
+                              f"{lengths}. Fix: average the channels (the runner does this).")
+        if len({shape[0] for shape in lengths.values()}) != 1:
+            raise MetricError(f"item {item!r}: inputs differ in length {lengths}. Fix: trim or pad "
+                              "the estimate to the reference length.")
+    return arrays
+
+
+def length_groups(arrays: Sequence[np.ndarray]) -> dict[int, list[int]]:
+    """Positions of the items grouped by signal length (items of one group stack into a batch)."""
+    groups: dict[int, list[int]] = {}
+    for position, array in enumerate(arrays):
+        groups.setdefault(int(array.shape[-1]), []).append(position)
+    return groups
+
+
+def is_silent(array: np.ndarray) -> bool:
+    """True for an all-zero (or empty) signal, for which energy ratios are undefined."""
+    return array.size == 0 or not np.any(array)
