@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -12,7 +13,7 @@ import numpy as np
 import pytest
 
 from metaeval.errors import MetricError
-from metaeval.metrics import Batch, get_metric
+from metaeval.metrics import Batch, Metric, get_metric
 
 PLUGIN = Path(__file__).resolve().parents[2] / "examples" / "metaeval-example-plugin"
 
@@ -96,3 +97,24 @@ def test_scaled_noise_gives_the_gain_in_db(plugin_on_path):
 def test_bad_config_is_a_metric_error(plugin_on_path):
     with pytest.raises(MetricError, match="unknown window 'hamming'"):
         get_metric("log_spectral_distance", window="hamming")
+
+
+def _doc_blocks(language: str) -> list[str]:
+    text = (PLUGIN.parents[1] / "docs" / "plugins.md").read_text()
+    section = text.split("## Add your metric", 1)[1].split("\n## ", 1)[0]
+    return re.findall(rf"```{language}\n(.*?)```", section, flags=re.S)
+
+
+def test_add_your_metric_snippet_runs_and_is_short():
+    (code,), (toml,) = _doc_blocks("python"), _doc_blocks("toml")
+    assert len(code.strip().splitlines()) + len(toml.strip().splitlines()) < 20
+    namespace: dict = {}
+    exec(compile(code, "docs/plugins.md", "exec"), namespace)
+    cls = namespace["PeakRatio"]
+    assert issubclass(cls, Metric) and cls.name == "peak_ratio_db"
+    entry = toml.strip().splitlines()
+    assert entry[0] == '[project.entry-points."metaeval.metrics"]'
+    assert entry[1] == 'peak_ratio_db = "my_metrics.peak:PeakRatio"'
+    ref = np.array([0.5, -0.25, 0.1], dtype=np.float32)
+    scores = cls().score(Batch(["a", "b"], {"estimate": [2 * ref, ref], "reference": [ref, ref]}, 44100))
+    assert scores == pytest.approx([20 * np.log10(2), 0.0])
