@@ -157,10 +157,10 @@ def weighted_distinct(x: np.ndarray, valid: np.ndarray, weights: np.ndarray) -> 
     return (present > 0.5).sum(-1)
 
 
-def pair_statistic(name: str, c: PairCounts, x=None, y=None, weights=None) -> np.ndarray:
+def pair_statistic(name: str, c: PairCounts, distinct: np.ndarray | None = None) -> np.ndarray:
     """The statistic ``name`` from pair counts, as :mod:`metaeval.stats.kendall` computes it.
 
-    ``kendall_c`` also needs the numbers of distinct values present, taken from x, y, weights.
+    ``kendall_c`` also needs ``distinct``: min(#distinct human, #distinct metric values).
     """
     if name == "kendall_b":
         n_pairs = c.n_pairs.astype(float)
@@ -169,9 +169,7 @@ def pair_statistic(name: str, c: PairCounts, x=None, y=None, weights=None) -> np
             tau = (c.con - c.dis) / np.sqrt(a) / np.sqrt(b)
         return np.clip(np.where((a > 0) & (b > 0), tau, np.nan), -1.0, 1.0)
     if name == "kendall_c":
-        valid = np.isfinite(x) & np.isfinite(y)
-        m = np.minimum(weighted_distinct(x, valid, weights),
-                       weighted_distinct(y, valid, weights)).astype(float)
+        m = np.asarray(distinct, float)
         n = c.n.astype(float)
         undefined = (c.human_ties == c.n_pairs) | (c.metric_ties == c.n_pairs)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -208,5 +206,80 @@ def pooled_pair_draws(gold: np.ndarray, scores: np.ndarray, name: str, systems: 
         w = (cs[sl, :, None] * ci[sl, None, :]).reshape(-1, S * n_items)
         for m, metric in enumerate(scores):
             y = metric.ravel()
-            out[m, sl] = pair_statistic(name, weighted_pair_counts(x, y, w), x, y, w)
+            distinct = None
+            if name == "kendall_c":
+                valid = np.isfinite(x) & np.isfinite(y)
+                distinct = np.minimum(weighted_distinct(x, valid, w), weighted_distinct(y, valid, w))
+            out[m, sl] = pair_statistic(name, weighted_pair_counts(x, y, w), distinct)
     return out
+
+
+# ------------------------------------------------------------ Kendall family, fixed gold
+def fixed_gold_pair_counts(x: np.ndarray, ys: np.ndarray) -> PairCounts:
+    """Pair counts of one gold vector x (n,) against many metric vectors ys (k, n).
+
+    The cells missing in x or in any row of ys are dropped from every row (callers pass rows
+    with the same missing cells, e.g. shuffles of the valid cells). Cells are taken in
+    increasing gold order, one group of equal gold values at a time; with dense metric ranks r
+    and a running table below[r] = #{earlier cells with rank <= r} (one row per draw):
+
+        con += #{earlier: r_a < r_b} = below[r_b - 1],  dis += #{earlier: r_a > r_b}
+              = earlier - below[r_b]  (earlier cells have a strictly smaller gold value),
+        T_both += pairs within the group with equal metric rank,
+
+    T_x and T_y follow from value counts. O(groups x k x n) instead of O(k n^2) pairs.
+    """
+    from metaeval.stats.kendall import _dense_ranks
+
+    valid = np.isfinite(x) & np.isfinite(ys).all(0)
+    xv, yv = x[valid], ys[:, valid]
+    k, n = yv.shape
+    ranks = _dense_ranks(yv).astype(np.int64)  # 1..R per row
+    size = n + 1
+    rows = np.arange(k)[:, None]
+    below = np.zeros((k, size), np.int64)
+    con = np.zeros(k, np.int64)
+    dis = np.zeros(k, np.int64)
+    ties_both = np.zeros(k, np.int64)
+    order = np.argsort(xv, kind="stable")
+    values, starts = np.unique(xv[order], return_index=True)
+    earlier = 0
+    for start, stop in zip(starts, list(starts[1:]) + [n]):
+        r = ranks[:, order[start:stop]]  # (k, t)
+        con += below[rows, r - 1].sum(1)
+        dis += (earlier - below[rows, r]).sum(1)
+        if stop - start > 1:
+            same = r[:, :, None] == r[:, None, :]
+            ties_both += (same.sum((1, 2)) - (stop - start)) // 2
+        hist = np.bincount((rows * size + r).ravel(), minlength=k * size).reshape(k, size)
+        below += np.cumsum(hist, 1)
+        earlier += stop - start
+    _, x_counts = np.unique(xv, return_counts=True)
+    tx = int((x_counts * (x_counts - 1) // 2).sum())
+    y_counts = np.bincount((rows * size + ranks).ravel(), minlength=k * size).reshape(k, size)
+    ty = (y_counts * (y_counts - 1) // 2).sum(1)
+    return PairCounts(con=con, dis=dis, ties_human=tx - ties_both, ties_metric=ty - ties_both,
+                      ties_both=ties_both, n=np.full(k, n, np.int64))
+
+
+def fixed_gold_is_faster(x: np.ndarray) -> bool:
+    """Whether :func:`fixed_gold_pair_counts` beats the generic count for gold x.
+
+    Its cost is k x (groups of equal gold) x n; the generic one is k x n^2 / 2 pairs for short
+    vectors (``kendall.SHORT_MAX``) and a sort per draw for longer ones.
+    """
+    from metaeval.stats.kendall import SHORT_MAX
+
+    finite = x[np.isfinite(x)]
+    return finite.size <= SHORT_MAX or len(np.unique(finite)) <= 256
+
+
+def fixed_gold_statistic(name: str, x: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    """Kendall-family statistic ``name`` of gold x (n,) against each row of ys (k, n)."""
+    distinct = None
+    if name == "kendall_c":
+        from metaeval.stats.kendall import distinct_counts
+
+        valid = np.isfinite(x) & np.isfinite(ys).all(0)
+        distinct = np.minimum(distinct_counts(x, valid), distinct_counts(ys, valid[None]))
+    return pair_statistic(name, fixed_gold_pair_counts(x, ys), distinct)

@@ -29,7 +29,12 @@ import numpy as np
 
 from metaeval.errors import StatsError
 from metaeval.stats.coefficients import Coefficient, get_coefficient
-from metaeval.stats.fastpaths import SpearmanPermBoth
+from metaeval.stats.fastpaths import (
+    PAIR_FAST,
+    SpearmanPermBoth,
+    fixed_gold_is_faster,
+    fixed_gold_statistic,
+)
 from metaeval.stats.levels import average_correlations, check_level, correlation_at_level
 
 TIE_TOLERANCE = 1e-12
@@ -222,13 +227,15 @@ def _shuffled(metric: np.ndarray, valid: np.ndarray, rng: np.random.Generator, k
 
 
 def chance_baseline(gold, metric, coefficient: str | Coefficient, level: str, k: int = 1000,
-                    seed: int = 0, ci: float = 0.95, chunk: int | None = None
-                    ) -> tuple[float, float, np.ndarray]:
+                    seed: int = 0, ci: float = 0.95, chunk: int | None = None,
+                    fast: bool = True) -> tuple[float, float, np.ndarray]:
     """Permutation null of the statistic: metric values shuffled, gold fixed.
 
     Shuffles the metric within each item (``item``), within each system (``sys``), across all
     gold-covered cells (``none``), or the system-level metric scores across systems
     (``system``). Returns the (1-ci)/2 and (1+ci)/2 quantiles of the finite draws and the k draws.
+    Kendall-family coefficients at ``none`` count the pairs of all draws against the fixed gold
+    order at once (``fastpaths.fixed_gold_statistic``, exact); ``fast=False`` uses the generic path.
     """
     gold = np.asarray(gold, float)
     metric = np.asarray(metric, float)
@@ -238,6 +245,8 @@ def chance_baseline(gold, metric, coefficient: str | Coefficient, level: str, k:
     rng = np.random.default_rng(seed)
     chunk = chunk or _chunk_size(gold.size)
     draws = np.empty(k)
+    pooled_pairs = (fast and level == "none" and coef.name in PAIR_FAST and coef.pair_based
+                    and coef.at_level is None and fixed_gold_is_faster(gold.ravel()))
     if level == "system":
         from metaeval.stats.levels import system_scores
 
@@ -256,7 +265,11 @@ def chance_baseline(gold, metric, coefficient: str | Coefficient, level: str, k:
                 m = _shuffled(metric.reshape(1, -1), valid.reshape(1, -1), rng, b).reshape(
                     (b,) + metric.shape)
             m = np.where(valid, m, np.nan)
-            draws[start:start + b] = correlation_at_level(gold, m, coef, level)
+            if pooled_pairs:  # every draw shares the valid cells: fixed-gold pair counts
+                draws[start:start + b] = fixed_gold_statistic(coef.name, gold.ravel(),
+                                                              m.reshape(b, -1))
+            else:
+                draws[start:start + b] = correlation_at_level(gold, m, coef, level)
     finite = draws[np.isfinite(draws)]
     if finite.size == 0:
         return float("nan"), float("nan"), draws

@@ -10,13 +10,19 @@ from metaeval.stats.coefficients import get_coefficient
 from metaeval.stats.fastpaths import (
     PAIR_FAST,
     SpearmanPermBoth,
+    fixed_gold_pair_counts,
     pair_statistic,
     weighted_distinct,
     weighted_pair_counts,
 )
 from metaeval.stats.kendall import pair_counts
 from metaeval.stats.levels import correlation_at_level
-from metaeval.stats.permutation import perm_both, perm_both_draws, zscore_on_gold
+from metaeval.stats.permutation import (
+    chance_baseline,
+    perm_both,
+    perm_both_draws,
+    zscore_on_gold,
+)
 from metaeval.stats.resampling import bootstrap_ci, bootstrap_indices, resampled_correlations
 
 
@@ -127,3 +133,29 @@ def test_pooled_kendall_bootstrap_ci_equals_scipy_loop():
             keep = np.isfinite(g) & np.isfinite(s)
             assert result.draws[m, d] == pytest.approx(
                 scipy.stats.kendalltau(g[keep], s[keep]).statistic, abs=1e-12)
+
+
+# ------------------------------------------------------------ chance baseline, fixed gold
+@pytest.mark.parametrize("n,decimals", [(1, 0), (2, 0), (40, 0), (300, 1), (300, 8)])
+def test_fixed_gold_pair_counts_equal_pair_counts(n, decimals):
+    rng = np.random.default_rng(n + decimals)
+    x = np.round(rng.normal(size=n), decimals)
+    ys = np.round(rng.normal(size=(30, n)), decimals)
+    if n > 10:
+        x[3] = np.nan
+        ys[:, 5] = np.nan
+    got = fixed_gold_pair_counts(x, ys)
+    expected = pair_counts(np.broadcast_to(x, ys.shape), ys)
+    for field in ("con", "dis", "ties_human", "ties_metric", "ties_both", "n"):
+        np.testing.assert_array_equal(getattr(got, field), getattr(expected, field), field)
+
+
+@pytest.mark.parametrize("name", PAIR_FAST)
+def test_pooled_kendall_chance_baseline_equals_generic(name):
+    gold, scores = _tied(8)
+    metric = scores[0].copy()
+    metric[3, 3] = np.nan
+    fast = chance_baseline(gold, metric, name, "none", k=120, seed=5, chunk=50)
+    slow = chance_baseline(gold, metric, name, "none", k=120, seed=5, chunk=50, fast=False)
+    np.testing.assert_allclose(fast[2], slow[2], rtol=0, atol=1e-12, equal_nan=True)
+    assert fast[:2] == pytest.approx(slow[:2], abs=1e-12)
