@@ -1,0 +1,87 @@
+"""On-disk score cache: (metric name, config hash, input content hashes, sample rate) -> score.
+
+One SQLite file per metric under the cache folder (default ``.cache/metaeval-scores``); each
+batch of new scores is written in one transaction, so an interrupted run leaves every finished
+batch on disk and nothing half-written. The key is
+
+    sha256(json([metric, config_hash, loader_version, sample_rate, {input: sha256(file bytes)}]))
+
+so renaming or moving a file keeps its score, and changing the audio, the metric's config or the
+loading (mono/resampling) recomputes it. Only finite scores are stored: a failure is retried on
+the next run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sqlite3
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from metaeval.errors import DataError, located
+
+DEFAULT_CACHE_DIR = Path(".cache") / "metaeval-scores"
+SCHEMA = ("CREATE TABLE IF NOT EXISTS scores (key TEXT PRIMARY KEY, config_hash TEXT NOT NULL, "
+          "score REAL NOT NULL)")
+
+
+def cache_key(metric: str, config_hash: str, input_hashes: Mapping[str, str],
+              sample_rate: int | None, loader_version: str = "") -> str:
+    """The cache key of one (metric config, inputs) pair (hex sha256)."""
+    payload = json.dumps([metric, config_hash, loader_version, sample_rate,
+                          dict(sorted(input_hashes.items()))], separators=(",", ":"))
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _file_name(metric: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", metric) + ".sqlite"
+
+
+class ScoreCache:
+    """The cached scores of one metric (all configs) in ``cache_dir/<metric>.sqlite``."""
+
+    def __init__(self, cache_dir: str | Path, metric: str):
+        self.path = Path(cache_dir) / _file_name(metric)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, timeout=60)
+            with self._db:
+                self._db.execute(SCHEMA)
+        except (OSError, sqlite3.Error) as error:
+            raise DataError(located(f"cannot open the score cache ({error})", file=str(self.path),
+                                    fix="choose another --cache folder, or delete this file to "
+                                        "start the cache afresh.")) from error
+
+    def get_many(self, keys: Iterable[str]) -> dict[str, float]:
+        """The cached scores among ``keys``."""
+        keys = list(dict.fromkeys(keys))
+        found: dict[str, float] = {}
+        for start in range(0, len(keys), 500):  # SQLite's bound-variable limit
+            chunk = keys[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            query = f"SELECT key, score FROM scores WHERE key IN ({marks})"
+            found.update(self._db.execute(query, chunk).fetchall())
+        return found
+
+    def put_many(self, scores: Mapping[str, float], config_hash: str) -> None:
+        """Store ``scores`` in one transaction (all or nothing)."""
+        if not scores:
+            return
+        with self._db:
+            self._db.executemany("INSERT OR REPLACE INTO scores (key, config_hash, score) "
+                                 "VALUES (?, ?, ?)",
+                                 [(k, config_hash, float(v)) for k, v in scores.items()])
+
+    def __len__(self) -> int:
+        return self._db.execute("SELECT COUNT(*) FROM scores").fetchone()[0]
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> ScoreCache:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
