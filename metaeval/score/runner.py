@@ -160,7 +160,7 @@ class _Run:
     def score_batch(self, metric: Metric, positions: Sequence[int]) -> None:
         planned = self.plan(metric, positions)
         cache = self.caches.get(metric.name)
-        found = cache.get_many(k for _, k in planned.values()) if cache else {}
+        found = cache.get_many(k for _, k in planned.values()) if cache is not None else {}
         pending = []
         for position, (_, key) in planned.items():
             if key in found:
@@ -195,7 +195,7 @@ class _Run:
                 else:
                     self.scores[metric.name][position] = outcome
                     new_scores[planned[position][1]] = outcome
-        if cache:
+        if cache is not None:
             cache.put_many(new_scores, metric.config_hash)
 
     def frame(self) -> pd.DataFrame:
