@@ -44,7 +44,8 @@ def test_manifest_to_csv_equals_the_api(tree):
     assert written.columns.tolist() == ["item", "system", "test_snr", "errors"]
     np.testing.assert_allclose(written["test_snr"], expected["test_snr"], rtol=1e-12)
     assert (tree / ".cache/metaeval-scores/test_snr.sqlite").is_file()  # default cache folder
-    again = _score("--manifest", manifest, "--metrics", "test_snr", "--out", "out.csv", "--quiet")
+    again = _score("--manifest", manifest, "--metrics", "test_snr", "--out", "out.csv")  # with a bar
+    assert again.exit_code == 0, again.output
     assert "0 computed, 4 from the cache" in again.stdout
 
 

@@ -166,3 +166,16 @@ def test_metric_names_must_be_unique_and_audio(tree):
         score_items(rows, [SNR(), SNR()])
     with pytest.raises(MetricError, match="unknown metric 'no_such_metric'"):
         score_items(rows, ["no_such_metric"])
+
+
+def test_metric_without_a_rate_gets_each_estimate_at_its_own_rate(tree, all_rows):
+    class Native(Gain):
+        name = "native"
+        sample_rate = None
+
+    metric = Native()
+    rows = [r for r in all_rows if r.key() in {("a", "good"), ("b", "odd"), ("c", "good")}]
+    frame = score_items(rows, [metric], batch_size=8).set_index(["system", "item"])
+    assert sorted(metric.rates) == [22050, 44100]  # one batch per rate
+    assert metric.lengths["b/odd"] == (11025, 11025) and metric.lengths["a/good"] == (22050, 22050)
+    assert frame["native"]["odd", "b"] == pytest.approx(1.0, abs=1e-2)
