@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
 from metaeval.errors import DataError, MetaevalError
 
 DEFAULT_COEFFICIENTS = ("spearman", "pearson")
@@ -128,7 +130,7 @@ def _print_summary(result, written) -> None:
                     cells.append("")
                     continue
                 r = row.iloc[0]
-                cluster = "" if r["cluster"] is None or r["cluster"] != r["cluster"] else f" [{r['cluster']}]"
+                cluster = "" if pd.isna(r["cluster"]) else f" [{int(r['cluster'])}]"
                 cells.append(f"{_fmt(r['value'])} ({_fmt(r['ci_low'])}, {_fmt(r['ci_high'])}){cluster}")
             arrow = "" if result.metrics.get(metric) == "higher" else " (↓, flipped)"
             view.add_row(metric + arrow, *cells)

@@ -94,3 +94,10 @@ def test_console_script_runs_as_a_process(tmp_path):
     assert bad.returncode == 2
     assert bad.stderr.strip().count("\n") == 0 and bad.stderr.startswith("error:")
     assert Path(out).is_dir()
+
+
+def test_single_metric_summary_prints(tmp_path):
+    result = runner.invoke(app, ["correlate", "--domain", "audio", "--metrics", "sdr", "--k", "20",
+                                 "--out", str(tmp_path / "one")])
+    assert result.exit_code == 0, result.output
+    assert "sdr" in result.output
