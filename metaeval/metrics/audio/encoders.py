@@ -22,9 +22,11 @@ torch and transformers are imported inside the methods: importing this module is
 
 from __future__ import annotations
 
+import hashlib
 import math
 import threading
 from abc import ABC, abstractmethod
+from collections import OrderedDict
 from typing import Any
 
 import numpy as np
@@ -48,15 +50,21 @@ def _as_mono(audio: Any, encoder: str) -> np.ndarray:
 
 
 class FrameEncoder(ABC):
-    """A lazily loaded audio encoder: ``embed(waveform) -> [T, D]`` float32 frame embeddings."""
+    """A lazily loaded audio encoder: ``embed(waveform) -> [T, D]`` float32 frame embeddings.
+
+    The last ``cache_size`` results are kept, keyed by a hash of the waveform, so a reference
+    shared by several systems, or scored by both ``emb_mse`` and ``fad``, is embedded once.
+    """
 
     name: str = ""
     sample_rate: int = 0
+    cache_size: int = 32
 
     def __init__(self, device: str = "cpu"):
         self.device = device
         self._lock = threading.Lock()
         self._loaded = False
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def _ensure_loaded(self) -> None:
         with self._lock:
@@ -74,12 +82,22 @@ class FrameEncoder(ABC):
 
     def embed(self, audio: Any) -> np.ndarray:
         """Frame embeddings ``[T, D]`` (float32) of a mono waveform at :attr:`sample_rate`."""
+        audio = _as_mono(audio, self.name)
+        key = hashlib.blake2b(audio.tobytes(), digest_size=16).hexdigest()
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key].copy()
         self._ensure_loaded()
-        out = np.asarray(self._embed(_as_mono(audio, self.name)), dtype=np.float32)
+        out = np.asarray(self._embed(audio), dtype=np.float32)
         if out.ndim != 2 or out.shape[0] == 0:
             raise MetricError(f"{self.name} encoder returned embeddings of shape {out.shape}; "
                               "expected [frames, dims] with at least one frame.")
-        return out
+        with self._lock:
+            self._cache[key] = out
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+        return out.copy()
 
 
 def _pooled(output: Any):
