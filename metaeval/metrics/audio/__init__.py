@@ -15,6 +15,11 @@ from metaeval.errors import MetricError
 
 def mono_inputs(batch, names: Sequence[str]) -> dict[str, list[np.ndarray]]:
     """The named inputs of ``batch`` as 1-D float arrays, checked for equal length per item."""
+    missing = [name for name in names if name not in batch.inputs]
+    if missing:
+        raise MetricError(f"this metric needs the audio input(s) {', '.join(missing)}, which the "
+                          f"batch lacks (it has {', '.join(batch.inputs) or 'none'}). Fix: pass them "
+                          "(e.g. `metaeval score --mixtures DIR` for the mixture).")
     arrays = {name: [np.asarray(a, dtype=np.float64) for a in batch[name]] for name in names}
     for position, item in enumerate(batch.ids):
         lengths = {name: arrays[name][position].shape for name in names}
