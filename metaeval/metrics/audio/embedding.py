@@ -142,7 +142,11 @@ class ClapConfig(MetricConfig):
 
 
 class EmbeddingMetric(Metric):
-    """Shared scoring loop: embed reference and estimate, then :meth:`distance`."""
+    """Shared scoring loop: embed reference and estimate, then :meth:`distance`.
+
+    The encoder is built from the config (shared per process, see `shared_encoder`); an
+    ``encoder=`` passed in replaces it (tests, custom models) and is not part of the config hash.
+    """
 
     domain = "audio"
     inputs = ("estimate", "reference")
