@@ -91,6 +91,7 @@ class SpearmanPermBoth:
         w = _groups(masks, self.level)  # (k, G, n) booleans
         wf = np.moveaxis(w, 0, 1).astype(np.float32)  # (G, k, n)
         rows = self.valid[:, :, None]  # invalid cells d contribute nothing
+        n = w.shape[-1]
         out = np.empty((len(pairs), masks.shape[0]))
         for p, (a, b) in enumerate(pairs):
             za, zb = self.z[a], self.z[b]
@@ -98,8 +99,9 @@ class SpearmanPermBoth:
             k_ba = np.where(rows, _half_step(zb, za), 0)
             k_ab = np.where(rows, _half_step(za, zb), 0)
             k_bb = np.where(rows, _half_step(zb, zb), 0)
-            q0 = np.moveaxis(np.matmul(wf, k_ba - k_aa), 0, 1).astype(float)  # (k, G, n)
-            q1 = np.moveaxis(np.matmul(wf, k_bb - k_ab), 0, 1).astype(float)
+            both = np.matmul(wf, np.concatenate([k_ba - k_aa, k_bb - k_ab], -1))  # (G, k, 2n)
+            q = np.moveaxis(both, 0, 1).astype(float)  # (k, G, 2n)
+            q0, q1 = q[..., :n], q[..., n:]
             s_aa, s_ba, s_ab, s_bb = (m.sum(-2, dtype=float) for m in (k_aa, k_ba, k_ab, k_bb))
             rank_a = 0.5 + np.where(w, s_ab + q1, s_aa + q0)
             rank_b = 0.5 + np.where(w, s_ba - q0, s_bb - q1)
@@ -283,3 +285,34 @@ def fixed_gold_statistic(name: str, x: np.ndarray, ys: np.ndarray) -> np.ndarray
         valid = np.isfinite(x) & np.isfinite(ys).all(0)
         distinct = np.minimum(distinct_counts(x, valid), distinct_counts(ys, valid[None]))
     return pair_statistic(name, fixed_gold_pair_counts(x, ys), distinct)
+
+
+# ------------------------------------------------------------ Pearson / Spearman, shuffles
+def shuffle_null_vectors(name: str, x: np.ndarray, y: np.ndarray):
+    """Unit vectors (u, v) over the valid cells such that r(x, shuffle(y)) = shuffle(v) . u.
+
+    A shuffle keeps the values of y, so their mean and spread are those of y:
+    r = sum (x_c - mx)(y'_c - my) / sqrt(Sxx Syy) = <u, v'> with u = (x - mx) / sqrt(Sxx),
+    v = (y - my) / sqrt(Syy). For ``spearman`` x and y are first replaced by their average
+    ranks (the ranks of a shuffle are the shuffled ranks). Returns None where the generic path
+    must decide (fewer than two cells, a constant vector, or a spread so small against the
+    mean that ``coefficients.pearson`` hands the case to scipy).
+    """
+    valid = np.isfinite(x) & np.isfinite(y)
+    n = int(valid.sum())
+    if n < 2 or name not in ("pearson", "spearman"):
+        return None
+    xv, yv = x[valid], y[valid]
+    if name == "spearman":
+        xv, yv = average_ranks(xv), average_ranks(yv)
+    if xv.max() == xv.min() or yv.max() == yv.min():
+        return None
+    mx, my = xv.sum() / n, yv.sum() / n
+    xc, yc = xv - mx, yv - my
+    sx, sy = np.sqrt((xc * xc).sum()), np.sqrt((yc * yc).sum())
+    if sx < 1e-8 * abs(mx) or sy < 1e-8 * abs(my):
+        return None
+    u = np.zeros(x.shape)
+    v = np.zeros(y.shape)
+    u[valid], v[valid] = xc / sx, yc / sy
+    return u, v

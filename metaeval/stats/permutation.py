@@ -34,6 +34,7 @@ from metaeval.stats.fastpaths import (
     SpearmanPermBoth,
     fixed_gold_is_faster,
     fixed_gold_statistic,
+    shuffle_null_vectors,
 )
 from metaeval.stats.levels import average_correlations, check_level, correlation_at_level
 
@@ -234,8 +235,10 @@ def chance_baseline(gold, metric, coefficient: str | Coefficient, level: str, k:
     Shuffles the metric within each item (``item``), within each system (``sys``), across all
     gold-covered cells (``none``), or the system-level metric scores across systems
     (``system``). Returns the (1-ci)/2 and (1+ci)/2 quantiles of the finite draws and the k draws.
-    Kendall-family coefficients at ``none`` count the pairs of all draws against the fixed gold
-    order at once (``fastpaths.fixed_gold_statistic``, exact); ``fast=False`` uses the generic path.
+    At ``none``, Pearson and Spearman draws are dot products of the shuffled standardised metric
+    (ranks) with the standardised gold (``fastpaths.shuffle_null_vectors``), and Kendall-family
+    draws count the pairs of all shuffles against the fixed gold order at once
+    (``fastpaths.fixed_gold_statistic``); both exact. ``fast=False`` uses the generic path.
     """
     gold = np.asarray(gold, float)
     metric = np.asarray(metric, float)
@@ -247,6 +250,9 @@ def chance_baseline(gold, metric, coefficient: str | Coefficient, level: str, k:
     draws = np.empty(k)
     pooled_pairs = (fast and level == "none" and coef.name in PAIR_FAST and coef.pair_based
                     and coef.at_level is None and fixed_gold_is_faster(gold.ravel()))
+    linear = None
+    if fast and level == "none" and coef.at_level is None:
+        linear = shuffle_null_vectors(coef.name, gold.ravel(), metric.ravel())
     if level == "system":
         from metaeval.stats.levels import system_scores
 
@@ -261,6 +267,11 @@ def chance_baseline(gold, metric, coefficient: str | Coefficient, level: str, k:
                 m = np.swapaxes(_shuffled(metric.T, valid.T, rng, b), -1, -2)
             elif level == "sys":
                 m = _shuffled(metric, valid, rng, b)
+            elif linear is not None:  # the same permutation applied to the unit vector v
+                u, v = linear
+                shuffled = _shuffled(v.reshape(1, -1), valid.reshape(1, -1), rng, b)[:, 0]
+                draws[start:start + b] = np.clip(shuffled @ u, -1.0, 1.0)
+                continue
             else:
                 m = _shuffled(metric.reshape(1, -1), valid.reshape(1, -1), rng, b).reshape(
                     (b,) + metric.shape)

@@ -159,3 +159,18 @@ def test_pooled_kendall_chance_baseline_equals_generic(name):
     slow = chance_baseline(gold, metric, name, "none", k=120, seed=5, chunk=50, fast=False)
     np.testing.assert_allclose(fast[2], slow[2], rtol=0, atol=1e-12, equal_nan=True)
     assert fast[:2] == pytest.approx(slow[:2], abs=1e-12)
+
+
+@pytest.mark.parametrize("name", ["pearson", "spearman"])
+@pytest.mark.parametrize("variant", ["plain", "constant", "fragile"])
+def test_pooled_linear_chance_baseline_equals_generic(name, variant):
+    gold, scores = _tied(9)
+    metric = scores[0].copy()
+    metric[3, 3] = np.nan
+    if variant == "constant":
+        metric = np.full_like(metric, 2.0)
+    elif variant == "fragile":  # spread below 1e-8 of the mean: the generic path decides
+        metric = 1e6 + metric * 1e-5
+    fast = chance_baseline(gold, metric, name, "none", k=150, seed=3, chunk=40)
+    slow = chance_baseline(gold, metric, name, "none", k=150, seed=3, chunk=40, fast=False)
+    np.testing.assert_allclose(fast[2], slow[2], rtol=0, atol=1e-12, equal_nan=True)
