@@ -24,6 +24,7 @@ reference (or, for SAR/SIR, interferer) is all zeros scores NaN.
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -57,6 +58,22 @@ def _toeplitz(column):
     return column[..., lags]
 
 
+def _solve_symmetric(system, rhs):
+    """Solve the symmetric positive-definite systems ``system @ x = rhs`` (..., L, L), (..., L).
+
+    Batched Cholesky; any system Cholesky rejects is solved alone with LU. (Batched LU,
+    ``torch.linalg.solve`` on a stack, fails in torch 2.13's CPU MKL build with 2+ threads.)
+    """
+    import torch
+
+    factor, info = torch.linalg.cholesky_ex(system)
+    solution = torch.cholesky_solve(rhs.unsqueeze(-1), factor).squeeze(-1)
+    for index in torch.nonzero(info.reshape(-1)).flatten().tolist():
+        position = np.unravel_index(index, tuple(info.shape))
+        solution[position] = torch.linalg.solve(system[position], rhs[position])
+    return solution
+
+
 def sdr(estimate, reference, filter_length: int = 512, zero_mean: bool = False,
         load_diag: float | None = None):
     """BSS-Eval SDR (dB) of each row of ``estimate`` (B, T) against ``reference`` (B, T)."""
@@ -71,7 +88,7 @@ def sdr(estimate, reference, filter_length: int = 512, zero_mean: bool = False,
     auto, cross = _correlations(reference, estimate, filter_length)
     if load_diag is not None:
         auto[..., 0] += load_diag
-    solution = torch.linalg.solve(_toeplitz(auto), cross)
+    solution = _solve_symmetric(_toeplitz(auto), cross)
     coherence = (cross * solution).sum(dim=-1)
     return 10.0 * torch.log10(coherence / (1.0 - coherence))
 
@@ -103,7 +120,7 @@ def isr(estimate, reference, filter_length: int = 1024, load_diag: float | None 
     system = _toeplitz(auto)
     diag = torch.finfo(torch.float64).eps if load_diag is None else load_diag
     system = system + diag * torch.eye(filter_length, dtype=system.dtype)
-    h = torch.linalg.solve(system, cross)
+    h = _solve_symmetric(system, cross)
     energy = auto[..., 0]
     # ||P s - s||^2 = h.R h - 2 h.r + ||s||^2 with R h = b and r the autocorrelation column
     spatial = (h * cross).sum(-1) - 2 * (h * auto).sum(-1) + energy
@@ -114,7 +131,9 @@ def bss_eval_with_interferer(estimate, reference, mixture, filter_length: int = 
                              load_diag: float | None = 1e-7):
     """SDR, SIR, SAR (dB) of the estimate of the target, with ``mixture - target`` as second source.
 
-    fast_bss_eval ``bss_eval_sources`` on torch tensors (its numpy back-end fails under numpy 2).
+    fast_bss_eval ``bss_eval_sources`` on torch tensors (its numpy back-end fails under numpy 2),
+    run with one torch thread: it solves stacks of systems with batched LU, which fails in
+    torch 2.13's CPU (MKL) build when torch uses 2+ threads.
     """
     import fast_bss_eval
     import torch
@@ -122,10 +141,24 @@ def bss_eval_with_interferer(estimate, reference, mixture, filter_length: int = 
     estimate, reference, mixture = estimate.double(), reference.double(), mixture.double()
     references = torch.stack([reference, mixture - reference], dim=-2)
     estimates = torch.stack([estimate, mixture - estimate], dim=-2)
-    sdr_, sir_, sar_ = fast_bss_eval.bss_eval_sources(
-        references, estimates, filter_length=filter_length, load_diag=load_diag,
-        compute_permutation=False)
+    with single_torch_thread():
+        sdr_, sir_, sar_ = fast_bss_eval.bss_eval_sources(
+            references, estimates, filter_length=filter_length, load_diag=load_diag,
+            compute_permutation=False)
     return sdr_[..., 0], sir_[..., 0], sar_[..., 0]
+
+
+@contextmanager
+def single_torch_thread():
+    """Run the block with ``torch.set_num_threads(1)``, restoring the thread count after."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
 
 
 class _WholeExcerptMetric(Metric):
