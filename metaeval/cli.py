@@ -121,6 +121,31 @@ def datasets() -> None:
         _fail(str(error))
 
 
+data_app = typer.Typer(help="External data sets (audio) used by the examples and tests.",
+                       no_args_is_help=True)
+app.add_typer(data_app, name="data")
+
+
+@data_app.command("download")
+def data_download(
+    name: str = typer.Argument(..., help="gensvs_eval_audio or bernoulli_mushra"),
+    to: Path = typer.Option(None, help="Target folder (default: $METAEVAL_DATA_DIR or ./data)."),
+    base_url: str = typer.Option(None, help="Mirror or file:// folder instead of the recorded source."),
+) -> None:
+    """Download a data set with sha256 verification; re-running resumes."""
+    import os
+
+    from metaeval.data.download import download_dataset
+
+    dest = to or Path(os.environ.get("METAEVAL_DATA_DIR", "data"))
+    try:
+        result = download_dataset(name, dest, base_url=base_url)
+    except MetaevalError as error:
+        _fail(str(error))
+    typer.echo(f"{result.name}: {len(result.downloaded)} downloaded, {len(result.skipped)} already "
+               f"present, in {result.folder}. Set METAEVAL_DATA_DIR={dest} to use it.")
+
+
 def main() -> None:
     try:
         app()

@@ -117,3 +117,19 @@ def test_real_layout_from_a_file_mirror_of_the_shared_copy(tmp_path, datasets_di
     assert len(result.downloaded) == 84
     assert (tmp_path / "data" / "gensvs_eval" / "audio_examples" / "Target"
             / "target_fileid_1.wav").is_file()
+
+
+def test_cli_download_command(tmp_path, small_source):
+    from typer.testing import CliRunner
+
+    from metaeval.cli import app
+
+    files, base = small_source
+    runner = CliRunner()
+    result = runner.invoke(app, ["data", "download", "bernoulli_mushra", "--to",
+                                 str(tmp_path / "d"), "--base-url", base])
+    assert result.exit_code == 0, result.output
+    assert "3 downloaded" in result.output
+    assert (tmp_path / "d" / "bernoulli_mushra" / "audio/stim_01/ref.wav").exists()
+    bad = runner.invoke(app, ["data", "download", "nope", "--to", str(tmp_path / "d")])
+    assert bad.exit_code == 2 and "unknown dataset" in bad.output
