@@ -15,6 +15,8 @@ naming the file, the row, the column and the fix.
 
 from __future__ import annotations
 
+import os
+
 import glob
 import re
 from collections.abc import Sequence
@@ -90,7 +92,7 @@ def read_manifest(path: str | Path, needs: Sequence[str] = DEFAULT_NEEDS) -> lis
                     raise DataError(located("empty cell", file=str(path), row=line, column=name,
                                             fix=f"give the {name} audio path of every row."))
                 continue
-            file = Path(value).expanduser()
+            file = _expand(value)
             file = file if file.is_absolute() else base / file
             if name in needs and not file.is_file():
                 raise DataError(located(f"audio file not found: {file}", file=str(path), row=line,
@@ -121,6 +123,22 @@ def _pattern_regex(pattern: str) -> re.Pattern:
 def _glob_of(pattern: str) -> str:
     pieces = PLACEHOLDER.split(pattern)  # literal, name, literal, name, ...
     return "".join(glob.escape(p) if i % 2 == 0 else "*" for i, p in enumerate(pieces))
+
+
+DATA_DIR_VARIABLE = "${METAEVAL_DATA_DIR}"
+
+
+def _expand(value: str) -> Path:
+    """A manifest path with ``~``, environment variables and ``${METAEVAL_DATA_DIR}`` expanded.
+
+    ``${METAEVAL_DATA_DIR}`` resolves like :func:`metaeval.paths.data_dir` (the setting, else
+    ``../shared/datasets`` next to a checkout), so shipped manifests can point at external audio.
+    """
+    if DATA_DIR_VARIABLE in value:
+        from metaeval.paths import data_dir
+
+        value = value.replace(DATA_DIR_VARIABLE, str(data_dir()))
+    return Path(os.path.expandvars(value)).expanduser()
 
 
 def expand_patterns(estimates: str, references: str | None = None, mixtures: str | None = None,
