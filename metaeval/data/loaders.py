@@ -124,6 +124,14 @@ def _resolve_card(path: Path, card: str | Path | None) -> DatasetCard | None:
     return read_card(found) if found else None
 
 
+def _registered_lower_is_better(columns: list[str]) -> list[str]:
+    """Scored columns named after a registered lower-is-better metric (e.g. ``mrstft``)."""
+    from metaeval.metrics.registry import all_specs
+
+    lower = {s.name for s in all_specs() if not s.higher_is_better}
+    return [c for c in columns if c in lower]
+
+
 def load_table(
     path: str | Path,
     *,
@@ -164,10 +172,14 @@ def load_table(
     lower = list(lower_is_better)
     missing = missing or (spec.missing if spec else None) or "error"
 
+    scored_lower: list[str] = []
     if scores is not None:
         from metaeval.score.join import join_scores
 
-        frame = join_scores(frame, scores, item, system)
+        before = set(frame.columns)
+        frame = join_scores(frame, scores, item or (spec.item if spec else None),
+                            system or (spec.system if spec else None))
+        scored_lower = _registered_lower_is_better([c for c in frame.columns if c not in before])
     for role, value in (("item", item), ("system", system), ("human", human)):
         if not value:
             raise DataError(located(
@@ -200,6 +212,7 @@ def load_table(
             m for m, meta in (card_metrics or {}).items() if not meta.higher_is_better]
         lower = [m for m in dict.fromkeys(card_lower) if m in metrics]
 
+    lower += [m for m in scored_lower if m in metrics and m not in lower]
     checked = check_rows(frame, keys=keys, human=human, metrics=metrics, groups=groups,
                          missing=missing, file=str(path), lines=lines)
     info = spec.dataset_info(source=str(path)) if spec else DatasetInfo(name=path.stem,

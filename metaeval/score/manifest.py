@@ -15,9 +15,8 @@ naming the file, the row, the column and the fix.
 
 from __future__ import annotations
 
-import os
-
 import glob
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
