@@ -141,11 +141,11 @@ def bss_eval_with_interferer(estimate, reference, mixture, filter_length: int = 
     estimate, reference, mixture = estimate.double(), reference.double(), mixture.double()
     references = torch.stack([reference, mixture - reference], dim=-2)
     estimates = torch.stack([estimate, mixture - estimate], dim=-2)
-    with single_torch_thread():
-        sdr_, sir_, sar_ = fast_bss_eval.bss_eval_sources(
-            references, estimates, filter_length=filter_length, load_diag=load_diag,
-            compute_permutation=False)
-    return sdr_[..., 0], sir_[..., 0], sar_[..., 0]
+    with single_torch_thread():  # item by item: faster than one stacked call on 2 cores
+        rows = [fast_bss_eval.bss_eval_sources(references[i], estimates[i], filter_length=filter_length,
+                                               load_diag=load_diag, compute_permutation=False)
+                for i in range(references.shape[0])]
+    return tuple(torch.stack([row[k][0] for row in rows]) for k in range(3))
 
 
 @contextmanager
