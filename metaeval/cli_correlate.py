@@ -44,7 +44,7 @@ def run_correlate(*, domain, data, item, system, human, rater, metrics, lower_is
                          group_by, missing, scores)
     if lower_is_better and data is None:
         js = _with_lower_is_better(js, lower_is_better)
-    group_by = group_by or protocol.get("group_by")
+    group_by = group_by or protocol.get("group_by") or (js.groups[0] if js.groups else None)
     levels = levels or list(protocol.get("levels", DEFAULT_LEVELS))
     coefficients = coefficients or list(protocol.get("coefficients", DEFAULT_COEFFICIENTS))
     chosen = metrics or list(protocol.get("metrics") or js.metric_names)
