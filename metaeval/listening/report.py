@@ -1,0 +1,206 @@
+"""The listening-test HTML report: one self-contained page (inline CSS and SVG, no scripts, no URLs).
+
+Sections: per-system violin + box plot of the per-item scores with the compact letters of the
+Friedman / Wilcoxon post-hoc (systems sharing a letter do not differ significantly), the rater
+screening table (who, flags, excluded, why), agreement statistics (ICC(2,1), ICC(2,k),
+Krippendorff's alpha, mean rater-vs-rest correlation), the noise ceiling, the per-system and
+per-item MOS tables with CIs, and a methods paragraph with the dataset citation and licence.
+Rendered with jinja2 (autoescape on); only the SVG made here is inserted unescaped.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from metaeval.report import plots
+
+if TYPE_CHECKING:
+    from metaeval.listening.summarize import ListeningSummary
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+SCORE_NAMES = {"dcr": "DMOS", "acr": "MOS", "mushra": "MUSHRA score", "long": "mean rating"}
+
+
+def score_name(kind: str) -> str:
+    """DMOS for DCR, MOS for ACR, mean MUSHRA score for MUSHRA."""
+    return SCORE_NAMES.get(kind, "mean rating")
+
+
+def fmt(value, digits: int = 3) -> str:
+    if value is None or (isinstance(value, float) and not np.isfinite(value)):
+        return "\u2013"
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return str(int(value))
+    return f"{float(value):.{digits}f}"
+
+
+def fmt_p(value) -> str:
+    if value is None or (isinstance(value, float) and not np.isfinite(value)):
+        return "\u2013"
+    return "< 0.001" if value < 0.001 else f"{value:.3f}"
+
+
+def system_plot_svg(result: ListeningSummary) -> str:
+    """Violin + box plot of the per-item scores of each system, best system first, with letters."""
+    order = [str(s) for s in result.systems["system"]]
+    letters = dict(zip(result.systems["system"].astype(str), result.systems["letter"]))
+    label = f"Per-item {score_name(result.table.kind)} per system with significance letters"
+    return plots._rendered(_draw_systems, "listening-systems", label, result, order, letters)
+
+
+def _draw_systems(result: ListeningSummary, order: list[str], letters: dict[str, str]):
+    items = result.items
+    data = [items.loc[items["system"].astype(str) == s, "mos"].to_numpy(dtype=float)
+            for s in order]
+    lo, hi = result.table.scale
+    width = max(4.8, 0.95 * len(order) + 1.6)
+    fig, axes = plots._figure(width, 3.6)
+    ax = axes[0][0]
+    positions = np.arange(1, len(order) + 1)
+    drawable = [i for i, d in enumerate(data) if len(d) > 1 and np.ptp(d) > 0]
+    if drawable:
+        parts = ax.violinplot([data[i] for i in drawable], positions=positions[drawable],
+                              widths=0.8, showextrema=False)
+        for j, body in enumerate(parts["bodies"]):
+            colour = plots.PALETTE[drawable[j] % len(plots.PALETTE)]
+            body.set_facecolor(colour)
+            body.set_edgecolor(colour)
+            body.set_alpha(0.28)
+    ax.boxplot(data, positions=positions, widths=0.22, showfliers=True, patch_artist=True,
+               boxprops={"facecolor": "white", "edgecolor": "#333333", "linewidth": 0.9},
+               medianprops={"color": "#d1495b", "linewidth": 1.4},
+               whiskerprops={"color": "#333333", "linewidth": 0.9},
+               capprops={"color": "#333333", "linewidth": 0.9},
+               flierprops={"marker": "o", "markersize": 2.5, "markerfacecolor": "#777777",
+                           "markeredgecolor": "none"})
+    means = [float(np.mean(d)) if len(d) else np.nan for d in data]
+    ax.scatter(positions, means, marker="D", s=16, color="#1d232b", zorder=3)
+    span = hi - lo
+    top = hi + 0.07 * span
+    for x, name in zip(positions, order):
+        ax.text(x, top, letters.get(name, ""), ha="center", va="bottom", fontsize=10,
+                fontweight="bold", color="#1f6fb4")
+    ax.set_ylim(lo - 0.04 * span, hi + 0.18 * span)
+    ax.set_xticks(positions, order, rotation=20 if len(order) > 4 else 0,
+                  ha="right" if len(order) > 4 else "center")
+    ax.set_xlim(0.4, len(order) + 0.6)
+    ax.set_ylabel(f"per-item {score_name(result.table.kind)}")
+    return fig
+
+
+def _environment():
+    import jinja2
+
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
+                              trim_blocks=True, lstrip_blocks=True,
+                              undefined=jinja2.StrictUndefined)
+
+
+def methods_paragraph(result: ListeningSummary) -> str:
+    """Plain text: screening, scores, CIs, agreement, tests, ceiling, seed and the data source."""
+    s = result.summary
+    settings, counts = s["settings"], s["counts"]
+    name = score_name(result.table.kind)
+    ci = round(100 * settings["ci"])
+    parts = [f"The test holds {counts['ratings']} ratings by {counts['raters']} raters of "
+             f"{counts['stimuli']} stimuli ({counts['items']} items x {counts['systems']} "
+             f"systems) on a {fmt(result.table.scale[0], 0)}..{fmt(result.table.scale[1], 0)} "
+             "scale."]
+    screening = s["screening"]
+    excluded = screening["excluded"]
+    parts.append(f"Rater screening: {screening['rule']}; "
+                 + (f"{len(excluded)} rater(s) excluded ({', '.join(excluded)}), "
+                    f"{counts['ratings_used']} ratings used." if excluded
+                    else "no rater excluded."))
+    parts.append(f"The {name} of a stimulus is the mean of its ratings, with a {ci}% Student-t "
+                 f"interval and a {ci}% percentile bootstrap over raters ({settings['k']} "
+                 f"draws); a system's {name} is the mean of its per-item scores, with a t "
+                 "interval over items.")
+    parts.append("Agreement: ICC(2,1) and ICC(2,k), two-way random effects, absolute agreement "
+                  "(Shrout & Fleiss 1979); Krippendorff's alpha with the interval metric "
+                  "(Krippendorff 2011); the Pearson correlation of each rater with the mean of "
+                  "the other raters on the stimuli they rated, averaged over raters.")
+    tests = s["tests"]
+    parts.append(f"Systems were compared with the Friedman test on per-item means (blocks = "
+                 f"items), then pairwise Wilcoxon signed-rank tests with "
+                 f"{tests['correction'].capitalize()} correction; systems sharing a letter do "
+                 "not differ significantly (compact letter display).")
+    parts.append("Noise ceiling: the raters of each stimulus were split at random into two "
+                 "halves, the half-panel means correlated (Spearman) and corrected with the "
+                 f"Spearman-Brown formula 2r/(1+r), averaged over {settings['k']} splits; it is "
+                 "the expected correlation of a perfect metric with the panel mean.")
+    if s.get("pooling"):
+        parts.append("Pooling of rater groups was checked per system with one-way ANOVA, "
+                     "Kruskal-Wallis and Shapiro-Wilk tests.")
+    parts.append(f"All random draws use seed {settings['seed']}.")
+    return " ".join(parts)
+
+
+def _ceiling_rows(summary: dict) -> list[dict]:
+    rows = []
+    for level, c in summary["ceiling"].items():
+        if "error" in c:
+            rows.append({"level": level, "value": "\u2013", "range": c["error"], "k": ""})
+        else:
+            rows.append({"level": level, "value": fmt(c["value"]),
+                         "range": f"[{fmt(c['low'])}, {fmt(c['high'])}]", "k": c["k"]})
+    return rows
+
+
+def _pair_rows(result: ListeningSummary) -> list[dict]:
+    pairs = result.pairs
+    if pairs is None or pairs.empty:
+        return []
+    return [{"a": r["system_a"], "b": r["system_b"], "diff": fmt(r["diff"]),
+             "statistic": fmt(r["statistic"], 1), "p": fmt_p(r["pvalue"]),
+             "p_adj": fmt_p(r["p_adjusted"]), "significant": bool(r["significant"])}
+            for r in pairs.to_dict(orient="records")]
+
+
+def _pooling_rows(pooling) -> list[dict]:
+    if pooling is None or pooling.empty:
+        return []
+    return [{"system": r["system"], "test": r["test"], "group": r["group"],
+             "statistic": fmt(r["statistic"]), "p": fmt_p(r["pvalue"]), "n": int(r["n"])}
+            for r in pooling.to_dict(orient="records")]
+
+
+def render_html(result: ListeningSummary) -> str:
+    """The report page as one string."""
+    s = result.summary
+    agreement = s["agreement"]
+    tests = s["tests"]
+    dataset = s["dataset"]
+    name = score_name(result.table.kind)
+    raters = [{"rater": r["rater"], "n": int(r["n_ratings"]), "flags": int(r["flags"]),
+               "excluded": bool(r["excluded"]), "reason": r["reason"] or ""}
+              for r in result.raters.to_dict(orient="records")]
+    systems = [{"system": r["system"], "mos": fmt(r["mos"]),
+                "ci": f"[{fmt(r['ci_low'])}, {fmt(r['ci_high'])}]",
+                "boot": (f"[{fmt(r['boot_low'])}, {fmt(r['boot_high'])}]"
+                         if "boot_low" in r else ""),
+                "n": int(r["n_items"]), "letter": r["letter"]}
+               for r in result.systems.to_dict(orient="records")]
+    items = [{"item": r["item"], "system": r["system"], "mos": fmt(r["mos"]),
+              "ci": f"[{fmt(r['ci_low'])}, {fmt(r['ci_high'])}]",
+              "boot": (f"[{fmt(r['boot_low'])}, {fmt(r['boot_high'])}]"
+                       if "boot_low" in r else ""),
+              "n": int(r["n_ratings"])}
+             for r in result.items.to_dict(orient="records")]
+    title = dataset.get("title") or dataset.get("name") or "Listening test"
+    template = _environment().get_template("listening.html.j2")
+    return template.render(
+        title=title, dataset=dataset, score=name, counts=s["counts"], kind=result.table.kind,
+        screening=s["screening"], raters=raters, n_excluded=sum(r["excluded"] for r in raters),
+        agreement={"icc2_1": fmt(agreement["icc2_1"]), "icc2_k": fmt(agreement["icc2_k"]),
+                   "alpha": fmt(agreement["krippendorff_alpha"]),
+                   "rest": fmt(agreement["rater_vs_rest_mean"]),
+                   "n_raters": len(agreement["rater_vs_rest"])},
+        friedman={"statistic": fmt(tests.get("statistic")), "p": fmt_p(tests.get("p_value")),
+                  "correction": tests["correction"]},
+        pairs=_pair_rows(result), ceiling=_ceiling_rows(s), systems=systems, items=items,
+        pooling=_pooling_rows(result.pooling), plot=system_plot_svg(result), methods=methods_paragraph(result),
+        settings=s["settings"])
