@@ -74,8 +74,9 @@ def stimulus_scores(table, ci: float = 0.95, bootstrap_k: int = 1000,
     _check_ci(ci, bootstrap_k)
     keys, values, counts = padded_ratings(rating_frame(table))
     mos = np.nanmean(values, axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        sd = np.where(counts > 1, np.nanstd(values, axis=1, ddof=1), np.nan)
+    squares = np.nansum((values - mos[:, None]) ** 2, axis=1)
+    sd = np.sqrt(squares / np.maximum(counts - 1, 1))
+    sd = np.where(counts > 1, sd, np.nan)
     low, high = t_interval(mos, sd, counts, ci)
     rng = np.random.default_rng(seed)
     draws = np.empty((bootstrap_k, len(keys)))
