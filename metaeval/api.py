@@ -25,6 +25,7 @@ from metaeval.stats.coefficients import Coefficient, get_coefficient
 from metaeval.stats.levels import check_level, correlation_at_level, group_vectors
 
 CI_METHODS = ("percentile", "bca")
+CEILING_COEFFICIENTS = ("pearson", "spearman", "kendall_b", "kendall_c")
 SIGNIFICANCE = ("primary", "all", "none")  # which coefficients get PERM-BOTH tests and clusters
 RESAMPLE_SCHEMES = ("items", "systems", "both")
 TIE_CALIBRATED = "acc23_tiecal"
@@ -48,6 +49,8 @@ class Settings:
     significance: str = "primary"
     chance: bool = True
     min_points: int = 3
+    ceiling: bool = True
+    ceiling_k: int = 200
 
     def tests_significance(self, coefficient: str) -> bool:
         if self.significance == "all":
@@ -235,6 +238,34 @@ class _Task:
         ]
 
 
+def _noise_ceiling(ratings: pd.DataFrame | None, part: JudgementSet, level: str, coefficient: str,
+                   settings: Settings, seed: int, notes: list[str], group_name: str) -> tuple:
+    """(ceiling, low, high) for one group, level and coefficient, or NaNs without ratings.
+
+    The ceiling is the expected correlation of a perfect metric with the panel mean:
+    sqrt of the split-half reliability stepped up with Spearman-Brown
+    (`metaeval.listening.ceiling`; Nili et al. 2014).
+    """
+    nan = (float("nan"),) * 3
+    if ratings is None or not settings.ceiling or coefficient not in CEILING_COEFFICIENTS:
+        return nan
+    from metaeval.listening.ceiling import noise_ceiling
+
+    cells = part.cells()[[ITEM, SYSTEM]].astype(str)
+    keyed = ratings.assign(item=ratings["item"].astype(str), system=ratings["system"].astype(str))
+    subset = keyed.merge(cells, on=[ITEM, SYSTEM])
+    if subset.empty:
+        return nan
+    try:
+        result = noise_ceiling(subset, coefficient=coefficient, level=level, k=settings.ceiling_k,
+                               seed=seed, ci=settings.ci)
+    except StatsError as error:
+        notes.append(f"group {group_name}: no noise ceiling at level {level} ({error})")
+        return nan
+    return tuple(float(np.sqrt(v)) if v > 0 else float("nan")
+                 for v in (result.value, result.low, result.high))
+
+
 def _groups(js: JudgementSet, group_by: str | None, pooled: bool) -> list[tuple[str, JudgementSet]]:
     if group_by is None:
         return [(POOLED, js)]
@@ -302,10 +333,14 @@ def correlate(
     significance: str = "primary",
     chance: bool = True,
     min_points: int = 3,
+    ceiling: bool = True,
+    ceiling_k: int = 200,
     progress: ProgressCallback | None = None,
 ) -> CorrelationResult:
     """Correlate every metric with the human scores, with CIs, significance and clusters.
 
+    ``ceiling``: with per-rater data (``data.individual_ratings()``), every row gets the noise
+    ceiling of its group, level and coefficient (Pearson, Spearman, Kendall).
     ``significance``: ``"primary"`` (default) runs the PERM-BOTH tests and clusters for the first
     coefficient, ``"all"`` for every coefficient, ``"none"`` skips them. Groups are reported in
     sorted order, then the pooled group ``all``.
@@ -317,7 +352,8 @@ def correlate(
         print(result.table)
     """
     settings = Settings(tuple(coefficients), tuple(levels), group_by, int(k), int(seed), float(ci),
-                        ci_method, resample, float(alpha), significance, chance, int(min_points))
+                        ci_method, resample, float(alpha), significance, chance, int(min_points),
+                        bool(ceiling), int(ceiling_k))
     settings.check()
     human = human or data.gold
     if human not in data.human:
@@ -331,6 +367,7 @@ def correlate(
 
     notes: list[str] = []
     rows: list[dict] = []
+    ratings = data.individual_ratings() if ceiling else None
     pairs: list[dict] = []
     parts = _groups(data, group_by, pooled)
     tasks = [(g, level, c) for g, _ in parts for level in settings.levels for c in settings.coefficients]
@@ -352,8 +389,12 @@ def correlate(
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", RuntimeWarning)
                     task_rows, task_pairs = task.run()
+                ceiling = _noise_ceiling(ratings, part, level, coefficient, settings,
+                                         _task_seed(seed, "ceiling", group_name, level, coefficient),
+                                         notes, group_name)
                 for row in task_rows:
                     row["group"] = group_name
+                    row["ceiling"], row["ceiling_low"], row["ceiling_high"] = ceiling
                 for pair in task_pairs:
                     pair["group"] = group_name
                 rows.extend(task_rows)
@@ -382,6 +423,8 @@ def correlate(
         "permutation": "none" if settings.significance == "none" else "perm-both",
         "significance": settings.significance,
         "chance_baseline": settings.chance,
+        "noise_ceiling": (f"sqrt of split-half Spearman-Brown reliability, {settings.ceiling_k} "
+                          "random splits of each stimulus's raters") if ratings is not None else None,
         "lower_is_better": [m for m in metrics if not data.metrics[m].higher_is_better],
         "missing": data.missing, "n_items": len(items), "n_systems": len(systems),
         "n_cells": int(np.isfinite(gold_all).sum()), "metaeval_version": __version__,

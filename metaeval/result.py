@@ -8,7 +8,10 @@ Tables (pandas):
   (NaN where none exists); ``cluster`` is the significance cluster (1 = best); ``n`` is the number
   of points (cells for ``none``, systems for ``system``, averaged vectors for ``item``/``sys``);
   ``chance_low/high`` is the central interval of the permutation null (chance baseline);
-  ``epsilon`` is the calibrated tie threshold (tie-calibrated coefficients only).
+  ``epsilon`` is the calibrated tie threshold (tie-calibrated coefficients only);
+  ``ceiling`` (``ceiling_low/high``) is the noise ceiling of the group, level and coefficient:
+  the expected correlation of a perfect metric with the panel mean, sqrt of the split-half
+  Spearman-Brown reliability (spread over random splits); NaN without per-rater data.
 - ``pairwise``: one row per ordered metric pair (a, b) within (group, level, coefficient):
   ``delta`` = stat(a) - stat(b), ``p_value`` one-sided for "a correlates better than b"
   (PERM-BOTH, p = (c+1)/(k+1)), ``p_holm``, ``p_bh`` adjusted over the pair matrix,
@@ -30,7 +33,8 @@ from metaeval.data.judgements import DatasetInfo
 
 TABLE_COLUMNS = [
     "metric", "group", "level", "coefficient", "value", "ci_low", "ci_high", "p_value",
-    "cluster", "n", "chance_low", "chance_high", "epsilon",
+    "cluster", "n", "chance_low", "chance_high", "epsilon", "ceiling", "ceiling_low",
+    "ceiling_high",
 ]
 PAIRWISE_COLUMNS = [
     "group", "level", "coefficient", "metric_a", "metric_b", "delta", "p_value", "p_holm",

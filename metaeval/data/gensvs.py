@@ -91,6 +91,7 @@ def load_gensvs(path: str | Path | None = None, missing: str = "error") -> Judge
     js.info = DatasetInfo(**{**INFO.__dict__, "source": str(path)})
     js.metrics = {name: MetricInfo(name, higher, description)
                   for name, (higher, description) in METRICS.items()}
+    js.ratings = gensvs_ratings(path)[["item", "system", "rater", "rating"]]
     return js
 
 

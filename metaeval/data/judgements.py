@@ -92,6 +92,9 @@ class JudgementSet:
     has_rater: bool = False
     info: DatasetInfo = field(default_factory=DatasetInfo)
     missing: str = "error"
+    # Individual ratings behind the human score (item, system, rater, rating), when the panel's
+    # ratings are known; they give the noise ceiling. Rater-level tables provide them themselves.
+    ratings: pd.DataFrame | None = None
 
     def __post_init__(self) -> None:
         from metaeval.data.validate import validate_judgements
@@ -183,6 +186,14 @@ class JudgementSet:
         first = {g: "first" for g in self.groups}
         agg = {c: "mean" for c in value_cols} | first
         return self.table.groupby([ITEM, SYSTEM], sort=False, as_index=False).agg(agg)
+
+    def individual_ratings(self) -> pd.DataFrame | None:
+        """Long table (item, system, rater, rating) of the panel's ratings, or None if unknown."""
+        if self.ratings is not None:
+            return self.ratings
+        if self.has_rater:
+            return self.table[[ITEM, SYSTEM, RATER, self.gold]].rename(columns={self.gold: "rating"})
+        return None
 
     def oriented(self, metric: str, values: np.ndarray) -> np.ndarray:
         """Values of ``metric`` sign-flipped when lower is better (higher = better after)."""

@@ -56,9 +56,27 @@ def summary_tables(result: CorrelationResult, level: str) -> list[dict]:
                          else float("inf"), "n": main.get("n")})
         rows.sort(key=lambda r: r["sort"])
         n_values = {r["n"] for r in rows if not labels.is_missing(r["n"])}
+        ceiling = _ceiling_cells(sub, coefs)
         out.append({"group": group, "title": "pooled (all groups)" if group == POOLED else group,
-                    "rows": rows, "n": ", ".join(str(int(n)) for n in sorted(n_values))})
+                    "rows": rows, "n": ", ".join(str(int(n)) for n in sorted(n_values)),
+                    "ceiling": ceiling})
     return out
+
+
+def _ceiling_cells(rows, coefs: list[str]) -> list[dict] | None:
+    """The group's noise ceiling per coefficient (same for every metric), or None if unknown."""
+    if "ceiling" not in rows.columns or rows["ceiling"].isna().all():
+        return None
+    cells = []
+    for coef in coefs:
+        known = rows[(rows["coefficient"] == coef) & rows["ceiling"].notna()]
+        if known.empty:
+            cells.append({"value": "\u2013", "ci": ""})
+            continue
+        r = known.iloc[0]
+        cells.append({"value": labels.fmt(r["ceiling"]),
+                      "ci": f"[{labels.fmt(r['ceiling_low'])}, {labels.fmt(r['ceiling_high'])}]"})
+    return cells
 
 
 def render_html(result: CorrelationResult) -> str:

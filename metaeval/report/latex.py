@@ -90,10 +90,21 @@ def latex_table(result: CorrelationResult, level: str | None = None) -> str:
         name = latex_escape(metric) + (r"$^\dagger$" if metric in flipped else "")
         row = [_cell(cells[(metric, g)]) if (metric, g) in cells else "--" for g in groups]
         lines.append(" & ".join([name] + row) + r" \\")
+    ceilings = [cells[m, g].get("ceiling") for m, g in cells]
+    has_ceiling = any(c is not None and c == c for c in ceilings)
+    if has_ceiling:
+        row = []
+        for g in groups:
+            known = [r for (m, grp), r in cells.items() if grp == g and r.get("ceiling") == r.get("ceiling")
+                     and r.get("ceiling") is not None]
+            row.append(f"${_num(known[0]['ceiling'])}$" if known else "--")
+        lines += [r"\midrule", " & ".join([r"\textit{noise ceiling}"] + row) + r" \\"]
     caption = (f"{_coefficient(coef)} correlation of each metric with "
                f"{latex_escape(result.human)} on {latex_escape(result.dataset.title or result.dataset.name)}"
                f" (subscript: CI; bold: best significance cluster"
                + ("; $^\\dagger$: lower is better, sign-flipped" if flipped else "")
+               + ("; noise ceiling: expected correlation of a perfect metric with the panel mean"
+                  if has_ceiling else "")
                + f"). Settings: {short_settings(result, level)}.")
     label = re.sub(r"[^A-Za-z0-9]+", "-", f"metaeval-{result.dataset.name}-{level}")
     lines += [r"\bottomrule", r"\end{tabular}", rf"\caption{{{caption}}}",

@@ -80,8 +80,20 @@ def methods_text(result: CorrelationResult) -> str:
         parts.append(f"Significance clusters follow the greedy procedure of the WMT metrics task "
                      f"(Freitag et al. 2022; mt-metrics-eval): metrics are sorted by the "
                      f"statistic and a new cluster starts at the first metric that is "
-                     f"significantly worse (p < {alpha}) than the best metric of the current "
+                     f"significantly worse (p < {alpha}) than any metric of the current "
                      f"cluster; cluster 1 is the best.")
+    if s.get("significance") == "primary":
+        parts.append("Pairwise tests and clusters are computed for the primary coefficient.")
+    if s.get("chance_baseline"):
+        parts.append("The chance baseline is the central interval of each statistic when the "
+                     "metric scores are randomly permuted (k draws), i.e. what a metric unrelated "
+                     "to the listeners obtains.")
+    if s.get("noise_ceiling"):
+        parts.append("The noise ceiling is the expected correlation of a perfect metric with the "
+                     "panel mean: the raters of every stimulus are split at random into two "
+                     "halves, the half-panel means are correlated, the correlation is stepped up "
+                     "with the Spearman-Brown formula 2r/(1+r) and averaged over "
+                     f"splits ({s['noise_ceiling']}); its square root is reported (Nili et al. 2014).")
     if s.get("seed") is not None:
         parts.append(f"All random draws use seed {s['seed']}.")
     if s.get("metaeval_version"):

@@ -134,3 +134,37 @@ def test_pairwise_accuracy_is_also_pooled_over_groups(released):
     assert total == 3 + 1  # 3 discriminative pairs, 1 generative pair
     assert pooled.loc["sdr", "value"] == pytest.approx(agree / total)
     assert pooled.loc["sdr", "n"] == total
+
+
+def test_noise_ceiling_from_the_individual_ratings(tmp_path):
+    from metaeval.data.gensvs import gensvs_ratings
+    from metaeval.listening.ceiling import noise_ceiling
+    from metaeval.report import write_reports
+
+    data = load_gensvs()
+    result = correlate(data, metrics=["sdr", "multi_res_loss"], coefficients=["spearman", "pearson"],
+                       group_by="model_type", k=50, seed=0, ceiling_k=100)
+    table = result.table
+    assert table["ceiling"].notna().all()
+    # the same ceiling for every metric of a (group, coefficient), above every metric here
+    per_cell = table.groupby(["group", "coefficient"])["ceiling"].nunique()
+    assert (per_cell == 1).all()
+    assert (table["ceiling"] > table["value"]).all()
+    assert ((table["ceiling_low"] <= table["ceiling"]) & (table["ceiling"] <= table["ceiling_high"])).all()
+    # equals sqrt of the listening module's split-half Spearman-Brown estimate on that subset
+    ratings = gensvs_ratings()
+    generative = ratings[ratings["model_type"] == "generative"]
+    row = table[(table["group"] == "generative") & (table["coefficient"] == "pearson")].iloc[0]
+    from metaeval.api import _task_seed
+
+    direct = noise_ceiling(generative[["item", "system", "rater", "rating"]], "pearson", "none",
+                           k=100, seed=_task_seed(0, "ceiling", "generative", "none", "pearson"))
+    assert row["ceiling"] == pytest.approx(np.sqrt(direct.value), abs=1e-12)
+    # shown in both reports
+    written = write_reports(result, tmp_path / "r", formats=["html", "latex"])
+    assert 'data-metric="noise-ceiling"' in written["html"].read_text()
+    assert "noise ceiling" in written["latex"].read_text()
+    # without per-rater data: no ceiling, no error
+    data.ratings = None
+    plain = correlate(data, metrics=["sdr"], k=20, seed=0)
+    assert plain.table["ceiling"].isna().all()
