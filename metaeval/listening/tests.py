@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import string
+import warnings
 from dataclasses import dataclass, field
 from itertools import combinations
 
@@ -172,7 +173,9 @@ def pooling_tests(table, group_col: str, unit: str = "stimulus") -> pd.DataFrame
 def _safe(fn, samples) -> tuple[float, float]:
     """A scipy test's (statistic, pvalue), NaN where the data cannot support it."""
     try:
-        result = fn(*samples)
-    except ValueError:  # e.g. Kruskal-Wallis when all values are identical
+        with warnings.catch_warnings():  # constant samples: scipy warns and returns NaN
+            warnings.simplefilter("ignore")
+            result = fn(*samples)
+    except ValueError:
         return np.nan, np.nan
     return float(result.statistic), float(result.pvalue)
