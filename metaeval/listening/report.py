@@ -178,6 +178,7 @@ def render_html(result: ListeningSummary) -> str:
     raters = [{"rater": r["rater"], "n": int(r["n_ratings"]), "flags": int(r["flags"]),
                "excluded": bool(r["excluded"]), "reason": r["reason"] or ""}
               for r in result.raters.to_dict(orient="records")]
+    raters.sort(key=lambda r: (not r["excluded"], -r["flags"]))  # stable: id order kept
     systems = [{"system": r["system"], "mos": fmt(r["mos"]),
                 "ci": f"[{fmt(r['ci_low'])}, {fmt(r['ci_high'])}]",
                 "boot": (f"[{fmt(r['boot_low'])}, {fmt(r['boot_high'])}]"
