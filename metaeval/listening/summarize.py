@@ -7,7 +7,9 @@ with compact letters, estimates the split-half noise ceiling, and writes, each a
 
 - ``items.csv`` / ``items.json``: item, system, mos, ci_low, ci_high, n_ratings (then the
   bootstrap interval boot_low, boot_high): the per-item human score for ``metaeval correlate``
-  (``--data items.csv --item item --system system --human mos``);
+  (``--data items.csv --scores scores.csv``); ``items.csv.yaml`` is its dataset card (provenance,
+  ``human: mos``, the CI and count columns declared as further human columns so that they are
+  not taken for metrics);
 - ``systems.csv``: system, mos, ci_low, ci_high, n_items (then boot_low, boot_high, letter);
 - ``raters.csv``: rater, n_ratings, flags, excluded, reason (nobody is dropped silently);
 - ``summary.json``: agreement, screening rule, tests, ceiling, settings;
@@ -35,7 +37,8 @@ SCREENINGS = ("auto", "p808", "mushra", "none")
 ITEM_COLUMNS = ["item", "system", "mos", "ci_low", "ci_high", "n_ratings"]
 SYSTEM_COLUMNS = ["system", "mos", "ci_low", "ci_high", "n_items"]
 RATER_COLUMNS = ["rater", "n_ratings", "flags", "excluded", "reason"]
-FILES = ("items.csv", "items.json", "systems.csv", "raters.csv", "summary.json", "index.html")
+FILES = ("items.csv", "items.csv.yaml", "items.json", "systems.csv", "raters.csv", "summary.json",
+         "index.html")
 
 
 @dataclass
@@ -215,6 +218,25 @@ def compute_summary(table: RatingTable, screening: str = "auto", k: int = 1000, 
                             raters=raters, summary=_clean(summary), pairs=pairs, pooling=pooling)
 
 
+def items_card(result: ListeningSummary) -> str:
+    """YAML dataset card of ``items.csv`` (see :mod:`metaeval.data.cards`) for `metaeval correlate`.
+
+    ``human`` lists ``mos`` first (the gold score) and then the interval and count columns, so
+    that only joined metric scores are correlated.
+    """
+    import yaml
+
+    info = result.raw.info
+    card = {key: value for key, value in (("name", info.name), ("title", info.title),
+                                          ("citation", info.citation),
+                                          ("licence", info.licence), ("url", info.url),
+                                          ("description", info.description)) if value}
+    card.update({"item": "item", "system": "system",
+                 "human": ["mos"] + [c for c in result.items.columns
+                                     if c not in ("item", "system", "mos")]})
+    return yaml.safe_dump(card, sort_keys=False, allow_unicode=True)
+
+
 def write_summary(result: ListeningSummary, out_dir: str | Path) -> dict[str, Path]:
     """Write the six files of :data:`FILES` atomically into ``out_dir``; returns name -> path."""
     from metaeval.listening.report import render_html
@@ -223,6 +245,7 @@ def write_summary(result: ListeningSummary, out_dir: str | Path) -> dict[str, Pa
     page = render_html(result)  # render first: a failing plot leaves no partial report
     texts = {
         "items.csv": result.items.to_csv(index=False),
+        "items.csv.yaml": items_card(result),
         "items.json": json.dumps(_records(result.items), indent=1) + "\n",
         "systems.csv": result.systems.to_csv(index=False),
         "raters.csv": result.raters.to_csv(index=False),

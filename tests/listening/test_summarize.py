@@ -227,3 +227,25 @@ def test_auto_screening_and_bad_settings(tmp_path):
     with pytest.raises(DataError, match="k must be"):
         compute_summary(gsvs, k=0)
     assert not (tmp_path / "x").exists()
+
+
+def test_items_csv_goes_straight_into_correlate(gsvs, tmp_path):
+    """items.csv + its card + a scores file: `metaeval correlate` correlates only the metric."""
+    from scipy.stats import spearmanr
+    from typer.testing import CliRunner
+
+    from metaeval.cli import app
+
+    _, out, _ = gsvs
+    raw = pd.read_csv(GSVS_FILE)
+    scores = raw.rename(columns={"file_id": "item", "model_name": "system"})
+    scores[["item", "system", "meta_audiobox_aes_PQ"]].to_csv(tmp_path / "s.csv", index=False)
+    result = CliRunner().invoke(app, ["correlate", "--data", str(out / "items.csv"), "--scores",
+                                      str(tmp_path / "s.csv"), "--k", "20", "--quiet",
+                                      "--format", "csv", "--out", str(tmp_path / "c")])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(tmp_path / "c" / "results.csv")
+    assert set(table["metric"]) == {"meta_audiobox_aes_PQ"}
+    row = table[(table["coefficient"] == "spearman") & (table["level"] == "none")].iloc[0]
+    expected = spearmanr(raw["DMOS"], raw["meta_audiobox_aes_PQ"]).statistic
+    assert row["value"] == pytest.approx(expected)
