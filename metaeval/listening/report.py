@@ -139,14 +139,20 @@ def methods_paragraph(result: ListeningSummary) -> str:
     return " ".join(parts)
 
 
+CEILING_LEVELS = {"none": "stimuli pooled (level none)", "system": "system means (level system)"}
+
+
 def _ceiling_rows(summary: dict) -> list[dict]:
     rows = []
     for level, c in summary["ceiling"].items():
+        name = CEILING_LEVELS.get(level, level)
         if "error" in c:
-            rows.append({"level": level, "value": "\u2013", "range": c["error"], "k": ""})
+            rows.append({"level": name, "value": "\u2013", "range": c["error"], "k": "",
+                         "perfect": "\u2013"})
         else:
-            rows.append({"level": level, "value": fmt(c["value"]),
-                         "range": f"[{fmt(c['low'])}, {fmt(c['high'])}]", "k": c["k"]})
+            rows.append({"level": name, "value": fmt(c["value"]),
+                         "range": f"[{fmt(c['low'])}, {fmt(c['high'])}]", "k": c["k"],
+                         "perfect": fmt(c.get("perfect_metric"))})
     return rows
 
 

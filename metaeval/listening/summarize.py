@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -82,6 +83,12 @@ def screen(table: RatingTable, screening: str = "auto"):
         return name, None, table
     result = p808_screening(table) if name == "p808" else mushra_post_screening(table)
     return name, result, apply_screening(table, result)
+
+
+def _natural_key(values: pd.Series) -> pd.Series:
+    """Sort 'fileid_2' before 'fileid_10'."""
+    return values.map(lambda v: tuple((0, int(p), "") if p.isdigit() else (1, 0, p)
+                                      for p in re.split(r"(\d+)", str(v))))
 
 
 def _rater_frame(table: RatingTable, result) -> pd.DataFrame:
@@ -178,7 +185,7 @@ def compute_summary(table: RatingTable, screening: str = "auto", k: int = 1000, 
     rule_name, result, screened = screen(table, screening)
     items = stimulus_scores(screened, ci=ci, bootstrap_k=k, seed=seed)
     items = items[ITEM_COLUMNS + [c for c in ("boot_low", "boot_high") if c in items.columns]]
-    items = items.reset_index(drop=True)
+    items = items.sort_values(["item", "system"], key=_natural_key).reset_index(drop=True)
     systems = system_scores(screened, ci=ci, bootstrap_k=k, seed=seed)
     systems = systems[SYSTEM_COLUMNS + [c for c in ("boot_low", "boot_high")
                                         if c in systems.columns]].reset_index(drop=True)
