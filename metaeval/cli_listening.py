@@ -43,10 +43,13 @@ def _scale(text: str | None) -> tuple[float, float] | None:
 def run_listening_summarize(data: Path | None, format: str | None, out: Path | None = None,
                             screening: str = "auto", k: int = 1000, seed: int = 0,
                             ci: float = 0.95, correction: str = "bonferroni",
-                            scale: str | None = None, quiet: bool = False) -> dict[str, Path]:
+                            scale: str | None = None, reference: str | None = None,
+                            anchors: str | None = None, quiet: bool = False) -> dict[str, Path]:
     """Read ``data`` in ``format`` (bundled study when ``data`` is None), summarise into ``out``.
 
-    ``out`` defaults to ``reports/listening/<dataset name>``. Returns file name -> path.
+    ``out`` defaults to ``reports/listening/<dataset name>``; ``scale`` is 'lo,hi';
+    ``reference`` names the hidden-reference condition and ``anchors`` the anchor conditions
+    (comma-separated) when the file's names differ from the defaults. Returns file name -> path.
     """
     from metaeval.listening.ratings import FORMATS, read_ratings
     from metaeval.listening.summarize import SCREENINGS, compute_summary, write_summary
@@ -67,6 +70,10 @@ def run_listening_summarize(data: Path | None, format: str | None, out: Path | N
     parsed = _scale(scale)
     if parsed is not None:
         options["scale"] = parsed
+    if reference:
+        options["reference"] = reference
+    if anchors:
+        options["anchors"] = [a.strip() for a in anchors.split(",") if a.strip()]
     table = read_ratings(data, format=format, **options)
     result = compute_summary(table, screening=screening, k=k, seed=seed, ci=ci,
                              correction=correction)
@@ -120,12 +127,16 @@ def summarize_command(
         help="Post-hoc correction: bonferroni or holm.")] = "bonferroni",
     scale: Annotated[str | None, typer.Option(
         help="Rating scale 'lo,hi' (needed for --format long).")] = None,
+    reference: Annotated[str | None, typer.Option(
+        help="Hidden-reference condition (MUSHRA screening).")] = None,
+    anchors: Annotated[str | None, typer.Option(
+        help="Anchor conditions, comma-separated.")] = None,
     quiet: Annotated[bool, typer.Option(help="No summary on the terminal.")] = False,
 ) -> None:
     """Screen raters, score items and systems, test systems, write CSV/JSON and an HTML report."""
     try:
         run_listening_summarize(data=data, format=format, out=out, screening=screening, k=k,
                                 seed=seed, ci=ci, correction=correction, scale=scale,
-                                quiet=quiet)
+                                reference=reference, anchors=anchors, quiet=quiet)
     except MetaevalError as error:
         _fail(str(error))

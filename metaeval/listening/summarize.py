@@ -62,11 +62,11 @@ class ListeningSummary:
 
 
 def resolve_screening(table: RatingTable, screening: str) -> str:
-    """``auto`` -> ``mushra`` for MUSHRA tables with a hidden reference, else ``p808``."""
+    """``auto`` -> ``mushra`` when the table names a hidden reference (MUSHRA), else ``p808``."""
     if screening not in SCREENINGS:
         raise DataError(f"unknown screening {screening!r}. Fix: use one of {list(SCREENINGS)}.")
     if screening == "auto":
-        return "mushra" if table.kind == "mushra" and table.reference is not None else "p808"
+        return "mushra" if table.reference is not None else "p808"
     return screening
 
 
@@ -267,7 +267,7 @@ def summarize(table: RatingTable, out_dir: str | Path, screening: str = "auto", 
               correction: str = "bonferroni") -> dict[str, Path]:
     """Screen, score, test and report a listening test; returns file name -> written path.
 
-    ``screening``: ``auto`` (BS.1534 for MUSHRA with a hidden reference, else P.808), ``p808``,
+    ``screening``: ``auto`` (BS.1534 when there is a hidden reference, else P.808), ``p808``,
     ``mushra`` or ``none``. ``k``: bootstrap draws and noise-ceiling splits; ``seed`` seeds both.
     """
     return write_summary(compute_summary(table, screening=screening, k=k, seed=seed, ci=ci,

@@ -83,6 +83,30 @@ def test_long_csv_with_scale(tmp_path):
     assert set(items["n_ratings"]) == {3}
 
 
+def test_long_mushra_with_named_reference_is_screened_by_bs1534(tmp_path):
+    """A long table with a hidden reference: auto screening is BS.1534; r2 rates it low."""
+    rows = []
+    for i in range(4):
+        for r in range(4):
+            for system, score in (("ref", 40 if r == 2 else 95), ("codec", 60 + 5 * r),
+                                  ("low", 20 + r)):
+                rows.append({"item": f"i{i}", "system": system, "rater": f"r{r}",
+                             "rating": score})
+    path = tmp_path / "ratings.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    result = invoke("--data", path, "--format", "long", "--scale", "0,100", "--reference", "ref",
+                    "--anchors", "low", "--out", tmp_path / "o", "--k", 20, "--quiet")
+    assert result.exit_code == 0, result.output
+    summary = json.loads((tmp_path / "o" / "summary.json").read_text())
+    assert summary["screening"]["method"] == "mushra" and summary["screening"]["excluded"] == ["r2"]
+    assert summary["reference"] == "ref" and summary["anchors"] == ["low"]
+    raters = pd.read_csv(tmp_path / "o" / "raters.csv").set_index("rater")
+    assert raters.loc["r2", "flags"] == 4 and "4 of 4 trials" in raters.loc["r2", "reason"]
+    systems = pd.read_csv(tmp_path / "o" / "systems.csv").set_index("system")
+    assert systems.loc["ref", "mos"] == pytest.approx(95.0)  # r2's ratings are not used
+    assert systems.loc["codec", "mos"] == pytest.approx((60 + 65 + 75) / 3)
+
+
 def test_webmushra_export(tmp_path):
     rows = []
     for r, email in enumerate(["a@x", "b@x", "c@x"]):
@@ -125,6 +149,8 @@ def _bad_gsvs(tmp_path) -> str:
     (["--data", "{long}", "--format", "long"], "needs its rating scale"),
     (["--data", "{long}", "--format", "long", "--scale", "5,1"], "lo must be below hi"),
     (["--format", "dcr", "--k", "0"], "k must be at least 1"),
+    (["--format", "dcr", "--screening", "mushra"], "needs the hidden-reference condition"),
+    (["--format", "dcr", "--reference", "sgmsvz"], "condition 'sgmsvz'"),
 ])
 def test_bad_input_one_line_exit_2(tmp_path, args, needle):
     bad = _bad_gsvs(tmp_path)
