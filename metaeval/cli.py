@@ -121,6 +121,15 @@ def datasets() -> None:
         _fail(str(error))
 
 
+def _mount_listening() -> None:
+    from metaeval.cli_listening import listening_app
+
+    app.add_typer(listening_app, name="listening",
+                  help="Listening tests: ratings -> MOS/DMOS, screening, agreement, ceiling.")
+
+
+_mount_listening()
+
 data_app = typer.Typer(help="External data sets (audio) used by the examples and tests.",
                        no_args_is_help=True)
 app.add_typer(data_app, name="data")
