@@ -166,4 +166,5 @@ def load_mushra(folder: str | Path | None = None, filtered: bool = True,
                                                                            else ALL_FILE))}))
     for column in ("n_ratings", "estimate", "reference"):
         js.table[column] = table[column].to_numpy()
+    js.ratings = mushra_ratings(folder, filtered)[["item", "system", "rater", "rating"]]
     return js
