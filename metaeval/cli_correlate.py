@@ -134,6 +134,15 @@ def _print_summary(result, written) -> None:
                 cells.append(f"{_fmt(r['value'])} ({_fmt(r['ci_low'])}, {_fmt(r['ci_high'])}){cluster}")
             arrow = "" if result.metrics.get(metric) == "higher" else " (↓, flipped)"
             view.add_row(metric + arrow, *cells)
+        if at_level["ceiling"].notna().any():
+            ceilings = []
+            for group in groups:
+                known = at_level[(at_level["group"] == group) & at_level["ceiling"].notna()]
+                ceilings.append("" if known.empty else
+                                f"{_fmt(known.iloc[0]['ceiling'])} ({_fmt(known.iloc[0]['ceiling_low'])}, "
+                                f"{_fmt(known.iloc[0]['ceiling_high'])})")
+            view.add_section()
+            view.add_row("[italic]noise ceiling[/]", *ceilings)
         console.print(view)
     for note in result.warnings:
         console.print(f"[yellow]warning:[/] {note}")
