@@ -53,17 +53,26 @@ def mushra_folder(folder: str | Path | None = None) -> Path:
     return Path(folder) if folder is not None else data_dir() / FOLDER_NAME
 
 
-def _parse_list(text: object, path: Path, row: int, column: str) -> list:
+def parse_list_cell(text: object, path: Path, row: int, column: str) -> list:
+    """A list written as a Python literal (``[41.0, 32.0]``), parsed safely (``ast.literal_eval``)."""
     try:
         values = ast.literal_eval(str(text))
     except (ValueError, SyntaxError) as error:
         raise DataError(located(f"cannot parse {text!r} as a list ({error})", file=str(path),
                                 row=row, column=column,
                                 fix="write the list as in the release, e.g. [41.0, 32.0].")) from error
-    if not isinstance(values, (list, tuple)) or not values:
+    if not isinstance(values, (list, tuple)):
+        raise DataError(located(f"expected a list, got {text!r}", file=str(path), row=row,
+                                column=column, fix="write a list, e.g. [41.0, 32.0]."))
+    return list(values)
+
+
+def _parse_list(text: object, path: Path, row: int, column: str) -> list:
+    values = parse_list_cell(text, path, row, column)
+    if not values:
         raise DataError(located(f"expected a non-empty list, got {text!r}", file=str(path), row=row,
                                 column=column, fix="write the list as in the release, e.g. [41.0, 32.0]."))
-    return list(values)
+    return values
 
 
 def read_mushra_table(folder: str | Path | None = None, filtered: bool = True) -> pd.DataFrame:

@@ -26,7 +26,6 @@ in ``raters=`` when a roster is given), no stimulus without ratings (including s
 
 from __future__ import annotations
 
-import ast
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -36,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from metaeval.data.judgements import DatasetInfo
+from metaeval.data.mushra import parse_list_cell
 from metaeval.errors import DataError, located
 from metaeval.paths import LISTENING_TESTS
 
@@ -283,19 +283,6 @@ def _read_dcr(path: Path, kind: str, item: str = "file_id", system: str = "model
     return pd.DataFrame.from_records(records), rows
 
 
-def _parse_list(text: object, path: Path, row: int, column: str) -> list:
-    try:
-        values = ast.literal_eval(str(text))
-    except (ValueError, SyntaxError) as error:
-        raise DataError(located(f"cannot parse {text!r} as a list ({error})", file=str(path),
-                                row=row, column=column,
-                                fix="write the list as in the release, e.g. [41.0, 32.0].")) from error
-    if not isinstance(values, (list, tuple)):
-        raise DataError(located(f"expected a list, got {text!r}", file=str(path), row=row,
-                                column=column, fix="write a list, e.g. [41.0, 32.0]."))
-    return list(values)
-
-
 def _read_mushra(path: Path) -> tuple:
     """List layout: one row per stimulus, ``ratings`` and ``participant_ids`` as list strings."""
     fix = "pass a file with signal, condition, ratings, participant_ids columns."
@@ -304,8 +291,8 @@ def _read_mushra(path: Path) -> tuple:
     records, rows = [], []
     for position, record in enumerate(frame.to_dict("records")):
         line = position + 2
-        ratings = _parse_list(record["ratings"], path, line, "ratings")
-        raters = _parse_list(record["participant_ids"], path, line, "participant_ids")
+        ratings = parse_list_cell(record["ratings"], path, line, "ratings")
+        raters = parse_list_cell(record["participant_ids"], path, line, "participant_ids")
         if not ratings:
             raise DataError(located(f"signal {record['signal']!r}, condition "
                                     f"{record['condition']!r} has no ratings", file=str(path),
