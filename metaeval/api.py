@@ -29,6 +29,9 @@ CEILING_COEFFICIENTS = ("pearson", "spearman", "kendall_b", "kendall_c")
 SIGNIFICANCE = ("primary", "all", "none")  # which coefficients get PERM-BOTH tests and clusters
 RESAMPLE_SCHEMES = ("items", "systems", "both")
 TIE_CALIBRATED = "acc23_tiecal"
+# Bootstrap CIs of acc23_tiecal re-calibrate epsilon in every draw (the interval then includes the
+# calibration's own variability); allowed while draws x pairs stays below this budget (~10 s).
+TIECAL_BOOTSTRAP_BUDGET = 2e8
 
 ProgressCallback = Callable[[str, int, int], None]
 
@@ -163,13 +166,25 @@ class _Task:
         calibrations = [tie_calibrate(self.gold, self.scores[m], self.level)
                         for m in range(len(self.metrics))]
         values = np.array([c.value for c in calibrations])
+        low = high = np.full(len(self.metrics), np.nan)
+        pair_draws = sum(c.n_pairs for c in calibrations) * s.k
+        if pair_draws <= TIECAL_BOOTSTRAP_BUDGET:
+            from metaeval.stats.resampling import bootstrap_ci
+
+            boot = bootstrap_ci(self.gold, self.scores, self.coef, self.level, k=s.k,
+                                seed=self.seed, ci=s.ci, resample=s.resample, method=s.ci_method)
+            low, high = boot.low, boot.high
+        else:
+            self.warn(f"acc23_tiecal ({self.level}): no bootstrap CI; re-calibrating epsilon in "
+                      f"each of {s.k} draws would sweep {pair_draws:.2e} pairs. Use level item "
+                      "or fewer draws (--k) for an interval.")
         rows = []
-        for name, cal in zip(self.metrics, calibrations):
+        for m, (name, cal) in enumerate(zip(self.metrics, calibrations)):
             if cal.ties_all_pairs:
                 self.warn(f"{name}: tie calibration ({self.level}) is optimal when every pair is "
                           f"a tie (acc23 = share of human ties = {cal.value:.4f}); the metric's "
                           "ranking adds nothing over predicting 'all equal'.")
-            rows.append(self._row(name, cal.value, np.nan, np.nan, np.nan, np.nan,
+            rows.append(self._row(name, cal.value, low[m], high[m], np.nan, np.nan,
                                   epsilon=cal.epsilon))
         pairs = []
         if s.tests_significance(self.coef.name) and len(self.metrics) > 1:

@@ -168,3 +168,21 @@ def test_noise_ceiling_from_the_individual_ratings(tmp_path):
     data.ratings = None
     plain = correlate(data, metrics=["sdr"], k=20, seed=0)
     assert plain.table["ceiling"].isna().all()
+
+
+def test_tie_calibrated_accuracy_with_epsilon_ci_and_pair_test():
+    from metaeval.stats.tiecal import tie_calibrate
+
+    data = load_gensvs()
+    result = correlate(data, metrics=["sdr", "visqol"], coefficients=["acc23_tiecal"], k=100,
+                       seed=0)
+    gold, scores, _, _ = data.matrices(["sdr", "visqol"])
+    for m, metric in enumerate(["sdr", "visqol"]):
+        row = result.table[result.table["metric"] == metric].iloc[0]
+        cal = tie_calibrate(gold, scores[m], "none")
+        assert row["value"] == pytest.approx(cal.value, abs=1e-12)
+        assert row["epsilon"] == pytest.approx(cal.epsilon)
+        assert row["ci_low"] <= row["value"] <= row["ci_high"]
+    pairs = result.pairwise
+    assert set(pairs["test"]) == {"pair-outcome-permutation"}
+    assert ((pairs["p_value"] > 0) & (pairs["p_value"] <= 1)).all()
