@@ -23,11 +23,17 @@ def _environment():
                               undefined=jinja2.StrictUndefined)
 
 
+def level_coefficients(result: CorrelationResult, level: str) -> list[str]:
+    """Coefficients with a value at ``level``, primary first (e.g. pooled accuracy is system-only)."""
+    present = set(result.table.loc[result.table["level"] == level, "coefficient"])
+    return [c for c in labels.coefficients(result) if c in present]
+
+
 def summary_tables(result: CorrelationResult, level: str) -> list[dict]:
     """Per group: rows of (metric, direction, value/CI/p per coefficient, cluster), best first."""
     primary = labels.primary_coefficient(result)
-    coefs = labels.coefficients(result)
     table = result.table[result.table["level"] == level]
+    coefs = level_coefficients(result, level)
     out = []
     for group in labels.groups(result):
         sub = table[table["group"].astype(str) == group]
@@ -88,6 +94,8 @@ def render_html(result: CorrelationResult) -> str:
         sections.append({
             "level": level,
             "description": labels.LEVEL_DESCRIPTIONS.get(level, level),
+            "coefficients": [labels.coefficient_name(c)
+                             for c in level_coefficients(result, level)],
             "tables": summary_tables(result, level),
             "group_vs_group": plots.group_vs_group_svg(result, level, primary),
             "forest": plots.forest_plot_svg(result, level, primary),

@@ -9,13 +9,14 @@ from metaeval.result import POOLED, CorrelationResult
 COEFFICIENT_NAMES = {
     "pearson": "Pearson r",
     "spearman": "Spearman \u03c1",
-    "kendall": "Kendall \u03c4",
-    "kendall_tau_b": "Kendall \u03c4b",
-    "kendall_tau_c": "Kendall \u03c4c",
-    "tau_23": "\u03c4\u2082\u2083",
-    "acc_23": "acc\u2082\u2083",
-    "pairwise_accuracy": "pairwise accuracy",
-    "soft_pairwise_accuracy": "soft pairwise accuracy",
+    "kendall_b": "Kendall \u03c4b",
+    "kendall_c": "Kendall \u03c4c",
+    "tau23": "\u03c4\u2082\u2083",
+    "acc23": "acc\u2082\u2083",
+    "acc23_tiecal": "acc\u2082\u2083 (tie-calibrated)",
+    "aces_tau": "ACES \u03c4",
+    "pairwise_acc": "pairwise accuracy",
+    "pairwise_acc_pooled": "pairwise accuracy (pooled over groups)",
 }
 
 LEVEL_DESCRIPTIONS = {

@@ -16,8 +16,13 @@ LATEX_SPECIALS = {
     "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
     "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
 }
-LATEX_COEFFICIENTS = {"pearson": r"Pearson $r$", "spearman": r"Spearman $\rho$",
-                      "kendall": r"Kendall $\tau$"}
+LATEX_COEFFICIENTS = {
+    "pearson": r"Pearson $r$", "spearman": r"Spearman $\rho$", "kendall": r"Kendall $\tau$",
+    "kendall_b": r"Kendall $\tau_b$", "kendall_c": r"Kendall $\tau_c$", "tau23": r"$\tau_{23}$",
+    "acc23": r"$\mathrm{acc}_{23}$", "acc23_tiecal": r"tie-calibrated $\mathrm{acc}_{23}$",
+    "aces_tau": r"ACES $\tau$", "pairwise_acc": "pairwise accuracy",
+    "pairwise_acc_pooled": "pairwise accuracy (pooled over groups)",
+}
 
 
 def latex_escape(text: object) -> str:

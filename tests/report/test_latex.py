@@ -88,3 +88,28 @@ def test_compiles_with_pdflatex(gensvs_report, tmp_path):
     assert (tmp_path / "doc.pdf").stat().st_size > 1000
     log = (tmp_path / "doc.log").read_text(errors="replace")
     assert "Undefined control sequence" not in log and "Missing $" not in log
+
+
+def test_every_coefficient_has_an_ascii_latex_name():
+    from metaeval.report.latex import _coefficient
+    from metaeval.stats.coefficients import COEFFICIENTS
+
+    for name in [*COEFFICIENTS, "pairwise_acc_pooled"]:
+        assert _coefficient(name).isascii(), name
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex not installed")
+def test_correlate_report_with_kendall_primary_and_ceiling_compiles(tmp_path):
+    from metaeval.api import correlate
+    from metaeval.data.gensvs import load_gensvs
+    from metaeval.report import write_reports
+
+    result = correlate(load_gensvs(), metrics=["sdr", "multi_res_loss"],
+                       coefficients=["kendall_b", "pairwise_acc"], levels=["none", "system"],
+                       group_by="model_type", k=20, seed=0, ceiling_k=20)
+    write_reports(result, tmp_path, formats=["latex"])
+    (tmp_path / "doc.tex").write_text(DOCUMENT)
+    run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc.tex"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout[-2000:]
+    assert "noise ceiling" in (tmp_path / "table.tex").read_text()
