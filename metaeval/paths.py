@@ -14,7 +14,9 @@ from metaeval.errors import DataError
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
 REPO_ROOT = PACKAGE_ROOT.parent
-LISTENING_TESTS = REPO_ROOT / "listening_tests"
+# Bundled listening tests: the top-level folder of a source checkout, or its copy inside a wheel.
+LISTENING_TESTS = (REPO_ROOT / "listening_tests" if (REPO_ROOT / "listening_tests").is_dir()
+                   else PACKAGE_ROOT / "bundled")
 
 
 def data_dir(required: bool = True) -> Path | None:
