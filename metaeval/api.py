@@ -167,15 +167,23 @@ class _Task:
                         for m in range(len(self.metrics))]
         values = np.array([c.value for c in calibrations])
         low = high = np.full(len(self.metrics), np.nan)
-        pair_draws = sum(c.n_pairs for c in calibrations) * s.k
+        chance = [(np.nan, np.nan)] * len(self.metrics)
+        pair_draws = sum(c.n_pairs for c in calibrations) * s.k * (2 if s.chance else 1)
         if pair_draws <= TIECAL_BOOTSTRAP_BUDGET:
             from metaeval.stats.resampling import bootstrap_ci
 
             boot = bootstrap_ci(self.gold, self.scores, self.coef, self.level, k=s.k,
                                 seed=self.seed, ci=s.ci, resample=s.resample, method=s.ci_method)
             low, high = boot.low, boot.high
+            if s.chance:
+                from metaeval.stats.permutation import chance_baseline
+
+                chance = [chance_baseline(self.gold, self.scores[m], self.coef, self.level,
+                                          k=s.k, seed=self.seed + m + 1, ci=s.ci)[:2]
+                          for m in range(len(self.metrics))]
         else:
-            self.warn(f"acc23_tiecal ({self.level}): no bootstrap CI; re-calibrating epsilon in "
+            self.warn(f"acc23_tiecal ({self.level}): no bootstrap CI or chance baseline; "
+                      "re-calibrating epsilon in "
                       f"each of {s.k} draws would sweep {pair_draws:.2e} pairs. Use level item "
                       "or fewer draws (--k) for an interval.")
         rows = []
@@ -184,7 +192,7 @@ class _Task:
                 self.warn(f"{name}: tie calibration ({self.level}) is optimal when every pair is "
                           f"a tie (acc23 = share of human ties = {cal.value:.4f}); the metric's "
                           "ranking adds nothing over predicting 'all equal'.")
-            rows.append(self._row(name, cal.value, low[m], high[m], np.nan, np.nan,
+            rows.append(self._row(name, cal.value, low[m], high[m], *chance[m],
                                   epsilon=cal.epsilon))
         pairs = []
         if s.tests_significance(self.coef.name) and len(self.metrics) > 1:

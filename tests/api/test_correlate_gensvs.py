@@ -183,6 +183,8 @@ def test_tie_calibrated_accuracy_with_epsilon_ci_and_pair_test():
         assert row["value"] == pytest.approx(cal.value, abs=1e-12)
         assert row["epsilon"] == pytest.approx(cal.epsilon)
         assert row["ci_low"] <= row["value"] <= row["ci_high"]
+        # chance: a shuffled metric, re-calibrated, still gets the human-tie share and more
+        assert row["chance_low"] <= row["chance_high"] < row["value"]
     pairs = result.pairwise
     assert set(pairs["test"]) == {"pair-outcome-permutation"}
     assert ((pairs["p_value"] > 0) & (pairs["p_value"] <= 1)).all()
