@@ -95,6 +95,7 @@ def signature(js: JudgementSet, human: str, settings: Settings) -> str:
         f"seed:{settings.seed}",
         f"perm:perm-both-{settings.significance}",
         f"alpha:{settings.alpha:g}",
+        f"ceiling:{settings.ceiling_k if settings.ceiling else 'off'}",
         f"numpy:{np.__version__}",
         f"scipy:{scipy.__version__}",
     ]
