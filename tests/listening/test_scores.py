@@ -7,23 +7,12 @@ import pandas as pd
 import pytest
 import scipy.stats
 
-from metaeval.data.gensvs import DATA_FILE, FOLDER, gensvs_ratings
 from metaeval.errors import StatsError
 from metaeval.listening.scores import stimulus_scores, system_scores
 
 # Bereuter et al. (WASPAA 2025), per-system DMOS means of the bundled DCR test.
 PUBLISHED_DMOS = {"htdemucs": 2.03, "melroformer_small": 2.67, "melroformer_large": 3.28,
                   "sgmsvs": 3.08, "melroformer_bigvgan": 3.29}
-
-
-@pytest.fixture(scope="module")
-def ratings() -> pd.DataFrame:
-    return gensvs_ratings()
-
-
-@pytest.fixture(scope="module")
-def released() -> pd.DataFrame:
-    return pd.read_csv(FOLDER / DATA_FILE)
 
 
 @pytest.fixture(scope="module")

@@ -9,23 +9,12 @@ import pandas as pd
 import pytest
 import scipy.stats
 
-from metaeval.data.gensvs import DATA_FILE, FOLDER, gensvs_ratings
 from metaeval.errors import StatsError
 from metaeval.listening.tests import compact_letters, friedman_posthoc, pooling_tests
 
 SYSTEMS = ["htdemucs", "melroformer_small", "melroformer_large", "sgmsvs",
            "melroformer_bigvgan"]
 RATING_COLUMNS = [f"rating_{i}" for i in range(12)]
-
-
-@pytest.fixture(scope="module")
-def ratings() -> pd.DataFrame:
-    return gensvs_ratings()
-
-
-@pytest.fixture(scope="module")
-def released() -> pd.DataFrame:
-    return pd.read_csv(FOLDER / DATA_FILE)
 
 
 @pytest.fixture(scope="module")

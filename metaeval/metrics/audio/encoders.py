@@ -66,6 +66,15 @@ class FrameEncoder(ABC):
         self._loaded = False
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
 
+    def _use_injected(self, module: Any, feature_extractor: Any) -> None:
+        """Keep a model/preprocessor passed in by the caller (tests, custom checkpoints);
+        with both given, nothing is loaded by name."""
+        self.module = module
+        self.feature_extractor = feature_extractor
+        if module is not None and feature_extractor is not None:
+            self.module.to(self.device).eval()
+            self._loaded = True
+
     def _ensure_loaded(self) -> None:
         with self._lock:
             if not self._loaded:
@@ -116,11 +125,7 @@ class MertEncoder(FrameEncoder):
         super().__init__(device)
         self.model_name = model
         self.layer = int(layer)
-        self.module = module
-        self.feature_extractor = feature_extractor
-        if module is not None and feature_extractor is not None:
-            self.module.to(device).eval()
-            self._loaded = True
+        self._use_injected(module, feature_extractor)
 
     def _load(self) -> None:
         from transformers import AutoModel, Wav2Vec2FeatureExtractor
@@ -231,11 +236,7 @@ class ClapEncoder(FrameEncoder):
         self.window = int(round(window_s * self.sample_rate))
         self.hop = int(round(hop_s * self.sample_rate))
         self.quantize_int16 = quantize_int16
-        self.module = module
-        self.feature_extractor = feature_extractor
-        if module is not None and feature_extractor is not None:
-            self.module.to(device).eval()
-            self._loaded = True
+        self._use_injected(module, feature_extractor)
 
     def _load(self) -> None:
         from transformers import ClapFeatureExtractor, ClapModel
