@@ -1,31 +1,35 @@
 """metaeval: how well does a metric agree with human judgement, and is it significantly better?
 
 Light at import time: numpy/scipy/pandas only; plotting, torch and metric back-ends load lazily.
+
+    >>> from metaeval import correlate, load_gensvs
+    >>> result = correlate(load_gensvs(), metrics=["sisdr", "multi_res_loss"], k=50,
+    ...                    significance="none", chance=False)
+    >>> result.table.loc[result.table.coefficient == "spearman", "value"].round(3).tolist()
+    [0.244, 0.639]
 """
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
-from metaeval.data.judgements import DatasetInfo, JudgementSet, MetricInfo
-from metaeval.errors import DataError, MetaevalError, MetricError, StatsError
+from metaeval.correlation import CorrelationResult, Settings, correlate
+from metaeval.data import (
+    DatasetInfo,
+    JudgementSet,
+    MetricInfo,
+    bundled_dataset,
+    load_gensvs,
+    load_mushra,
+    load_table,
+    load_wmt_mqm,
+    wmt_mqm_judgements,
+)
+from metaeval.errors import DataError, MetaevalError, MetricError, ParameterError, StatsError
+from metaeval.provenance import MetricEntry, Signature
+from metaeval.version import __version__
 
 __all__ = [
-    "__version__",
-    "DataError",
-    "DatasetInfo",
-    "JudgementSet",
-    "MetaevalError",
-    "MetricError",
-    "MetricInfo",
-    "StatsError",
-    "correlate",
+    "CorrelationResult", "DataError", "DatasetInfo", "JudgementSet", "MetaevalError",
+    "MetricEntry", "MetricError", "MetricInfo", "ParameterError", "Settings", "Signature",
+    "StatsError", "__version__", "bundled_dataset", "correlate", "load_gensvs", "load_mushra",
+    "load_table", "load_wmt_mqm", "wmt_mqm_judgements",
 ]
-
-
-def __getattr__(name: str):
-    if name == "correlate":
-        from metaeval.api import correlate
-
-        return correlate
-    raise AttributeError(name)

@@ -1,14 +1,21 @@
 """Project exception types.
 
 Every message names the file, the row or item, and what the user can do about it. The CLI prints
-these without a traceback and exits with status 2.
+these without a traceback: exit status 1 for data, metric and statistics errors, 2 for usage
+errors (:class:`ParameterError`, :class:`MetricOptionError`: what the user asked for).
 """
 
 from __future__ import annotations
 
 
 class MetaevalError(Exception):
-    """Base class of every error metaeval raises on purpose."""
+    """Base class of every error metaeval raises on purpose.
+
+    ``usage`` is True for errors in what the user asked for (an option value), which the CLI
+    reports with exit status 2; False for problems of the data, a metric or a statistic (1).
+    """
+
+    usage = False
 
 
 class DataError(MetaevalError):
@@ -19,8 +26,37 @@ class MetricError(MetaevalError):
     """A metric could not be computed or is not available."""
 
 
+class MetricOptionError(MetricError):
+    """An unknown metric, preset or config field, or a bad option value (a usage error)."""
+
+    usage = True
+
+
 class StatsError(MetaevalError):
     """A statistic was asked for on data that cannot support it."""
+
+
+class ParameterError(MetaevalError):
+    """An argument of the Python API (an option of the CLI) has a value that cannot be used.
+
+    The message speaks of the parameter (``k=0: ...``); :meth:`describe` puts the CLI flag in its
+    place (``--k 0: ...``), which is what the command line prints.
+    """
+
+    usage = True
+
+    def __init__(self, parameter: str, value: object, problem: str, fix: str = ""):
+        self.parameter, self.value, self.problem, self.fix = parameter, value, problem, fix
+        super().__init__(self.describe())
+
+    def describe(self, flag: str | None = None) -> str:
+        """The message with ``flag`` (e.g. ``--coef``) naming the setting instead of the parameter."""
+        shown = self.value not in (None, "")
+        if flag:
+            where = f"{flag} {self.value}" if shown else flag
+        else:
+            where = f"{self.parameter}={self.value!r}" if shown else self.parameter
+        return f"{where}: {self.problem}" + (f" Fix: {self.fix}" if self.fix else "")
 
 
 def located(message: str, *, file: str | None = None, row: int | None = None,

@@ -1,7 +1,7 @@
 """Listening tests that ship with metaeval (``listening_tests/<name>/``), by domain or by name.
 
-Each entry carries its loader and the paper's correlation protocol, so ``metaeval run --bundled
-audio`` can reproduce the published analysis without options.
+Each entry carries its loader and the paper's correlation protocol, so ``metaeval correlate
+--domain audio`` reproduces the published analysis without options.
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from metaeval.citations import GSVS_2025
+from metaeval.data.gensvs import load_gensvs
 from metaeval.data.judgements import JudgementSet
 from metaeval.errors import DataError
 from metaeval.paths import LISTENING_TESTS
@@ -52,8 +54,6 @@ class BundledDataset:
 
 
 def _load_gensvs(missing: str = "error") -> JudgementSet:
-    from metaeval.data.gensvs import load_gensvs
-
     return load_gensvs(missing=missing)
 
 
@@ -65,7 +65,7 @@ GENSVS = BundledDataset(
     protocol=Protocol(item="file_id", system="model_name", human="DMOS", level="none",
                       group_by=("model_type",),
                       coefficients=("spearman", "pearson", "kendall_b"),
-                      source="Bereuter et al., WASPAA 2025, arXiv:2507.11427"),
+                      source=GSVS_2025),
     description="Generative singing-voice separation DCR test: 250 trials, 12 ratings each, "
                 "24 metrics (Bereuter et al., WASPAA 2025).",
 )

@@ -17,6 +17,7 @@ A card sits next to the data file (``ratings.csv.yaml`` or ``ratings.csv.yml`` f
     metrics:                # a list of names, or a mapping name -> details
       sisdr: {description: "scale-invariant SDR (dB)"}
       fad: {higher_is_better: false, citation: "Kilgour et al. 2019"}
+      sar: {config: "sar@8ce8fdbb984a", options: {filter_length: 512}}  # as metaeval score writes
     lower_is_better: [mrstft]
     missing: error          # or drop
 
@@ -38,7 +39,7 @@ INFO_KEYS = ("name", "title", "citation", "licence", "url", "description")
 MAPPING_KEYS = ("item", "system", "human", "rater", "groups", "metrics", "lower_is_better",
                 "missing")
 CARD_KEYS = INFO_KEYS + MAPPING_KEYS
-METRIC_KEYS = ("description", "citation", "higher_is_better", "direction")
+METRIC_KEYS = ("description", "citation", "higher_is_better", "direction", "config", "options")
 FOLDER_CARD = "metaeval.yaml"
 
 
@@ -124,9 +125,15 @@ def _metrics(card: Path, value) -> dict[str, MetricInfo]:
         if not isinstance(higher, bool):
             raise _fail(card, f"higher_is_better of metric '{name}' must be true or false",
                         "metrics")
+        options = details.get("options") or {}
+        if not isinstance(options, dict):
+            raise _fail(card, f"options of metric '{name}' must be a mapping field -> value",
+                        "metrics")
         metrics[name] = MetricInfo(name, higher_is_better=higher,
                                    description=str(details.get("description", "")),
-                                   citation=str(details.get("citation", "")))
+                                   citation=str(details.get("citation", "")),
+                                   config=str(details.get("config", "")),
+                                   options=tuple((str(k), str(v)) for k, v in options.items()))
     return metrics
 
 

@@ -4,7 +4,7 @@ Each downloadable set is a list of raw files of a public GitHub repository at a 
 The list and the sha256 of every file are stored in ``metaeval/data/checksums/<name>.json``
 (made once from a verified copy by :func:`write_checksums`). :func:`download_dataset` fetches
 each file with urllib into a temporary file next to its destination, checks its sha256 and only
-then renames it into place (``os.replace``, atomic), so an interrupted or corrupted download
+then renames it into place (:func:`metaeval.io.write_atomic`), so an interrupted or corrupted download
 never leaves a partial file. Files already present with the right checksum are skipped, so an
 interrupted download resumes where it stopped.
 """
@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -22,7 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from metaeval.citations import CODEC_MUSHRA_2024, GSVS_2025
 from metaeval.errors import DataError
+from metaeval.io import write_atomic
 
 CHECKSUM_DIR = Path(__file__).resolve().parent / "checksums"
 CHUNK = 1 << 20
@@ -50,14 +50,12 @@ SOURCES = {
     "gensvs_eval_audio": Source(
         "gensvs_eval_audio", "pablebe/gensvs_eval", "ab55e904540fb532a28aa0d3afa5acff428226dd",
         "03_audio_examples", "gensvs_eval", "audio_examples", "MIT",
-        "P. A. Bereuter, B. Stahl, M. D. Plumbley, A. Sontacchi, Towards Reliable Objective "
-        "Evaluation Metrics for Generative Singing Voice Separation Models, WASPAA 2025."),
+        GSVS_2025),
     "bernoulli_mushra": Source(
         "bernoulli_mushra", "BenjSta/bernoulli-var-speech-codec", "49b03fe",
         "mushra_results_dataset", "bernoulli_mushra", "",
         "CC BY 4.0 (speech: VCTK CC BY 4.0, TSP simplified BSD)",
-        "B. Stahl, S. Windtner, A. Sontacchi, A Bitrate-Scalable Variational Recurrent "
-        "Mel-Spectrogram Coder for Real-Time Resynthesis-Based Speech Coding, IEEE Access 12, 2024."),
+        CODEC_MUSHRA_2024),
 }
 
 
@@ -120,20 +118,15 @@ def write_checksums(name: str, copy_root: str | Path) -> Path:
                 "remote": source.remote, "folder": source.folder, "local": source.local,
                 "base_url": source.base_url, "licence": source.licence,
                 "citation": source.citation, "files": files}
-    path = checksum_path(name)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(manifest, indent=1) + "\n")
-    return path
+    return write_atomic(checksum_path(name), json.dumps(manifest, indent=1) + "\n")
 
 
 def _fetch(url: str, target: Path, expected: str | None) -> None:
     """Download ``url`` to ``target`` atomically; with ``expected`` the sha256 must match."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part",
-                                         dir=target.parent)
-    digest = hashlib.sha256()
-    try:
-        with os.fdopen(handle, "wb") as out, urllib.request.urlopen(url, timeout=60) as response:
+
+    def download(temporary: Path) -> None:
+        digest = hashlib.sha256()
+        with temporary.open("wb") as out, urllib.request.urlopen(url, timeout=60) as response:
             for block in iter(lambda: response.read(CHUNK), b""):
                 digest.update(block)
                 out.write(block)
@@ -141,14 +134,13 @@ def _fetch(url: str, target: Path, expected: str | None) -> None:
             raise DataError(f"{url}: checksum mismatch (sha256 {digest.hexdigest()}, expected "
                             f"{expected}); the file was not written. Fix: retry; if it persists "
                             "the source changed, report it to the metaeval maintainers.")
-        os.replace(temporary, target)
+
+    try:
+        write_atomic(target, download)
     except (urllib.error.URLError, OSError) as error:
         raise DataError(f"{url}: download failed ({error}); {target} was not written. Fix: check "
                         "the network (or the mirror given as base_url) and run again: files "
                         "already downloaded are kept.") from error
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
 
 
 def download_dataset(name: str, dest: str | Path, base_url: str | None = None, verify: bool = True,

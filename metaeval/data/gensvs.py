@@ -9,10 +9,14 @@ One row of ``gensvs_eval_data.csv`` is one trial: item ``file_id``, system ``mod
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from metaeval.citations import GSVS_2025
 from metaeval.data.judgements import DatasetInfo, JudgementSet, MetricInfo
 from metaeval.data.loaders import load_table
 from metaeval.errors import DataError, located
@@ -20,6 +24,7 @@ from metaeval.paths import LISTENING_TESTS
 
 FOLDER = LISTENING_TESTS / "gensvs_eval"
 DATA_FILE = "gensvs_eval_data.csv"
+DATA_PATH = FOLDER / DATA_FILE
 N_RATINGS = 12
 RATING_COLUMNS = [f"rating_{i}" for i in range(N_RATINGS)]
 LISTENER_COLUMNS = [f"subject_rating_{i}" for i in range(N_RATINGS)]
@@ -63,9 +68,7 @@ LOWER_IS_BETTER = [name for name, (higher, _) in METRICS.items() if not higher]
 INFO = DatasetInfo(
     name="gensvs_eval",
     title="Generative singing-voice separation DCR listening test",
-    citation="P. A. Bereuter, B. Stahl, M. D. Plumbley, A. Sontacchi, \"Towards Reliable Objective "
-             "Evaluation Metrics for Generative Singing Voice Separation Models\", WASPAA 2025, "
-             "arXiv:2507.11427.",
+    citation=GSVS_2025,
     licence="MIT",
     url="https://github.com/pablebe/gensvs_eval",
     description="250 trials (50 five-second excerpts x 5 separation models), 12 DCR ratings "
@@ -118,3 +121,56 @@ def gensvs_ratings(path: str | Path | None = None) -> pd.DataFrame:
         parts.append(part.set_axis(["item", "system", "rater", "rating", "group_id", "model_type"],
                                    axis=1))
     return pd.concat(parts, ignore_index=True)
+
+
+def _empty(value: object) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value)) or \
+        str(value).strip() == ""
+
+
+def read_wide_ratings(path: str | Path, item: str = ITEM_COLUMN, system: str = SYSTEM_COLUMN,
+                      group: str | None = "group_id",
+                      session: str | None = None) -> tuple[pd.DataFrame, list[int]]:
+    """One row per rating from the wide trial layout of the GSVS release (any number of
+    ``subject_rating_i`` / ``rating_i`` column pairs: listener ``subject_rating_i`` gave
+    ``rating_i``); returns ``(frame, file line of each rating)``. Values stay text; the
+    listening layer validates them. An empty pair is an unused slot; a rating without a
+    listener id, or a trial without ratings, is a `DataError` naming the line."""
+    path = Path(path)
+    fix = "pass a file with subject_rating_i / rating_i columns (the GSVS layout)."
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=True)
+    except (OSError, ValueError) as error:
+        raise DataError(located(f"cannot read the file ({error})", file=str(path), fix=fix)) from error
+    indices = sorted(int(m.group(1)) for c in frame.columns
+                     if (m := re.fullmatch(r"rating_(\d+)", c)))
+    needed: Sequence[str] = [item, system] + [f"subject_rating_{i}" for i in indices]
+    absent = [c for c in needed if c not in frame.columns]
+    if absent or not indices:
+        raise DataError(located(f"missing column(s) {absent or ['rating_0']}; the file has "
+                                f"{list(frame.columns)}", file=str(path),
+                                column=(absent or ["rating_0"])[0], fix=fix))
+    records, rows = [], []
+    for position, record in enumerate(frame.to_dict("records")):
+        line = position + 2
+        before = len(records)
+        for i in indices:
+            rater, rating = record[f"subject_rating_{i}"], record[f"rating_{i}"]
+            if _empty(rater) and _empty(rating):
+                continue  # an unused slot
+            if _empty(rater):
+                raise DataError(located(f"unknown rater: rating {rating} has no listener id",
+                                        file=str(path), row=line, column=f"subject_rating_{i}",
+                                        fix="give the listener id of every rating."))
+            entry = {"item": record[item], "system": record[system], "rater": rater,
+                     "rating": rating}
+            for name, column in (("group", group), ("session", session)):
+                if column and column in record:
+                    entry[name] = record[column]
+            records.append(entry)
+            rows.append(line)
+        if len(records) == before:
+            raise DataError(located(f"item {record[item]!r}, system {record[system]!r} has no "
+                                    "ratings", file=str(path), row=line, column="rating_0",
+                                    fix="remove the trial or add its ratings."))
+    return pd.DataFrame.from_records(records), rows

@@ -8,33 +8,16 @@ sees it through :meth:`JudgementSet.matrices`, dense system x item matrices with
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
+from metaeval.data.columns import ITEM, RATER, SYSTEM, is_mostly_numeric
+from metaeval.data.validate import validate_judgements
 from metaeval.errors import DataError, located
-
-ITEM, SYSTEM, RATER = "item", "system", "rater"
-
-
-def _mostly_numeric(values: pd.Series) -> bool:
-    """A column is a metric candidate when most of its non-empty cells are numbers.
-
-    A stray bad cell then reaches validation (which names its row) instead of silently dropping
-    the whole column from the metrics.
-    """
-    if pd.api.types.is_bool_dtype(values):
-        return False
-    if pd.api.types.is_numeric_dtype(values):
-        return True
-    present = values.dropna()
-    present = present[present.astype(str).str.strip() != ""]
-    if present.empty:
-        return False
-    return pd.to_numeric(present, errors="coerce").notna().mean() >= 0.5
+from metaeval.provenance import short_hash
 
 
 @dataclass(frozen=True)
@@ -45,6 +28,8 @@ class MetricInfo:
     higher_is_better: bool = True
     description: str = ""
     citation: str = ""
+    config: str = ""  # the metric's config signature when `metaeval score` computed the column
+    options: tuple[tuple[str, str], ...] = ()  # its config fields, as (field, value) text pairs
 
     @property
     def direction(self) -> str:
@@ -97,14 +82,14 @@ class JudgementSet:
     ratings: pd.DataFrame | None = None
 
     def __post_init__(self) -> None:
-        from metaeval.data.validate import validate_judgements
-
         if isinstance(self.human, str):
             self.human = [self.human]
         if not isinstance(self.metrics, dict):
             self.metrics = {m: MetricInfo(m) for m in self.metrics}
         self.groups = list(self.groups)
-        self.table = validate_judgements(self)
+        self.table = validate_judgements(self.table, human=self.human, metrics=list(self.metrics),
+                                         groups=self.groups, has_rater=self.has_rater,
+                                         missing=self.missing, file=self.info.source or None)
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -139,7 +124,7 @@ class JudgementSet:
                 fix="check the column names given to --item/--system/--human/--metrics/--group-by."))
         if metrics is None:
             taken = set(keys + human + groups)
-            metrics = [c for c in frame.columns if c not in taken and _mostly_numeric(frame[c])]
+            metrics = [c for c in frame.columns if c not in taken and is_mostly_numeric(frame[c])]
         lower = set(lower_is_better)
         unknown_lower = sorted(lower - set(metrics))
         if unknown_lower:
@@ -233,10 +218,18 @@ class JudgementSet:
 
     def data_hash(self) -> str:
         """Short content hash of the table (goes into every result signature)."""
-        digest = hashlib.sha256(
-            pd.util.hash_pandas_object(self.table, index=False).to_numpy().tobytes()
-        ).hexdigest()
-        return digest[:12]
+        return frame_hash(self.table)
+
+    def ratings_hash(self) -> str | None:
+        """Short content hash of the individual ratings (the noise ceiling's data), or None."""
+        ratings = self.individual_ratings()
+        return None if ratings is None else frame_hash(ratings)
 
     def __len__(self) -> int:
         return len(self.table)
+
+
+def frame_hash(frame: pd.DataFrame) -> str:
+    """Short content hash of a frame's values and column names (row order matters)."""
+    values = pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes()
+    return short_hash(values + "\x00".join(map(str, frame.columns)).encode())

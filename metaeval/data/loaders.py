@@ -5,19 +5,24 @@ The format comes from the file extension (``.csv``, ``.tsv``/``.tab``, ``.jsonl`
 next to the file (see :mod:`metaeval.data.cards`); arguments override the card. Every error names
 the file, the line (header = line 1; JSON lines count from 1; Parquet rows count from 1 after a
 notional header, like a CSV export of it), the column and the fix.
+
+Joining metric scores onto the table (``metaeval correlate --scores``) happens above this layer
+(:mod:`metaeval.correlation.inputs`), which passes the joined frame in as ``table=``.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from metaeval.data.cards import DatasetCard, find_card, read_card
-from metaeval.data.judgements import DatasetInfo, JudgementSet, MetricInfo, _mostly_numeric
+from metaeval.data.columns import is_mostly_numeric
+from metaeval.data.judgements import DatasetInfo, JudgementSet, MetricInfo
 from metaeval.data.validate import check_rows
 from metaeval.errors import DataError, located
 
@@ -124,12 +129,83 @@ def _resolve_card(path: Path, card: str | Path | None) -> DatasetCard | None:
     return read_card(found) if found else None
 
 
-def _registered_lower_is_better(columns: list[str]) -> list[str]:
-    """Scored columns named after a registered lower-is-better metric (e.g. ``mrstft``)."""
-    from metaeval.metrics.registry import all_specs
+@dataclass
+class ColumnMapping:
+    """Which columns of a table play which role (from the arguments, then the card)."""
 
-    lower = {s.name for s in all_specs() if not s.higher_is_better}
-    return [c for c in columns if c in lower]
+    item: str | None
+    system: str | None
+    human: list[str]
+    rater: str | None = None
+    groups: list[str] = field(default_factory=list)
+    metrics: list[str] | None = None  # None: every numeric column that has no other role
+    lower_is_better: list[str] = field(default_factory=list)
+    missing: str = "error"
+    card: DatasetCard | None = None
+
+    @property
+    def keys(self) -> list[str]:
+        return [self.item, self.system] + ([self.rater] if self.rater else [])
+
+
+def column_mapping(path: Path, *, item=None, system=None, human=None, metrics=None, rater=None,
+                   groups=(), lower_is_better=(), missing=None, card=None) -> ColumnMapping:
+    """The mapping of the arguments, completed from the dataset card of ``path``."""
+    spec = _resolve_card(path, card)
+    if human is None and spec:
+        human = spec.human
+    human = [] if human is None else [human] if isinstance(human, str) else list(human)
+    if metrics is None and spec and spec.metrics is not None:
+        metrics = list(spec.metrics)
+    return ColumnMapping(
+        item=item or (spec.item if spec else None),
+        system=system or (spec.system if spec else None), human=human,
+        rater=rater or (spec.rater if spec else None),
+        groups=list(groups) or list(spec.groups or [] if spec else []),
+        metrics=list(metrics) if metrics is not None else None,
+        lower_is_better=list(lower_is_better),
+        missing=missing or (spec.missing if spec else None) or "error", card=spec)
+
+
+def _check_columns(path: Path, frame: pd.DataFrame, mapping: ColumnMapping) -> None:
+    spec = mapping.card
+    card_note = f" (mapping from card {spec.path})" if spec else ""
+    for role, value in (("item", mapping.item), ("system", mapping.system),
+                        ("human", mapping.human)):
+        if not value:
+            raise DataError(located(
+                f"no {role} column given{card_note}; the file has {list(frame.columns)}",
+                file=str(path),
+                fix=f"pass {role}=COL (CLI: --{role} COL) or add '{role}: COL' to a dataset card "
+                    f"({path.name}.yaml)."))
+    wanted = (mapping.keys + mapping.human + mapping.groups + (mapping.metrics or [])
+              + mapping.lower_is_better)
+    unknown = list(dict.fromkeys(c for c in wanted if c not in frame.columns))
+    if unknown:
+        raise DataError(located(
+            f"unknown column(s) {unknown}{card_note}; the file has {list(frame.columns)}",
+            file=str(path), column=unknown[0],
+            fix="spell the column names exactly as in the file header."))
+    if spec and not mapping.lower_is_better:
+        typo = [c for c in spec.lower_is_better if c not in frame.columns]
+        if typo:
+            raise DataError(located(
+                f"lower_is_better names {typo}, which are not columns of {path}; the file has "
+                f"{list(frame.columns)}", file=str(spec.path), column=typo[0],
+                fix="spell the metric names in the card exactly as in the file header."))
+
+
+def _directions(mapping: ColumnMapping, metrics: list[str],
+                scored: Mapping[str, MetricInfo]) -> list[str]:
+    """Lower-is-better metrics: the arguments, else the card's; then the scored columns'."""
+    lower = list(mapping.lower_is_better)
+    spec = mapping.card
+    if not lower and spec:
+        card_lower = list(spec.lower_is_better) + [
+            m for m, meta in (spec.metrics or {}).items() if not meta.higher_is_better]
+        lower = [m for m in dict.fromkeys(card_lower) if m in metrics]
+    return lower + [m for m, info in scored.items()
+                    if m in metrics and not info.higher_is_better and m not in lower]
 
 
 def load_table(
@@ -144,7 +220,8 @@ def load_table(
     lower_is_better: Sequence[str] = (),
     missing: str | None = None,
     card: str | Path | None = None,
-    scores: str | Path | None = None,
+    table: tuple[pd.DataFrame, list[int]] | None = None,
+    scored: Mapping[str, MetricInfo] | None = None,
 ) -> JudgementSet:
     """Load a judgement table with a column mapping.
 
@@ -152,77 +229,39 @@ def load_table(
     ``lower_is_better`` and ``None`` mean "not given". ``missing`` is ``"error"`` (default) or
     ``"drop"``: a missing metric score is an error, or that cell is left out of that metric's
     statistics; never zero-filled. ``metrics=None`` (and none in the card) takes every column that
-    is not a key, human or group column and is numeric or holds mostly numbers. ``scores``: a table
-    written by ``metaeval score`` (item, system, one column per metric) joined on (item, system).
+    is not a key, human or group column and is numeric or holds mostly numbers. ``table``: the
+    file already read (``(frame, file lines)``, e.g. with scores joined); ``scored``: metadata
+    (direction, config signature) of columns computed by ``metaeval score``.
     """
     path = Path(path)
-    frame, lines = read_table(path)
-    spec = _resolve_card(path, card)
-    card_note = f" (mapping from card {spec.path})" if spec else ""
-
-    item = item or (spec.item if spec else None)
-    system = system or (spec.system if spec else None)
-    if human is None and spec:
-        human = spec.human
-    rater = rater or (spec.rater if spec else None)
-    groups = list(groups) or list(spec.groups or [] if spec else [])
-    card_metrics = spec.metrics if spec else None
-    if metrics is None and card_metrics is not None:
-        metrics = list(card_metrics)
-    lower = list(lower_is_better)
-    missing = missing or (spec.missing if spec else None) or "error"
-
-    scored_lower: list[str] = []
-    if scores is not None:
-        from metaeval.score.join import join_scores
-
-        before = set(frame.columns)
-        frame = join_scores(frame, scores, item or (spec.item if spec else None),
-                            system or (spec.system if spec else None))
-        scored_lower = _registered_lower_is_better([c for c in frame.columns if c not in before])
-    for role, value in (("item", item), ("system", system), ("human", human)):
-        if not value:
-            raise DataError(located(
-                f"no {role} column given{card_note}; the file has {list(frame.columns)}",
-                file=str(path),
-                fix=f"pass {role}=COL (CLI: --{role} COL) or add '{role}: COL' to a dataset card "
-                    f"({path.name}.yaml)."))
-    human = [human] if isinstance(human, str) else list(human)
-    keys = [item, system] + ([rater] if rater else [])
-    wanted = keys + human + groups + (list(metrics) if metrics is not None else []) + lower
-    unknown = list(dict.fromkeys(c for c in wanted if c not in frame.columns))
-    if unknown:
-        raise DataError(located(
-            f"unknown column(s) {unknown}{card_note}; the file has {list(frame.columns)}",
-            file=str(path), column=unknown[0],
-            fix="spell the column names exactly as in the file header."))
-    if spec and not lower_is_better:
-        typo = [c for c in spec.lower_is_better if c not in frame.columns]
-        if typo:
-            raise DataError(located(
-                f"lower_is_better names {typo}, which are not columns of {path}; the file has "
-                f"{list(frame.columns)}", file=str(spec.path), column=typo[0],
-                fix="spell the metric names in the card exactly as in the file header."))
-    if metrics is None:
-        taken = set(keys + human + groups)
-        metrics = [c for c in frame.columns if c not in taken and _mostly_numeric(frame[c])]
-    metrics = list(metrics)
-    if not lower and spec:  # the card's directions, for the metrics actually used
-        card_lower = list(spec.lower_is_better) + [
-            m for m, meta in (card_metrics or {}).items() if not meta.higher_is_better]
-        lower = [m for m in dict.fromkeys(card_lower) if m in metrics]
-
-    lower += [m for m in scored_lower if m in metrics and m not in lower]
-    checked = check_rows(frame, keys=keys, human=human, metrics=metrics, groups=groups,
-                         missing=missing, file=str(path), lines=lines)
+    frame, lines = table if table is not None else read_table(path)
+    mapping = column_mapping(path, item=item, system=system, human=human, metrics=metrics,
+                             rater=rater, groups=groups, lower_is_better=lower_is_better,
+                             missing=missing, card=card)
+    _check_columns(path, frame, mapping)
+    chosen = mapping.metrics
+    if chosen is None:
+        taken = set(mapping.keys + mapping.human + mapping.groups)
+        chosen = [c for c in frame.columns if c not in taken and is_mostly_numeric(frame[c])]
+    scored = dict(scored or {})
+    checked = check_rows(frame, keys=mapping.keys, human=mapping.human, metrics=chosen,
+                         groups=mapping.groups, missing=mapping.missing, file=str(path),
+                         lines=lines)
+    spec = mapping.card
     info = spec.dataset_info(source=str(path)) if spec else DatasetInfo(name=path.stem,
                                                                        source=str(path))
-    js = JudgementSet.from_frame(checked, item=item, system=system, human=human, metrics=metrics,
-                                 rater=rater, groups=groups, lower_is_better=lower, info=info,
-                                 missing=missing)
-    if card_metrics:
-        for name, meta in card_metrics.items():
-            if name in js.metrics:
-                js.metrics[name] = MetricInfo(name, js.metrics[name].higher_is_better,
-                                              meta.description, meta.citation)
+    js = JudgementSet.from_frame(checked, item=mapping.item, system=mapping.system,
+                                 human=mapping.human, metrics=chosen, rater=mapping.rater,
+                                 groups=mapping.groups,
+                                 lower_is_better=_directions(mapping, chosen, scored), info=info,
+                                 missing=mapping.missing)
+    card_metrics = (spec.metrics or {}) if spec else {}
+    for name in js.metrics:
+        described, computed = card_metrics.get(name), scored.get(name)
+        if described or computed:
+            meta = described or computed
+            source = computed or described
+            js.metrics[name] = MetricInfo(name, js.metrics[name].higher_is_better,
+                                          meta.description, meta.citation, source.config,
+                                          source.options)
     return js

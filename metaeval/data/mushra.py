@@ -22,15 +22,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from metaeval.citations import CODEC_MUSHRA_2024
 from metaeval.data.judgements import DatasetInfo, JudgementSet
 from metaeval.errors import DataError, located
-from metaeval.paths import data_dir
+from metaeval.paths import LISTENING_TESTS, data_dir
 
 FOLDER_NAME = "bernoulli_mushra"
 FILTERED_FILE = "ratings_formated_filtered.csv"
 ALL_FILE = "ratings_formated.csv"
 COLUMNS = ["signal", "condition", "ratings", "participant_ids", "file"]
 REFERENCE_FILE = "ref.wav"
+BUNDLED_FOLDER = LISTENING_TESTS / FOLDER_NAME  # the ratings ship with metaeval; audio does not
+BUNDLED_FILE = BUNDLED_FOLDER / ALL_FILE
+BUNDLED_FILTERED_FILE = BUNDLED_FOLDER / FILTERED_FILE
 HUMAN = "mushra"
 KIND = "kind"  # codec / reference / anchor
 REFERENCE_CONDITION, ANCHOR_CONDITION = "Reference", "Anchor"
@@ -38,9 +42,7 @@ REFERENCE_CONDITION, ANCHOR_CONDITION = "Reference", "Anchor"
 INFO = DatasetInfo(
     name=FOLDER_NAME,
     title="Neural speech codec MUSHRA test",
-    citation="B. Stahl, S. Windtner, A. Sontacchi, \"A Bitrate-Scalable Variational Recurrent "
-             "Mel-Spectrogram Coder for Real-Time Resynthesis-Based Speech Coding\", IEEE Access "
-             "12, pp. 159239-159251, 2024, doi:10.1109/ACCESS.2024.3482359.",
+    citation=CODEC_MUSHRA_2024,
     licence="CC BY 4.0 (speech: VCTK CC BY 4.0, TSP simplified BSD)",
     url="https://github.com/BenjSta/bernoulli-var-speech-codec/tree/main/mushra_results_dataset",
     description="16 speech signals x 9 conditions (7 neural codecs, hidden reference, anchor), "
@@ -73,6 +75,45 @@ def _parse_list(text: object, path: Path, row: int, column: str) -> list:
         raise DataError(located(f"expected a non-empty list, got {text!r}", file=str(path), row=row,
                                 column=column, fix="write the list as in the release, e.g. [41.0, 32.0]."))
     return values
+
+
+def read_list_ratings(path: str | Path) -> tuple[pd.DataFrame, list[int]]:
+    """One row per rating (item = signal, system = condition, rater, rating, file) from the
+    list layout, with the file line of each rating. Values stay as written (the listening layer
+    validates the scale); a row without ratings, or with more ratings than participant ids, is a
+    `DataError` naming the line."""
+    path = Path(path)
+    fix = "pass a file with signal, condition, ratings, participant_ids columns."
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=True)
+    except (OSError, ValueError) as error:
+        raise DataError(located(f"cannot read the file ({error})", file=str(path), fix=fix)) from error
+    absent = [c for c in COLUMNS[:4] if c not in frame.columns]
+    if absent:
+        raise DataError(located(f"missing column(s) {absent}; the file has {list(frame.columns)}",
+                                file=str(path), column=absent[0], fix=fix))
+    records, rows = [], []
+    for position, record in enumerate(frame.to_dict("records")):
+        line = position + 2
+        ratings = parse_list_cell(record["ratings"], path, line, "ratings")
+        raters = parse_list_cell(record["participant_ids"], path, line, "participant_ids")
+        if not ratings:
+            raise DataError(located(f"signal {record['signal']!r}, condition "
+                                    f"{record['condition']!r} has no ratings", file=str(path),
+                                    row=line, column="ratings",
+                                    fix="remove the row or add its ratings."))
+        if len(ratings) != len(raters):
+            raise DataError(located(f"{len(ratings)} ratings but {len(raters)} participant ids "
+                                    "(unknown raters)", file=str(path), row=line,
+                                    column="participant_ids",
+                                    fix="give one participant id per rating."))
+        file = record.get("file")
+        file = None if not isinstance(file, str) or not file.strip() else file
+        for rating, rater in zip(ratings, raters):
+            records.append({"item": record["signal"], "system": record["condition"],
+                            "rater": rater, "rating": rating, "file": file})
+            rows.append(line)
+    return pd.DataFrame.from_records(records), rows
 
 
 def read_mushra_table(folder: str | Path | None = None, filtered: bool = True) -> pd.DataFrame:

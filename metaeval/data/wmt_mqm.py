@@ -20,14 +20,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from metaeval.citations import WMT_MQM_2021
 from metaeval.data.judgements import DatasetInfo, JudgementSet, MetricInfo
 from metaeval.errors import DataError, located
 
 MAJOR, MINOR, MINOR_PUNCTUATION, NON_TRANSLATION = 5.0, 1.0, 0.1, 25.0
 COLUMNS = ("system", "doc", "seg_id", "rater", "category", "severity")
-CITATION = ("M. Freitag, G. Foster, D. Grangier, V. Ratnakar, Q. Tan, W. Macherey, \"Experts, "
-            "Errors, and Context: A Large-Scale Study of Human Evaluation for Machine "
-            "Translation\", TACL 2021, arXiv:2104.14478.")
+CITATION = WMT_MQM_2021
 URL = "https://github.com/google/wmt-mqm-human-evaluation"
 
 

@@ -1,11 +1,15 @@
 """Listening tests: raw ratings, rater screening, agreement, MOS/DMOS scores and a noise ceiling.
 
-Modules: :mod:`~metaeval.listening.ratings` (read DCR/ACR, MUSHRA, webMUSHRA and long CSVs into
-a validated :class:`RatingTable`), :mod:`~metaeval.listening.screening` (ITU-T P.808 and ITU-R
-BS.1534 rater screening), :mod:`~metaeval.listening.agreement` (ICC, Krippendorff's alpha,
-rater-vs-rest correlation).
+Modules: :mod:`~metaeval.listening.ratings` (the validated :class:`RatingTable`),
+:mod:`~metaeval.listening.formats` (:func:`read_ratings` for DCR/ACR, MUSHRA, webMUSHRA and long
+CSVs), :mod:`~metaeval.listening.screening` (ITU-T P.808 and ITU-R BS.1534 rater screening),
+:mod:`~metaeval.listening.agreement` (ICC, Krippendorff's alpha, rater-vs-rest),
+:mod:`~metaeval.listening.scores` (MOS with CIs), :mod:`~metaeval.listening.posthoc`
+(Friedman, Wilcoxon, letters), :mod:`~metaeval.listening.summarize` (all of it for one report).
 """
 
-from metaeval.listening.ratings import RatingTable, read_ratings
+from metaeval.listening.formats import read_ratings
+from metaeval.listening.ratings import RatingTable
+from metaeval.listening.summarize import ListeningSummary, compute_summary
 
-__all__ = ["RatingTable", "read_ratings"]
+__all__ = ["ListeningSummary", "RatingTable", "compute_summary", "read_ratings"]

@@ -24,6 +24,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 import pandas as pd
 
@@ -32,7 +34,37 @@ from metaeval.listening.ratings import RatingTable
 from metaeval.stats.coefficients import get_coefficient
 
 
-def icc_matrix(x: np.ndarray) -> dict[str, float]:
+@dataclass(frozen=True)
+class ICCComponents:
+    """ICC(2,1), ICC(2,k) and the mean squares of one complete targets x judges matrix."""
+
+    icc2_1: float
+    icc2_k: float
+    n: int
+    k: int
+    bms: float
+    jms: float
+    ems: float
+
+
+@dataclass(frozen=True)
+class ICCResult:
+    """ICC(2,1) and ICC(2,k) of a rating table (stimulus-weighted mean over rater-set blocks).
+
+    ``k``: mean raters per stimulus over the blocks used; ``n_stimuli``: stimuli used;
+    ``blocks``: per block its raters, n, k, icc2_1 and icc2_k; ``method``: how it was computed.
+    """
+
+    icc2_1: float
+    icc2_k: float
+    k: float
+    n_stimuli: int
+    n_blocks: int
+    blocks: list[dict] = field(default_factory=list)
+    method: str = ""
+
+
+def icc_matrix(x: np.ndarray) -> ICCComponents:
     """ICC(2,1) and ICC(2,k) of a complete n targets x k judges matrix (Shrout & Fleiss 1979)."""
     x = np.asarray(x, dtype=float)
     if x.ndim != 2 or np.isnan(x).any():
@@ -48,17 +80,11 @@ def icc_matrix(x: np.ndarray) -> dict[str, float]:
     ems = ss_error / ((n - 1) * (k - 1))
     single = (bms - ems) / (bms + (k - 1) * ems + k * (jms - ems) / n)
     average = (bms - ems) / (bms + (jms - ems) / n)
-    return {"icc2_1": float(single), "icc2_k": float(average), "n": n, "k": k,
-            "bms": float(bms), "jms": float(jms), "ems": float(ems)}
+    return ICCComponents(float(single), float(average), n, k, float(bms), float(jms), float(ems))
 
 
-def icc(table: RatingTable) -> dict:
-    """ICC(2,1) and ICC(2,k) of the raters, stimuli as targets (see the module docstring).
-
-    Returns ``icc2_1``, ``icc2_k``, ``k`` (mean raters per stimulus over the blocks used),
-    ``n_stimuli`` (stimuli used), ``n_blocks``, ``blocks`` (per block: raters, n, k, icc2_1,
-    icc2_k) and ``method``.
-    """
+def icc(table: RatingTable) -> ICCResult:
+    """ICC(2,1) and ICC(2,k) of the raters, stimuli as targets (see the module docstring)."""
     matrix = table.matrix()
     raters = np.asarray(matrix.columns)
     present = matrix.notna().to_numpy()
@@ -73,9 +99,8 @@ def icc(table: RatingTable) -> dict:
             continue
         values = matrix.to_numpy()[np.ix_(rows, columns)]
         result = icc_matrix(values)
-        blocks.append({"raters": [str(r) for r in raters[columns]], "n": result["n"],
-                       "k": result["k"], "icc2_1": result["icc2_1"],
-                       "icc2_k": result["icc2_k"]})
+        blocks.append({"raters": [str(r) for r in raters[columns]], "n": result.n,
+                       "k": result.k, "icc2_1": result.icc2_1, "icc2_k": result.icc2_k})
     if not blocks:
         raise StatsError("no block of at least 2 stimuli rated by the same 2+ raters; ICC is "
                          "undefined for this design.")
@@ -87,9 +112,8 @@ def icc(table: RatingTable) -> dict:
     method = ("Shrout & Fleiss ICC(2,1)/ICC(2,k), two-way random, absolute agreement"
               + ("" if len(blocks) == 1 else
                  f"; {len(blocks)} blocks of stimuli sharing a rater set, stimulus-weighted mean"))
-    return {"icc2_1": mean("icc2_1"), "icc2_k": mean("icc2_k"), "k": mean("k"),
-            "n_stimuli": int(weights.sum()), "n_blocks": len(blocks), "blocks": blocks,
-            "method": method}
+    return ICCResult(mean("icc2_1"), mean("icc2_k"), mean("k"), int(weights.sum()), len(blocks),
+                     blocks, method)
 
 
 def krippendorff_alpha_interval(table: RatingTable) -> float:

@@ -1,101 +1,23 @@
-"""Noise ceiling of a listening test: split-half reliability of the panel mean, Spearman-Brown.
+"""Noise ceiling of a listening test (split-half reliability of the panel mean, Spearman-Brown).
 
-For each of ``k`` random splits, the raters of every stimulus are shuffled and split into two
-halves (sizes floor(n/2) and ceil(n/2)); the two half-panel means are arranged as system x item
-matrices and correlated at ``level`` with :func:`metaeval.stats.levels.correlation_at_level`
-(all splits in one batched call). The half-panel correlation r is stepped up to the full panel
-with Spearman-Brown, ``r_full = 2 r / (1 + r)`` (Spearman 1910; Brown 1910). ``value`` is the mean
-of r_full over the splits; ``low`` / ``high`` the (1-ci)/2 and (1+ci)/2 quantiles of the splits
-(their spread, not a sampling interval).
-
-r_full estimates the reliability of the panel mean: the correlation between two independent
-panels of the same size. With true quality q and rater noise of variance s^2, m raters per
-stimulus, that is var(q) / (var(q) + s^2 / m). It is the correlation a perfect metric can expect
-with another panel's means; the largest correlation any metric can expect with *this* panel's
-means (a metric that equals q) is ``sqrt(value)`` (``perfect_metric``; Nili et al. 2014,
-"A toolbox for representational similarity analysis", PLoS Comput Biol 10(4)).
+The estimator is :func:`metaeval.stats.ceiling.split_half_ceiling` (see there for the formula
+and Nili et al. 2014); this module applies it to a :class:`RatingTable` or a ratings frame,
+optionally per group of systems.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from metaeval.data.panel import panel_ceiling, rating_frame
+from metaeval.errors import ParameterError, StatsError
+from metaeval.stats.ceiling import NoiseCeiling, half_panel_means, spearman_brown
+from metaeval.stats.grouping import check_level
 
-import numpy as np
-import pandas as pd
-
-from metaeval.errors import StatsError
-from metaeval.listening.scores import padded_ratings, rating_frame
-from metaeval.stats.levels import check_level, correlation_at_level
-
-
-@dataclass(frozen=True)
-class NoiseCeiling:
-    """Split-half + Spearman-Brown ceiling; ``split_half`` is the mean uncorrected r."""
-
-    value: float
-    low: float
-    high: float
-    k: int
-    method: str
-    split_half: float = float("nan")
-    perfect_metric: float = float("nan")
-
-
-def spearman_brown(r: np.ndarray, factor: float = 2.0) -> np.ndarray:
-    """Reliability of a panel ``factor`` times larger: ``factor r / (1 + (factor - 1) r)``."""
-    r = np.asarray(r, float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return factor * r / (1 + (factor - 1) * r)
-
-
-def half_panel_means(values: np.ndarray, counts: np.ndarray, k: int,
-                     rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """(k, stimuli) means of two random halves of each stimulus's ratings (NaN-padded rows)."""
-    width = values.shape[1]
-    used = np.arange(width) < counts[:, None]
-    keys = np.where(used, rng.random((k, *values.shape)), np.inf)
-    rank = np.argsort(np.argsort(keys, axis=-1), axis=-1)  # random order of the real ratings
-    first = rank < (counts // 2)[:, None]
-    second = used & ~first
-    filled = np.where(used, values, 0.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        a = (filled * first).sum(-1) / first.sum(-1)
-        b = (filled * second).sum(-1) / second.sum(-1)
-    return a, b
-
-
-def _ceiling(frame: pd.DataFrame, coefficient: str, level: str, k: int, seed: int,
-             ci: float) -> NoiseCeiling:
-    keys, values, counts = padded_ratings(frame)
-    if (counts < 2).all():
-        raise StatsError("every stimulus has fewer than 2 ratings; a split-half ceiling needs "
-                         "at least 2 raters per stimulus.")
-    a, b = half_panel_means(values, counts, k, np.random.default_rng(seed))
-    systems = pd.Index(sorted(keys["system"].unique()))
-    items = pd.Index(sorted(keys["item"].unique()))
-    s, i = systems.get_indexer(keys["system"]), items.get_indexer(keys["item"])
-    gold = np.full((k, len(systems), len(items)), np.nan)
-    other = gold.copy()
-    gold[:, s, i], other[:, s, i] = a, b
-    r = correlation_at_level(gold, other, coefficient, level)
-    full = spearman_brown(r)
-    finite = full[np.isfinite(full)]
-    if finite.size == 0:
-        raise StatsError(f"the half-panel correlations at level {level!r} are all undefined "
-                         "(too few stimuli or constant means).")
-    value = float(finite.mean())
-    alpha = (1 - ci) / 2
-    low, high = np.quantile(finite, [alpha, 1 - alpha])
-    method = (f"split-half ({k} random splits of each stimulus's raters), {coefficient} at level "
-              f"{level}, Spearman-Brown 2r/(1+r)")
-    return NoiseCeiling(value=value, low=float(low), high=float(high), k=k, method=method,
-                        split_half=float(np.nanmean(r)),
-                        perfect_metric=float(np.sqrt(value)) if value > 0 else float("nan"))
+__all__ = ["NoiseCeiling", "half_panel_means", "noise_ceiling", "spearman_brown"]
 
 
 def noise_ceiling(table, coefficient: str = "spearman", level: str = "none", k: int = 200,
                   seed: int = 0, ci: float = 0.95, group=None):
-    """Noise ceiling of the panel mean; see the module docstring for the estimator.
+    """Noise ceiling of the panel mean.
 
     ``group=None`` returns one :class:`NoiseCeiling` over all stimuli. ``group`` may name a column
     of the rating frame (e.g. ``model_type``) or map system -> label; then a dict
@@ -103,12 +25,12 @@ def noise_ceiling(table, coefficient: str = "spearman", level: str = "none", k: 
     """
     check_level(level)
     if k < 1:
-        raise StatsError(f"k must be at least 1, got {k}.")
+        raise ParameterError("k", k, "the number of random splits must be at least 1.")
     if not 0 < ci < 1:
-        raise StatsError(f"ci must lie in (0, 1), got {ci}.")
+        raise ParameterError("ci", ci, "the confidence level must lie in (0, 1), e.g. 0.95.")
     frame = rating_frame(table)
     if group is None:
-        return _ceiling(frame, coefficient, level, k, seed, ci)
+        return panel_ceiling(frame, coefficient, level, k, seed, ci)
     if isinstance(group, str):
         if group not in frame.columns:
             raise StatsError(f"no column {group!r} in the ratings (columns: "
@@ -121,5 +43,5 @@ def noise_ceiling(table, coefficient: str = "spearman", level: str = "none", k: 
             unknown = sorted(frame.loc[labels.isna(), "system"].unique())
             raise StatsError(f"systems {unknown} have no group in the mapping. Fix: give every "
                              "system a group.")
-    return {str(label): _ceiling(part, coefficient, level, k, seed, ci)
+    return {str(label): panel_ceiling(part, coefficient, level, k, seed, ci)
             for label, part in frame.groupby(labels, sort=True)}

@@ -21,29 +21,19 @@ import numpy as np
 import pandas as pd
 import scipy.stats
 
-from metaeval.errors import StatsError
+from metaeval.data.panel import padded_ratings, rating_frame
+from metaeval.errors import ParameterError
+
+__all__ = ["padded_ratings", "rating_frame", "stimulus_scores", "system_scores", "t_interval"]
 
 CHUNK = 64  # bootstrap draws per vectorised block
 
 
-def rating_frame(table) -> pd.DataFrame:
-    """The long frame (item, system, rater, rating, ...) of a RatingTable or a DataFrame."""
-    frame = table.frame if hasattr(table, "frame") else table
-    missing = [c for c in ("item", "system", "rater", "rating") if c not in frame.columns]
-    if missing:
-        raise StatsError(f"ratings lack columns {missing}. Fix: pass a RatingTable or a frame "
-                         "with item, system, rater, rating.")
-    frame = frame.dropna(subset=["rating"])
-    if frame.empty:
-        raise StatsError("no ratings. Fix: pass a table with at least one rating.")
-    return frame
-
-
 def _check_ci(ci: float, bootstrap_k: int) -> None:
     if not 0 < ci < 1:
-        raise StatsError(f"ci must lie in (0, 1), got {ci}.")
+        raise ParameterError("ci", ci, "the confidence level must lie in (0, 1), e.g. 0.95.")
     if bootstrap_k < 1:
-        raise StatsError(f"bootstrap_k must be at least 1, got {bootstrap_k}.")
+        raise ParameterError("bootstrap_k", bootstrap_k, "must be at least 1.")
 
 
 def t_interval(mean: np.ndarray, sd: np.ndarray, n: np.ndarray, ci: float):
@@ -53,19 +43,6 @@ def t_interval(mean: np.ndarray, sd: np.ndarray, n: np.ndarray, ci: float):
         half = scipy.stats.t.ppf((1 + ci) / 2, n - 1) * sd / np.sqrt(n)
     half = np.where(n >= 2, half, np.nan)
     return mean - half, mean + half
-
-
-def padded_ratings(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    """Stimuli (sorted item, system) and their ratings packed left into a NaN-padded array."""
-    frame = frame.sort_values(["item", "system"], kind="stable")
-    codes = frame.groupby(["item", "system"], sort=True).ngroup().to_numpy()
-    keys = frame[["item", "system"]].drop_duplicates().reset_index(drop=True)
-    counts = np.bincount(codes, minlength=len(keys))
-    offsets = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    position = np.arange(len(frame)) - offsets[codes]
-    values = np.full((len(keys), counts.max()), np.nan)
-    values[codes, position] = frame["rating"].to_numpy(float)
-    return keys, values, counts
 
 
 def stimulus_scores(table, ci: float = 0.95, bootstrap_k: int = 1000,

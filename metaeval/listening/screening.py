@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from metaeval.errors import DataError
+from metaeval.errors import DataError, ParameterError
 from metaeval.listening.ratings import RatingTable
 
 RATER_COLUMNS = ["rater", "n_ratings", "flags", "excluded", "reason"]
@@ -111,8 +111,8 @@ def mushra_post_screening(table: RatingTable, reference_threshold: float = 90,
     the trials. ``flags`` counts the failed trials.
     """
     if table.reference is None:
-        raise DataError("MUSHRA post-screening needs the hidden-reference condition. Fix: pass "
-                        "reference=<condition name> when reading the ratings.")
+        raise ParameterError("reference", None, "MUSHRA post-screening needs the hidden-reference "
+                             "condition. Fix: name it (the condition of the hidden reference).")
     frame = table.frame
     trials = frame.groupby("rater")["item"].nunique()
     ratings = frame[["item", "system", "rater", "rating"]].copy()

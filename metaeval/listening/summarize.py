@@ -1,9 +1,10 @@
-"""One call from raw ratings to the listening-test report: screening, scores, agreement, tests.
+"""From raw ratings to everything a listening-test report shows: screening, scores, agreement,
+tests, ceiling (nothing is written here; :mod:`metaeval.report.listening` writes the folder).
 
-:func:`summarize` screens the raters (ITU-T P.808 for DCR/ACR, ITU-R BS.1534 for MUSHRA),
+:func:`compute_summary` screens the raters (ITU-T P.808 for DCR/ACR, ITU-R BS.1534 for MUSHRA),
 scores every stimulus and system with t and rater-bootstrap CIs, measures rater agreement
 (ICC(2,1), ICC(2,k), Krippendorff's alpha, rater-vs-rest), runs Friedman + pairwise Wilcoxon
-with compact letters, estimates the split-half noise ceiling, and writes, each atomically:
+with compact letters and estimates the split-half noise ceiling: the content of the files
 
 - ``items.csv`` / ``items.json``: item, system, mos, ci_low, ci_high, n_ratings (then the
   bootstrap interval boot_low, boot_high): the per-item human score for ``metaeval correlate``
@@ -13,33 +14,34 @@ with compact letters, estimates the split-half noise ceiling, and writes, each a
 - ``systems.csv``: system, mos, ci_low, ci_high, n_items (then boot_low, boot_high, letter);
 - ``raters.csv``: rater, n_ratings, flags, excluded, reason (nobody is dropped silently);
 - ``summary.json``: agreement, screening rule, tests, ceiling, settings;
-- ``index.html``: the self-contained report (:mod:`metaeval.listening.report`).
+- ``index.html``: the self-contained report.
 
 Everything is computed before the first file is written, so bad input leaves no partial report.
 """
 
 from __future__ import annotations
 
-import json
-import math
 import re
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from metaeval.errors import DataError, StatsError
+from metaeval.errors import DataError, ParameterError, StatsError
+from metaeval.io import json_safe
+from metaeval.listening.agreement import icc, krippendorff_alpha_interval, rater_vs_rest
+from metaeval.listening.ceiling import noise_ceiling
+from metaeval.listening.posthoc import friedman_posthoc, pooling_tests
 from metaeval.listening.ratings import RatingTable
-from metaeval.report.atomic import write_atomic
+from metaeval.listening.scores import stimulus_scores, system_scores
+from metaeval.listening.screening import apply_screening, mushra_post_screening, p808_screening
 
 SCREENINGS = ("auto", "p808", "mushra", "none")
 ITEM_COLUMNS = ["item", "system", "mos", "ci_low", "ci_high", "n_ratings"]
 SYSTEM_COLUMNS = ["system", "mos", "ci_low", "ci_high", "n_items"]
 RATER_COLUMNS = ["rater", "n_ratings", "flags", "excluded", "reason"]
-FILES = ("items.csv", "items.csv.yaml", "items.json", "systems.csv", "raters.csv", "summary.json",
-         "index.html")
+SCORE_NAMES = {"dcr": "DMOS", "acr": "MOS", "mushra": "MUSHRA score", "long": "mean rating"}
 
 
 @dataclass
@@ -61,10 +63,16 @@ class ListeningSummary:
     pooling: pd.DataFrame | None = None
 
 
+def score_name(kind: str) -> str:
+    """DMOS for DCR, MOS for ACR, mean MUSHRA score for MUSHRA."""
+    return SCORE_NAMES.get(kind, "mean rating")
+
+
 def resolve_screening(table: RatingTable, screening: str) -> str:
     """``auto`` -> ``mushra`` when the table names a hidden reference (MUSHRA), else ``p808``."""
     if screening not in SCREENINGS:
-        raise DataError(f"unknown screening {screening!r}. Fix: use one of {list(SCREENINGS)}.")
+        raise ParameterError("screening", screening, f"unknown screening; use one of "
+                             f"{', '.join(SCREENINGS)}.")
     if screening == "auto":
         return "mushra" if table.reference is not None else "p808"
     return screening
@@ -76,8 +84,6 @@ def screen(table: RatingTable, screening: str = "auto"):
     P.808 lists raters with more than 2 flagged ratings and keeps their ratings (as the GSVS
     study did); BS.1534 post-screening drops the raters it excludes. ``none`` keeps everyone.
     """
-    from metaeval.listening.screening import apply_screening, mushra_post_screening, p808_screening
-
     name = resolve_screening(table, screening)
     if name == "none":
         return name, None, table
@@ -99,35 +105,7 @@ def _rater_frame(table: RatingTable, result) -> pd.DataFrame:
                          "flags": 0, "excluded": False, "reason": ""})[RATER_COLUMNS]
 
 
-def _number(value: Any) -> Any:
-    """JSON-safe scalar: numpy -> Python, NaN/inf -> None."""
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (np.bool_, bool)):
-        return bool(value)
-    if isinstance(value, (np.floating, float)):
-        value = float(value)
-        return value if math.isfinite(value) else None
-    return value
-
-
-def _clean(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    if isinstance(value, pd.DataFrame):
-        return [_clean(r) for r in value.to_dict(orient="records")]
-    return _number(value)
-
-
-def _records(frame: pd.DataFrame) -> list[dict]:
-    return _clean(frame)
-
-
 def _friedman(table: RatingTable, correction: str) -> tuple[dict, pd.DataFrame, dict[str, str]]:
-    from metaeval.listening.tests import friedman_posthoc
-
     result = friedman_posthoc(table, correction=correction)
     pairs = result.pairs.reset_index(drop=True)
     letters = {str(k): str(v) for k, v in dict(result.letters).items()}
@@ -138,14 +116,12 @@ def _friedman(table: RatingTable, correction: str) -> tuple[dict, pd.DataFrame, 
                  "n_items": result.n_items, "alpha": result.alpha,
                  "dropped_items": [str(i) for i in result.dropped_items]})
     info["letters"] = letters
-    info["pairs"] = _records(pairs)
+    info["pairs"] = json_safe(pairs)
     return info, pairs, letters
 
 
 def _agreement(table: RatingTable) -> dict:
-    from metaeval.listening.agreement import icc, krippendorff_alpha_interval, rater_vs_rest
-
-    values = dict(icc(table))
+    values = asdict(icc(table))
     vs_rest = rater_vs_rest(table, coefficient="pearson")
     r = pd.to_numeric(vs_rest["r"], errors="coerce").to_numpy(dtype=float)
     return {"icc2_1": values.get("icc2_1"), "icc2_k": values.get("icc2_k"),
@@ -153,12 +129,10 @@ def _agreement(table: RatingTable) -> dict:
             "krippendorff_alpha": krippendorff_alpha_interval(table),
             "rater_vs_rest_mean": float(np.nanmean(r)) if np.isfinite(r).any() else None,
             "rater_vs_rest_coefficient": "pearson",
-            "rater_vs_rest": _records(vs_rest)}
+            "rater_vs_rest": json_safe(vs_rest)}
 
 
 def _ceiling(table: RatingTable, k: int, seed: int, ci: float) -> dict:
-    from metaeval.listening.ceiling import noise_ceiling
-
     out = {}
     for level in ("none", "system"):
         try:
@@ -166,7 +140,7 @@ def _ceiling(table: RatingTable, k: int, seed: int, ci: float) -> dict:
         except (DataError, StatsError) as error:  # e.g. fewer than 2 ratings per stimulus
             out[level] = {"error": str(error)}
             continue
-        out[level] = {"coefficient": "spearman", "level": level, "value": c.value,
+        out[level] = {"coefficient": "spearman", "level": level, "value": c.statistic,
                       "low": c.low, "high": c.high, "k": c.k, "method": c.method,
                       "split_half": getattr(c, "split_half", None),
                       "perfect_metric": getattr(c, "perfect_metric", None)}
@@ -176,12 +150,10 @@ def _ceiling(table: RatingTable, k: int, seed: int, ci: float) -> dict:
 def compute_summary(table: RatingTable, screening: str = "auto", k: int = 1000, seed: int = 0,
                     ci: float = 0.95, correction: str = "bonferroni") -> ListeningSummary:
     """Screen, score and test ``table``; nothing is written (see :func:`summarize`)."""
-    from metaeval.listening.scores import stimulus_scores, system_scores
-
     if k < 1:
-        raise DataError(f"k must be at least 1, got {k}. Fix: pass --k 1000.")
+        raise ParameterError("k", k, "must be at least 1, e.g. 1000.")
     if not 0 < ci < 1:
-        raise DataError(f"ci must be between 0 and 1, got {ci}. Fix: pass e.g. 0.95.")
+        raise ParameterError("ci", ci, "must be between 0 and 1, e.g. 0.95.")
     rule_name, result, screened = screen(table, screening)
     items = stimulus_scores(screened, ci=ci, bootstrap_k=k, seed=seed)
     items = items[ITEM_COLUMNS + [c for c in ("boot_low", "boot_high") if c in items.columns]]
@@ -195,8 +167,6 @@ def compute_summary(table: RatingTable, screening: str = "auto", k: int = 1000, 
     raters = _rater_frame(table, result)
     pooling = None
     if "group" in screened.frame.columns and screened.frame["group"].nunique() > 1:
-        from metaeval.listening.tests import pooling_tests
-
         pooling = pooling_tests(screened, "group")
     info = table.info
     summary = {
@@ -216,59 +186,10 @@ def compute_summary(table: RatingTable, screening: str = "auto", k: int = 1000, 
         "agreement": _agreement(screened),
         "tests": tests,
         "ceiling": _ceiling(screened, k=k, seed=seed, ci=ci),
-        "pooling": _records(pooling) if pooling is not None else None,
-        "systems": _records(systems),
+        "pooling": json_safe(pooling) if pooling is not None else None,
+        "systems": json_safe(systems),
         "settings": {"screening": screening, "k": k, "seed": seed, "ci": ci,
                      "correction": correction},
     }
     return ListeningSummary(raw=table, table=screened, items=items, systems=systems,
-                            raters=raters, summary=_clean(summary), pairs=pairs, pooling=pooling)
-
-
-def items_card(result: ListeningSummary) -> str:
-    """YAML dataset card of ``items.csv`` (see :mod:`metaeval.data.cards`) for `metaeval correlate`.
-
-    ``human`` lists ``mos`` first (the gold score) and then the interval and count columns, so
-    that only joined metric scores are correlated.
-    """
-    import yaml
-
-    info = result.raw.info
-    card = {key: value for key, value in (("name", info.name), ("title", info.title),
-                                          ("citation", info.citation),
-                                          ("licence", info.licence), ("url", info.url),
-                                          ("description", info.description)) if value}
-    card.update({"item": "item", "system": "system",
-                 "human": ["mos"] + [c for c in result.items.columns
-                                     if c not in ("item", "system", "mos")]})
-    return yaml.safe_dump(card, sort_keys=False, allow_unicode=True)
-
-
-def write_summary(result: ListeningSummary, out_dir: str | Path) -> dict[str, Path]:
-    """Write the six files of :data:`FILES` atomically into ``out_dir``; returns name -> path."""
-    from metaeval.listening.report import render_html
-
-    out_dir = Path(out_dir)
-    page = render_html(result)  # render first: a failing plot leaves no partial report
-    texts = {
-        "items.csv": result.items.to_csv(index=False),
-        "items.csv.yaml": items_card(result),
-        "items.json": json.dumps(_records(result.items), indent=1) + "\n",
-        "systems.csv": result.systems.to_csv(index=False),
-        "raters.csv": result.raters.to_csv(index=False),
-        "summary.json": json.dumps(result.summary, indent=1) + "\n",
-        "index.html": page,
-    }
-    return {name: write_atomic(out_dir / name, text) for name, text in texts.items()}
-
-
-def summarize(table: RatingTable, out_dir: str | Path, screening: str = "auto", k: int = 1000,
-              seed: int = 0, ci: float = 0.95,
-              correction: str = "bonferroni") -> dict[str, Path]:
-    """Screen, score, test and report a listening test; returns file name -> written path.
-
-    ``screening``: ``auto`` (BS.1534 when there is a hidden reference, else P.808), ``p808``,
-    ``mushra`` or ``none``. ``k``: bootstrap draws and noise-ceiling splits; ``seed`` seeds both.
-    """
-    return write_summary(compute_summary(table, screening=screening, k=k, seed=seed, ci=ci,
-                                         correction=correction), out_dir)
+                            raters=raters, summary=json_safe(summary), pairs=pairs, pooling=pooling)

@@ -2,9 +2,13 @@
 
 A metric declares what it needs (``inputs``: ``estimate``, ``reference``, ``mixture`` for audio;
 ``hypothesis``, ``reference``, ``source`` for text; ``image``, ``text`` for images), its direction,
-its sample rate (audio), a config dataclass (hashed into the score cache key and the signature)
-and its citation. ``score(batch)`` returns one float per item; the runner turns an exception or a
-NaN for one item into a missing value with a recorded reason, never a 0.
+its sample rate (audio), a config dataclass and its citation. Every field of the config can be set
+by name (``get_metric("sar", filter_length=512)``, ``metaeval score --metrics
+sar:filter_length=512``); ``presets`` name published configurations. The metric's
+:attr:`Metric.signature` is ``name@<12 hex digits>``, the hash of the config fields (sorted JSON),
+which also keys the score cache and travels with the scores into every report.
+``score(batch)`` returns one float per item; the runner turns an exception or a NaN for one item
+into a missing value with a recorded reason, never a 0.
 """
 
 from __future__ import annotations
@@ -18,12 +22,19 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from metaeval.metrics.options import make_config
+
 DOMAINS = ("audio", "text", "image")
 
 
 @dataclass(frozen=True)
 class MetricConfig:
     """Base class of metric configurations (frozen dataclasses with JSON-able fields)."""
+
+
+def option(default: Any, doc: str) -> Any:
+    """A config field with its one-line documentation (shown by ``metaeval metrics --show``)."""
+    return field(default=default, metadata={"doc": doc})
 
 
 def config_hash(config: Any) -> str:
@@ -70,10 +81,17 @@ class Metric(ABC):
     citation: ClassVar[str] = ""
     description: ClassVar[str] = ""
     Config: ClassVar[type] = MetricConfig
+    presets: ClassVar[dict[str, dict[str, Any]]] = {}  # published configurations by name
 
-    def __init__(self, config: Any | None = None, device: str = "cpu", **overrides: Any):
-        self.config = config if config is not None else self.Config(**overrides)
+    def __init__(self, config: Any | None = None, device: str = "cpu", *,
+                 preset: str | tuple[str, ...] = (), column: str | None = None,
+                 **overrides: Any):
+        chosen = (preset,) if isinstance(preset, str) else tuple(preset)
+        if config is None:
+            config = make_config(self.name, self.Config, self.presets, chosen, overrides)
+        self.config = config
         self.device = device
+        self.column = column or self.name
 
     @property
     def config_hash(self) -> str:
@@ -81,7 +99,7 @@ class Metric(ABC):
 
     @property
     def signature(self) -> str:
-        """``name:configHash`` plus the config, for result signatures."""
+        """``name@<config hash>``: identifies the configuration that produced a score column."""
         return f"{self.name}@{self.config_hash}"
 
     @abstractmethod

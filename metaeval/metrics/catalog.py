@@ -1,24 +1,26 @@
 """The built-in metrics, declared without importing their back-ends.
 
 Each row names the adapter class (imported only when the metric is used), its inputs, direction,
-the modules it needs and the pip extra that installs them.
+the modules it needs and the pip extra that installs them. The registry
+(:mod:`metaeval.metrics.registry`) reads :data:`BUILTIN`; this module imports nothing of it.
 """
 
 from __future__ import annotations
 
-from metaeval.metrics.registry import MetricSpec, register_builtin
+from metaeval.citations import (
+    AURALOSS_2020,
+    GSVS_2025,
+    LE_ROUX_2019,
+    SISEC_2018,
+    VINCENT_2006,
+)
+from metaeval.metrics.spec import MetricSpec
 
 AUDIO_INTRUSIVE = ("estimate", "reference")
 AUDIO_WITH_MIXTURE = ("estimate", "reference", "mixture")
 TORCH = ("torch",)
 
-VINCENT_2006 = ("E. Vincent, R. Gribonval, C. Fevotte, Performance measurement in blind audio "
-                "source separation, IEEE TASLP 14(4), 2006.")
-LE_ROUX_2019 = "J. Le Roux, S. Wisdom, H. Erdogan, J. Hershey, SDR - half-baked or well done?, ICASSP 2019."
-GSVS_2025 = ("P. A. Bereuter, B. Stahl, M. D. Plumbley, A. Sontacchi, Towards Reliable Objective "
-             "Evaluation Metrics for Generative Singing Voice Separation Models, WASPAA 2025.")
-
-for spec in [
+BUILTIN: tuple[MetricSpec, ...] = (
     MetricSpec("sdr", "audio", "metaeval.metrics.audio.bsseval:SDR", AUDIO_INTRUSIVE, True, TORCH,
                "audio", VINCENT_2006, "BSS-Eval SDR over the whole excerpt, 512-tap distortion "
                "filter (torchmetrics signal_distortion_ratio defaults)."),
@@ -35,11 +37,11 @@ for spec in [
                "BSS-Eval ISR (image-to-spatial distortion) with the interferer as second reference."),
     MetricSpec("bsseval_v4", "audio", "metaeval.metrics.audio.bsseval_v4:BSSEvalV4SDR",
                AUDIO_WITH_MIXTURE, True, ("museval",), "audio",
-               "F.-R. Stoter, A. Liutkus, N. Ito, The 2018 Signal Separation Evaluation Campaign, LVA/ICA 2018.",
+               SISEC_2018,
                "Framewise BSS-Eval v4 SDR (museval: 1 s windows and hop, median over frames)."),
     MetricSpec("mrstft", "audio", "metaeval.metrics.audio.mrstft:MRSTFT", AUDIO_INTRUSIVE, False,
                TORCH, "audio",
-               "C. J. Steinmetz, J. D. Reiss, auraloss: Audio focused loss functions in PyTorch, DMRN+15, 2020.",
+               AURALOSS_2020,
                "Multi-resolution STFT loss as in the GSVS study (A-weighted, 5 resolutions)."),
     MetricSpec("emb_mse_mert", "audio", "metaeval.metrics.audio.embedding:EmbeddingMSEMert",
                AUDIO_INTRUSIVE, False, TORCH + ("transformers",), "audio", GSVS_2025,
@@ -70,5 +72,4 @@ for spec in [
                ("speechmos", "onnxruntime"), "audio",
                "C. K. A. Reddy, V. Gopal, R. Cutler, DNSMOS P.835, ICASSP 2022.",
                "Non-intrusive DNSMOS P.835 overall quality (OVRL), ONNX models from speechmos."),
-]:
-    register_builtin(spec)
+)

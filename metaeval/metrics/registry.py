@@ -9,80 +9,19 @@ entry-point group ``metaeval.metrics``; an entry point may load a `Metric` subcl
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from importlib.metadata import entry_points
 
-from metaeval.errors import MetricError
+from metaeval.errors import MetricOptionError
 from metaeval.metrics.base import Metric
+from metaeval.metrics.catalog import BUILTIN
+from metaeval.metrics.options import parse_metric_request
+from metaeval.metrics.spec import MetricSpec
 
 ENTRY_POINT_GROUP = "metaeval.metrics"
 
 
-@dataclass(frozen=True)
-class MetricSpec:
-    """What the registry knows about a metric before importing it."""
-
-    name: str
-    domain: str
-    target: str  # "package.module:ClassName"
-    inputs: tuple[str, ...]
-    higher_is_better: bool = True
-    requires: tuple[str, ...] = ()  # importable module names the adapter needs
-    extra: str = ""  # pip extra that installs them
-    citation: str = ""
-    description: str = ""
-    source: str = "built-in"  # or the plugin's distribution name
-    error: str = ""  # why a plugin entry point could not be loaded ("" when it loaded)
-
-    @property
-    def install_hint(self) -> str:
-        if self.extra:
-            return f"pip install 'metaeval[{self.extra}]'"
-        if self.requires:
-            return "pip install " + " ".join(self.requires)
-        if self.source != "built-in":
-            return f"pip install --force-reinstall {self.source}"
-        return "pip install --force-reinstall metaeval"
-
-    def missing_modules(self) -> list[str]:
-        missing = []
-        for module in self.requires:
-            try:
-                found = importlib.util.find_spec(module) is not None
-            except (ImportError, ValueError):  # a parent package is missing or broken
-                found = False
-            if not found:
-                missing.append(module)
-        return missing
-
-    @property
-    def available(self) -> bool:
-        return not self.error and not self.missing_modules()
-
-    def load(self) -> type[Metric]:
-        if self.error:
-            raise MetricError(f"metric {self.name!r} from {self.source} is broken: {self.error}. "
-                              f"Fix: {self.install_hint}, or remove the entry point.")
-        missing = self.missing_modules()
-        if missing:
-            raise MetricError(f"metric {self.name!r} needs {', '.join(missing)}, which is not "
-                              f"installed. Fix: {self.install_hint}")
-        module_name, _, attr = self.target.partition(":")
-        try:
-            return getattr(importlib.import_module(module_name), attr)
-        except (ImportError, AttributeError) as error:
-            raise MetricError(f"metric {self.name!r} could not be loaded from {self.target}: "
-                              f"{error}. Fix: {self.install_hint}") from error
-
-
-_BUILTIN: dict[str, MetricSpec] = {}
-
-
-def register_builtin(spec: MetricSpec) -> MetricSpec:
-    _BUILTIN[spec.name] = spec
-    return spec
+_BUILTIN: dict[str, MetricSpec] = {spec.name: spec for spec in BUILTIN}
 
 
 def _spec_from_class(cls: type[Metric], source: str) -> MetricSpec:
@@ -122,7 +61,7 @@ def plugin_specs() -> dict[str, MetricSpec]:
 
 
 def all_specs(domain: str | None = None) -> list[MetricSpec]:
-    _load_builtin_tables()
+    """Built-in and plugin metrics (a plugin of the same name replaces a built-in)."""
     specs = {**_BUILTIN, **plugin_specs()}
     return [s for s in specs.values() if domain is None or s.domain == domain]
 
@@ -130,16 +69,30 @@ def all_specs(domain: str | None = None) -> list[MetricSpec]:
 def get_spec(name: str) -> MetricSpec:
     specs = {s.name: s for s in all_specs()}
     if name not in specs:
-        raise MetricError(f"unknown metric {name!r}. Fix: choose from {', '.join(sorted(specs))} "
+        raise MetricOptionError(f"unknown metric {name!r}. Fix: choose from {', '.join(sorted(specs))} "
                           "(see `metaeval metrics`).")
     return specs[name]
 
 
 def get_metric(name: str, device: str = "cpu", **config) -> Metric:
-    """Instantiate a registered metric by name, e.g. ``get_metric("sisdr")``."""
-    return get_spec(name).load()(device=device, **config)
+    """Instantiate a registered metric by name or request text, with any config field.
+
+    ``get_metric("sisdr")``, ``get_metric("sar", filter_length=512)`` and
+    ``get_metric("sar:filter_length=512")`` are the same; ``preset=`` (or a bare word in the
+    text, ``"sar:bss_eval_v3"``) applies a named configuration first. The metric's ``column``
+    is the canonical request text (``sar:filter_length=512``), so two configurations of one
+    metric write distinct columns. Unknown fields raise `MetricError` naming the valid ones.
+    """
+    request = parse_metric_request(name)
+    extra = config.pop("preset", ())
+    presets = request.presets + ((extra,) if isinstance(extra, str) else tuple(extra))
+    options = {**request.options, **config}
+    column = ":".join([request.name, *presets,
+                       *(f"{k}={_option_text(v)}" for k, v in options.items())])
+    return get_spec(request.name).load()(device=device, preset=presets, column=column, **options)
 
 
-def _load_builtin_tables() -> None:
-    """Import the light modules that declare the built-in specs (no heavy imports there)."""
-    importlib.import_module("metaeval.metrics.catalog")
+def _option_text(value) -> str:
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(map(str, value)) + "]"
+    return "none" if value is None else str(value).lower() if isinstance(value, bool) else str(value)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from metaeval.result import TABLE_COLUMNS, CorrelationResult
+from metaeval.correlation.result import TABLE_COLUMNS, CorrelationResult
 
 
 def results_csv(result: CorrelationResult) -> str:
     """The result table as CSV: one row per (metric, group, level, coefficient).
 
-    Columns: ``metric, group, level, coefficient, value, ci_low, ci_high, p_value, cluster, n,
-    chance_low, chance_high, epsilon`` (any extra columns of the table follow). Missing = empty.
+    Columns: :data:`metaeval.correlation.result.TABLE_COLUMNS` (``metric, group, level,
+    coefficient, value, ci_low, ci_high, p_value, cluster, n, chance_low, chance_high, epsilon,
+    ceiling, ceiling_low, ceiling_high``), then any extra columns of the table. Missing = empty.
     """
     table = result.table
     columns = [c for c in TABLE_COLUMNS if c in table.columns]

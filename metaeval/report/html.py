@@ -6,21 +6,10 @@ Rendered with jinja2 (autoescape on for all text); only the SVG strings made by
 
 from __future__ import annotations
 
-from pathlib import Path
-
+from metaeval.correlation.result import POOLED, CorrelationResult
 from metaeval.report import labels, plots
 from metaeval.report.methods import methods_text
-from metaeval.result import POOLED, CorrelationResult
-
-TEMPLATES = Path(__file__).resolve().parent / "templates"
-
-
-def _environment():
-    import jinja2
-
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
-                              trim_blocks=True, lstrip_blocks=True,
-                              undefined=jinja2.StrictUndefined)
+from metaeval.report.templating import render
 
 
 def level_coefficients(result: CorrelationResult, level: str) -> list[str]:
@@ -109,7 +98,7 @@ def render_html(result: CorrelationResult) -> str:
         "dataset": info,
         "human": result.human,
         "settings": s,
-        "signature": result.signature,
+        "signature": str(result.signature),
         "warnings": list(result.warnings),
         "primary": labels.coefficient_name(primary),
         "coefficients": [labels.coefficient_name(c) for c in labels.coefficients(result)],
@@ -125,4 +114,4 @@ def render_html(result: CorrelationResult) -> str:
                   (("n_items", "items"), ("n_systems", "systems"), ("n_cells", "cells"))
                   if s.get(key) is not None],
     }
-    return _environment().get_template("report.html.j2").render(**context)
+    return render("report.html.j2", **context)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import math
+from metaeval.correlation.result import POOLED, CorrelationResult
+from metaeval.report.formatting import fmt, fmt_p, is_missing
 
-from metaeval.result import POOLED, CorrelationResult
+__all__ = ["COEFFICIENT_NAMES", "LEVEL_DESCRIPTIONS", "coefficient_name", "coefficients", "fmt",
+           "fmt_p", "groups", "is_missing", "levels", "metrics", "primary_coefficient",
+           "real_groups"]
 
 COEFFICIENT_NAMES = {
     "pearson": "Pearson r",
@@ -68,21 +71,3 @@ def metrics(result: CorrelationResult) -> list[str]:
     found = [str(m) for m in dict.fromkeys(result.table["metric"])]
     known = [m for m in result.metrics if m in found]
     return known + [m for m in found if m not in known]
-
-
-def is_missing(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
-
-
-def fmt(value, digits: int = 3) -> str:
-    """A number for display; an en dash for missing values."""
-    if is_missing(value):
-        return "\u2013"
-    return f"{float(value):.{digits}f}"
-
-
-def fmt_p(value) -> str:
-    """A p-value: 3 significant decimals, ``< 0.001`` below that."""
-    if is_missing(value):
-        return "\u2013"
-    return "< 0.001" if float(value) < 0.001 else f"{float(value):.3f}"

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
+from metaeval.correlation.result import POOLED, CorrelationResult
 from metaeval.report import labels
-from metaeval.result import POOLED, CorrelationResult
 
 LATEX_SPECIALS = {
     "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",

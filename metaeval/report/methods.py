@@ -8,8 +8,8 @@ metrics task (Freitag et al. 2022, google-research/mt-metrics-eval) and the seed
 
 from __future__ import annotations
 
+from metaeval.correlation.result import POOLED, CorrelationResult
 from metaeval.report import labels
-from metaeval.result import POOLED, CorrelationResult
 
 RESAMPLE_UNITS = {
     "items": "items (all systems of a drawn item kept together)",

@@ -1,71 +1,23 @@
-"""Static figures for the HTML report, as inline SVG strings.
-
-matplotlib is imported lazily inside each function and used through its object API
-(``Figure`` + the Agg canvas), never through pyplot, so rendering touches no global backend
-state. Ids inside each SVG get a unique prefix so that several SVGs can share one HTML page.
-"""
+"""The figures of the correlation report (forest plot, scatter grid, p-value heatmap, group
+versus group), as inline SVG strings made with :mod:`metaeval.report.figures`."""
 
 from __future__ import annotations
 
-import html
-import io
 import math
-import re
 
 import numpy as np
 
+from metaeval.correlation.result import POOLED, CorrelationResult
 from metaeval.report import labels
-from metaeval.result import POOLED, CorrelationResult
+from metaeval.report.figures import PALETTE, POOLED_COLOUR, figure, render_svg
 
-PALETTE = ["#1f6fb4", "#d1495b", "#2a9d58", "#8e5bb5", "#e08a1e", "#7b5a43", "#d36bb0",
-           "#1aa6b7"]
-POOLED_COLOUR = "#4a4a4a"
 MAX_SCATTER_POINTS = 3000  # per panel; larger data are subsampled with a fixed seed
-STYLE = {
-    "svg.fonttype": "none", "svg.hashsalt": "metaeval", "font.size": 9,
-    "font.family": "DejaVu Sans", "axes.spines.top": False, "axes.spines.right": False,
-    "axes.titlesize": 10, "axes.labelsize": 9, "xtick.labelsize": 8, "ytick.labelsize": 8,
-    "legend.fontsize": 8, "legend.frameon": False, "axes.grid": True, "grid.color": "#e6e6e6",
-    "grid.linewidth": 0.6, "axes.axisbelow": True, "axes.edgecolor": "#888888",
-}
-
 
 def group_colours(result: CorrelationResult) -> dict[str, str]:
     """One fixed colour per group (pooled in dark grey), the same in every figure."""
     colours = {g: PALETTE[i % len(PALETTE)] for i, g in enumerate(labels.real_groups(result))}
     colours[POOLED] = POOLED_COLOUR
     return colours
-
-
-def _figure(width: float, height: float, nrows: int = 1, ncols: int = 1):
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(width, height), layout="constrained")
-    FigureCanvasAgg(fig)
-    axes = fig.subplots(nrows, ncols, squeeze=False)
-    return fig, axes
-
-
-def _rendered(draw, prefix: str, label: str, *args) -> str:
-    import matplotlib
-
-    with matplotlib.rc_context(STYLE):
-        fig = draw(*args)
-        buffer = io.StringIO()
-        fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
-    return _inline_svg(buffer.getvalue(), prefix, label)
-
-
-def _inline_svg(text: str, prefix: str, label: str) -> str:
-    """Strip the XML prolog and metadata, prefix every id, add a class and an accessible name."""
-    text = text[text.index("<svg"):]
-    text = re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.S)
-    text = re.sub(r'\bid="([^"]+)"', rf'id="{prefix}-\1"', text)
-    text = re.sub(r'href="#([^"]+)"', rf'href="#{prefix}-\1"', text)
-    text = re.sub(r"url\(#([^)]+)\)", rf"url(#{prefix}-\1)", text)
-    return text.replace("<svg ", f'<svg class="plot" role="img" aria-label="{html.escape(label)}" ',
-                        1).strip()
 
 
 def _rows(result: CorrelationResult, level: str, coefficient: str):
@@ -84,7 +36,7 @@ def _pooled_order(rows, metrics: list[str]) -> list[str]:
 
 def forest_plot_svg(result: CorrelationResult, level: str, coefficient: str) -> str:
     """Point estimate and CI per metric (rows) and group (colours)."""
-    return _rendered(_draw_forest, f"forest-{level}-{coefficient}",
+    return render_svg(_draw_forest, f"forest-{level}-{coefficient}",
                      f"{labels.coefficient_name(coefficient)} with confidence intervals per metric "
                      f"and group", result, level, coefficient)
 
@@ -94,7 +46,7 @@ def _draw_forest(result: CorrelationResult, level: str, coefficient: str):
     metrics = _pooled_order(rows, labels.metrics(result))
     groups = [g for g in labels.groups(result) if g in set(rows["group"])]
     colours = group_colours(result)
-    fig, axes = _figure(7.2, 0.5 + 0.32 * len(metrics) * max(1, len(groups)) ** 0.5 + 0.6)
+    fig, axes = figure(7.2, 0.5 + 0.32 * len(metrics) * max(1, len(groups)) ** 0.5 + 0.6)
     ax = axes[0, 0]
     step = 0.8 / max(1, len(groups))
     for gi, group in enumerate(groups):
@@ -122,7 +74,7 @@ def _draw_forest(result: CorrelationResult, level: str, coefficient: str):
 
 def scatter_grid_svg(result: CorrelationResult) -> str:
     """Small multiples: human score (y) against each metric (x, oriented), coloured by group."""
-    return _rendered(_draw_scatter, "scatter", f"{result.human} against each metric",
+    return render_svg(_draw_scatter, "scatter", f"{result.human} against each metric",
                      result)
 
 
@@ -133,7 +85,7 @@ def _draw_scatter(result: CorrelationResult):
         points = points.sample(MAX_SCATTER_POINTS, random_state=0)
     ncols = min(4, max(1, len(metrics)))
     nrows = math.ceil(len(metrics) / ncols)
-    fig, axes = _figure(2.0 * ncols + 0.6, 1.9 * nrows + 0.5, nrows, ncols)
+    fig, axes = figure(2.0 * ncols + 0.6, 1.9 * nrows + 0.5, nrows, ncols)
     colours = group_colours(result)
     has_group = "group" in points.columns and len(labels.real_groups(result)) > 0
     flipped = {m for m, d in result.metrics.items() if d == "lower"}
@@ -169,7 +121,7 @@ def pairwise_heatmap_svg(result: CorrelationResult, level: str, coefficient: str
     pw = pw[(pw["level"] == level) & (pw["coefficient"] == coefficient)]
     if pw.empty:
         return None
-    return _rendered(_draw_heatmap, f"pairwise-{level}-{coefficient}",
+    return render_svg(_draw_heatmap, f"pairwise-{level}-{coefficient}",
                      f"pairwise p-values of {labels.coefficient_name(coefficient)}", result, pw,
                      level, coefficient)
 
@@ -184,7 +136,7 @@ def _draw_heatmap(result: CorrelationResult, pw, level: str, coefficient: str):
     ncols = min(3, len(groups))
     nrows = math.ceil(len(groups) / ncols)
     side = 0.9 + 0.36 * n
-    fig, axes = _figure(side * ncols + 0.8, side * nrows * 0.92, nrows, ncols)
+    fig, axes = figure(side * ncols + 0.8, side * nrows * 0.92, nrows, ncols)
     alpha = float(result.settings.get("alpha", 0.05))
     cmap = matplotlib.colormaps["Blues_r"].with_extremes(bad="#f3f3f3")
     image = None
@@ -228,7 +180,7 @@ def group_vs_group_svg(result: CorrelationResult, level: str, coefficient: str) 
     real = labels.real_groups(result)
     if len(real) != 2:
         return None
-    return _rendered(_draw_group_vs_group, f"gvg-{level}-{coefficient}",
+    return render_svg(_draw_group_vs_group, f"gvg-{level}-{coefficient}",
                      f"{labels.coefficient_name(coefficient)}: {real[0]} against {real[1]}",
                      result, level, coefficient, real)
 
@@ -240,7 +192,7 @@ def _draw_group_vs_group(result: CorrelationResult, level: str, coefficient: str
     second = rows[rows["group"] == real[1]].set_index("metric")
     metrics = [m for m in labels.metrics(result) if m in first.index and m in second.index]
     flipped = {m for m, d in result.metrics.items() if d == "lower"}
-    fig, axes = _figure(6.2, 5.6)
+    fig, axes = figure(6.2, 5.6)
     ax = axes[0, 0]
     values, points = [], []
     for metric in metrics:

@@ -5,39 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from metaeval.correlation.result import CorrelationResult
 from metaeval.errors import MetaevalError
-from metaeval.result import CorrelationResult
-
-
-def _html(result: CorrelationResult) -> str:
-    from metaeval.report.html import render_html
-
-    return render_html(result)
-
-
-def _latex(result: CorrelationResult) -> str:
-    from metaeval.report.latex import latex_tables
-
-    return latex_tables(result)
-
-
-def _csv(result: CorrelationResult) -> str:
-    from metaeval.report.csvjson import results_csv
-
-    return results_csv(result)
-
-
-def _json(result: CorrelationResult) -> str:
-    from metaeval.report.csvjson import results_json
-
-    return results_json(result)
-
+from metaeval.io import write_atomic
+from metaeval.report.csvjson import results_csv, results_json
+from metaeval.report.html import render_html
+from metaeval.report.latex import latex_tables
 
 FORMATS: dict[str, tuple[str, Callable[[CorrelationResult], str]]] = {
-    "html": ("index.html", _html),
-    "latex": ("table.tex", _latex),
-    "csv": ("results.csv", _csv),
-    "json": ("results.json", _json),
+    "html": ("index.html", render_html),
+    "latex": ("table.tex", latex_tables),
+    "csv": ("results.csv", results_csv),
+    "json": ("results.json", results_json),
 }
 
 
@@ -49,8 +28,6 @@ def write_reports(result: CorrelationResult, out_dir: Path | str,
     written to a temp file in ``out_dir`` and moved into place with ``os.replace``, so an existing
     report is replaced whole or not at all. All formats are checked before anything is written.
     """
-    from metaeval.report.atomic import write_atomic
-
     formats = list(dict.fromkeys(str(f).lower() for f in formats))
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:

@@ -2,6 +2,9 @@
 
 - Mono by the mean over channels: ``x[n] = (1/C) * sum_c x_c[n]``.
 - Resampling with soxr (``quality="HQ"``), never torchaudio.
+- Optional loudness normalisation (``loudness_lufs``): each file, as stored (all channels), is
+  scaled to that BS.1770 integrated loudness before the downmix, as the GSVS listening test
+  played its outputs at -18 LUFS (:mod:`metaeval.metrics.audio.loudness`).
 - Unreadable, empty, silent (all zeros) and NaN/inf-containing files raise `DataError` naming the
   file and the fix; the runner turns that into a missing score with the reason.
 - Estimate and reference of different lengths are trimmed to the shorter one with a
@@ -22,7 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
-from metaeval.errors import DataError, located
+from metaeval.errors import DataError, MetricError, located
+from metaeval.metrics.audio.loudness import normalize_loudness
 
 DEFAULT_TOLERANCE_S = 0.05
 RESAMPLE_QUALITY = "HQ"
@@ -33,8 +37,10 @@ class LengthMismatchWarning(UserWarning):
     """Two inputs of an item differed in length by at most the tolerance and were trimmed."""
 
 
-def read_audio(path: str | Path, sample_rate: int | None = None) -> tuple[np.ndarray, int]:
-    """Read ``path`` as a mono float32 array; resample to ``sample_rate`` when given.
+def read_audio(path: str | Path, sample_rate: int | None = None,
+               loudness_lufs: float | None = None) -> tuple[np.ndarray, int]:
+    """Read ``path`` as a mono float32 array; resample to ``sample_rate`` when given, after
+    normalising to ``loudness_lufs`` when given.
 
     Returns ``(audio, rate)``. Raises `DataError` for an unreadable, empty, non-finite or silent file.
     """
@@ -59,6 +65,8 @@ def read_audio(path: str | Path, sample_rate: int | None = None) -> tuple[np.nda
     if not np.any(data):
         raise DataError(located("the audio is silent (all samples are zero)", file=str(path),
                                 fix="check the system output; a silent file has no defined score."))
+    if loudness_lufs is not None:
+        data = _normalised(data, rate, float(loudness_lufs), path)
     mono = data.mean(axis=1)
     if sample_rate is not None and int(sample_rate) != int(rate):
         import soxr
@@ -66,6 +74,15 @@ def read_audio(path: str | Path, sample_rate: int | None = None) -> tuple[np.nda
         mono = soxr.resample(mono, int(rate), int(sample_rate), quality=RESAMPLE_QUALITY)
         rate = int(sample_rate)
     return np.ascontiguousarray(mono, dtype=np.float32), int(rate)
+
+
+def _normalised(data: np.ndarray, rate: int, target: float, path: Path) -> np.ndarray:
+    try:
+        return normalize_loudness(data, int(rate), target)
+    except MetricError as error:
+        raise DataError(located(f"cannot loudness-normalise the audio ({error})", file=str(path),
+                                fix="leave the item out, or score without --loudness-normalize."
+                                )) from error
 
 
 def file_sha256(path: str | Path, chunk: int = 1 << 20) -> str:
@@ -103,8 +120,9 @@ class AudioLoader:
     ``reads`` counts the decodes actually made (for tests and the run summary).
     """
 
-    def __init__(self, max_arrays: int = 512):
+    def __init__(self, max_arrays: int = 512, loudness_lufs: float | None = None):
         self.max_arrays = max_arrays
+        self.loudness_lufs = None if loudness_lufs is None else float(loudness_lufs)
         self._arrays: OrderedDict[tuple[str, int | None], np.ndarray | DataError] = OrderedDict()
         self._hashes: dict[str, str] = {}
         self.reads = 0
@@ -117,7 +135,7 @@ class AudioLoader:
         else:
             self.reads += 1
             try:
-                found = read_audio(path, sample_rate)[0]
+                found = read_audio(path, sample_rate, self.loudness_lufs)[0]
             except DataError as error:
                 found = error
             self._arrays[key] = found
@@ -137,7 +155,7 @@ class AudioLoader:
 
         def read(request):
             try:
-                return read_audio(*request)[0]
+                return read_audio(*request, self.loudness_lufs)[0]
             except DataError as error:
                 return error
 
@@ -147,6 +165,13 @@ class AudioLoader:
                 self._arrays[request] = found
         while len(self._arrays) > self.max_arrays:
             self._arrays.popitem(last=False)
+
+    @property
+    def version(self) -> str:
+        """How the audio is read, part of every cache key: ``soundfile+mean+soxr-HQ[+lufs-18]``."""
+        if self.loudness_lufs is None:
+            return LOADER_VERSION
+        return f"{LOADER_VERSION}+lufs{self.loudness_lufs:g}"
 
     def native_rate(self, path: str | Path) -> int:
         """The sample rate stored in the file header."""

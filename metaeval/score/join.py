@@ -13,34 +13,9 @@ from pathlib import Path
 import pandas as pd
 
 from metaeval.errors import DataError, located
+from metaeval.score.files import NOT_SCORES, read_scores
 
-NOT_SCORES = ("item", "system", "errors")
 SHOWN = 5
-
-
-def read_scores(path: str | Path) -> pd.DataFrame:
-    """A scores table (``.parquet``/``.pq`` or ``.csv``) with ``item``/``system`` read as text."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if not path.is_file():
-        raise DataError(located("scores file not found", file=str(path),
-                                fix="give the --out file of `metaeval score`."))
-    try:
-        if suffix in (".parquet", ".pq"):
-            frame = pd.read_parquet(path)
-        elif suffix == ".csv":
-            frame = pd.read_csv(path, dtype={"item": str, "system": str}, keep_default_na=False,
-                                na_values=[""])
-        else:
-            raise DataError(located(f"unsupported scores file type '{suffix or '(none)'}'",
-                                    file=str(path), fix="use the .parquet or .csv file written "
-                                                        "by `metaeval score`."))
-    except DataError:
-        raise
-    except Exception as error:  # pyarrow / pandas raise assorted types for a bad file
-        raise DataError(located(f"cannot read the scores ({type(error).__name__}: {error})",
-                                file=str(path), fix="re-run `metaeval score`.")) from error
-    return frame
 
 
 def join_scores(judgements: pd.DataFrame, scores: str | Path | pd.DataFrame,
@@ -48,7 +23,7 @@ def join_scores(judgements: pd.DataFrame, scores: str | Path | pd.DataFrame,
     """``judgements`` with the metric columns of ``scores`` added, matched on (item, system)."""
     item_col, system_col = item_col or "item", system_col or "system"
     where = str(scores) if not isinstance(scores, pd.DataFrame) else "scores table"
-    frame = read_scores(scores) if not isinstance(scores, pd.DataFrame) else scores
+    frame = read_scores(scores)[0] if not isinstance(scores, pd.DataFrame) else scores
     for col in ("item", "system"):
         if col not in frame.columns:
             raise DataError(located(f"no '{col}' column", file=where, column=col,

@@ -24,7 +24,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from metaeval.errors import DataError, located
+from metaeval.data.loaders import DELIMITED, read_table
+from metaeval.errors import DataError, ParameterError, located
+from metaeval.paths import data_dir
 
 KEYS = ("item", "system")
 AUDIO_INPUTS = ("estimate", "reference", "mixture")
@@ -53,8 +55,6 @@ def _cell(value) -> str:
 
 def read_manifest(path: str | Path, needs: Sequence[str] = DEFAULT_NEEDS) -> list[ScoreRow]:
     """Read a manifest; ``needs`` are the audio inputs every row must give (column + existing file)."""
-    from metaeval.data.loaders import DELIMITED, read_table
-
     path = Path(path)
     frame, lines = read_table(path)
     if path.suffix.lower() in DELIMITED:  # keep item names such as "007" as written
@@ -134,8 +134,6 @@ def _expand(value: str) -> Path:
     ``../shared/datasets`` next to a checkout), so shipped manifests can point at external audio.
     """
     if DATA_DIR_VARIABLE in value:
-        from metaeval.paths import data_dir
-
         value = value.replace(DATA_DIR_VARIABLE, str(data_dir()))
     return Path(os.path.expandvars(value)).expanduser()
 
@@ -145,16 +143,16 @@ def expand_patterns(estimates: str, references: str | None = None, mixtures: str
     """Rows from the folder convention; ``{system}`` and ``{item}`` are read from the estimate paths."""
     names = set(PLACEHOLDER.findall(estimates))
     if names != {"item", "system"}:
-        raise DataError(f"--estimates pattern {estimates!r} must contain {{system}} and {{item}}. "
-                        "Fix: e.g. --estimates 'out/{system}/{item}.wav'.")
+        raise ParameterError("estimates", estimates, "the pattern must contain {system} and "
+                             "{item}. Fix: e.g. 'out/{system}/{item}.wav'.")
     patterns = {"estimate": estimates, "reference": references, "mixture": mixtures}
     for name in AUDIO_INPUTS[1:]:
         if name in needs and not patterns[name]:
-            raise DataError(f"the chosen metrics need the {name}: give --{name}s "
-                            f"'DIR/{{item}}.wav'.")
+            raise ParameterError(f"{name}s", None, f"the chosen metrics need the {name}: give "
+                                 f"a pattern such as 'DIR/{{item}}.wav'.")
         if patterns[name] and "{item}" not in patterns[name]:
-            raise DataError(f"--{name}s pattern {patterns[name]!r} must contain {{item}}. "
-                            f"Fix: e.g. --{name}s 'DIR/{{item}}.wav'.")
+            raise ParameterError(f"{name}s", patterns[name], "the pattern must contain {item}. "
+                                 "Fix: e.g. 'DIR/{item}.wav'.")
     regex = _pattern_regex(Path(estimates).as_posix())
     found = sorted(glob.glob(_glob_of(estimates)))
     rows, seen = [], {}
@@ -191,13 +189,15 @@ def load_rows(manifest: str | Path | None = None, estimates: str | None = None,
               needs: Sequence[str] = DEFAULT_NEEDS) -> list[ScoreRow]:
     """Rows from a manifest or from the folder patterns (exactly one of the two)."""
     if manifest is not None and estimates is not None:
-        raise DataError("give either --manifest or --estimates/--references, not both.")
+        raise ParameterError("manifest", manifest, "give either a manifest or estimates "
+                             "patterns, not both.")
     if manifest is not None:
         if references or mixtures:
-            raise DataError("--references/--mixtures go with --estimates; a manifest names its "
-                            "files in its own columns. Fix: drop them or drop --manifest.")
+            raise ParameterError("manifest", manifest, "references/mixtures patterns go with "
+                                 "estimates patterns; a manifest names its files in its own "
+                                 "columns. Fix: drop them or drop the manifest.")
         return read_manifest(manifest, needs)
     if estimates is not None:
         return expand_patterns(estimates, references, mixtures, needs)
-    raise DataError("nothing to score. Fix: give --manifest items.csv, or --estimates "
-                    "'out/{system}/{item}.wav' --references 'ref/{item}.wav'.")
+    raise ParameterError("manifest", None, "nothing to score. Fix: give --manifest items.csv, or "
+                         "--estimates 'out/{system}/{item}.wav' --references 'ref/{item}.wav'.")

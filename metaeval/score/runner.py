@@ -11,14 +11,17 @@ so an interrupted run (Ctrl-C) continues where it stopped (``resume=True``).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, is_dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from metaeval.errors import DataError, MetaevalError, MetricError
+from metaeval.errors import DataError, MetaevalError, MetricError, MetricOptionError
+from metaeval.io import json_safe
 from metaeval.metrics.base import Batch, Metric
-from metaeval.score.audio_io import DEFAULT_TOLERANCE_S, LOADER_VERSION, AudioLoader, align_lengths
+from metaeval.metrics.registry import get_metric
+from metaeval.score.audio_io import DEFAULT_TOLERANCE_S, AudioLoader, align_lengths
 from metaeval.score.cache import ScoreCache, cache_key
 from metaeval.score.manifest import ScoreRow
 
@@ -27,20 +30,24 @@ MAX_REASON = 300
 
 
 def resolve_metrics(metrics: Iterable[str | Metric], device: str = "cpu") -> list[Metric]:
-    """Metric instances from names (registry) or instances; audio only; unique names."""
-    from metaeval.metrics.registry import get_metric
-
+    """Metric instances from requests (``sisdr``, ``sar:filter_length=512``; see
+    :mod:`metaeval.metrics.options`) or instances; audio only; one column per configuration."""
     resolved = [m if isinstance(m, Metric) else get_metric(str(m), device=device) for m in metrics]
     if not resolved:
-        raise MetricError("no metric chosen. Fix: give --metrics, e.g. --metrics sisdr,mrstft "
+        raise MetricOptionError("no metric chosen. Fix: give --metrics, e.g. --metrics sisdr,mrstft "
                           "(see `metaeval metrics`).")
-    names = [m.name for m in resolved]
+    seen: dict[tuple[str, str], str] = {}
+    columns = [m.column for m in resolved]
     for metric in resolved:
-        if names.count(metric.name) > 1 or metric.name in RESERVED:
-            raise MetricError(f"metric name {metric.name!r} is given twice or is reserved "
+        if columns.count(metric.column) > 1 or metric.column in RESERVED:
+            raise MetricOptionError(f"metric {metric.column!r} is given twice or is reserved "
                               f"({', '.join(RESERVED)}). Fix: list each metric once.")
+        same = seen.setdefault((metric.name, metric.config_hash), metric.column)
+        if same != metric.column:
+            raise MetricOptionError(f"{same!r} and {metric.column!r} are the same configuration of "
+                              f"{metric.name!r}. Fix: list it once.")
         if metric.domain != "audio":
-            raise MetricError(f"metric {metric.name!r} is a {metric.domain} metric; `metaeval "
+            raise MetricOptionError(f"metric {metric.name!r} is a {metric.domain} metric; `metaeval "
                               "score` scores audio. Fix: choose audio metrics (`metaeval metrics "
                               "--domain audio`).")
     return resolved
@@ -110,25 +117,26 @@ class _Progress:
 class _Run:
     """State of one `score_items` call."""
 
-    def __init__(self, rows, metrics, device, batch_size, jobs, cache_dir, tolerance_s):
+    def __init__(self, rows, metrics, device, batch_size, jobs, cache_dir, tolerance_s,
+                 loudness_lufs=None):
         self.rows, self.metrics, self.device = rows, metrics, device
         self.batch_size, self.jobs, self.tolerance_s = max(1, int(batch_size)), jobs, tolerance_s
-        self.loader = AudioLoader()
+        self.loader = AudioLoader(loudness_lufs=loudness_lufs)
         self.caches = {m.name: ScoreCache(cache_dir, m.name) for m in metrics} if cache_dir else {}
-        self.scores = {m.name: np.full(len(rows), np.nan) for m in metrics}
+        self.scores = {m.column: np.full(len(rows), np.nan) for m in metrics}
         self.reasons: list[dict[str, str]] = [{} for _ in rows]
         self.from_cache = self.computed = 0
 
     def key(self, metric: Metric, row: ScoreRow, rate: int | None) -> str:
         hashes = {name: self.loader.sha256(row.paths[name]) for name in metric.inputs}
-        return cache_key(metric.name, metric.config_hash, hashes, rate, LOADER_VERSION)
+        return cache_key(metric.name, metric.config_hash, hashes, rate, self.loader.version)
 
     def rate(self, metric: Metric, row: ScoreRow) -> int:
         return metric.sample_rate or self.loader.native_rate(row.paths["estimate"])
 
     def fail(self, position: int, metric: Metric, reason: str) -> None:
-        self.scores[metric.name][position] = np.nan
-        self.reasons[position][metric.name] = reason
+        self.scores[metric.column][position] = np.nan
+        self.reasons[position][metric.column] = reason
 
     def plan(self, metric: Metric, positions) -> dict[int, tuple[int, str]]:
         """(rate, cache key) of each scorable position; failures recorded for the others."""
@@ -164,7 +172,7 @@ class _Run:
         pending = []
         for position, (_, key) in planned.items():
             if key in found:
-                self.scores[metric.name][position] = found[key]
+                self.scores[metric.column][position] = found[key]
                 self.from_cache += 1
             else:
                 pending.append(position)
@@ -193,7 +201,7 @@ class _Run:
                 if isinstance(outcome, str):
                     self.fail(position, metric, outcome)
                 else:
-                    self.scores[metric.name][position] = outcome
+                    self.scores[metric.column][position] = outcome
                     new_scores[planned[position][1]] = outcome
         if cache is not None:
             cache.put_many(new_scores, metric.config_hash)
@@ -202,21 +210,33 @@ class _Run:
         frame = pd.DataFrame({"item": [r.item for r in self.rows],
                               "system": [r.system for r in self.rows]})
         for metric in self.metrics:
-            frame[metric.name] = self.scores[metric.name]
+            frame[metric.column] = self.scores[metric.column]
         frame["errors"] = ["; ".join(f"{m}: {why}" for m, why in reasons.items())
                            for reasons in self.reasons]
         frame.attrs["failures"] = {
-            m.name: [(self.rows[i].item, self.rows[i].system, self.reasons[i][m.name])
-                     for i in range(len(self.rows)) if m.name in self.reasons[i]]
+            m.column: [(self.rows[i].item, self.rows[i].system, self.reasons[i][m.column])
+                       for i in range(len(self.rows)) if m.column in self.reasons[i]]
             for m in self.metrics}
         frame.attrs["from_cache"], frame.attrs["computed"] = self.from_cache, self.computed
-        frame.attrs["higher_is_better"] = {m.name: bool(m.higher_is_better) for m in self.metrics}
-        frame.attrs["signatures"] = {m.name: m.signature for m in self.metrics}
+        frame.attrs["metrics"] = {m.column: metric_metadata(m, self.loader.version)
+                                  for m in self.metrics}
         return frame
 
     def close(self) -> None:
         for cache in self.caches.values():
             cache.close()
+
+
+def metric_metadata(metric: Metric, loader: str = "") -> dict:
+    """What a score column records about its metric: name, config signature and fields,
+    direction, description (``loader``: how the audio was read, part of the options)."""
+    fields = asdict(metric.config) if is_dataclass(metric.config) else {}
+    options = {k: ("none" if v is None else v) for k, v in fields.items()}
+    if loader:
+        options["audio_loader"] = loader
+    return {"metric": metric.name, "signature": metric.signature,
+            "higher_is_better": bool(metric.higher_is_better),
+            "description": metric.description, "options": json_safe(options)}
 
 
 def _call(metric: Metric, batch: Batch) -> np.ndarray:
@@ -241,25 +261,29 @@ def _score_with_retry(metric: Metric, batch: Batch) -> list[float | str]:
 def score_items(rows, metrics: Sequence[str | Metric], device: str = "cpu", batch_size: int = 8,
                 jobs: int = 1, cache_dir: str | Path | None = None, resume: bool = False,
                 progress: bool | Callable[[int, int], None] | None = None,
-                tolerance_s: float = DEFAULT_TOLERANCE_S) -> pd.DataFrame:
+                tolerance_s: float = DEFAULT_TOLERANCE_S,
+                loudness_lufs: float | None = None) -> pd.DataFrame:
     """Score every (item, system) row with every metric.
 
     ``rows``: `ScoreRow` objects (see :mod:`metaeval.score.manifest`), or records / a frame with
     ``item, system, estimate, reference[, mixture]``. ``metrics``: registered names or `Metric`
     instances. ``cache_dir=None`` scores without a cache; ``resume=True`` requires scores of an
     earlier run of these rows in ``cache_dir`` and continues from them. ``progress``: True for a
-    progress bar over items x metrics, or a callback ``(done, total)``.
+    progress bar over items x metrics, or a callback ``(done, total)``. ``loudness_lufs``:
+    normalise every file to this integrated loudness (ITU-R BS.1770) before scoring, as the GSVS
+    listening test played its outputs at -18 LUFS.
 
     Returns a frame with ``item, system``, one float column per metric (NaN where it failed) and
     ``errors`` (``"metric: reason; ..."``, empty when none); ``attrs["failures"]`` lists
-    ``(item, system, reason)`` per metric, ``attrs["from_cache"]``/``attrs["computed"]`` count scores.
+    ``(item, system, reason)`` per metric, ``attrs["from_cache"]``/``attrs["computed"]`` count
+    scores, ``attrs["metrics"]`` holds each column's :func:`metric_metadata`.
     """
     rows = _as_rows(rows)
     metrics = resolve_metrics(metrics, device)
     if resume and cache_dir is None:
         raise DataError("resume needs the cache folder of the interrupted run. Fix: give --cache "
                         "DIR (or drop --resume).")
-    run = _Run(rows, metrics, device, batch_size, jobs, cache_dir, tolerance_s)
+    run = _Run(rows, metrics, device, batch_size, jobs, cache_dir, tolerance_s, loudness_lufs)
     bar = None
     try:
         if resume and run.cached_count() == 0:
@@ -270,7 +294,7 @@ def score_items(rows, metrics: Sequence[str | Metric], device: str = "cpu", batc
             positions = range(start, min(len(rows), start + run.batch_size))
             for metric in metrics:
                 run.score_batch(metric, positions)
-                bar.advance(len(positions), metric.name)
+                bar.advance(len(positions), metric.column)
     finally:
         if bar is not None:
             bar.close()

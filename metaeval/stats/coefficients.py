@@ -1,28 +1,34 @@
-"""Correlation coefficients over the last axis of batched arrays.
+"""Correlation coefficients over the last axis of batched arrays, and their one registry.
 
 Convention: ``coef(human, metric)`` with arrays of shape (..., n); any NaN in either array drops
 that pair (pairwise filtering). The result has shape (...) and is NaN when fewer than two pairs
 remain or either vector is constant. Leading axes are batch axes (bootstrap or permutation draws,
 items of a level), so one call evaluates thousands of correlations.
 
-Registered (``COEFFICIENTS``): ``pearson``, ``spearman``, and the pair-count family from
-:mod:`metaeval.stats.kendall` (``kendall_b``, ``kendall_c``, ``tau23``, ``acc23``, ``aces_tau``,
-``pairwise_acc``) plus ``acc23_tiecal`` (:mod:`metaeval.stats.tiecal`), which needs the whole
-matrix (one epsilon per matrix and level) and so implements ``at_level``.
+Registered here, in one place (``COEFFICIENTS``): ``pearson``, ``spearman``, the pair-count
+family of :mod:`metaeval.stats.kendall` (``kendall_b``, ``kendall_c``, ``tau23``, ``acc23``,
+``aces_tau``, ``pairwise_acc``) and ``acc23_tiecal`` (:mod:`metaeval.stats.tiecal`), which needs
+the whole matrix (one epsilon per matrix and level) and so implements ``at_level``. The engine's
+fast paths look at a coefficient's capabilities (``linear``, ``rank_based``, ``from_counts``),
+never at its name.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.stats
 
+from metaeval.errors import ParameterError
 from metaeval.stats import kendall, tiecal
-from metaeval.stats.kendall import _paired  # the shared pairwise filtering (NaN/inf drop a cell)
+from metaeval.stats.paircounts import PairCounts
+from metaeval.stats.paired import paired
 
 Batched = Callable[[np.ndarray, np.ndarray], np.ndarray]
+FromCounts = Callable[[PairCounts, "np.ndarray | None"], np.ndarray]
 
 
 def _constant(x: np.ndarray, valid: np.ndarray) -> np.ndarray:
@@ -40,7 +46,7 @@ def pearson(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     for scipy and mt-metrics-eval, but their r is decided by rounding noise; those rare rows are
     computed by ``scipy.stats.pearsonr`` itself so that the result is the reference's, bit for bit.
     """
-    x, y, valid = _paired(x, y)
+    x, y, valid = paired(x, y)
     n = valid.sum(-1)
     with np.errstate(invalid="ignore", divide="ignore"):
         mx = np.nansum(x, -1) / n
@@ -54,8 +60,6 @@ def pearson(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     r = np.where(undefined, np.nan, r)
     fragile = ~undefined & ((np.sqrt(sxx) < 1e-8 * np.abs(mx)) | (np.sqrt(syy) < 1e-8 * np.abs(my)))
     if fragile.any():
-        import warnings
-
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             for idx in map(tuple, np.argwhere(fragile)):
@@ -71,16 +75,21 @@ def average_ranks(x: np.ndarray) -> np.ndarray:
 
 def spearman(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Spearman rho: Pearson r of the average ranks of the pairwise-complete values."""
-    x, y, _ = _paired(x, y)
+    x, y, _ = paired(x, y)
     return pearson(average_ranks(x), average_ranks(y))
 
 
 @dataclass(frozen=True)
 class Coefficient:
-    """A registered correlation coefficient.
+    """A registered correlation coefficient and what the engine may exploit about it.
 
-    ``batched(human, metric)`` works on the last axis (see module docstring). ``pvalue`` returns
+    ``batched(human, metric)`` works on the last axis (see module docstring); ``pvalue`` returns
     the analytic two-sided p-value for 1-D vectors where one exists (None otherwise).
+    Capabilities: ``linear`` (Pearson r of the raw values: moments are sufficient statistics),
+    ``rank_based`` (Pearson r of the average ranks), ``from_counts`` (a function of the pair
+    counts, Kendall family; ``needs_distinct`` when it also needs the number of distinct values),
+    ``at_level`` (needs the whole matrix, e.g. tie calibration's one epsilon per matrix:
+    ``at_level(gold, metric, level) -> (...)``).
     """
 
     name: str
@@ -88,36 +97,27 @@ class Coefficient:
     label: str
     description: str
     pvalue: Callable[[np.ndarray, np.ndarray], float] | None = None
-    pair_based: bool = False  # built from concordance counts over pairs (Kendall family)
-    # Coefficients that need the whole matrix at once (e.g. tie calibration, which picks one
-    # epsilon for all items) implement at_level(gold, metric, level) -> (...) instead.
+    linear: bool = False
+    rank_based: bool = False
+    from_counts: FromCounts | None = None
+    needs_distinct: bool = False
     at_level: Callable[[np.ndarray, np.ndarray, str], np.ndarray] | None = None
+
+    @property
+    def pair_based(self) -> bool:
+        """Built from concordance counts over pairs (Kendall family, tie calibration)."""
+        return self.from_counts is not None or self.at_level is not None
 
 
 def _scipy_pvalue(fn) -> Callable[[np.ndarray, np.ndarray], float]:
     def pvalue(x: np.ndarray, y: np.ndarray) -> float:
-        x, y, valid = _paired(x, y)
+        x, y, valid = paired(x, y)
         x, y = x[valid], y[valid]
         if len(x) < 3 or np.ptp(x) == 0 or np.ptp(y) == 0:
             return float("nan")
         return float(fn(x, y).pvalue)
 
     return pvalue
-
-
-COEFFICIENTS: dict[str, Coefficient] = {}
-
-
-def register(coefficient: Coefficient) -> Coefficient:
-    COEFFICIENTS[coefficient.name] = coefficient
-    return coefficient
-
-
-register(Coefficient("pearson", pearson, "Pearson r", "Pearson product-moment correlation.",
-                     _scipy_pvalue(scipy.stats.pearsonr)))
-register(Coefficient("spearman", spearman, "Spearman ρ",
-                     "Spearman rank correlation (average ranks for ties).",
-                     _scipy_pvalue(scipy.stats.spearmanr)))
 
 
 def _kendalltau(variant: str):
@@ -127,37 +127,55 @@ def _kendalltau(variant: str):
     return fn
 
 
-# Kendall family (metaeval.stats.kendall); p-values only where an analytic test exists.
-register(Coefficient("kendall_b", kendall.kendall_tau_b, "Kendall τ_b",
-                     "Kendall tau-b: (C - D) / sqrt((N - T_human)(N - T_metric)).",
-                     _scipy_pvalue(_kendalltau("b")), pair_based=True))
-register(Coefficient("kendall_c", kendall.kendall_tau_c, "Kendall τ_c",
-                     "Stuart's tau-c: 2 (C - D) / (n^2 (m - 1) / m), m = fewer distinct values.",
-                     _scipy_pvalue(_kendalltau("c")), pair_based=True))
-register(Coefficient("tau23", kendall.tau_23, "τ_23",
-                     "Kendall tau_23 (Deutsch et al. 2023): (C + T_both - D - T_human - T_metric) / N;"
-                     " exact metric ties only (epsilon 0).", pair_based=True))
-register(Coefficient("acc23", kendall.acc_23, "acc_23",
-                     "Pairwise accuracy with ties, acc_23 (Deutsch et al. 2023): (C + T_both) / N;"
-                     " exact metric ties only (epsilon 0).", pair_based=True))
-register(Coefficient("aces_tau", kendall.aces_tau, "ACES τ",
-                     "ACES Kendall tau-like: (C - D) / (C + D) over pairs with a human difference,"
-                     " metric ties counted as discordant.", pair_based=True))
-register(Coefficient("pairwise_acc", kendall.pairwise_accuracy, "Pairwise accuracy",
-                     "Pairwise ranking accuracy (Kocmi et al. 2021): share of pairs whose order"
-                     " (or tie) the metric matches; meant for system-level scores.", pair_based=True))
-register(Coefficient("acc23_tiecal", tiecal.acc23_tiecal_vectors, "acc_23 (tie-calibrated)",
-                     "acc_23 with the metric tie threshold epsilon chosen to maximise it on the data"
-                     " (Deutsch et al. 2023 tie calibration; one epsilon per matrix and level).",
-                     pair_based=True, at_level=tiecal.acc23_tiecal_at_level))
+COEFFICIENTS: dict[str, Coefficient] = {}
 
 
-def get_coefficient(name: str) -> Coefficient:
-    from metaeval.errors import StatsError
+def register(coefficient: Coefficient) -> Coefficient:
+    """Add a coefficient to the registry (by its name)."""
+    COEFFICIENTS[coefficient.name] = coefficient
+    return coefficient
 
+
+for _coefficient in (
+    Coefficient("pearson", pearson, "Pearson r", "Pearson product-moment correlation.",
+                _scipy_pvalue(scipy.stats.pearsonr), linear=True),
+    Coefficient("spearman", spearman, "Spearman ρ",
+                "Spearman rank correlation (average ranks for ties).",
+                _scipy_pvalue(scipy.stats.spearmanr), rank_based=True),
+    Coefficient("kendall_b", kendall.kendall_tau_b, "Kendall τ_b",
+                "Kendall tau-b: (C - D) / sqrt((N - T_human)(N - T_metric)).",
+                _scipy_pvalue(_kendalltau("b")), from_counts=kendall.tau_b_from_counts),
+    Coefficient("kendall_c", kendall.kendall_tau_c, "Kendall τ_c",
+                "Stuart's tau-c: 2 (C - D) / (n^2 (m - 1) / m), m = fewer distinct values.",
+                _scipy_pvalue(_kendalltau("c")), from_counts=kendall.tau_c_from_counts,
+                needs_distinct=True),
+    Coefficient("tau23", kendall.tau_23, "τ_23",
+                "Kendall tau_23 (Deutsch et al. 2023): (C + T_both - D - T_human - T_metric) / N;"
+                " exact metric ties only (epsilon 0).", from_counts=kendall.tau_23_from_counts),
+    Coefficient("acc23", kendall.acc_23, "acc_23",
+                "Pairwise accuracy with ties, acc_23 (Deutsch et al. 2023): (C + T_both) / N;"
+                " exact metric ties only (epsilon 0).", from_counts=kendall.acc_23_from_counts),
+    Coefficient("aces_tau", kendall.aces_tau, "ACES τ",
+                "ACES Kendall tau-like: (C - D) / (C + D) over pairs with a human difference,"
+                " metric ties counted as discordant.", from_counts=kendall.aces_tau_from_counts),
+    Coefficient("pairwise_acc", kendall.pairwise_accuracy, "Pairwise accuracy",
+                "Pairwise ranking accuracy (Kocmi et al. 2021): share of pairs whose order"
+                " (or tie) the metric matches; meant for system-level scores.",
+                from_counts=kendall.acc_23_from_counts),
+    Coefficient("acc23_tiecal", tiecal.acc23_tiecal_vectors, "acc_23 (tie-calibrated)",
+                "acc_23 with the metric tie threshold epsilon chosen to maximise it on the data"
+                " (Deutsch et al. 2023 tie calibration; one epsilon per matrix and level).",
+                at_level=tiecal.acc23_tiecal_at_level),
+):
+    register(_coefficient)
+
+
+def get_coefficient(name: str | Coefficient) -> Coefficient:
+    """The registered coefficient ``name`` (a `Coefficient` is returned as it is)."""
+    if isinstance(name, Coefficient):
+        return name
     try:
         return COEFFICIENTS[name]
     except KeyError:
-        raise StatsError(
-            f"unknown coefficient {name!r}; choose from {', '.join(sorted(COEFFICIENTS))}."
-        ) from None
+        raise ParameterError("coefficient", name, "unknown coefficient; choose from "
+                             f"{', '.join(COEFFICIENTS)}.") from None

@@ -1,118 +1,30 @@
-"""Exact fast paths of the resampling engine for rank- and pair-based coefficients.
+"""Exact fast paths of the resampling engine for pair-count (Kendall-family) statistics and
+shuffled Pearson / Spearman.
 
-Both fast paths turn the per-draw work into matrix products of the draw weights (k, n) with
-fixed (n, n) matrices. Every entry they add is a small integer or half-integer, so the products
-are exact in floating point whatever the summation order: the ranks and pair counts are the very
-numbers the generic path computes, and the statistics agree to rounding (1e-15).
+- :func:`weighted_pair_counts`, :func:`pooled_pair_draws`: pair counts of bootstrap draws given
+  as multiplicities of the original cells, as quadratic forms of the draw weights (k, n) with
+  fixed (n, n) matrices of small integers (exact in floating point).
+- :func:`fixed_gold_pair_counts`, :func:`fixed_gold_statistic`: pair counts of many shuffles of
+  a metric against one fixed gold order (the chance baseline).
+- :func:`shuffle_null_vectors`: unit vectors whose dot products are the Pearson / Spearman r of
+  shuffles.
 
-- :class:`SpearmanPermBoth`: PERM-BOTH draws of Spearman's rho (swap masks w in {0, 1}).
-- :func:`weighted_pair_counts` and :func:`pair_statistic`: Kendall-family pair counts of
-  resampled vectors given as multiplicities of the original cells (bootstrap draws).
+The statistic of the counts is the coefficient's own ``from_counts`` (one formula, one place,
+:mod:`metaeval.stats.kendall`); which path applies is decided by its capabilities.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from metaeval.stats.coefficients import average_ranks
-from metaeval.stats.kendall import PairCounts, _ratio
-from metaeval.stats.levels import average_correlations
+from metaeval.stats.coefficients import Coefficient, average_ranks
+from metaeval.stats.kendall import distinct_counts
+from metaeval.stats.paircounts import SHORT_MAX, PairCounts, dense_ranks
 
 FAST_MAX_CELLS = 3000  # longest vector (cells of one group) the quadratic fast paths take
 
 
-def _groups(x: np.ndarray, level: str) -> np.ndarray:
-    """(..., S, I) -> (..., G, n): items x systems for ``item``, systems x items for ``sys``,
-    one group of all cells for ``none``."""
-    if level == "item":
-        return np.swapaxes(x, -1, -2)
-    if level == "sys":
-        return x
-    return x.reshape(x.shape[:-2] + (1, -1))
-
-
-def _half_step(u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """K[..., d, c] = [u_d < v_c] + 1/2 [u_d == v_c], float32 (exact: values 0, 1/2, 1)."""
-    u, v = u[..., :, None], v[..., None, :]
-    return (u < v).astype(np.float32) + np.float32(0.5) * (u == v)
-
-
-class SpearmanPermBoth:
-    """Exact PERM-BOTH draws of Spearman's rho at ``item``, ``sys`` or ``none``.
-
-    Within a group of n valid cells the average rank of value v among values u_1..u_n is
-    rank(v) = 1/2 + sum_d K(u_d, v), K(u, v) = [u < v] + 1/2 [u == v]. In a draw with swap
-    mask w, a*_d = b_d where w_d = 1 else a_d, so for the cell c (a* = a_c when w_c = 0):
-
-        rank_a*(c) = 1/2 + sum_d K(a_d, a_c) + (w @ (K(b_d, a_c) - K(a_d, a_c)))_c   (w_c = 0)
-        rank_a*(c) = 1/2 + sum_d K(a_d, b_c) + (w @ (K(b_d, b_c) - K(a_d, b_c)))_c   (w_c = 1)
-
-    and b* = a* with w -> 1 - w reuses the same two products with the sign flipped. The d = c
-    term is always right for the branch selected by w_c. rho is then the Pearson r of these
-    ranks with the fixed gold ranks: rho = <gc, r - (n+1)/2> / ||r - (n+1)/2||, gc the centred
-    unit-norm gold ranks (NaN for constant gold or metric, fewer than two cells, as
-    ``coefficients.spearman``). Needs the z-scored metrics finite wherever gold is present, so
-    that the valid cells do not change between draws.
-    """
-
-    def __init__(self, gold: np.ndarray, z: np.ndarray, level: str):
-        self.level = level
-        g = _groups(gold, level)  # (G, n)
-        valid = np.isfinite(g)
-        self.valid = valid
-        n = valid.sum(-1)
-        self.centre = (n + 1) / 2.0
-        with np.errstate(invalid="ignore", divide="ignore"):
-            rc = np.where(valid, average_ranks(np.where(valid, g, np.nan)) - self.centre[:, None], 0.0)
-            sgg = (rc * rc).sum(-1)
-            self.gold_ok = (n >= 2) & (sgg > 0)
-            self.gc = np.where(self.gold_ok[:, None], rc / np.sqrt(sgg)[:, None], 0.0)
-        self.z = np.where(valid, _groups(z, level), 0.0)  # (M, G, n)
-
-    @staticmethod
-    def supports(coef, level: str, gold: np.ndarray, z: np.ndarray) -> bool:
-        present = np.isfinite(gold)
-        longest = gold.shape[0] if level == "item" else gold.shape[1] if level == "sys" else gold.size
-        return (coef.name == "spearman" and coef.at_level is None
-                and level in ("item", "sys", "none") and longest <= FAST_MAX_CELLS
-                and bool(np.isfinite(z[:, present]).all()))
-
-    def _rho(self, ranks: np.ndarray) -> np.ndarray:
-        """Group-averaged rho of metric ranks (..., k, G, n) against the gold ranks."""
-        rc = np.where(self.valid, ranks - self.centre[:, None], 0.0)
-        syy = (rc * rc).sum(-1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            r = (self.gc * rc).sum(-1) / np.sqrt(syy)
-        r = np.clip(np.where(self.gold_ok & (syy > 0), r, np.nan), -1.0, 1.0)
-        return average_correlations(r)
-
-    def draws(self, pairs: list[tuple[int, int]], masks: np.ndarray) -> np.ndarray:
-        """delta* = rho(a*) - rho(b*) for each pair and mask: (P, k)."""
-        w = _groups(masks, self.level)  # (k, G, n) booleans
-        wf = np.moveaxis(w, 0, 1).astype(np.float32)  # (G, k, n)
-        rows = self.valid[:, :, None]  # invalid cells d contribute nothing
-        n = w.shape[-1]
-        out = np.empty((len(pairs), masks.shape[0]))
-        for p, (a, b) in enumerate(pairs):
-            za, zb = self.z[a], self.z[b]
-            k_aa = np.where(rows, _half_step(za, za), 0)
-            k_ba = np.where(rows, _half_step(zb, za), 0)
-            k_ab = np.where(rows, _half_step(za, zb), 0)
-            k_bb = np.where(rows, _half_step(zb, zb), 0)
-            both = np.matmul(wf, np.concatenate([k_ba - k_aa, k_bb - k_ab], -1))  # (G, k, 2n)
-            q = np.moveaxis(both, 0, 1).astype(float)  # (k, G, 2n)
-            q0, q1 = q[..., :n], q[..., n:]
-            s_aa, s_ba, s_ab, s_bb = (m.sum(-2, dtype=float) for m in (k_aa, k_ba, k_ab, k_bb))
-            rank_a = 0.5 + np.where(w, s_ab + q1, s_aa + q0)
-            rank_b = 0.5 + np.where(w, s_ba - q0, s_bb - q1)
-            out[p] = self._rho(rank_a) - self._rho(rank_b)
-        return out
-
-
 # ------------------------------------------------------------------ Kendall family, bootstrap
-PAIR_FAST = ("kendall_b", "kendall_c", "tau23", "acc23", "aces_tau", "pairwise_acc")
-
-
 def _quadratic(wf: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     """sum_ab w_a M_ab w_b for every row of wf (k, n), M (n, n) of small integers; int64."""
     prod = (wf @ matrix).astype(float)  # exact: integer sums below 2^24
@@ -159,36 +71,9 @@ def weighted_distinct(x: np.ndarray, valid: np.ndarray, weights: np.ndarray) -> 
     return (present > 0.5).sum(-1)
 
 
-def pair_statistic(name: str, c: PairCounts, distinct: np.ndarray | None = None) -> np.ndarray:
-    """The statistic ``name`` from pair counts, as :mod:`metaeval.stats.kendall` computes it.
-
-    ``kendall_c`` also needs ``distinct``: min(#distinct human, #distinct metric values).
-    """
-    if name == "kendall_b":
-        n_pairs = c.n_pairs.astype(float)
-        a, b = n_pairs - c.human_ties, n_pairs - c.metric_ties
-        with np.errstate(invalid="ignore", divide="ignore"):
-            tau = (c.con - c.dis) / np.sqrt(a) / np.sqrt(b)
-        return np.clip(np.where((a > 0) & (b > 0), tau, np.nan), -1.0, 1.0)
-    if name == "kendall_c":
-        m = np.asarray(distinct, float)
-        n = c.n.astype(float)
-        undefined = (c.human_ties == c.n_pairs) | (c.metric_ties == c.n_pairs)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            tau = 2.0 * (c.con - c.dis) / (n**2 * (m - 1) / m)
-        return np.clip(np.where(undefined, np.nan, tau), -1.0, 1.0)
-    if name == "tau23":
-        return _ratio(c.con + c.ties_both - c.dis - c.ties_human - c.ties_metric, c.n_pairs)
-    if name in ("acc23", "pairwise_acc"):
-        return _ratio(c.con + c.ties_both, c.n_pairs)
-    if name == "aces_tau":
-        discordant = c.dis + c.ties_metric
-        return _ratio(c.con - discordant, c.con + discordant)
-    raise ValueError(f"no pair-count fast path for {name!r}")
-
-
-def pooled_pair_draws(gold: np.ndarray, scores: np.ndarray, name: str, systems: np.ndarray,
-                      items: np.ndarray, chunk: int | None = None) -> np.ndarray:
+def pooled_pair_draws(gold: np.ndarray, scores: np.ndarray, coef: Coefficient,
+                      systems: np.ndarray, items: np.ndarray,
+                      chunk: int | None = None) -> np.ndarray:
     """Pooled (level ``none``) Kendall-family statistic of every bootstrap draw: (M, k).
 
     Draw d holds cell (s, i) (#s in systems[d]) x (#i in items[d]) times; the pair counts of
@@ -209,10 +94,10 @@ def pooled_pair_draws(gold: np.ndarray, scores: np.ndarray, name: str, systems: 
         for m, metric in enumerate(scores):
             y = metric.ravel()
             distinct = None
-            if name == "kendall_c":
+            if coef.needs_distinct:
                 valid = np.isfinite(x) & np.isfinite(y)
                 distinct = np.minimum(weighted_distinct(x, valid, w), weighted_distinct(y, valid, w))
-            out[m, sl] = pair_statistic(name, weighted_pair_counts(x, y, w), distinct)
+            out[m, sl] = coef.from_counts(weighted_pair_counts(x, y, w), distinct)
     return out
 
 
@@ -231,12 +116,10 @@ def fixed_gold_pair_counts(x: np.ndarray, ys: np.ndarray) -> PairCounts:
 
     T_x and T_y follow from value counts. O(groups x k x n) instead of O(k n^2) pairs.
     """
-    from metaeval.stats.kendall import _dense_ranks
-
     valid = np.isfinite(x) & np.isfinite(ys).all(0)
     xv, yv = x[valid], ys[:, valid]
     k, n = yv.shape
-    ranks = _dense_ranks(yv).astype(np.int64)  # 1..R per row
+    ranks = dense_ranks(yv).astype(np.int64)  # 1..R per row
     size = n + 1
     rows = np.arange(k)[:, None]
     below = np.zeros((k, size), np.int64)
@@ -270,40 +153,37 @@ def fixed_gold_is_faster(x: np.ndarray) -> bool:
     Its cost is k x (groups of equal gold) x n; the generic one is k x n^2 / 2 pairs for short
     vectors (``kendall.SHORT_MAX``) and a sort per draw for longer ones.
     """
-    from metaeval.stats.kendall import SHORT_MAX
-
     finite = x[np.isfinite(x)]
     return finite.size <= SHORT_MAX or len(np.unique(finite)) <= 256
 
 
-def fixed_gold_statistic(name: str, x: np.ndarray, ys: np.ndarray) -> np.ndarray:
-    """Kendall-family statistic ``name`` of gold x (n,) against each row of ys (k, n)."""
+def fixed_gold_statistic(coef: Coefficient, x: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    """Kendall-family statistic of gold x (n,) against each row of ys (k, n)."""
     distinct = None
-    if name == "kendall_c":
-        from metaeval.stats.kendall import distinct_counts
-
+    if coef.needs_distinct:
         valid = np.isfinite(x) & np.isfinite(ys).all(0)
         distinct = np.minimum(distinct_counts(x, valid), distinct_counts(ys, valid[None]))
-    return pair_statistic(name, fixed_gold_pair_counts(x, ys), distinct)
+    return coef.from_counts(fixed_gold_pair_counts(x, ys), distinct)
 
 
 # ------------------------------------------------------------ Pearson / Spearman, shuffles
-def shuffle_null_vectors(name: str, x: np.ndarray, y: np.ndarray):
+def shuffle_null_vectors(coef: Coefficient, x: np.ndarray, y: np.ndarray):
     """Unit vectors (u, v) over the valid cells such that r(x, shuffle(y)) = shuffle(v) . u.
 
     A shuffle keeps the values of y, so their mean and spread are those of y:
     r = sum (x_c - mx)(y'_c - my) / sqrt(Sxx Syy) = <u, v'> with u = (x - mx) / sqrt(Sxx),
-    v = (y - my) / sqrt(Syy). For ``spearman`` x and y are first replaced by their average
-    ranks (the ranks of a shuffle are the shuffled ranks). Returns None where the generic path
+    v = (y - my) / sqrt(Syy). For a rank-based coefficient (Spearman) x and y are first replaced
+    by their average ranks (the ranks of a shuffle are the shuffled ranks). Returns None for other
+    coefficients and where the generic path
     must decide (fewer than two cells, a constant vector, or a spread so small against the
     mean that ``coefficients.pearson`` hands the case to scipy).
     """
     valid = np.isfinite(x) & np.isfinite(y)
     n = int(valid.sum())
-    if n < 2 or name not in ("pearson", "spearman"):
+    if n < 2 or not (coef.linear or coef.rank_based):
         return None
     xv, yv = x[valid], y[valid]
-    if name == "spearman":
+    if coef.rank_based:
         xv, yv = average_ranks(xv), average_ranks(yv)
     if xv.max() == xv.min() or yv.max() == yv.min():
         return None

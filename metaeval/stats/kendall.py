@@ -1,251 +1,63 @@
-"""Kendall-family statistics from pair counts (sufficient statistics), batched over leading axes.
+"""Kendall-family statistics, each a function of the pair counts (:mod:`metaeval.stats.paircounts`).
 
-Every statistic here is a function of five counts over the unordered pairs ``(i, j)`` of a vector
-of ``n`` (human, metric) values (Kendall 1945; Deutsch, Foster & Freitag 2023, arXiv 2305.14324;
-mt-metrics-eval ``stats.KendallVariants``):
+Every statistic is written once, as ``*_from_counts(counts, distinct=None)``; the plain
+functions (``kendall_tau_b(x, y)`` ...) count the pairs of their vectors and call it, and the
+resampling fast paths (:mod:`metaeval.stats.fastpaths`) call the same function on pair counts
+of resampled or shuffled vectors. ``distinct`` (only tau-c needs it) is
+``min(#distinct human values, #distinct metric values)``. With ``C, D, T_h, T_m, T_b`` the
+concordant, discordant, human-only, metric-only and both-tied pairs and ``N`` all pairs:
 
-- ``con``: concordant pairs (human and metric order the pair the same way, neither ties);
-- ``dis``: discordant pairs (opposite orders, neither ties);
-- ``ties_human``: pairs tied only in the human score;
-- ``ties_metric``: pairs tied only in the metric score;
-- ``ties_both``: pairs tied in both.
+- tau-b = (C - D) / sqrt((N - T_h - T_b)(N - T_m - T_b))          (Kendall 1945)
+- tau-c = 2 (C - D) / (n^2 (m - 1) / m), m = ``distinct``          (Stuart 1953)
+- tau_23 = (C + T_b - D - T_h - T_m) / N,  acc_23 = (C + T_b) / N  (Deutsch et al. 2023)
+- ACES tau = (C - D - T_m) / (C + D + T_m)                        (Amrhein et al. 2022)
+- pairwise accuracy = (C + T_b) / N                                (Kocmi et al. 2021)
 
-A metric difference ``|m_i - m_j| <= epsilon`` counts as a metric tie; human ties are exact.
-Conventions follow :mod:`metaeval.stats.coefficients`: arguments are ``(human, metric)`` with
-shape ``(..., n)``; a NaN (or infinite) value in either drops that cell (pairwise filtering); the
-result has shape ``(...)`` and is NaN where the statistic is undefined.
-
-Two ways of counting give identical integers:
-
-- short vectors (``n <= SHORT_MAX``): every pair at once by broadcasting over
-  ``np.triu_indices``; batch rows are processed in chunks so memory stays bounded;
-- long vectors: a sort-based count in O(n log^2 n) (for each cell, the cells whose metric score
-  exceeds it by more than epsilon form a suffix of the metric-sorted order; counting the larger
-  human ranks in such suffixes is a dominance count done level by level with ``np.searchsorted``),
-  one batch row at a time. This is what pooled (level ``none``) statistics over thousands of
-  cells use.
+Conventions: arguments ``(human, metric)`` of shape ``(..., n)``; NaN/inf drop a cell; results
+have shape ``(...)`` and are NaN where the statistic is undefined.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-SHORT_MAX = 256  # vectors up to this length use the all-pairs path
-_CHUNK_ELEMENTS = 1 << 22  # pair cells per chunk in the all-pairs path
+from metaeval.stats.paircounts import PairCounts, pair_counts
+from metaeval.stats.paired import paired, safe_ratio
 
 
-def _paired(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Broadcast to float arrays; a cell missing (NaN, inf) in either becomes NaN in both."""
-    x, y = np.broadcast_arrays(np.asarray(x, float), np.asarray(y, float))
-    valid = np.isfinite(x) & np.isfinite(y)
-    return np.where(valid, x, np.nan), np.where(valid, y, np.nan), valid
-
-
-@dataclass(frozen=True)
-class PairCounts:
-    """Pair counts of ``(human, metric)`` vectors; every field has the batch shape ``(...)``."""
-
-    con: np.ndarray
-    dis: np.ndarray
-    ties_human: np.ndarray  # tied only in the human score
-    ties_metric: np.ndarray  # tied only in the metric score (|dm| <= epsilon)
-    ties_both: np.ndarray
-    n: np.ndarray  # valid (pairwise-complete) cells
-
-    @property
-    def n_pairs(self) -> np.ndarray:
-        """All pairs of valid cells, n (n - 1) / 2."""
-        return self.n * (self.n - 1) // 2
-
-    @property
-    def human_ties(self) -> np.ndarray:
-        """All pairs tied in the human score (alone or with the metric)."""
-        return self.ties_human + self.ties_both
-
-    @property
-    def metric_ties(self) -> np.ndarray:
-        """All pairs tied in the metric score (alone or with the human score)."""
-        return self.ties_metric + self.ties_both
-
-
-def pair_counts(x: np.ndarray, y: np.ndarray, epsilon: float = 0.0) -> PairCounts:
-    """Pair counts of human ``x`` and metric ``y`` over the last axis.
-
-    ``epsilon``: metric differences ``|y_i - y_j| <= epsilon`` are metric ties (``epsilon >= 0``).
-    """
-    epsilon = float(epsilon)
-    if not epsilon >= 0:
-        from metaeval.errors import StatsError
-
-        raise StatsError(f"epsilon must be a non-negative number, got {epsilon}.")
-    x, y, valid = _paired(x, y)
-    batch, n = x.shape[:-1], x.shape[-1]
-    rows = int(np.prod(batch, dtype=np.int64))
-    xf, yf = x.reshape(rows, n), y.reshape(rows, n)
-    out = np.zeros((rows, 5), np.int64)
-    if n <= SHORT_MAX:
-        _all_pairs_counts(xf, yf, epsilon, out)
-    else:
-        vf = valid.reshape(rows, n)
-        for b in range(rows):
-            out[b] = _sorted_counts(xf[b, vf[b]], yf[b, vf[b]], epsilon)
-    out = out.reshape(batch + (5,))
-    return PairCounts(out[..., 0], out[..., 1], out[..., 2], out[..., 3], out[..., 4],
-                      valid.sum(-1).astype(np.int64))
-
-
-def _dense_ranks(values: np.ndarray) -> np.ndarray:
-    """Dense integer ranks (1..n) along the last axis of (B, n) rows; NaN -> -1.
-
-    Only the order of values matters for exact (epsilon = 0) pair signs, and small integers
-    make the all-pairs pass several times cheaper than float differences.
-    """
-    order = np.argsort(values, axis=-1, kind="stable")
-    ordered = np.take_along_axis(values, order, -1)
-    new = np.ones(ordered.shape, bool)
-    new[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
-    ranks = np.empty(values.shape, np.int16)
-    np.put_along_axis(ranks, order, np.cumsum(new, -1, dtype=np.int16), -1)
-    ranks[np.isnan(values)] = -1
-    return ranks
-
-
-def _pair_signs(values: np.ndarray, i: np.ndarray, j: np.ndarray, epsilon: float) -> np.ndarray:
-    """sign(v_i - v_j) as int8 for every pair, 0 where |v_i - v_j| <= epsilon, 2 where missing."""
-    if epsilon == 0.0:
-        ranks = _dense_ranks(values)
-        signs = np.sign(ranks[:, i] - ranks[:, j]).astype(np.int8)
-        missing = (ranks[:, i] < 0) | (ranks[:, j] < 0)
-    else:
-        diff = values[:, i] - values[:, j]
-        missing = np.isnan(diff)
-        diff = np.where(missing, 0.0, diff)
-        signs = np.where(np.abs(diff) <= epsilon, 0, np.sign(diff)).astype(np.int8)
-    if missing.any():
-        signs[missing] = 2  # never concordant, discordant or tied
-    return signs
-
-
-def _all_pairs_counts(x: np.ndarray, y: np.ndarray, epsilon: float, out: np.ndarray) -> None:
-    """Counts for (B, n) rows (NaN = dropped cell) by enumerating every pair; fills out (B, 5)."""
-    n = x.shape[-1]
-    i, j = np.triu_indices(n, 1)
-    if len(i) == 0:
-        return
-    step = max(1, _CHUNK_ELEMENTS // len(i))
-    for start in range(0, x.shape[0], step):
-        sl = slice(start, start + step)
-        sx = _pair_signs(x[sl], i, j, 0.0)
-        sy = _pair_signs(y[sl], i, j, epsilon)
-        # a pair missing on one side must not count on the other
-        sx[sy == 2] = 2
-        sy[sx == 2] = 2
-        product = sx * sy
-        tied_x, tied_y = sx == 0, sy == 0
-        both = np.count_nonzero(tied_x & tied_y, axis=-1)
-        out[sl, 0] = np.count_nonzero(product == 1, axis=-1)
-        out[sl, 1] = np.count_nonzero(product == -1, axis=-1)
-        out[sl, 2] = np.count_nonzero(tied_x, axis=-1) - both
-        out[sl, 3] = np.count_nonzero(tied_y, axis=-1) - both
-        out[sl, 4] = both
-
-
-def _prefix_greater(values: np.ndarray, prefix: np.ndarray, threshold: np.ndarray) -> np.ndarray:
-    """For each query q: #{k < prefix[q] : values[k] > threshold[q]} (values: ints in [0, K)).
-
-    The prefix [0, s) splits into aligned blocks of width 2^l, one for each set bit l of s; at
-    each level the blocks are sorted once (keys block * K + value) and each query reads its block
-    count with two binary searches. O((n + q) log^2 n), no Python loop over elements.
-    """
-    n = len(values)
-    out = np.zeros(len(prefix), np.int64)
-    if n == 0 or len(prefix) == 0:
-        return out
-    big = int(values.max()) + 2
-    positions = np.arange(n, dtype=np.int64)
-    level = 0
-    while (1 << level) <= n:
-        keys = np.sort((positions >> level) * big + values)
-        hit = ((prefix >> level) & 1).astype(bool)
-        if hit.any():
-            block = (prefix[hit] >> level) - 1
-            hi = np.searchsorted(keys, (block + 1) * big, side="left")
-            lo = np.searchsorted(keys, block * big + threshold[hit], side="right")
-            out[hit] += hi - lo
-        level += 1
-    return out
-
-
-def _suffix_starts(ys: np.ndarray, epsilon: float) -> np.ndarray:
-    """For sorted ys: s[i] = first k with fl(ys[k] - ys[i]) > epsilon (exactly the pair rule)."""
-    n = len(ys)
-    s = np.searchsorted(ys, ys + epsilon, side="right")
-    if epsilon == 0.0 or n == 0:
-        return s  # fl(a - b) > 0 exactly when a > b
-    # ys[i] + epsilon is rounded; move each boundary to where the rounded difference crosses.
-    while True:
-        prev = np.clip(s - 1, 0, n - 1)
-        left = (s > 0) & (ys[prev] - ys > epsilon)
-        if not left.any():
-            break
-        s[left] = np.searchsorted(ys, ys[prev[left]], side="left")
-    while True:
-        cur = np.clip(s, 0, n - 1)
-        right = (s < n) & ~(ys[cur] - ys > epsilon)
-        if not right.any():
-            break
-        s[right] = np.searchsorted(ys, ys[cur[right]], side="right")
-    return s
-
-
-def _sorted_counts(x: np.ndarray, y: np.ndarray, epsilon: float) -> np.ndarray:
-    """(con, dis, ties_human, ties_metric, ties_both) of 1-D finite vectors by sorting."""
-    n = len(x)
-    if n < 2:
-        return np.zeros(5, np.int64)
-    _, xr = np.unique(x, return_inverse=True)
-    xr = xr.astype(np.int64).ravel()
-    order = np.argsort(y, kind="stable")
-    ys, xs = y[order], xr[order]
-    s = _suffix_starts(ys, epsilon)  # metric-untied partners of i are the cells k >= s[i]
-    above = n - s
-    counts = np.bincount(xr)
-    at_most = np.cumsum(counts)  # at_most[r] = #{k : xr[k] <= r}
-    greater = n - at_most[xs]  # #{k : xr[k] > xs[i]}
-    greater_eq = greater + counts[xs]
-    before = _prefix_greater(xs, np.concatenate([s, s]), np.concatenate([xs, xs - 1]))
-    gt = greater - before[:n]  # partners ranked higher by the human score: concordant
-    ge = greater_eq - before[n:]
-    con = int(gt.sum())
-    dis = int((above - ge).sum())
-    ties_human = int((ge - gt).sum())
-    human_tie_pairs = int((counts * (counts - 1) // 2).sum())
-    ties_both = human_tie_pairs - ties_human
-    n_pairs = n * (n - 1) // 2
-    ties_metric = n_pairs - int(above.sum()) - ties_both
-    return np.array([con, dis, ties_human, ties_metric, ties_both], np.int64)
-
-
-# ---------------------------------------------------------------------------------- statistics
-def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    num, den = np.asarray(num, float), np.asarray(den, float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
-
-
-def kendall_tau_b(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Kendall tau-b = (C - D) / sqrt((N - T_x)(N - T_y)), T_x / T_y all ties of each vector.
-
-    NaN when every pair ties in x or in y (constant vector, fewer than two cells), as scipy.
-    """
-    c = pair_counts(x, y)
+def tau_b_from_counts(c: PairCounts, distinct: np.ndarray | None = None) -> np.ndarray:
+    """Kendall tau-b; NaN when every pair ties in x or in y (constant vector, < 2 cells)."""
     n_pairs = c.n_pairs.astype(float)
     a, b = n_pairs - c.human_ties, n_pairs - c.metric_ties
     with np.errstate(invalid="ignore", divide="ignore"):
         tau = (c.con - c.dis) / np.sqrt(a) / np.sqrt(b)
     return np.clip(np.where((a > 0) & (b > 0), tau, np.nan), -1.0, 1.0)
+
+
+def tau_c_from_counts(c: PairCounts, distinct: np.ndarray | None = None) -> np.ndarray:
+    """Stuart's tau-c; NaN when every pair ties in x or in y (as scipy ``variant='c'``)."""
+    m = np.asarray(distinct, float)
+    n = c.n.astype(float)
+    undefined = (c.human_ties == c.n_pairs) | (c.metric_ties == c.n_pairs)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        tau = 2.0 * (c.con - c.dis) / (n**2 * (m - 1) / m)
+    return np.clip(np.where(undefined, np.nan, tau), -1.0, 1.0)
+
+
+def tau_23_from_counts(c: PairCounts, distinct: np.ndarray | None = None) -> np.ndarray:
+    """tau_23 over all pairs (ties in either score count against the metric unless both tie)."""
+    return safe_ratio(c.con + c.ties_both - c.dis - c.ties_human - c.ties_metric, c.n_pairs)
+
+
+def acc_23_from_counts(c: PairCounts, distinct: np.ndarray | None = None) -> np.ndarray:
+    """acc_23 (= pairwise accuracy): share of pairs whose order (or tie) the metric gets right."""
+    return safe_ratio(c.con + c.ties_both, c.n_pairs)
+
+
+def aces_tau_from_counts(c: PairCounts, distinct: np.ndarray | None = None) -> np.ndarray:
+    """ACES tau-like over the pairs with a human difference; metric ties are discordant."""
+    discordant = c.dis + c.ties_metric
+    return safe_ratio(c.con - discordant, c.con + discordant)
 
 
 def distinct_counts(x: np.ndarray, valid: np.ndarray) -> np.ndarray:
@@ -258,32 +70,26 @@ def distinct_counts(x: np.ndarray, valid: np.ndarray) -> np.ndarray:
     return np.where(n > 0, new.sum(-1) + 1, 0)
 
 
-def kendall_tau_c(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Stuart's tau-c = 2 (C - D) / (n^2 (m - 1) / m), m = min(#distinct x, #distinct y).
+def kendall_tau_b(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Kendall tau-b = (C - D) / sqrt((N - T_x)(N - T_y)), T_x / T_y all ties of each vector."""
+    return tau_b_from_counts(pair_counts(x, y))
 
-    NaN when every pair ties in x or in y (as scipy's ``kendalltau(variant='c')``).
-    """
-    xp, yp, valid = _paired(x, y)
-    c = pair_counts(xp, yp)
-    m = np.minimum(distinct_counts(xp, valid), distinct_counts(yp, valid)).astype(float)
-    n = c.n.astype(float)
-    n_pairs = c.n_pairs
-    undefined = (c.human_ties == n_pairs) | (c.metric_ties == n_pairs)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        tau = 2.0 * (c.con - c.dis) / (n**2 * (m - 1) / m)
-    return np.clip(np.where(undefined, np.nan, tau), -1.0, 1.0)
+
+def kendall_tau_c(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Stuart's tau-c = 2 (C - D) / (n^2 (m - 1) / m), m = min(#distinct x, #distinct y)."""
+    xp, yp, valid = paired(x, y)
+    m = np.minimum(distinct_counts(xp, valid), distinct_counts(yp, valid))
+    return tau_c_from_counts(pair_counts(xp, yp), m)
 
 
 def tau_23(x: np.ndarray, y: np.ndarray, epsilon: float = 0.0) -> np.ndarray:
     """tau_23 = (C + T_both - D - T_human - T_metric) / N over all N pairs (Deutsch et al. 2023)."""
-    c = pair_counts(x, y, epsilon)
-    return _ratio(c.con + c.ties_both - c.dis - c.ties_human - c.ties_metric, c.n_pairs)
+    return tau_23_from_counts(pair_counts(x, y, epsilon))
 
 
 def acc_23(x: np.ndarray, y: np.ndarray, epsilon: float = 0.0) -> np.ndarray:
     """acc_23 = (C + T_both) / N: share of pairs whose order (or tie) the metric gets right."""
-    c = pair_counts(x, y, epsilon)
-    return _ratio(c.con + c.ties_both, c.n_pairs)
+    return acc_23_from_counts(pair_counts(x, y, epsilon))
 
 
 def aces_tau(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -293,10 +99,7 @@ def aces_tau(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     including metric ties, is discordant (Amrhein et al. 2022, WMT22 ACES). Pairs tied in the
     human score are left out. NaN when no pair has a human difference.
     """
-    c = pair_counts(x, y)
-    concordant = c.con
-    discordant = c.dis + c.ties_metric
-    return _ratio(concordant - discordant, concordant + discordant)
+    return aces_tau_from_counts(pair_counts(x, y))
 
 
 def contrastive_tau(good: np.ndarray, bad: np.ndarray) -> np.ndarray:
@@ -309,7 +112,7 @@ def contrastive_tau(good: np.ndarray, bad: np.ndarray) -> np.ndarray:
     valid = np.isfinite(good) & np.isfinite(bad)
     con = (valid & (good > bad)).sum(-1)
     total = valid.sum(-1)
-    return _ratio(2 * con - total, total)
+    return safe_ratio(2 * con - total, total)
 
 
 def pairwise_agreement(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -326,5 +129,4 @@ def pairwise_accuracy(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
     Meant for system-level scores; equal to :func:`acc_23` with epsilon 0.
     """
-    agree, n_pairs = pairwise_agreement(x, y)
-    return _ratio(agree, n_pairs)
+    return acc_23_from_counts(pair_counts(x, y))

@@ -1,71 +1,25 @@
-"""Levels of correlation over system x item matrices (Deutsch, Dror & Roth 2021; mt-metrics-eval).
+"""A coefficient at a level of system x item matrices (Deutsch, Dror & Roth 2021; mt-metrics-eval).
 
-``gold`` and ``metric`` have shape (..., S, I); leading axes are batch (draw) axes.
-
-- ``system``: one score per system: gold averaged over its rated items, metric averaged over the
-  same gold-covered items; one correlation over S systems.
-- ``item`` (group-by-item): correlate across systems within each item, then average the items.
-- ``sys`` (group-by-system): correlate across items within each system, then average.
-- ``none`` (pooled): flatten the matrix and correlate all cells.
-
-Cells with a NaN gold or metric are filtered pairwise. When averaging, NaN correlations (constant
-vectors, fewer than two values) are dropped, as in mt-metrics-eval, or counted as 0 with
-``nan_as_zero=True``.
+See :mod:`metaeval.stats.grouping` for what each level (``system``, ``item``, ``sys``, ``none``)
+correlates. ``gold`` and ``metric`` have shape (..., S, I); leading axes are batch (draw) axes;
+cells with a NaN gold or metric are filtered pairwise.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from metaeval.errors import StatsError
 from metaeval.stats.coefficients import Coefficient, get_coefficient
+from metaeval.stats.grouping import (
+    LEVELS,
+    average_correlations,
+    check_level,
+    group_vectors,
+    system_scores,
+)
 
-LEVELS = ("system", "item", "sys", "none")
-
-
-def check_level(level: str) -> str:
-    if level not in LEVELS:
-        raise StatsError(f"unknown level {level!r}; choose from {', '.join(LEVELS)}.")
-    return level
-
-
-def system_scores(gold: np.ndarray, metric: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-system means over the items where both gold and metric are present: (..., S)."""
-    valid = np.isfinite(gold) & np.isfinite(metric)
-    n = valid.sum(-1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        g = np.where(valid, gold, 0.0).sum(-1) / n
-        m = np.where(valid, metric, 0.0).sum(-1) / n
-    return np.where(n > 0, g, np.nan), np.where(n > 0, m, np.nan)
-
-
-def average_correlations(values: np.ndarray, nan_as_zero: bool = False) -> np.ndarray:
-    """Mean over the last axis, dropping NaN correlations (or counting them as 0)."""
-    if nan_as_zero:
-        return np.nan_to_num(values, nan=0.0).mean(-1)
-    finite = np.isfinite(values)
-    n = finite.sum(-1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(finite, values, 0.0).sum(-1) / n
-    return np.where(n > 0, mean, np.nan)
-
-
-def group_vectors(gold: np.ndarray, metric: np.ndarray, level: str) -> tuple[np.ndarray, np.ndarray]:
-    """Arrange the matrices so that the last axis holds the vectors to correlate.
-
-    Returns arrays of shape (..., G, n) for ``item`` (G = items, n = systems) and ``sys``
-    (G = systems, n = items), and (..., n) for ``none`` and ``system``.
-    """
-    check_level(level)
-    gold, metric = np.broadcast_arrays(np.asarray(gold, float), np.asarray(metric, float))
-    if level == "none":
-        shape = gold.shape[:-2] + (-1,)
-        return gold.reshape(shape), metric.reshape(shape)
-    if level == "system":
-        return system_scores(gold, metric)
-    if level == "item":
-        return np.swapaxes(gold, -1, -2), np.swapaxes(metric, -1, -2)
-    return gold, metric
+__all__ = ["LEVELS", "average_correlations", "check_level", "correlation_at_level",
+           "group_vectors", "system_scores"]
 
 
 def correlation_at_level(
@@ -75,8 +29,13 @@ def correlation_at_level(
     level: str,
     nan_as_zero: bool = False,
 ) -> np.ndarray:
-    """The coefficient at a level for batched (..., S, I) matrices; returns shape (...)."""
-    coef = get_coefficient(coefficient) if isinstance(coefficient, str) else coefficient
+    """The coefficient at a level for batched (..., S, I) matrices; returns shape (...).
+
+    >>> gold = np.array([[1.0, 2.0], [2.0, 3.0], [3.0, 1.0]])   # 3 systems x 2 items
+    >>> float(correlation_at_level(gold, gold, "pearson", "none"))
+    1.0
+    """
+    coef = get_coefficient(coefficient)
     if coef.at_level is not None:
         return coef.at_level(gold, metric, level)
     g, m = group_vectors(gold, metric, level)

@@ -19,38 +19,44 @@ Draws that are undefined (NaN correlation) are ignored; their count is ``n_undef
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from scipy.special import ndtr, ndtri
 
-from metaeval.errors import StatsError
+from metaeval.errors import ParameterError, StatsError
 from metaeval.stats.coefficients import Coefficient, get_coefficient
-from metaeval.stats.fastpaths import FAST_MAX_CELLS, PAIR_FAST, pooled_pair_draws
+from metaeval.stats.fastpaths import FAST_MAX_CELLS, pooled_pair_draws
 from metaeval.stats.levels import (
     average_correlations,
     check_level,
     correlation_at_level,
     group_vectors,
 )
+from metaeval.stats.vocabulary import CI_METHODS, RESAMPLE_UNITS
 
-RESAMPLE_UNITS = ("items", "systems", "both")
-CI_METHODS = ("percentile", "bca")
+
+class ConfidenceInterval(NamedTuple):
+    """Lower and upper bounds (arrays with one entry per metric), as ``scipy.stats``."""
+
+    low: np.ndarray
+    high: np.ndarray
 
 
 @dataclass(frozen=True)
 class BootstrapResult:
-    """Point estimates and bootstrap intervals, one entry per metric.
+    """Point estimates and bootstrap intervals, one entry per metric (scipy's vocabulary).
 
-    ``draws`` is (M, k); ``n_undefined`` counts the NaN draws of each metric (left out of the
-    interval). ``low``/``high`` are NaN when no draw is finite.
+    ``statistic`` (M,); ``confidence_interval.low/high`` (M,), NaN when no draw is finite;
+    ``bootstrap_distribution`` (M, k); ``n_undefined`` counts the NaN draws of each metric (left
+    out of the interval).
     """
 
-    value: np.ndarray
-    low: np.ndarray
-    high: np.ndarray
-    draws: np.ndarray
+    statistic: np.ndarray
+    confidence_interval: ConfidenceInterval
+    bootstrap_distribution: np.ndarray
     n_undefined: np.ndarray
-    ci: float
+    confidence_level: float
     method: str
     resample: str
 
@@ -67,7 +73,8 @@ def bootstrap_indices(n_systems: int, n_items: int, k: int, seed: int,
                       resample: str = "items") -> BootstrapIndices:
     """Indices drawn with replacement by ``default_rng(seed)``: items first, then systems."""
     if resample not in RESAMPLE_UNITS:
-        raise StatsError(f"unknown resample {resample!r}; choose from {', '.join(RESAMPLE_UNITS)}.")
+        raise ParameterError("resample", resample,
+                             f"unknown resampling unit; choose from {', '.join(RESAMPLE_UNITS)}.")
     rng = np.random.default_rng(seed)
     items = np.broadcast_to(np.arange(n_items), (k, n_items))
     systems = np.broadcast_to(np.arange(n_systems), (k, n_systems))
@@ -111,11 +118,10 @@ def resampled_correlations(gold: np.ndarray, scores: np.ndarray, coefficient: Co
     if coefficient.at_level is None and shortcut is not None:
         per_group = coefficient.batched(*group_vectors(gold[None], scores, level))  # (M, G)
         return np.stack([average_correlations(v[shortcut]) for v in per_group])
-    if coefficient.name == "pearson" and coefficient.at_level is None and level == "none":
+    if coefficient.linear and level == "none":
         return _pooled_pearson_draws(gold, scores, indices)
-    if (coefficient.name in PAIR_FAST and coefficient.pair_based and coefficient.at_level is None
-            and level == "none" and gold.size <= FAST_MAX_CELLS):
-        return pooled_pair_draws(gold, scores, coefficient.name, indices.systems, indices.items)
+    if coefficient.from_counts is not None and level == "none" and gold.size <= FAST_MAX_CELLS:
+        return pooled_pair_draws(gold, scores, coefficient, indices.systems, indices.items)
     chunk = chunk or _default_chunk(scores)
     out = np.empty((scores.shape[0], k))
     for start in range(0, k, chunk):
@@ -249,13 +255,14 @@ def bootstrap_ci(gold, scores, coefficient: str | Coefficient, level: str, k: in
     """Paired bootstrap CIs of the coefficient at ``level`` for each metric in ``scores``."""
     gold, scores = _as_inputs(gold, scores)
     check_level(level)
-    coef = get_coefficient(coefficient) if isinstance(coefficient, str) else coefficient
+    coef = get_coefficient(coefficient)
     if method not in CI_METHODS:
-        raise StatsError(f"unknown CI method {method!r}; choose from {', '.join(CI_METHODS)}.")
+        raise ParameterError("method", method, f"unknown CI method; choose from "
+                             f"{', '.join(CI_METHODS)}.")
     if not 0 < ci < 1:
-        raise StatsError(f"ci must lie in (0, 1), got {ci}.")
+        raise ParameterError("ci", ci, "the confidence level must lie in (0, 1), e.g. 0.95.")
     if k < 1:
-        raise StatsError(f"k must be at least 1, got {k}.")
+        raise ParameterError("k", k, "the number of bootstrap draws must be at least 1.")
     value = correlation_at_level(gold[None], scores, coef, level)
     indices = bootstrap_indices(*gold.shape, k=k, seed=seed, resample=resample)
     draws = resampled_correlations(gold, scores, coef, level, indices, chunk)
@@ -265,6 +272,7 @@ def bootstrap_ci(gold, scores, coefficient: str | Coefficient, level: str, k: in
         units = ["items", "systems"] if resample == "both" else [resample]
         jack = [jackknife_correlations(gold, scores, coef, level, u, chunk) for u in units]
         low, high = bca_bounds(draws, value, acceleration(jack), ci)
-    return BootstrapResult(value=value, low=low, high=high, draws=draws,
-                           n_undefined=(~np.isfinite(draws)).sum(-1), ci=ci, method=method,
-                           resample=resample)
+    return BootstrapResult(statistic=value, confidence_interval=ConfidenceInterval(low, high),
+                           bootstrap_distribution=draws,
+                           n_undefined=(~np.isfinite(draws)).sum(-1), confidence_level=ci,
+                           method=method, resample=resample)

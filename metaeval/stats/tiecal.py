@@ -33,7 +33,8 @@ from fractions import Fraction
 
 import numpy as np
 
-from metaeval.errors import StatsError
+from metaeval.errors import ParameterError, StatsError
+from metaeval.stats.grouping import group_vectors
 
 TIECAL_LEVELS = ("none", "item", "sys", "system")
 _BLOCK = 1 << 21  # pairs per block when enumerating pairs
@@ -43,26 +44,30 @@ _BLOCK = 1 << 21  # pairs per block when enumerating pairs
 class TieCalibration:
     """Result of :func:`tie_calibrate`.
 
-    value: the maximal mean acc_23; epsilon: the smallest threshold reaching it (``|dm| <=
+    statistic: the maximal mean acc_23; epsilon: the smallest threshold reaching it (``|dm| <=
     epsilon`` is a metric tie); ties_all_pairs: the optimum is equivalent to predicting a tie for
-    every pair (every concordant and every human-tied pair is a metric tie at epsilon), so value
+    every pair (every concordant and every human-tied pair is a metric tie at epsilon), so statistic
     is the mean share of human ties; n_pairs: pairs compared; n_rows: rows averaged (rows with at
     least one pair).
     """
 
-    value: float
+    statistic: float
     epsilon: float
     ties_all_pairs: bool
     n_pairs: int
     n_rows: int
 
+    @property
+    def value(self) -> float:
+        """Alias of :attr:`statistic` (the name of earlier releases)."""
+        return self.statistic
+
 
 def _rows(gold: np.ndarray, metric: np.ndarray, level: str) -> tuple[np.ndarray, np.ndarray]:
     """(R, n) arrays whose rows hold the vectors of the level (NaN = missing)."""
-    from metaeval.stats.levels import group_vectors
-
     if level not in TIECAL_LEVELS:
-        raise StatsError(f"tie calibration needs level none, item, sys or system, not {level!r}.")
+        raise ParameterError("level", level, "tie calibration needs level none, item, sys or "
+                             "system.")
     gold, metric = np.asarray(gold, float), np.asarray(metric, float)
     if gold.ndim != 2 or gold.shape != metric.shape:
         raise StatsError(
@@ -178,7 +183,7 @@ def acc23_tiecal_at_level(gold: np.ndarray, metric: np.ndarray, level: str) -> n
     batch = gold.shape[:-2]
     g = gold.reshape((-1,) + gold.shape[-2:])
     m = metric.reshape((-1,) + metric.shape[-2:])
-    out = np.array([tie_calibrate(g[b], m[b], level).value for b in range(g.shape[0])], float)
+    out = np.array([tie_calibrate(g[b], m[b], level).statistic for b in range(g.shape[0])], float)
     return out.reshape(batch)
 
 
@@ -189,7 +194,7 @@ def acc23_tiecal_vectors(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     batch, n = x.shape[:-1], x.shape[-1]
     rows = int(np.prod(batch, dtype=np.int64))
     xf, yf = x.reshape(rows, n), y.reshape(rows, n)
-    out = np.array([_sweep(xf[b:b + 1], yf[b:b + 1]).value for b in range(rows)], float)
+    out = np.array([_sweep(xf[b:b + 1], yf[b:b + 1]).statistic for b in range(rows)], float)
     return out.reshape(batch)
 
 
@@ -220,7 +225,7 @@ def pair_outcome_permutation(
     p = (c + 1) / (k + 1) with c = #(delta* >= delta), so p is in (0, 1].
     """
     if k < 1:
-        raise StatsError(f"k (permutation draws) must be at least 1, got {k}.")
+        raise ParameterError("k", k, "the number of permutation draws must be at least 1.")
     g, ma = _rows(gold, metric_a, level)
     _, mb = _rows(gold, metric_b, level)
     valid = np.isfinite(g) & np.isfinite(ma) & np.isfinite(mb)

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.stats
 
-from metaeval.errors import StatsError
+from metaeval.errors import ParameterError, StatsError
 from metaeval.stats.coefficients import pearson
-from metaeval.stats.levels import system_scores
+from metaeval.stats.grouping import system_scores
 
 
 def williams_test(r12, r13, r23, n, one_sided: bool = True):
@@ -38,12 +38,17 @@ def williams_test(r12, r13, r23, n, one_sided: bool = True):
 
 @dataclass(frozen=True)
 class WilliamsResult:
-    """``r`` (M,): Pearson r with gold; ``p`` (M, M): Williams p-values (symmetric, NaN diagonal);
-    ``n``: the number of paired observations (cells or systems with gold)."""
+    """``r`` (M,): Pearson r with gold; ``pvalue`` (M, M): Williams p-values (symmetric, NaN
+    diagonal); ``n``: the number of paired observations (cells or systems with gold)."""
 
     r: np.ndarray
-    p: np.ndarray
+    pvalue: np.ndarray
     n: int
+
+    @property
+    def p(self) -> np.ndarray:
+        """Alias of :attr:`pvalue` (the name of earlier releases)."""
+        return self.pvalue
 
 
 def williams_matrix(gold, scores, level: str = "none", one_sided: bool = True) -> WilliamsResult:
@@ -64,7 +69,8 @@ def williams_matrix(gold, scores, level: str = "none", one_sided: bool = True) -
         g = system_scores(gold, gold)[0][rows]
         m = np.stack([system_scores(gold, s)[1][rows] for s in scores])
     else:
-        raise StatsError(f"the Williams test covers levels 'none' and 'system', not {level!r}.")
+        raise ParameterError("level", level, "the Williams test covers levels 'none' and "
+                             "'system'.")
     if not np.isfinite(m).all():
         raise StatsError("metric scores are missing where gold is present; the Williams test "
                          "needs complete pairs. Fix: fill or drop those cells first.")
@@ -74,4 +80,4 @@ def williams_matrix(gold, scores, level: str = "none", one_sided: bool = True) -
     p = williams_test(r[:, None], r[None, :], r_mm, n, one_sided)
     p = np.array(p, float)
     np.fill_diagonal(p, np.nan)
-    return WilliamsResult(r=r, p=p, n=n)
+    return WilliamsResult(r=r, pvalue=p, n=n)

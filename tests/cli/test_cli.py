@@ -1,4 +1,4 @@
-"""The `metaeval` command line: the main job, user data, and one-line errors with exit code 2."""
+"""The `metaeval` command line: the main job, user data, one-line errors with documented exit codes."""
 
 from __future__ import annotations
 
@@ -53,18 +53,23 @@ def test_user_csv_with_column_options(tmp_path):
     assert sorted(os.listdir(out)) == ["results.csv", "results.json"]
 
 
-@pytest.mark.parametrize("args,needle", [
-    (["--data", "missing.csv", "--item", "a", "--system", "b", "--human", "c"], "missing.csv"),
-    (["--domain", "audio", "--coef", "spearmann"], "unknown coefficient"),
-    (["--domain", "audio", "--level", "segment"], "level"),
-    (["--domain", "nope"], "nope"),
-    (["--domain", "audio", "--format", "pdf"], "pdf"),
-    ([], "--data"),
+@pytest.mark.parametrize("args,needle,code", [
+    (["--data", "missing.csv", "--item", "a", "--system", "b", "--human", "c"], "missing.csv", 1),
+    (["--domain", "audio", "--coef", "spearmann"], "unknown coefficient 'spearmann'", 2),
+    (["--domain", "audio", "--level", "segment"], "unknown level 'segment'", 2),
+    (["--domain", "nope"], "nope", 2),
+    (["--domain", "audio", "--format", "pdf"], "pdf", 2),
+    (["--domain", "audio", "--ci", "1.5"], "--ci 1.5: must be between 0 and 1", 2),
+    (["--domain", "audio", "--bogus"], "No such option: --bogus", 2),
+    ([], "--data", 2),
 ])
-def test_bad_input_is_one_line_with_exit_code_2(tmp_path, args, needle):
+def test_bad_input_is_one_line_with_its_exit_code(tmp_path, args, needle, code):
+    """Usage errors (options) exit 2, data errors exit 1; one line on stderr, no traceback."""
     result = runner.invoke(app, ["correlate", *args, "--k", "10", "--out", str(tmp_path / "o")])
-    assert result.exit_code == 2, result.output
-    assert needle in result.output
+    assert result.exit_code == code, result.output
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and needle in lines[0], lines
     assert "Traceback" not in result.output
     assert not (tmp_path / "o").exists()
 
@@ -78,7 +83,7 @@ def test_bad_rows_name_the_file_and_row(tmp_path):
     result = runner.invoke(app, ["correlate", "--data", str(path), "--item", "file_id",
                                  "--system", "model_name", "--human", "DMOS", "--k", "10",
                                  "--out", str(tmp_path / "o")])
-    assert result.exit_code == 2
+    assert result.exit_code == 1
     assert "bad.csv" in result.output and "row 8" in result.output and "sdr" in result.output
 
 

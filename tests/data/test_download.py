@@ -132,4 +132,4 @@ def test_cli_download_command(tmp_path, small_source):
     assert "3 downloaded" in result.output
     assert (tmp_path / "d" / "bernoulli_mushra" / "audio/stim_01/ref.wav").exists()
     bad = runner.invoke(app, ["data", "download", "nope", "--to", str(tmp_path / "d")])
-    assert bad.exit_code == 2 and "unknown dataset" in bad.output
+    assert bad.exit_code == 2 and "'nope' is not one of" in bad.output

@@ -82,7 +82,7 @@ def test_codec_run_pesq_stoi_dnsmos_vs_mushra(mushra):
     pytest.importorskip("pesq")
     pytest.importorskip("pystoi")
     pytest.importorskip("speechmos")
-    from metaeval.api import correlate
+    from metaeval import correlate
     from metaeval.score.runner import score_items
 
     codec = mushra.table[mushra.table["kind"] == "codec"].reset_index(drop=True)

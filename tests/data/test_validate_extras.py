@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from metaeval.data.checks import check_group_sizes, constant_vectors, usable_points
 from metaeval.data.gensvs import load_gensvs
 from metaeval.data.judgements import JudgementSet
-from metaeval.data.validate import check_group_sizes, constant_vectors, usable_points
 from metaeval.errors import DataError
 
 

@@ -16,7 +16,8 @@ from metaeval.listening.agreement import (
     mean_rater_vs_rest,
     rater_vs_rest,
 )
-from metaeval.listening.ratings import RatingTable, read_ratings
+from metaeval.listening.formats import read_ratings
+from metaeval.listening.ratings import RatingTable
 
 # Shrout & Fleiss (1979), Table 2: 6 targets x 4 judges.
 SHROUT_FLEISS = np.array([[9, 2, 5, 8], [6, 1, 3, 2], [8, 4, 6, 8],
@@ -41,17 +42,17 @@ def _table(matrix: np.ndarray, scale=(0, 10), system=lambda u: "s") -> RatingTab
 def test_icc_shrout_fleiss_table_2():
     result = icc_matrix(SHROUT_FLEISS)
     # mean squares of Shrout & Fleiss Table 3: BMS 11.24, JMS 32.49, EMS 1.02
-    assert result["bms"] == pytest.approx(11.2417, abs=1e-4)
-    assert result["jms"] == pytest.approx(32.4861, abs=1e-4)
-    assert result["ems"] == pytest.approx(1.0194, abs=1e-4)
-    assert round(result["icc2_1"], 2) == 0.29 and round(result["icc2_k"], 2) == 0.62
+    assert result.bms == pytest.approx(11.2417, abs=1e-4)
+    assert result.jms == pytest.approx(32.4861, abs=1e-4)
+    assert result.ems == pytest.approx(1.0194, abs=1e-4)
+    assert round(result.icc2_1, 2) == 0.29 and round(result.icc2_k, 2) == 0.62
     # exact: (BMS - EMS) / (BMS + 3 EMS + 4 (JMS - EMS) / 6) with the exact sums of squares
-    assert result["icc2_1"] == pytest.approx(0.28976378, abs=1e-8)
-    assert result["icc2_k"] == pytest.approx(0.62005055, abs=1e-8)
+    assert result.icc2_1 == pytest.approx(0.28976378, abs=1e-8)
+    assert result.icc2_k == pytest.approx(0.62005055, abs=1e-8)
     from_table = icc(_table(SHROUT_FLEISS))
-    assert from_table["icc2_1"] == pytest.approx(result["icc2_1"])
-    assert from_table["icc2_k"] == pytest.approx(result["icc2_k"])
-    assert from_table["n_blocks"] == 1 and from_table["k"] == 4 and from_table["n_stimuli"] == 6
+    assert from_table.icc2_1 == pytest.approx(result.icc2_1)
+    assert from_table.icc2_k == pytest.approx(result.icc2_k)
+    assert from_table.n_blocks == 1 and from_table.k == 4 and from_table.n_stimuli == 6
 
 
 def test_icc_incomplete_design_is_the_weighted_block_mean():
@@ -61,19 +62,19 @@ def test_icc_incomplete_design_is_the_weighted_block_mean():
     full[:6, :4], full[6:, 4:] = SHROUT_FLEISS, other
     result = icc(_table(full))
     a, b = icc_matrix(SHROUT_FLEISS), icc_matrix(other)
-    assert result["n_blocks"] == 2 and result["n_stimuli"] == 10
-    assert result["icc2_1"] == pytest.approx((6 * a["icc2_1"] + 4 * b["icc2_1"]) / 10)
-    assert result["icc2_k"] == pytest.approx((6 * a["icc2_k"] + 4 * b["icc2_k"]) / 10)
-    assert result["k"] == pytest.approx((6 * 4 + 4 * 3) / 10)
+    assert result.n_blocks == 2 and result.n_stimuli == 10
+    assert result.icc2_1 == pytest.approx((6 * a.icc2_1 + 4 * b.icc2_1) / 10)
+    assert result.icc2_k == pytest.approx((6 * a.icc2_k + 4 * b.icc2_k) / 10)
+    assert result.k == pytest.approx((6 * 4 + 4 * 3) / 10)
 
 
 def test_icc_on_gsvs_three_panels():
     result = icc(read_ratings(format="dcr"))
-    assert result["n_blocks"] == 3 and result["n_stimuli"] == 250 and result["k"] == 12
-    assert sorted(b["n"] for b in result["blocks"]) == [83, 83, 84]
-    assert 0.0 < result["icc2_1"] < result["icc2_k"] < 1.0
-    assert result["icc2_1"] == pytest.approx(0.513836, abs=1e-6)
-    assert result["icc2_k"] == pytest.approx(0.926263, abs=1e-6)
+    assert result.n_blocks == 3 and result.n_stimuli == 250 and result.k == 12
+    assert sorted(b["n"] for b in result.blocks) == [83, 83, 84]
+    assert 0.0 < result.icc2_1 < result.icc2_k < 1.0
+    assert result.icc2_1 == pytest.approx(0.513836, abs=1e-6)
+    assert result.icc2_k == pytest.approx(0.926263, abs=1e-6)
 
 
 def test_icc_errors():
@@ -119,11 +120,11 @@ def test_rater_vs_rest_against_scipy():
     spearman = rater_vs_rest(table, coefficient="spearman").set_index("rater")
     own, rest = KRIPPENDORFF[0][:9], np.nanmean(KRIPPENDORFF[1:, :9], axis=0)
     assert spearman.loc["j0", "r"] == pytest.approx(scipy.stats.spearmanr(own, rest)[0])
-    assert mean_rater_vs_rest(table) == pytest.approx(result["r"].mean())
+    assert mean_rater_vs_rest(table) == pytest.approx(result.r.mean())
 
 
 def test_rater_vs_rest_on_gsvs():
     result = rater_vs_rest(read_ratings(format="dcr"))
-    assert len(result) == 30 and result["r"].notna().all()
+    assert len(result) == 30 and result.r.notna().all()
     assert result.set_index("rater").loc["subject_4", "n"] == 250
     assert result.attrs["mean"] == pytest.approx(0.739009947778342, abs=1e-10)

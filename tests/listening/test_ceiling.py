@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from metaeval.data.gensvs import gensvs_ratings
-from metaeval.errors import StatsError
+from metaeval.errors import ParameterError, StatsError
 from metaeval.listening.ceiling import half_panel_means, noise_ceiling, spearman_brown
 from metaeval.listening.scores import padded_ratings
 
@@ -34,12 +34,12 @@ def test_pearson_ceiling_matches_panel_reliability(m, noise_sd):
     frame, q, panel = synthetic_panel(150, 2, m, noise_sd, pool=30, seed=m)
     expected = 1.0 / (1.0 + noise_sd**2 / m)  # var(q) / (var(q) + s^2 / m), var(q) = 1
     result = noise_ceiling(frame, coefficient="pearson", level="none", k=100, seed=0)
-    assert result.value == pytest.approx(expected, abs=0.05)
-    assert result.low <= result.value <= result.high
+    assert result.statistic == pytest.approx(expected, abs=0.05)
+    assert result.low <= result.statistic <= result.high
     # sqrt(reliability) is what a perfect metric (q itself) reaches against this panel.
     observed = np.corrcoef(q.ravel(), panel.ravel())[0, 1]
     assert result.perfect_metric == pytest.approx(observed, abs=0.05)
-    assert result.split_half < result.value
+    assert result.split_half < result.statistic
     assert result.k == 100 and "Spearman-Brown" in result.method
 
 
@@ -47,7 +47,7 @@ def test_spearman_ceiling_close_to_reliability():
     frame, _, _ = synthetic_panel(200, 1, 10, 1.5, pool=20, seed=11)
     expected = 1.0 / (1.0 + 1.5**2 / 10)
     result = noise_ceiling(frame, coefficient="spearman", k=100, seed=0)
-    assert result.value == pytest.approx(expected, abs=0.06)
+    assert result.statistic == pytest.approx(expected, abs=0.06)
 
 
 def test_spearman_brown_hand_values():
@@ -83,10 +83,10 @@ def test_gsvs_ceilings():
     pooled = noise_ceiling(ratings, coefficient="spearman", k=200, seed=0)
     groups = noise_ceiling(ratings, coefficient="spearman", k=200, seed=0, group="model_type")
     # Recorded values (200 splits, seed 0): pooled 0.921, discriminative 0.915, generative 0.898.
-    assert pooled.value == pytest.approx(0.921, abs=0.005)
-    assert groups["discriminative"].value == pytest.approx(0.915, abs=0.005)
-    assert groups["generative"].value == pytest.approx(0.898, abs=0.005)
-    assert 0.85 < pooled.low < pooled.value < pooled.high < 1.0
+    assert pooled.statistic == pytest.approx(0.921, abs=0.005)
+    assert groups["discriminative"].statistic == pytest.approx(0.915, abs=0.005)
+    assert groups["generative"].statistic == pytest.approx(0.898, abs=0.005)
+    assert 0.85 < pooled.low < pooled.statistic < pooled.high < 1.0
 
 
 def test_errors():
@@ -95,7 +95,7 @@ def test_errors():
     with pytest.raises(StatsError, match="at least 2 raters"):
         noise_ceiling(single)
     ratings = gensvs_ratings()
-    with pytest.raises(StatsError, match="level"):
+    with pytest.raises(ParameterError, match="level"):
         noise_ceiling(ratings, level="segment")
     with pytest.raises(StatsError, match="no column"):
         noise_ceiling(ratings, group="nope")

@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 
 from metaeval.data.gensvs import gensvs_ratings
-from metaeval.errors import DataError
-from metaeval.listening.ratings import MUSHRA_FILE, RatingTable, read_ratings
+from metaeval.errors import DataError, ParameterError
+from metaeval.listening.formats import MUSHRA_FILE, read_ratings
+from metaeval.listening.ratings import RatingTable
 from metaeval.paths import LISTENING_TESTS
 
 DCR_FILE = LISTENING_TESTS / "gensvs_eval" / "dcr_test_ratings.csv"
@@ -107,7 +108,7 @@ def test_long_csv_acr(tmp_path):
     assert table.kind == "acr" and table.scale == (1.0, 5.0)
     assert table.stimulus_means().tolist() == [4.5, 2.5]
     assert table.raters == ["1", "2"] and "group" in table.frame
-    with pytest.raises(DataError, match="scale"):
+    with pytest.raises(ParameterError, match="scale"):
         read_ratings(path, format="long", item="clip", system="model", rater="listener",
                      rating="score")
 
@@ -216,7 +217,7 @@ def test_format_and_column_errors(tmp_path):
 def test_rating_table_checks_reference_and_kind():
     frame = pd.DataFrame({"item": ["a", "a"], "system": ["s", "t"], "rater": ["x", "x"],
                           "rating": [50, 60]})
-    with pytest.raises(DataError, match="'Reference'"):
+    with pytest.raises(ParameterError, match="'Reference'"):
         RatingTable(frame, "mushra", (0, 100), reference="Reference")
     with pytest.raises(DataError, match="unknown rating kind"):
         RatingTable(frame, "mos", (0, 100))

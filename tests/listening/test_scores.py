@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import scipy.stats
 
-from metaeval.errors import StatsError
+from metaeval.errors import ParameterError, StatsError
 from metaeval.listening.scores import stimulus_scores, system_scores
 
 # Bereuter et al. (WASPAA 2025), per-system DMOS means of the bundled DCR test.
@@ -108,9 +108,9 @@ def test_system_mos_weights_items_equally():
 
 def test_errors():
     frame = pd.DataFrame({"item": ["a"], "system": ["s"], "rater": ["r"], "rating": [3.0]})
-    with pytest.raises(StatsError, match="ci"):
+    with pytest.raises(ParameterError, match="ci"):
         stimulus_scores(frame, ci=1.5)
-    with pytest.raises(StatsError, match="bootstrap_k"):
+    with pytest.raises(ParameterError, match="bootstrap_k"):
         system_scores(frame, bootstrap_k=0)
     with pytest.raises(StatsError, match="columns"):
         stimulus_scores(frame.drop(columns="rater"))

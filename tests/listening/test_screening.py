@@ -7,8 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from metaeval.errors import DataError
-from metaeval.listening.ratings import MUSHRA_FILE, MUSHRA_FILTERED_FILE, RatingTable, read_ratings
+from metaeval.errors import DataError, ParameterError
+from metaeval.listening.formats import MUSHRA_FILE, MUSHRA_FILTERED_FILE, read_ratings
+from metaeval.listening.ratings import RatingTable
 from metaeval.listening.screening import (
     apply_screening,
     mushra_post_screening,
@@ -110,7 +111,7 @@ def test_mushra_share_rule_and_anchor_check_by_hand():
 
 def test_screening_errors():
     table = _table({("a", "s"): [1.0, 2.0]})
-    with pytest.raises(DataError, match="hidden-reference"):
+    with pytest.raises(ParameterError, match="hidden-reference"):
         mushra_post_screening(table)
     other = _table({("a", "s"): [1.0, 2.0, 3.0]})
     with pytest.raises(DataError, match="not in the table"):

@@ -10,7 +10,7 @@ import pytest
 import scipy.stats
 
 from metaeval.errors import StatsError
-from metaeval.listening.tests import compact_letters, friedman_posthoc, pooling_tests
+from metaeval.listening.posthoc import compact_letters, friedman_posthoc, pooling_tests
 
 SYSTEMS = ["htdemucs", "melroformer_small", "melroformer_large", "sgmsvs",
            "melroformer_bigvgan"]

@@ -49,11 +49,12 @@ def _env(target: Path) -> dict[str, str]:
 
 
 def test_cli_lists_the_installed_plugin(plugin_target):
-    done = subprocess.run([sys.executable, "-m", "metaeval.cli", "metrics", "--domain", "audio"],
-                          capture_output=True, text=True, env=_env(plugin_target))
+    done = subprocess.run([sys.executable, "-m", "metaeval.cli", "metrics", "--domain", "audio",
+                           "--format", "tsv"], capture_output=True, text=True,
+                          env=_env(plugin_target))
     assert done.returncode == 0, done.stderr
     line = next(x for x in done.stdout.splitlines() if "log_spectral_distance" in x)
-    cells = [c.strip() for c in line.strip("│ ").split("│")]
+    cells = line.split("\t")
     assert cells == ["log_spectral_distance", "audio", "estimate, reference", "lower", "yes",
                      "metaeval-example-plugin", "Gray et al. 1976"]
     assert "sisdr" in done.stdout  # built-ins are still listed

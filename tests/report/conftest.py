@@ -14,8 +14,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from metaeval.correlation.result import PAIRWISE_COLUMNS, POOLED, TABLE_COLUMNS, CorrelationResult
 from metaeval.data.judgements import DatasetInfo
-from metaeval.result import PAIRWISE_COLUMNS, POOLED, TABLE_COLUMNS, CorrelationResult
+from metaeval.provenance import MetricEntry, Signature
 
 METRICS = ["sisdr", "sdr", "visqol", "singmos", "xls_r_sqa", "multi_res_loss",
            "emb_mse_mert_df", "fad_song2song_clap_audio_df"]
@@ -121,8 +122,11 @@ def build_gensvs_result(data_csv) -> CorrelationResult:
         table=pd.DataFrame(rows, columns=TABLE_COLUMNS),
         pairwise=pd.DataFrame(pair_rows, columns=PAIRWISE_COLUMNS),
         points=points, settings=settings,
-        signature=f"coef:spearman,pearson|level:none|group:model_type|k:{K}|seed:{SEED}"
-                  "|ci:0.95-percentile|resample:items|perm:perm-both|data:test|v:0.1.0",
+        signature=Signature(data="test@000000000000", human="DMOS",
+                            metrics=tuple(MetricEntry(m, "lower" if m in LOWER_IS_BETTER
+                                                      else "higher") for m in METRICS),
+                            coefficients=tuple(COEFFICIENTS), group_by="model_type", k=K,
+                            seed=SEED, alpha=ALPHA, versions=(("metaeval", "0.1.0"),)),
         dataset=info, human="DMOS",
         metrics={m: ("lower" if m in LOWER_IS_BETTER else "higher") for m in METRICS},
         group_column="model_type",

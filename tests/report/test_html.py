@@ -80,7 +80,7 @@ def test_methods_signature_citation_and_licence(page, gensvs_result):
     methods = re.search(r'<p class="methods">(.*?)</p>', page, re.S).group(1)
     assert "k = 200" in methods and "seed 7" in methods
     assert "PERM-BOTH" in methods and "(c+1)/(k+1)" in methods
-    assert gensvs_result.signature in page
+    assert str(gensvs_result.signature) in page
     assert "Bereuter, Stahl, Plumbley, Sontacchi" in page
     assert "Licence: MIT" in page
 

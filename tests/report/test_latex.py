@@ -100,7 +100,7 @@ def test_every_coefficient_has_an_ascii_latex_name():
 
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex not installed")
 def test_correlate_report_with_kendall_primary_and_ceiling_compiles(tmp_path):
-    from metaeval.api import correlate
+    from metaeval import correlate
     from metaeval.data.gensvs import load_gensvs
     from metaeval.report import write_reports
 

@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 
 from metaeval.errors import MetaevalError
+from metaeval.io import write_atomic
 from metaeval.report import write as write_module
 from metaeval.report import write_reports
-from metaeval.report.atomic import write_atomic
 
 EXPECTED_FILES = {"html": "index.html", "latex": "table.tex", "csv": "results.csv",
                   "json": "results.json"}
@@ -43,7 +43,7 @@ def test_csv_matches_table(gensvs_report, gensvs_result):
 
 def test_json_has_signature_settings_and_results(gensvs_report, gensvs_result):
     data = json.loads(gensvs_report["json"].read_text())
-    assert data["signature"] == gensvs_result.signature
+    assert data["signature"] == str(gensvs_result.signature)
     assert data["settings"]["k"] == 200 and data["settings"]["seed"] == 7
     assert data["human"] == "DMOS"
     assert len(data["results"]) == len(gensvs_result.table)

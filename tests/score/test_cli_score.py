@@ -8,10 +8,10 @@ import pytest
 from typer.testing import CliRunner
 
 from metaeval.cli import app
-from metaeval.cli_score import write_scores
-from metaeval.errors import DataError
+from metaeval.errors import ParameterError
 from metaeval.metrics import registry
 from metaeval.metrics.registry import MetricSpec
+from metaeval.score.files import write_scores
 from metaeval.score.manifest import read_manifest
 from metaeval.score.runner import score_items
 from tests.score.fakes import SNR, make_tree, write_manifest
@@ -25,7 +25,6 @@ def tree(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     spec = MetricSpec("test_snr", "audio", "tests.score.fakes:SNR", ("estimate", "reference"))
     monkeypatch.setitem(registry._BUILTIN, "test_snr", spec)
-    registry._load_builtin_tables()
     return tmp_path
 
 
@@ -67,7 +66,7 @@ def test_resume_from_cli(tree):
     manifest = write_manifest(tree, systems=("good",))
     result = _score("--manifest", manifest, "--metrics", "test_snr", "--out", "o.csv",
                     "--cache", "c", "--resume", "--quiet")
-    assert result.exit_code == 2 and "nothing to resume" in result.output
+    assert result.exit_code == 1 and "nothing to resume" in result.output
     score_items(read_manifest(manifest)[:2], [SNR()], cache_dir=tree / "c")  # an interrupted run
     result = _score("--manifest", manifest, "--metrics", "test_snr", "--out", "o.csv",
                     "--cache", "c", "--resume", "--quiet")
@@ -75,18 +74,20 @@ def test_resume_from_cli(tree):
     assert "2 computed, 2 from the cache" in result.stdout
 
 
-@pytest.mark.parametrize("args, needle", [
-    (["--metrics", "test_snr", "--out", "scores.txt"], "unsupported output type '.txt'"),
-    (["--metrics", "no_such", "--out", "s.csv"], "unknown metric 'no_such'"),
-    (["--metrics", "test_snr", "--out", "s.csv"], "nothing to score"),
-    (["--manifest", "bad.csv", "--metrics", "test_snr", "--out", "s.csv"], "missing column(s) 'estimate'"),
+@pytest.mark.parametrize("args, needle, code", [
+    (["--metrics", "test_snr", "--out", "scores.txt"], "unsupported output type '.txt'", 2),
+    (["--metrics", "no_such", "--out", "s.csv"], "unknown metric 'no_such'", 2),
+    (["--metrics", "test_snr:gain=2", "--out", "s.csv"], "has no option 'gain'", 2),
+    (["--metrics", "test_snr", "--out", "s.csv"], "nothing to score", 2),
+    (["--manifest", "bad.csv", "--metrics", "test_snr", "--out", "s.csv"],
+     "missing column(s) 'estimate'", 1),
     (["--estimates", "out/{item}.wav", "--metrics", "test_snr", "--out", "s.csv"],
-     "must contain {system} and {item}"),
+     "must contain {system} and {item}", 2),
 ])
-def test_bad_input_exits_2_with_one_line(tree, args, needle):
+def test_bad_input_exits_with_one_line(tree, args, needle, code):
     (tree / "bad.csv").write_text("item,system,reference\na,good,ref/a.wav\n")
     result = _score(*args)
-    assert result.exit_code == 2, result.output
+    assert result.exit_code == code, result.output
     assert needle in result.output and "Traceback" not in result.output
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ")
@@ -99,6 +100,6 @@ def test_write_scores_is_atomic_and_checks_the_type(tmp_path):
     (tmp_path / "s.parquet").write_text("old")
     write_scores(frame, tmp_path / "s.parquet")
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "s.parquet"), frame)
-    with pytest.raises(DataError, match="end --out with .parquet or .csv"):
+    with pytest.raises(ParameterError, match="end the file name with .parquet or .csv"):
         write_scores(frame, tmp_path / "s.xlsx")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.parquet"]

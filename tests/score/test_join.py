@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from metaeval.cli_score import write_scores
 from metaeval.errors import DataError
+from metaeval.score.files import write_scores
 from metaeval.score.join import join_scores
 
 

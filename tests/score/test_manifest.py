@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from metaeval.errors import DataError
+from metaeval.errors import DataError, ParameterError
 from metaeval.score.manifest import expand_patterns, load_rows, read_manifest
 from tests.score.fakes import make_tree, write_manifest
 
@@ -103,18 +103,18 @@ def test_folder_convention_with_literal_text_around_placeholders(tmp_path):
 
 
 def test_folder_convention_errors(tree):
-    with pytest.raises(DataError, match="must contain {system} and {item}"):
+    with pytest.raises(ParameterError, match="must contain {system} and {item}"):
         expand_patterns(f"{tree}/out/{{item}}.wav", f"{tree}/ref/{{item}}.wav")
     with pytest.raises(DataError, match="matched no file"):
         expand_patterns(f"{tree}/nothing/{{system}}/{{item}}.wav", f"{tree}/ref/{{item}}.wav")
     with pytest.raises(DataError, match=r"no reference for item 'a' \(system 'bad'\)"):
         expand_patterns(f"{tree}/out/{{system}}/{{item}}.wav", f"{tree}/missing/{{item}}.wav")
-    with pytest.raises(DataError, match="need the reference"):
+    with pytest.raises(ParameterError, match="need the reference"):
         expand_patterns(f"{tree}/out/{{system}}/{{item}}.wav")
 
 
 def test_load_rows_needs_exactly_one_source(tree):
-    with pytest.raises(DataError, match="nothing to score"):
+    with pytest.raises(ParameterError, match="nothing to score"):
         load_rows()
-    with pytest.raises(DataError, match="not both"):
+    with pytest.raises(ParameterError, match="not both"):
         load_rows(write_manifest(tree), estimates="x/{system}/{item}.wav")

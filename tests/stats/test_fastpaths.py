@@ -6,17 +6,15 @@ import numpy as np
 import pytest
 import scipy.stats
 
-from metaeval.stats.coefficients import get_coefficient
+from metaeval.stats.coefficients import COEFFICIENTS, get_coefficient
 from metaeval.stats.fastpaths import (
-    PAIR_FAST,
-    SpearmanPermBoth,
     fixed_gold_pair_counts,
-    pair_statistic,
     weighted_distinct,
     weighted_pair_counts,
 )
-from metaeval.stats.kendall import pair_counts
+from metaeval.stats.kendall import pair_counts, tau_b_from_counts
 from metaeval.stats.levels import correlation_at_level
+from metaeval.stats.permfast import SpearmanPermBoth
 from metaeval.stats.permutation import (
     chance_baseline,
     perm_both,
@@ -36,6 +34,9 @@ def _tied(seed=0, S=6, I=15, holes=True):  # noqa: E741
     return gold, scores
 
 
+PAIR_FAST = [c.name for c in COEFFICIENTS.values() if c.from_counts is not None]
+
+
 # ------------------------------------------------------------ Spearman PERM-BOTH
 @pytest.mark.parametrize("level", ["none", "item", "sys"])
 def test_spearman_perm_both_draws_equal_generic(level):
@@ -51,8 +52,8 @@ def test_spearman_perm_both_matrix_equals_generic():
     gold, scores = _tied(2)
     fast = perm_both(gold, scores, "spearman", "none", k=200, seed=1)
     slow = perm_both(gold, scores, "spearman", "none", k=200, seed=1, fast=False)
-    np.testing.assert_array_equal(fast.p, slow.p)
-    np.testing.assert_allclose(fast.delta, slow.delta, atol=1e-12, equal_nan=True)
+    np.testing.assert_array_equal(fast.pvalue, slow.pvalue)
+    np.testing.assert_allclose(fast.statistic, slow.statistic, atol=1e-12, equal_nan=True)
 
 
 def test_spearman_ranks_of_one_draw_match_scipy():
@@ -78,7 +79,7 @@ def test_spearman_fast_path_declines_missing_metric_cells():
     # the generic path still answers
     fast = perm_both(gold, scores, "spearman", "none", k=50, seed=0)
     slow = perm_both(gold, scores, "spearman", "none", k=50, seed=0, fast=False)
-    np.testing.assert_array_equal(fast.p, slow.p)
+    np.testing.assert_array_equal(fast.pvalue, slow.pvalue)
 
 
 # ------------------------------------------------------------ weighted pair counts
@@ -106,7 +107,7 @@ def test_weighted_pair_counts_by_hand():
     # (1,1)x(1,1): tie both; (1,1)x(2,3): con (x2); (1,1)x(2,2): con (x2); (2,3)x(2,2): human tie
     assert (counts.con[0], counts.dis[0], counts.ties_human[0], counts.ties_metric[0],
             counts.ties_both[0], counts.n[0]) == (4, 0, 1, 0, 1, 4)
-    assert pair_statistic("kendall_b", counts)[0] == pytest.approx(4 / np.sqrt(4 * 5))
+    assert tau_b_from_counts(counts)[0] == pytest.approx(4 / np.sqrt(4 * 5))
 
 
 @pytest.mark.parametrize("name", PAIR_FAST)
@@ -131,7 +132,7 @@ def test_pooled_kendall_bootstrap_ci_equals_scipy_loop():
         for m in range(scores.shape[0]):
             s = scores[m][:, idx.items[d]].ravel()
             keep = np.isfinite(g) & np.isfinite(s)
-            assert result.draws[m, d] == pytest.approx(
+            assert result.bootstrap_distribution[m, d] == pytest.approx(
                 scipy.stats.kendalltau(g[keep], s[keep]).statistic, abs=1e-12)
 
 

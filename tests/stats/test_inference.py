@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import scipy.stats
 
-from metaeval.errors import StatsError
+from metaeval.errors import ParameterError, StatsError
 from metaeval.stats.clusters import significance_clusters
 from metaeval.stats.coefficients import pearson
 from metaeval.stats.levels import correlation_at_level
@@ -53,13 +53,13 @@ def test_percentile_ci_equals_plain_loop(level, resample):
         rows, cols = idx.systems[d][:, None], idx.items[d][None, :]
         for m in range(scores.shape[0]):
             loop[m, d] = correlation_at_level(gold[rows, cols], scores[m][rows, cols], "pearson", level)
-    np.testing.assert_allclose(result.draws, loop, rtol=0, atol=1e-12, equal_nan=True)
+    np.testing.assert_allclose(result.bootstrap_distribution, loop, rtol=0, atol=1e-12, equal_nan=True)
     for m in range(scores.shape[0]):
         finite = loop[m][np.isfinite(loop[m])]
         low, high = np.quantile(finite, [0.025, 0.975])
-        assert result.low[m] == pytest.approx(low, abs=1e-12)
-        assert result.high[m] == pytest.approx(high, abs=1e-12)
-    np.testing.assert_allclose(result.value, correlation_at_level(gold, scores, "pearson", level))
+        assert result.confidence_interval.low[m] == pytest.approx(low, abs=1e-12)
+        assert result.confidence_interval.high[m] == pytest.approx(high, abs=1e-12)
+    np.testing.assert_allclose(result.statistic, correlation_at_level(gold, scores, "pearson", level))
 
 
 def test_bca_equals_scipy_on_one_vector():
@@ -95,8 +95,8 @@ def test_bca_full_run_close_to_scipy():
                                 vectorized=True, method="BCa", n_resamples=4000,
                                 rng=np.random.default_rng(0))
     # different random draws: agreement within Monte Carlo error
-    assert ours.low[0] == pytest.approx(ref.confidence_interval.low, abs=0.03)
-    assert ours.high[0] == pytest.approx(ref.confidence_interval.high, abs=0.03)
+    assert ours.confidence_interval.low[0] == pytest.approx(ref.confidence_interval.low, abs=0.03)
+    assert ours.confidence_interval.high[0] == pytest.approx(ref.confidence_interval.high, abs=0.03)
 
 
 @pytest.mark.parametrize("method", ["percentile", "bca"])
@@ -106,11 +106,11 @@ def test_ci_covers_estimate_and_is_reproducible(method, resample):
     a = bootstrap_ci(gold, scores, "spearman", "item", k=200, seed=11, method=method, resample=resample)
     b = bootstrap_ci(gold, scores, "spearman", "item", k=200, seed=11, method=method, resample=resample)
     c = bootstrap_ci(gold, scores, "spearman", "item", k=200, seed=12, method=method, resample=resample)
-    assert np.all(a.low <= a.value) and np.all(a.value <= a.high)
-    np.testing.assert_array_equal(a.draws, b.draws)
-    np.testing.assert_array_equal(a.low, b.low)
-    assert not np.array_equal(a.draws, c.draws)
-    assert a.draws.shape == (3, 200)
+    assert np.all(a.confidence_interval.low <= a.statistic) and np.all(a.statistic <= a.confidence_interval.high)
+    np.testing.assert_array_equal(a.bootstrap_distribution, b.bootstrap_distribution)
+    np.testing.assert_array_equal(a.confidence_interval.low, b.confidence_interval.low)
+    assert not np.array_equal(a.bootstrap_distribution, c.bootstrap_distribution)
+    assert a.bootstrap_distribution.shape == (3, 200)
 
 
 def test_undefined_draws_are_counted_and_ignored():
@@ -122,15 +122,15 @@ def test_undefined_draws_are_counted_and_ignored():
     idx = bootstrap_indices(3, 10, k=300, seed=0, resample="systems")
     expected = int((idx.systems == idx.systems[:, :1]).all(1).sum())
     assert result.n_undefined[0] == expected > 0
-    assert np.isnan(result.draws[0]).sum() == expected
-    assert np.isfinite(result.low[0]) and np.isfinite(result.high[0])
+    assert np.isnan(result.bootstrap_distribution[0]).sum() == expected
+    assert np.isfinite(result.confidence_interval.low[0]) and np.isfinite(result.confidence_interval.high[0])
 
 
 def test_bootstrap_rejects_bad_arguments():
     gold, scores = _data()
-    with pytest.raises(StatsError):
+    with pytest.raises(ParameterError):
         bootstrap_ci(gold, scores, "pearson", "item", resample="cells")
-    with pytest.raises(StatsError):
+    with pytest.raises(ParameterError):
         bootstrap_ci(gold, scores, "pearson", "item", method="bc")
     with pytest.raises(StatsError):
         bootstrap_ci(gold, scores[:, :2], "pearson", "item")
@@ -194,9 +194,9 @@ def test_perm_both_equals_slow_loop(coefficient, level, stat):
     result = perm_both(gold, scores, coefficient, level, k=k, seed=9, chunk=15)
     value, p = _reference_perm_both(gold, scores, stat, k, seed=9)
     diagonal = np.eye(3, dtype=bool)
-    np.testing.assert_allclose(result.delta, np.where(diagonal, np.nan, value[:, None] - value),
+    np.testing.assert_allclose(result.statistic, np.where(diagonal, np.nan, value[:, None] - value),
                                atol=1e-12)
-    np.testing.assert_array_equal(result.p, np.where(diagonal, np.nan, p))
+    np.testing.assert_array_equal(result.pvalue, np.where(diagonal, np.nan, p))
 
 
 def test_perm_both_p_values_have_the_permutation_form():
@@ -204,15 +204,15 @@ def test_perm_both_p_values_have_the_permutation_form():
     k = 99
     result = perm_both(gold, scores, "pearson", "item", k=k, seed=0)
     off = ~np.eye(4, dtype=bool)
-    p = result.p[off]
+    p = result.pvalue[off]
     assert np.all((p > 0) & (p <= 1))
     counts = p * (k + 1) - 1
     np.testing.assert_allclose(counts, np.round(counts), atol=1e-9)
     # each draw is counted for (a, b) or (b, a) (both on a tie)
-    pairs = result.p[off] + result.p.T[off]
+    pairs = result.pvalue[off] + result.pvalue.T[off]
     assert np.all(pairs >= (k + 2) / (k + 1) - 1e-12)
-    np.testing.assert_allclose(result.delta, -result.delta.T)
-    assert np.isnan(np.diag(result.p)).all()
+    np.testing.assert_allclose(result.statistic, -result.statistic.T)
+    assert np.isnan(np.diag(result.pvalue)).all()
 
 
 def test_perm_both_detects_a_clearly_better_metric():
@@ -221,8 +221,8 @@ def test_perm_both_detects_a_clearly_better_metric():
     good = gold + 0.3 * rng.normal(size=gold.shape)
     bad = rng.normal(size=gold.shape)
     result = perm_both(gold, np.stack([good, bad]), "pearson", "none", k=200, seed=1)
-    assert result.p[0, 1] == pytest.approx(1 / 201)
-    assert result.p[1, 0] == pytest.approx(1.0)
+    assert result.pvalue[0, 1] == pytest.approx(1 / 201)
+    assert result.pvalue[1, 0] == pytest.approx(1.0)
 
 
 @pytest.mark.parametrize("level", ["item", "sys", "none"])
@@ -234,8 +234,8 @@ def test_fast_pearson_path_equals_generic_path(level):
         np.testing.assert_allclose(fast, slow, atol=1e-12)
     fast = perm_both(gold, scores, "pearson", level, k=120, seed=4)
     slow = perm_both(gold, scores, "pearson", level, k=120, seed=4, fast=False)
-    np.testing.assert_array_equal(fast.p, slow.p)
-    np.testing.assert_allclose(fast.delta, slow.delta, atol=1e-12)
+    np.testing.assert_array_equal(fast.pvalue, slow.pvalue)
+    np.testing.assert_allclose(fast.statistic, slow.statistic, atol=1e-12)
 
 
 def test_fast_pearson_path_handles_constant_groups():

@@ -12,7 +12,7 @@ import scipy.stats
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from metaeval.errors import StatsError
+from metaeval.errors import ParameterError, StatsError
 from metaeval.stats.kendall import acc_23
 from metaeval.stats.levels import correlation_at_level, group_vectors
 from metaeval.stats.tiecal import pair_outcome_permutation, tie_calibrate
@@ -93,10 +93,10 @@ def test_sweep_equals_brute_force(level, data):
     expected = brute_force(gold, metric, level)
     got = tie_calibrate(gold, metric, level)
     if expected is None:
-        assert np.isnan(got.value) and got.n_rows == 0 and got.n_pairs == 0
+        assert np.isnan(got.statistic) and got.n_rows == 0 and got.n_pairs == 0
         return
     value, epsilon, ties_all, n_pairs, n_rows = expected
-    assert got.value == float(value)
+    assert got.statistic == float(value)
     assert got.epsilon == epsilon
     assert got.ties_all_pairs == ties_all
     assert (got.n_pairs, got.n_rows) == (n_pairs, n_rows)
@@ -114,7 +114,7 @@ def test_sweep_equals_brute_force_random_floats():
             got = tie_calibrate(gold, metric, level)
             if expected is None:
                 continue
-            assert got.value == float(expected[0]) and got.epsilon == expected[1], (trial, level)
+            assert got.statistic == float(expected[0]) and got.epsilon == expected[1], (trial, level)
             assert got.ties_all_pairs == expected[2]
 
 
@@ -124,9 +124,9 @@ def test_value_is_acc23_at_epsilon_and_maximal():
     metric = gold + rng.normal(scale=0.8, size=gold.shape)
     result = tie_calibrate(gold, metric, "item")
     per_item = acc_23(gold.T, metric.T, epsilon=result.epsilon)
-    assert abs(per_item.mean() - result.value) <= 1e-12
+    assert abs(per_item.mean() - result.statistic) <= 1e-12
     for eps in (0.0, result.epsilon / 2, result.epsilon * 1.5, 10.0):
-        assert acc_23(gold.T, metric.T, epsilon=eps).mean() <= result.value + 1e-12
+        assert acc_23(gold.T, metric.T, epsilon=eps).mean() <= result.statistic + 1e-12
     assert not result.ties_all_pairs
 
 
@@ -141,15 +141,15 @@ def test_all_ties_flag():
     metric[0, :] = -10.0
     result = tie_calibrate(gold, metric, "item")
     assert result.ties_all_pairs
-    assert result.value == pytest.approx(6 / 10)  # 6 of the 10 pairs per item are gold ties
-    assert result.value == pytest.approx(float(acc_23(gold.T, np.zeros((8, 5))).mean()))
+    assert result.statistic == pytest.approx(6 / 10)  # 6 of the 10 pairs per item are gold ties
+    assert result.statistic == pytest.approx(float(acc_23(gold.T, np.zeros((8, 5))).mean()))
     # the discordant pairs with system 0 (|dm| > 5) stay untied: epsilon is not max |dm|
     assert result.epsilon < np.abs(np.subtract.outer(metric[0], metric[1:])).min()
     assert result == tie_calibrate(gold, metric, "item")
     # A metric in the gold order never needs a tie: epsilon 0, not flagged.
     gold = np.arange(12.0).reshape(3, 4)
     exact = tie_calibrate(gold, gold * 2.0, "none")
-    assert exact.value == 1.0 and exact.epsilon == 0.0 and not exact.ties_all_pairs
+    assert exact.statistic == 1.0 and exact.epsilon == 0.0 and not exact.ties_all_pairs
 
 
 def test_registry_and_level_checks():
@@ -157,8 +157,8 @@ def test_registry_and_level_checks():
     metric = np.array([[0.5, 0.7, 0.1], [0.2, 0.9, 0.3]])
     for level in LEVELS:
         assert correlation_at_level(gold, metric, "acc23_tiecal", level) == \
-            tie_calibrate(gold, metric, level).value
-    with pytest.raises(StatsError):
+            tie_calibrate(gold, metric, level).statistic
+    with pytest.raises(ParameterError):
         tie_calibrate(gold, metric, "segment")
     with pytest.raises(StatsError):
         tie_calibrate(gold, metric[:1], "none")
@@ -209,11 +209,11 @@ def test_permutation_p_range_reproducible_and_delta():
     for p, _ in results:
         assert 0 < p <= 1
     delta = results[0][1]
-    expected = tie_calibrate(gold, noisy, "item").value - tie_calibrate(gold, bad, "item").value
+    expected = tie_calibrate(gold, noisy, "item").statistic - tie_calibrate(gold, bad, "item").statistic
     assert delta == pytest.approx(expected, abs=1e-12)
     # a metric against itself: delta 0, every draw ties it, p = 1
     assert pair_outcome_permutation(gold, good, good, "none", k=100, seed=0) == (1.0, 0.0)
-    with pytest.raises(StatsError):
+    with pytest.raises(ParameterError):
         pair_outcome_permutation(gold, good, bad, "none", k=0)
 
 

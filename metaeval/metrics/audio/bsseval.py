@@ -8,14 +8,19 @@ Configuration of the GSVS study (Bereuter et al., WASPAA 2025; github.com/pableb
   cross-correlation with the estimate), coherence ``c = b.h`` and ``SDR = 10 log10(c / (1 - c))``.
 - SI-SDR (Le Roux et al. 2019), zero_mean=False: ``a = (<e,r> + eps) / (<r,r> + eps)``,
   ``SI-SDR = 10 log10((||a r||^2 + eps) / (||a r - e||^2 + eps))``.
-- SAR, SIR: fast_bss_eval ``bss_eval_sources`` (Scheibler 2021; 1024 taps, load_diag=1e-7,
+- SAR, SIR: fast_bss_eval ``bss_eval_sources`` (Scheibler 2022; 1024 taps, load_diag=1e-7,
   compute_permutation=False; torch back-end) with two references, the target and the interferer
   ``mixture - target``, and two estimates, the estimate and ``mixture - estimate``; the target's
   values are returned. With the target as its only reference SAR would equal SDR.
 - ISR (bss_eval_images, Vincent et al. 2006, as museval): ``s`` the target, ``P s`` the estimate
-  projected on the ``filter_length`` delayed copies of the target alone,
+  projected on the ``filter_length`` (1024) delayed copies of the target alone,
   ``ISR = 10 log10(||s||^2 / ||P s - s||^2)``; the interferer does not enter ISR.
   fast_bss_eval has no ISR, hence this direct torch implementation.
+
+The preset ``bss_eval_v3`` of ``sdr``, ``sar``, ``sir`` and ``isr`` (``sar:bss_eval_v3``) is
+BSS Eval v3 ``bss_eval_images`` as mir_eval computes it (512 taps, target and interferer as the
+two references, exact least squares; :mod:`metaeval.metrics.audio.bsseval_images`), the
+configuration of published SiSEC-style separation studies.
 
 All computations run in float64, batched over the items of equal length; an item whose estimate,
 reference (or, for SAR/SIR, interferer) is all zeros scores NaN.
@@ -23,142 +28,29 @@ reference (or, for SAR/SIR, interferer) is all zeros scores NaN.
 
 from __future__ import annotations
 
-import math
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
 
+from metaeval.citations import LE_ROUX_2019, MIR_EVAL_2014, SCHEIBLER_2022, VINCENT_2006
+from metaeval.errors import MetricOptionError
 from metaeval.metrics.audio import is_silent, length_groups, mono_inputs
-from metaeval.metrics.base import Batch, Metric, MetricConfig
-from metaeval.metrics.catalog import LE_ROUX_2019, VINCENT_2006
+from metaeval.metrics.audio.bss_kernels import (
+    bss_eval_with_interferer,
+    image_sdr,
+    isr,
+    sdr,
+    si_sdr,
+    single_torch_thread,
+)
+from metaeval.metrics.audio.bsseval_images import bss_eval_images_v3
+from metaeval.metrics.base import Batch, Metric, MetricConfig, option
 
-FAST_BSS_EVAL = ("R. Scheibler, SDR - Medium Rare with Fast Computations, ICASSP 2022 "
-                 "(fast_bss_eval).")
+__all__ = ["ISR", "SAR", "SDR", "SIR", "SISDR", "bss_eval_images_v3", "bss_eval_with_interferer",
+           "image_sdr", "isr", "sdr", "si_sdr", "single_torch_thread"]
 
-
-def _correlations(reference, estimate, length: int):
-    """Autocorrelation of ``reference`` and its cross-correlation with ``estimate``, lags 0..length-1."""
-    import torch
-
-    n_fft = 2 ** math.ceil(math.log2(reference.shape[-1] + estimate.shape[-1] - 1))
-    ref_f = torch.fft.rfft(reference, n=n_fft, dim=-1)
-    auto = torch.fft.irfft(ref_f.real ** 2 + ref_f.imag ** 2, n=n_fft, dim=-1)[..., :length]
-    est_f = torch.fft.rfft(estimate, n=n_fft, dim=-1)
-    cross = torch.fft.irfft(ref_f.conj() * est_f, n=n_fft, dim=-1)[..., :length]
-    return auto, cross
-
-
-def _toeplitz(column):
-    """Symmetric Toeplitz matrices (..., L, L) from their first columns (..., L)."""
-    import torch
-
-    length = column.shape[-1]
-    lags = (torch.arange(length)[:, None] - torch.arange(length)[None, :]).abs()
-    return column[..., lags]
-
-
-def _solve_symmetric(system, rhs):
-    """Solve the symmetric positive-definite systems ``system @ x = rhs`` (..., L, L), (..., L).
-
-    Batched Cholesky; any system Cholesky rejects is solved alone with LU. (Batched LU,
-    ``torch.linalg.solve`` on a stack, fails in torch 2.13's CPU MKL build with 2+ threads.)
-    """
-    import torch
-
-    factor, info = torch.linalg.cholesky_ex(system)
-    solution = torch.cholesky_solve(rhs.unsqueeze(-1), factor).squeeze(-1)
-    for index in torch.nonzero(info.reshape(-1)).flatten().tolist():
-        position = np.unravel_index(index, tuple(info.shape))
-        solution[position] = torch.linalg.solve(system[position], rhs[position])
-    return solution
-
-
-def sdr(estimate, reference, filter_length: int = 512, zero_mean: bool = False,
-        load_diag: float | None = None):
-    """BSS-Eval SDR (dB) of each row of ``estimate`` (B, T) against ``reference`` (B, T)."""
-    import torch
-
-    estimate, reference = estimate.double(), reference.double()
-    if zero_mean:
-        estimate = estimate - estimate.mean(dim=-1, keepdim=True)
-        reference = reference - reference.mean(dim=-1, keepdim=True)
-    reference = reference / reference.norm(dim=-1, keepdim=True).clamp(min=1e-6)
-    estimate = estimate / estimate.norm(dim=-1, keepdim=True).clamp(min=1e-6)
-    auto, cross = _correlations(reference, estimate, filter_length)
-    if load_diag is not None:
-        auto[..., 0] += load_diag
-    solution = _solve_symmetric(_toeplitz(auto), cross)
-    coherence = (cross * solution).sum(dim=-1)
-    return 10.0 * torch.log10(coherence / (1.0 - coherence))
-
-
-def si_sdr(estimate, reference, zero_mean: bool = False):
-    """Scale-invariant SDR (dB) of each row of ``estimate`` against ``reference`` (float64)."""
-    import torch
-
-    estimate, reference = estimate.double(), reference.double()
-    eps = torch.finfo(torch.float64).eps
-    if zero_mean:
-        estimate = estimate - estimate.mean(dim=-1, keepdim=True)
-        reference = reference - reference.mean(dim=-1, keepdim=True)
-    alpha = ((estimate * reference).sum(-1, keepdim=True) + eps) / ((reference ** 2).sum(-1, keepdim=True) + eps)
-    scaled = alpha * reference
-    return 10 * torch.log10(((scaled ** 2).sum(-1) + eps) / (((scaled - estimate) ** 2).sum(-1) + eps))
-
-
-def isr(estimate, reference, filter_length: int = 1024, load_diag: float | None = None):
-    """Image-to-spatial distortion ratio (dB): ``||s||^2 / ||P s - s||^2`` (bss_eval_images).
-
-    ``P s`` is the least-squares projection of the estimate on ``filter_length`` delayed copies of
-    the (unnormalised) reference; ``load_diag`` defaults to the float64 epsilon, as museval.
-    """
-    import torch
-
-    estimate, reference = estimate.double(), reference.double()
-    auto, cross = _correlations(reference, estimate, filter_length)
-    system = _toeplitz(auto)
-    diag = torch.finfo(torch.float64).eps if load_diag is None else load_diag
-    system = system + diag * torch.eye(filter_length, dtype=system.dtype)
-    h = _solve_symmetric(system, cross)
-    energy = auto[..., 0]
-    # ||P s - s||^2 = h.R h - 2 h.r + ||s||^2 with R h = b and r the autocorrelation column
-    spatial = (h * cross).sum(-1) - 2 * (h * auto).sum(-1) + energy
-    return 10 * torch.log10(energy / spatial)
-
-
-def bss_eval_with_interferer(estimate, reference, mixture, filter_length: int = 1024,
-                             load_diag: float | None = 1e-7):
-    """SDR, SIR, SAR (dB) of the estimate of the target, with ``mixture - target`` as second source.
-
-    fast_bss_eval ``bss_eval_sources`` on torch tensors (its numpy back-end fails under numpy 2),
-    run with one torch thread: it solves stacks of systems with batched LU, which fails in
-    torch 2.13's CPU (MKL) build when torch uses 2+ threads.
-    """
-    import fast_bss_eval
-    import torch
-
-    estimate, reference, mixture = estimate.double(), reference.double(), mixture.double()
-    references = torch.stack([reference, mixture - reference], dim=-2)
-    estimates = torch.stack([estimate, mixture - estimate], dim=-2)
-    with single_torch_thread():  # item by item: faster than one stacked call on 2 cores
-        rows = [fast_bss_eval.bss_eval_sources(references[i], estimates[i], filter_length=filter_length,
-                                               load_diag=load_diag, compute_permutation=False)
-                for i in range(references.shape[0])]
-    return tuple(torch.stack([row[k][0] for row in rows]) for k in range(3))
-
-
-@contextmanager
-def single_torch_thread():
-    """Run the block with ``torch.set_num_threads(1)``, restoring the thread count after."""
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
+METHODS = ("fast_bss_eval", "bss_eval_v3")
+V3 = {"method": "bss_eval_v3", "filter_length": 512, "load_diag": None}
 
 
 class _WholeExcerptMetric(Metric):
@@ -192,11 +84,30 @@ class _WholeExcerptMetric(Metric):
         raise NotImplementedError
 
 
+def _check_method(metric: Metric) -> None:
+    config = metric.config
+    if config.method not in METHODS:
+        raise MetricOptionError(f"{metric.name}: unknown method {config.method!r}. Fix: choose one of "
+                          f"{', '.join(METHODS)}.")
+    if config.method == "bss_eval_v3" and getattr(config, "load_diag", None) is not None:
+        raise MetricOptionError(f"{metric.name}: method bss_eval_v3 solves the exact least-squares "
+                          "problem (as mir_eval) and takes no load_diag. Fix: use the preset "
+                          f"'{metric.name}:bss_eval_v3' or add load_diag=none.")
+
+
+def _images(estimate, reference, mixture, filter_length: int, index: int):
+    return bss_eval_images_v3(estimate, reference, mixture, filter_length)[index]
+
+
 @dataclass(frozen=True)
 class SDRConfig(MetricConfig):
-    filter_length: int = 512
-    zero_mean: bool = False
-    load_diag: float | None = None
+    method: str = option("fast_bss_eval", "fast_bss_eval: the estimate projected on the delayed "
+                         "reference (torchmetrics / GSVS); bss_eval_v3: mir_eval images SDR "
+                         "(||s||^2 / ||e - s||^2, no distortion filter)")
+    filter_length: int = option(512, "distortion filter taps (fast_bss_eval method)")
+    zero_mean: bool = option(False, "subtract each signal's mean first")
+    load_diag: float | None = option(None, "value added to the diagonal of the autocorrelation "
+                                           "(regularisation); none: no loading")
 
 
 class SDR(_WholeExcerptMetric):
@@ -206,15 +117,22 @@ class SDR(_WholeExcerptMetric):
     citation = VINCENT_2006
     description = "BSS-Eval SDR over the whole excerpt, 512-tap distortion filter."
     Config = SDRConfig
+    presets = {"bss_eval_v3": V3}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _check_method(self)
 
     def _compute(self, estimate, reference):
         c = self.config
+        if c.method == "bss_eval_v3":  # images SDR: the target itself, no distortion filter
+            return image_sdr(estimate, reference)
         return sdr(estimate, reference, c.filter_length, c.zero_mean, c.load_diag)
 
 
 @dataclass(frozen=True)
 class SISDRConfig(MetricConfig):
-    zero_mean: bool = False
+    zero_mean: bool = option(False, "subtract each signal's mean first")
 
 
 class SISDR(_WholeExcerptMetric):
@@ -231,19 +149,32 @@ class SISDR(_WholeExcerptMetric):
 
 @dataclass(frozen=True)
 class BSSEvalConfig(MetricConfig):
-    filter_length: int = 1024
-    load_diag: float | None = 1e-7
+    method: str = option("fast_bss_eval", "fast_bss_eval: bss_eval_sources of fast_bss_eval "
+                         "(GSVS study); bss_eval_v3: mir_eval bss_eval_images")
+    filter_length: int = option(1024, "distortion filter taps (mir_eval / BSS Eval v3: 512)")
+    load_diag: float | None = option(1e-7, "diagonal loading of the normalised correlation "
+                                           "matrices (fast_bss_eval); none for bss_eval_v3")
 
 
 class _WithInterferer(_WholeExcerptMetric):
+    """SAR/SIR with the interferer (mixture - target) as the second reference."""
+
     inputs = ("estimate", "reference", "mixture")
-    citation = VINCENT_2006 + " " + FAST_BSS_EVAL
+    citation = f"{VINCENT_2006} {SCHEIBLER_2022} {MIR_EVAL_2014}"
     Config = BSSEvalConfig
+    presets = {"bss_eval_v3": V3}
     _must_not_be_silent = ("estimate", "reference", "interferer")
-    _index = 0
+    _index = 0  # position in fast_bss_eval's (sdr, sir, sar)
+    _images_index = 0  # position in bss_eval_images_v3's (sdr, isr, sir, sar)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _check_method(self)
 
     def _compute(self, estimate, reference, mixture):
         c = self.config
+        if c.method == "bss_eval_v3":
+            return _images(estimate, reference, mixture, c.filter_length, self._images_index)
         return bss_eval_with_interferer(estimate, reference, mixture, c.filter_length,
                                         c.load_diag)[self._index]
 
@@ -252,21 +183,23 @@ class SIR(_WithInterferer):
     """BSS-Eval SIR of the target with the interferer (mixture - target) as second reference."""
 
     name = "sir"
-    description = "BSS-Eval SIR (1024 taps) with the interferer (mixture - target) as second reference."
-    _index = 1
+    description = ("BSS-Eval SIR (fast_bss_eval, 1024 taps; preset bss_eval_v3: mir_eval images, "
+                   "512 taps) with the interferer (mixture - target) as second reference.")
+    _index, _images_index = 1, 2
 
 
 class SAR(_WithInterferer):
     """BSS-Eval SAR of the target with the interferer (mixture - target) as second reference."""
 
     name = "sar"
-    description = "BSS-Eval SAR (1024 taps) with the interferer (mixture - target) as second reference."
-    _index = 2
+    description = ("BSS-Eval SAR (fast_bss_eval, 1024 taps; preset bss_eval_v3: mir_eval images, "
+                   "512 taps) with the interferer (mixture - target) as second reference.")
+    _index, _images_index = 2, 3
 
 
 @dataclass(frozen=True)
 class ISRConfig(MetricConfig):
-    filter_length: int = 1024
+    filter_length: int = option(1024, "distortion filter taps (mir_eval / BSS Eval v3: 512)")
 
 
 class ISR(_WholeExcerptMetric):
@@ -275,8 +208,10 @@ class ISR(_WholeExcerptMetric):
     name = "isr"
     inputs = ("estimate", "reference", "mixture")
     citation = VINCENT_2006
-    description = "BSS-Eval ISR (image-to-spatial distortion, 1024 taps); the mixture is not used."
+    description = ("BSS-Eval ISR (image-to-spatial distortion, 1024 taps; preset bss_eval_v3: "
+                   "512 taps as mir_eval); the mixture is not used.")
     Config = ISRConfig
+    presets = {"bss_eval_v3": {"filter_length": 512}}
 
     def _compute(self, estimate, reference, mixture):
         return isr(estimate, reference, self.config.filter_length)

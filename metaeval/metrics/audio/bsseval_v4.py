@@ -17,9 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
+from metaeval.citations import SISEC_2018
 from metaeval.errors import MetricError
 from metaeval.metrics.audio import is_silent, mono_inputs
-from metaeval.metrics.base import Batch, Metric, MetricConfig
+from metaeval.metrics.base import Batch, Metric, MetricConfig, option
 
 
 @lru_cache(maxsize=1)
@@ -41,9 +42,9 @@ def museval_metrics():
 
 @dataclass(frozen=True)
 class BSSEvalV4Config(MetricConfig):
-    window_seconds: float = 1.0
-    hop_seconds: float = 1.0
-    filter_length: int = 512
+    window_seconds: float = option(1.0, "frame length in seconds (SiSEC: 1 s)")
+    hop_seconds: float = option(1.0, "hop between frames in seconds (SiSEC: 1 s)")
+    filter_length: int = option(512, "distortion filter taps, computed once on the whole excerpt")
 
 
 def framewise_sdr(estimate: np.ndarray, reference: np.ndarray, mixture: np.ndarray,
@@ -65,8 +66,7 @@ class BSSEvalV4SDR(Metric):
     domain = "audio"
     inputs = ("estimate", "reference", "mixture")
     sample_rate = 44100
-    citation = ("F.-R. Stoter, A. Liutkus, N. Ito, The 2018 Signal Separation Evaluation Campaign, "
-                "LVA/ICA 2018.")
+    citation = SISEC_2018
     description = "Framewise BSS-Eval v4 SDR (museval: 1 s windows and hop, median over frames)."
     Config = BSSEvalV4Config
 

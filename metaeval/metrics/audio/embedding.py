@@ -32,17 +32,16 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from metaeval.errors import MetricError
+from metaeval.citations import GSVS_2025
+from metaeval.errors import MetricError, MetricOptionError
 from metaeval.metrics.audio.encoders import (
     CLAP_DEFAULT,
     MERT_DEFAULT,
     FrameEncoder,
     shared_encoder,
 )
-from metaeval.metrics.base import Batch, Metric, MetricConfig
+from metaeval.metrics.base import Batch, Metric, MetricConfig, option
 
-GSVS_2025 = ("P. A. Bereuter, B. Stahl, M. D. Plumbley, A. Sontacchi, Towards Reliable Objective "
-             "Evaluation Metrics for Generative Singing Voice Separation Models, WASPAA 2025.")
 MERT_2024 = ("Y. Li et al., MERT: Acoustic Music Understanding Model with Large-Scale "
              "Self-supervised Training, ICLR 2024.")
 M2L_2024 = ("M. Pasini, S. Lattner, G. Fazekas, Music2Latent: Consistency Autoencoders for Latent "
@@ -118,27 +117,27 @@ def frechet_audio_distance(reference: np.ndarray, estimate: np.ndarray,
 
 @dataclass(frozen=True)
 class MertConfig(MetricConfig):
-    model: str = MERT_DEFAULT  # hub name or local directory
-    layer: int = 12  # index into the 13 stacked hidden states (0 = CNN projection)
-    float16_embeddings: bool = True
-    matrix_sqrt: str = "eigh"
+    model: str = option(MERT_DEFAULT, "hub name or local directory of the MERT checkpoint")
+    layer: int = option(12, "index into the 13 stacked hidden states (0 = CNN projection)")
+    float16_embeddings: bool = option(True, "round embeddings to float16 first (as fadtk caches)")
+    matrix_sqrt: str = option("eigh", "Tr sqrt(S_r S_e) by eigh (stable) or scipy (sqrtm)")
 
 
 @dataclass(frozen=True)
 class Music2LatentConfig(MetricConfig):
-    checkpoint: str = ""  # "" = the package's music2latent.pt; else a local checkpoint path
-    float16_embeddings: bool = True
-    matrix_sqrt: str = "eigh"
+    checkpoint: str = option("", "local checkpoint path; empty: the package's music2latent.pt")
+    float16_embeddings: bool = option(True, "round embeddings to float16 first (as fadtk caches)")
+    matrix_sqrt: str = option("eigh", "Tr sqrt(S_r S_e) by eigh (stable) or scipy (sqrtm)")
 
 
 @dataclass(frozen=True)
 class ClapConfig(MetricConfig):
-    model: str = CLAP_DEFAULT  # or "laion/larger_clap_music", or a local directory
-    window_s: float = 10.0
-    hop_s: float = 1.0
-    quantize_int16: bool = True
-    float16_embeddings: bool = True
-    matrix_sqrt: str = "eigh"
+    model: str = option(CLAP_DEFAULT, "hub name (e.g. laion/larger_clap_music) or local directory")
+    window_s: float = option(10.0, "window length in seconds (fadtk CLAP: 10 s)")
+    hop_s: float = option(1.0, "hop between windows in seconds")
+    quantize_int16: bool = option(True, "quantise the waveform to int16 and back (as fadtk)")
+    float16_embeddings: bool = option(True, "round embeddings to float16 first (as fadtk caches)")
+    matrix_sqrt: str = option("eigh", "Tr sqrt(S_r S_e) by eigh (stable) or scipy (sqrtm)")
 
 
 class EmbeddingMetric(Metric):
@@ -158,7 +157,7 @@ class EmbeddingMetric(Metric):
                  encoder: FrameEncoder | None = None, **overrides: Any):
         super().__init__(config, device, **overrides)
         if self.config.matrix_sqrt not in MATRIX_SQRT:
-            raise MetricError(f"unknown matrix_sqrt {self.config.matrix_sqrt!r}. "
+            raise MetricOptionError(f"unknown matrix_sqrt {self.config.matrix_sqrt!r}. "
                               f"Fix: choose from {', '.join(MATRIX_SQRT)}.")
         self._encoder = encoder
 

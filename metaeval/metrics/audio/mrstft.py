@@ -22,11 +22,11 @@ from functools import lru_cache
 
 import numpy as np
 
+from metaeval.citations import AURALOSS_2020
 from metaeval.metrics.audio import length_groups, mono_inputs
-from metaeval.metrics.base import Batch, Metric, MetricConfig
+from metaeval.metrics.base import Batch, Metric, MetricConfig, option
 
-AURALOSS = ("C. J. Steinmetz, J. D. Reiss, auraloss: Audio focused loss functions in PyTorch, "
-            "DMRN+15, 2020.")
+AURALOSS = AURALOSS_2020
 
 
 @lru_cache(maxsize=8)
@@ -81,13 +81,14 @@ def multi_resolution_stft_loss(estimate, target, sample_rate: int = 44100,
 
 @dataclass(frozen=True)
 class MRSTFTConfig(MetricConfig):
-    fft_sizes: tuple[int, ...] = (256, 512, 1024, 2048, 4096)
-    hop_sizes: tuple[int, ...] = (64, 128, 256, 512, 1024)
-    win_lengths: tuple[int, ...] = (256, 512, 1024, 2048, 4096)
-    perceptual_weighting: bool = True
-    w_sc: float = 1.0
-    w_log_mag: float = 1.0
-    eps: float = 1e-8
+    fft_sizes: tuple[int, ...] = option((256, 512, 1024, 2048, 4096), "FFT size of each resolution")
+    hop_sizes: tuple[int, ...] = option((64, 128, 256, 512, 1024), "hop of each resolution")
+    win_lengths: tuple[int, ...] = option((256, 512, 1024, 2048, 4096),
+                                          "Hann window length of each resolution")
+    perceptual_weighting: bool = option(True, "A-weighting FIR pre-filter (auraloss, 101 taps)")
+    w_sc: float = option(1.0, "weight of the spectral convergence term")
+    w_log_mag: float = option(1.0, "weight of the L1 log-magnitude term")
+    eps: float = option(1e-8, "floor of the power spectrum before the square root")
 
 
 class MRSTFT(Metric):

@@ -21,9 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from metaeval.errors import MetricError
+from metaeval.errors import MetricError, MetricOptionError
 from metaeval.metrics.audio import mono_inputs
-from metaeval.metrics.base import Batch, Metric, MetricConfig
+from metaeval.metrics.base import Batch, Metric, MetricConfig, option
 
 PESQ_RATES = {"wb": 16000, "nb": 8000}
 DNSMOS_RATE = 16000
@@ -32,7 +32,7 @@ DNSMOS_OUTPUTS = {"SIG": "sig_mos", "BAK": "bak_mos", "OVRL": "ovrl_mos", "P808"
 
 @dataclass(frozen=True)
 class PESQConfig(MetricConfig):
-    mode: str = "wb"  # "wb" (P.862.2, 16 kHz) or "nb" (P.862, 8 kHz)
+    mode: str = option("wb", "wb (P.862.2, 16 kHz) or nb (P.862, 8 kHz)")
 
 
 class PESQ(Metric):
@@ -50,7 +50,7 @@ class PESQ(Metric):
     def __init__(self, config: Any | None = None, device: str = "cpu", **overrides: Any):
         super().__init__(config, device, **overrides)
         if self.config.mode not in PESQ_RATES:
-            raise MetricError(f"pesq: unknown mode {self.config.mode!r}. Fix: use mode='wb' "
+            raise MetricOptionError(f"pesq: unknown mode {self.config.mode!r}. Fix: use mode='wb' "
                               "(wide band, 16 kHz) or mode='nb' (narrow band, 8 kHz).")
         self.sample_rate = PESQ_RATES[self.config.mode]
 
@@ -71,8 +71,9 @@ class PESQ(Metric):
 
 @dataclass(frozen=True)
 class STOIConfig(MetricConfig):
-    extended: bool = False  # True: extended STOI (Jensen and Taal 2016)
-    sample_rate: int | None = None  # None: the files' own rate (pystoi resamples to 10 kHz)
+    extended: bool = option(False, "extended STOI (ESTOI; Jensen and Taal 2016)")
+    sample_rate: int | None = option(None, "rate to score at; none: the files' own rate "
+                                           "(pystoi resamples to 10 kHz)")
 
 
 class STOI(Metric):
@@ -107,8 +108,8 @@ class STOI(Metric):
 
 @dataclass(frozen=True)
 class DNSMOSConfig(MetricConfig):
-    output: str = "OVRL"  # SIG, BAK, OVRL (P.835) or P808
-    personalized: bool = False  # the personalised DNSMOS model (speechmos pdnsmos_models)
+    output: str = option("OVRL", "SIG, BAK, OVRL (P.835) or P808")
+    personalized: bool = option(False, "the personalised DNSMOS model (speechmos pdnsmos_models)")
 
 
 _SESSIONS: dict[bool, Any] = {}
@@ -144,7 +145,7 @@ class DNSMOS(Metric):
     def __init__(self, config: Any | None = None, device: str = "cpu", **overrides: Any):
         super().__init__(config, device, **overrides)
         if self.config.output not in DNSMOS_OUTPUTS:
-            raise MetricError(f"dnsmos: unknown output {self.config.output!r}. Fix: choose one of "
+            raise MetricOptionError(f"dnsmos: unknown output {self.config.output!r}. Fix: choose one of "
                               f"{', '.join(DNSMOS_OUTPUTS)}.")
 
     def score(self, batch: Batch) -> np.ndarray:

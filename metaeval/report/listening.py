@@ -1,4 +1,5 @@
-"""The listening-test HTML report: one self-contained page (inline CSS and SVG, no scripts, no URLs).
+"""The listening-test report folder: CSV/JSON tables, a dataset card and one self-contained HTML
+page (inline CSS and SVG, no scripts, no URLs), from a :class:`ListeningSummary`.
 
 Sections: per-system violin + box plot of the per-item scores with the compact letters of the
 Friedman / Wilcoxon post-hoc (systems sharing a letter do not differ significantly), the rater
@@ -10,45 +11,26 @@ Rendered with jinja2 (autoescape on); only the SVG made here is inserted unescap
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from metaeval.report import plots
+from metaeval.io import json_safe, write_atomic
+from metaeval.listening.ratings import RatingTable
+from metaeval.listening.summarize import ListeningSummary, compute_summary, score_name
+from metaeval.report.figures import PALETTE, figure, render_svg
+from metaeval.report.formatting import fmt, fmt_p
+from metaeval.report.templating import render
 
-if TYPE_CHECKING:
-    from metaeval.listening.summarize import ListeningSummary
-
-TEMPLATES = Path(__file__).resolve().parent / "templates"
-SCORE_NAMES = {"dcr": "DMOS", "acr": "MOS", "mushra": "MUSHRA score", "long": "mean rating"}
-
-
-def score_name(kind: str) -> str:
-    """DMOS for DCR, MOS for ACR, mean MUSHRA score for MUSHRA."""
-    return SCORE_NAMES.get(kind, "mean rating")
-
-
-def fmt(value, digits: int = 3) -> str:
-    if value is None or (isinstance(value, float) and not np.isfinite(value)):
-        return "\u2013"
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        return str(int(value))
-    return f"{float(value):.{digits}f}"
-
-
-def fmt_p(value) -> str:
-    if value is None or (isinstance(value, float) and not np.isfinite(value)):
-        return "\u2013"
-    return "< 0.001" if value < 0.001 else f"{value:.3f}"
-
-
+FILES = ("items.csv", "items.csv.yaml", "items.json", "systems.csv", "raters.csv", "summary.json",
+         "index.html")
 def system_plot_svg(result: ListeningSummary) -> str:
     """Violin + box plot of the per-item scores of each system, best system first, with letters."""
     order = [str(s) for s in result.systems["system"]]
     letters = dict(zip(result.systems["system"].astype(str), result.systems["letter"]))
     label = f"Per-item {score_name(result.table.kind)} per system with significance letters"
-    return plots._rendered(_draw_systems, "listening-systems", label, result, order, letters)
+    return render_svg(_draw_systems, "listening-systems", label, result, order, letters)
 
 
 def _draw_systems(result: ListeningSummary, order: list[str], letters: dict[str, str]):
@@ -57,7 +39,7 @@ def _draw_systems(result: ListeningSummary, order: list[str], letters: dict[str,
             for s in order]
     lo, hi = result.table.scale
     width = max(4.8, 0.95 * len(order) + 1.6)
-    fig, axes = plots._figure(width, 3.6)
+    fig, axes = figure(width, 3.6)
     ax = axes[0][0]
     positions = np.arange(1, len(order) + 1)
     drawable = [i for i, d in enumerate(data) if len(d) > 1 and np.ptp(d) > 0]
@@ -65,7 +47,7 @@ def _draw_systems(result: ListeningSummary, order: list[str], letters: dict[str,
         parts = ax.violinplot([data[i] for i in drawable], positions=positions[drawable],
                               widths=0.8, showextrema=False)
         for j, body in enumerate(parts["bodies"]):
-            colour = plots.PALETTE[drawable[j] % len(plots.PALETTE)]
+            colour = PALETTE[drawable[j] % len(PALETTE)]
             body.set_facecolor(colour)
             body.set_edgecolor(colour)
             body.set_alpha(0.28)
@@ -89,14 +71,6 @@ def _draw_systems(result: ListeningSummary, order: list[str], letters: dict[str,
     ax.set_xlim(0.4, len(order) + 0.6)
     ax.set_ylabel(f"per-item {score_name(result.table.kind)}")
     return fig
-
-
-def _environment():
-    import jinja2
-
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
-                              trim_blocks=True, lstrip_blocks=True,
-                              undefined=jinja2.StrictUndefined)
 
 
 def methods_paragraph(result: ListeningSummary) -> str:
@@ -198,8 +172,7 @@ def render_html(result: ListeningSummary) -> str:
               "n": int(r["n_ratings"])}
              for r in result.items.to_dict(orient="records")]
     title = dataset.get("title") or dataset.get("name") or "Listening test"
-    template = _environment().get_template("listening.html.j2")
-    return template.render(
+    return render("listening.html.j2",
         title=title, dataset=dataset, score=name, counts=s["counts"], kind=result.table.kind,
         screening=s["screening"], raters=raters, n_excluded=sum(r["excluded"] for r in raters),
         agreement={"icc2_1": fmt(agreement["icc2_1"]), "icc2_k": fmt(agreement["icc2_k"]),
@@ -211,3 +184,50 @@ def render_html(result: ListeningSummary) -> str:
         pairs=_pair_rows(result), ceiling=_ceiling_rows(s), systems=systems, items=items,
         pooling=_pooling_rows(result.pooling), plot=system_plot_svg(result), methods=methods_paragraph(result),
         settings=s["settings"])
+
+
+def items_card(result: ListeningSummary) -> str:
+    """YAML dataset card of ``items.csv`` (see :mod:`metaeval.data.cards`) for `metaeval correlate`.
+
+    ``human`` lists ``mos`` first (the gold score) and then the interval and count columns, so
+    that only joined metric scores are correlated.
+    """
+    import yaml
+
+    info = result.raw.info
+    card = {key: value for key, value in (("name", info.name), ("title", info.title),
+                                          ("citation", info.citation),
+                                          ("licence", info.licence), ("url", info.url),
+                                          ("description", info.description)) if value}
+    card.update({"item": "item", "system": "system",
+                 "human": ["mos"] + [c for c in result.items.columns
+                                     if c not in ("item", "system", "mos")]})
+    return yaml.safe_dump(card, sort_keys=False, allow_unicode=True)
+
+
+def write_summary(result: ListeningSummary, out_dir: str | Path) -> dict[str, Path]:
+    """Write the files of :data:`FILES` atomically into ``out_dir``; returns name -> path."""
+    out_dir = Path(out_dir)
+    page = render_html(result)  # render first: a failing plot leaves no partial report
+    texts = {
+        "items.csv": result.items.to_csv(index=False),
+        "items.csv.yaml": items_card(result),
+        "items.json": json.dumps(json_safe(result.items), indent=1) + "\n",
+        "systems.csv": result.systems.to_csv(index=False),
+        "raters.csv": result.raters.to_csv(index=False),
+        "summary.json": json.dumps(result.summary, indent=1) + "\n",
+        "index.html": page,
+    }
+    return {name: write_atomic(out_dir / name, text) for name, text in texts.items()}
+
+
+def summarize(table: RatingTable, out_dir: str | Path, screening: str = "auto", k: int = 1000,
+              seed: int = 0, ci: float = 0.95,
+              correction: str = "bonferroni") -> dict[str, Path]:
+    """Screen, score, test and report a listening test; returns file name -> written path.
+
+    ``screening``: ``auto`` (BS.1534 when there is a hidden reference, else P.808), ``p808``,
+    ``mushra`` or ``none``. ``k``: bootstrap draws and noise-ceiling splits; ``seed`` seeds both.
+    """
+    return write_summary(compute_summary(table, screening=screening, k=k, seed=seed, ci=ci,
+                                         correction=correction), out_dir)

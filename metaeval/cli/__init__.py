@@ -1,0 +1,25 @@
+"""`metaeval` command line: thin wrappers over the Python API.
+
+Commands: ``correlate``, ``score``, ``metrics``, ``listening summarize``, ``datasets``,
+``data download``; ``--version``. Exit codes (:mod:`metaeval.cli.common`): 0 ok, 1 data / metric
+/ statistics error, 2 usage error, 130 interrupted; errors are one line on stderr.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from metaeval.cli import correlate, data, listening, metrics, score  # noqa: F401  (commands)
+from metaeval.cli.app import app
+from metaeval.cli.common import EXIT_INTERRUPTED
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    """Entry point of the ``metaeval`` console script."""
+    try:
+        app()
+    except KeyboardInterrupt:  # pragma: no cover - interactive
+        print("error: interrupted", file=sys.stderr)
+        sys.exit(EXIT_INTERRUPTED)

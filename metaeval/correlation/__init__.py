@@ -1,0 +1,14 @@
+"""Correlation of metrics with human judgement: settings, tasks, result, the `correlate` call."""
+
+from metaeval.correlation.api import correlate, task_seed
+from metaeval.correlation.inputs import judgements, load_with_scores
+from metaeval.correlation.result import (
+    PAIRWISE_COLUMNS,
+    POOLED,
+    TABLE_COLUMNS,
+    CorrelationResult,
+)
+from metaeval.correlation.settings import SIGNIFICANCE, Settings
+
+__all__ = ["PAIRWISE_COLUMNS", "POOLED", "SIGNIFICANCE", "TABLE_COLUMNS", "CorrelationResult",
+           "Settings", "correlate", "judgements", "load_with_scores", "task_seed"]

@@ -1,0 +1,134 @@
+"""`correlate`: the one call behind `metaeval correlate`.
+
+For every group (each value of the grouping column, plus the pooled set ``all``), level and
+coefficient it computes each metric's correlation with the human scores, a bootstrap confidence
+interval, the analytic p-value where one exists, a chance baseline (permutation null), the noise
+ceiling where individual ratings are known, and the PERM-BOTH significance of every metric pair,
+from which it forms WMT-style significance clusters.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import warnings
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from metaeval.correlation.assemble import assemble
+from metaeval.correlation.ceiling import group_ceiling
+from metaeval.correlation.pooled import pooled_pairwise_accuracy
+from metaeval.correlation.result import POOLED, CorrelationResult
+from metaeval.correlation.settings import Settings
+from metaeval.correlation.tasks import task_for
+from metaeval.data.judgements import JudgementSet
+from metaeval.errors import DataError, ParameterError
+from metaeval.stats.coefficients import get_coefficient
+
+ProgressCallback = Callable[[str, int, int], None]
+
+
+def task_seed(seed: int, *labels: object) -> int:
+    """A seed per (group, level, coefficient): reproducible, and independent between tasks."""
+    digest = hashlib.sha256(("|".join(map(str, (seed, *labels)))).encode()).digest()
+    return int.from_bytes(digest[:4], "little")
+
+
+def groups_of(js: JudgementSet, group_by: str | None, pooled: bool) -> list[tuple[str, JudgementSet]]:
+    """(name, subset) per value of ``group_by`` in sorted order, then the pooled set ``all``."""
+    if group_by is None:
+        return [(POOLED, js)]
+    if group_by not in js.table.columns:
+        raise ParameterError("group_by", group_by, f"not a column of "
+                             f"{js.info.source or 'the data'}; columns: {list(js.table.columns)}.")
+    values = sorted(js.group_values(group_by), key=str)
+    parts = [(str(v), js.subset(group_by, v)) for v in values]
+    return parts + ([(POOLED, js)] if pooled else [])
+
+
+def constant_warnings(name: str, gold: np.ndarray, scores: np.ndarray,
+                      metrics: list[str]) -> list[str]:
+    """Notes for a constant human score or metric in a group (its correlations are NaN)."""
+    out = []
+    finite = gold[np.isfinite(gold)]
+    if finite.size and np.ptp(finite) == 0:
+        out.append(f"group {name}: the human scores are constant; correlations are undefined (NaN).")
+    for m, metric in enumerate(metrics):
+        values = scores[m][np.isfinite(scores[m])]
+        if values.size and np.ptp(values) == 0:
+            out.append(f"group {name}: metric {metric} is constant; its correlations are NaN.")
+    return out
+
+
+def chosen_metrics(data: JudgementSet, metrics: Sequence[str] | None, human: str | None) -> tuple:
+    """(human column, metric list) checked against the judgement set."""
+    human = human or data.gold
+    if human not in data.human:
+        raise ParameterError("human", human, f"not a human score column; choose from {data.human}.")
+    metrics = list(metrics) if metrics is not None else data.metric_names
+    unknown = [m for m in metrics if m not in data.metrics]
+    if unknown:
+        raise ParameterError("metrics", ",".join(unknown), f"unknown metric(s); the data has "
+                             f"{data.metric_names}.")
+    if not metrics:
+        raise ParameterError("metrics", "", "no metric columns to correlate. Fix: name them.")
+    return human, metrics
+
+
+def correlate(data: JudgementSet, *, metrics: Sequence[str] | None = None, human: str | None = None,
+              settings: Settings | None = None, progress: ProgressCallback | None = None,
+              **options) -> CorrelationResult:
+    """Correlate every metric with the human scores, with CIs, significance and clusters.
+
+    ``settings`` (or its fields as keywords: ``coefficients``, ``levels``, ``group_by``, ``k``,
+    ``seed``, ``ci``, ``significance`` ...; see :class:`Settings`) fix everything that changes
+    the numbers. Groups are reported in sorted order, then the pooled group ``all``.
+
+    Example::
+
+        from metaeval import correlate, load_gensvs
+        result = correlate(load_gensvs(), metrics=["sdr", "multi_res_loss"], group_by="model_type",
+                           k=200)
+        print(result)
+    """
+    settings = settings or Settings(**options)
+    human, metrics = chosen_metrics(data, metrics, human)
+    notes: list[str] = []
+    rows: list[dict] = []
+    pairs: list[dict] = []
+    ratings = data.individual_ratings() if settings.ceiling else None
+    parts = groups_of(data, settings.group_by, settings.pooled)
+    total = len(parts) * len(settings.levels) * len(settings.coefficients)
+    done = 0
+    for group_name, part in parts:
+        gold, scores, _, _ = part.matrices(metrics, human)
+        usable = int((np.isfinite(gold)[None] & np.isfinite(scores)).all(0).sum())
+        if usable < settings.min_points:
+            raise DataError(f"group {settings.group_by}={group_name!r} has only {usable} usable "
+                            f"point(s) (need >= {settings.min_points}). Fix: drop the group or "
+                            "choose another grouping.")
+        notes.extend(constant_warnings(group_name, gold, scores, metrics))
+        for level in settings.levels:
+            for coefficient in settings.coefficients:
+                if progress:
+                    progress(f"{group_name} · {level} · {coefficient}", done, total)
+                coef = get_coefficient(coefficient)
+                task = task_for(coef)(gold, scores, metrics, coef, level, settings,
+                                      task_seed(settings.seed, group_name, level, coefficient),
+                                      notes.append)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    task_rows, task_pairs = task.run()
+                ceiling = group_ceiling(ratings, part, level, coefficient, settings,
+                                        task_seed(settings.seed, "ceiling", group_name, level,
+                                                  coefficient), notes, group_name)
+                rows += [{**r, "group": group_name, "ceiling": ceiling[0],
+                          "ceiling_low": ceiling[1], "ceiling_high": ceiling[2]} for r in task_rows]
+                pairs += [{**p, "group": group_name} for p in task_pairs]
+                done += 1
+    if progress:
+        progress("done", done, total)
+    if settings.group_by and "pairwise_acc" in settings.coefficients and "system" in settings.levels:
+        rows.extend(pooled_pairwise_accuracy(parts[:-1] if settings.pooled else parts, metrics,
+                                             human))
+    return assemble(data, human, metrics, settings, rows, pairs, notes)

@@ -1,0 +1,88 @@
+"""From the rows of the tasks to a `CorrelationResult`: signature, settings record, points."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import scipy
+
+from metaeval.correlation.result import (
+    PAIRWISE_COLUMNS,
+    POOLED,
+    TABLE_COLUMNS,
+    CorrelationResult,
+)
+from metaeval.correlation.settings import Settings
+from metaeval.data.columns import ITEM, SYSTEM
+from metaeval.data.judgements import JudgementSet
+from metaeval.provenance import MetricEntry, Signature
+from metaeval.version import __version__
+
+
+def versions() -> tuple[tuple[str, str], ...]:
+    """The packages whose versions change the numbers."""
+    return (("metaeval", __version__), ("numpy", np.__version__), ("scipy", scipy.__version__),
+            ("pandas", pd.__version__))
+
+
+def build_signature(js: JudgementSet, human: str, metrics: list[str],
+                    settings: Settings) -> Signature:
+    """The provenance of a run: data, human column, oriented metrics, settings, versions."""
+    ratings = js.ratings_hash() if settings.ceiling else None
+    ceiling = ("off" if not settings.ceiling else
+               "none" if ratings is None else f"{settings.ceiling_k}@{ratings}")
+    return Signature(
+        data=f"{js.info.name}@{js.data_hash()}", human=human,
+        metrics=tuple(MetricEntry(m, js.metrics[m].direction, js.metrics[m].config)
+                      for m in metrics),
+        coefficients=settings.coefficients, levels=settings.levels, group_by=settings.group_by,
+        pooled=settings.pooled, resample=settings.resample, ci=settings.ci,
+        ci_method=settings.ci_method, k=settings.k, seed=settings.seed,
+        significance=settings.significance, alpha=settings.alpha,
+        min_points=settings.min_points, chance=settings.chance, ceiling=ceiling,
+        missing=js.missing, versions=versions())
+
+
+def settings_record(signature: Signature, settings: Settings, js: JudgementSet,
+                    metrics: list[str], human: str) -> dict:
+    """What the reports read: the signature's fields plus derived wording and data counts."""
+    gold, _, systems, items = js.matrices(metrics[:1], human)
+    ceiling = signature.ceiling not in ("off", "none")
+    return {
+        **signature.to_dict(),
+        "primary_coefficient": settings.primary,
+        "permutation": "none" if settings.significance == "none" else "perm-both",
+        "chance_baseline": settings.chance,
+        "noise_ceiling": (f"sqrt of split-half Spearman-Brown reliability, {settings.ceiling_k} "
+                          "random splits of each stimulus's raters") if ceiling else None,
+        "lower_is_better": signature.lower_is_better,
+        "n_items": len(items), "n_systems": len(systems), "n_cells": int(np.isfinite(gold).sum()),
+        "metaeval_version": __version__,
+    }
+
+
+def result_points(js: JudgementSet, metrics: list[str], human: str,
+                  group_by: str | None) -> pd.DataFrame:
+    """The (item, system, group, human, metric...) cells, metrics oriented (higher = better)."""
+    cells = js.cells()
+    points = pd.DataFrame({ITEM: cells[ITEM], SYSTEM: cells[SYSTEM],
+                           "group": cells[group_by].astype(str) if group_by else POOLED,
+                           human: cells[human]})
+    oriented = {m: js.oriented(m, cells[m].to_numpy(float)) for m in metrics}
+    return pd.concat([points, pd.DataFrame(oriented, index=points.index)], axis=1)
+
+
+def assemble(js: JudgementSet, human: str, metrics: list[str], settings: Settings,
+             rows: list[dict], pairs: list[dict], notes: list[str]) -> CorrelationResult:
+    """The result object of a run."""
+    table = pd.DataFrame(rows, columns=TABLE_COLUMNS)
+    table["cluster"] = table["cluster"].astype("Int64")
+    signature = build_signature(js, human, metrics, settings)
+    return CorrelationResult(
+        table=table, pairwise=pd.DataFrame(pairs, columns=PAIRWISE_COLUMNS),
+        points=result_points(js, metrics, human, settings.group_by),
+        settings=settings_record(signature, settings, js, metrics, human), signature=signature,
+        dataset=js.info, human=human, metrics={m: js.metrics[m].direction for m in metrics},
+        group_column=settings.group_by, warnings=list(dict.fromkeys(notes)),
+        metric_options={m: dict(js.metrics[m].options) for m in metrics if js.metrics[m].options},
+    )

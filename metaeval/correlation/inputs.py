@@ -1,0 +1,81 @@
+"""The judgement set of a `correlate` run: a bundled study, or a user's table with scores joined.
+
+Scores written by ``metaeval score`` are joined on (item, system) (:mod:`metaeval.score.join`),
+and carry each column's direction and config signature (:mod:`metaeval.score.files`). A scored
+column without that metadata whose name is a registered metric request (``mrstft``,
+``sar:filter_length=512``) takes the registered metric's direction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from metaeval.data.bundled import bundled_dataset, bundled_protocol
+from metaeval.data.judgements import JudgementSet, MetricInfo
+from metaeval.data.loaders import column_mapping, load_table, read_table
+from metaeval.errors import MetaevalError, ParameterError
+from metaeval.metrics.options import parse_metric_request
+from metaeval.metrics.registry import all_specs
+from metaeval.score.files import NOT_SCORES, read_scores
+from metaeval.score.join import join_scores
+
+
+def registered_directions(columns: Sequence[str]) -> dict[str, MetricInfo]:
+    """Columns named after a registered metric request: their registered direction."""
+    specs = {s.name: s for s in all_specs()}
+    out = {}
+    for column in columns:
+        try:
+            name = parse_metric_request(column).name
+        except MetaevalError:
+            continue
+        if name in specs:
+            out[column] = MetricInfo(column, specs[name].higher_is_better)
+    return out
+
+
+def load_with_scores(path: str | Path, scores: str | Path, **mapping) -> JudgementSet:
+    """A judgement table with the columns of a ``metaeval score`` table joined onto it."""
+    path = Path(path)
+    frame, lines = read_table(path)
+    keys = column_mapping(path, item=mapping.get("item"), system=mapping.get("system"),
+                          card=mapping.get("card"))
+    table, scored = read_scores(scores)
+    joined = join_scores(frame, table, keys.item, keys.system)
+    columns = [c for c in table.columns if c not in NOT_SCORES]
+    meta = {**registered_directions(columns), **scored}
+    return load_table(path, table=(joined, lines), scored=meta, **mapping)
+
+
+def with_lower_is_better(js: JudgementSet, names: Sequence[str]) -> JudgementSet:
+    """The set with ``names`` marked lower-is-better (sign-flipped before every statistic)."""
+    unknown = [n for n in names if n not in js.metrics]
+    if unknown:
+        raise ParameterError("lower_is_better", ",".join(unknown), f"not a metric of the data "
+                             f"({', '.join(js.metric_names)}).")
+    metrics = {m: (replace(info, higher_is_better=False) if m in names else info)
+               for m, info in js.metrics.items()}
+    return replace(js, metrics=metrics)
+
+
+def judgements(*, domain: str | None = None, data: str | Path | None = None,
+               scores: str | Path | None = None, missing: str = "error",
+               lower_is_better: Sequence[str] = (), **mapping) -> tuple[JudgementSet, dict]:
+    """(judgement set, protocol defaults) of a bundled ``domain`` or of the table ``data``."""
+    if scores is not None and data is None:
+        raise ParameterError("scores", scores, "joins metric scores onto a judgement table: "
+                             "give data too.")
+    if data is None:
+        if domain is None:
+            raise ParameterError("data", None, "give a judgement table (with item, system and "
+                                 "human columns) or a domain with bundled data (audio).")
+        js = bundled_dataset(domain, missing=missing)
+        if lower_is_better:
+            js = with_lower_is_better(js, lower_is_better)
+        return js, bundled_protocol(domain)
+    options = dict(mapping, missing=missing, lower_is_better=lower_is_better)
+    if scores is not None:
+        return load_with_scores(data, scores, **options), {}
+    return load_table(data, **options), {}

@@ -1,0 +1,96 @@
+"""`CorrelationResult`: the tidy output of `metaeval.correlate`, rendered by every report.
+
+Tables (pandas):
+
+- ``table``: one row per (metric, group, level, coefficient) with columns :data:`TABLE_COLUMNS`:
+  ``value``; ``ci_low/ci_high`` the bootstrap interval; ``p_value`` the analytic two-sided
+  p-value of the coefficient (NaN where none exists); ``cluster`` the significance cluster
+  (1 = best); ``n`` the number of points (cells for ``none``, systems for ``system``, averaged
+  vectors for ``item``/``sys``); ``chance_low/high`` the central interval of the permutation
+  null (chance baseline); ``epsilon`` the calibrated tie threshold (tie-calibrated coefficients
+  only); ``ceiling`` (``ceiling_low/high``) the noise ceiling of the group, level and
+  coefficient: the expected correlation of a perfect metric with the panel mean, sqrt of the
+  split-half Spearman-Brown reliability (spread over random splits); NaN without per-rater data.
+- ``pairwise``: one row per ordered metric pair (a, b) within (group, level, coefficient):
+  ``delta`` = stat(a) - stat(b), ``p_value`` one-sided for "a correlates better than b"
+  (PERM-BOTH, p = (c+1)/(k+1)), ``p_holm``, ``p_bh`` adjusted over the pair matrix,
+  ``p_williams`` the one-sided Williams test (Pearson at levels none/system only), ``test``.
+- ``points``: the (item, system, group, human, metric...) cells the statistics used, oriented so
+  that higher is better, for scatter plots.
+
+``signature`` (:class:`metaeval.provenance.Signature`) is the provenance of every number;
+``settings`` is derived from it (plus the data's counts) for the reports.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from metaeval.data.judgements import DatasetInfo
+from metaeval.io import json_safe
+from metaeval.provenance import Signature
+
+TABLE_COLUMNS = [
+    "metric", "group", "level", "coefficient", "value", "ci_low", "ci_high", "p_value",
+    "cluster", "n", "chance_low", "chance_high", "epsilon", "ceiling", "ceiling_low",
+    "ceiling_high",
+]
+PAIRWISE_COLUMNS = [
+    "group", "level", "coefficient", "metric_a", "metric_b", "delta", "p_value", "p_holm",
+    "p_bh", "p_williams", "test",
+]
+POOLED = "all"  # name of the pooled group
+
+
+@dataclass
+class CorrelationResult:
+    """Tables, provenance and notes of one `correlate` run (see the module docstring)."""
+
+    table: pd.DataFrame
+    pairwise: pd.DataFrame
+    points: pd.DataFrame
+    settings: dict[str, Any]
+    signature: Signature
+    dataset: DatasetInfo
+    human: str
+    metrics: dict[str, str] = field(default_factory=dict)  # metric -> "higher"/"lower" is better
+    group_column: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    metric_options: dict[str, dict[str, str]] = field(default_factory=dict)  # config fields
+
+    @property
+    def groups(self) -> list[str]:
+        return list(pd.unique(self.table["group"]))
+
+    def primary_table(self) -> pd.DataFrame:
+        """The rows of the primary coefficient: metric, group, level, value, CI, cluster."""
+        primary = self.settings.get("primary_coefficient", self.table["coefficient"].iloc[0])
+        rows = self.table[self.table["coefficient"] == primary]
+        return rows[["metric", "group", "level", "value", "ci_low", "ci_high", "cluster"]]
+
+    def __repr__(self) -> str:
+        with pd.option_context("display.width", 100, "display.max_rows", 20):
+            return (f"CorrelationResult({self.human!r} on {self.dataset.name!r}, "
+                    f"{len(self.metrics)} metric(s))\n{self.signature}\n"
+                    f"{self.primary_table().to_string(index=False)}")
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return json_safe({
+            "signature": str(self.signature),
+            "settings": self.settings,
+            "dataset": asdict(self.dataset),
+            "human": self.human,
+            "metrics": self.metrics,
+            "metric_options": self.metric_options,
+            "group_column": self.group_column,
+            "warnings": self.warnings,
+            "results": self.table.to_dict(orient="records"),
+            "pairwise": self.pairwise.to_dict(orient="records"),
+        })
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_json_dict(), indent=1, default=str)

@@ -1,0 +1,203 @@
+"""The statistics of one (group, level, coefficient) over all metrics: one task class per path.
+
+- :class:`CorrelationTask`: value, paired bootstrap CI (:func:`metaeval.stats.bootstrap_ci`),
+  analytic p-value, chance baseline (:func:`metaeval.stats.chance_baseline`) and, when the
+  settings ask for it, PERM-BOTH for every metric pair (Deutsch, Dror & Roth 2021) with the
+  Williams test for Pearson (Graham & Baldwin 2014), Holm / BH adjustment and greedy
+  significance clusters (mt-metrics-eval ``AssignRanks``).
+- :class:`TieCalibratedTask`: tie-calibrated acc_23 (Deutsch, Foster & Freitag 2023): one
+  epsilon per metric, CIs and the chance baseline re-calibrate in every draw when the compute
+  budget allows, pair-outcome permutation tests between metrics.
+
+Each task returns ``(rows, pairs)``: dictionaries with the columns of
+:data:`metaeval.correlation.result.TABLE_COLUMNS` (without ``group`` and the ceiling) and
+:data:`PAIRWISE_COLUMNS` (without ``group``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from metaeval.correlation.settings import Settings
+from metaeval.errors import ParameterError
+from metaeval.stats.clusters import significance_clusters
+from metaeval.stats.coefficients import Coefficient
+from metaeval.stats.grouping import group_vectors
+from metaeval.stats.levels import correlation_at_level
+from metaeval.stats.multitest import benjamini_hochberg, holm
+from metaeval.stats.permutation import chance_baseline, perm_both
+from metaeval.stats.resampling import bootstrap_ci
+from metaeval.stats.tiecal import pair_outcome_permutation, tie_calibrate
+from metaeval.stats.williams import williams_matrix
+
+# Bootstrap CIs of acc23_tiecal re-calibrate epsilon in every draw (the interval then includes the
+# calibration's own variability); allowed while draws x pairs stays below this budget (~10 s).
+TIECAL_BOOTSTRAP_BUDGET = 2e8
+NAN = float("nan")
+
+
+def point_count(gold: np.ndarray, metric: np.ndarray, level: str) -> int:
+    """Points behind a value: cells (``none``), systems (``system``), or averaged vectors."""
+    valid = np.isfinite(gold) & np.isfinite(metric)
+    if level == "none":
+        return int(valid.sum())
+    if level == "system":
+        return int((valid.sum(-1) > 0).sum())
+    axis = 0 if level == "item" else 1
+    return int((valid.sum(axis) >= 2).sum())
+
+
+def analytic_pvalue(coef: Coefficient, gold: np.ndarray, metric: np.ndarray, level: str) -> float:
+    """Two-sided analytic p-value for single-correlation levels (none, system), else NaN."""
+    if coef.pvalue is None or level not in ("none", "system"):
+        return NAN
+    g, m = group_vectors(gold, metric, level)
+    return coef.pvalue(g, m)
+
+
+class CorrelationTask:
+    """Statistics for one (group, level, coefficient) over all metrics."""
+
+    test = "perm-both"
+
+    def __init__(self, gold: np.ndarray, scores: np.ndarray, metrics: list[str],
+                 coef: Coefficient, level: str, settings: Settings, seed: int,
+                 warn: Callable[[str], None]):
+        self.gold, self.scores, self.metrics = gold, scores, metrics
+        self.coef, self.level, self.settings, self.seed = coef, level, settings, seed
+        self.warn = warn
+
+    def run(self) -> tuple[list[dict], list[dict]]:
+        s = self.settings
+        values = np.asarray(correlation_at_level(self.gold, self.scores, self.coef, self.level))
+        low, high = self.bootstrap()
+        chance = self.chance()
+        rows = [self.row(m, values[m], low[m], high[m], *chance[m])
+                for m in range(len(self.metrics))]
+        pairs: list[dict] = []
+        if s.tests_significance(self.coef.name) and len(self.metrics) > 1:
+            delta, p = self.pair_tests()
+            pairs = self.pairs(delta, p, self.williams())
+            self.cluster(rows, values, p)
+        return rows, pairs
+
+    def bootstrap(self) -> tuple[np.ndarray, np.ndarray]:
+        s = self.settings
+        boot = bootstrap_ci(self.gold, self.scores, self.coef, self.level, k=s.k, seed=self.seed,
+                            ci=s.ci, resample=s.resample, method=s.ci_method)
+        return boot.confidence_interval
+
+    def chance(self) -> list[tuple[float, float]]:
+        s = self.settings
+        if not s.chance:
+            return [(NAN, NAN)] * len(self.metrics)
+        return [chance_baseline(self.gold, self.scores[m], self.coef, self.level, k=s.k,
+                                seed=self.seed + m + 1, ci=s.ci)[:2]
+                for m in range(len(self.metrics))]
+
+    def pair_tests(self) -> tuple[np.ndarray, np.ndarray]:
+        """delta[a, b] and one-sided p[a, b] for "a better than b"."""
+        result = perm_both(self.gold, self.scores, self.coef, self.level, k=self.settings.k,
+                           seed=self.seed)
+        return result.statistic, result.pvalue
+
+    def row(self, m: int, value, low, high, chance_low, chance_high, epsilon=NAN) -> dict:
+        return {
+            "metric": self.metrics[m], "level": self.level, "coefficient": self.coef.name,
+            "value": float(value), "ci_low": float(low), "ci_high": float(high),
+            "p_value": analytic_pvalue(self.coef, self.gold, self.scores[m], self.level),
+            "cluster": np.nan, "n": point_count(self.gold, self.scores[m], self.level),
+            "chance_low": float(chance_low), "chance_high": float(chance_high),
+            "epsilon": float(epsilon),
+        }
+
+    def cluster(self, rows: list[dict], values: np.ndarray, p: np.ndarray) -> None:
+        ranks = significance_clusters(values, p, alpha=self.settings.alpha)
+        for row, rank in zip(rows, ranks):
+            row["cluster"] = int(rank)
+
+    def williams(self) -> np.ndarray | None:
+        """One-sided Williams p-values for Pearson at single-correlation levels, else None."""
+        if not self.coef.linear or self.level not in ("none", "system"):
+            return None
+        present = np.isfinite(self.gold)
+        if not np.isfinite(self.scores[:, present]).all() or present.sum() < 4:
+            return None
+        return williams_matrix(self.gold, self.scores, self.level).pvalue
+
+    def pairs(self, delta: np.ndarray, p: np.ndarray, williams: np.ndarray | None) -> list[dict]:
+        n = len(self.metrics)
+        off = ~np.eye(n, dtype=bool)
+        p_holm = np.full((n, n), np.nan)
+        p_bh = np.full((n, n), np.nan)
+        p_holm[off] = holm(p[off])
+        p_bh[off] = benjamini_hochberg(p[off])
+        return [
+            {"level": self.level, "coefficient": self.coef.name,
+             "metric_a": self.metrics[a], "metric_b": self.metrics[b],
+             "delta": float(delta[a, b]), "p_value": float(p[a, b]),
+             "p_holm": float(p_holm[a, b]), "p_bh": float(p_bh[a, b]),
+             "p_williams": float(williams[a, b]) if williams is not None else NAN,
+             "test": self.test}
+            for a in range(n) for b in range(n) if a != b
+        ]
+
+
+class TieCalibratedTask(CorrelationTask):
+    """Tie-calibrated acc_23: one epsilon per metric, pair-outcome permutation tests."""
+
+    test = "pair-outcome-permutation"
+
+    def run(self) -> tuple[list[dict], list[dict]]:
+        if self.level == "system":
+            raise ParameterError("levels", "system", "acc23_tiecal is defined at the item, sys "
+                                 "and none levels, not system.")
+        calibrations = [tie_calibrate(self.gold, self.scores[m], self.level)
+                        for m in range(len(self.metrics))]
+        values = np.array([c.statistic for c in calibrations])
+        s = self.settings
+        pair_draws = sum(c.n_pairs for c in calibrations) * s.k * (2 if s.chance else 1)
+        low = high = np.full(len(self.metrics), np.nan)
+        chance = [(NAN, NAN)] * len(self.metrics)
+        if pair_draws <= TIECAL_BOOTSTRAP_BUDGET:
+            (low, high), chance = self.bootstrap(), self.chance()
+        else:
+            self.warn(f"acc23_tiecal ({self.level}): no bootstrap CI or chance baseline; "
+                      f"re-calibrating epsilon in each of {s.k} draws would sweep "
+                      f"{pair_draws:.2e} pairs. Use level item or fewer draws (--k) for an "
+                      "interval.")
+        rows = []
+        for m, (name, cal) in enumerate(zip(self.metrics, calibrations)):
+            if cal.ties_all_pairs:
+                self.warn(f"{name}: tie calibration ({self.level}) is optimal when every pair is "
+                          f"a tie (acc23 = share of human ties = {cal.statistic:.4f}); the "
+                          "metric's ranking adds nothing over predicting 'all equal'.")
+            rows.append(self.row(m, cal.statistic, low[m], high[m], *chance[m],
+                                 epsilon=cal.epsilon))
+        pairs: list[dict] = []
+        if s.tests_significance(self.coef.name) and len(self.metrics) > 1:
+            delta, p = self.pair_tests()
+            pairs = self.pairs(delta, p, None)
+            self.cluster(rows, values, p)
+        return rows, pairs
+
+    def pair_tests(self) -> tuple[np.ndarray, np.ndarray]:
+        n = len(self.metrics)
+        p = np.full((n, n), np.nan)
+        delta = np.full((n, n), np.nan)
+        for a in range(n):
+            for b in range(a + 1, n):
+                seed = self.seed + a * n + b
+                p_ab, d_ab = pair_outcome_permutation(self.gold, self.scores[a], self.scores[b],
+                                                      self.level, k=self.settings.k, seed=seed)
+                p_ba, _ = pair_outcome_permutation(self.gold, self.scores[b], self.scores[a],
+                                                   self.level, k=self.settings.k, seed=seed)
+                p[a, b], p[b, a], delta[a, b], delta[b, a] = p_ab, p_ba, d_ab, -d_ab
+        return delta, p
+
+
+def task_for(coef: Coefficient):
+    """The task class of a coefficient: the whole-matrix (tie-calibrated) path or the generic."""
+    return TieCalibratedTask if coef.at_level is not None else CorrelationTask

@@ -1,0 +1,197 @@
+"""`Signature`: the provenance of every number in a correlation result (after sacrebleu's).
+
+One frozen object holds everything that changes the numbers: the data (name and content hash),
+the human score column, the *oriented* metric list (each metric's name, direction and, where
+``metaeval score`` computed it, its config signature), the coefficients, levels, grouping,
+resampling, CI, k, seed, significance tests, alpha, minimum points, chance baseline, the noise
+ceiling (its splits and a hash of the individual ratings), the missing-value policy and the
+package versions. The printed string, the JSON settings and the LaTeX comment are all derived
+from it, and :meth:`Signature.parse` reads the string back::
+
+    >>> sig = Signature(data="demo@0123456789ab", human="mos",
+    ...                 metrics=(MetricEntry("bleu"), MetricEntry("ter", "lower")),
+    ...                 versions=(("metaeval", "0.1.0"),))
+    >>> sig.format(short=True)
+    'd:demo@0123456789ab|h:mos|m:bleu,-ter|c:spearman,pearson|l:none|g:none|p:yes|r:items|ci:0.95|cim:percentile|k:1000|s:0|sig:primary|a:0.05|min:3|ch:yes|nc:off|miss:error|v:0.1.0'
+    >>> Signature.parse(sig.format()) == sig
+    True
+
+Values are escaped (``%XX``) where they contain a character of the syntax (``| , { } %``), so a
+metric named ``a|b`` or ``acc[red]`` survives the round trip and is never rendered as markup.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+RESERVED = "%|,{}\n\r\t"
+# (attribute, long key, short key)
+FIELDS = (
+    ("data", "data", "d"), ("human", "human", "h"), ("metrics", "metrics", "m"),
+    ("coefficients", "coef", "c"), ("levels", "level", "l"), ("group_by", "group", "g"),
+    ("pooled", "pooled", "p"), ("resample", "resample", "r"), ("ci", "ci", "ci"),
+    ("ci_method", "ci-method", "cim"), ("k", "k", "k"), ("seed", "seed", "s"),
+    ("significance", "significance", "sig"), ("alpha", "alpha", "a"),
+    ("min_points", "min-points", "min"), ("chance", "chance", "ch"),
+    ("ceiling", "ceiling", "nc"), ("missing", "missing", "miss"),
+)
+VERSION_KEYS = {"metaeval": "v", "numpy": "np", "scipy": "sp", "pandas": "pd"}
+LISTS = ("coefficients", "levels")
+FLAGS = ("pooled", "chance")
+INTEGERS = ("k", "seed", "min_points")
+FLOATS = ("ci", "alpha")
+
+
+def escape(text: str) -> str:
+    """``text`` with the syntax characters (and a leading ``-``) written as ``%XX``."""
+    out = "".join(f"%{ord(c):02X}" if c in RESERVED else c for c in str(text))
+    return "%2D" + out[1:] if out.startswith("-") else out
+
+
+def unescape(text: str) -> str:
+    """Inverse of :func:`escape`."""
+    out, i = [], 0
+    while i < len(text):
+        if text[i] == "%" and i + 3 <= len(text):
+            out.append(chr(int(text[i + 1:i + 3], 16)))
+            i += 3
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
+
+
+def short_hash(payload: bytes | str, length: int = 12) -> str:
+    """First ``length`` hex digits of the sha256 of ``payload``."""
+    data = payload.encode() if isinstance(payload, str) else payload
+    return hashlib.sha256(data).hexdigest()[:length]
+
+
+@dataclass(frozen=True)
+class MetricEntry:
+    """One metric column of a result: its name, direction and own config signature.
+
+    ``direction`` is ``higher`` or ``lower`` (lower-is-better metrics are sign-flipped before any
+    statistic); ``config`` is the metric's config signature (``sar@3fa2c1d0e4b5``) when the column
+    was scored by ``metaeval score``, else ``""``.
+    """
+
+    name: str
+    direction: str = "higher"
+    config: str = ""
+
+    def format(self) -> str:
+        text = ("-" if self.direction == "lower" else "") + escape(self.name)
+        return text + (f"{{{escape(self.config)}}}" if self.config else "")
+
+    @classmethod
+    def parse(cls, text: str) -> MetricEntry:
+        direction = "lower" if text.startswith("-") else "higher"
+        text = text[1:] if direction == "lower" else text
+        config = ""
+        if text.endswith("}") and "{" in text:
+            text, config = text[:-1].split("{", 1)
+        return cls(unescape(text), direction, unescape(config))
+
+
+@dataclass(frozen=True)
+class Signature:
+    """Everything that determines the numbers of a result; see the module docstring.
+
+    ``ceiling`` is ``off`` (not computed), ``none`` (no individual ratings known) or
+    ``<splits>@<ratings hash>``; ``versions`` pairs package names with their versions.
+    """
+
+    data: str
+    human: str
+    metrics: tuple[MetricEntry, ...] = ()
+    coefficients: tuple[str, ...] = ("spearman", "pearson")
+    levels: tuple[str, ...] = ("none",)
+    group_by: str | None = None
+    pooled: bool = True
+    resample: str = "items"
+    ci: float = 0.95
+    ci_method: str = "percentile"
+    k: int = 1000
+    seed: int = 0
+    significance: str = "primary"
+    alpha: float = 0.05
+    min_points: int = 3
+    chance: bool = True
+    ceiling: str = "off"
+    missing: str = "error"
+    versions: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+
+    def _value(self, attribute: str) -> str:
+        value = getattr(self, attribute)
+        if attribute == "metrics":
+            return ",".join(m.format() for m in value)
+        if attribute in LISTS:
+            return ",".join(escape(v) for v in value)
+        if attribute in FLAGS:
+            return "yes" if value else "no"
+        if attribute in FLOATS:
+            return f"{value:g}"
+        if attribute == "group_by":
+            return "none" if value is None else ("%6Eone" if value == "none" else escape(value))
+        return escape(str(value))
+
+    def format(self, short: bool = False) -> str:
+        """``key:value|key:value|...``; ``short`` uses one- to four-letter keys."""
+        parts = [f"{short_key if short else key}:{self._value(attr)}"
+                 for attr, key, short_key in FIELDS]
+        parts += [f"{VERSION_KEYS.get(name, name) if short else name}:{escape(version)}"
+                  for name, version in self.versions]
+        return "|".join(parts)
+
+    def __str__(self) -> str:
+        return self.format()
+
+    @classmethod
+    def parse(cls, text: str) -> Signature:
+        """Read a string written by :meth:`format` (long or short keys)."""
+        keys = {k: attr for attr, long_key, short_key in FIELDS for k in (long_key, short_key)}
+        versions = {**{v: k for k, v in VERSION_KEYS.items()}, **{k: k for k in VERSION_KEYS}}
+        values: dict[str, Any] = {}
+        found_versions = []
+        for part in text.strip().split("|"):
+            key, _, raw = part.partition(":")
+            if key in keys:
+                values[keys[key]] = _decode(keys[key], raw)
+            else:
+                found_versions.append((versions.get(key, key), unescape(raw)))
+        missing = [f.name for f in fields(cls) if f.name in ("data", "human")
+                   and f.name not in values]
+        if missing:
+            raise ValueError(f"not a metaeval signature (no {', '.join(missing)}): {text!r}")
+        return cls(**values, versions=tuple(found_versions))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fields as JSON-ready values (metrics as records, versions as a mapping)."""
+        record = asdict(self)
+        record["metrics"] = [asdict(m) for m in self.metrics]
+        record["coefficients"], record["levels"] = list(self.coefficients), list(self.levels)
+        record["versions"] = dict(self.versions)
+        return record
+
+    @property
+    def lower_is_better(self) -> list[str]:
+        return [m.name for m in self.metrics if m.direction == "lower"]
+
+
+def _decode(attribute: str, raw: str) -> Any:
+    if attribute == "metrics":
+        return tuple(MetricEntry.parse(p) for p in raw.split(",") if p)
+    if attribute in LISTS:
+        return tuple(unescape(p) for p in raw.split(",") if p)
+    if attribute in FLAGS:
+        return raw == "yes"
+    if attribute in INTEGERS:
+        return int(raw)
+    if attribute in FLOATS:
+        return float(raw)
+    if attribute == "group_by":
+        return None if raw == "none" else unescape(raw)
+    return unescape(raw)

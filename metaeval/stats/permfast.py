@@ -1,0 +1,160 @@
+"""Exact fast paths of PERM-BOTH for Pearson and Spearman (Deutsch, Dror & Roth 2021).
+
+Both turn the draws of one metric pair into matrix products of the swap masks w (k, n) with
+fixed vectors or half-step matrices, for the groups (G) of a level (``item``, ``sys``, ``none``).
+Every entry they add is exact in floating point, so the draws equal the generic path's to
+rounding (1e-15). Which path applies is decided by the coefficient's capabilities
+(``linear``: Pearson; ``rank_based``: Spearman), see :func:`perm_both_fast_path`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from metaeval.stats.coefficients import Coefficient, average_ranks
+from metaeval.stats.grouping import average_correlations, level_groups
+
+FAST_MAX_CELLS = 3000  # longest vector (cells of one group) the quadratic Spearman path takes
+
+
+def _half_step(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """K[..., d, c] = [u_d < v_c] + 1/2 [u_d == v_c], float32 (exact: values 0, 1/2, 1)."""
+    u, v = u[..., :, None], v[..., None, :]
+    return (u < v).astype(np.float32) + np.float32(0.5) * (u == v)
+
+
+class PearsonPermBoth:
+    """Exact PERM-BOTH draws for Pearson at ``item``, ``sys`` or ``none``.
+
+    Groups (G) hold vectors of length n: items x systems for ``item``, systems x items for
+    ``sys``, one group of all cells for ``none``. Per group, r(g, m) = <gc, m> / ||m - mean(m)||
+    with gc the centred, unit-norm gold over the valid cells. For m* = a + w d (d = b - a):
+    <gc, m*> = <gc, a> + w.(gc d); sum m* = sum a + w.d; sum m*^2 = sum a^2 + w.(b^2 - a^2).
+    """
+
+    def __init__(self, gold: np.ndarray, z: np.ndarray, level: str):
+        self.level = level
+        g = level_groups(gold, level)  # (G, n)
+        valid = np.isfinite(g)
+        self.valid = valid
+        n = valid.sum(-1)
+        self.n = n.astype(float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            gc = np.where(valid, g - np.where(valid, g, 0).sum(-1, keepdims=True) / n[:, None], 0.0)
+            sgg = (gc * gc).sum(-1)
+            self.gold_ok = (n >= 2) & (sgg > 1e-24 * np.maximum(1.0, n))
+            self.gc = np.where(self.gold_ok[:, None], gc / np.sqrt(sgg)[:, None], 0.0)
+        self.z = np.stack([np.where(valid, level_groups(m, level), 0.0) for m in z])  # (M, G, n)
+
+    @staticmethod
+    def supports(coef: Coefficient, level: str, gold: np.ndarray, z: np.ndarray) -> bool:
+        present = np.isfinite(gold)
+        return (coef.linear and level in ("item", "sys", "none")
+                and bool(np.isfinite(z[:, present]).all()))
+
+    def _stat(self, dot, total, square) -> np.ndarray:
+        n = self.n
+        with np.errstate(invalid="ignore", divide="ignore"):
+            syy = square - total * total / n
+            r = dot / np.sqrt(syy)
+        ok = self.gold_ok & (syy > 1e-24 * np.maximum(1.0, n))
+        r = np.clip(np.where(ok, r, np.nan), -1.0, 1.0)
+        return average_correlations(r)  # mean over groups (last axis)
+
+    def draws(self, pairs: list[tuple[int, int]], masks: np.ndarray) -> np.ndarray:
+        """delta* for each pair and mask: (P, k), with one batched product for all pairs."""
+        a = np.array([p[0] for p in pairs])
+        b = np.array([p[1] for p in pairs])
+        za, zb = self.z[a], self.z[b]  # (P, G, n)
+        d = zb - za
+        vectors = np.concatenate([self.gc * d, d, zb * zb - za * za])  # (3P, G, n)
+        w = np.moveaxis(level_groups(masks, self.level).astype(float), 0, 1)  # (G, k, n)
+        prod = np.matmul(w, np.moveaxis(vectors, 0, -1))  # (G, k, 3P)
+        prod = np.moveaxis(prod, -1, 0).reshape(3, len(pairs), w.shape[0], w.shape[1])
+        prod = np.swapaxes(prod, -1, -2)  # (3, P, k, G)
+
+        def sums(zx):  # (3, P, 1, G)
+            return np.stack([(self.gc * zx).sum(-1), zx.sum(-1), (zx * zx).sum(-1)])[:, :, None]
+
+        ra = self._stat(*(sums(za) + prod))
+        rb = self._stat(*(sums(zb) - prod))
+        return ra - rb
+
+
+class SpearmanPermBoth:
+    """Exact PERM-BOTH draws of Spearman's rho at ``item``, ``sys`` or ``none``.
+
+    Within a group of n valid cells the average rank of value v among values u_1..u_n is
+    rank(v) = 1/2 + sum_d K(u_d, v), K(u, v) = [u < v] + 1/2 [u == v]. In a draw with swap
+    mask w, a*_d = b_d where w_d = 1 else a_d, so for the cell c (a* = a_c when w_c = 0):
+
+        rank_a*(c) = 1/2 + sum_d K(a_d, a_c) + (w @ (K(b_d, a_c) - K(a_d, a_c)))_c   (w_c = 0)
+        rank_a*(c) = 1/2 + sum_d K(a_d, b_c) + (w @ (K(b_d, b_c) - K(a_d, b_c)))_c   (w_c = 1)
+
+    and b* = a* with w -> 1 - w reuses the same two products with the sign flipped. The d = c
+    term is always right for the branch selected by w_c. rho is then the Pearson r of these
+    ranks with the fixed gold ranks: rho = <gc, r - (n+1)/2> / ||r - (n+1)/2||, gc the centred
+    unit-norm gold ranks (NaN for constant gold or metric, fewer than two cells, as
+    ``coefficients.spearman``). Needs the z-scored metrics finite wherever gold is present, so
+    that the valid cells do not change between draws.
+    """
+
+    def __init__(self, gold: np.ndarray, z: np.ndarray, level: str):
+        self.level = level
+        g = level_groups(gold, level)  # (G, n)
+        valid = np.isfinite(g)
+        self.valid = valid
+        n = valid.sum(-1)
+        self.centre = (n + 1) / 2.0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rc = np.where(valid, average_ranks(np.where(valid, g, np.nan)) - self.centre[:, None], 0.0)
+            sgg = (rc * rc).sum(-1)
+            self.gold_ok = (n >= 2) & (sgg > 0)
+            self.gc = np.where(self.gold_ok[:, None], rc / np.sqrt(sgg)[:, None], 0.0)
+        self.z = np.where(valid, level_groups(z, level), 0.0)  # (M, G, n)
+
+    @staticmethod
+    def supports(coef: Coefficient, level: str, gold: np.ndarray, z: np.ndarray) -> bool:
+        present = np.isfinite(gold)
+        longest = gold.shape[0] if level == "item" else gold.shape[1] if level == "sys" else gold.size
+        return (coef.rank_based and level in ("item", "sys", "none") and longest <= FAST_MAX_CELLS
+                and bool(np.isfinite(z[:, present]).all()))
+
+    def _rho(self, ranks: np.ndarray) -> np.ndarray:
+        """Group-averaged rho of metric ranks (..., k, G, n) against the gold ranks."""
+        rc = np.where(self.valid, ranks - self.centre[:, None], 0.0)
+        syy = (rc * rc).sum(-1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            r = (self.gc * rc).sum(-1) / np.sqrt(syy)
+        r = np.clip(np.where(self.gold_ok & (syy > 0), r, np.nan), -1.0, 1.0)
+        return average_correlations(r)
+
+    def draws(self, pairs: list[tuple[int, int]], masks: np.ndarray) -> np.ndarray:
+        """delta* = rho(a*) - rho(b*) for each pair and mask: (P, k)."""
+        w = level_groups(masks, self.level)  # (k, G, n) booleans
+        wf = np.moveaxis(w, 0, 1).astype(np.float32)  # (G, k, n)
+        rows = self.valid[:, :, None]  # invalid cells d contribute nothing
+        n = w.shape[-1]
+        out = np.empty((len(pairs), masks.shape[0]))
+        for p, (a, b) in enumerate(pairs):
+            za, zb = self.z[a], self.z[b]
+            k_aa = np.where(rows, _half_step(za, za), 0)
+            k_ba = np.where(rows, _half_step(zb, za), 0)
+            k_ab = np.where(rows, _half_step(za, zb), 0)
+            k_bb = np.where(rows, _half_step(zb, zb), 0)
+            both = np.matmul(wf, np.concatenate([k_ba - k_aa, k_bb - k_ab], -1))  # (G, k, 2n)
+            q = np.moveaxis(both, 0, 1).astype(float)  # (k, G, 2n)
+            q0, q1 = q[..., :n], q[..., n:]
+            s_aa, s_ba, s_ab, s_bb = (m.sum(-2, dtype=float) for m in (k_aa, k_ba, k_ab, k_bb))
+            rank_a = 0.5 + np.where(w, s_ab + q1, s_aa + q0)
+            rank_b = 0.5 + np.where(w, s_ba - q0, s_bb - q1)
+            out[p] = self._rho(rank_a) - self._rho(rank_b)
+        return out
+
+
+def perm_both_fast_path(coef: Coefficient, level: str, gold: np.ndarray, z: np.ndarray):
+    """The exact PERM-BOTH fast path for this coefficient and level, or None (generic path)."""
+    for path in (PearsonPermBoth, SpearmanPermBoth):
+        if path.supports(coef, level, gold, z):
+            return path(gold, z, level)
+    return None
