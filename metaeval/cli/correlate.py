@@ -7,6 +7,7 @@ printed as one unwrapped line.
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import typer
@@ -148,8 +149,7 @@ def summary_tables(result) -> list[str]:
             body = []
             for r in rows.to_dict(orient="records"):
                 lower = result.metrics.get(r["metric"]) == "lower"
-                body.append([r["metric"] + (" (lower is better, flipped)" if lower else ""),
-                             *_cell(r), str(r["n"])])
+                body.append([r["metric"] + (" (-)" if lower else ""), *_cell(r), str(r["n"])])
             known = rows[rows["ceiling"].notna()]
             if len(known):
                 c = known.iloc[0]
@@ -167,10 +167,13 @@ def print_summary(result, written) -> None:
     for block in summary_tables(result):
         echo(block)
         echo()
+    if any(direction == "lower" for direction in result.metrics.values()):
+        echo("(-): lower is better; the metric was sign-flipped before every statistic.")
     if result.settings.get("permutation") == "perm-both":
-        echo(f"cluster: significance cluster of {result.settings['primary_coefficient']} "
-             f"(PERM-BOTH, alpha {result.settings['alpha']:g}); 1 = best; a new cluster starts "
-             "at the first metric significantly worse than one of the current cluster.")
+        echo(textwrap.fill(
+            f"cluster: significance cluster of {result.settings['primary_coefficient']} "
+            f"(PERM-BOTH, alpha {result.settings['alpha']:g}); 1 = best; a new cluster starts at "
+            "the first metric significantly worse than one of the current cluster.", width=80))
     for message in result.warnings:
         note(f"warning: {message}")
     for fmt_name, path in written.items():

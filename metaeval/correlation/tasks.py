@@ -166,7 +166,7 @@ class TieCalibratedTask(CorrelationTask):
         else:
             self.warn(f"acc23_tiecal ({self.level}): no bootstrap CI or chance baseline; "
                       f"re-calibrating epsilon in each of {s.k} draws would sweep "
-                      f"{pair_draws:.2e} pairs. Use level item or fewer draws (--k) for an "
+                      f"{pair_draws:.2e} pairs. Use level item or fewer draws (k) for an "
                       "interval.")
         rows = []
         for m, (name, cal) in enumerate(zip(self.metrics, calibrations)):

@@ -121,7 +121,8 @@ class JudgementSet:
             raise DataError(located(
                 f"unknown column(s) {unknown}; the file has {list(frame.columns)}",
                 file=info.source or None,
-                fix="check the column names given to --item/--system/--human/--metrics/--group-by."))
+                fix="check the column names given as item/system/human/metrics/groups (CLI: "
+                    "--item/--system/--human/--metrics/--group-by)."))
         if metrics is None:
             taken = set(keys + human + groups)
             metrics = [c for c in frame.columns if c not in taken and is_mostly_numeric(frame[c])]
@@ -129,7 +130,7 @@ class JudgementSet:
         unknown_lower = sorted(lower - set(metrics))
         if unknown_lower:
             raise DataError(located(
-                f"--lower-is-better names {unknown_lower}, which are not metric columns "
+                f"lower_is_better names {unknown_lower}, which are not metric columns "
                 f"({list(metrics)})", file=info.source or None,
                 fix="spell the metric names as in the file header."))
         renamed = {item: ITEM, system: SYSTEM}

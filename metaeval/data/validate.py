@@ -57,6 +57,25 @@ def _to_numeric(table: pd.DataFrame, column: str, file: str | None,
     return converted
 
 
+def _check_duplicates(table: pd.DataFrame, keys: Sequence[str], file: str | None,
+                      line: Callable[[object], int]) -> None:
+    """Each (item, system[, rater]) appears once; else a `DataError` naming both rows."""
+    has_rater = len(keys) > 2
+    duplicated = table.duplicated(subset=list(keys), keep=False)
+    if duplicated.any():
+        labels = table.index[duplicated]
+        first = labels[0]
+        ident = tuple(table.at[first, k] for k in keys)
+        twins = labels[(table.loc[labels, list(keys)] == pd.Series(ident, index=list(keys))).all(axis=1)]
+        rows = [line(i) for i in twins[:2]]
+        shown = ", ".join(f"{k}={table.at[first, k]!r}" for k in keys)
+        hint = ("each (item, system) may appear once; name the rater column (rater=COL; CLI "
+                "--rater COL) if rows are individual ratings"
+                if not has_rater else "each (item, system, rater) may appear once.")
+        raise DataError(located(f"duplicate row for {shown} (rows {rows[0]} and {rows[1]})",
+                                file=file, row=rows[0], column=keys[0], fix=hint))
+
+
 def check_rows(
     table: pd.DataFrame,
     *,
@@ -77,7 +96,6 @@ def check_rows(
     """
     line = _line_lookup(table, lines)
     table = table.copy()
-    has_rater = len(keys) > 2
     for key in list(keys) + list(groups):
         empty = table[key].isna() | (table[key].astype(str).str.strip() == "")
         if empty.any():
@@ -87,18 +105,7 @@ def check_rows(
         if key in as_text:
             table[key] = table[key].astype(str)
 
-    duplicated = table.duplicated(subset=list(keys), keep=False)
-    if duplicated.any():
-        labels = table.index[duplicated]
-        first = labels[0]
-        ident = tuple(table.at[first, k] for k in keys)
-        twins = labels[(table.loc[labels, list(keys)] == pd.Series(ident, index=list(keys))).all(axis=1)]
-        rows = [line(i) for i in twins[:2]]
-        shown = ", ".join(f"{k}={table.at[first, k]!r}" for k in keys)
-        hint = ("each (item, system) may appear once; give --rater COL if rows are individual ratings"
-                if not has_rater else "each (item, system, rater) may appear once.")
-        raise DataError(located(f"duplicate row for {shown} (rows {rows[0]} and {rows[1]})",
-                                file=file, row=rows[0], column=keys[0], fix=hint))
+    _check_duplicates(table, keys, file, line)
 
     for column in human:
         table[column] = _to_numeric(table, column, file, line)
@@ -113,8 +120,8 @@ def check_rows(
             raise DataError(located(
                 f"missing metric score ({int(absent.sum())} missing in this column)", file=file,
                 row=line(first), column=column,
-                fix="score every cell, or pass --missing drop to leave those cells out of this "
-                    "metric's statistics (they are never filled with 0)."))
+                fix="score every cell, or pass missing='drop' (CLI: --missing drop) to leave "
+                    "those cells out of this metric's statistics (they are never filled with 0)."))
     return table
 
 
@@ -127,7 +134,7 @@ def validate_judgements(table: pd.DataFrame, *, human: Sequence[str], metrics: S
         raise DataError(f"unknown missing-value policy {missing!r}; use one of {MISSING_POLICIES}.")
     if not human:
         raise DataError(located("no human score column given", file=file,
-                                fix="name one with --human COL."))
+                                fix="name one: human=COL (CLI: --human COL)."))
     keys = [ITEM, SYSTEM] + ([RATER] if has_rater else [])
     needed = keys + list(human) + list(metrics) + list(groups)
     absent = [c for c in needed if c not in table.columns]

@@ -22,19 +22,26 @@ TORCH = ("torch",)
 
 BUILTIN: tuple[MetricSpec, ...] = (
     MetricSpec("sdr", "audio", "metaeval.metrics.audio.bsseval:SDR", AUDIO_INTRUSIVE, True, TORCH,
-               "audio", VINCENT_2006, "BSS-Eval SDR over the whole excerpt, 512-tap distortion "
-               "filter (torchmetrics signal_distortion_ratio defaults)."),
+               "audio", VINCENT_2006, "BSS-Eval SDR over the whole excerpt, the estimate "
+               "projected on 512 delayed copies of the target (torchmetrics "
+               "signal_distortion_ratio defaults, GSVS study); preset bss_eval_v3: mir_eval "
+               "bss_eval_images SDR (no distortion filter)."),
     MetricSpec("sisdr", "audio", "metaeval.metrics.audio.bsseval:SISDR", AUDIO_INTRUSIVE, True,
                TORCH, "audio", LE_ROUX_2019, "Scale-invariant SDR, zero_mean=False."),
     MetricSpec("sar", "audio", "metaeval.metrics.audio.bsseval:SAR", AUDIO_WITH_MIXTURE, True,
                TORCH + ("fast_bss_eval",), "audio", VINCENT_2006,
-               "BSS-Eval SAR (1024-tap filters) with the interferer (mixture - target) as second reference."),
+               "BSS-Eval SAR with the interferer (mixture - target) as second reference: "
+               "fast_bss_eval bss_eval_sources, 1024 taps, load_diag 1e-7 (GSVS study); preset "
+               "bss_eval_v3: mir_eval bss_eval_images, 512 taps, exact least squares."),
     MetricSpec("sir", "audio", "metaeval.metrics.audio.bsseval:SIR", AUDIO_WITH_MIXTURE, True,
                TORCH + ("fast_bss_eval",), "audio", VINCENT_2006,
-               "BSS-Eval SIR with the interferer (mixture - target) as second reference."),
+               "BSS-Eval SIR with the interferer (mixture - target) as second reference: "
+               "fast_bss_eval bss_eval_sources, 1024 taps, load_diag 1e-7 (GSVS study); preset "
+               "bss_eval_v3: mir_eval bss_eval_images, 512 taps, exact least squares."),
     MetricSpec("isr", "audio", "metaeval.metrics.audio.bsseval:ISR", AUDIO_WITH_MIXTURE, True,
                TORCH + ("fast_bss_eval",), "audio", VINCENT_2006,
-               "BSS-Eval ISR (image-to-spatial distortion) with the interferer as second reference."),
+               "BSS-Eval ISR (image-to-spatial distortion): the estimate projected on 1024 delayed "
+               "copies of the target (bss_eval_images); preset bss_eval_v3: 512 taps as mir_eval."),
     MetricSpec("bsseval_v4", "audio", "metaeval.metrics.audio.bsseval_v4:BSSEvalV4SDR",
                AUDIO_WITH_MIXTURE, True, ("museval",), "audio",
                SISEC_2018,

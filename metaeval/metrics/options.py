@@ -44,8 +44,9 @@ class MetricRequest:
         return self.text or self.name
 
 
-def split_top_level(text: str, separator: str = ",") -> list[str]:
-    """``text`` split at ``separator`` outside ``[...]`` / ``(...)``; empty parts dropped."""
+def split_top_level(text: str, separator: str = ",", keep_empty: bool = False) -> list[str]:
+    """``text`` split at ``separator`` outside ``[...]`` / ``(...)``; empty parts dropped
+    unless ``keep_empty``."""
     parts, depth, current = [], 0, []
     for char in text:
         if char in "[(":
@@ -58,18 +59,21 @@ def split_top_level(text: str, separator: str = ",") -> list[str]:
         else:
             current.append(char)
     parts.append("".join(current))
-    return [p.strip() for p in parts if p.strip()]
+    return [p.strip() for p in parts if keep_empty or p.strip()]
 
 
 def parse_metric_request(text: str) -> MetricRequest:
     """Parse ``name[:preset][:field=value]...`` (see the module docstring)."""
     text = "".join(text.split())
-    name, *tokens = split_top_level(text, ":") or [""]
-    if not name:
+    name, *tokens = split_top_level(text, ":", keep_empty=True)
+    if not name or "=" in name:
         raise MetricOptionError(f"empty metric name in {text!r}. Fix: write e.g. "
                           "'sar:filter_length=512'.")
     presets, options = [], {}
     for token in tokens:
+        if not token:
+            raise MetricOptionError(f"metric {text!r}: empty option between ':'. Fix: write "
+                                    "name:field=value[:field=value].")
         key, equals, value = token.partition("=")
         if not equals:
             presets.append(token)

@@ -28,8 +28,8 @@ def _join(words: list[str]) -> str:
     return ", ".join(words[:-1]) + " and " + words[-1]
 
 
-def methods_text(result: CorrelationResult) -> str:
-    """One plain-text paragraph describing how the result was computed."""
+def _design(result: CorrelationResult) -> list[str]:
+    """Coefficients, levels, data size, grouping, orientation and missing values."""
     s = result.settings
     coefs = _join([labels.coefficient_name(c) for c in labels.coefficients(result)])
     lvls = _join([labels.LEVEL_DESCRIPTIONS.get(lv, f"level '{lv}'")
@@ -52,13 +52,30 @@ def methods_text(result: CorrelationResult) -> str:
     if flipped:
         parts.append(f"Metrics where lower is better ({_join(flipped)}) were sign-flipped so that "
                      "a higher score always means better agreement.")
-    missing = s.get("missing")
-    if missing == "drop":
+    if s.get("missing") == "drop":
         parts.append("Cells with a missing metric score were dropped for that metric only.")
-    elif missing == "error":
+    elif s.get("missing") == "error":
         parts.append("No metric score was missing or imputed.")
-    k = s.get("k")
-    ci = s.get("ci")
+    return parts
+
+
+def _metric_configs(result: CorrelationResult) -> list[str]:
+    """The configuration of each metric column computed by `metaeval score`."""
+    configured = [(e.name, e.config) for e in getattr(result.signature, "metrics", ()) if e.config]
+    if not configured:
+        return []
+    described = []
+    for name, config in configured:
+        options = result.metric_options.get(name, {})
+        fields = ", ".join(f"{k}={v}" for k, v in options.items())
+        described.append(f"{name} ({config}{'; ' + fields if fields else ''})")
+    return [f"Metric scores computed by metaeval score: {'; '.join(described)}."]
+
+
+def _inference(s: dict) -> list[str]:
+    """Bootstrap intervals, PERM-BOTH tests and significance clusters."""
+    parts = []
+    k, ci = s.get("k"), s.get("ci")
     if k is not None:
         level = f"{round(100 * float(ci))}% " if ci is not None else ""
         method = CI_METHODS.get(s.get("ci_method"), s.get("ci_method") or "percentile")
@@ -75,15 +92,20 @@ def methods_text(result: CorrelationResult) -> str:
         else:
             parts.append(f"Metric pairs were compared with the {s.get('permutation')} test "
                          f"(k = {k}).")
-    alpha = s.get("alpha")
-    if alpha is not None:
+    if s.get("alpha") is not None:
         parts.append(f"Significance clusters follow the greedy procedure of the WMT metrics task "
                      f"(Freitag et al. 2022; mt-metrics-eval): metrics are sorted by the "
                      f"statistic and a new cluster starts at the first metric that is "
-                     f"significantly worse (p < {alpha}) than any metric of the current "
+                     f"significantly worse (p < {s['alpha']}) than any metric of the current "
                      f"cluster; cluster 1 is the best.")
     if s.get("significance") == "primary":
         parts.append("Pairwise tests and clusters are computed for the primary coefficient.")
+    return parts
+
+
+def _baselines(s: dict) -> list[str]:
+    """Chance baseline, noise ceiling, seed and version."""
+    parts = []
     if s.get("chance_baseline"):
         parts.append("The chance baseline is the central interval of each statistic when the "
                      "metric scores are randomly permuted (k draws), i.e. what a metric unrelated "
@@ -98,4 +120,10 @@ def methods_text(result: CorrelationResult) -> str:
         parts.append(f"All random draws use seed {s['seed']}.")
     if s.get("metaeval_version"):
         parts.append(f"Computed with metaeval {s['metaeval_version']}.")
-    return " ".join(parts)
+    return parts
+
+
+def methods_text(result: CorrelationResult) -> str:
+    """One plain-text paragraph describing how the result was computed."""
+    s = result.settings
+    return " ".join(_design(result) + _metric_configs(result) + _inference(s) + _baselines(s))

@@ -12,6 +12,7 @@ Both files are written atomically (:func:`metaeval.io.write_atomic`).
 from __future__ import annotations
 
 import json
+from dataclasses import asdict, is_dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -19,12 +20,25 @@ import yaml
 
 from metaeval.data.judgements import MetricInfo
 from metaeval.errors import DataError, ParameterError, located
-from metaeval.io import write_atomic
+from metaeval.io import json_safe, write_atomic
+from metaeval.metrics.base import Metric
 from metaeval.version import __version__
 
 OUTPUT_TYPES = (".parquet", ".csv")
 METADATA_KEY = b"metaeval"
 NOT_SCORES = ("item", "system", "errors")
+
+
+def metric_metadata(metric: Metric, loader: str = "") -> dict:
+    """What a score column records about its metric: name, config signature and fields,
+    direction, description (``loader``: how the audio was read, part of the options)."""
+    fields = asdict(metric.config) if is_dataclass(metric.config) else {}
+    options = {k: ("none" if v is None else v) for k, v in fields.items()}
+    if loader:
+        options["audio_loader"] = loader
+    return {"metric": metric.name, "signature": metric.signature,
+            "higher_is_better": bool(metric.higher_is_better),
+            "description": metric.description, "options": json_safe(options)}
 
 
 def check_output(out: str | Path) -> Path:

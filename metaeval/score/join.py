@@ -31,7 +31,7 @@ def join_scores(judgements: pd.DataFrame, scores: str | Path | pd.DataFrame,
     for col in (item_col, system_col):
         if col not in judgements.columns:
             raise DataError(f"the judgement table has no column {col!r} to join the scores on. "
-                            f"Fix: name the item and system columns (--item, --system).")
+                            f"Fix: name the item and system columns (CLI: --item, --system).")
     metric_cols = [c for c in frame.columns if c not in NOT_SCORES]
     clash = [c for c in metric_cols if c in judgements.columns]
     if clash:

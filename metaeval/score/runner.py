@@ -11,19 +11,19 @@ so an interrupted run (Ctrl-C) continues where it stopped (``resume=True``).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, is_dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from metaeval.errors import DataError, MetaevalError, MetricError, MetricOptionError
-from metaeval.io import json_safe
+from metaeval.errors import DataError, MetaevalError, MetricError, MetricOptionError, ParameterError
 from metaeval.metrics.base import Batch, Metric
 from metaeval.metrics.registry import get_metric
 from metaeval.score.audio_io import DEFAULT_TOLERANCE_S, AudioLoader, align_lengths
 from metaeval.score.cache import ScoreCache, cache_key
+from metaeval.score.files import metric_metadata
 from metaeval.score.manifest import ScoreRow
+from metaeval.score.progress import ScoreProgress
 
 RESERVED = ("item", "system", "errors")
 MAX_REASON = 300
@@ -34,8 +34,8 @@ def resolve_metrics(metrics: Iterable[str | Metric], device: str = "cpu") -> lis
     :mod:`metaeval.metrics.options`) or instances; audio only; one column per configuration."""
     resolved = [m if isinstance(m, Metric) else get_metric(str(m), device=device) for m in metrics]
     if not resolved:
-        raise MetricOptionError("no metric chosen. Fix: give --metrics, e.g. --metrics sisdr,mrstft "
-                          "(see `metaeval metrics`).")
+        raise MetricOptionError("no metric chosen. Fix: name them, e.g. metrics=['sisdr', "
+                                "'mrstft'] (CLI: --metrics sisdr,mrstft; see `metaeval metrics`).")
     seen: dict[tuple[str, str], str] = {}
     columns = [m.column for m in resolved]
     for metric in resolved:
@@ -83,35 +83,6 @@ def _reason(error: BaseException) -> str:
     text = str(error) if isinstance(error, MetaevalError) else f"{type(error).__name__}: {error}"
     text = " ".join(text.split())
     return text if len(text) <= MAX_REASON else text[:MAX_REASON - 3] + "..."
-
-
-class _Progress:
-    """A rich progress bar over items x metrics, a callback ``(done, total)``, or nothing."""
-
-    def __init__(self, progress, total: int):
-        self.total, self.done, self._callback, self._bar = total, 0, None, None
-        if callable(progress):
-            self._callback = progress
-        elif progress:
-            from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-            self._bar = Progress("[progress.description]{task.description}", BarColumn(),
-                                 MofNCompleteColumn(), TimeRemainingColumn(),
-                                 console=Console(stderr=True), transient=False)
-            self._task = self._bar.add_task("scoring (items x metrics)", total=total)
-            self._bar.start()
-
-    def advance(self, count: int, metric: str) -> None:
-        self.done += count
-        if self._bar is not None:
-            self._bar.update(self._task, advance=count, description=f"scoring: {metric}")
-        if self._callback is not None:
-            self._callback(self.done, self.total)
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.stop()
 
 
 class _Run:
@@ -227,18 +198,6 @@ class _Run:
             cache.close()
 
 
-def metric_metadata(metric: Metric, loader: str = "") -> dict:
-    """What a score column records about its metric: name, config signature and fields,
-    direction, description (``loader``: how the audio was read, part of the options)."""
-    fields = asdict(metric.config) if is_dataclass(metric.config) else {}
-    options = {k: ("none" if v is None else v) for k, v in fields.items()}
-    if loader:
-        options["audio_loader"] = loader
-    return {"metric": metric.name, "signature": metric.signature,
-            "higher_is_better": bool(metric.higher_is_better),
-            "description": metric.description, "options": json_safe(options)}
-
-
 def _call(metric: Metric, batch: Batch) -> np.ndarray:
     values = np.asarray(metric.score(batch), dtype=float).reshape(-1)
     if len(values) != len(batch):
@@ -281,15 +240,15 @@ def score_items(rows, metrics: Sequence[str | Metric], device: str = "cpu", batc
     rows = _as_rows(rows)
     metrics = resolve_metrics(metrics, device)
     if resume and cache_dir is None:
-        raise DataError("resume needs the cache folder of the interrupted run. Fix: give --cache "
-                        "DIR (or drop --resume).")
+        raise ParameterError("resume", True, "needs the cache folder of the interrupted run. "
+                             "Fix: give cache_dir (CLI: --cache DIR), or do not resume.")
     run = _Run(rows, metrics, device, batch_size, jobs, cache_dir, tolerance_s, loudness_lufs)
     bar = None
     try:
         if resume and run.cached_count() == 0:
             raise DataError(f"nothing to resume in {cache_dir}: it holds no score of these items "
                             "and metrics. Fix: check --cache, or run without --resume.")
-        bar = _Progress(progress, len(rows) * len(metrics))
+        bar = ScoreProgress(progress, len(rows) * len(metrics))
         for start in range(0, len(rows), run.batch_size):
             positions = range(start, min(len(rows), start + run.batch_size))
             for metric in metrics:

@@ -8,7 +8,7 @@ import pytest
 import soundfile as sf
 import soxr
 
-from metaeval.errors import DataError, MetricError
+from metaeval.errors import DataError, MetricError, ParameterError
 from metaeval.score.audio_io import LengthMismatchWarning
 from metaeval.score.manifest import expand_patterns, read_manifest
 from metaeval.score.runner import failure_summary, score_items
@@ -141,7 +141,7 @@ def test_interrupted_run_resumes_with_the_rest(tree):
     assert frame.attrs["from_cache"] == 2 and frame["test_snr"].notna().all()
     fresh = score_items(rows, [SNR()], batch_size=2)
     np.testing.assert_allclose(frame["test_snr"], fresh["test_snr"])
-    with pytest.raises(DataError, match="needs the cache folder"):
+    with pytest.raises(ParameterError, match="needs the cache folder"):
         score_items(rows, [SNR()], resume=True)
 
 

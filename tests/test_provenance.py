@@ -1,0 +1,133 @@
+"""The provenance `Signature`: it round-trips, and it changes whenever the numbers can change."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from metaeval import Settings, correlate, load_gensvs
+from metaeval.correlation.assemble import build_signature
+from metaeval.data.judgements import JudgementSet
+from metaeval.provenance import MetricEntry, Signature
+
+AWKWARD = ("acc[red]", "a|b", "x,y", "-neg", "{brace}", "50%", "none", "line\nbreak")
+
+
+def _signature(**changes) -> Signature:
+    base = Signature(data="demo@0123456789ab", human="mos",
+                     metrics=(MetricEntry("bleu"), MetricEntry("ter", "lower", "ter@abcdefabcdef")),
+                     coefficients=("spearman", "kendall_b"), levels=("none", "item"),
+                     group_by="domain", versions=(("metaeval", "0.1.0"), ("numpy", "2.0")))
+    return dataclasses.replace(base, **changes)
+
+
+@pytest.mark.parametrize("short", [False, True])
+def test_parse_format_round_trips(short):
+    sig = _signature()
+    assert Signature.parse(sig.format(short=short)) == sig
+    awkward = _signature(human="a|b:c", group_by="none",
+                         metrics=tuple(MetricEntry(n, d, c) for n, d, c in
+                                       zip(AWKWARD, ["lower", "higher"] * 4, ["", "x@1"] * 4)))
+    text = awkward.format(short=short)
+    assert "\n" not in text and Signature.parse(text) == awkward
+
+
+def test_format_is_readable_and_to_dict_is_json_ready():
+    sig = _signature()
+    text = sig.format()
+    assert text.startswith("data:demo@0123456789ab|human:mos|metrics:bleu,-ter{ter@abcdefabcdef}|")
+    assert "|coef:spearman,kendall_b|level:none,item|group:domain|" in text
+    assert text.endswith("|metaeval:0.1.0|numpy:2.0")
+    record = sig.to_dict()
+    assert record["metrics"][1] == {"name": "ter", "direction": "lower", "config": "ter@abcdefabcdef"}
+    assert record["versions"] == {"metaeval": "0.1.0", "numpy": "2.0"}
+    assert sig.lower_is_better == ["ter"]
+
+
+@pytest.mark.parametrize("field, value", [
+    ("data", "demo@ffffffffffff"), ("human", "other"),
+    ("metrics", (MetricEntry("bleu", "lower"), MetricEntry("ter", "lower", "ter@abcdefabcdef"))),
+    ("metrics", (MetricEntry("bleu"), MetricEntry("ter", "lower", "ter@000000000000"))),
+    ("coefficients", ("pearson",)), ("levels", ("system",)), ("group_by", None),
+    ("pooled", False), ("resample", "both"), ("ci", 0.9), ("ci_method", "bca"), ("k", 999),
+    ("seed", 1), ("significance", "all"), ("alpha", 0.01), ("min_points", 5), ("chance", False),
+    ("ceiling", "200@123456789abc"), ("missing", "drop"),
+    ("versions", (("metaeval", "0.2.0"), ("numpy", "2.0"))),
+])
+def test_every_field_changes_the_string(field, value):
+    assert _signature(**{field: value}).format() != _signature().format()
+    assert _signature(**{field: value}).format(short=True) != _signature().format(short=True)
+
+
+def test_parse_refuses_text_that_is_not_a_signature():
+    with pytest.raises(ValueError, match="not a metaeval signature"):
+        Signature.parse("k:10|seed:0")
+
+
+# ----------------------------------------------------------- the signature of a correlate run
+@pytest.fixture(scope="module")
+def gensvs():
+    return load_gensvs()
+
+
+def _run_signature(js: JudgementSet, **settings) -> str:
+    options = {"k": 20, "coefficients": ("spearman",), "significance": "none", **settings}
+    return str(build_signature(js, js.gold, ["sisdr", "sdr"], Settings(**options)))
+
+
+def test_direction_changes_signature_and_sign(gensvs):
+    """Issue 7: --lower-is-better sisdr flipped the value with an identical signature."""
+    flipped = dataclasses.replace(gensvs, metrics={
+        **gensvs.metrics, "sisdr": dataclasses.replace(gensvs.metrics["sisdr"],
+                                                       higher_is_better=False)})
+    a = correlate(gensvs, metrics=["sisdr"], k=20, significance="none", chance=False,
+                  ceiling=False)
+    b = correlate(flipped, metrics=["sisdr"], k=20, significance="none", chance=False,
+                  ceiling=False)
+    assert a.table["value"].iloc[0] == pytest.approx(-b.table["value"].iloc[0])
+    assert str(a.signature) != str(b.signature)
+    assert "metrics:sisdr|" in str(a.signature) and "metrics:-sisdr|" in str(b.signature)
+
+
+@pytest.mark.parametrize("setting, value", [
+    ("min_points", 10), ("pooled", False), ("chance", False), ("ceiling_k", 50),
+    ("ceiling", False), ("group_by", "model_type"), ("alpha", 0.01),
+])
+def test_settings_change_the_signature(gensvs, setting, value):
+    assert _run_signature(gensvs, **{setting: value}) != _run_signature(gensvs)
+
+
+def test_individual_ratings_change_the_signature(gensvs):
+    ratings = gensvs.ratings.copy()
+    ratings.loc[0, "rating"] = 6 - ratings.loc[0, "rating"]
+    changed = dataclasses.replace(gensvs, ratings=ratings)
+    assert _run_signature(changed) != _run_signature(gensvs)
+    assert _run_signature(dataclasses.replace(gensvs, ratings=None)).count("ceiling:none") == 1
+
+
+def test_data_and_missing_policy_change_the_signature(gensvs):
+    table = gensvs.table.copy()
+    table.loc[0, "sdr"] += 0.5
+    assert _run_signature(dataclasses.replace(gensvs, table=table)) != _run_signature(gensvs)
+    assert _run_signature(dataclasses.replace(gensvs, missing="drop")) != _run_signature(gensvs)
+
+
+def test_result_settings_are_derived_from_the_signature(gensvs):
+    result = correlate(gensvs, metrics=["sisdr", "multi_res_loss"], k=20, seed=4,
+                       significance="none", chance=False)
+    record = result.signature.to_dict()
+    for key, value in record.items():
+        assert result.settings[key] == value, key
+    assert result.settings["lower_is_better"] == ["multi_res_loss"]
+    assert Signature.parse(str(result.signature)) == result.signature
+    text = repr(result)
+    assert str(result.signature) in text and "sisdr" in text and len(text.splitlines()) < 12
+
+
+def test_settings_are_keyword_only_and_validated():
+    with pytest.raises(TypeError):
+        Settings(("spearman",))  # the fields are keyword-only
+    settings = Settings(coefficients=["pearson"], levels="item", k="50")
+    assert settings.coefficients == ("pearson",) and settings.levels == ("item",)
+    assert settings.k == 50 and isinstance(settings.k, int)
