@@ -79,7 +79,7 @@ def main() -> None:
         boot, seconds = timed(lambda level=level: bootstrap_ci(gold, scores, "pearson", level, k=1000,
                                                                seed=0, resample="items"))
         boots[level] = boot
-        check = max_diff(dict(zip(names, boot.value)), ref_values(key))
+        check = max_diff(dict(zip(names, boot.statistic)), ref_values(key))
         rows.append((f"(b) bootstrap CI Pearson level={level} k=1000 (6 metrics)", seconds, 5.0,
                      f"{key} max|diff| {check:.1e}"))
 
@@ -95,8 +95,8 @@ def main() -> None:
             for n, m in zip(names, scores):
                 cal, seconds = timed(lambda m=m, level=level: tie_calibrate(gold, m, level))
                 worst = max(worst, seconds)
-                got[n] = cal.value
-                tiecal_lines.append(f"  {level:4s} {n:8s} acc23={cal.value:.4f} eps={cal.epsilon:.4g} "
+                got[n] = cal.statistic
+                tiecal_lines.append(f"  {level:4s} {n:8s} acc23={cal.statistic:.4f} eps={cal.epsilon:.4g} "
                                     f"all-ties={cal.ties_all_pairs} pairs={cal.n_pairs:,} {seconds:.2f}s")
             check = max_diff(got, ref_values(f"acc23_tiecal_{level}"))
             note = (f"acc23_tiecal_{level} max|diff| {check:.1e}" if np.isfinite(check)
@@ -109,7 +109,7 @@ def main() -> None:
     for level, key in [("none", "williams_none_pearson_one_sided_p"),
                        ("system", "williams_system_pearson_one_sided_p")]:
         res, seconds = timed(lambda level=level: williams_matrix(gold, scores, level))
-        got = {f"{a} vs {b}": res.p[names.index(a), names.index(b)]
+        got = {f"{a} vs {b}": res.pvalue[names.index(a), names.index(b)]
                for a, b in combinations(names, 2)}
         rows.append((f"Williams level={level}, 15 pairs", seconds, None,
                      f"{key} max|diff| {max_diff(got, reference[key]):.1e}"))
@@ -123,11 +123,11 @@ def main() -> None:
         print(f"{task:62s} {seconds:8.2f} {tgt:>8s} {met:>8s}  {check}")
     print("\nPERM-BOTH p[a, b] (a better than b), item-level Pearson:")
     print("          " + " ".join(f"{n:>8s}" for n in names))
-    for n, row in zip(names, perm.p):
+    for n, row in zip(names, perm.pvalue):
         print(f"{n:>9s} " + " ".join("       -" if np.isnan(v) else f"{v:8.3f}" for v in row))
     for level, boot in boots.items():
         print(f"\nBootstrap 95% CI, Pearson level={level} (items resampled, percentile):")
-        for n, v, lo, hi in zip(names, boot.value, boot.low, boot.high):
+        for n, v, lo, hi in zip(names, boot.statistic, *boot.confidence_interval):
             print(f"  {n:8s} {v:+.4f} [{lo:+.4f}, {hi:+.4f}]")
     if tiecal_lines:
         print("\nTie calibration:")

@@ -18,7 +18,7 @@ import pandas as pd
 
 from metaeval.citations import GSVS_2025
 from metaeval.data.judgements import DatasetInfo, JudgementSet, MetricInfo
-from metaeval.data.loaders import load_table
+from metaeval.data.loaders import load_table, read_text_csv
 from metaeval.errors import DataError, located
 from metaeval.paths import LISTENING_TESTS
 
@@ -138,10 +138,7 @@ def read_wide_ratings(path: str | Path, item: str = ITEM_COLUMN, system: str = S
     listener id, or a trial without ratings, is a `DataError` naming the line."""
     path = Path(path)
     fix = "pass a file with subject_rating_i / rating_i columns (the GSVS layout)."
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=True)
-    except (OSError, ValueError) as error:
-        raise DataError(located(f"cannot read the file ({error})", file=str(path), fix=fix)) from error
+    frame = read_text_csv(path, fix)
     indices = sorted(int(m.group(1)) for c in frame.columns
                      if (m := re.fullmatch(r"rating_(\d+)", c)))
     needed: Sequence[str] = [item, system] + [f"subject_rating_{i}" for i in indices]

@@ -106,6 +106,14 @@ def _read_parquet(path: Path) -> tuple[pd.DataFrame, list[int]]:
     return frame.reset_index(drop=True), [i + 2 for i in range(len(frame))]
 
 
+def read_text_csv(path: str | Path, fix: str) -> pd.DataFrame:
+    """A CSV with every cell as text (empty cells NaN); a `DataError` with ``fix`` if unreadable."""
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=True)
+    except (OSError, ValueError) as error:
+        raise DataError(located(f"cannot read the file ({error})", file=str(path), fix=fix)) from error
+
+
 def read_table(path: str | Path) -> tuple[pd.DataFrame, list[int]]:
     """Read a table by extension; return it with the file line of each row."""
     path = Path(path)

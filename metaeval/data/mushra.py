@@ -24,6 +24,7 @@ import pandas as pd
 
 from metaeval.citations import CODEC_MUSHRA_2024
 from metaeval.data.judgements import DatasetInfo, JudgementSet
+from metaeval.data.loaders import read_text_csv
 from metaeval.errors import DataError, located
 from metaeval.paths import LISTENING_TESTS, data_dir
 
@@ -84,10 +85,7 @@ def read_list_ratings(path: str | Path) -> tuple[pd.DataFrame, list[int]]:
     `DataError` naming the line."""
     path = Path(path)
     fix = "pass a file with signal, condition, ratings, participant_ids columns."
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=True)
-    except (OSError, ValueError) as error:
-        raise DataError(located(f"cannot read the file ({error})", file=str(path), fix=fix)) from error
+    frame = read_text_csv(path, fix)
     absent = [c for c in COLUMNS[:4] if c not in frame.columns]
     if absent:
         raise DataError(located(f"missing column(s) {absent}; the file has {list(frame.columns)}",

@@ -26,6 +26,7 @@ import pandas as pd
 
 from metaeval.data import gensvs, mushra
 from metaeval.data.judgements import DatasetInfo
+from metaeval.data.loaders import read_text_csv
 from metaeval.errors import DataError, ParameterError, located
 from metaeval.listening.ratings import KINDS, RatingTable, validate_ratings
 
@@ -37,13 +38,6 @@ MUSHRA_FILE = mushra.BUNDLED_FILE
 MUSHRA_FILTERED_FILE = mushra.BUNDLED_FILTERED_FILE
 WEBMUSHRA_FIELDS = ["session_test_id", "trial_id", "rating_stimulus", "rating_score"]
 WEBMUSHRA_TAIL = {"trial_id", "rating_stimulus", "rating_score", "rating_time", "rating_comment"}
-
-
-def _read_csv(path: Path, fix: str) -> pd.DataFrame:
-    try:
-        return pd.read_csv(path, dtype=str, keep_default_na=True)
-    except (OSError, ValueError) as error:
-        raise DataError(located(f"cannot read the file ({error})", file=str(path), fix=fix)) from error
 
 
 def _require(frame: pd.DataFrame, columns: Sequence[str], path: Path, fix: str) -> None:
@@ -75,7 +69,7 @@ def _read_webmushra(path: Path, rater: str | None = None) -> tuple:
     """webMUSHRA ``mushra.csv``: one row per (session, trial, stimulus)."""
     fix = ("pass webMUSHRA's results/<test>/mushra.csv (session_test_id, participant fields, "
            "trial_id, rating_stimulus, rating_score, ...).")
-    frame = _read_csv(path, fix)
+    frame = read_text_csv(path, fix)
     _require(frame, WEBMUSHRA_FIELDS, path, fix)
     long = pd.DataFrame({"item": frame["trial_id"], "system": frame["rating_stimulus"],
                          "rater": _webmushra_raters(frame, path, rater, fix),
@@ -87,7 +81,7 @@ def _read_long(path: Path, item: str = "item", system: str = "system", rater: st
                rating: str = "rating", group: str | None = None,
                session: str | None = None) -> tuple:
     fix = f"pass a CSV with one row per rating and columns {item}, {system}, {rater}, {rating}."
-    frame = _read_csv(path, fix)
+    frame = read_text_csv(path, fix)
     _require(frame, [item, system, rater, rating], path, fix)
     long = pd.DataFrame({"item": frame[item], "system": frame[system], "rater": frame[rater],
                          "rating": frame[rating]})

@@ -1,22 +1,9 @@
-"""Raw listening-test ratings as one long table, read from the common layouts.
+"""Raw listening-test ratings as one long table, validated.
 
 A :class:`RatingTable` holds one row per rating: ``item`` (the excerpt / signal), ``system``
 (the condition), ``rater``, ``rating`` (+ optional ``group``, ``session``, ``file``). A stimulus
-is an (item, system) pair. Formats read by :func:`metaeval.listening.formats.read_ratings`:
-
-- ``dcr`` / ``acr``: one row per trial with ``subject_rating_i`` (listener id) and ``rating_i``
-  columns (the GSVS layout of github.com/pablebe/gensvs_eval; ITU-T P.808 DCR/ACR, 1..5).
-  ``path=None`` reads the bundled GSVS test.
-- ``mushra``: one row per stimulus with Python-list columns ``ratings`` and ``participant_ids``
-  (the layout of github.com/BenjSta/bernoulli-var-speech-codec, ITU-R BS.1534, 0..100), parsed
-  with :func:`ast.literal_eval`. ``path=None`` reads the bundled unfiltered file.
-- ``webmushra``: the CSV export of webMUSHRA (AudioLabs, github.com/audiolabs/webMUSHRA,
-  ``service/write.php``): ``session_test_id``, the configured participant fields (e.g. ``email``,
-  ``age``, ``gender``; newer versions also ``session_uuid``), ``trial_id``, ``rating_stimulus``,
-  ``rating_score``, ``rating_time``, ``rating_comment``. item = ``trial_id``, system =
-  ``rating_stimulus``; the hidden reference is the stimulus ``reference``.
-- ``long``: a CSV with one row per rating (columns named by ``item=``, ``system=``, ``rater=``,
-  ``rating=``).
+is an (item, system) pair. The layouts (DCR/ACR, MUSHRA, webMUSHRA, long) are read by
+:func:`metaeval.listening.formats.read_ratings`.
 
 Every reader checks: ratings inside the scale, every rating has a known rater (non-empty id, and
 in ``raters=`` when a roster is given), no stimulus without ratings (including stimuli listed in

@@ -11,12 +11,12 @@ from __future__ import annotations
 from metaeval.correlation.result import POOLED, CorrelationResult
 from metaeval.report import labels
 
-RESAMPLE_UNITS = {
+RESAMPLE_WORDS = {
     "items": "items (all systems of a drawn item kept together)",
     "systems": "systems (all items of a drawn system kept together)",
     "both": "items and systems jointly",
 }
-CI_METHODS = {
+CI_METHOD_WORDS = {
     "percentile": "percentile",
     "bca": "bias-corrected and accelerated (BCa; Efron 1987)",
 }
@@ -78,8 +78,8 @@ def _inference(s: dict) -> list[str]:
     k, ci = s.get("k"), s.get("ci")
     if k is not None:
         level = f"{round(100 * float(ci))}% " if ci is not None else ""
-        method = CI_METHODS.get(s.get("ci_method"), s.get("ci_method") or "percentile")
-        unit = RESAMPLE_UNITS.get(s.get("resample"), s.get("resample") or "items")
+        method = CI_METHOD_WORDS.get(s.get("ci_method"), s.get("ci_method") or "percentile")
+        unit = RESAMPLE_WORDS.get(s.get("resample"), s.get("resample") or "items")
         parts.append(f"{level}confidence intervals are {method} bootstrap intervals from "
                      f"k = {k} resamples of {unit}.")
         if str(s.get("permutation", "perm-both")).lower() == "perm-both":

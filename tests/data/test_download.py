@@ -77,7 +77,7 @@ def test_download_from_mirror_then_resume(tmp_path, small_source):
     assert sorted(result.downloaded) == sorted(files) and result.skipped == []
     for relative, payload in files.items():
         assert (dest / "bernoulli_mushra" / relative).read_bytes() == payload
-    assert not list(dest.rglob("*.part"))
+    assert not list(dest.rglob("*.tmp")) and not list(dest.rglob(".*"))  # no temporary left
     # a second run fetches nothing; a corrupted local file is fetched again
     (dest / "bernoulli_mushra" / "README.md").write_bytes(b"truncated")
     again = download_dataset("bernoulli_mushra", dest, base_url=base)

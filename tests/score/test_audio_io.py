@@ -106,3 +106,21 @@ def test_parallel_prefetch_gives_the_same_arrays(tmp_path):
         np.testing.assert_array_equal(loader.load(p, 16000), read_audio(p, 16000)[0])
     assert loader.reads == 4
     assert sf.info(str(paths[0])).samplerate == loader.native_rate(paths[0]) == RATE
+
+
+def test_loudness_normalisation_before_scoring(tmp_path):
+    """`metaeval score --loudness-normalize -18`: the GSVS test played its outputs at -18 LUFS."""
+    pytest.importorskip("pyloudnorm")
+    from metaeval.metrics.audio.loudness import integrated_loudness
+
+    rng = np.random.default_rng(0)
+    noise = 0.05 * rng.standard_normal((RATE * 2, 2))
+    path = write(tmp_path / "n.wav", noise, subtype="FLOAT")
+    plain, _ = read_audio(path)
+    louder, _ = read_audio(path, loudness_lufs=-18.0)
+    stereo_gain = 10 ** ((-18.0 - integrated_loudness(noise, RATE)) / 20)
+    np.testing.assert_allclose(louder, plain * stereo_gain, rtol=1e-5)  # gain of the stored file
+    assert AudioLoader(loudness_lufs=-18).version != AudioLoader().version  # cache key changes
+    silent = write(tmp_path / "s.wav", np.full(RATE, 1e-9), subtype="FLOAT")
+    with pytest.raises(DataError, match="cannot loudness-normalise"):
+        read_audio(silent, loudness_lufs=-18.0)

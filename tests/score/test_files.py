@@ -86,3 +86,15 @@ def test_correlate_puts_the_score_configs_into_the_signature(datasets_dir, tmp_p
     html = (out / "index.html").read_text()
     assert "sdr:filter_length=256 (" + get_metric("sdr:filter_length=256").signature in html
     assert get_metric("sisdr").signature in (out / "table.tex").read_text()
+
+
+def test_loudness_normalisation_is_recorded_with_each_column(scored):
+    pytest.importorskip("pyloudnorm")
+    frame, folder = scored
+    from metaeval.score.manifest import read_manifest
+
+    rows = read_manifest(folder / "items.csv")
+    normalised = score_items(rows, ["test_snr"], loudness_lufs=-18.0)
+    options = normalised.attrs["metrics"]["test_snr"]["options"]
+    assert options["audio_loader"].endswith("+lufs-18")
+    assert frame.attrs["metrics"]["test_snr"]["options"]["audio_loader"] == "soundfile+mean+soxr-HQ"
