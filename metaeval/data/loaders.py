@@ -32,6 +32,22 @@ PARQUET = (".parquet", ".pq")
 FORMATS = tuple(DELIMITED) + JSON_LINES + PARQUET
 
 
+def _not_utf8(path: Path, error: UnicodeDecodeError) -> DataError:
+    """A decoding error as the file line and byte it happened at (decoded again as a whole, so
+    that the position is the file's, not a read buffer's)."""
+    data = path.read_bytes()
+    bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    try:
+        data[bom:].decode("utf-8")
+        position = error.start
+    except UnicodeDecodeError as whole:
+        position = whole.start + bom
+    line = data[:position].count(b"\n") + 1
+    return DataError(located(f"not UTF-8 text (byte 0x{data[position]:02x} at byte {position})",
+                             file=str(path), row=line,
+                             fix="save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)."))
+
+
 def _unreadable(path: Path, reason: str) -> DataError:
     return DataError(located(f"cannot read the file ({reason})", file=str(path),
                              fix="check the path and that the file is a readable "
@@ -60,7 +76,9 @@ def _read_delimited(path: Path, sep: str) -> tuple[pd.DataFrame, list[int]]:
                         fix=f"give every line exactly {len(header)} '{sep}'-separated fields; "
                             "quote fields that contain the separator."))
                 lines.append(start)
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+    except UnicodeDecodeError as exc:
+        raise _not_utf8(path, exc) from exc
+    except (OSError, csv.Error) as exc:
         raise _unreadable(path, str(exc)) from exc
     try:
         frame = pd.read_csv(path, sep=sep, encoding="utf-8-sig")
@@ -90,7 +108,9 @@ def _read_json_lines(path: Path) -> tuple[pd.DataFrame, list[int]]:
                                             fix="write one JSON object per line."))
                 records.append(record)
                 lines.append(number)
-    except (OSError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
+        raise _not_utf8(path, exc) from exc
+    except OSError as exc:
         raise _unreadable(path, str(exc)) from exc
     if not records:
         raise DataError(located("the file has no records", file=str(path),

@@ -82,6 +82,7 @@ class Metric(ABC):
     description: ClassVar[str] = ""
     Config: ClassVar[type] = MetricConfig
     presets: ClassVar[dict[str, dict[str, Any]]] = {}  # published configurations by name
+    optional_inputs: ClassVar[tuple[str, ...]] = ()  # passed when the row gives them
 
     def __init__(self, config: Any | None = None, device: str = "cpu", *,
                  preset: str | tuple[str, ...] = (), column: str | None = None,
@@ -102,9 +103,23 @@ class Metric(ABC):
         """``name@<config hash>``: identifies the configuration that produced a score column."""
         return f"{self.name}@{self.config_hash}"
 
+    @property
+    def corpus_level(self) -> bool:
+        """True when one score describes a whole system (e.g. corpus BLEU): the runner then
+        gives the metric all items of a system in one batch, and every item gets that score."""
+        return False
+
     @abstractmethod
     def score(self, batch: Batch) -> np.ndarray:
         """One score per item of ``batch`` (NaN where the metric is undefined)."""
+
+    def score_with_details(self, batch: Batch) -> tuple[np.ndarray, list[Any]]:
+        """Scores and, per item, JSON-able details kept with the score (None: no details).
+
+        A metric that explains its scores (TIGERScore's error analysis) overrides this; a
+        detail ``{"error": reason, ...}`` with a NaN score is the reason of a missing value.
+        """
+        return self.score(batch), [None] * len(batch)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.config!r})"

@@ -5,7 +5,8 @@ Light to import: torch and the metric back-ends load only when a metric is insta
 
 from metaeval.score.files import read_scores, write_scores
 from metaeval.score.join import join_scores
-from metaeval.score.manifest import ScoreRow, expand_patterns, load_rows, read_manifest
+from metaeval.score.manifest import expand_patterns, load_rows, read_manifest
+from metaeval.score.rows import ScoreRow
 from metaeval.score.runner import failure_summary, score_items
 
 __all__ = ["ScoreRow", "expand_patterns", "failure_summary", "join_scores", "load_rows",

@@ -7,8 +7,9 @@ batch on disk and nothing half-written. The key is
     sha256(json([metric, config_hash, loader_version, sample_rate, {input: sha256(file bytes)}]))
 
 so renaming or moving a file keeps its score, and changing the audio, the metric's config or the
-loading (mono/resampling) recomputes it. Only finite scores are stored: a failure is retried on
-the next run.
+loading (mono/resampling) recomputes it. Text inputs are hashed by their content the same way.
+Only finite scores are stored, each with its details (e.g. a TIGERScore error analysis, JSON) when
+the metric gives any: a failure is retried on the next run.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from metaeval.errors import DataError, located
 
 DEFAULT_CACHE_DIR = Path(".cache") / "metaeval-scores"
 SCHEMA = ("CREATE TABLE IF NOT EXISTS scores (key TEXT PRIMARY KEY, config_hash TEXT NOT NULL, "
-          "score REAL NOT NULL)")
+          "score REAL NOT NULL, details TEXT)")
 
 
 def cache_key(metric: str, config_hash: str, input_hashes: Mapping[str, str],
@@ -49,30 +50,35 @@ class ScoreCache:
             self._db = sqlite3.connect(self.path, timeout=60)
             with self._db:
                 self._db.execute(SCHEMA)
+                columns = {row[1] for row in self._db.execute("PRAGMA table_info(scores)")}
+                if "details" not in columns:  # a cache written before details existed
+                    self._db.execute("ALTER TABLE scores ADD COLUMN details TEXT")
         except (OSError, sqlite3.Error) as error:
             raise DataError(located(f"cannot open the score cache ({error})", file=str(self.path),
                                     fix="choose another --cache folder, or delete this file to "
                                         "start the cache afresh.")) from error
 
-    def get_many(self, keys: Iterable[str]) -> dict[str, float]:
-        """The cached scores among ``keys``."""
+    def get_many(self, keys: Iterable[str]) -> dict[str, tuple[float, object]]:
+        """The cached (score, details) among ``keys`` (details None when there are none)."""
         keys = list(dict.fromkeys(keys))
-        found: dict[str, float] = {}
+        found: dict[str, tuple[float, object]] = {}
         for start in range(0, len(keys), 500):  # SQLite's bound-variable limit
             chunk = keys[start:start + 500]
             marks = ",".join("?" * len(chunk))
-            query = f"SELECT key, score FROM scores WHERE key IN ({marks})"
-            found.update(self._db.execute(query, chunk).fetchall())
+            query = f"SELECT key, score, details FROM scores WHERE key IN ({marks})"
+            for key, score, details in self._db.execute(query, chunk).fetchall():
+                found[key] = (score, None if details is None else json.loads(details))
         return found
 
-    def put_many(self, scores: Mapping[str, float], config_hash: str) -> None:
-        """Store ``scores`` in one transaction (all or nothing)."""
+    def put_many(self, scores: Mapping[str, tuple[float, object]], config_hash: str) -> None:
+        """Store ``{key: (score, details)}`` in one transaction (all or nothing)."""
         if not scores:
             return
         with self._db:
-            self._db.executemany("INSERT OR REPLACE INTO scores (key, config_hash, score) "
-                                 "VALUES (?, ?, ?)",
-                                 [(k, config_hash, float(v)) for k, v in scores.items()])
+            self._db.executemany(
+                "INSERT OR REPLACE INTO scores (key, config_hash, score, details) VALUES (?, ?, ?, ?)",
+                [(k, config_hash, float(v), None if d is None else json.dumps(d))
+                 for k, (v, d) in scores.items()])
 
     def __len__(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM scores").fetchone()[0]

@@ -1,4 +1,4 @@
-"""What to score: one `ScoreRow` per (item, system) with the paths of its audio inputs.
+"""What to score (audio): one `ScoreRow` per (item, system) with the paths of its audio inputs.
 
 Two sources:
 
@@ -19,7 +19,6 @@ import glob
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -27,24 +26,12 @@ import pandas as pd
 from metaeval.data.loaders import DELIMITED, read_table
 from metaeval.errors import DataError, ParameterError, located
 from metaeval.paths import data_dir
+from metaeval.score.rows import ScoreRow
 
 KEYS = ("item", "system")
 AUDIO_INPUTS = ("estimate", "reference", "mixture")
 DEFAULT_NEEDS = ("estimate", "reference")
 PLACEHOLDER = re.compile(r"\{(item|system)\}")
-
-
-@dataclass(frozen=True)
-class ScoreRow:
-    """One (item, system) pair and its input files by input name."""
-
-    item: str
-    system: str
-    paths: dict[str, Path] = field(default_factory=dict)
-    origin: str = ""  # "manifest.csv, row 3" or the estimate path, for messages
-
-    def key(self) -> tuple[str, str]:
-        return self.item, self.system
 
 
 def _cell(value) -> str:

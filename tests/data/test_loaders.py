@@ -212,7 +212,7 @@ def test_unreadable_parquet(tmp_path):
 def test_binary_csv(tmp_path):
     path = tmp_path / "r.csv"
     path.write_bytes(b"item,system\n\xff\xfe\x00,a\n")
-    with pytest.raises(DataError, match=r"r\.csv: cannot read the file"):
+    with pytest.raises(DataError, match=r"r\.csv, row 2: not UTF-8 text \(byte 0xff"):
         load_table(path, **MAPPING)
 
 

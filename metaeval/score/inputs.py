@@ -1,0 +1,90 @@
+"""Where a metric's inputs come from: audio files (decoded, mono, resampled) or texts.
+
+An input source answers three questions for the runner about one (metric, row): which batch
+group it belongs to (audio: the metric's sample rate; text: one group), its cache key parts
+(content hashes of the inputs), and the inputs themselves. A `DataError` from any of them is a
+missing value with its reason for that item.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from metaeval.errors import DataError
+from metaeval.metrics.base import Metric
+from metaeval.score.audio_io import DEFAULT_TOLERANCE_S, AudioLoader, align_lengths
+from metaeval.score.rows import ScoreRow
+
+TEXT_VERSION = "text-utf8-v1"  # how texts are read; part of every text cache key
+
+
+class AudioInputs:
+    """Audio inputs read with :class:`AudioLoader` (soundfile, channel mean, soxr)."""
+
+    domain = "audio"
+
+    def __init__(self, loudness_lufs: float | None = None,
+                 tolerance_s: float = DEFAULT_TOLERANCE_S, jobs: int = 1):
+        self.loader = AudioLoader(loudness_lufs=loudness_lufs)
+        self.tolerance_s, self.jobs = tolerance_s, jobs
+
+    @property
+    def version(self) -> str:
+        return self.loader.version
+
+    def group(self, metric: Metric, row: ScoreRow) -> int:
+        """The sample rate the metric is scored at (the estimate's own rate when it has none)."""
+        return metric.sample_rate or self.loader.native_rate(row.paths["estimate"])
+
+    def hashes(self, metric: Metric, row: ScoreRow) -> dict[str, str]:
+        return {name: self.loader.sha256(row.paths[name]) for name in metric.inputs}
+
+    def prefetch(self, metric: Metric, rows: list[tuple[ScoreRow, int]]) -> None:
+        self.loader.prefetch([(row.paths[n], rate) for row, rate in rows for n in metric.inputs],
+                             self.jobs)
+
+    def load(self, metric: Metric, row: ScoreRow, rate: int) -> dict:
+        signals = {n: self.loader.load(row.paths[n], rate) for n in metric.inputs}
+        return align_lengths(signals, rate, self.tolerance_s,
+                             where=f"item {row.item!r}, system {row.system!r}")
+
+
+class TextInputs:
+    """Text inputs as written in the manifest (``reference`` is a tuple of references)."""
+
+    domain = "text"
+    version = TEXT_VERSION
+
+    def group(self, metric: Metric, row: ScoreRow) -> None:
+        return None
+
+    def names(self, metric: Metric, row: ScoreRow) -> list[str]:
+        optional = getattr(metric, "optional_inputs", ())
+        return list(metric.inputs) + [n for n in optional if row.has(n)]
+
+    def hashes(self, metric: Metric, row: ScoreRow) -> dict[str, str]:
+        return {name: hashlib.sha256(json.dumps(row.texts[name], ensure_ascii=False)
+                                     .encode()).hexdigest()
+                for name in self.names(metric, row)}
+
+    def prefetch(self, metric: Metric, rows) -> None:
+        return None
+
+    def load(self, metric: Metric, row: ScoreRow, group=None) -> dict:
+        inputs = {name: row.texts[name] for name in self.names(metric, row)}
+        if not str(inputs.get("hypothesis", "x")).strip():
+            raise DataError("empty hypothesis: the system output has no text to score")
+        if "reference" in inputs and not any(str(r).strip() for r in inputs["reference"]):
+            raise DataError("empty reference: no reference text for this item")
+        for name in ("source", "instruction"):
+            if name in metric.inputs and not str(inputs.get(name, "")).strip():
+                raise DataError(f"empty {name}: this metric needs the {name} text")
+        return {k: list(v) if k == "reference" else v for k, v in inputs.items()}
+
+
+def input_source(domain: str, **options):
+    """The input source of a domain (``audio``: options loudness_lufs, tolerance_s, jobs)."""
+    if domain == "text":
+        return TextInputs()
+    return AudioInputs(**options)
