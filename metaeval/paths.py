@@ -14,9 +14,16 @@ from metaeval.errors import DataError
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
 REPO_ROOT = PACKAGE_ROOT.parent
-# Bundled listening tests: the top-level folder of a source checkout, or its copy inside a wheel.
-LISTENING_TESTS = (REPO_ROOT / "listening_tests" if (REPO_ROOT / "listening_tests").is_dir()
-                   else PACKAGE_ROOT / "bundled")
+
+
+def bundled_folder(name: str, packaged: str) -> Path:
+    """A bundled data folder: ``<checkout>/<name>``, or its copy ``metaeval/<packaged>`` in a wheel."""
+    return REPO_ROOT / name if (REPO_ROOT / name).is_dir() else PACKAGE_ROOT / packaged
+
+
+LISTENING_TESTS = bundled_folder("listening_tests", "bundled")  # listening tests (ratings)
+JUDGEMENT_SETS = bundled_folder("judgement_sets", "judgement_sets")  # MT / text judgements
+CHALLENGE_SETS = bundled_folder("challenge_sets", "challenge_sets")  # contrastive pairs
 
 
 def data_dir(required: bool = True) -> Path | None:

@@ -1,7 +1,7 @@
 """`Signature`: the provenance of every number in a correlation result (after sacrebleu's).
 
 One frozen object holds everything that changes the numbers: the data (name and content hash),
-the human score column, the *oriented* metric list (each metric's name, direction and, where
+the human score column and how it was derived (e.g. the MQM weights), the *oriented* metric list (each metric's name, direction and, where
 ``metaeval score`` computed it, its config signature), the coefficients, levels, grouping,
 resampling, CI, k, seed, significance tests, alpha, minimum points, chance baseline, the noise
 ceiling (its splits and a hash of the individual ratings), the missing-value policy and the
@@ -12,7 +12,7 @@ from it, and :meth:`Signature.parse` reads the string back::
     ...                 metrics=(MetricEntry("bleu"), MetricEntry("ter", "lower")),
     ...                 versions=(("metaeval", "0.1.0"),))
     >>> sig.format(short=True)
-    'd:demo@0123456789ab|h:mos|m:bleu,-ter|c:spearman,pearson|l:none|g:none|p:yes|r:items|ci:0.95|cim:percentile|k:1000|s:0|sig:primary|a:0.05|min:3|ch:yes|nc:off|miss:error|v:0.1.0'
+    'd:demo@0123456789ab|h:mos|hd:|m:bleu,-ter|c:spearman,pearson|l:none|g:none|p:yes|r:items|ci:0.95|cim:percentile|k:1000|s:0|sig:primary|a:0.05|min:3|ch:yes|nc:off|miss:error|v:0.1.0'
     >>> Signature.parse(sig.format()) == sig
     True
 
@@ -29,7 +29,8 @@ from typing import Any
 RESERVED = "%|,{}\n\r\t"
 # (attribute, long key, short key)
 FIELDS = (
-    ("data", "data", "d"), ("human", "human", "h"), ("metrics", "metrics", "m"),
+    ("data", "data", "d"), ("human", "human", "h"), ("human_definition", "human-def", "hd"),
+    ("metrics", "metrics", "m"),
     ("coefficients", "coef", "c"), ("levels", "level", "l"), ("group_by", "group", "g"),
     ("pooled", "pooled", "p"), ("resample", "resample", "r"), ("ci", "ci", "ci"),
     ("ci_method", "ci-method", "cim"), ("k", "k", "k"), ("seed", "seed", "s"),
@@ -106,6 +107,7 @@ class Signature:
 
     data: str
     human: str
+    human_definition: str = ""
     metrics: tuple[MetricEntry, ...] = ()
     coefficients: tuple[str, ...] = ("spearman", "pearson")
     levels: tuple[str, ...] = ("none",)

@@ -36,7 +36,8 @@ def test_parse_format_round_trips(short):
 def test_format_is_readable_and_to_dict_is_json_ready():
     sig = _signature()
     text = sig.format()
-    assert text.startswith("data:demo@0123456789ab|human:mos|metrics:bleu,-ter{ter@abcdefabcdef}|")
+    assert text.startswith("data:demo@0123456789ab|human:mos|human-def:|"
+                           "metrics:bleu,-ter{ter@abcdefabcdef}|")
     assert "|coef:spearman,kendall_b|level:none,item|group:domain|" in text
     assert text.endswith("|metaeval:0.1.0|numpy:2.0")
     record = sig.to_dict()
@@ -46,7 +47,7 @@ def test_format_is_readable_and_to_dict_is_json_ready():
 
 
 @pytest.mark.parametrize("field, value", [
-    ("data", "demo@ffffffffffff"), ("human", "other"),
+    ("data", "demo@ffffffffffff"), ("human", "other"), ("human_definition", "MQM major 10"),
     ("metrics", (MetricEntry("bleu", "lower"), MetricEntry("ter", "lower", "ter@abcdefabcdef"))),
     ("metrics", (MetricEntry("bleu"), MetricEntry("ter", "lower", "ter@000000000000"))),
     ("coefficients", ("pearson",)), ("levels", ("system",)), ("group_by", None),

@@ -7,7 +7,6 @@ printed as one unwrapped line.
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import typer
@@ -17,18 +16,17 @@ from metaeval.cli.common import (
     choice_enum,
     cli_errors,
     comma_choices,
-    echo,
-    note,
     split,
     value_of,
 )
-from metaeval.cli.text import text_table
+from metaeval.cli.summary import print_summary
 from metaeval.correlation import Settings, correlate, judgements
+from metaeval.correlation.inputs import DATA_FORMATS
+from metaeval.correlation.protocols import PROTOCOLS, protocol
 from metaeval.correlation.settings import SIGNIFICANCE
 from metaeval.data.bundled import DOMAINS
 from metaeval.data.columns import MISSING_POLICIES
 from metaeval.report import FORMATS, write_reports
-from metaeval.report.formatting import fmt, fmt_interval, is_missing
 from metaeval.stats.coefficients import COEFFICIENTS
 from metaeval.stats.vocabulary import CI_METHODS, LEVELS, RESAMPLE_UNITS
 
@@ -39,20 +37,31 @@ CIMethod = choice_enum("CIMethod", CI_METHODS)
 Resample = choice_enum("Resample", RESAMPLE_UNITS)
 Missing = choice_enum("Missing", MISSING_POLICIES)
 SignificanceChoice = choice_enum("Significance", SIGNIFICANCE)
+DataFormat = choice_enum("DataFormat", DATA_FORMATS)
+ProtocolChoice = choice_enum("Protocol", tuple(PROTOCOLS))
 
 
 @app.command("correlate")
 def correlate_command(
     domain: Domain = typer.Option(None, help="Use the bundled data set of a domain."),
-    data: Path = typer.Option(None, "--data", help="Judgement table: CSV, TSV, JSONL or Parquet."),
+    data: Path = typer.Option(None, "--data", help="Judgement table: CSV, TSV, JSONL or Parquet "
+                                                   "(or a WMT MQM TSV with --data-format wmt-mqm)."),
+    data_format: DataFormat = typer.Option("table", help="table (with a column mapping or card) "
+                                                         "or wmt-mqm (per-error MQM TSV)."),
+    mqm_weights: str = typer.Option(None, help="MQM penalties, e.g. major=5,minor=1,"
+                                               "minor_punctuation=0.1,non_translation=25."),
     scores: Path = typer.Option(None, help="Scores from `metaeval score`, joined on (item, system)."),
     item: str = typer.Option(None, help="Column naming the item (stimulus / segment)."),
     system: str = typer.Option(None, help="Column naming the system (model / condition)."),
-    human: str = typer.Option(None, help="Column with the human score (e.g. DMOS, MQM)."),
+    human: str = typer.Option(None, help="Human score column(s), comma-separated: one result set "
+                                         "per column (e.g. DMOS; coherence,fluency)."),
     rater: str = typer.Option(None, help="Column with the rater id when rows are single ratings."),
-    metrics: str = typer.Option(None, help="Comma-separated metric columns (default: all numeric)."),
+    metrics: str = typer.Option(None, help="Comma-separated metric columns (default: all numeric); "
+                                           "with --domain mt/text: metrics to score, with options."),
     lower_is_better: str = typer.Option(None, help="Metrics where lower is better (sign-flipped)."),
     group_by: str = typer.Option(None, help="One result per value of this column, plus pooled."),
+    protocol_name: ProtocolChoice = typer.Option(None, "--protocol",
+                                                 help="Defaults of a published protocol."),
     level: str = typer.Option(None, callback=comma_choices(LEVELS, "--level", "level"),
                               help=f"Comma-separated levels: {', '.join(LEVELS)}."),
     coef: str = typer.Option(None, callback=comma_choices(tuple(COEFFICIENTS), "--coef", "coefficient"),
@@ -76,50 +85,76 @@ def correlate_command(
     """Correlate metrics with human judgements and write the reports."""
     with cli_errors():
         run_correlate(
-            domain=value_of(domain), data=data, item=item, system=system, human=human,
+            domain=value_of(domain), data=data, item=item, system=system, human=split(human),
             rater=rater, metrics=split(metrics), lower_is_better=split(lower_is_better),
             group_by=group_by, levels=split(level), coefficients=split(coef), k=k, seed=seed,
             ci=ci, ci_method=value_of(ci_method), resample=value_of(resample), alpha=alpha,
             missing=value_of(missing), significance=value_of(significance), out=out,
-            formats=split(format), quiet=quiet, scores=scores)
+            formats=split(format), quiet=quiet, scores=scores,
+            data_format=value_of(data_format), mqm_weights=mqm_weights,
+            protocol_name=value_of(protocol_name))
 
 
-def run_correlate(*, domain=None, data=None, item=None, system=None, human=None, rater=None,
+def _load(domain, data, scores, missing, lower_is_better, item, system, human, metrics, rater,
+          group_by, data_format, mqm_weights, quiet):
+    """The judgement set and protocol defaults; bundled MT/text sets are scored first."""
+    scoring = domain is not None and data is None
+    return judgements(domain=domain, data=data, scores=scores, missing=missing,
+                      lower_is_better=lower_is_better, item=item, system=system,
+                      human=(human[0] if len(human) == 1 else list(human)) if human else None,
+                      metrics=None if scoring else (metrics or None), rater=rater,
+                      groups=[group_by] if group_by else (), data_format=data_format,
+                      mqm_weights=mqm_weights, score_metrics=metrics if scoring else None,
+                      progress=not quiet)
+
+
+def run_correlate(*, domain=None, data=None, item=None, system=None, human=(), rater=None,
                   metrics=(), lower_is_better=(), group_by=None, levels=(), coefficients=(),
                   k=1000, seed=0, ci=0.95, ci_method="percentile", resample="items", alpha=0.05,
                   missing="error", significance="primary", out=None, formats=(), quiet=False,
-                  scores=None) -> Path:
-    """Load, correlate, write the reports into ``out``; print the summary unless ``quiet``."""
-    js, protocol = judgements(domain=domain, data=data, scores=scores, missing=missing,
-                              lower_is_better=lower_is_better, item=item, system=system,
-                              human=human, metrics=metrics or None, rater=rater,
-                              groups=[group_by] if group_by else ())
+                  scores=None, data_format="table", mqm_weights=None,
+                  protocol_name=None) -> Path:
+    """Load, correlate, write the reports into ``out`` (one folder per human score when there
+    are several); print the summary unless ``quiet``."""
+    human = [human] if isinstance(human, str) else list(human or ())
+    js, defaults = _load(domain, data, scores, missing, lower_is_better, item, system, human,
+                         metrics, rater, group_by, data_format, mqm_weights, quiet)
+    if protocol_name:
+        defaults = {**defaults, **protocol(protocol_name)}
     settings = Settings(
-        coefficients=coefficients or protocol.get("coefficients", DEFAULT_COEFFICIENTS),
-        levels=levels or protocol.get("levels", DEFAULT_LEVELS),
-        group_by=group_by or protocol.get("group_by") or (js.groups[0] if js.groups else None),
+        coefficients=coefficients or defaults.get("coefficients", DEFAULT_COEFFICIENTS),
+        levels=levels or defaults.get("levels", DEFAULT_LEVELS),
+        group_by=group_by or (defaults["group_by"] if "group_by" in defaults
+                              else js.groups[0] if js.groups else None),
         k=k, seed=seed, ci=ci, ci_method=ci_method, resample=resample, alpha=alpha,
         significance=significance)
-    chosen = list(metrics) or list(protocol.get("metrics") or js.metric_names)
+    scored_here = domain is not None and data is None
+    chosen = js.metric_names if scored_here or not metrics else list(metrics)
+    humans = human or list(defaults.get("human") or [js.gold])
     out = Path(out) if out else Path("reports") / js.info.name
-    if quiet:
-        result = correlate(js, metrics=chosen, settings=settings)
-    else:
-        result = _with_progress(js, chosen, settings)
-    written = write_reports(result, out, formats=formats or list(FORMATS))
-    if not quiet:
-        print_summary(result, written)
+    for name in humans:
+        folder = out / name if len(humans) > 1 else out
+        result = _run(js, chosen, name, settings, defaults.get("note", ""), quiet)
+        written = write_reports(result, folder, formats=formats or list(FORMATS))
+        if not quiet:
+            print_summary(result, written)
     return out
 
 
-def _with_progress(js, metrics, settings):
+def _run(js, metrics, human, settings, note, quiet):
+    if quiet:
+        return correlate(js, metrics=metrics, human=human, settings=settings, note=note)
+    return _with_progress(js, metrics, human, settings, note)
+
+
+def _with_progress(js, metrics, human, settings, note):
     """`correlate` with a progress bar on stderr (only when stderr is a terminal)."""
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     console = Console(stderr=True)
     if not console.is_terminal:
-        return correlate(js, metrics=metrics, settings=settings)
+        return correlate(js, metrics=metrics, human=human, settings=settings, note=note)
     with Progress(TextColumn("correlate {task.description}"), BarColumn(),
                   TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
                   console=console, transient=True) as bar:
@@ -128,54 +163,7 @@ def _with_progress(js, metrics, settings):
         def report(label: str, done: int, total: int) -> None:
             bar.update(task, description=label, completed=done, total=total)
 
-        return correlate(js, metrics=metrics, settings=settings, progress=report)
+        return correlate(js, metrics=metrics, human=human, settings=settings, note=note,
+                         progress=report)
 
 
-def _cell(row) -> list[str]:
-    cluster = "" if is_missing(row["cluster"]) else str(int(row["cluster"]))
-    return [fmt(row["value"]), fmt_interval(row["ci_low"], row["ci_high"]), cluster]
-
-
-def summary_tables(result) -> list[str]:
-    """One plain table per level and group of the primary coefficient, best metric first."""
-    primary = result.settings["primary_coefficient"]
-    table = result.table[result.table["coefficient"] == primary]
-    ci = round(100 * float(result.settings["ci"]))
-    out = []
-    for level in dict.fromkeys(table["level"]):
-        for group in dict.fromkeys(table["group"]):
-            rows = table[(table["level"] == level) & (table["group"] == group)]
-            rows = rows.sort_values("value", ascending=False, na_position="last")
-            body = []
-            for r in rows.to_dict(orient="records"):
-                lower = result.metrics.get(r["metric"]) == "lower"
-                body.append([r["metric"] + (" (-)" if lower else ""), *_cell(r), str(r["n"])])
-            known = rows[rows["ceiling"].notna()]
-            if len(known):
-                c = known.iloc[0]
-                body.append(["noise ceiling", fmt(c["ceiling"]),
-                             fmt_interval(c["ceiling_low"], c["ceiling_high"]), "", ""])
-            title = f"{primary} with {result.human}, level {level}, group {group}"
-            out.append(title + "\n" + text_table(
-                ["metric", "value", f"{ci}% CI", "cluster", "n"], body, right=(1, 4)))
-    return out
-
-
-def print_summary(result, written) -> None:
-    """The summary tables, the cluster legend and the written files on stdout; warnings on
-    stderr; the signature as one line."""
-    for block in summary_tables(result):
-        echo(block)
-        echo()
-    if any(direction == "lower" for direction in result.metrics.values()):
-        echo("(-): lower is better; the metric was sign-flipped before every statistic.")
-    if result.settings.get("permutation") == "perm-both":
-        echo(textwrap.fill(
-            f"cluster: significance cluster of {result.settings['primary_coefficient']} "
-            f"(PERM-BOTH, alpha {result.settings['alpha']:g}); 1 = best; a new cluster starts at "
-            "the first metric significantly worse than one of the current cluster.", width=80))
-    for message in result.warnings:
-        note(f"warning: {message}")
-    for fmt_name, path in written.items():
-        echo(f"{fmt_name:>5}: {path}")
-    echo(f"signature: {result.signature}")

@@ -77,12 +77,13 @@ def chosen_metrics(data: JudgementSet, metrics: Sequence[str] | None, human: str
 
 def correlate(data: JudgementSet, *, metrics: Sequence[str] | None = None, human: str | None = None,
               settings: Settings | None = None, progress: ProgressCallback | None = None,
-              **options) -> CorrelationResult:
+              note: str = "", **options) -> CorrelationResult:
     """Correlate every metric with the human scores, with CIs, significance and clusters.
 
     ``settings`` (or its fields as keywords: ``coefficients``, ``levels``, ``group_by``, ``k``,
     ``seed``, ``ci``, ``significance`` ...; see :class:`Settings`) fix everything that changes
-    the numbers. Groups are reported in sorted order, then the pooled group ``all``.
+    the numbers. Groups are reported in sorted order, then the pooled group ``all``. ``note``:
+    what the protocol wants a reader to know (shown in the methods text).
 
     Example::
 
@@ -131,4 +132,6 @@ def correlate(data: JudgementSet, *, metrics: Sequence[str] | None = None, human
     if settings.group_by and "pairwise_acc" in settings.coefficients and "system" in settings.levels:
         rows.extend(pooled_pairwise_accuracy(parts[:-1] if settings.pooled else parts, metrics,
                                              human))
-    return assemble(data, human, metrics, settings, rows, pairs, notes)
+    result = assemble(data, human, metrics, settings, rows, pairs, notes)
+    result.settings["note"] = note
+    return result

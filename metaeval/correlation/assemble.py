@@ -33,6 +33,7 @@ def build_signature(js: JudgementSet, human: str, metrics: list[str],
                "none" if ratings is None else f"{settings.ceiling_k}@{ratings}")
     return Signature(
         data=f"{js.info.name}@{js.data_hash()}", human=human,
+        human_definition=js.info.human_definition,
         metrics=tuple(MetricEntry(m, js.metrics[m].direction, js.metrics[m].config)
                       for m in metrics),
         coefficients=settings.coefficients, levels=settings.levels, group_by=settings.group_by,

@@ -12,9 +12,10 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from metaeval.data.bundled import bundled_dataset, bundled_protocol
+from metaeval.correlation.domains import mqm_judgements, scored_domain
 from metaeval.data.judgements import JudgementSet, MetricInfo
 from metaeval.data.loaders import column_mapping, load_table, read_table
+from metaeval.data.wmt_mqm import MQMWeights
 from metaeval.errors import MetaevalError, ParameterError
 from metaeval.metrics.options import parse_metric_request
 from metaeval.metrics.registry import all_specs
@@ -60,21 +61,39 @@ def with_lower_is_better(js: JudgementSet, names: Sequence[str]) -> JudgementSet
     return replace(js, metrics=metrics)
 
 
+DATA_FORMATS = ("table", "wmt-mqm")
+
+
 def judgements(*, domain: str | None = None, data: str | Path | None = None,
                scores: str | Path | None = None, missing: str = "error",
-               lower_is_better: Sequence[str] = (), **mapping) -> tuple[JudgementSet, dict]:
-    """(judgement set, protocol defaults) of a bundled ``domain`` or of the table ``data``."""
+               lower_is_better: Sequence[str] = (), data_format: str = "table",
+               mqm_weights: str | None = None, score_metrics: Sequence[str] | None = None,
+               progress=None, **mapping) -> tuple[JudgementSet, dict]:
+    """(judgement set, protocol defaults) of a bundled ``domain`` or of the file ``data``.
+
+    ``data_format``: ``table`` (CSV/TSV/JSONL/Parquet with a column mapping or card) or
+    ``wmt-mqm`` (a WMT MQM per-error TSV; ``mqm_weights`` like ``major=5,minor=1``). For the
+    ``mt`` and ``text`` domains ``score_metrics`` (metric requests; default: the domain's) are
+    scored on the bundled texts first (cached).
+    """
     if scores is not None and data is None:
         raise ParameterError("scores", scores, "joins metric scores onto a judgement table: "
                              "give data too.")
+    if data_format not in DATA_FORMATS:
+        raise ParameterError("data_format", data_format, f"choose from {', '.join(DATA_FORMATS)}.")
+    weights = MQMWeights.parse(mqm_weights) if mqm_weights else MQMWeights()
     if data is None:
         if domain is None:
             raise ParameterError("data", None, "give a judgement table (with item, system and "
-                                 "human columns) or a domain with bundled data (audio).")
-        js = bundled_dataset(domain, missing=missing)
+                                 "human columns) or a domain with bundled data (audio, mt, text).")
+        js, entry = scored_domain(domain, score_metrics, missing, progress=progress)
         if lower_is_better:
             js = with_lower_is_better(js, lower_is_better)
-        return js, bundled_protocol(domain)
+        return js, entry.protocol.as_dict()
+    if data_format == "wmt-mqm":
+        js = mqm_judgements(data, weights, scores, missing)
+        return (with_lower_is_better(js, lower_is_better) if lower_is_better else js), {
+            "levels": ["item", "none", "system"], "coefficients": ["pearson", "kendall_b"]}
     options = dict(mapping, missing=missing, lower_is_better=lower_is_better)
     if scores is not None:
         return load_with_scores(data, scores, **options), {}

@@ -47,6 +47,7 @@ class DatasetInfo:
     url: str = ""
     description: str = ""
     source: str = ""  # the file it was read from
+    human_definition: str = ""  # how the human score was derived (e.g. MQM weights)
 
 
 @dataclass

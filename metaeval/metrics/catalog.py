@@ -16,6 +16,8 @@ from metaeval.citations import (
 )
 from metaeval.metrics.spec import MetricSpec
 
+TEXT_REF = ("hypothesis", "reference")
+SACREBLEU = ("sacrebleu",)
 AUDIO_INTRUSIVE = ("estimate", "reference")
 AUDIO_WITH_MIXTURE = ("estimate", "reference", "mixture")
 TORCH = ("torch",)
@@ -79,4 +81,31 @@ BUILTIN: tuple[MetricSpec, ...] = (
                ("speechmos", "onnxruntime"), "audio",
                "C. K. A. Reddy, V. Gopal, R. Cutler, DNSMOS P.835, ICASSP 2022.",
                "Non-intrusive DNSMOS P.835 overall quality (OVRL), ONNX models from speechmos."),
+    MetricSpec("bleu", "text", "metaeval.metrics.text.sacrebleu_metrics:BLEU", TEXT_REF, True,
+               SACREBLEU, "text", "K. Papineni, S. Roukos, T. Ward, W.-J. Zhu, BLEU, ACL 2002.",
+               "BLEU (sacrebleu), sentence level (effective order) or corpus=true."),
+    MetricSpec("chrf", "text", "metaeval.metrics.text.sacrebleu_metrics:CHRF", TEXT_REF, True,
+               SACREBLEU, "text", "M. Popovic, chrF, WMT 2015.",
+               "chrF (sacrebleu): character 6-gram F-score, beta 2."),
+    MetricSpec("chrf++", "text", "metaeval.metrics.text.sacrebleu_metrics:CHRFPP", TEXT_REF, True,
+               SACREBLEU, "text", "M. Popovic, chrF++: words helping character n-grams, WMT 2017.",
+               "chrF++ (sacrebleu): chrF with word 1- and 2-grams."),
+    MetricSpec("ter", "text", "metaeval.metrics.text.sacrebleu_metrics:TER", TEXT_REF, False,
+               SACREBLEU, "text", "M. Snover, B. Dorr, R. Schwartz et al., TER, AMTA 2006.",
+               "TER (sacrebleu): translation edit rate, lower is better."),
+    MetricSpec("bertscore", "text", "metaeval.metrics.text.bertscore:BERTScore", TEXT_REF, True,
+               ("bert_score", "torch", "transformers"), "text",
+               "T. Zhang, V. Kishore, F. Wu, K. Q. Weinberger, Y. Artzi, BERTScore, ICLR 2020.",
+               "BERTScore F1 (bert-score); model=minilm is the packaged all-MiniLM-L6-v2."),
+    MetricSpec("rouge", "text", "metaeval.metrics.text.rouge:ROUGE", TEXT_REF, True,
+               ("rouge_score",), "text", "C.-Y. Lin, ROUGE, ACL Workshop 2004.",
+               "ROUGE (rouge-score): variant, measure, stemmer, multi-reference rule configurable."),
+    MetricSpec("comet", "text", "metaeval.metrics.text.comet:COMET",
+               ("hypothesis", "source", "reference"), True, ("comet",), "comet",
+               "R. Rei, C. Stewart, A. C. Farinha, A. Lavie, COMET, EMNLP 2020.",
+               "COMET (unbabel-comet), reference-based or QE (reference_free=true); local models."),
+    MetricSpec("tigerscore", "text", "metaeval.metrics.text.tigerscore:TIGERScore",
+               ("hypothesis", "instruction"), True, ("torch", "transformers"), "text",
+               "D. Jiang, Y. Li, G. Zhang, W. Huang, B. Y. Lin, W. Chen, TIGERScore, TMLR 2024.",
+               "TIGERScore: an LLM error analysis; -(sum of per-error reductions), 0 = no error."),
 )

@@ -126,4 +126,8 @@ def _baselines(s: dict) -> list[str]:
 def methods_text(result: CorrelationResult) -> str:
     """One plain-text paragraph describing how the result was computed."""
     s = result.settings
-    return " ".join(_design(result) + _metric_configs(result) + _inference(s) + _baselines(s))
+    note = [s["note"]] if s.get("note") else []
+    definition = getattr(result.signature, "human_definition", "")
+    human = [f"Human score: {definition}."] if definition else []
+    return " ".join(_design(result) + human + note + _metric_configs(result) + _inference(s)
+                    + _baselines(s))

@@ -34,8 +34,11 @@ def metric_metadata(metric: Metric, loader: str = "") -> dict:
     direction, description (``loader``: how the audio was read, part of the options)."""
     fields = asdict(metric.config) if is_dataclass(metric.config) else {}
     options = {k: ("none" if v is None else v) for k, v in fields.items()}
+    backend = getattr(metric, "backend_signature", "")
+    if backend:
+        options["backend"] = backend
     if loader:
-        options["audio_loader"] = loader
+        options["audio_loader" if not loader.startswith("text") else "text_reader"] = loader
     return {"metric": metric.name, "signature": metric.signature,
             "higher_is_better": bool(metric.higher_is_better),
             "description": metric.description, "options": json_safe(options)}

@@ -1,0 +1,157 @@
+"""BLEU, chrF, chrF++ and TER through sacrebleu (Post, WMT 2018), at sentence or corpus level.
+
+Every option of sacrebleu's metric objects is a config field (``bleu:tokenize=13a:
+smooth_method=exp``, ``chrf:char_order=6:word_order=2``, ``ter:normalized=true``). Sentence
+level (default): one score per item, equal to ``metric.sentence_score(hyp, refs)``; all items of
+a batch are read in one pass of sacrebleu's statistics extraction (``_extract_corpus_statistics``
+then ``_aggregate_and_compute`` per item, which is what ``sentence_score`` does for one item).
+Corpus level (``corpus=true``): every item of a system gets ``metric.corpus_score(hyps, refs)``
+of the system (use it at level ``system``). Items may have different numbers of references.
+sacrebleu's own signature (tokenizer, smoothing, case, version) is part of the metric's config
+signature. Scores are on sacrebleu's 0-100 scale; TER is lower-is-better.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from functools import cached_property
+
+import numpy as np
+
+from metaeval.metrics.base import Batch, Metric, MetricConfig, config_hash, option
+from metaeval.metrics.text import reference_streams, text_inputs
+
+SACREBLEU = "M. Post, A Call for Clarity in Reporting BLEU Scores, WMT 2018 (sacrebleu)."
+BLEU_2002 = "K. Papineni, S. Roukos, T. Ward, W.-J. Zhu, BLEU, ACL 2002."
+CHRF_2015 = "M. Popovic, chrF: character n-gram F-score for automatic MT evaluation, WMT 2015."
+TER_2006 = "M. Snover, B. Dorr, R. Schwartz, L. Micciulla, J. Makhoul, TER, AMTA 2006."
+
+
+@dataclass(frozen=True)
+class BLEUConfig(MetricConfig):
+    corpus: bool = option(False, "corpus BLEU of each system instead of one score per sentence")
+    lowercase: bool = option(False, "lowercase hypotheses and references")
+    tokenize: str | None = option(None, "sacrebleu tokenizer (13a, intl, zh, ja-mecab, char, "
+                                        "none ...); none: sacrebleu's default for trg_lang")
+    smooth_method: str = option("exp", "exp, floor, add-k or none")
+    smooth_value: float | None = option(None, "value of floor / add-k smoothing")
+    max_ngram_order: int = option(4, "largest n-gram order")
+    effective_order: bool = option(True, "ignore n-gram orders with no match (sentence level)")
+    trg_lang: str = option("", "target language code (chooses the default tokenizer)")
+
+
+@dataclass(frozen=True)
+class CHRFConfig(MetricConfig):
+    corpus: bool = option(False, "corpus chrF of each system instead of one score per sentence")
+    char_order: int = option(6, "character n-gram order")
+    word_order: int = option(0, "word n-gram order (2 = chrF++)")
+    beta: int = option(2, "recall weight of the F-score")
+    lowercase: bool = option(False, "lowercase hypotheses and references")
+    whitespace: bool = option(False, "keep whitespace in character n-grams")
+    eps_smoothing: bool = option(False, "epsilon smoothing (as chrF++.py) instead of the default")
+
+
+@dataclass(frozen=True)
+class CHRFPPConfig(CHRFConfig):
+    word_order: int = option(2, "word n-gram order (2 = chrF++)")
+
+
+@dataclass(frozen=True)
+class TERConfig(MetricConfig):
+    corpus: bool = option(False, "corpus TER of each system instead of one score per sentence")
+    normalized: bool = option(False, "normalise punctuation and tokenise (tercom -N)")
+    no_punct: bool = option(False, "remove punctuation")
+    asian_support: bool = option(False, "Asian-language tokenisation")
+    case_sensitive: bool = option(False, "case-sensitive matching")
+
+
+class _SacreBLEUMetric(Metric):
+    """Shared scoring of the sacrebleu metrics."""
+
+    domain = "text"
+    inputs = ("hypothesis", "reference")
+    _class_name = ""
+
+    def _options(self) -> dict:
+        return {k: v for k, v in asdict(self.config).items() if k != "corpus"}
+
+    @cached_property
+    def scorer(self):
+        import sacrebleu.metrics
+
+        return getattr(sacrebleu.metrics, self._class_name)(**self._options())
+
+    @cached_property
+    def backend_signature(self) -> str:
+        """sacrebleu's signature of this configuration (without the per-call ``nrefs``)."""
+        import sacrebleu.metrics
+
+        probe = getattr(sacrebleu.metrics, self._class_name)(**self._options())
+        probe.corpus_score(["a b c"], [["a b c"]])
+        parts = str(probe.get_signature()).split("|")
+        return "|".join(p for p in parts if not p.startswith("nrefs:"))
+
+    @property
+    def config_hash(self) -> str:
+        return config_hash({**asdict(self.config), "sacrebleu": self.backend_signature})
+
+    @property
+    def corpus_level(self) -> bool:
+        return bool(self.config.corpus)
+
+    def score(self, batch: Batch) -> np.ndarray:
+        texts = text_inputs(batch, self.inputs)
+        hyps, refs = texts["hypothesis"], texts["reference"]
+        if self.config.corpus:
+            value = self.scorer.corpus_score(hyps, reference_streams(refs)).score
+            return np.full(len(batch), float(value))
+        return sentence_scores(self.scorer, hyps, refs)
+
+
+def sentence_scores(scorer, hyps: list[str], refs: list[list[str]]) -> np.ndarray:
+    """``scorer.sentence_score(h, r)`` for every item, from one statistics pass."""
+    extract = getattr(scorer, "_extract_corpus_statistics", None)
+    compute = getattr(scorer, "_aggregate_and_compute", None)
+    if extract is None or compute is None:  # another sacrebleu: the public per-sentence call
+        return np.array([scorer.sentence_score(h, r).score for h, r in zip(hyps, refs)])
+    stats = extract(hyps, reference_streams(refs))
+    return np.array([compute([s]).score for s in stats], dtype=float)
+
+
+class BLEU(_SacreBLEUMetric):
+    """sacrebleu BLEU (sentence level with effective order, or corpus level)."""
+
+    name = "bleu"
+    citation = f"{BLEU_2002} {SACREBLEU}"
+    description = "BLEU (sacrebleu), 0-100; sentence level with effective order by default."
+    Config = BLEUConfig
+    _class_name = "BLEU"
+
+
+class CHRF(_SacreBLEUMetric):
+    """sacrebleu chrF (character 6-grams, beta 2)."""
+
+    name = "chrf"
+    citation = f"{CHRF_2015} {SACREBLEU}"
+    description = "chrF (sacrebleu), 0-100: character 6-gram F-score, beta 2."
+    Config = CHRFConfig
+    _class_name = "CHRF"
+
+
+class CHRFPP(CHRF):
+    """sacrebleu chrF++ (chrF with word bigrams)."""
+
+    name = "chrf++"
+    description = "chrF++ (sacrebleu), 0-100: chrF with word 1- and 2-grams."
+    Config = CHRFPPConfig
+
+
+class TER(_SacreBLEUMetric):
+    """sacrebleu TER (translation edit rate, lower is better)."""
+
+    name = "ter"
+    higher_is_better = False
+    citation = f"{TER_2006} {SACREBLEU}"
+    description = "TER (sacrebleu), edits per reference word x 100; lower is better."
+    Config = TERConfig
+    _class_name = "TER"
