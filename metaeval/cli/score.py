@@ -13,19 +13,25 @@ import pandas as pd
 import typer
 
 from metaeval.cli.app import app
-from metaeval.cli.common import cli_errors, echo, note
+from metaeval.cli.common import choice_enum, cli_errors, echo, note, value_of
 from metaeval.errors import ParameterError
 from metaeval.metrics.options import parse_metric_list
 from metaeval.score.audio_io import LengthMismatchWarning
 from metaeval.score.cache import DEFAULT_CACHE_DIR
 from metaeval.score.files import check_output, write_scores
-from metaeval.score.manifest import load_rows
 from metaeval.score.runner import failure_summary, needed_inputs, resolve_metrics, score_items
+from metaeval.score.sources import MANIFEST_KINDS, load_rows
+
+ManifestKind = choice_enum("ManifestKind", MANIFEST_KINDS)
 
 
 @app.command("score")
 def score_command(
-    manifest: Path = typer.Option(None, help="CSV/JSONL: item, system, estimate, reference[, mixture]."),
+    manifest: Path = typer.Option(None, help="CSV/JSONL/Parquet: item, system and estimate, "
+                                             "reference[, mixture] (audio) or hypothesis[, "
+                                             "reference, source] (text); or a WMT MQM TSV."),
+    manifest_format: ManifestKind = typer.Option("auto", help="What the manifest holds (auto: "
+                                                              "by its columns)."),
     estimates: str = typer.Option(None, help="Folder pattern of estimates, e.g. 'out/{system}/{item}.wav'."),
     references: str = typer.Option(None, help="Folder pattern of references, e.g. 'ref/{item}.wav'."),
     mixtures: str = typer.Option(None, help="Folder pattern of mixtures (for sar/sir/isr)."),
@@ -48,7 +54,7 @@ def score_command(
         run_score(manifest=manifest, estimates=estimates, references=references,
                   mixtures=mixtures, metrics=metrics, out=out, device=device,
                   batch_size=batch_size, jobs=jobs, cache=cache, resume=resume, quiet=quiet,
-                  loudness_lufs=loudness_normalize)
+                  loudness_lufs=loudness_normalize, manifest_format=value_of(manifest_format))
 
 
 def _score(rows, chosen, **options) -> tuple[pd.DataFrame, list[str]]:
@@ -65,7 +71,7 @@ def _score(rows, chosen, **options) -> tuple[pd.DataFrame, list[str]]:
 
 def run_score(*, manifest=None, estimates=None, references=None, mixtures=None, metrics=(),
               out, device="cpu", batch_size=8, jobs=1, cache=None, resume=False,
-              quiet=False, loudness_lufs=None) -> pd.DataFrame:
+              quiet=False, loudness_lufs=None, manifest_format="auto") -> pd.DataFrame:
     """Score the rows of a manifest (or folder patterns) and write ``out``; return the frame."""
     out = check_output(out)
     if batch_size < 1:
@@ -74,7 +80,8 @@ def run_score(*, manifest=None, estimates=None, references=None, mixtures=None, 
         raise ParameterError("jobs", jobs, "must be at least 1.")
     requests = [r.text for r in parse_metric_list(metrics)] if isinstance(metrics, str) else metrics
     chosen = resolve_metrics(requests, device)
-    rows = load_rows(manifest, estimates, references, mixtures, needs=needed_inputs(chosen))
+    rows = load_rows(manifest, estimates, references, mixtures, needs=needed_inputs(chosen),
+                     kind=manifest_format)
     cache_dir = Path(cache) if cache is not None else DEFAULT_CACHE_DIR
     frame, notes = _score(rows, chosen, device=device, batch_size=batch_size, jobs=jobs,
                           cache_dir=cache_dir, resume=resume, progress=not quiet,

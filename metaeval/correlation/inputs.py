@@ -93,7 +93,8 @@ def judgements(*, domain: str | None = None, data: str | Path | None = None,
     if data_format == "wmt-mqm":
         js = mqm_judgements(data, weights, scores, missing)
         return (with_lower_is_better(js, lower_is_better) if lower_is_better else js), {
-            "levels": ["item", "none", "system"], "coefficients": ["pearson", "kendall_b"]}
+            "levels": ["item", "none", "system"], "coefficients": ["pearson", "kendall_b"],
+            "group_by": None}
     options = dict(mapping, missing=missing, lower_is_better=lower_is_better)
     if scores is not None:
         return load_with_scores(data, scores, **options), {}

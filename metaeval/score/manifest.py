@@ -169,22 +169,3 @@ def expand_patterns(estimates: str, references: str | None = None, mixtures: str
         raise DataError(f"--estimates {estimates!r} matched no file. Fix: check the folder and "
                         "quote the pattern so the shell does not expand it.")
     return rows
-
-
-def load_rows(manifest: str | Path | None = None, estimates: str | None = None,
-              references: str | None = None, mixtures: str | None = None,
-              needs: Sequence[str] = DEFAULT_NEEDS) -> list[ScoreRow]:
-    """Rows from a manifest or from the folder patterns (exactly one of the two)."""
-    if manifest is not None and estimates is not None:
-        raise ParameterError("manifest", manifest, "give either a manifest or estimates "
-                             "patterns, not both.")
-    if manifest is not None:
-        if references or mixtures:
-            raise ParameterError("manifest", manifest, "references/mixtures patterns go with "
-                                 "estimates patterns; a manifest names its files in its own "
-                                 "columns. Fix: drop them or drop the manifest.")
-        return read_manifest(manifest, needs)
-    if estimates is not None:
-        return expand_patterns(estimates, references, mixtures, needs)
-    raise ParameterError("manifest", None, "nothing to score. Fix: give --manifest items.csv, or "
-                         "--estimates 'out/{system}/{item}.wav' --references 'ref/{item}.wav'.")

@@ -6,6 +6,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
+from metaeval.errors import DataError
+
 
 @dataclass(frozen=True)
 class ScoreRow:
@@ -29,3 +34,33 @@ class ScoreRow:
     @property
     def domain(self) -> str:
         return "text" if self.texts else "audio"
+
+
+def as_rows(rows) -> list[ScoreRow]:
+    """`ScoreRow` objects from rows, records or a frame (audio columns estimate, reference,
+    mixture, or text columns hypothesis, reference, source, ...); (item, system) unique."""
+    if isinstance(rows, pd.DataFrame):
+        rows = rows.to_dict("records")
+    out = []
+    for position, row in enumerate(rows):
+        if isinstance(row, ScoreRow):
+            out.append(row)
+            continue
+        present = {n: v for n, v in row.items()
+                   if v is not None and not (isinstance(v, float) and np.isnan(v))}
+        texts = {n: present[n] for n in ("hypothesis", "source", "instruction", "context")
+                 if n in present}
+        if "hypothesis" in present and "reference" in present:
+            refs = present["reference"]
+            texts["reference"] = tuple(refs) if isinstance(refs, (list, tuple)) else (str(refs),)
+        paths = {} if texts else {n: Path(present[n]) for n in ("estimate", "reference",
+                                                                 "mixture") if n in present}
+        out.append(ScoreRow(str(row["item"]), str(row["system"]), paths, f"row {position + 1}",
+                            texts))
+    seen = set()
+    for row in out:
+        if row.key() in seen:
+            raise DataError(f"{row.origin}: duplicate (item, system) = {row.key()}. Fix: give each "
+                            "pair once.")
+        seen.add(row.key())
+    return out

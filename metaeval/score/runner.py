@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from metaeval.errors import DataError, MetricOptionError, ParameterError
@@ -24,7 +23,7 @@ from metaeval.metrics.base import Metric
 from metaeval.metrics.registry import get_metric
 from metaeval.score.audio_io import DEFAULT_TOLERANCE_S
 from metaeval.score.progress import ScoreProgress
-from metaeval.score.rows import ScoreRow
+from metaeval.score.rows import as_rows
 from metaeval.score.run import ScoringRun
 
 RESERVED = ("item", "system", "errors", "details")
@@ -61,36 +60,6 @@ def needed_inputs(metrics: Sequence[Metric]) -> tuple[str, ...]:
     """The union of the metrics' inputs, in the order estimate, reference, mixture."""
     wanted = {name for m in metrics for name in m.inputs}
     return tuple(n for n in ("estimate", "reference", "mixture") if n in wanted)
-
-
-def as_rows(rows) -> list[ScoreRow]:
-    """`ScoreRow` objects from rows, records or a frame (audio columns estimate, reference,
-    mixture, or text columns hypothesis, reference, source, ...); (item, system) unique."""
-    if isinstance(rows, pd.DataFrame):
-        rows = rows.to_dict("records")
-    out = []
-    for position, row in enumerate(rows):
-        if isinstance(row, ScoreRow):
-            out.append(row)
-            continue
-        present = {n: v for n, v in row.items()
-                   if v is not None and not (isinstance(v, float) and np.isnan(v))}
-        texts = {n: present[n] for n in ("hypothesis", "source", "instruction", "context")
-                 if n in present}
-        if "hypothesis" in present and "reference" in present:
-            refs = present["reference"]
-            texts["reference"] = tuple(refs) if isinstance(refs, (list, tuple)) else (str(refs),)
-        paths = {} if texts else {n: Path(present[n]) for n in ("estimate", "reference",
-                                                                 "mixture") if n in present}
-        out.append(ScoreRow(str(row["item"]), str(row["system"]), paths, f"row {position + 1}",
-                            texts))
-    seen = set()
-    for row in out:
-        if row.key() in seen:
-            raise DataError(f"{row.origin}: duplicate (item, system) = {row.key()}. Fix: give each "
-                            "pair once.")
-        seen.add(row.key())
-    return out
 
 
 def score_items(rows, metrics: Sequence[str | Metric], device: str = "cpu", batch_size: int = 8,

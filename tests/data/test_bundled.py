@@ -64,11 +64,13 @@ def test_missing_policy_passes_through():
 
 
 def test_unknown_name_lists_choices():
-    with pytest.raises(DataError, match=r"no bundled dataset 'speech'.*audio, gensvs_eval"):
+    with pytest.raises(DataError, match=r"no bundled dataset 'speech'.*audio, mt, text, "
+                                        r"gensvs_eval, wmt_mqm_ted_ende, summeval"):
         bundled_dataset("speech")
 
 
 def test_list_bundled():
     lines = list_bundled()
-    assert len(lines) == len(BUNDLED) == 1
+    assert len(lines) == len(BUNDLED) == 3
     assert lines[0].startswith("gensvs_eval (audio): ")
+    assert lines[1].startswith("wmt_mqm_ted_ende (mt): ") and lines[2].startswith("summeval (text)")

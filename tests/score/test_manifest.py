@@ -7,7 +7,8 @@ import json
 import pytest
 
 from metaeval.errors import DataError, ParameterError
-from metaeval.score.manifest import expand_patterns, load_rows, read_manifest
+from metaeval.score.manifest import expand_patterns, read_manifest
+from metaeval.score.sources import load_rows
 from tests.score.fakes import make_tree, write_manifest
 
 

@@ -1,0 +1,54 @@
+"""Rows to score from what a user names: a manifest (audio, text or a WMT MQM per-error TSV,
+told apart by its columns) or the audio folder patterns."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from metaeval.data import wmt_mqm
+from metaeval.data.loaders import read_table
+from metaeval.errors import ParameterError
+from metaeval.score.manifest import DEFAULT_NEEDS, expand_patterns, read_manifest
+from metaeval.score.rows import ScoreRow, as_rows
+from metaeval.score.text_manifest import is_text_manifest, read_text_manifest
+
+MANIFEST_KINDS = ("auto", "audio", "text", "wmt-mqm")
+
+
+def manifest_kind(path: str | Path) -> str:
+    """``wmt-mqm`` (the per-error MQM columns), ``text`` (a hypothesis column) or ``audio``."""
+    path = Path(path)
+    if path.suffix.lower() == ".tsv":
+        header = path.read_text(encoding="utf-8-sig", errors="replace").split("\n", 1)[0]
+        columns = set(header.rstrip("\r").split("\t"))
+        if set(wmt_mqm.COLUMNS) | {"target"} <= columns:
+            return "wmt-mqm"
+    frame, _ = read_table(path)
+    return "text" if is_text_manifest(frame.columns) else "audio"
+
+
+def load_rows(manifest: str | Path | None = None, estimates: str | None = None,
+              references: str | None = None, mixtures: str | None = None,
+              needs: Sequence[str] = DEFAULT_NEEDS, kind: str = "auto") -> list[ScoreRow]:
+    """Rows from a manifest or from the audio folder patterns (exactly one of the two)."""
+    if manifest is not None and estimates is not None:
+        raise ParameterError("manifest", manifest, "give either a manifest or estimates "
+                             "patterns, not both.")
+    if kind not in MANIFEST_KINDS:
+        raise ParameterError("manifest_format", kind, f"choose from {', '.join(MANIFEST_KINDS)}.")
+    if manifest is not None:
+        if references or mixtures:
+            raise ParameterError("manifest", manifest, "references/mixtures patterns go with "
+                                 "estimates patterns; a manifest names its files in its own "
+                                 "columns. Fix: drop them or drop the manifest.")
+        kind = manifest_kind(manifest) if kind == "auto" else kind
+        if kind == "wmt-mqm":
+            return as_rows(wmt_mqm.text_frame(manifest))
+        if kind == "text":
+            return read_text_manifest(manifest)
+        return read_manifest(manifest, needs)
+    if estimates is not None:
+        return expand_patterns(estimates, references, mixtures, needs)
+    raise ParameterError("manifest", None, "nothing to score. Fix: give --manifest items.csv, or "
+                         "--estimates 'out/{system}/{item}.wav' --references 'ref/{item}.wav'.")
