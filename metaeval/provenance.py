@@ -197,3 +197,46 @@ def _decode(attribute: str, raw: str) -> Any:
     if attribute == "group_by":
         return None if raw == "none" else unescape(raw)
     return unescape(raw)
+
+
+CHALLENGE_FIELDS = (("challenge_set", "set", "cs"), ("metrics", "metrics", "m"), ("k", "k", "k"),
+                    ("seed", "seed", "s"), ("ci", "ci", "ci"), ("alpha", "alpha", "a"))
+
+
+@dataclass(frozen=True)
+class ChallengeSignature:
+    """What determines the numbers of a challenge-set evaluation: the set (name and content
+    hash), the oriented metrics with their config signatures, k, seed, CI level, alpha and the
+    package versions. Same syntax and escaping as :class:`Signature`::
+
+        >>> ChallengeSignature("ted-mqm-pairs@0123456789ab", (MetricEntry("chrf"),)).format(True)
+        'cs:ted-mqm-pairs@0123456789ab|m:chrf|k:1000|s:0|ci:0.95|a:0.05'
+    """
+
+    challenge_set: str
+    metrics: tuple[MetricEntry, ...] = ()
+    k: int = 1000
+    seed: int = 0
+    ci: float = 0.95
+    alpha: float = 0.05
+    versions: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+
+    def format(self, short: bool = False) -> str:
+        """``key:value|...``; ``short`` uses the short keys."""
+        values = {"challenge_set": escape(self.challenge_set),
+                  "metrics": ",".join(m.format() for m in self.metrics),
+                  "k": str(self.k), "seed": str(self.seed), "ci": f"{self.ci:g}",
+                  "alpha": f"{self.alpha:g}"}
+        parts = [f"{s if short else key}:{values[attr]}" for attr, key, s in CHALLENGE_FIELDS]
+        parts += [f"{VERSION_KEYS.get(name, name) if short else name}:{escape(version)}"
+                  for name, version in self.versions]
+        return "|".join(parts)
+
+    def __str__(self) -> str:
+        return self.format()
+
+    def to_dict(self) -> dict[str, Any]:
+        record = asdict(self)
+        record["metrics"] = [asdict(m) for m in self.metrics]
+        record["versions"] = dict(self.versions)
+        return record

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import scipy
 
 from metaeval.correlation.result import (
     PAIRWISE_COLUMNS,
@@ -16,14 +15,9 @@ from metaeval.correlation.settings import Settings
 from metaeval.data.columns import ITEM, SYSTEM
 from metaeval.data.judgements import JudgementSet
 from metaeval.provenance import MetricEntry, Signature
-from metaeval.version import __version__
+from metaeval.version import __version__, package_versions
 
-
-def versions() -> tuple[tuple[str, str], ...]:
-    """The packages whose versions change the numbers."""
-    return (("metaeval", __version__), ("numpy", np.__version__), ("scipy", scipy.__version__),
-            ("pandas", pd.__version__))
-
+versions = package_versions
 
 def build_signature(js: JudgementSet, human: str, metrics: list[str],
                     settings: Settings) -> Signature:

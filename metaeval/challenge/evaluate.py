@@ -1,0 +1,171 @@
+"""Score a challenge set with metrics and compute its tables (ACES protocol).
+
+Both translations of every pair are scored with every metric through the scoring runner (so
+with the score cache and per-item failures): item = pair id, system ``good`` / ``bad``,
+hypothesis = the translation, reference, source; for LLM judges such as TIGERScore also an
+instruction ("Translate the following text from <src> to <tgt>.") with the source as context.
+Per metric (lower-is-better metrics oriented first): per-phenomenon tau (ties discordant),
+category means, the ACES-Score, the same per language pair, percentile bootstrap CIs from one
+set of draws over pairs (resampled within each phenomenon), the headline statistic (the
+ACES-Score when the set has ACES categories, else the mean of the phenomenon taus), PERM-BOTH
+on the same pairs between every two metrics, and WMT-style significance clusters.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from metaeval.challenge.aces import ACES_SCORE, WEIGHTS
+from metaeval.challenge.sets import ChallengeSet
+from metaeval.challenge.spans import span_f1
+from metaeval.challenge.tables import CHANCE_NOTE, headline_weights, summary_rows
+from metaeval.data.judgements import frame_hash
+from metaeval.metrics.options import parse_metric_list
+from metaeval.provenance import ChallengeSignature, MetricEntry
+from metaeval.score.runner import resolve_metrics, score_items
+from metaeval.stats.clusters import significance_clusters
+from metaeval.stats.contrastive import outcomes, pair_permutation
+from metaeval.version import package_versions
+
+LANGUAGES = {"en": "English", "de": "German", "fr": "French", "zh": "Chinese", "ja": "Japanese",
+             "ru": "Russian", "es": "Spanish", "it": "Italian", "pt": "Portuguese", "nl": "Dutch",
+             "cs": "Czech", "pl": "Polish", "hi": "Hindi", "mr": "Marathi", "el": "Greek",
+             "vi": "Vietnamese", "sw": "Swahili", "ur": "Urdu", "ko": "Korean", "tr": "Turkish"}
+RESULT_COLUMNS = ["metric", "langpair", "phenomenon", "category", "tau", "ci_low", "ci_high", "n"]
+
+
+@dataclass
+class ChallengeResult:
+    """Everything the challenge reports show (see the module docstring)."""
+
+    challenge: ChallengeSet
+    metrics: dict[str, str]  # column -> "higher" / "lower"
+    good: pd.DataFrame  # pair id x metric
+    bad: pd.DataFrame
+    table: pd.DataFrame  # RESULT_COLUMNS
+    ranking: pd.DataFrame  # metric, statistic, ci_low, ci_high, cluster
+    pairwise: pd.DataFrame  # metric_a, metric_b, delta, p_value
+    headline: str
+    settings: dict = field(default_factory=dict)
+    details: dict = field(default_factory=dict)  # (pair id, side) -> {metric: details}
+    configs: dict = field(default_factory=dict)  # metric column -> config signature
+    notes: list = field(default_factory=list)
+    signature: ChallengeSignature | None = None
+    spans: pd.DataFrame | None = None  # metric, span_f1, n (SPAN-ACES sets with error spans)
+
+
+def instruction(langpair: str) -> str:
+    """The TIGERScore-style task instruction of a language pair (``en-de``)."""
+    source, _, target = str(langpair).partition("-")
+    return (f"Translate the following text from {LANGUAGES.get(source, source)} to "
+            f"{LANGUAGES.get(target, target)}.")
+
+
+def pair_rows(challenge: ChallengeSet) -> pd.DataFrame:
+    """The rows to score: both translations of every pair."""
+    p = challenge.pairs
+    parts = []
+    for side, column in (("good", "good"), ("bad", "bad")):
+        part = pd.DataFrame({"item": p["id"], "system": side, "hypothesis": p[column],
+                             "source": p["source"], "context": p["source"],
+                             "instruction": p["langpair"].map(instruction)})
+        part["reference"] = [(r,) if r.strip() else None for r in p["reference"]]
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)
+
+
+def _side(frame: pd.DataFrame, side: str, ids, columns) -> pd.DataFrame:
+    part = frame[frame["system"] == side].set_index("item")
+    return part.loc[ids, columns].reset_index(drop=True)
+
+
+def _details(frame: pd.DataFrame) -> dict:
+    if "details" not in frame.columns:
+        return {}
+    return {(i, s): json.loads(d) for i, s, d in zip(frame["item"], frame["system"],
+                                                      frame["details"]) if d}
+
+
+def evaluate(challenge: ChallengeSet, metrics, k: int = 1000, seed: int = 0, ci: float = 0.95,
+             alpha: float = 0.05, cache_dir=None, progress=None,
+             device: str = "cpu") -> ChallengeResult:
+    """Score ``challenge`` with ``metrics`` (requests) and compute every table."""
+    requests = [r.text for r in parse_metric_list(metrics)] if isinstance(metrics, str) else metrics
+    chosen = resolve_metrics(requests, device, "text")
+    frame = score_items(pair_rows(challenge), chosen, device=device, cache_dir=cache_dir,
+                        progress=progress, batch_size=32)
+    columns = [m.column for m in chosen]
+    ids = list(challenge.pairs["id"])
+    good, bad = _side(frame, "good", ids, columns), _side(frame, "bad", ids, columns)
+    signs = np.array([1.0 if m.higher_is_better else -1.0 for m in chosen])[:, None]
+    outcome = outcomes(signs * good.to_numpy().T, signs * bad.to_numpy().T)  # (M, P)
+    table = summary_rows(challenge.pairs, columns, outcome, k, seed, ci)
+    headline = ACES_SCORE if challenge.pairs["category"].isin(list(WEIGHTS)).any() else "mean tau"
+    ranking, pairwise = _ranking(challenge.pairs, columns, outcome, table, headline, k, seed,
+                                 alpha)
+    notes = [CHANCE_NOTE]
+    failed = int(frame["errors"].astype(bool).sum())
+    if failed:
+        notes.append(f"{failed} of {len(frame)} translations have a missing score for some "
+                     "metric (their pairs are left out of that metric's taus).")
+    details = _details(frame)
+    signature = ChallengeSignature(
+        challenge_set=f"{challenge.name}@{frame_hash(challenge.pairs)}",
+        metrics=tuple(MetricEntry(m.column, "higher" if m.higher_is_better else "lower",
+                                  m.signature) for m in chosen),
+        k=k, seed=seed, ci=ci, alpha=alpha, versions=package_versions())
+    return ChallengeResult(
+        challenge=challenge, metrics={m.column: "higher" if m.higher_is_better else "lower"
+                                      for m in chosen},
+        good=good.assign(id=ids), bad=bad.assign(id=ids), table=table, ranking=ranking,
+        pairwise=pairwise, headline=headline, details=details, notes=notes,
+        settings={"k": k, "seed": seed, "ci": ci, "alpha": alpha, "pairs": len(ids)},
+        configs={m.column: m.signature for m in chosen}, signature=signature,
+        spans=span_table(challenge, columns, details))
+
+
+def span_table(challenge: ChallengeSet, columns: list[str], details: dict) -> pd.DataFrame | None:
+    """Span-F1 of every metric whose details hold error locations (TIGERScore's analyses of
+    the incorrect translation) against the ``<v>`` spans of a SPAN-ACES set; None otherwise."""
+    if not challenge.has_spans:
+        return None
+    rows = []
+    pairs = challenge.pairs.dropna(subset=["annotated"])
+    for column in columns:
+        found = [(details.get((i, "bad"), {}).get(column), a)
+                 for i, a in zip(pairs["id"], pairs["annotated"])]
+        found = [(d, a) for d, a in found if isinstance(d, dict) and "errors" in d
+                 and "error" not in d]
+        if found:
+            predicted = [[e.get("location", "") for e in d["errors"]] for d, _ in found]
+            rows.append({"metric": column, "span_f1": span_f1(predicted, [a for _, a in found]),
+                         "n": len(found)})
+    return pd.DataFrame(rows, columns=["metric", "span_f1", "n"]) if rows else None
+
+
+def _ranking(pairs, columns, outcome, table, headline, k, seed, alpha):
+    """Headline statistic per metric with its CI, PERM-BOTH between metrics, clusters."""
+    rows = table[(table["langpair"] == "") & (table["phenomenon"] == "")]
+    name = ACES_SCORE if headline == ACES_SCORE else "mean tau"
+    head = rows[rows["category"] == name].set_index("metric").reindex(columns)
+    groups, weights = headline_weights(pairs, headline)
+    n = len(columns)
+    p = np.full((n, n), np.nan)
+    delta = np.full((n, n), np.nan)
+    for a in range(n):
+        for b in range(n):
+            if a != b:
+                p[a, b], delta[a, b] = pair_permutation(outcome[a], outcome[b], groups, weights,
+                                                        k=k, seed=seed + 1)
+    clusters = significance_clusters(head["tau"].to_numpy(float), p, alpha=alpha)
+    ranking = pd.DataFrame({"metric": columns, "statistic": head["tau"].to_numpy(),
+                            "ci_low": head["ci_low"].to_numpy(),
+                            "ci_high": head["ci_high"].to_numpy(), "cluster": clusters})
+    pairwise = pd.DataFrame([{"metric_a": columns[a], "metric_b": columns[b],
+                              "delta": delta[a, b], "p_value": p[a, b]}
+                             for a in range(n) for b in range(n) if a != b])
+    return ranking.sort_values("statistic", ascending=False, ignore_index=True), pairwise

@@ -1,0 +1,112 @@
+"""Challenge sets of contrastive pairs: read ACES TSV / JSON lines / JSON, or a bundled set.
+
+Fields (ACES layout): ``source``, ``good-translation``, ``incorrect-translation``,
+``reference``, ``phenomena``, ``langpair`` (WMT DARR relative-ranking pairs have the same shape:
+the better and the worse translation of one source); optional ``id``, ``category`` (else the
+ACES category of the phenomenon, or ``other``) and for SPAN-ACES
+``incorrect-translation-annotated`` (error spans in ``<v>...</v>``). A ``.json`` file is either
+a list of records or ACES' ``{id: record}`` mapping. Errors name the file, the row and the field.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from metaeval.challenge.aces import category_of
+from metaeval.data.loaders import read_table
+from metaeval.errors import DataError, located
+from metaeval.paths import CHALLENGE_SETS
+
+FIELDS = ("source", "good-translation", "incorrect-translation", "reference", "phenomena",
+          "langpair")
+BUNDLED = {"ted-mqm-pairs": CHALLENGE_SETS / "ted_mqm_pairs" / "pairs.jsonl"}
+ANNOTATED = "incorrect-translation-annotated"
+
+
+@dataclass
+class ChallengeSet:
+    """Contrastive pairs: ``pairs`` has id, source, good, bad, reference, phenomenon, category,
+    langpair (and ``annotated`` for SPAN-ACES); ``name`` and ``source_file`` for the reports."""
+
+    pairs: pd.DataFrame
+    name: str
+    source_file: str = ""
+
+    @property
+    def has_spans(self) -> bool:
+        return "annotated" in self.pairs.columns and self.pairs["annotated"].notna().any()
+
+
+def _records(path: Path) -> tuple[pd.DataFrame, list[int]]:
+    if path.suffix.lower() != ".json":
+        return read_table(path)
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise DataError(located(f"cannot read the challenge set ({error})", file=str(path),
+                                fix="give ACES JSON ({id: record}), JSON lines or a TSV.")) from error
+    if isinstance(raw, dict):
+        raw = [{"id": key, **value} for key, value in raw.items()]
+    if not isinstance(raw, list) or not all(isinstance(r, dict) for r in raw):
+        raise DataError(located("expected a list of records or an {id: record} mapping",
+                                file=str(path), fix="write the ACES layout."))
+    return pd.DataFrame(raw), list(range(1, len(raw) + 1))
+
+
+SUMMARY_NAMES = ("ACES-Score", "mean tau", "all pairs")
+
+
+def _check_categories(category: pd.Series, lines: list[int], path: Path) -> None:
+    """A category may not take the name of a summary row of the results table."""
+    clash = category.isin(SUMMARY_NAMES).to_numpy()
+    if clash.any():
+        row = int(clash.nonzero()[0][0])
+        raise DataError(located(f"category {category.iloc[row]!r} is the name of a summary row",
+                                file=str(path), row=lines[row], column="category",
+                                fix="rename the category."))
+
+
+def read_challenge_set(path_or_name: str | Path) -> ChallengeSet:
+    """A challenge set from a file or a bundled name (``ted-mqm-pairs``)."""
+    name = str(path_or_name)
+    path = BUNDLED.get(name, Path(path_or_name))
+    frame, lines = _records(path)
+    absent = [f for f in FIELDS if f not in frame.columns]
+    if absent:
+        raise DataError(located(f"missing field(s) {absent}; found {list(frame.columns)}",
+                                file=str(path), fix="give the ACES fields " + ", ".join(FIELDS)))
+    for field in FIELDS:
+        text = frame[field].fillna("").astype(str)
+        empty = text.str.strip() == ""
+        if field != "reference" and empty.any():
+            row = lines[int(empty.to_numpy().nonzero()[0][0])]
+            raise DataError(located(f"empty {field}", file=str(path), row=row, column=field,
+                                    fix="every pair needs both translations, its phenomenon and "
+                                        "language pair."))
+    ids = frame["id"].astype(str) if "id" in frame.columns else pd.Series(
+        [str(i) for i in range(len(frame))])
+    duplicated = ids.duplicated()
+    if duplicated.any():
+        row = lines[int(duplicated.to_numpy().nonzero()[0][0])]
+        raise DataError(located(f"duplicate id {ids[duplicated].iloc[0]!r}", file=str(path),
+                                row=row, column="id", fix="give every pair its own id."))
+    phenomena = frame["phenomena"].astype(str)
+    category = (frame["category"].fillna("").astype(str) if "category" in frame.columns
+                else pd.Series([""] * len(frame)))
+    _check_categories(category, lines, path)
+    pairs = pd.DataFrame({
+        "id": ids.to_numpy(), "source": frame["source"].astype(str).to_numpy(),
+        "good": frame["good-translation"].astype(str).to_numpy(),
+        "bad": frame["incorrect-translation"].astype(str).to_numpy(),
+        "reference": frame["reference"].fillna("").astype(str).to_numpy(),
+        "phenomenon": phenomena.to_numpy(),
+        "category": [c or category_of(p) for c, p in zip(category, phenomena)],
+        "langpair": frame["langpair"].astype(str).to_numpy()})
+    if ANNOTATED in frame.columns:
+        pairs["annotated"] = frame[ANNOTATED].to_numpy()
+    label = name if name in BUNDLED else path.stem
+    return ChallengeSet(pairs=pairs, name=label, source_file=str(path))

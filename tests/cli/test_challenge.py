@@ -1,0 +1,100 @@
+"""`metaeval challenge`: the bundled TED MQM pairs and the ACES sample end to end through the
+CLI; the report files (results.csv layout, HTML sections, LaTeX that compiles); usage and data
+errors as one line with the documented exit codes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from metaeval.cli import app
+
+runner = CliRunner()
+DOCUMENT = ("\\documentclass{article}\n\\usepackage[T1]{fontenc}\n\\usepackage{booktabs}\n"
+            "\\begin{document}\n\\input{table.tex}\n\\end{document}\n")
+
+
+@pytest.fixture(scope="module")
+def ted_run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("challenge")
+    result = runner.invoke(app, ["challenge", "--set", "ted-mqm-pairs", "--metrics", "chrf,bleu",
+                                 "--k", "100", "--out", str(folder / "o"), "--cache",
+                                 str(folder / "cache"), "--quiet"])
+    assert result.exit_code == 0, result.output
+    return folder / "o", result.output
+
+
+def test_results_csv_layout(ted_run):
+    out, _ = ted_run
+    table = pd.read_csv(out / "results.csv", keep_default_na=False)
+    assert list(table.columns) == ["metric", "langpair", "phenomenon", "category", "tau",
+                                   "ci_low", "ci_high", "n"]
+    pooled = table[table["langpair"] == ""]
+    per_phenomenon = pooled[pooled["phenomenon"] != ""]
+    assert len(per_phenomenon) == 2 * 15  # metrics x phenomena
+    summaries = set(pooled.loc[pooled["phenomenon"] == "", "category"])
+    assert {"Accuracy", "Fluency", "mean tau", "all pairs"} <= summaries
+    assert "ACES-Score" not in summaries  # MQM categories are not ACES categories
+    assert set(table["langpair"]) == {"", "en-de", "zh-en"}
+    n = pooled[(pooled["category"] == "all pairs")].set_index("metric")["n"]
+    assert set(n) == {2231}
+
+
+def test_summary_and_signature_on_stdout(ted_run):
+    out, output = ted_run
+    assert "ted-mqm-pairs: 2231 pairs, headline mean tau" in output
+    assert "signature: set:ted-mqm-pairs@" in output
+    report = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert report["signature"] in output and report["headline"] == "mean tau"
+    assert {r["metric"] for r in report["ranking"]} == {"chrf", "bleu"}
+
+
+def test_html_sections(ted_run):
+    html = (ted_run[0] / "index.html").read_text(encoding="utf-8")
+    for anchor in ("ranking", "categories", "phenomena", "langpairs", "significance", "hardest",
+                   "methods"):
+        assert f'id="{anchor}"' in html
+    assert "<svg" in html and "Accuracy/Mistranslation" in html
+    assert 'src="http' not in html and 'href="http' not in html  # self-contained, offline
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex not installed")
+def test_latex_compiles(ted_run, tmp_path):
+    shutil.copy(ted_run[0] / "table.tex", tmp_path / "table.tex")
+    (tmp_path / "doc.tex").write_text(DOCUMENT)
+    run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc.tex"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout[-2000:]
+    assert "Accuracy/Mistranslation" in (tmp_path / "table.tex").read_text()
+
+
+def test_aces_sample_has_an_aces_score(datasets_dir, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["challenge", "--set",
+                                 str(datasets_dir / "aces_sample" / "subset.json"),
+                                 "--metrics", "chrf", "--k", "50", "--format", "csv,json"])
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "reports" / "challenge" / "subset"
+    report = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert report["headline"] == "ACES-Score" and "punctuation" in report["absent_categories"]
+    assert not (out / "index.html").exists()
+
+
+@pytest.mark.parametrize("args, code, message", [
+    (["--set", "ted-mqm-pairs", "--k", "0"], 2, "--k"),
+    (["--set", "ted-mqm-pairs", "--ci", "1.5"], 2, "--ci"),
+    (["--set", "ted-mqm-pairs", "--format", "pdf"], 2, "--format"),
+    (["--set", "ted-mqm-pairs", "--metrics", "chrf:nope=1"], 2, "nope"),
+    (["--set", "no/such/file.tsv"], 1, "no/such/file.tsv"),
+])
+def test_errors_are_one_line(args, code, message, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["challenge", *args])
+    assert result.exit_code == code, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0]
