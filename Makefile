@@ -21,6 +21,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/engine.py
+	$(PY) bench/text.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -66,7 +66,8 @@ def instruction(langpair: str) -> str:
 
 
 def pair_rows(challenge: ChallengeSet) -> pd.DataFrame:
-    """The rows to score: both translations of every pair."""
+    """The rows to score: both translations of every pair, side by side (a batch then holds
+    both sides of its pairs, whose reference statistics sacrebleu-style metrics share)."""
     p = challenge.pairs
     parts = []
     for side, column in (("good", "good"), ("bad", "bad")):
@@ -75,7 +76,7 @@ def pair_rows(challenge: ChallengeSet) -> pd.DataFrame:
                              "instruction": p["langpair"].map(instruction)})
         part["reference"] = [(r,) if r.strip() else None for r in p["reference"]]
         parts.append(part)
-    return pd.concat(parts, ignore_index=True)
+    return pd.concat(parts).sort_index(kind="stable").reset_index(drop=True)
 
 
 def _side(frame: pd.DataFrame, side: str, ids, columns) -> pd.DataFrame:

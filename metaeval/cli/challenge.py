@@ -39,7 +39,7 @@ def challenge_command(
     cache: Path = typer.Option(None, help="Score cache folder (default .cache/metaeval-scores)."),
     formats: str = typer.Option("html,latex,csv,json", "--format",
                                 help=f"Report formats: {', '.join(FILES)}."),
-    quiet: bool = typer.Option(False, help="No progress bar."),
+    quiet: bool = typer.Option(False, help="No progress bar or summary table."),
 ) -> None:
     """Per-phenomenon accuracy of metrics on contrastive pairs (ACES tau, ACES-Score)."""
     with cli_errors():
@@ -71,7 +71,8 @@ def run_challenge(*, set_, metrics="chrf,bleu", out=None, k=1000, seed=0, ci=0.9
                       progress=not quiet)
     folder = Path(out) if out else Path("reports") / "challenge" / challenge.name
     written = write_challenge_report(result, folder, chosen_formats)
-    print_summary(result, written)
+    if not quiet:
+        print_summary(result, written)
     return result, written
 
 

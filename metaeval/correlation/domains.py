@@ -39,8 +39,12 @@ def score_texts(texts: pd.DataFrame, metrics: Sequence[str], cache_dir: Path | N
                 progress, device: str = "cpu") -> tuple[pd.DataFrame, dict[str, MetricInfo]]:
     """Score a text frame (item, system, hypothesis, reference, source); the scores and the
     metric information of each column (direction, config signature, options)."""
-    frame = score_items(texts, list(metrics), device=device, batch_size=64,
-                        cache_dir=cache_dir, progress=progress)
+    # item-major order: a batch holds every system of its segments, so metrics that work per
+    # distinct reference (sacrebleu, BERTScore) compute each reference once
+    order = texts.sort_values("item", kind="stable").index
+    frame = score_items(texts.loc[order].reset_index(drop=True), list(metrics), device=device,
+                        batch_size=64, cache_dir=cache_dir, progress=progress)
+    frame = frame.set_axis(order).sort_index()
     failed = failure_summary(frame)
     if failed:
         raise DataError("scoring failed for some items: " + "; ".join(failed) + ". Fix: see the "

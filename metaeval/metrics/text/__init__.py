@@ -38,3 +38,25 @@ def reference_streams(references: list[list[str]]) -> list[list[str | None]]:
     """Per-item reference lists as sacrebleu's reference streams (None where an item has fewer)."""
     width = max((len(refs) for refs in references), default=0)
     return [[refs[i] if i < len(refs) else None for refs in references] for i in range(width)]
+
+
+class quiet_loading:
+    """Context manager: no transformers "Loading weights" bars or info logs while a model
+    loads (metaeval shows its own progress on stderr; results stay on stdout)."""
+
+    def __enter__(self):
+        from transformers.utils import logging
+
+        self._bar = logging.is_progress_bar_enabled()
+        self._level = logging.get_verbosity()
+        logging.disable_progress_bar()
+        logging.set_verbosity_error()
+        return self
+
+    def __exit__(self, *exc):
+        from transformers.utils import logging
+
+        if self._bar:
+            logging.enable_progress_bar()
+        logging.set_verbosity(self._level)
+        return False

@@ -23,6 +23,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 from metaeval.errors import MetricError, MetricOptionError
+from metaeval.metrics.text import quiet_loading
 
 BACKENDS = ("transformers", "http")
 _MODELS: dict[tuple, tuple] = {}
@@ -57,8 +58,10 @@ class TransformersGenerator:
         extra = {"gguf_file": self.gguf_file} if self.gguf_file else {}
         dtype = "auto" if self.dtype == "auto" else getattr(torch, self.dtype)
         try:
-            tokenizer = AutoTokenizer.from_pretrained(self.model_name, **extra)
-            model = AutoModelForCausalLM.from_pretrained(self.model_name, dtype=dtype, **extra)
+            with quiet_loading():
+                tokenizer = AutoTokenizer.from_pretrained(self.model_name, **extra)
+                model = AutoModelForCausalLM.from_pretrained(self.model_name, dtype=dtype,
+                                                             **extra)
         except (OSError, ValueError) as error:
             raise MetricError(f"cannot load the language model {self.model_name!r} ({error}). "
                               "Fix: give a local folder (and gguf_file for a GGUF checkpoint) or "

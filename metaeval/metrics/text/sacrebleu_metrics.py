@@ -2,9 +2,10 @@
 
 Every option of sacrebleu's metric objects is a config field (``bleu:tokenize=13a:
 smooth_method=exp``, ``chrf:char_order=6:word_order=2``, ``ter:normalized=true``). Sentence
-level (default): one score per item, equal to ``metric.sentence_score(hyp, refs)``; all items of
-a batch are read in one pass of sacrebleu's statistics extraction (``_extract_corpus_statistics``
-then ``_aggregate_and_compute`` per item, which is what ``sentence_score`` does for one item).
+level (default): one score per item, equal to ``metric.sentence_score(hyp, refs)``; the
+statistics of each distinct reference set are extracted once per batch (sacrebleu's
+``_cache_references``), then each item goes through ``_compute_segment_statistics`` and
+``_aggregate_and_compute`` as ``sentence_score`` does for one item.
 Corpus level (``corpus=true``): every item of a system gets ``metric.corpus_score(hyps, refs)``
 of the system (use it at level ``system``). Items may have different numbers of references.
 sacrebleu's own signature (tokenizer, smoothing, case, version) is part of the metric's config
@@ -109,13 +110,22 @@ class _SacreBLEUMetric(Metric):
 
 
 def sentence_scores(scorer, hyps: list[str], refs: list[list[str]]) -> np.ndarray:
-    """``scorer.sentence_score(h, r)`` for every item, from one statistics pass."""
-    extract = getattr(scorer, "_extract_corpus_statistics", None)
-    compute = getattr(scorer, "_aggregate_and_compute", None)
-    if extract is None or compute is None:  # another sacrebleu: the public per-sentence call
+    """``scorer.sentence_score(h, r)`` for every item.
+
+    The reference statistics (n-grams, lengths, words) are extracted once per distinct
+    reference set, not once per item as a per-sentence loop does: in MT every reference is
+    shared by all the systems of a segment. Equal to the per-sentence call (tested)."""
+    cache = getattr(scorer, "_cache_references", None)
+    compute = getattr(scorer, "_compute_segment_statistics", None)
+    if cache is None or compute is None:  # another sacrebleu: the public per-sentence call
         return np.array([scorer.sentence_score(h, r).score for h, r in zip(hyps, refs)])
-    stats = extract(hyps, reference_streams(refs))
-    return np.array([compute([s]).score for s in stats], dtype=float)
+    keys = [tuple(r) for r in refs]
+    distinct = list(dict.fromkeys(keys))
+    position = {key: i for i, key in enumerate(distinct)}
+    infos = cache(reference_streams([list(k) for k in distinct]))
+    aggregate, preprocess = scorer._aggregate_and_compute, scorer._preprocess_segment
+    return np.array([aggregate([compute(preprocess(h), infos[position[k]])]).score
+                     for h, k in zip(hyps, keys)], dtype=float)
 
 
 class BLEU(_SacreBLEUMetric):
