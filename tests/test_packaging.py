@@ -38,3 +38,11 @@ def test_an_installed_wheel_finds_the_bundled_study(tmp_path):
     location, rows, module = run.stdout.split()
     assert Path(module).is_relative_to(target)
     assert location == str(target / "metaeval" / "bundled") and rows == "250"
+    code = ("from metaeval.challenge import read_challenge_set, category_of;"
+            "from metaeval.data.bundled import bundled_entry;"
+            "print(len(read_challenge_set('ted-mqm-pairs').pairs), category_of('copy-source'),"
+            "len(bundled_entry('mt').loader()), len(bundled_entry('text').loader()))")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["2231", "untranslated", "6877", "1600"]
