@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from metaeval.challenge.aces import category_of
-from metaeval.data.loaders import read_table
+from metaeval.data.readers import read_table
 from metaeval.errors import DataError, located
 from metaeval.paths import CHALLENGE_SETS
 
@@ -43,7 +43,7 @@ class ChallengeSet:
 
 def _records(path: Path) -> tuple[pd.DataFrame, list[int]]:
     if path.suffix.lower() != ".json":
-        return read_table(path)
+        return read_table(path, ("id",))
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:

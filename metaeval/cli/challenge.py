@@ -17,6 +17,7 @@ from metaeval.cli.app import app
 from metaeval.cli.common import cli_errors, echo, note
 from metaeval.cli.text import text_table
 from metaeval.errors import ParameterError
+from metaeval.io import check_output_folder, safe_name
 from metaeval.metrics.options import parse_metric_list
 from metaeval.report.challenge import FILES, write_challenge_report
 from metaeval.report.challenge_data import category_matrix
@@ -65,11 +66,12 @@ def run_challenge(*, set_, metrics="chrf,bleu", out=None, k=1000, seed=0, ci=0.9
     chosen_formats = [f.strip() for f in str(formats).split(",") if f.strip()]
     _check(k, ci, alpha, chosen_formats)
     parse_metric_list(metrics)  # option errors before reading anything
+    check_output_folder(out if out else Path("reports"), owned=FILES.values() if out else None)
     challenge = read_challenge_set(set_)
     result = evaluate(challenge, metrics, k=k, seed=seed, ci=ci, alpha=alpha, device=device,
                       cache_dir=Path(cache) if cache else DEFAULT_CACHE_DIR,
                       progress=not quiet)
-    folder = Path(out) if out else Path("reports") / "challenge" / challenge.name
+    folder = Path(out) if out else Path("reports") / "challenge" / safe_name(challenge.name)
     written = write_challenge_report(result, folder, chosen_formats)
     if not quiet:
         print_summary(result, written)

@@ -88,6 +88,9 @@ def note(text: str) -> None:
     typer.echo(text, err=True)
 
 
+warn = note  # the name used where ``note`` is a local variable
+
+
 def value_of(option) -> str | None:
     """The text of an Enum option value (or None)."""
     return None if option is None else getattr(option, "value", option)

@@ -18,6 +18,7 @@ from metaeval.cli.common import (
     comma_choices,
     split,
     value_of,
+    warn,
 )
 from metaeval.cli.summary import print_summary
 from metaeval.correlation import Settings, correlate, judgements
@@ -26,6 +27,7 @@ from metaeval.correlation.protocols import PROTOCOLS, protocol
 from metaeval.correlation.settings import SIGNIFICANCE
 from metaeval.data.bundled import DOMAINS
 from metaeval.data.columns import MISSING_POLICIES
+from metaeval.io import check_output_folder, safe_name
 from metaeval.report import FORMATS, write_reports
 from metaeval.stats.coefficients import COEFFICIENTS
 from metaeval.stats.vocabulary import CI_METHODS, LEVELS, RESAMPLE_UNITS
@@ -60,6 +62,8 @@ def correlate_command(
                                            "with --domain mt/text: metrics to score, with options."),
     lower_is_better: str = typer.Option(None, help="Metrics where lower is better (sign-flipped)."),
     group_by: str = typer.Option(None, help="One result per value of this column, plus pooled."),
+    pooled: bool = typer.Option(True, "--pooled/--no-pooled",
+                                help="With --group-by: add the pooled group 'all'."),
     protocol_name: ProtocolChoice = typer.Option(None, "--protocol",
                                                  help="Defaults of a published protocol."),
     level: str = typer.Option(None, callback=comma_choices(LEVELS, "--level", "level"),
@@ -87,7 +91,7 @@ def correlate_command(
         run_correlate(
             domain=value_of(domain), data=data, item=item, system=system, human=split(human),
             rater=rater, metrics=split(metrics), lower_is_better=split(lower_is_better),
-            group_by=group_by, levels=split(level), coefficients=split(coef), k=k, seed=seed,
+            group_by=group_by, pooled=pooled, levels=split(level), coefficients=split(coef), k=k, seed=seed,
             ci=ci, ci_method=value_of(ci_method), resample=value_of(resample), alpha=alpha,
             missing=value_of(missing), significance=value_of(significance), out=out,
             formats=split(format), quiet=quiet, scores=scores,
@@ -109,7 +113,8 @@ def _load(domain, data, scores, missing, lower_is_better, item, system, human, m
 
 
 def run_correlate(*, domain=None, data=None, item=None, system=None, human=(), rater=None,
-                  metrics=(), lower_is_better=(), group_by=None, levels=(), coefficients=(),
+                  metrics=(), lower_is_better=(), group_by=None, pooled=True, levels=(),
+                  coefficients=(),
                   k=1000, seed=0, ci=0.95, ci_method="percentile", resample="items", alpha=0.05,
                   missing="error", significance="primary", out=None, formats=(), quiet=False,
                   scores=None, data_format="table", mqm_weights=None,
@@ -117,8 +122,13 @@ def run_correlate(*, domain=None, data=None, item=None, system=None, human=(), r
     """Load, correlate, write the reports into ``out`` (one folder per human score when there
     are several); print the summary unless ``quiet``."""
     human = [human] if isinstance(human, str) else list(human or ())
+    check_output_folder(out if out else Path("reports"),  # before any long computation
+                        owned=[name for name, _ in FORMATS.values()] if out else None)
     js, defaults = _load(domain, data, scores, missing, lower_is_better, item, system, human,
                          metrics, rater, group_by, data_format, mqm_weights, quiet)
+    if not quiet:
+        for line in js.notes:
+            warn(line)
     if protocol_name:
         defaults = {**defaults, **protocol(protocol_name)}
     settings = Settings(
@@ -126,14 +136,14 @@ def run_correlate(*, domain=None, data=None, item=None, system=None, human=(), r
         levels=levels or defaults.get("levels", DEFAULT_LEVELS),
         group_by=group_by or (defaults["group_by"] if "group_by" in defaults
                               else js.groups[0] if js.groups else None),
-        k=k, seed=seed, ci=ci, ci_method=ci_method, resample=resample, alpha=alpha,
-        significance=significance)
+        pooled=pooled, k=k, seed=seed, ci=ci, ci_method=ci_method, resample=resample,
+        alpha=alpha, significance=significance)
     scored_here = domain is not None and data is None
     chosen = js.metric_names if scored_here or not metrics else list(metrics)
     humans = human or list(defaults.get("human") or [js.gold])
-    out = Path(out) if out else Path("reports") / js.info.name
+    out = check_output_folder(Path(out) if out else Path("reports") / safe_name(js.info.name))
     for name in humans:
-        folder = out / name if len(humans) > 1 else out
+        folder = out / safe_name(name) if len(humans) > 1 else out
         result = _run(js, chosen, name, settings, defaults.get("note", ""), quiet)
         written = write_reports(result, folder, formats=formats or list(FORMATS))
         if not quiet:

@@ -16,11 +16,12 @@ import typer
 from metaeval.cli.app import OneLineCommand, OneLineErrors, app
 from metaeval.cli.common import choice_enum, cli_errors, echo, value_of
 from metaeval.errors import DataError, ParameterError
+from metaeval.io import check_output_folder, safe_name
 from metaeval.listening.formats import FORMATS, read_ratings
 from metaeval.listening.posthoc import CORRECTIONS
 from metaeval.listening.summarize import SCREENINGS, compute_summary, score_name
 from metaeval.report.formatting import fmt
-from metaeval.report.listening import write_summary
+from metaeval.report.listening import FILES, write_summary
 
 listening_app = typer.Typer(cls=OneLineErrors,
     help="Listening tests: raw ratings to MOS/DMOS with screening, agreement and a noise ceiling.",
@@ -72,6 +73,8 @@ def run_listening_summarize(data: Path | None, format: str | None, out: Path | N
         raise ParameterError("format", format, "has no bundled study. Fix: pass --data FILE.")
     if data is not None and not Path(data).is_file():
         raise DataError(f"{data}: no such file. Fix: check the path given to --data.")
+    check_output_folder(out if out is not None else DEFAULT_OUT,  # before any computation
+                        owned=FILES if out is not None else None)
     options = {}
     parsed = _scale(scale)
     if parsed is not None:
@@ -83,7 +86,7 @@ def run_listening_summarize(data: Path | None, format: str | None, out: Path | N
     table = read_ratings(data, format=format, **options)
     result = compute_summary(table, screening=screening, k=k, seed=seed, ci=ci,
                              correction=correction)
-    folder = out if out is not None else DEFAULT_OUT / (table.info.name or "ratings")
+    folder = out if out is not None else DEFAULT_OUT / safe_name(table.info.name or "ratings")
     written = write_summary(result, folder)
     if not quiet:
         _print_summary(result, folder)

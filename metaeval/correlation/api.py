@@ -21,8 +21,9 @@ from metaeval.correlation.pooled import pooled_pairwise_accuracy
 from metaeval.correlation.result import POOLED, CorrelationResult
 from metaeval.correlation.settings import Settings
 from metaeval.correlation.tasks import task_for
+from metaeval.correlation.validity import tail_warning
 from metaeval.data.judgements import JudgementSet
-from metaeval.errors import DataError, ParameterError
+from metaeval.errors import DataError, ParameterError, located
 from metaeval.stats.coefficients import get_coefficient
 
 ProgressCallback = Callable[[str, int, int], None]
@@ -42,8 +43,28 @@ def groups_of(js: JudgementSet, group_by: str | None, pooled: bool) -> list[tupl
         raise ParameterError("group_by", group_by, f"not a column of "
                              f"{js.info.source or 'the data'}; columns: {list(js.table.columns)}.")
     values = sorted(js.group_values(group_by), key=str)
+    if pooled and POOLED in map(str, values):
+        raise DataError(located(f"the group value {POOLED!r} is the name of the pooled group",
+                                file=js.info.source or None, column=group_by,
+                                fix="rename that value in the data, or leave out the pooled "
+                                    "group (--no-pooled; Python: pooled=False)."))
     parts = [(str(v), js.subset(group_by, v)) for v in values]
     return parts + ([(POOLED, js)] if pooled else [])
+
+
+def check_usable(gold: np.ndarray, scores: np.ndarray, settings: Settings, group: str,
+                 source: str | None) -> None:
+    """A group needs ``min_points`` cells with the human score and a metric score for at least
+    one metric (each metric counts its own cells: with ``--missing drop`` metrics may miss
+    different cells; a metric below the minimum gets NaN rows with the reason)."""
+    usable = (np.isfinite(gold)[None] & np.isfinite(scores)).sum((1, 2))
+    if usable.max(initial=0) < settings.min_points:
+        where = f"group {settings.group_by}={group!r}" if settings.group_by else "the data"
+        raise DataError(located(
+            f"{where} has at most {int(usable.max(initial=0))} usable point(s) per metric "
+            f"(human score and metric both present; need >= {settings.min_points})",
+            file=source or None, fix="drop the group, choose another grouping, or score more "
+                                     "cells."))
 
 
 def constant_warnings(name: str, gold: np.ndarray, scores: np.ndarray,
@@ -66,6 +87,10 @@ def chosen_metrics(data: JudgementSet, metrics: Sequence[str] | None, human: str
     if human not in data.human:
         raise ParameterError("human", human, f"not a human score column; choose from {data.human}.")
     metrics = list(metrics) if metrics is not None else data.metric_names
+    repeated = list(dict.fromkeys(m for m in metrics if metrics.count(m) > 1))
+    if repeated:
+        raise ParameterError("metrics", ",".join(metrics), f"{', '.join(repeated)} given twice; "
+                             "list each metric once.")
     unknown = [m for m in metrics if m not in data.metrics]
     if unknown:
         raise ParameterError("metrics", ",".join(unknown), f"unknown metric(s); the data has "
@@ -94,7 +119,7 @@ def correlate(data: JudgementSet, *, metrics: Sequence[str] | None = None, human
     """
     settings = settings or Settings(**options)
     human, metrics = chosen_metrics(data, metrics, human)
-    notes: list[str] = []
+    notes: list[str] = [w for w in [tail_warning(settings.k, settings.ci)] if w]
     rows: list[dict] = []
     pairs: list[dict] = []
     ratings = data.individual_ratings() if settings.ceiling else None
@@ -103,11 +128,7 @@ def correlate(data: JudgementSet, *, metrics: Sequence[str] | None = None, human
     done = 0
     for group_name, part in parts:
         gold, scores, _, _ = part.matrices(metrics, human)
-        usable = int((np.isfinite(gold)[None] & np.isfinite(scores)).all(0).sum())
-        if usable < settings.min_points:
-            raise DataError(f"group {settings.group_by}={group_name!r} has only {usable} usable "
-                            f"point(s) (need >= {settings.min_points}). Fix: drop the group or "
-                            "choose another grouping.")
+        check_usable(gold, scores, settings, group_name, data.info.source)
         notes.extend(constant_warnings(group_name, gold, scores, metrics))
         for level in settings.levels:
             for coefficient in settings.coefficients:

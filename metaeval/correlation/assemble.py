@@ -71,6 +71,7 @@ def assemble(js: JudgementSet, human: str, metrics: list[str], settings: Setting
              rows: list[dict], pairs: list[dict], notes: list[str]) -> CorrelationResult:
     """The result object of a run."""
     table = pd.DataFrame(rows, columns=TABLE_COLUMNS)
+    table["note"] = table["note"].fillna("").astype(str)
     table["cluster"] = table["cluster"].astype("Int64")
     signature = build_signature(js, human, metrics, settings)
     return CorrelationResult(

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from metaeval.correlation.domains import mqm_judgements, scored_domain
 from metaeval.data.judgements import JudgementSet, MetricInfo
-from metaeval.data.loaders import column_mapping, load_table, read_table
+from metaeval.data.loaders import column_mapping, load_table
+from metaeval.data.readers import read_table
 from metaeval.data.wmt_mqm import MQMWeights
 from metaeval.errors import MetaevalError, ParameterError
 from metaeval.metrics.options import parse_metric_request
@@ -40,11 +41,12 @@ def registered_directions(columns: Sequence[str]) -> dict[str, MetricInfo]:
 def load_with_scores(path: str | Path, scores: str | Path, **mapping) -> JudgementSet:
     """A judgement table with the columns of a ``metaeval score`` table joined onto it."""
     path = Path(path)
-    frame, lines = read_table(path)
     keys = column_mapping(path, item=mapping.get("item"), system=mapping.get("system"),
-                          card=mapping.get("card"))
+                          rater=mapping.get("rater"), groups=mapping.get("groups") or (),
+                          missing=mapping.get("missing"), card=mapping.get("card"))
+    frame, lines = read_table(path, keys.id_columns)
     table, scored = read_scores(scores)
-    joined = join_scores(frame, table, keys.item, keys.system)
+    joined = join_scores(frame, table, keys.item, keys.system, missing=keys.missing)
     columns = [c for c in table.columns if c not in NOT_SCORES]
     meta = {**registered_directions(columns), **scored}
     return load_table(path, table=(joined, lines), scored=meta, **mapping)

@@ -10,7 +10,9 @@ Tables (pandas):
   null (chance baseline); ``epsilon`` the calibrated tie threshold (tie-calibrated coefficients
   only); ``ceiling`` (``ceiling_low/high``) the noise ceiling of the group, level and
   coefficient: the expected correlation of a perfect metric with the panel mean, sqrt of the
-  split-half Spearman-Brown reliability (spread over random splits); NaN without per-rater data.
+  split-half Spearman-Brown reliability (spread over random splits); NaN without per-rater data;
+  ``note`` why a number of the row is missing (too few points, nothing to resample, ...; see
+  :mod:`metaeval.correlation.validity`), empty when the row is complete.
 - ``pairwise``: one row per ordered metric pair (a, b) within (group, level, coefficient):
   ``delta`` = stat(a) - stat(b), ``p_value`` one-sided for "a correlates better than b"
   (PERM-BOTH, p = (c+1)/(k+1)), ``p_holm``, ``p_bh`` adjusted over the pair matrix,
@@ -37,7 +39,7 @@ from metaeval.provenance import Signature
 TABLE_COLUMNS = [
     "metric", "group", "level", "coefficient", "value", "ci_low", "ci_high", "p_value",
     "cluster", "n", "chance_low", "chance_high", "epsilon", "ceiling", "ceiling_low",
-    "ceiling_high",
+    "ceiling_high", "note",
 ]
 PAIRWISE_COLUMNS = [
     "group", "level", "coefficient", "metric_a", "metric_b", "delta", "p_value", "p_holm",

@@ -21,6 +21,7 @@ from collections.abc import Callable
 import numpy as np
 
 from metaeval.correlation.settings import Settings
+from metaeval.correlation.validity import screen_row
 from metaeval.errors import ParameterError
 from metaeval.stats.clusters import significance_clusters
 from metaeval.stats.coefficients import Coefficient
@@ -74,14 +75,30 @@ class CorrelationTask:
         values = np.asarray(correlation_at_level(self.gold, self.scores, self.coef, self.level))
         low, high = self.bootstrap()
         chance = self.chance()
-        rows = [self.row(m, values[m], low[m], high[m], *chance[m])
-                for m in range(len(self.metrics))]
+        rows = self.screened([self.row(m, values[m], low[m], high[m], *chance[m])
+                              for m in range(len(self.metrics))])
         pairs: list[dict] = []
         if s.tests_significance(self.coef.name) and len(self.metrics) > 1:
-            delta, p = self.pair_tests()
+            delta, p = self.without_blank(rows, *self.pair_tests())
             pairs = self.pairs(delta, p, self.williams())
-            self.cluster(rows, values, p)
+            self.cluster(rows, p)
         return rows, pairs
+
+    def screened(self, rows: list[dict]) -> list[dict]:
+        """The rows with what cannot be reported honestly blanked, reasons in ``note``."""
+        for m, row in enumerate(rows):
+            screen_row(row, self.gold, self.scores[m], self.level, self.settings)
+        return rows
+
+    @staticmethod
+    def without_blank(rows: list[dict], delta: np.ndarray, p: np.ndarray):
+        """No test involves a metric without a value (its pairs are NaN, outside Holm/BH)."""
+        blank = ~np.isfinite([r["value"] for r in rows])
+        delta, p = delta.copy(), p.copy()
+        for matrix in (delta, p):
+            matrix[blank, :] = NAN
+            matrix[:, blank] = NAN
+        return delta, p
 
     def bootstrap(self) -> tuple[np.ndarray, np.ndarray]:
         s = self.settings
@@ -110,13 +127,15 @@ class CorrelationTask:
             "p_value": analytic_pvalue(self.coef, self.gold, self.scores[m], self.level),
             "cluster": np.nan, "n": point_count(self.gold, self.scores[m], self.level),
             "chance_low": float(chance_low), "chance_high": float(chance_high),
-            "epsilon": float(epsilon),
+            "epsilon": float(epsilon), "note": "",
         }
 
-    def cluster(self, rows: list[dict], values: np.ndarray, p: np.ndarray) -> None:
+    def cluster(self, rows: list[dict], p: np.ndarray) -> None:
+        """Significance clusters of the rows with a value (the others get none)."""
+        values = np.array([r["value"] for r in rows], float)
         ranks = significance_clusters(values, p, alpha=self.settings.alpha)
         for row, rank in zip(rows, ranks):
-            row["cluster"] = int(rank)
+            row["cluster"] = int(rank) if np.isfinite(rank) else NAN
 
     def williams(self) -> np.ndarray | None:
         """One-sided Williams p-values for Pearson at single-correlation levels, else None."""
@@ -156,7 +175,6 @@ class TieCalibratedTask(CorrelationTask):
                                  "and none levels, not system.")
         calibrations = [tie_calibrate(self.gold, self.scores[m], self.level)
                         for m in range(len(self.metrics))]
-        values = np.array([c.statistic for c in calibrations])
         s = self.settings
         pair_draws = sum(c.n_pairs for c in calibrations) * s.k * (2 if s.chance else 1)
         low = high = np.full(len(self.metrics), np.nan)
@@ -176,11 +194,12 @@ class TieCalibratedTask(CorrelationTask):
                           "metric's ranking adds nothing over predicting 'all equal'.")
             rows.append(self.row(m, cal.statistic, low[m], high[m], *chance[m],
                                  epsilon=cal.epsilon))
+        rows = self.screened(rows)
         pairs: list[dict] = []
         if s.tests_significance(self.coef.name) and len(self.metrics) > 1:
-            delta, p = self.pair_tests()
+            delta, p = self.without_blank(rows, *self.pair_tests())
             pairs = self.pairs(delta, p, None)
-            self.cluster(rows, values, p)
+            self.cluster(rows, p)
         return rows, pairs
 
     def pair_tests(self) -> tuple[np.ndarray, np.ndarray]:

@@ -5,8 +5,9 @@ from metaeval.data.cards import DatasetCard, find_card, read_card
 from metaeval.data.checks import check_group_sizes, constant_vectors, usable_points
 from metaeval.data.gensvs import gensvs_ratings, load_gensvs
 from metaeval.data.judgements import DatasetInfo, JudgementSet, MetricInfo
-from metaeval.data.loaders import load_table, read_table
+from metaeval.data.loaders import load_table
 from metaeval.data.mushra import load_mushra
+from metaeval.data.readers import read_table
 from metaeval.data.wmt_mqm import load_wmt_mqm, wmt_mqm_judgements
 
 __all__ = [

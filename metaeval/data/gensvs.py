@@ -18,7 +18,8 @@ import pandas as pd
 
 from metaeval.citations import GSVS_2025
 from metaeval.data.judgements import DatasetInfo, JudgementSet, MetricInfo
-from metaeval.data.loaders import load_table, read_text_csv
+from metaeval.data.loaders import load_table
+from metaeval.data.readers import read_text_csv
 from metaeval.errors import DataError, located
 from metaeval.paths import LISTENING_TESTS
 

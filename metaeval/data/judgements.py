@@ -81,6 +81,8 @@ class JudgementSet:
     # Individual ratings behind the human score (item, system, rater, rating), when the panel's
     # ratings are known; they give the noise ceiling. Rater-level tables provide them themselves.
     ratings: pd.DataFrame | None = None
+    # How the metric columns were chosen when nobody named them (shown on stderr by the CLI).
+    notes: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if isinstance(self.human, str):

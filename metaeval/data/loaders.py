@@ -1,10 +1,9 @@
 """Read a judgement table from CSV, TSV, JSON lines or Parquet into a `JudgementSet`.
 
-The format comes from the file extension (``.csv``, ``.tsv``/``.tab``, ``.jsonl``/``.ndjson``,
-``.parquet``/``.pq``). The column mapping comes from the arguments, else from the dataset card
-next to the file (see :mod:`metaeval.data.cards`); arguments override the card. Every error names
-the file, the line (header = line 1; JSON lines count from 1; Parquet rows count from 1 after a
-notional header, like a CSV export of it), the column and the fix.
+Files are read by :mod:`metaeval.data.readers` (identifier columns as text). The column mapping
+comes from the arguments, else from the dataset card next to the file (see
+:mod:`metaeval.data.cards`); arguments override the card. Every error names the file, the line,
+the column and the fix.
 
 Joining metric scores onto the table (``metaeval correlate --scores``) happens above this layer
 (:mod:`metaeval.correlation.inputs`), which passes the joined frame in as ``table=``.
@@ -12,8 +11,6 @@ Joining metric scores onto the table (``metaeval correlate --scores``) happens a
 
 from __future__ import annotations
 
-import csv
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,131 +20,9 @@ import pandas as pd
 from metaeval.data.cards import DatasetCard, find_card, read_card
 from metaeval.data.columns import is_mostly_numeric
 from metaeval.data.judgements import DatasetInfo, JudgementSet, MetricInfo
+from metaeval.data.readers import FORMATS, read_table, read_text_csv  # noqa: F401 (re-exported)
 from metaeval.data.validate import check_rows
 from metaeval.errors import DataError, located
-
-DELIMITED = {".csv": ",", ".tsv": "\t", ".tab": "\t"}
-JSON_LINES = (".jsonl", ".ndjson")
-PARQUET = (".parquet", ".pq")
-FORMATS = tuple(DELIMITED) + JSON_LINES + PARQUET
-
-
-def _not_utf8(path: Path, error: UnicodeDecodeError) -> DataError:
-    """A decoding error as the file line and byte it happened at (decoded again as a whole, so
-    that the position is the file's, not a read buffer's)."""
-    data = path.read_bytes()
-    bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
-    try:
-        data[bom:].decode("utf-8")
-        position = error.start
-    except UnicodeDecodeError as whole:
-        position = whole.start + bom
-    line = data[:position].count(b"\n") + 1
-    return DataError(located(f"not UTF-8 text (byte 0x{data[position]:02x} at byte {position})",
-                             file=str(path), row=line,
-                             fix="save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)."))
-
-
-def _unreadable(path: Path, reason: str) -> DataError:
-    return DataError(located(f"cannot read the file ({reason})", file=str(path),
-                             fix="check the path and that the file is a readable "
-                                 f"{'/'.join(FORMATS)} table."))
-
-
-def _read_delimited(path: Path, sep: str) -> tuple[pd.DataFrame, list[int]]:
-    """Parse once with :mod:`csv` for line numbers and ragged rows, then with pandas for types."""
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.reader(handle, delimiter=sep)
-            header = next(reader, None)
-            if header is None:
-                raise DataError(located("the file is empty", file=str(path),
-                                        fix="write a header line and one row per judgement."))
-            lines, previous = [], reader.line_num
-            for record in reader:
-                start, previous = previous + 1, reader.line_num
-                if not record:
-                    continue
-                if len(record) != len(header):
-                    raise DataError(located(
-                        f"this line has {len(record)} field(s), the header has {len(header)}",
-                        file=str(path), row=start,
-                        column=header[min(len(record), len(header)) - 1] if header else None,
-                        fix=f"give every line exactly {len(header)} '{sep}'-separated fields; "
-                            "quote fields that contain the separator."))
-                lines.append(start)
-    except UnicodeDecodeError as exc:
-        raise _not_utf8(path, exc) from exc
-    except (OSError, csv.Error) as exc:
-        raise _unreadable(path, str(exc)) from exc
-    try:
-        frame = pd.read_csv(path, sep=sep, encoding="utf-8-sig")
-    except (ValueError, OSError) as exc:
-        raise _unreadable(path, str(exc)) from exc
-    if len(frame) != len(lines):  # pandas and csv disagree on some odd quoting: fall back
-        lines = [i + 2 for i in range(len(frame))]
-    return frame, lines
-
-
-def _read_json_lines(path: Path) -> tuple[pd.DataFrame, list[int]]:
-    records, lines = [], []
-    try:
-        with path.open(encoding="utf-8-sig") as handle:
-            for number, text in enumerate(handle, start=1):
-                if not text.strip():
-                    continue
-                try:
-                    record = json.loads(text)
-                except json.JSONDecodeError as exc:
-                    raise DataError(located(f"not valid JSON ({exc.msg})", file=str(path),
-                                            row=number, fix="write one JSON object per line.")
-                                    ) from exc
-                if not isinstance(record, dict):
-                    raise DataError(located(f"expected a JSON object, got {type(record).__name__}",
-                                            file=str(path), row=number,
-                                            fix="write one JSON object per line."))
-                records.append(record)
-                lines.append(number)
-    except UnicodeDecodeError as exc:
-        raise _not_utf8(path, exc) from exc
-    except OSError as exc:
-        raise _unreadable(path, str(exc)) from exc
-    if not records:
-        raise DataError(located("the file has no records", file=str(path),
-                                fix="write one JSON object per line."))
-    return pd.DataFrame.from_records(records), lines
-
-
-def _read_parquet(path: Path) -> tuple[pd.DataFrame, list[int]]:
-    try:
-        frame = pd.read_parquet(path)
-    except Exception as exc:  # pyarrow raises several unrelated types for a bad file
-        raise _unreadable(path, f"{type(exc).__name__}: {exc}") from exc
-    return frame.reset_index(drop=True), [i + 2 for i in range(len(frame))]
-
-
-def read_text_csv(path: str | Path, fix: str) -> pd.DataFrame:
-    """A CSV with every cell as text (empty cells NaN); a `DataError` with ``fix`` if unreadable."""
-    try:
-        return pd.read_csv(path, dtype=str, keep_default_na=True)
-    except (OSError, ValueError) as error:
-        raise DataError(located(f"cannot read the file ({error})", file=str(path), fix=fix)) from error
-
-
-def read_table(path: str | Path) -> tuple[pd.DataFrame, list[int]]:
-    """Read a table by extension; return it with the file line of each row."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in FORMATS:
-        raise DataError(located(f"unsupported file type '{suffix or '(none)'}'", file=str(path),
-                                fix=f"save the table as one of {', '.join(FORMATS)}."))
-    if not path.is_file():
-        raise _unreadable(path, "no such file" if not path.exists() else "not a file")
-    if suffix in DELIMITED:
-        return _read_delimited(path, DELIMITED[suffix])
-    if suffix in JSON_LINES:
-        return _read_json_lines(path)
-    return _read_parquet(path)
 
 
 def _resolve_card(path: Path, card: str | Path | None) -> DatasetCard | None:
@@ -174,6 +49,11 @@ class ColumnMapping:
     @property
     def keys(self) -> list[str]:
         return [self.item, self.system] + ([self.rater] if self.rater else [])
+
+    @property
+    def id_columns(self) -> list[str]:
+        """Columns read as text: the keys and the groups."""
+        return [c for c in self.keys + self.groups if c]
 
 
 def column_mapping(path: Path, *, item=None, system=None, human=None, metrics=None, rater=None,
@@ -223,6 +103,32 @@ def _check_columns(path: Path, frame: pd.DataFrame, mapping: ColumnMapping) -> N
                 fix="spell the metric names in the card exactly as in the file header."))
 
 
+def default_metrics(frame: pd.DataFrame, mapping: ColumnMapping) -> tuple[list[str], list[str]]:
+    """(metric columns, a note on how they were chosen) when no metric was named: every
+    column without another role here or in the card (keys, human scores, raters, groups) that
+    holds mostly numbers."""
+    spec = mapping.card
+    roles = {c: "key" for c in mapping.keys} | {c: "group" for c in mapping.groups}
+    roles |= {c: "human score" for c in mapping.human}
+    if spec:
+        roles |= {c: "human score in the card" for c in spec.human or [] if c not in roles}
+        roles |= {c: "rater" for c in [spec.rater] if c and c not in roles}
+    chosen, skipped = [], []
+    for column in frame.columns:
+        if column in roles:
+            if roles[column] == "human score in the card":
+                skipped.append(f"{column} ({roles[column]})")
+        elif pd.api.types.is_bool_dtype(frame[column]):
+            skipped.append(f"{column} (true/false values)")
+        elif is_mostly_numeric(frame[column]):
+            chosen.append(column)
+        else:
+            skipped.append(f"{column} (not numbers)")
+    note = (f"metrics: {', '.join(chosen) or 'none'} (every numeric column without another "
+            "role; --metrics chooses)" + (f"; not metrics: {', '.join(skipped)}" if skipped else ""))
+    return chosen, [note]
+
+
 def _directions(mapping: ColumnMapping, metrics: list[str],
                 scored: Mapping[str, MetricInfo]) -> list[str]:
     """Lower-is-better metrics: the arguments, else the card's; then the scored columns'."""
@@ -262,15 +168,14 @@ def load_table(
     (direction, config signature) of columns computed by ``metaeval score``.
     """
     path = Path(path)
-    frame, lines = table if table is not None else read_table(path)
     mapping = column_mapping(path, item=item, system=system, human=human, metrics=metrics,
                              rater=rater, groups=groups, lower_is_better=lower_is_better,
                              missing=missing, card=card)
+    frame, lines = table if table is not None else read_table(path, mapping.id_columns)
     _check_columns(path, frame, mapping)
-    chosen = mapping.metrics
+    chosen, notes = mapping.metrics, []
     if chosen is None:
-        taken = set(mapping.keys + mapping.human + mapping.groups)
-        chosen = [c for c in frame.columns if c not in taken and is_mostly_numeric(frame[c])]
+        chosen, notes = default_metrics(frame, mapping)
     scored = dict(scored or {})
     checked = check_rows(frame, keys=mapping.keys, human=mapping.human, metrics=chosen,
                          groups=mapping.groups, missing=mapping.missing, file=str(path),
@@ -283,6 +188,7 @@ def load_table(
                                  groups=mapping.groups,
                                  lower_is_better=_directions(mapping, chosen, scored), info=info,
                                  missing=mapping.missing)
+    js.notes = notes
     card_metrics = (spec.metrics or {}) if spec else {}
     for name in js.metrics:
         described, computed = card_metrics.get(name), scored.get(name)

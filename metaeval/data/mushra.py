@@ -24,7 +24,7 @@ import pandas as pd
 
 from metaeval.citations import CODEC_MUSHRA_2024
 from metaeval.data.judgements import DatasetInfo, JudgementSet
-from metaeval.data.loaders import read_text_csv
+from metaeval.data.readers import read_text_csv
 from metaeval.errors import DataError, located
 from metaeval.paths import LISTENING_TESTS, data_dir
 

@@ -26,7 +26,7 @@ import pandas as pd
 
 from metaeval.data import gensvs, mushra
 from metaeval.data.judgements import DatasetInfo
-from metaeval.data.loaders import read_text_csv
+from metaeval.data.readers import read_text_csv
 from metaeval.errors import DataError, ParameterError, located
 from metaeval.listening.ratings import KINDS, RatingTable, validate_ratings
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from metaeval.challenge.evaluate import RESULT_COLUMNS, ChallengeResult
 from metaeval.errors import MetaevalError
-from metaeval.io import json_safe, write_atomic
+from metaeval.io import json_safe, write_set
 from metaeval.report import challenge_data as data
 from metaeval.report.challenge_latex import challenge_latex
 from metaeval.report.figures import PALETTE, figure, render_svg
@@ -187,11 +187,13 @@ RENDERERS = {"html": render_html, "latex": challenge_latex, "csv": results_csv,
 
 def write_challenge_report(result: ChallengeResult, out_dir: str | Path,
                            formats=("html", "latex", "csv", "json")) -> dict[str, Path]:
-    """Render every requested format first, then write each file atomically into ``out_dir``."""
+    """Render every requested format first, then write them as a set into ``out_dir``
+    (:func:`metaeval.io.write_set`)."""
     formats = list(dict.fromkeys(str(f).lower() for f in formats))
     unknown = [f for f in formats if f not in FILES]
     if unknown:
         raise MetaevalError(f"unknown report format(s) {', '.join(map(repr, unknown))}. Fix: "
                             f"choose from {', '.join(FILES)}.")
-    texts = {f: RENDERERS[f](result) for f in formats}
-    return {f: write_atomic(Path(out_dir) / FILES[f], text) for f, text in texts.items()}
+    texts = {FILES[f]: RENDERERS[f](result) for f in formats}
+    written = write_set(Path(out_dir), texts, owned=FILES.values())
+    return {f: written[FILES[f]] for f in formats}

@@ -6,7 +6,7 @@ Rendered with jinja2 (autoescape on for all text); only the SVG strings made by
 
 from __future__ import annotations
 
-from metaeval.correlation.result import POOLED, CorrelationResult
+from metaeval.correlation.result import CorrelationResult
 from metaeval.report import labels, plots
 from metaeval.report.methods import methods_text
 from metaeval.report.templating import render
@@ -52,7 +52,7 @@ def summary_tables(result: CorrelationResult, level: str) -> list[dict]:
         rows.sort(key=lambda r: r["sort"])
         n_values = {r["n"] for r in rows if not labels.is_missing(r["n"])}
         ceiling = _ceiling_cells(sub, coefs)
-        out.append({"group": group, "title": "pooled (all groups)" if group == POOLED else group,
+        out.append({"group": group, "title": "pooled (all groups)" if labels.is_pooled(result, group) else group,
                     "rows": rows, "n": ", ".join(str(int(n)) for n in sorted(n_values)),
                     "ceiling": ceiling})
     return out

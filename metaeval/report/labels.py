@@ -56,15 +56,22 @@ def primary_coefficient(result: CorrelationResult) -> str:
     return str(result.table["coefficient"].iloc[0])
 
 
+def is_pooled(result: CorrelationResult, group: str) -> bool:
+    """Whether ``group`` is the pooled group (with ``--no-pooled`` a real group may be 'all')."""
+    s = result.settings
+    return str(group) == POOLED and (not s.get("group_by") or bool(s.get("pooled", True)))
+
+
 def groups(result: CorrelationResult) -> list[str]:
     """Group values in table order with the pooled group last."""
     values = [str(g) for g in dict.fromkeys(result.table["group"])]
-    return [g for g in values if g != POOLED] + ([POOLED] if POOLED in values else [])
+    pooled = [g for g in values if is_pooled(result, g)]
+    return [g for g in values if g not in pooled] + pooled
 
 
 def real_groups(result: CorrelationResult) -> list[str]:
     """Group values other than the pooled one."""
-    return [g for g in groups(result) if g != POOLED]
+    return [g for g in groups(result) if not is_pooled(result, g)]
 
 
 def metrics(result: CorrelationResult) -> list[str]:

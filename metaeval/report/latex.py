@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from metaeval.correlation.result import POOLED, CorrelationResult
+from metaeval.correlation.result import CorrelationResult
 from metaeval.report import labels
 
 LATEX_SPECIALS = {
@@ -77,7 +77,7 @@ def latex_table(result: CorrelationResult, level: str | None = None) -> str:
     cells = {(r["metric"], r["group"]): r for r in table.to_dict(orient="records")}
     flipped = {m for m, d in result.metrics.items() if d == "lower"}
     flipped |= set(result.settings.get("lower_is_better") or [])
-    header = " & ".join(["Metric"] + [latex_escape("pooled" if g == POOLED else g) for g in groups])
+    header = " & ".join(["Metric"] + [latex_escape("pooled" if labels.is_pooled(result, g) else g) for g in groups])
     lines = [
         f"% metaeval signature: {result.signature}",
         r"\begin{table}[t]",

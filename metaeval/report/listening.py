@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from metaeval.io import json_safe, write_atomic
+from metaeval.io import json_safe, write_set
 from metaeval.listening.ratings import RatingTable
 from metaeval.listening.summarize import ListeningSummary, compute_summary, score_name
 from metaeval.report.figures import PALETTE, figure, render_svg
@@ -206,7 +206,8 @@ def items_card(result: ListeningSummary) -> str:
 
 
 def write_summary(result: ListeningSummary, out_dir: str | Path) -> dict[str, Path]:
-    """Write the files of :data:`FILES` atomically into ``out_dir``; returns name -> path."""
+    """Write the files of :data:`FILES` as a set into ``out_dir`` (an earlier summary there is
+    replaced whole, :func:`metaeval.io.write_set`); returns name -> path."""
     out_dir = Path(out_dir)
     page = render_html(result)  # render first: a failing plot leaves no partial report
     texts = {
@@ -218,7 +219,7 @@ def write_summary(result: ListeningSummary, out_dir: str | Path) -> dict[str, Pa
         "summary.json": json.dumps(result.summary, indent=1) + "\n",
         "index.html": page,
     }
-    return {name: write_atomic(out_dir / name, text) for name, text in texts.items()}
+    return write_set(out_dir, texts, owned=FILES)
 
 
 def summarize(table: RatingTable, out_dir: str | Path, screening: str = "auto", k: int = 1000,

@@ -45,8 +45,10 @@ def _design(result: CorrelationResult) -> list[str]:
     group_by = s.get("group_by") or result.group_column
     real = labels.real_groups(result)
     if group_by and real:
+        pooled = (f" and pooled over all of them ('{POOLED}')"
+                  if labels.is_pooled(result, POOLED) and POOLED in labels.groups(result) else "")
         parts.append(f"Results are computed separately for each value of '{group_by}' "
-                     f"({_join(real)}) and pooled over all of them ('{POOLED}').")
+                     f"({_join(real)}){pooled}.")
     flipped = list(s.get("lower_is_better") or
                    [m for m, d in result.metrics.items() if d == "lower"])
     if flipped:

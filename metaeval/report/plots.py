@@ -16,7 +16,8 @@ MAX_SCATTER_POINTS = 3000  # per panel; larger data are subsampled with a fixed 
 def group_colours(result: CorrelationResult) -> dict[str, str]:
     """One fixed colour per group (pooled in dark grey), the same in every figure."""
     colours = {g: PALETTE[i % len(PALETTE)] for i, g in enumerate(labels.real_groups(result))}
-    colours[POOLED] = POOLED_COLOUR
+    if labels.is_pooled(result, POOLED):
+        colours[POOLED] = POOLED_COLOUR
     return colours
 
 
@@ -25,13 +26,31 @@ def _rows(result: CorrelationResult, level: str, coefficient: str):
     return t[(t["level"] == level) & (t["coefficient"] == coefficient)]
 
 
-def _pooled_order(rows, metrics: list[str]) -> list[str]:
+def _pooled_order(rows, metrics: list[str], pooled_name: str | None = POOLED) -> list[str]:
     """Metrics sorted by the pooled value (or the mean over groups), best first."""
-    pooled = rows[rows["group"] == POOLED]
+    pooled = rows[rows["group"] == pooled_name]
     source = pooled if len(pooled) else rows
     means = source.groupby("metric")["value"].mean()
     return sorted(metrics, key=lambda m: -(means.get(m, -np.inf) if not
                                            math.isnan(means.get(m, np.nan)) else -np.inf))
+
+
+def interval_lines(ax, at, low, high, colour: str, horizontal: bool) -> None:
+    """Confidence intervals as line segments from ``low`` to ``high`` (with end caps) at the
+    positions ``at``; a missing bound draws nothing. A percentile interval need not contain its
+    point estimate (e.g. at small k or a low CI level), so no error-bar arithmetic is used."""
+    keep = [(p, lo, hi) for p, lo, hi in zip(at, low, high)
+            if not (labels.is_missing(lo) or labels.is_missing(hi))]
+    if not keep:
+        return
+    at, low, high = (list(v) for v in zip(*keep))
+    lines = ax.hlines if horizontal else ax.vlines
+    caps = ax.vlines if horizontal else ax.hlines
+    lines(at, low, high, colors=colour, linewidth=1.1)
+    for bound in (low, high):
+        caps(bound, [p - 0.08 for p in at] if horizontal else [p - 0.008 for p in at],
+             [p + 0.08 for p in at] if horizontal else [p + 0.008 for p in at],
+             colors=colour, linewidth=0.8)
 
 
 def forest_plot_svg(result: CorrelationResult, level: str, coefficient: str) -> str:
@@ -43,7 +62,8 @@ def forest_plot_svg(result: CorrelationResult, level: str, coefficient: str) -> 
 
 def _draw_forest(result: CorrelationResult, level: str, coefficient: str):
     rows = _rows(result, level, coefficient)
-    metrics = _pooled_order(rows, labels.metrics(result))
+    metrics = _pooled_order(rows, labels.metrics(result),
+                            POOLED if labels.is_pooled(result, POOLED) else None)
     groups = [g for g in labels.groups(result) if g in set(rows["group"])]
     colours = group_colours(result)
     fig, axes = figure(7.2, 0.5 + 0.32 * len(metrics) * max(1, len(groups)) ** 0.5 + 0.6)
@@ -58,10 +78,11 @@ def _draw_forest(result: CorrelationResult, level: str, coefficient: str):
             r = sub.loc[metric]
             ys.append(mi - 0.4 + step * (gi + 0.5))
             xs.append(r["value"])
-            lo.append(r["value"] - r["ci_low"] if not labels.is_missing(r["ci_low"]) else 0.0)
-            hi.append(r["ci_high"] - r["value"] if not labels.is_missing(r["ci_high"]) else 0.0)
-        ax.errorbar(xs, ys, xerr=[lo, hi], fmt="o", ms=4, capsize=2, lw=1.1,
-                    color=colours[group], label="pooled" if group == POOLED else group)
+            lo.append(r["ci_low"])
+            hi.append(r["ci_high"])
+        interval_lines(ax, ys, lo, hi, colours[group], horizontal=True)
+        ax.plot(xs, ys, "o", ms=4, color=colours[group],
+                label="pooled" if labels.is_pooled(result, group) else group)
     ax.axvline(0.0, color="#999999", lw=0.8, zorder=0)
     ax.set_yticks(range(len(metrics)), metrics)
     ax.set_ylim(len(metrics) - 0.5, -0.5)
@@ -156,7 +177,7 @@ def _draw_heatmap(result: CorrelationResult, pw, level: str, coefficient: str):
         ax.set_xticks(range(n), order, rotation=55, ha="right", rotation_mode="anchor",
                       fontsize=7)
         ax.set_yticks(range(n), order if i % ncols == 0 else [""] * n, fontsize=7)
-        ax.set_title("pooled" if group == POOLED else group)
+        ax.set_title("pooled" if labels.is_pooled(result, group) else group)
         if n <= 14:
             for (a, b), p in np.ndenumerate(matrix):
                 if not math.isnan(p):
@@ -198,11 +219,10 @@ def _draw_group_vs_group(result: CorrelationResult, level: str, coefficient: str
     for metric in metrics:
         a, b = first.loc[metric], second.loc[metric]
         x, y = float(a["value"]), float(b["value"])
-        xerr = None if labels.is_missing(a["ci_low"]) else [[x - a["ci_low"]], [a["ci_high"] - x]]
-        yerr = None if labels.is_missing(b["ci_low"]) else [[y - b["ci_low"]], [b["ci_high"] - y]]
         colour = PALETTE[1] if metric in flipped else PALETTE[0]
-        ax.errorbar([x], [y], xerr=xerr, yerr=yerr, fmt="o", ms=5, color=colour,
-                    ecolor=colour, elinewidth=0.8, capsize=2, alpha=0.9)
+        interval_lines(ax, [y], [a["ci_low"]], [a["ci_high"]], colour, horizontal=True)
+        interval_lines(ax, [x], [b["ci_low"]], [b["ci_high"]], colour, horizontal=False)
+        ax.plot([x], [y], "o", ms=5, color=colour, alpha=0.9)
         points.append((metric, x, y))
         values += [v for v in (x, y, a["ci_low"], a["ci_high"], b["ci_low"], b["ci_high"])
                    if not labels.is_missing(v)]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from metaeval.correlation.result import CorrelationResult
 from metaeval.errors import MetaevalError
-from metaeval.io import write_atomic
+from metaeval.io import write_set
 from metaeval.report.csvjson import results_csv, results_json
 from metaeval.report.html import render_html
 from metaeval.report.latex import latex_tables
@@ -24,15 +24,15 @@ def write_reports(result: CorrelationResult, out_dir: Path | str,
                   formats: Iterable[str] = ("html", "latex", "csv", "json")) -> dict[str, Path]:
     """Write the requested reports into ``out_dir`` (created if needed); return {format: path}.
 
-    Files: ``index.html``, ``table.tex``, ``results.csv``, ``results.json``. Every file is
-    written to a temp file in ``out_dir`` and moved into place with ``os.replace``, so an existing
-    report is replaced whole or not at all. All formats are checked before anything is written.
+    Files: ``index.html``, ``table.tex``, ``results.csv``, ``results.json``. Everything is
+    rendered first, then written as a set (:func:`metaeval.io.write_set`): an existing report
+    folder is replaced whole or not at all, never mixed with files of an earlier run.
     """
     formats = list(dict.fromkeys(str(f).lower() for f in formats))
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
         raise MetaevalError(f"unknown report format(s) {', '.join(map(repr, unknown))}. Fix: "
                             f"choose from {', '.join(FORMATS)}.")
-    out_dir = Path(out_dir)
-    texts = {f: FORMATS[f][1](result) for f in formats}  # render all before writing any
-    return {f: write_atomic(out_dir / FORMATS[f][0], text) for f, text in texts.items()}
+    texts = {FORMATS[f][0]: FORMATS[f][1](result) for f in formats}  # render all first
+    written = write_set(Path(out_dir), texts, owned=[name for name, _ in FORMATS.values()])
+    return {f: written[FORMATS[f][0]] for f in formats}

@@ -53,32 +53,45 @@ class ScoreCache:
                 columns = {row[1] for row in self._db.execute("PRAGMA table_info(scores)")}
                 if "details" not in columns:  # a cache written before details existed
                     self._db.execute("ALTER TABLE scores ADD COLUMN details TEXT")
+            check = self._db.execute("PRAGMA quick_check").fetchone()[0]  # before any scoring
+            if check != "ok":
+                raise sqlite3.DatabaseError(f"database disk image is malformed: {check}")
         except (OSError, sqlite3.Error) as error:
-            raise DataError(located(f"cannot open the score cache ({error})", file=str(self.path),
-                                    fix="choose another --cache folder, or delete this file to "
-                                        "start the cache afresh.")) from error
+            raise self._broken(error, "open") from error
+
+    def _broken(self, error: Exception, action: str) -> DataError:
+        return DataError(located(f"cannot {action} the score cache ({error})", file=str(self.path),
+                                 fix="choose another --cache folder, or delete this file to start "
+                                     "the cache afresh."))
 
     def get_many(self, keys: Iterable[str]) -> dict[str, tuple[float, object]]:
         """The cached (score, details) among ``keys`` (details None when there are none)."""
         keys = list(dict.fromkeys(keys))
         found: dict[str, tuple[float, object]] = {}
-        for start in range(0, len(keys), 500):  # SQLite's bound-variable limit
-            chunk = keys[start:start + 500]
-            marks = ",".join("?" * len(chunk))
-            query = f"SELECT key, score, details FROM scores WHERE key IN ({marks})"
-            for key, score, details in self._db.execute(query, chunk).fetchall():
-                found[key] = (score, None if details is None else json.loads(details))
+        try:
+            for start in range(0, len(keys), 500):  # SQLite's bound-variable limit
+                chunk = keys[start:start + 500]
+                marks = ",".join("?" * len(chunk))
+                query = f"SELECT key, score, details FROM scores WHERE key IN ({marks})"
+                for key, score, details in self._db.execute(query, chunk).fetchall():
+                    found[key] = (score, None if details is None else json.loads(details))
+        except sqlite3.Error as error:
+            raise self._broken(error, "read") from error
         return found
 
     def put_many(self, scores: Mapping[str, tuple[float, object]], config_hash: str) -> None:
         """Store ``{key: (score, details)}`` in one transaction (all or nothing)."""
         if not scores:
             return
-        with self._db:
-            self._db.executemany(
-                "INSERT OR REPLACE INTO scores (key, config_hash, score, details) VALUES (?, ?, ?, ?)",
-                [(k, config_hash, float(v), None if d is None else json.dumps(d))
-                 for k, (v, d) in scores.items()])
+        try:
+            with self._db:
+                self._db.executemany(
+                    "INSERT OR REPLACE INTO scores (key, config_hash, score, details) "
+                    "VALUES (?, ?, ?, ?)",
+                    [(k, config_hash, float(v), None if d is None else json.dumps(d))
+                     for k, (v, d) in scores.items()])
+        except sqlite3.Error as error:
+            raise self._broken(error, "write") from error
 
     def __len__(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM scores").fetchone()[0]

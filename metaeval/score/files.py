@@ -20,7 +20,7 @@ import yaml
 
 from metaeval.data.judgements import MetricInfo
 from metaeval.errors import DataError, ParameterError, located
-from metaeval.io import json_safe, write_atomic
+from metaeval.io import check_output_file, json_safe, write_atomic
 from metaeval.metrics.base import Metric
 from metaeval.version import __version__
 
@@ -45,12 +45,14 @@ def metric_metadata(metric: Metric, loader: str = "") -> dict:
 
 
 def check_output(out: str | Path) -> Path:
-    """``out`` as a Path; `ParameterError` unless it ends in .parquet or .csv."""
+    """``out`` as a Path; `ParameterError` unless it ends in .parquet or .csv and can be written
+    (checked before any scoring)."""
     out = Path(out)
     if out.suffix.lower() not in OUTPUT_TYPES:
-        raise ParameterError("out", out, f"unsupported output type '{out.suffix or '(none)'}'. "
-                             "Fix: end the file name with .parquet or .csv.")
-    return out
+        raise ParameterError("out", str(out), f"unsupported output type "
+                             f"'{out.suffix or '(none)'}'. Fix: end the file name with .parquet "
+                             "or .csv.")
+    return check_output_file(out)
 
 
 def sidecar(path: str | Path) -> Path:

@@ -19,8 +19,12 @@ SHOWN = 5
 
 
 def join_scores(judgements: pd.DataFrame, scores: str | Path | pd.DataFrame,
-                item_col: str | None = "item", system_col: str | None = "system") -> pd.DataFrame:
-    """``judgements`` with the metric columns of ``scores`` added, matched on (item, system)."""
+                item_col: str | None = "item", system_col: str | None = "system",
+                missing: str = "drop") -> pd.DataFrame:
+    """``judgements`` with the metric columns of ``scores`` added, matched on (item, system).
+
+    ``missing="error"``: a missing score of a matched pair is an error naming the scores file's
+    row and column (and the reason from its ``errors`` column), not the judgement file's row."""
     item_col, system_col = item_col or "item", system_col or "system"
     where = str(scores) if not isinstance(scores, pd.DataFrame) else "scores table"
     frame = read_scores(scores)[0] if not isinstance(scores, pd.DataFrame) else scores
@@ -44,8 +48,11 @@ def join_scores(judgements: pd.DataFrame, scores: str | Path | pd.DataFrame,
         pairs = sorted(set(zip(keys["_item"][duplicated], keys["_system"][duplicated], strict=True)))
         raise DataError(located(f"duplicate (item, system) pairs in the scores: {_show(pairs)}",
                                 file=where, fix="score each pair once."))
-    right = pd.concat([keys, frame[metric_cols].reset_index(drop=True)
-                       .set_axis(keys.index)], axis=1)
+    reasons = (frame["errors"].fillna("").astype(str).reset_index(drop=True)
+               if "errors" in frame.columns else pd.Series([""] * len(frame)))
+    right = pd.concat([keys, frame[metric_cols].reset_index(drop=True).set_axis(keys.index),
+                       pd.DataFrame({"_row": range(len(frame)), "_why": reasons.to_numpy()},
+                                    index=keys.index)], axis=1)
     left_keys = pd.DataFrame({"_item": judgements[item_col].astype(str).to_numpy(),
                               "_system": judgements[system_col].astype(str).to_numpy()})
     merged = left_keys.merge(right, on=["_item", "_system"], how="left", indicator=True)
@@ -57,10 +64,26 @@ def join_scores(judgements: pd.DataFrame, scores: str | Path | pd.DataFrame,
             f"{len(pairs)} (item, system) pair(s) of the judgements have no scores: {_show(pairs)}",
             file=where, fix=f"score those pairs, or check that the judgements' {item_col!r}/"
                             f"{system_col!r} values are the names used in the scores' item/system."))
+    if missing == "error":
+        _check_missing(merged, metric_cols, where)
     out = judgements.copy()
     for col in metric_cols:
         out[col] = merged[col].to_numpy()
     return out
+
+
+def _check_missing(merged: pd.DataFrame, metric_cols: list[str], where: str) -> None:
+    for col in metric_cols:
+        absent = pd.to_numeric(merged[col], errors="coerce").isna()
+        if absent.any():
+            first = merged[absent].iloc[0]
+            why = f" ({first['_why']})" if first["_why"] else ""
+            raise DataError(located(
+                f"missing score for item {first['_item']!r}, system {first['_system']!r}{why}; "
+                f"{int(absent.sum())} missing in this column", file=where,
+                row=int(first["_row"]) + 2, column=col,
+                fix="re-score those items, or pass --missing drop to leave those cells out of "
+                    "this metric's statistics (never filled with 0)."))
 
 
 def _show(pairs) -> str:

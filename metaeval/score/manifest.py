@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from metaeval.data.loaders import DELIMITED, read_table
+from metaeval.data.readers import DELIMITED, read_table
 from metaeval.errors import DataError, ParameterError, located
 from metaeval.paths import data_dir
 from metaeval.score.rows import ScoreRow
@@ -43,7 +43,7 @@ def _cell(value) -> str:
 def read_manifest(path: str | Path, needs: Sequence[str] = DEFAULT_NEEDS) -> list[ScoreRow]:
     """Read a manifest; ``needs`` are the audio inputs every row must give (column + existing file)."""
     path = Path(path)
-    frame, lines = read_table(path)
+    frame, lines = read_table(path, ("item", "system"))
     if path.suffix.lower() in DELIMITED:  # keep item names such as "007" as written
         frame = pd.read_csv(path, sep=DELIMITED[path.suffix.lower()], dtype=str,
                             keep_default_na=False, encoding="utf-8-sig")

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from metaeval.data import wmt_mqm
-from metaeval.data.loaders import read_table
+from metaeval.data.readers import read_table
 from metaeval.errors import ParameterError
 from metaeval.score.manifest import DEFAULT_NEEDS, expand_patterns, read_manifest
 from metaeval.score.rows import ScoreRow, as_rows

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from metaeval.data.loaders import DELIMITED, read_table
+from metaeval.data.readers import DELIMITED, read_table
 from metaeval.errors import DataError, located
 from metaeval.score.rows import ScoreRow
 
@@ -62,7 +62,7 @@ def _references(record: dict, numbered: list[str], path: Path, line: int) -> tup
 def read_text_manifest(path: str | Path) -> list[ScoreRow]:
     """Read a text manifest into rows (texts kept as written, ids as text)."""
     path = Path(path)
-    frame, lines = read_table(path)
+    frame, lines = read_table(path, ("item", "system"))
     if path.suffix.lower() in DELIMITED:  # keep ids such as "007" and every text as written
         frame = pd.read_csv(path, sep=DELIMITED[path.suffix.lower()], dtype=str,
                             keep_default_na=False, encoding="utf-8-sig")

@@ -14,7 +14,8 @@ from metaeval.errors import StatsError
 
 
 def significance_clusters(values, p_matrix, alpha: float = 0.05) -> np.ndarray:
-    """Cluster rank of each metric (1 = best), in the input order of ``values``."""
+    """Cluster rank of each metric (1 = best), in the input order of ``values``; NaN for a
+    metric whose value is NaN (it belongs to no cluster)."""
     values = np.asarray(values, float)
     p = np.asarray(p_matrix, float)
     m = values.shape[0]
@@ -23,7 +24,7 @@ def significance_clusters(values, p_matrix, alpha: float = 0.05) -> np.ndarray:
     finite = np.isfinite(values)
     order = [int(i) for i in np.argsort(-values[finite], kind="stable")]
     order = [int(i) for i in np.flatnonzero(finite)[order]]
-    ranks = np.zeros(m, dtype=int)
+    ranks = np.full(m, np.nan)
     rank, cluster = 1, []
     for i in order:
         if any(p[j, i] < alpha for j in cluster):
@@ -31,6 +32,4 @@ def significance_clusters(values, p_matrix, alpha: float = 0.05) -> np.ndarray:
             cluster = []
         cluster.append(i)
         ranks[i] = rank
-    if not finite.all():
-        ranks[~finite] = rank + 1 if order else 1
     return ranks

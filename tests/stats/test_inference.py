@@ -296,12 +296,14 @@ def test_clusters_split_at_significant_gaps():
     np.testing.assert_array_equal(significance_clusters(values, p, alpha=0.01), [1, 1, 1, 2])
 
 
-def test_clusters_put_nan_last_and_all_equal_when_nothing_significant():
+def test_clusters_leave_nan_out_and_all_equal_when_nothing_significant():
+    """A metric without a value belongs to no cluster (it was put last, looking ranked)."""
     values = np.array([0.2, np.nan, 0.4])
     p = np.full((3, 3), 0.9)
-    np.testing.assert_array_equal(significance_clusters(values, p), [1, 2, 1])
+    np.testing.assert_array_equal(significance_clusters(values, p), [1, np.nan, 1])
     p[2, 0] = 0.0
-    np.testing.assert_array_equal(significance_clusters(values, p), [2, 3, 1])
+    np.testing.assert_array_equal(significance_clusters(values, p), [2, np.nan, 1])
+    assert np.isnan(significance_clusters(np.array([np.nan, np.nan]), np.full((2, 2), 0.5))).all()
 
 
 # ---------------------------------------------------------------- multiple comparisons

@@ -1,0 +1,71 @@
+"""Where a number of a result row cannot be honest, it becomes NaN with the reason in the row's
+``note`` (shown by every report), instead of a value that looks fine:
+
+- fewer than ``min_points`` points at the level (e.g. one system at level ``system`` or
+  ``item``): value, interval, p-value and chance baseline are NaN;
+- fewer than two units to resample (one item when resampling items, one system when resampling
+  systems): no bootstrap interval;
+- every bootstrap draw equal (``k = 1``, or too few distinct resamples, e.g. two items at level
+  ``sys``): a zero-width interval is no interval;
+- every permutation of the chance baseline equal: no chance interval.
+
+:func:`tail_warning` flags a ``k`` too small for the CI level (fewer than 5 draws per tail).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from metaeval.correlation.settings import Settings
+
+NAN = float("nan")
+STATISTICS = ("value", "ci_low", "ci_high", "p_value", "chance_low", "chance_high")
+MIN_TAIL_DRAWS = 5
+
+
+def resampling_units(gold: np.ndarray, metric: np.ndarray, resample: str) -> int:
+    """Items (``items``), systems (``systems``) or the larger of the two (``both``) that hold a
+    usable cell of this metric."""
+    valid = np.isfinite(gold) & np.isfinite(metric)
+    items, systems = int(valid.any(0).sum()), int(valid.any(1).sum())
+    return {"items": items, "systems": systems}.get(resample, max(items, systems))
+
+
+def _blank(row: dict, keys) -> None:
+    for key in keys:
+        row[key] = NAN
+
+
+def screen_row(row: dict, gold: np.ndarray, metric: np.ndarray, level: str,
+               settings: Settings) -> None:
+    """Blank what ``row`` cannot honestly report and write the reasons into ``row["note"]``."""
+    reasons = [row["note"]] if row.get("note") else []
+    if row["n"] < settings.min_points:
+        _blank(row, STATISTICS)
+        reasons.append(f"{row['n']} point(s) at level {level}, fewer than the minimum "
+                       f"{settings.min_points}")
+    elif math.isfinite(row["value"]):
+        units = resampling_units(gold, metric, settings.resample)
+        unit = {"items": "item", "systems": "system"}.get(settings.resample, "unit")
+        if units < 2 and math.isfinite(row["ci_low"]):
+            _blank(row, ("ci_low", "ci_high"))
+            reasons.append(f"one {unit} to resample: no bootstrap interval")
+        elif math.isfinite(row["ci_low"]) and row["ci_low"] == row["ci_high"]:
+            _blank(row, ("ci_low", "ci_high"))
+            reasons.append(f"all {settings.k} bootstrap draw(s) gave the same value: no interval")
+        if math.isfinite(row["chance_low"]) and row["chance_low"] == row["chance_high"]:
+            _blank(row, ("chance_low", "chance_high"))
+            reasons.append("every permutation gave the same value: no chance baseline")
+    row["note"] = "; ".join(reasons)
+
+
+def tail_warning(k: int, ci: float) -> str | None:
+    """A warning when ``k`` leaves fewer than 5 draws in each tail of the ``ci`` interval."""
+    tail = k * (1 - ci) / 2
+    if tail >= MIN_TAIL_DRAWS:
+        return None
+    needed = math.ceil(2 * MIN_TAIL_DRAWS / (1 - ci))
+    return (f"k = {k} leaves {tail:g} draw(s) in each tail of a {100 * ci:g}% interval; its "
+            f"bounds are unstable (use k >= {needed}).")
