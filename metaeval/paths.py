@@ -39,3 +39,25 @@ def data_dir(required: bool = True) -> Path | None:
             "that holds gensvs_eval/, wmt_mqm_ted/, ... (see README, 'Data')."
         )
     return None
+
+
+def display_path(path: str | Path | None) -> str:
+    """A path as reports show it, without the user's machine layout: bundled data as
+    ``metaeval:<folder>/<file>``, external data as ``$METAEVAL_DATA_DIR/...``, files under the
+    working folder relative to it, anything else as given."""
+    if not path:
+        return ""
+    given = Path(path)
+    try:
+        resolved = given.resolve()
+    except OSError:
+        return str(path)
+    for root in (LISTENING_TESTS, JUDGEMENT_SETS, CHALLENGE_SETS):
+        if resolved.is_relative_to(root):
+            return f"metaeval:{root.name}/{resolved.relative_to(root).as_posix()}"
+    external = data_dir(required=False)
+    if external is not None and resolved.is_relative_to(external.resolve()):
+        return f"$METAEVAL_DATA_DIR/{resolved.relative_to(external.resolve()).as_posix()}"
+    if resolved.is_relative_to(Path.cwd()):
+        return resolved.relative_to(Path.cwd()).as_posix()
+    return str(path)

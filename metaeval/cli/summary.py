@@ -12,6 +12,7 @@ import textwrap
 from metaeval.cli.common import echo, note
 from metaeval.cli.text import text_table
 from metaeval.report.formatting import fmt, fmt_interval, is_missing
+from metaeval.report.latex import latex_warnings
 
 
 def _cell(row) -> list[str]:
@@ -39,8 +40,11 @@ def summary_tables(result) -> list[str]:
                 body.append(["noise ceiling", fmt(c["ceiling"]),
                              fmt_interval(c["ceiling_low"], c["ceiling_high"]), "", ""])
             title = f"{primary} with {result.human}, level {level}, group {group}"
+            notes = [f"  {r['metric']}: {r['note']}" for r in rows.to_dict(orient="records")
+                     if r.get("note")]
             out.append(title + "\n" + text_table(
-                ["metric", "value", f"{ci}% CI", "cluster", "n"], body, right=(1, 4)))
+                ["metric", "value", f"{ci}% CI", "cluster", "n"], body, right=(1, 4))
+                + ("\nnotes:\n" + "\n".join(notes) if notes else ""))
     return out
 
 
@@ -57,7 +61,7 @@ def print_summary(result, written) -> None:
             f"cluster: significance cluster of {result.settings['primary_coefficient']} "
             f"(PERM-BOTH, alpha {result.settings['alpha']:g}); 1 = best; a new cluster starts at "
             "the first metric significantly worse than one of the current cluster.", width=80))
-    for message in result.warnings:
+    for message in result.warnings + (latex_warnings(result) if "latex" in written else []):
         note(f"warning: {message}")
     for fmt_name, path in written.items():
         echo(f"{fmt_name:>5}: {path}")

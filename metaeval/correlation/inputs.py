@@ -46,7 +46,8 @@ def load_with_scores(path: str | Path, scores: str | Path, **mapping) -> Judgeme
                           missing=mapping.get("missing"), card=mapping.get("card"))
     frame, lines = read_table(path, keys.id_columns)
     table, scored = read_scores(scores)
-    joined = join_scores(frame, table, keys.item, keys.system, missing=keys.missing)
+    joined = join_scores(frame, table, keys.item, keys.system, missing=keys.missing,
+                         source=str(scores))
     columns = [c for c in table.columns if c not in NOT_SCORES]
     meta = {**registered_directions(columns), **scored}
     return load_table(path, table=(joined, lines), scored=meta, **mapping)

@@ -3,8 +3,8 @@
 Tables (pandas):
 
 - ``table``: one row per (metric, group, level, coefficient) with columns :data:`TABLE_COLUMNS`:
-  ``value``; ``ci_low/ci_high`` the bootstrap interval; ``p_value`` the analytic two-sided
-  p-value of the coefficient (NaN where none exists); ``cluster`` the significance cluster
+  ``value``; ``ci_low/ci_high`` the bootstrap interval; ``p_value`` the two-sided p-value
+  of the coefficient (exact by enumeration up to 9 points, else analytic; NaN where none exists); ``cluster`` the significance cluster
   (1 = best); ``n`` the number of points (cells for ``none``, systems for ``system``, averaged
   vectors for ``item``/``sys``); ``chance_low/high`` the central interval of the permutation
   null (chance baseline); ``epsilon`` the calibrated tie threshold (tie-calibrated coefficients
@@ -34,6 +34,7 @@ import pandas as pd
 
 from metaeval.data.judgements import DatasetInfo
 from metaeval.io import json_safe
+from metaeval.paths import display_path
 from metaeval.provenance import Signature
 
 TABLE_COLUMNS = [
@@ -84,7 +85,7 @@ class CorrelationResult:
         return json_safe({
             "signature": str(self.signature),
             "settings": self.settings,
-            "dataset": asdict(self.dataset),
+            "dataset": {**asdict(self.dataset), "source": display_path(self.dataset.source)},
             "human": self.human,
             "metrics": self.metrics,
             "metric_options": self.metric_options,

@@ -36,6 +36,7 @@ from metaeval.listening.posthoc import friedman_posthoc, pooling_tests
 from metaeval.listening.ratings import RatingTable
 from metaeval.listening.scores import stimulus_scores, system_scores
 from metaeval.listening.screening import apply_screening, mushra_post_screening, p808_screening
+from metaeval.paths import display_path
 
 SCREENINGS = ("auto", "p808", "mushra", "none")
 ITEM_COLUMNS = ["item", "system", "mos", "ci_low", "ci_high", "n_ratings"]
@@ -171,7 +172,7 @@ def compute_summary(table: RatingTable, screening: str = "auto", k: int = 1000, 
     info = table.info
     summary = {
         "dataset": {"name": info.name, "title": info.title, "citation": info.citation,
-                    "licence": info.licence, "url": info.url, "source": info.source,
+                    "licence": info.licence, "url": info.url, "source": display_path(info.source),
                     "description": info.description},
         "kind": table.kind, "scale": list(table.scale), "reference": table.reference,
         "anchors": list(table.anchors),

@@ -19,10 +19,11 @@ import numpy as np
 from metaeval.challenge.evaluate import RESULT_COLUMNS, ChallengeResult
 from metaeval.errors import MetaevalError
 from metaeval.io import json_safe, write_set
+from metaeval.paths import display_path
 from metaeval.report import challenge_data as data
 from metaeval.report.challenge_latex import challenge_latex
 from metaeval.report.figures import PALETTE, figure, render_svg
-from metaeval.report.formatting import fmt, fmt_interval, fmt_p
+from metaeval.report.formatting import fmt, fmt_interval, fmt_p, spreadsheet_safe
 from metaeval.report.templating import render
 
 FILES = {"html": "index.html", "latex": "table.tex", "csv": "results.csv",
@@ -145,7 +146,7 @@ def render_html(result: ChallengeResult, hardest: int = 5) -> str:
     columns, category_rows = _matrix_rows(result)
     pairs = result.challenge.pairs
     return render(
-        "challenge.html.j2", name=result.challenge.name, source=result.challenge.source_file,
+        "challenge.html.j2", name=result.challenge.name, source=display_path(result.challenge.source_file),
         headline=result.headline, settings=result.settings, metrics=metrics,
         n_pairs=len(pairs), n_phenomena=pairs["phenomenon"].nunique(),
         langpairs=data.langpairs(result), ranking=_ranking(result), columns=columns,
@@ -165,7 +166,8 @@ def results_csv(result: ChallengeResult) -> str:
     """One row per metric x phenomenon (and per category mean / headline with ``phenomenon``
     empty), pooled rows with ``langpair`` empty: columns ``metric, langpair, phenomenon,
     category, tau, ci_low, ci_high, n``."""
-    return result.table.to_csv(columns=RESULT_COLUMNS, index=False, lineterminator="\n")
+    return spreadsheet_safe(result.table).to_csv(columns=RESULT_COLUMNS, index=False,
+                                                 lineterminator="\n")
 
 
 def results_json(result: ChallengeResult) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from metaeval.correlation.result import TABLE_COLUMNS, CorrelationResult
+from metaeval.report.formatting import spreadsheet_safe
 
 
 def results_csv(result: CorrelationResult) -> str:
@@ -10,12 +11,13 @@ def results_csv(result: CorrelationResult) -> str:
 
     Columns: :data:`metaeval.correlation.result.TABLE_COLUMNS` (``metric, group, level,
     coefficient, value, ci_low, ci_high, p_value, cluster, n, chance_low, chance_high, epsilon,
-    ceiling, ceiling_low, ceiling_high``), then any extra columns of the table. Missing = empty.
+    ceiling, ceiling_low, ceiling_high, note``), then any extra columns of the table. Missing =
+    empty; a text cell starting with ``= + - @`` gets a leading ``'`` (no spreadsheet formula).
     """
     table = result.table
     columns = [c for c in TABLE_COLUMNS if c in table.columns]
     columns += [c for c in table.columns if c not in columns]
-    return table.to_csv(columns=columns, index=False, lineterminator="\n")
+    return spreadsheet_safe(table).to_csv(columns=columns, index=False, lineterminator="\n")
 
 
 def results_json(result: CorrelationResult) -> str:

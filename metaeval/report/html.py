@@ -6,7 +6,10 @@ Rendered with jinja2 (autoescape on for all text); only the SVG strings made by
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from metaeval.correlation.result import CorrelationResult
+from metaeval.paths import display_path
 from metaeval.report import labels, plots
 from metaeval.report.methods import methods_text
 from metaeval.report.templating import render
@@ -45,16 +48,22 @@ def summary_tables(result: CorrelationResult, level: str) -> list[dict]:
                            if r and not labels.is_missing(r["ci_low"]) else ""),
                     "p": labels.fmt_p(r["p_value"]) if r else "\u2013",
                 })
+            notes = [f"{c}: {cells[(metric, c)]['note']}" if c != primary else
+                     cells[(metric, c)]["note"] for c in coefs
+                     if (metric, c) in cells and isinstance(cells[(metric, c)].get("note"), str)
+                     and cells[(metric, c)]["note"]]
             rows.append({"metric": metric, "direction": result.metrics.get(metric, "higher"),
                          "values": values, "cluster": cluster, "best": cluster == 1,
+                         "note": "; ".join(notes),
                          "sort": -main["value"] if not labels.is_missing(main["value"])
                          else float("inf"), "n": main.get("n")})
         rows.sort(key=lambda r: r["sort"])
         n_values = {r["n"] for r in rows if not labels.is_missing(r["n"])}
         ceiling = _ceiling_cells(sub, coefs)
-        out.append({"group": group, "title": "pooled (all groups)" if labels.is_pooled(result, group) else group,
+        out.append({"group": group,
+                    "title": "pooled (all groups)" if labels.is_pooled(result, group) else group,
                     "rows": rows, "n": ", ".join(str(int(n)) for n in sorted(n_values)),
-                    "ceiling": ceiling})
+                    "ceiling": ceiling, "has_notes": any(r["note"] for r in rows)})
     return out
 
 
@@ -92,7 +101,7 @@ def render_html(result: CorrelationResult) -> str:
         })
     real = labels.real_groups(result)
     s = result.settings
-    info = result.dataset
+    info = replace(result.dataset, source=display_path(result.dataset.source))
     context = {
         "title": f"metaeval report: {info.title or info.name}",
         "dataset": info,

@@ -15,6 +15,7 @@ from metaeval.report import labels
 LATEX_SPECIALS = {
     "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
     "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+    "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}",
 }
 LATEX_COEFFICIENTS = {
     "pearson": r"Pearson $r$", "spearman": r"Spearman $\rho$", "kendall": r"Kendall $\tau$",
@@ -26,8 +27,43 @@ LATEX_COEFFICIENTS = {
 
 
 def latex_escape(text: object) -> str:
-    """Escape LaTeX special characters in plain text (``a_b`` -> ``a\\_b``)."""
-    return re.sub(r"[\\&%$#_{}~^]", lambda m: LATEX_SPECIALS[m.group()], str(text))
+    """Escape LaTeX special characters in plain text (``a_b`` -> ``a\\_b``, ``<`` ->
+    ``\\textless{}``); control characters (a newline would end a comment or a cell) become
+    spaces."""
+    text = re.sub(r"[\x00-\x1f\x7f]", " ", str(text))
+    return re.sub(r"[\\&%$#_{}~^<>|]", lambda m: LATEX_SPECIALS[m.group()], text)
+
+
+def latex_comment(text: object) -> str:
+    """A one-line LaTeX comment: control characters removed, so nothing after it is run."""
+    return "% " + re.sub(r"[\x00-\x1f\x7f]", " ", str(text))
+
+
+def non_latin(texts) -> list[str]:
+    """The texts with characters outside Latin-1, which pdflatex cannot typeset as is."""
+    return [str(t) for t in dict.fromkeys(texts) if any(ord(c) > 255 for c in str(t))]
+
+
+def latex_warnings(result: CorrelationResult) -> list[str]:
+    """What a LaTeX user should know about ``table.tex`` (shown when it is written)."""
+    names = non_latin(list(result.metrics) + [result.human, result.dataset.title or "",
+                                              result.dataset.name] + labels.groups(result))
+    if not names:
+        return []
+    return [f"table.tex: {', '.join(names[:3])} hold characters pdflatex cannot typeset; "
+            "compile with xelatex or lualatex (with a font that has them)."]
+
+
+def sorted_metrics(result: CorrelationResult, table) -> list[str]:
+    """Metrics best first by the pooled (else first group's) value, as the HTML report."""
+    groups = labels.groups(result)
+    key = next((g for g in reversed(groups) if labels.is_pooled(result, g)), groups[0])
+    values = dict(zip(table.loc[table["group"].astype(str) == key, "metric"],
+                      table.loc[table["group"].astype(str) == key, "value"]))
+    order = labels.metrics(result)
+    return sorted(order, key=lambda m: (labels.is_missing(values.get(m)),
+                                        -(values.get(m) or 0) if not labels.is_missing(
+                                            values.get(m)) else 0))
 
 
 def _coefficient(name: str) -> str:
@@ -79,7 +115,7 @@ def latex_table(result: CorrelationResult, level: str | None = None) -> str:
     flipped |= set(result.settings.get("lower_is_better") or [])
     header = " & ".join(["Metric"] + [latex_escape("pooled" if labels.is_pooled(result, g) else g) for g in groups])
     lines = [
-        f"% metaeval signature: {result.signature}",
+        latex_comment(f"metaeval signature: {result.signature}"),
         r"\begin{table}[t]",
         r"\centering",
         r"\small",
@@ -91,7 +127,7 @@ def latex_table(result: CorrelationResult, level: str | None = None) -> str:
         header + r" \\",
         r"\midrule",
     ]
-    for metric in labels.metrics(result):
+    for metric in sorted_metrics(result, table):
         name = latex_escape(metric) + (r"$^\dagger$" if metric in flipped else "")
         row = [_cell(cells[(metric, g)]) if (metric, g) in cells else "--" for g in groups]
         lines.append(" & ".join([name] + row) + r" \\")
@@ -110,6 +146,8 @@ def latex_table(result: CorrelationResult, level: str | None = None) -> str:
                + ("; $^\\dagger$: lower is better, sign-flipped" if flipped else "")
                + ("; noise ceiling: expected correlation of a perfect metric with the panel mean"
                   if has_ceiling else "")
+               + ("; --: not computable, the note column of results.csv says why"
+                  if table["value"].isna().any() else "")
                + f"). Settings: {short_settings(result, level)}.")
     label = re.sub(r"[^A-Za-z0-9]+", "-", f"metaeval-{result.dataset.name}-{level}")
     lines += [r"\bottomrule", r"\end{tabular}", rf"\caption{{{caption}}}",

@@ -20,7 +20,7 @@ from metaeval.io import json_safe, write_set
 from metaeval.listening.ratings import RatingTable
 from metaeval.listening.summarize import ListeningSummary, compute_summary, score_name
 from metaeval.report.figures import PALETTE, figure, render_svg
-from metaeval.report.formatting import fmt, fmt_p
+from metaeval.report.formatting import fmt, fmt_p, spreadsheet_safe
 from metaeval.report.templating import render
 
 FILES = ("items.csv", "items.csv.yaml", "items.json", "systems.csv", "raters.csv", "summary.json",
@@ -211,11 +211,11 @@ def write_summary(result: ListeningSummary, out_dir: str | Path) -> dict[str, Pa
     out_dir = Path(out_dir)
     page = render_html(result)  # render first: a failing plot leaves no partial report
     texts = {
-        "items.csv": result.items.to_csv(index=False),
+        "items.csv": result.items.to_csv(index=False),  # data for `metaeval correlate`: raw
         "items.csv.yaml": items_card(result),
         "items.json": json.dumps(json_safe(result.items), indent=1) + "\n",
-        "systems.csv": result.systems.to_csv(index=False),
-        "raters.csv": result.raters.to_csv(index=False),
+        "systems.csv": spreadsheet_safe(result.systems).to_csv(index=False),
+        "raters.csv": spreadsheet_safe(result.raters).to_csv(index=False),
         "summary.json": json.dumps(result.summary, indent=1) + "\n",
         "index.html": page,
     }

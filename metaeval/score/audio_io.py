@@ -65,6 +65,10 @@ def read_audio(path: str | Path, sample_rate: int | None = None,
     if not np.any(data):
         raise DataError(located("the audio is silent (all samples are zero)", file=str(path),
                                 fix="check the system output; a silent file has no defined score."))
+    if np.abs(data.mean(axis=1)).max() <= 1e-4 * np.abs(data).max():  # -80 dB: quantised L = -R
+        raise DataError(located("the audio is silent once mixed to mono (its channels cancel, "
+                                "e.g. left = -right)", file=str(path),
+                                fix="check the channel polarity of the system output."))
     if loudness_lufs is not None:
         data = _normalised(data, rate, float(loudness_lufs), path)
     mono = data.mean(axis=1)

@@ -20,13 +20,13 @@ SHOWN = 5
 
 def join_scores(judgements: pd.DataFrame, scores: str | Path | pd.DataFrame,
                 item_col: str | None = "item", system_col: str | None = "system",
-                missing: str = "drop") -> pd.DataFrame:
+                missing: str = "drop", source: str | None = None) -> pd.DataFrame:
     """``judgements`` with the metric columns of ``scores`` added, matched on (item, system).
 
     ``missing="error"``: a missing score of a matched pair is an error naming the scores file's
     row and column (and the reason from its ``errors`` column), not the judgement file's row."""
     item_col, system_col = item_col or "item", system_col or "system"
-    where = str(scores) if not isinstance(scores, pd.DataFrame) else "scores table"
+    where = source or (str(scores) if not isinstance(scores, pd.DataFrame) else "scores table")
     frame = read_scores(scores)[0] if not isinstance(scores, pd.DataFrame) else scores
     for col in ("item", "system"):
         if col not in frame.columns:

@@ -24,6 +24,7 @@ import scipy.stats
 
 from metaeval.errors import ParameterError
 from metaeval.stats import kendall, tiecal
+from metaeval.stats.exact import EXACT_MAX_N, exact_pvalue
 from metaeval.stats.paircounts import PairCounts
 from metaeval.stats.paired import paired
 
@@ -109,12 +110,17 @@ class Coefficient:
         return self.from_counts is not None or self.at_level is not None
 
 
-def _scipy_pvalue(fn) -> Callable[[np.ndarray, np.ndarray], float]:
+def _pvalue(fn, kind: str) -> Callable[[np.ndarray, np.ndarray], float]:
+    """Two-sided p-value: exact by enumeration for n <= 9 (:mod:`metaeval.stats.exact`), else
+    scipy's analytic one (``fn(x, y).pvalue``)."""
+
     def pvalue(x: np.ndarray, y: np.ndarray) -> float:
         x, y, valid = paired(x, y)
         x, y = x[valid], y[valid]
         if len(x) < 3 or np.ptp(x) == 0 or np.ptp(y) == 0:
             return float("nan")
+        if len(x) <= EXACT_MAX_N:
+            return exact_pvalue(kind, x, y)
         return float(fn(x, y).pvalue)
 
     return pvalue
@@ -138,16 +144,18 @@ def register(coefficient: Coefficient) -> Coefficient:
 
 for _coefficient in (
     Coefficient("pearson", pearson, "Pearson r", "Pearson product-moment correlation.",
-                _scipy_pvalue(scipy.stats.pearsonr), linear=True),
+                _pvalue(scipy.stats.pearsonr, "values"), linear=True),
     Coefficient("spearman", spearman, "Spearman ρ",
                 "Spearman rank correlation (average ranks for ties).",
-                _scipy_pvalue(scipy.stats.spearmanr), rank_based=True),
+                _pvalue(scipy.stats.spearmanr, "ranks"), rank_based=True),
     Coefficient("kendall_b", kendall.kendall_tau_b, "Kendall τ_b",
                 "Kendall tau-b: (C - D) / sqrt((N - T_human)(N - T_metric)).",
-                _scipy_pvalue(_kendalltau("b")), from_counts=kendall.tau_b_from_counts),
+                _pvalue(_kendalltau("b"), "pairs"),
+                from_counts=kendall.tau_b_from_counts),
     Coefficient("kendall_c", kendall.kendall_tau_c, "Kendall τ_c",
                 "Stuart's tau-c: 2 (C - D) / (n^2 (m - 1) / m), m = fewer distinct values.",
-                _scipy_pvalue(_kendalltau("c")), from_counts=kendall.tau_c_from_counts,
+                _pvalue(_kendalltau("c"), "pairs"),
+                from_counts=kendall.tau_c_from_counts,
                 needs_distinct=True),
     Coefficient("tau23", kendall.tau_23, "τ_23",
                 "Kendall tau_23 (Deutsch et al. 2023): (C + T_both - D - T_human - T_metric) / N;"

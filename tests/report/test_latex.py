@@ -35,8 +35,15 @@ def test_booktabs_structure(tex):
 
 
 def test_one_row_per_metric_with_escaped_names(tex, gensvs_result):
+    """One row per metric, sorted as the HTML: best pooled value first (was file order)."""
     rows = _body_rows(tex)
-    assert [_metric_name(r[0]) for r in rows] == list(gensvs_result.metrics)
+    names = [_metric_name(r[0]) for r in rows]
+    assert sorted(names) == sorted(gensvs_result.metrics)
+    t = gensvs_result.table
+    primary = gensvs_result.settings["primary_coefficient"]
+    pooled = t[(t["group"] == "all") & (t["coefficient"] == primary)
+               & (t["level"] == t["level"].iloc[0])].set_index("metric")["value"]
+    assert [pooled[m] for m in names] == sorted(pooled[names], reverse=True)
     assert "fad\\_song2song\\_clap\\_audio\\_df$^\\dagger$" in tex
     assert "xls\\_r\\_sqa &" in tex
     text = "\n".join(line for line in tex.splitlines() if not line.startswith("%"))

@@ -84,16 +84,40 @@ def test_matches_scipy_with_ties_and_nans(name, data):
 @settings(max_examples=60, deadline=None)
 @given(data=paired_vectors(min_size=3))
 def test_analytic_pvalue_matches_scipy(name, data):
+    """Above 9 complete pairs scipy's analytic p-value; up to 9 scipy's exact permutation test
+    (checked here up to 6 pairs, where enumerating with scipy is quick; larger n below)."""
     x, y = data
     p = get_coefficient(name).pvalue(x, y)
     xc, yc = _complete(x, y)
     if len(xc) < 3 or np.ptp(xc) == 0 or np.ptp(yc) == 0:
         assert np.isnan(p)
         return
+    if 6 < len(xc) <= 9:
+        return
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        expected = SCIPY[name](xc, yc).pvalue
-    assert _same(p, float(expected), 1e-12)
+        if len(xc) > 9:
+            expected = SCIPY[name](xc, yc).pvalue
+        else:
+            expected = scipy.stats.permutation_test(
+                (yc,), lambda v: SCIPY[name](xc, v).statistic, permutation_type="pairings",
+                n_resamples=np.inf).pvalue
+    assert _same(p, float(expected), 1e-9)
+
+
+def test_exact_pvalue_at_nine_points_equals_scipy():
+    """n = 9 (all 362,880 orderings) against scipy's permutation test, vectorised Pearson."""
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=9)
+    y = np.round(x + rng.normal(size=9), 1)
+
+    def r(v, axis=-1):
+        xc, vc = x - x.mean(), v - v.mean(axis=axis, keepdims=True)
+        return (vc * xc).sum(axis) / np.sqrt((vc * vc).sum(axis) * (xc * xc).sum())
+
+    expected = scipy.stats.permutation_test((y,), r, permutation_type="pairings",
+                                            n_resamples=np.inf, vectorized=True).pvalue
+    assert get_coefficient("pearson").pvalue(x, y) == pytest.approx(expected, abs=1e-12)
 
 
 def test_pvalues_only_where_analytic():
