@@ -29,13 +29,15 @@ from metaeval.provenance import ChallengeSignature, MetricEntry
 from metaeval.score.runner import resolve_metrics, score_items
 from metaeval.stats.clusters import significance_clusters
 from metaeval.stats.contrastive import outcomes, pair_permutation
+from metaeval.stats.resampling import tail_warning
 from metaeval.version import package_versions
 
 LANGUAGES = {"en": "English", "de": "German", "fr": "French", "zh": "Chinese", "ja": "Japanese",
              "ru": "Russian", "es": "Spanish", "it": "Italian", "pt": "Portuguese", "nl": "Dutch",
              "cs": "Czech", "pl": "Polish", "hi": "Hindi", "mr": "Marathi", "el": "Greek",
              "vi": "Vietnamese", "sw": "Swahili", "ur": "Urdu", "ko": "Korean", "tr": "Turkish"}
-RESULT_COLUMNS = ["metric", "langpair", "phenomenon", "category", "tau", "ci_low", "ci_high", "n"]
+RESULT_COLUMNS = ["metric", "langpair", "phenomenon", "category", "tau", "ci_low", "ci_high", "n",
+                  "note"]
 
 
 @dataclass
@@ -108,7 +110,7 @@ def evaluate(challenge: ChallengeSet, metrics, k: int = 1000, seed: int = 0, ci:
     headline = ACES_SCORE if challenge.pairs["category"].isin(list(WEIGHTS)).any() else "mean tau"
     ranking, pairwise = _ranking(challenge.pairs, columns, outcome, table, headline, k, seed,
                                  alpha)
-    notes = [CHANCE_NOTE]
+    notes = [CHANCE_NOTE] + [w for w in [tail_warning(k, ci)] if w]
     failed = int(frame["errors"].astype(bool).sum())
     if failed:
         notes.append(f"{failed} of {len(frame)} translations have a missing score for some "

@@ -20,7 +20,8 @@ from metaeval.stats.resampling import percentile_bounds
 
 MEAN_TAU = "mean tau"
 ALL_PAIRS = "all pairs"
-COLUMNS = ["metric", "langpair", "phenomenon", "category", "tau", "ci_low", "ci_high", "n"]
+COLUMNS = ["metric", "langpair", "phenomenon", "category", "tau", "ci_low", "ci_high", "n",
+           "note"]
 CHANCE_NOTE = ("tau = (C - D) / (C + D) over contrastive pairs, ties counted as discordant; a "
                "metric that cannot tell the translations apart gets -1, a random one 0.")
 
@@ -67,6 +68,20 @@ def _block(pairs, columns, outcome, keys, k, seed, ci, langpair: str | None) -> 
     return rows
 
 
+def _screen(row: dict, k: int) -> dict:
+    """NaN with a note where the tau or its interval cannot be reported honestly."""
+    notes = []
+    if row["n"] == 0:
+        row["tau"] = row["ci_low"] = row["ci_high"] = np.nan
+        notes.append("no pair with both scores")
+    elif np.isfinite(row["ci_low"]) and row["ci_low"] == row["ci_high"]:
+        row["ci_low"] = row["ci_high"] = np.nan
+        notes.append(f"all {k} bootstrap draws gave the same value ({row['n']} pair(s)): "
+                     "no interval")
+    row["note"] = "; ".join(notes)
+    return row
+
+
 def summary_rows(pairs: pd.DataFrame, columns: list[str], outcome: np.ndarray, k: int,
                  seed: int, ci: float) -> pd.DataFrame:
     """The results table: pooled rows (``langpair`` empty) then each language pair's rows."""
@@ -76,7 +91,7 @@ def summary_rows(pairs: pd.DataFrame, columns: list[str], outcome: np.ndarray, k
         for i, (lp, part) in enumerate(pairs.groupby("langpair", sort=True)):
             rows += _block(part.reset_index(drop=True), columns, outcome[:, part.index.to_numpy()],
                            part["phenomenon"].to_numpy(), k, seed + 1 + i, ci, lp)
-    return pd.DataFrame(rows, columns=COLUMNS)
+    return pd.DataFrame([_screen(r, k) for r in rows], columns=COLUMNS)
 
 
 def headline_weights(pairs: pd.DataFrame, headline: str) -> tuple[np.ndarray, np.ndarray]:

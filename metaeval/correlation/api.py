@@ -21,10 +21,10 @@ from metaeval.correlation.pooled import pooled_pairwise_accuracy
 from metaeval.correlation.result import POOLED, CorrelationResult
 from metaeval.correlation.settings import Settings
 from metaeval.correlation.tasks import task_for
-from metaeval.correlation.validity import tail_warning
 from metaeval.data.judgements import JudgementSet
 from metaeval.errors import DataError, ParameterError, located
 from metaeval.stats.coefficients import get_coefficient
+from metaeval.stats.resampling import tail_warning
 
 ProgressCallback = Callable[[str, int, int], None]
 

@@ -9,7 +9,7 @@
   ``sys``): a zero-width interval is no interval;
 - every permutation of the chance baseline equal: no chance interval.
 
-:func:`tail_warning` flags a ``k`` too small for the CI level (fewer than 5 draws per tail).
+:func:`metaeval.stats.resampling.tail_warning` flags a ``k`` too small for the CI level.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from metaeval.correlation.settings import Settings
 
 NAN = float("nan")
 STATISTICS = ("value", "ci_low", "ci_high", "p_value", "chance_low", "chance_high")
-MIN_TAIL_DRAWS = 5
 
 
 def resampling_units(gold: np.ndarray, metric: np.ndarray, resample: str) -> int:
@@ -59,13 +58,3 @@ def screen_row(row: dict, gold: np.ndarray, metric: np.ndarray, level: str,
             _blank(row, ("chance_low", "chance_high"))
             reasons.append("every permutation gave the same value: no chance baseline")
     row["note"] = "; ".join(reasons)
-
-
-def tail_warning(k: int, ci: float) -> str | None:
-    """A warning when ``k`` leaves fewer than 5 draws in each tail of the ``ci`` interval."""
-    tail = k * (1 - ci) / 2
-    if tail >= MIN_TAIL_DRAWS:
-        return None
-    needed = math.ceil(2 * MIN_TAIL_DRAWS / (1 - ci))
-    return (f"k = {k} leaves {tail:g} draw(s) in each tail of a {100 * ci:g}% interval; its "
-            f"bounds are unstable (use k >= {needed}).")

@@ -64,7 +64,11 @@ def _draw_categories(result: ChallengeResult):
 
 
 def _cell(tau, low, high) -> dict:
-    return {"value": fmt(tau), "ci": fmt_interval(low, high, 2)}
+    """A value with its interval; a value whose draws were all equal says "no interval" (the
+    results.csv note gives the reason)."""
+    interval = fmt_interval(low, high, 2)
+    return {"value": fmt(tau), "ci": interval or ("" if fmt(tau) == fmt(None) else
+                                                  "no interval")}
 
 
 def _ranking(result: ChallengeResult) -> list[dict]:

@@ -18,6 +18,7 @@ Draws that are undefined (NaN correlation) are ignored; their count is ``n_undef
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -276,3 +277,16 @@ def bootstrap_ci(gold, scores, coefficient: str | Coefficient, level: str, k: in
                            bootstrap_distribution=draws,
                            n_undefined=(~np.isfinite(draws)).sum(-1), confidence_level=ci,
                            method=method, resample=resample)
+
+
+MIN_TAIL_DRAWS = 5
+
+
+def tail_warning(k: int, ci: float) -> str | None:
+    """A warning when ``k`` leaves fewer than 5 draws in each tail of the ``ci`` interval."""
+    tail = k * (1 - ci) / 2
+    if tail >= MIN_TAIL_DRAWS:
+        return None
+    needed = math.ceil(2 * MIN_TAIL_DRAWS / (1 - ci))
+    return (f"k = {k} leaves {tail:g} draw(s) in each tail of a {100 * ci:g}% interval; its "
+            f"bounds are unstable (use k >= {needed}).")

@@ -65,9 +65,12 @@ def test_summary_rows_by_hand():
     assert pooled[("", "all pairs")] == pytest.approx(0.5)
     de_en = table[table["langpair"] == "de-en"].set_index("category")
     assert de_en.loc["ACES-Score", "tau"] == pytest.approx(0.1)
-    # a phenomenon of one pair (or all pairs alike) has a zero-width interval at its value
+    # a phenomenon of one pair (or all pairs alike) has no interval (every draw is equal)
     p2 = table[(table["langpair"] == "") & (table["phenomenon"] == "p2")].iloc[0]
-    assert p2["ci_low"] == p2["ci_high"] == 1.0 and p2["n"] == 1
+    assert np.isnan(p2["ci_low"]) and np.isnan(p2["ci_high"]) and p2["n"] == 1
+    assert "all 50 bootstrap draws gave the same value (1 pair(s))" in p2["note"]
+    p1 = table[(table["langpair"] == "") & (table["phenomenon"] == "p1")].iloc[0]
+    assert p1["ci_low"] < p1["ci_high"] and p1["note"] == ""
 
 
 def test_bootstrap_draws_resample_within_phenomena():

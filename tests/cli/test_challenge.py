@@ -33,7 +33,7 @@ def test_results_csv_layout(ted_run):
     out, _ = ted_run
     table = pd.read_csv(out / "results.csv", keep_default_na=False)
     assert list(table.columns) == ["metric", "langpair", "phenomenon", "category", "tau",
-                                   "ci_low", "ci_high", "n"]
+                                   "ci_low", "ci_high", "n", "note"]
     pooled = table[table["langpair"] == ""]
     per_phenomenon = pooled[pooled["phenomenon"] != ""]
     assert len(per_phenomenon) == 2 * 15  # metrics x phenomena
