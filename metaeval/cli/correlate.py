@@ -84,6 +84,8 @@ def correlate_command(
     format: str = typer.Option(",".join(FORMATS), "--format",
                                callback=comma_choices(tuple(FORMATS), "--format", "report format"),
                                help=f"Comma-separated report formats: {', '.join(FORMATS)}."),
+    force: bool = typer.Option(False, help="Run even when the cost estimate exceeds the "
+                                           "budget (2 h)."),
     quiet: bool = typer.Option(False, help="No progress bar or summary table."),
 ) -> None:
     """Correlate metrics with human judgements and write the reports."""
@@ -94,7 +96,7 @@ def correlate_command(
             group_by=group_by, pooled=pooled, levels=split(level), coefficients=split(coef), k=k, seed=seed,
             ci=ci, ci_method=value_of(ci_method), resample=value_of(resample), alpha=alpha,
             missing=value_of(missing), significance=value_of(significance), out=out,
-            formats=split(format), quiet=quiet, scores=scores,
+            formats=split(format), quiet=quiet, force=force, scores=scores,
             data_format=value_of(data_format), mqm_weights=mqm_weights,
             protocol_name=value_of(protocol_name))
 
@@ -117,6 +119,7 @@ def run_correlate(*, domain=None, data=None, item=None, system=None, human=(), r
                   coefficients=(),
                   k=1000, seed=0, ci=0.95, ci_method="percentile", resample="items", alpha=0.05,
                   missing="error", significance="primary", out=None, formats=(), quiet=False,
+                  force=False,
                   scores=None, data_format="table", mqm_weights=None,
                   protocol_name=None) -> Path:
     """Load, correlate, write the reports into ``out`` (one folder per human score when there
@@ -144,27 +147,30 @@ def run_correlate(*, domain=None, data=None, item=None, system=None, human=(), r
     out = check_output_folder(Path(out) if out else Path("reports") / safe_name(js.info.name))
     for name in humans:
         folder = out / safe_name(name) if len(humans) > 1 else out
-        result = _run(js, chosen, name, settings, defaults.get("note", ""), quiet)
+        result = _run(js, chosen, name, settings, defaults.get("note", ""), quiet, force)
         written = write_reports(result, folder, formats=formats or list(FORMATS))
         if not quiet:
             print_summary(result, written)
     return out
 
 
-def _run(js, metrics, human, settings, note, quiet):
+def _run(js, metrics, human, settings, note, quiet, force=False):
+    options = {"metrics": metrics, "human": human, "settings": settings, "note": note,
+               "force": force}
     if quiet:
-        return correlate(js, metrics=metrics, human=human, settings=settings, note=note)
-    return _with_progress(js, metrics, human, settings, note)
+        return correlate(js, **options)
+    return _with_progress(js, options)
 
 
-def _with_progress(js, metrics, human, settings, note):
-    """`correlate` with a progress bar on stderr (only when stderr is a terminal)."""
+def _with_progress(js, options):
+    """`correlate` with the cost estimate and a progress bar on stderr (the bar only when
+    stderr is a terminal)."""
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     console = Console(stderr=True)
     if not console.is_terminal:
-        return correlate(js, metrics=metrics, human=human, settings=settings, note=note)
+        return correlate(js, announce=lambda line: warn(f"note: {line}"), **options)
     with Progress(TextColumn("correlate {task.description}"), BarColumn(),
                   TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
                   console=console, transient=True) as bar:
@@ -173,7 +179,7 @@ def _with_progress(js, metrics, human, settings, note):
         def report(label: str, done: int, total: int) -> None:
             bar.update(task, description=label, completed=done, total=total)
 
-        return correlate(js, metrics=metrics, human=human, settings=settings, note=note,
-                         progress=report)
+        return correlate(js, progress=report, announce=lambda line: bar.console.print(
+            f"note: {line}", markup=False, highlight=False), **options)
 
 

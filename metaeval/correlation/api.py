@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from metaeval.correlation.assemble import assemble
+from metaeval.correlation.budget import group_shapes, preflight
 from metaeval.correlation.ceiling import group_ceiling
 from metaeval.correlation.pooled import pooled_pairwise_accuracy
 from metaeval.correlation.result import POOLED, CorrelationResult
@@ -100,15 +101,36 @@ def chosen_metrics(data: JudgementSet, metrics: Sequence[str] | None, human: str
     return human, metrics
 
 
+def run_task(gold, scores, metrics, part, ratings, settings: Settings, group_name: str,
+             level: str, coefficient: str, notes: list[str]) -> tuple[list[dict], list[dict]]:
+    """The rows (with the group's noise ceiling) and metric pairs of one (group, level,
+    coefficient)."""
+    coef = get_coefficient(coefficient)
+    task = task_for(coef)(gold, scores, metrics, coef, level, settings,
+                          task_seed(settings.seed, group_name, level, coefficient), notes.append)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        task_rows, task_pairs = task.run()
+    ceiling = group_ceiling(ratings, part, level, coefficient, settings,
+                            task_seed(settings.seed, "ceiling", group_name, level, coefficient),
+                            notes, group_name)
+    rows = [{**r, "group": group_name, "ceiling": ceiling[0], "ceiling_low": ceiling[1],
+             "ceiling_high": ceiling[2]} for r in task_rows]
+    return rows, [{**p, "group": group_name} for p in task_pairs]
+
+
 def correlate(data: JudgementSet, *, metrics: Sequence[str] | None = None, human: str | None = None,
               settings: Settings | None = None, progress: ProgressCallback | None = None,
-              note: str = "", **options) -> CorrelationResult:
+              note: str = "", force: bool = False,
+              announce: Callable[[str], None] | None = None, **options) -> CorrelationResult:
     """Correlate every metric with the human scores, with CIs, significance and clusters.
 
     ``settings`` (or its fields as keywords: ``coefficients``, ``levels``, ``group_by``, ``k``,
     ``seed``, ``ci``, ``significance`` ...; see :class:`Settings`) fix everything that changes
     the numbers. Groups are reported in sorted order, then the pooled group ``all``. ``note``:
-    what the protocol wants a reader to know (shown in the methods text).
+    what the protocol wants a reader to know (shown in the methods text). Before computing,
+    the cost is estimated (:mod:`metaeval.correlation.budget`): ``announce`` receives the
+    estimate of a long run; a run over the budget is refused unless ``force``.
 
     Example::
 
@@ -124,6 +146,9 @@ def correlate(data: JudgementSet, *, metrics: Sequence[str] | None = None, human
     pairs: list[dict] = []
     ratings = data.individual_ratings() if settings.ceiling else None
     parts = groups_of(data, settings.group_by, settings.pooled)
+    shapes = group_shapes([(name, part.matrices(metrics[:1], human)[0]) for name, part in parts])
+    for line in preflight(shapes, len(metrics), settings, force):
+        (announce or notes.append)(line)
     total = len(parts) * len(settings.levels) * len(settings.coefficients)
     done = 0
     for group_name, part in parts:
@@ -134,19 +159,10 @@ def correlate(data: JudgementSet, *, metrics: Sequence[str] | None = None, human
             for coefficient in settings.coefficients:
                 if progress:
                     progress(f"{group_name} · {level} · {coefficient}", done, total)
-                coef = get_coefficient(coefficient)
-                task = task_for(coef)(gold, scores, metrics, coef, level, settings,
-                                      task_seed(settings.seed, group_name, level, coefficient),
-                                      notes.append)
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", RuntimeWarning)
-                    task_rows, task_pairs = task.run()
-                ceiling = group_ceiling(ratings, part, level, coefficient, settings,
-                                        task_seed(settings.seed, "ceiling", group_name, level,
-                                                  coefficient), notes, group_name)
-                rows += [{**r, "group": group_name, "ceiling": ceiling[0],
-                          "ceiling_low": ceiling[1], "ceiling_high": ceiling[2]} for r in task_rows]
-                pairs += [{**p, "group": group_name} for p in task_pairs]
+                task_rows, task_pairs = run_task(gold, scores, metrics, part, ratings, settings,
+                                                 group_name, level, coefficient, notes)
+                rows += task_rows
+                pairs += task_pairs
                 done += 1
     if progress:
         progress("done", done, total)

@@ -103,6 +103,12 @@ def _check_columns(path: Path, frame: pd.DataFrame, mapping: ColumnMapping) -> N
                 fix="spell the metric names in the card exactly as in the file header."))
 
 
+def _listing(names: list[str], shown: int = 12) -> str:
+    text = ", ".join(names[:shown])
+    return text + (f" and {len(names) - shown} more ({len(names)} in all)"
+                   if len(names) > shown else "")
+
+
 def default_metrics(frame: pd.DataFrame, mapping: ColumnMapping) -> tuple[list[str], list[str]]:
     """(metric columns, a note on how they were chosen) when no metric was named: every
     column without another role here or in the card (keys, human scores, raters, groups) that
@@ -124,8 +130,8 @@ def default_metrics(frame: pd.DataFrame, mapping: ColumnMapping) -> tuple[list[s
             chosen.append(column)
         else:
             skipped.append(f"{column} (not numbers)")
-    note = (f"metrics: {', '.join(chosen) or 'none'} (every numeric column without another "
-            "role; --metrics chooses)" + (f"; not metrics: {', '.join(skipped)}" if skipped else ""))
+    note = (f"metrics: {_listing(chosen) or 'none'} (every numeric column without another "
+            "role; --metrics chooses)" + (f"; not metrics: {_listing(skipped)}" if skipped else ""))
     return chosen, [note]
 
 

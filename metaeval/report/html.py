@@ -117,6 +117,9 @@ def render_html(result: CorrelationResult) -> str:
         "sections": sections,
         "multi_level": len(lvls) > 1,
         "scatter": plots.scatter_grid_svg(result) if len(result.points) else None,
+        "shown": {"scatter": min(plots.MAX_PANELS, len(result.metrics)),
+                  "heatmap": min(plots.MAX_HEATMAP, len(result.metrics)),
+                  "all": len(result.metrics)},
         "methods": methods_text(result),
         "colours": plots.group_colours(result),
         "sizes": [(word, s.get(key)) for key, word in

@@ -12,6 +12,9 @@ from metaeval.report import labels
 from metaeval.report.figures import PALETTE, POOLED_COLOUR, figure, render_svg
 
 MAX_SCATTER_POINTS = 3000  # per panel; larger data are subsampled with a fixed seed
+MAX_PANELS = 24  # scatter panels: the best metrics by the pooled primary value
+MAX_HEATMAP = 40  # metrics in the pairwise p-value heatmap (the best ones)
+MAX_LABELS = 12  # labelled points of the group-vs-group figure (the best by either group)
 
 def group_colours(result: CorrelationResult) -> dict[str, str]:
     """One fixed colour per group (pooled in dark grey), the same in every figure."""
@@ -35,7 +38,7 @@ def _pooled_order(rows, metrics: list[str], pooled_name: str | None = POOLED) ->
                                            math.isnan(means.get(m, np.nan)) else -np.inf))
 
 
-def interval_lines(ax, at, low, high, colour: str, horizontal: bool) -> None:
+def interval_lines(ax, at, low, high, colour: str, horizontal: bool, cap: float = 0.08) -> None:
     """Confidence intervals as line segments from ``low`` to ``high`` (with end caps) at the
     positions ``at``; a missing bound draws nothing. A percentile interval need not contain its
     point estimate (e.g. at small k or a low CI level), so no error-bar arithmetic is used."""
@@ -47,10 +50,8 @@ def interval_lines(ax, at, low, high, colour: str, horizontal: bool) -> None:
     lines = ax.hlines if horizontal else ax.vlines
     caps = ax.vlines if horizontal else ax.hlines
     lines(at, low, high, colors=colour, linewidth=1.1)
-    for bound in (low, high):
-        caps(bound, [p - 0.08 for p in at] if horizontal else [p - 0.008 for p in at],
-             [p + 0.08 for p in at] if horizontal else [p + 0.008 for p in at],
-             colors=colour, linewidth=0.8)
+    for bound in (low, high):  # end caps, ``cap`` data units long across the interval
+        caps(bound, [p - cap for p in at], [p + cap for p in at], colors=colour, linewidth=0.8)
 
 
 def forest_plot_svg(result: CorrelationResult, level: str, coefficient: str) -> str:
@@ -99,9 +100,19 @@ def scatter_grid_svg(result: CorrelationResult) -> str:
                      result)
 
 
+def best_metrics(result: CorrelationResult, limit: int) -> list[str]:
+    """The ``limit`` metrics with the best pooled (or group-mean) primary value, in that order."""
+    table = result.table
+    primary = labels.primary_coefficient(result)
+    rows = table[(table["coefficient"] == primary)
+                 & (table["level"] == labels.levels(result)[0])]
+    pooled = POOLED if labels.is_pooled(result, POOLED) else None
+    return _pooled_order(rows, labels.metrics(result), pooled)[:limit]
+
+
 def _draw_scatter(result: CorrelationResult):
     points = result.points
-    metrics = [m for m in labels.metrics(result) if m in points.columns]
+    metrics = [m for m in best_metrics(result, MAX_PANELS) if m in points.columns]
     if len(points) > MAX_SCATTER_POINTS:
         points = points.sample(MAX_SCATTER_POINTS, random_state=0)
     ncols = min(4, max(1, len(metrics)))
@@ -127,6 +138,7 @@ def _draw_scatter(result: CorrelationResult):
         if i % ncols == 0:
             ax.set_ylabel(result.human)
         ax.tick_params(labelsize=7)
+        ax.locator_params(nbins=4)  # few ticks: no colliding labels in small panels
     if has_group:
         handles, names = axes.flat[0].get_legend_handles_labels()
         fig.legend(handles, names, loc="outside upper center", ncols=len(names),
@@ -152,9 +164,9 @@ def _draw_heatmap(result: CorrelationResult, pw, level: str, coefficient: str):
 
     rows = _rows(result, level, coefficient)
     groups = [g for g in labels.groups(result) if g in set(pw["group"].astype(str))]
-    metrics = labels.metrics(result)
+    metrics = best_metrics(result, MAX_HEATMAP)
     n = len(metrics)
-    ncols = min(3, len(groups))
+    ncols = min(3 if n <= 12 else 1, len(groups))  # many metrics: one full-width panel a row
     nrows = math.ceil(len(groups) / ncols)
     side = 0.9 + 0.36 * n
     fig, axes = figure(side * ncols + 0.8, side * nrows * 0.92, nrows, ncols)
@@ -216,14 +228,17 @@ def _draw_group_vs_group(result: CorrelationResult, level: str, coefficient: str
     fig, axes = figure(6.2, 5.6)
     ax = axes[0, 0]
     values, points = [], []
+    labelled = set(sorted(metrics, key=lambda m: -np.nanmax(
+        [first.loc[m, "value"], second.loc[m, "value"], -np.inf]))[:MAX_LABELS])
     for metric in metrics:
         a, b = first.loc[metric], second.loc[metric]
         x, y = float(a["value"]), float(b["value"])
         colour = PALETTE[1] if metric in flipped else PALETTE[0]
-        interval_lines(ax, [y], [a["ci_low"]], [a["ci_high"]], colour, horizontal=True)
-        interval_lines(ax, [x], [b["ci_low"]], [b["ci_high"]], colour, horizontal=False)
+        interval_lines(ax, [y], [a["ci_low"]], [a["ci_high"]], colour, True, cap=0.006)
+        interval_lines(ax, [x], [b["ci_low"]], [b["ci_high"]], colour, False, cap=0.006)
         ax.plot([x], [y], "o", ms=5, color=colour, alpha=0.9)
-        points.append((metric, x, y))
+        if metric in labelled:
+            points.append((metric, x, y))
         values += [v for v in (x, y, a["ci_low"], a["ci_high"], b["ci_low"], b["ci_high"])
                    if not labels.is_missing(v)]
     low, high = min(values + [0.0]), max(values + [0.0])

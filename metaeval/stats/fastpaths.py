@@ -112,7 +112,8 @@ def fixed_gold_pair_counts(x: np.ndarray, ys: np.ndarray) -> PairCounts:
 
         con += #{earlier: r_a < r_b} = below[r_b - 1],  dis += #{earlier: r_a > r_b}
               = earlier - below[r_b]  (earlier cells have a strictly smaller gold value),
-        T_both += pairs within the group with equal metric rank,
+        T_both += pairs within the group with equal metric rank (sum of C(h, 2) over the
+                  group's rank histogram h; never a t x t comparison),
 
     T_x and T_y follow from value counts. O(groups x k x n) instead of O(k n^2) pairs.
     """
@@ -133,10 +134,9 @@ def fixed_gold_pair_counts(x: np.ndarray, ys: np.ndarray) -> PairCounts:
         r = ranks[:, order[start:stop]]  # (k, t)
         con += below[rows, r - 1].sum(1)
         dis += (earlier - below[rows, r]).sum(1)
-        if stop - start > 1:
-            same = r[:, :, None] == r[:, None, :]
-            ties_both += (same.sum((1, 2)) - (stop - start)) // 2
         hist = np.bincount((rows * size + r).ravel(), minlength=k * size).reshape(k, size)
+        if stop - start > 1:  # pairs of the group with equal metric rank, from its histogram
+            ties_both += (hist * (hist - 1) // 2).sum(1)
         below += np.cumsum(hist, 1)
         earlier += stop - start
     _, x_counts = np.unique(xv, return_counts=True)

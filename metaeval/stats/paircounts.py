@@ -92,14 +92,17 @@ def dense_ranks(values: np.ndarray) -> np.ndarray:
     """Dense integer ranks (1..n) along the last axis of (B, n) rows; NaN -> -1.
 
     Only the order of values matters for exact (epsilon = 0) pair signs, and small integers
-    make the all-pairs pass several times cheaper than float differences.
+    make the all-pairs pass several times cheaper than float differences: int16 while the
+    row length allows it (at most 32,767 values), int32 beyond (an int16 count would wrap to
+    negative ranks).
     """
+    dtype = np.int16 if values.shape[-1] <= np.iinfo(np.int16).max else np.int32
     order = np.argsort(values, axis=-1, kind="stable")
     ordered = np.take_along_axis(values, order, -1)
     new = np.ones(ordered.shape, bool)
     new[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
-    ranks = np.empty(values.shape, np.int16)
-    np.put_along_axis(ranks, order, np.cumsum(new, -1, dtype=np.int16), -1)
+    ranks = np.empty(values.shape, dtype)
+    np.put_along_axis(ranks, order, np.cumsum(new, -1, dtype=dtype), -1)
     ranks[np.isnan(values)] = -1
     return ranks
 

@@ -151,7 +151,16 @@ def perm_both_draws(gold, scores, coefficient: str | Coefficient, level: str, a:
 
 
 def _shuffled(metric: np.ndarray, valid: np.ndarray, rng: np.random.Generator, k: int) -> np.ndarray:
-    """k shuffles of the valid cells of each row of ``metric`` (G, n) among themselves: (k, G, n)."""
+    """k shuffles of the valid cells of each row of ``metric`` (G, n) among themselves: (k, G, n).
+
+    One long row (level ``none``) is shuffled with ``Generator.permuted`` (linear time); many
+    short rows with one argsort of random keys."""
+    if metric.shape[0] == 1 and metric.shape[1] > 256:
+        cells = np.flatnonzero(valid[0])
+        out = np.broadcast_to(metric, (k,) + metric.shape).copy()
+        out[:, 0, cells] = rng.permuted(np.broadcast_to(metric[0, cells], (k, cells.size)),
+                                        axis=-1)
+        return out
     keys = np.where(valid, rng.random((k,) + metric.shape), np.inf)
     source = np.argsort(keys, axis=-1)  # valid positions in random order, then invalid in order
     target = np.broadcast_to(np.argsort(~valid, axis=-1, kind="stable"), source.shape)

@@ -34,7 +34,9 @@ from metaeval.stats.levels import (
     correlation_at_level,
     group_vectors,
 )
+from metaeval.stats.rankdraws import pooled_rank_draws
 from metaeval.stats.vocabulary import CI_METHODS, RESAMPLE_UNITS
+from metaeval.stats.weightedcounts import grouped_is_faster, grouped_pair_draws
 
 
 class ConfidenceInterval(NamedTuple):
@@ -121,16 +123,22 @@ def resampled_correlations(gold: np.ndarray, scores: np.ndarray, coefficient: Co
         return np.stack([average_correlations(v[shortcut]) for v in per_group])
     if coefficient.linear and level == "none":
         return _pooled_pearson_draws(gold, scores, indices)
-    if coefficient.from_counts is not None and level == "none" and gold.size <= FAST_MAX_CELLS:
-        return pooled_pair_draws(gold, scores, coefficient, indices.systems, indices.items)
+    if coefficient.rank_based and level == "none":
+        return pooled_rank_draws(gold, scores, indices.systems, indices.items)
+    if coefficient.from_counts is not None and level == "none":
+        if gold.size <= FAST_MAX_CELLS:
+            return pooled_pair_draws(gold, scores, coefficient, indices.systems, indices.items)
+        if all(grouped_is_faster(gold.ravel(), m.ravel()) for m in scores):
+            return grouped_pair_draws(gold, scores, coefficient, indices.systems, indices.items)
     chunk = chunk or _default_chunk(scores)
     out = np.empty((scores.shape[0], k))
     for start in range(0, k, chunk):
         rows = indices.systems[start:start + chunk, :, None]
         cols = indices.items[start:start + chunk, None, :]
         g = gold[rows, cols]  # (b, S, I)
-        m = scores[:, rows, cols]  # (M, b, S, I)
-        out[:, start:start + chunk] = correlation_at_level(g[None], m, coefficient, level)
+        for m, metric in enumerate(scores):  # one metric at a time: memory b x S x I
+            out[m, start:start + chunk] = correlation_at_level(
+                g[None], metric[rows, cols][None], coefficient, level)[0]
     return out
 
 

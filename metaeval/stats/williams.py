@@ -51,6 +51,18 @@ class WilliamsResult:
         return self.pvalue
 
 
+def metric_correlations(m: np.ndarray, block: int | None = None) -> np.ndarray:
+    """Pearson r between every two rows of m (M, n), a block of rows against one row at a
+    time (about 1e7 values per call, never the M x M x n array); the values of ``pearson``."""
+    block = block or max(1, int(1e7 // max(1, m.shape[1])))
+    out = np.empty((m.shape[0], m.shape[0]))
+    for start in range(0, m.shape[0], block):
+        rows = m[start:start + block]
+        for j in range(m.shape[0]):
+            out[start:start + block, j] = pearson(rows, m[j][None, :])
+    return out
+
+
 def williams_matrix(gold, scores, level: str = "none", one_sided: bool = True) -> WilliamsResult:
     """Williams p-values for every pair of metrics, Pearson at level ``none`` or ``system``.
 
@@ -76,7 +88,7 @@ def williams_matrix(gold, scores, level: str = "none", one_sided: bool = True) -
                          "needs complete pairs. Fix: fill or drop those cells first.")
     n = g.shape[-1]
     r = pearson(g, m)
-    r_mm = pearson(m[:, None, :], m[None, :, :])
+    r_mm = metric_correlations(m)
     p = williams_test(r[:, None], r[None, :], r_mm, n, one_sided)
     p = np.array(p, float)
     np.fill_diagonal(p, np.nan)

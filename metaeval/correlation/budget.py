@@ -1,0 +1,120 @@
+"""A cost estimate before a run, and a refusal beyond the budget unless forced.
+
+The estimate counts the work of every (group, level, coefficient): bootstrap draws x metrics x
+cells, chance-baseline draws x metrics x cells, and PERM-BOTH draws x metric pairs x cells,
+each times a per-unit cost measured on the 2-core development machine for the coefficient's
+path (:data:`UNIT_SECONDS`; Pearson's vectorised paths are the cheapest, Spearman's exact
+PERM-BOTH, quadratic in the cells of a group, the dearest). It is a rough guide (within a
+factor of about 3), printed before runs estimated over :data:`ANNOUNCE_SECONDS`; runs over
+:data:`BUDGET_SECONDS` are refused unless ``force`` is given. Exact tie calibration at level
+``none`` needs every pair of cells in memory (about 16 bytes a pair) and is refused above
+:data:`TIECAL_MAX_PAIRS` pairs regardless. More than :data:`MAX_DRAWS` draws are refused unless forced: the stored draws
+grow with ``k`` (several kB a draw), and a percentile interval needs far fewer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from metaeval.correlation.settings import Settings
+from metaeval.errors import ParameterError
+from metaeval.stats.coefficients import get_coefficient
+
+ANNOUNCE_SECONDS = 30.0
+BUDGET_SECONDS = 2 * 3600.0
+TIECAL_MAX_PAIRS = 2.5e8  # about 4 GB of pair differences
+MAX_DRAWS = 1_000_000
+DRAW_SECONDS = 5e-6  # fixed cost of one draw of one metric, whatever the cells
+# seconds per (draw x cell) of one metric (bootstrap, chance) or one pair (perm)
+UNIT_SECONDS = {
+    "linear": {"bootstrap": 2e-9, "chance": 2e-9, "perm": 1.5e-9},
+    "rank": {"bootstrap": 3e-8, "chance": 1e-8, "perm": 3e-8},
+    "pairs": {"bootstrap": 7e-8, "chance": 5e-8, "perm": 1.5e-7},
+    "tiecal": {"bootstrap": 2e-7, "chance": 2e-7, "perm": 3e-7},
+}
+
+
+@dataclass(frozen=True)
+class CostEstimate:
+    """Rough seconds of a run and the largest tie-calibration pair count."""
+
+    seconds: float
+    tiecal_pairs: int
+
+    def describe(self) -> str:
+        minutes = self.seconds / 60
+        return (f"about {self.seconds:.0f} s" if minutes < 2 else
+                f"about {minutes:.0f} min" if minutes < 120 else f"about {minutes / 60:.1f} h")
+
+
+def _kind(name: str) -> str:
+    coef = get_coefficient(name)
+    if coef.at_level is not None:
+        return "tiecal"
+    return "linear" if coef.linear else "rank" if coef.rank_based else "pairs"
+
+
+def _pairs_at(cells: int, level: str, shape: tuple[int, int]) -> int:
+    systems, items = shape
+    if level == "none":
+        return cells * (cells - 1) // 2
+    rows, length = (items, systems) if level == "item" else (systems, items)
+    return rows * length * (length - 1) // 2
+
+
+def estimate_cost(shapes: list[tuple[int, int, int]], n_metrics: int,
+                  settings: Settings) -> CostEstimate:
+    """The cost of a run over groups given as (cells, systems, items)."""
+    seconds, tiecal = 0.0, 0
+    for cells, systems, items in shapes:
+        for level in settings.levels:
+            for name in settings.coefficients:
+                unit = UNIT_SECONDS[_kind(name)]
+                work = settings.k * cells
+                fixed = settings.k * DRAW_SECONDS
+                seconds += n_metrics * (work * unit["bootstrap"] + fixed)
+                if settings.chance:
+                    seconds += n_metrics * (work * unit["chance"] + fixed)
+                if settings.tests_significance(name) and n_metrics > 1:
+                    seconds += n_metrics * (n_metrics - 1) / 2 * (work * unit["perm"] + fixed)
+                if _kind(name) == "tiecal":
+                    tiecal = max(tiecal, _pairs_at(cells, level, (systems, items)))
+    return CostEstimate(seconds, tiecal)
+
+
+def preflight(shapes: list[tuple[int, int, int]], n_metrics: int, settings: Settings,
+              force: bool = False) -> list[str]:
+    """Notes on the expected cost; `ParameterError` when the run would exceed the budget
+    (unless ``force``) or exact tie calibration would not fit in memory."""
+    cost = estimate_cost(shapes, n_metrics, settings)
+    if cost.tiecal_pairs > TIECAL_MAX_PAIRS:
+        raise ParameterError("coefficients", "acc23_tiecal", f"exact tie calibration would "
+                             f"compare {cost.tiecal_pairs:.2e} pairs (about "
+                             f"{cost.tiecal_pairs * 16 / 2**30:.0f} GB). Fix: use level item "
+                             "(pairs within each segment), or fewer cells.")
+    if settings.k > MAX_DRAWS and not force:
+        raise ParameterError("k", settings.k, f"{settings.k:,} draws would take "
+                             f"{cost.describe()} and keep every draw in memory; more than "
+                             f"{MAX_DRAWS:,} are refused. Fix: lower --k (10,000 gives stable "
+                             "95% intervals), or pass --force.")
+    if cost.seconds > BUDGET_SECONDS and not force:
+        raise ParameterError("k", settings.k, f"the run would take {cost.describe()} "
+                             f"(budget {BUDGET_SECONDS / 3600:g} h; {n_metrics} metrics, "
+                             f"{len(settings.coefficients)} coefficient(s), levels "
+                             f"{', '.join(settings.levels)}). Fix: lower --k, choose fewer "
+                             "metrics or coefficients, --significance none, or pass --force.")
+    if cost.seconds > ANNOUNCE_SECONDS:
+        return [f"estimated run time {cost.describe()} (rough; --k, --coef and "
+                "--significance change it)"]
+    return []
+
+
+def group_shapes(parts) -> list[tuple[int, int, int]]:
+    """(gold cells, systems, items) of each group's gold matrix."""
+    shapes = []
+    for _, gold in parts:
+        present = np.isfinite(gold)
+        shapes.append((int(present.sum()), int(present.any(1).sum()), int(present.any(0).sum())))
+    return shapes

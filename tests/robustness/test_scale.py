@@ -1,0 +1,117 @@
+"""Scale without surprises (section 7): exact results from the memory-bounded paths, the rank
+overflow at 32,768 distinct values, the tie-group blow-up of the Kendall chance baseline, and
+the cost estimate that refuses runs beyond the budget."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from metaeval.correlation.budget import estimate_cost, preflight
+from metaeval.correlation.settings import Settings
+from metaeval.errors import ParameterError
+from metaeval.stats.coefficients import get_coefficient, pearson
+from metaeval.stats.fastpaths import fixed_gold_statistic, weighted_pair_counts
+from metaeval.stats.levels import correlation_at_level
+from metaeval.stats.paircounts import dense_ranks
+from metaeval.stats.permutation import chance_baseline
+from metaeval.stats.rankdraws import pooled_rank_draws
+from metaeval.stats.resampling import bootstrap_indices, resampled_correlations
+from metaeval.stats.weightedcounts import grouped_pair_counts
+from metaeval.stats.williams import metric_correlations
+from tests.robustness.conftest import BASE, invoke, one_error_line
+
+FIELDS = ("con", "dis", "ties_human", "ties_metric", "ties_both", "n")
+
+
+def test_dense_ranks_do_not_wrap_beyond_int16():
+    ranks = dense_ranks(np.arange(40000.0)[None])
+    assert ranks.min() == 1 and ranks.max() == 40000
+
+
+def test_kendall_on_more_than_32767_distinct_values():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(1, 40000))
+    y = x + rng.normal(size=(1, 40000))
+    tau = correlation_at_level(x, y[None], get_coefficient("kendall_b"), "none")[0]
+    import scipy.stats
+
+    assert tau == pytest.approx(scipy.stats.kendalltau(x.ravel(), y.ravel()).statistic, abs=1e-12)
+
+
+def test_kendall_chance_baseline_with_a_huge_tie_group_is_exact():
+    rng = np.random.default_rng(1)
+    gold = np.where(rng.random((20, 1000)) < 0.8, 0.0, -rng.integers(1, 25, (20, 1000)))
+    metric = gold + rng.normal(size=gold.shape)  # 16,000 cells tie at gold 0
+    fast = chance_baseline(gold, metric, "kendall_b", "none", k=20, seed=0)
+    shuffles = np.stack([rng.permutation(metric.ravel()) for _ in range(3)])
+    counts = fixed_gold_statistic(get_coefficient("kendall_b"), gold.ravel(), shuffles)
+    for row, value in zip(shuffles, counts):
+        import scipy.stats
+
+        assert value == pytest.approx(scipy.stats.kendalltau(gold.ravel(), row).statistic,
+                                      abs=1e-12)
+    assert np.isfinite(fast.null_distribution).all()
+
+
+def test_grouped_pair_counts_equal_the_quadratic_counts():
+    rng = np.random.default_rng(2)
+    x = rng.integers(0, 7, 400).astype(float)
+    y = np.round(x + rng.normal(size=400), 1)
+    y[[3, 50]] = np.nan
+    w = rng.integers(0, 3, (15, 400)).astype(float)
+    for a, b in ((x, y), (y, x)):
+        grouped, quadratic = grouped_pair_counts(a, b, w), weighted_pair_counts(a, b, w)
+        for field in FIELDS:
+            np.testing.assert_array_equal(getattr(grouped, field), getattr(quadratic, field))
+
+
+@pytest.mark.parametrize("name", ["spearman", "kendall_b", "kendall_c"])
+def test_pooled_draws_of_long_vectors_equal_the_generic_path(name):
+    rng = np.random.default_rng(3)
+    gold = -rng.poisson(2, (8, 500)).astype(float)  # 4,000 cells: beyond the quadratic paths
+    scores = np.round(gold[None] + rng.normal(size=(2, 8, 500)), 1)
+    idx = bootstrap_indices(8, 500, 6, 5, "both")
+    coef = get_coefficient(name)
+    fast = resampled_correlations(gold, scores, coef, "none", idx)
+    for b in range(6):
+        g = gold[idx.systems[b][:, None], idx.items[b][None, :]]
+        m = scores[:, idx.systems[b][:, None], idx.items[b][None, :]]
+        np.testing.assert_allclose(fast[:, b], correlation_at_level(g[None], m, coef, "none"),
+                                   atol=1e-12)
+    if name == "spearman":
+        np.testing.assert_allclose(pooled_rank_draws(gold, scores, idx.systems, idx.items), fast)
+
+
+def test_metric_correlations_in_blocks_equal_the_full_array():
+    rng = np.random.default_rng(4)
+    m = rng.normal(size=(7, 300))
+    full = pearson(m[:, None, :], m[None, :, :])
+    np.testing.assert_allclose(metric_correlations(m, block=2), full, atol=1e-14)
+
+
+def test_exact_tie_calibration_beyond_memory_is_refused_up_front():
+    settings = Settings(coefficients=("acc23_tiecal",), levels=("none",), k=10)
+    with pytest.raises(ParameterError, match=r"about \d+ GB"):
+        preflight([(500_000, 50, 10_000)], 2, settings)
+    assert preflight([(500_000, 50, 10_000)], 2, Settings(coefficients=("acc23_tiecal",),
+                                                          levels=("item",), k=10)) is not None
+
+
+def test_runs_beyond_the_budget_need_force():
+    settings = Settings(coefficients=("spearman",), k=10_000_000)
+    with pytest.raises(ParameterError, match="pass --force"):
+        preflight([(400, 20, 20)], 10, settings)
+    assert preflight([(400, 20, 20)], 10, settings, force=True)[0].startswith("estimated")
+    with pytest.raises(ParameterError, match=r"would take about [\d.]+ h .*budget 2 h"):
+        preflight([(30_000, 15, 2_000)], 40, Settings(coefficients=("spearman",), k=10_000))
+    small = estimate_cost([(400, 20, 20)], 2, Settings(k=100))
+    assert small.seconds < 5
+
+
+def test_cli_refuses_an_absurd_k_with_an_estimate(table, tmp_path):
+    result = invoke(*BASE, "--data", table, "--out", tmp_path / "o", "--k", "100000000")
+    assert result.exit_code == 2
+    line = one_error_line(result)
+    assert "would take about" in line and "--force" in line
+    assert not (tmp_path / "o").exists()
