@@ -56,6 +56,33 @@ def max_diff(got: dict[str, float], expected: dict[str, float]) -> float:
     return max(abs(got[k] - expected[k]) for k in keys) if keys else float("nan")
 
 
+MTME_PERM_BOTH_SECONDS = 6000.0  # task (a) in mt-metrics-eval: ~40 s a pair at k=100, 15 pairs
+CLI_TARGET_SPEEDUP = 1000.0
+
+
+def cli_run(gold: np.ndarray, names: list[str], scores: np.ndarray) -> float:
+    """Seconds of the whole CLI run (start-up included) on the matrix written as a CSV:
+    group-by-item Pearson, 95% CIs, chance baseline and PERM-BOTH for all pairs, k=1000."""
+    import tempfile
+
+    import pandas as pd
+
+    systems, items = np.indices(gold.shape)
+    present = np.isfinite(gold)
+    frame = pd.DataFrame({"system": systems[present], "item": items[present],
+                          "mqm": gold[present], **{n: m[present] for n, m in zip(names, scores)}})
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "ted_ende.csv"
+        frame.to_csv(data, index=False)
+        command = [sys.executable, "-m", "metaeval.cli", "correlate", "--data", str(data),
+                   "--item", "item", "--system", "system", "--human", "mqm", "--level", "item",
+                   "--coef", "pearson", "--k", "1000", "--significance", "all",
+                   "--out", str(Path(tmp) / "report"), "--format", "csv", "--quiet"]
+        start = time.perf_counter()
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, cwd=REPO)
+        return time.perf_counter() - start
+
+
 def main() -> None:
     ref = reference_dir()
     reference = json.loads((ref / "ted_ende_mtme.json").read_text())
@@ -104,6 +131,12 @@ def main() -> None:
             rows.append((f"(c) acc23_tiecal level={level}, slowest of 6 metrics", worst, target, note))
     else:
         rows.append(("(c) acc23_tiecal", float("nan"), 10.0, "metaeval.stats.tiecal missing"))
+
+    # (d) the whole CLI run against the mt-metrics-eval PERM-BOTH part alone (extrapolated)
+    seconds = min(cli_run(gold, names, scores) for _ in range(3))
+    rows.append((f"(d) whole CLI run, item Pearson + CIs + chance + PERM-BOTH, k=1000 "
+                 f"({MTME_PERM_BOTH_SECONDS / seconds:,.0f}x mt-metrics-eval)", seconds,
+                 MTME_PERM_BOTH_SECONDS / CLI_TARGET_SPEEDUP, "best of 3, start-up included"))
 
     # Williams (no timing target): p-values against the reference
     for level, key in [("none", "williams_none_pearson_one_sided_p"),

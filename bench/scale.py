@@ -33,6 +33,8 @@ CASES = {
     "wmt23_small": (15, 2000, 10, dict(levels=["item", "none"],
                                        coefficients=["pearson", "spearman", "kendall_b"]),
                     None, None),
+    "pooled50_small": (50, 2_000, 30, dict(levels=["none"], coefficients=["pearson"], k=100),
+                       None, None),
     "pooled50": (50, 10_000, 30, dict(levels=["none"], coefficients=["pearson"], k=100), None,
                  8),
 }

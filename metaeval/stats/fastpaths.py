@@ -196,3 +196,33 @@ def shuffle_null_vectors(coef: Coefficient, x: np.ndarray, y: np.ndarray):
     v = np.zeros(y.shape)
     u[valid], v[valid] = xc / sx, yc / sy
     return u, v
+
+
+def grouped_shuffle_vectors(coef: Coefficient, x: np.ndarray, y: np.ndarray):
+    """Per-group unit vectors (U, V) and defined groups ``ok`` of (G, n) matrices such that the
+    Pearson (Spearman) r of group g with y shuffled within the group is shuffle(V_g) . U_g.
+
+    The within-group form of :func:`shuffle_null_vectors` (levels ``item`` and ``sys``): a group
+    with fewer than two cells or a constant vector is undefined (NaN, as the generic path); None
+    when a group's spread is so small against its mean that ``coefficients.pearson`` would hand
+    it to scipy (the generic path decides those)."""
+    if not (coef.linear or coef.rank_based):
+        return None
+    valid = np.isfinite(x) & np.isfinite(y)
+    n = valid.sum(-1)
+    xv, yv = np.where(valid, x, np.nan), np.where(valid, y, np.nan)
+    if coef.rank_based:
+        xv, yv = average_ranks(xv), average_ranks(yv)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mx, my = np.nansum(xv, -1) / n, np.nansum(yv, -1) / n
+        xc = np.where(valid, xv - mx[:, None], 0.0)
+        yc = np.where(valid, yv - my[:, None], 0.0)
+        sx, sy = np.sqrt((xc * xc).sum(-1)), np.sqrt((yc * yc).sum(-1))
+        constant = ((np.where(valid, xv, -np.inf).max(-1) == np.where(valid, xv, np.inf).min(-1))
+                    | (np.where(valid, yv, -np.inf).max(-1) == np.where(valid, yv, np.inf).min(-1)))
+        ok = (n >= 2) & ~constant
+        if (ok & ((sx < 1e-8 * np.abs(mx)) | (sy < 1e-8 * np.abs(my)))).any():
+            return None
+        U = np.where(ok[:, None], xc / sx[:, None], 0.0)
+        V = np.where(ok[:, None], yc / sy[:, None], 0.0)
+    return U, V, ok

@@ -15,6 +15,7 @@ from metaeval.stats.coefficients import Coefficient, average_ranks
 from metaeval.stats.grouping import average_correlations, level_groups
 
 FAST_MAX_CELLS = 3000  # longest vector (cells of one group) the quadratic Spearman path takes
+PAIR_BLOCK_BYTES = 2**28  # metric vectors (3 x metrics x cells float64) Pearson holds at once
 
 
 def _half_step(u: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -62,23 +63,36 @@ class PearsonPermBoth:
         return average_correlations(r)  # mean over groups (last axis)
 
     def draws(self, pairs: list[tuple[int, int]], masks: np.ndarray) -> np.ndarray:
-        """delta* for each pair and mask: (P, k), with one batched product for all pairs."""
-        a = np.array([p[0] for p in pairs])
-        b = np.array([p[1] for p in pairs])
-        za, zb = self.z[a], self.z[b]  # (P, G, n)
-        d = zb - za
-        vectors = np.concatenate([self.gc * d, d, zb * zb - za * za])  # (3P, G, n)
+        """delta* for each pair and mask: (P, k).
+
+        The three swapped sums are linear in the metric, w.(gc d) = w.(gc z_b) - w.(gc z_a)
+        and so on, so one product per metric (not per pair) serves every pair; the metrics
+        go through in blocks of about :data:`PAIR_BLOCK_BYTES` of vectors."""
         w = np.moveaxis(level_groups(masks, self.level).astype(float), 0, 1)  # (G, k, n)
-        prod = np.matmul(w, np.moveaxis(vectors, 0, -1))  # (G, k, 3P)
-        prod = np.moveaxis(prod, -1, 0).reshape(3, len(pairs), w.shape[0], w.shape[1])
-        prod = np.swapaxes(prod, -1, -2)  # (3, P, k, G)
-
-        def sums(zx):  # (3, P, 1, G)
-            return np.stack([(self.gc * zx).sum(-1), zx.sum(-1), (zx * zx).sum(-1)])[:, :, None]
-
-        ra = self._stat(*(sums(za) + prod))
-        rb = self._stat(*(sums(zb) - prod))
+        used = sorted({m for pair in pairs for m in pair})
+        block = max(1, int(PAIR_BLOCK_BYTES // (3 * 8 * self.valid.size)))
+        prod = np.concatenate([self._metric_products(used[i:i + block], w)
+                               for i in range(0, len(used), block)], axis=1)  # (3, M', k, G)
+        where = {m: i for i, m in enumerate(used)}
+        a = np.array([where[p[0]] for p in pairs])
+        b = np.array([where[p[1]] for p in pairs])
+        sums = self._sums(np.array(used))  # (3, M', 1, G)
+        delta = prod[:, b] - prod[:, a]  # swapped-in part of a*: w.(z_b - z_a)
+        ra = self._stat(*(sums[:, a] + delta))
+        rb = self._stat(*(sums[:, b] - delta))
         return ra - rb
+
+    def _metric_products(self, metrics: list[int], w: np.ndarray) -> np.ndarray:
+        """w.(gc z_m), w.z_m, w.z_m^2 per group and draw: (3, len(metrics), k, G)."""
+        z = self.z[metrics]  # (M', G, n)
+        vectors = np.concatenate([self.gc * z, z, z * z])  # (3M', G, n)
+        prod = np.matmul(w, np.moveaxis(vectors, 0, -1))  # (G, k, 3M')
+        prod = np.moveaxis(prod, -1, 0).reshape(3, len(metrics), w.shape[0], w.shape[1])
+        return np.swapaxes(prod, -1, -2)
+
+    def _sums(self, metrics: np.ndarray) -> np.ndarray:
+        z = self.z[metrics]
+        return np.stack([(self.gc * z).sum(-1), z.sum(-1), (z * z).sum(-1)])[:, :, None]
 
 
 class SpearmanPermBoth:

@@ -33,8 +33,10 @@ from metaeval.stats.coefficients import Coefficient, get_coefficient
 from metaeval.stats.fastpaths import (
     fixed_gold_is_faster,
     fixed_gold_statistic,
+    grouped_shuffle_vectors,
     shuffle_null_vectors,
 )
+from metaeval.stats.grouping import average_correlations, level_groups
 from metaeval.stats.levels import check_level, correlation_at_level, system_scores
 from metaeval.stats.permfast import perm_both_fast_path
 
@@ -153,13 +155,17 @@ def perm_both_draws(gold, scores, coefficient: str | Coefficient, level: str, a:
 def _shuffled(metric: np.ndarray, valid: np.ndarray, rng: np.random.Generator, k: int) -> np.ndarray:
     """k shuffles of the valid cells of each row of ``metric`` (G, n) among themselves: (k, G, n).
 
-    One long row (level ``none``) is shuffled with ``Generator.permuted`` (linear time); many
-    short rows with one argsort of random keys."""
+    One long row (level ``none``) is shuffled draw by draw with ``Generator.shuffle`` (linear
+    time; about 5x faster per element than ``Generator.permuted`` along an axis); many short
+    rows with one argsort of random keys."""
     if metric.shape[0] == 1 and metric.shape[1] > 256:
         cells = np.flatnonzero(valid[0])
         out = np.broadcast_to(metric, (k,) + metric.shape).copy()
-        out[:, 0, cells] = rng.permuted(np.broadcast_to(metric[0, cells], (k, cells.size)),
-                                        axis=-1)
+        values = metric[0, cells]
+        for draw in out:
+            shuffled = values.copy()
+            rng.shuffle(shuffled)
+            draw[0, cells] = shuffled
         return out
     keys = np.where(valid, rng.random((k,) + metric.shape), np.inf)
     source = np.argsort(keys, axis=-1)  # valid positions in random order, then invalid in order
@@ -195,8 +201,12 @@ def chance_baseline(gold, metric, coefficient: str | Coefficient, level: str, k:
     pooled_pairs = (fast and level == "none" and coef.from_counts is not None
                     and fixed_gold_is_faster(gold.ravel()))
     linear = None
+    grouped = None
     if fast and level == "none" and coef.at_level is None:
         linear = shuffle_null_vectors(coef, gold.ravel(), metric.ravel())
+    elif fast and level in ("item", "sys"):
+        grouped = grouped_shuffle_vectors(coef, level_groups(gold, level),
+                                          level_groups(metric, level))
     if level == "system":
         g, m = system_scores(gold, metric)
         ok = np.isfinite(g) & np.isfinite(m)
@@ -205,6 +215,12 @@ def chance_baseline(gold, metric, coefficient: str | Coefficient, level: str, k:
     else:
         for start in range(0, k, chunk):
             b = min(chunk, k - start)
+            if grouped is not None:  # within-group shuffles of the unit vectors V
+                U, V, ok = grouped
+                shuffled = _shuffled(V, level_groups(valid, level), rng, b)  # (b, G, n)
+                r = np.clip(np.einsum("bgn,gn->bg", shuffled, U), -1.0, 1.0)
+                draws[start:start + b] = average_correlations(np.where(ok, r, np.nan))
+                continue
             if level == "item":
                 m = np.swapaxes(_shuffled(metric.T, valid.T, rng, b), -1, -2)
             elif level == "sys":

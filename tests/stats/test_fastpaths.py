@@ -175,3 +175,21 @@ def test_pooled_linear_chance_baseline_equals_generic(name, variant):
     fast = chance_baseline(gold, metric, name, "none", k=150, seed=3, chunk=40)
     slow = chance_baseline(gold, metric, name, "none", k=150, seed=3, chunk=40, fast=False)
     np.testing.assert_allclose(fast[2], slow[2], rtol=0, atol=1e-12, equal_nan=True)
+
+
+@pytest.mark.parametrize("name", ["pearson", "spearman"])
+@pytest.mark.parametrize("level", ["item", "sys"])
+@pytest.mark.parametrize("variant", ["plain", "constant_group", "fragile"])
+def test_within_group_linear_chance_baseline_equals_generic(name, level, variant):
+    gold, scores = _tied(10)
+    metric = scores[0].copy()
+    metric[3, 3] = np.nan
+    gold[:, 2] = 1.0  # a constant item: NaN at level item, dropped from the average
+    if variant == "constant_group":
+        metric[1] = 4.0  # a constant system: NaN at level sys
+    elif variant == "fragile":
+        metric = 1e6 + metric * 1e-5
+    fast = chance_baseline(gold, metric, name, level, k=150, seed=4, chunk=40)
+    slow = chance_baseline(gold, metric, name, level, k=150, seed=4, chunk=40, fast=False)
+    np.testing.assert_allclose(fast[2], slow[2], rtol=0, atol=1e-12, equal_nan=True)
+    assert fast[:2] == pytest.approx(slow[:2], abs=1e-12, nan_ok=True)
