@@ -37,12 +37,13 @@ FIELDS = (
     ("significance", "significance", "sig"), ("alpha", "alpha", "a"),
     ("min_points", "min-points", "min"), ("chance", "chance", "ch"),
     ("ceiling", "ceiling", "nc"), ("missing", "missing", "miss"),
+    ("tiecal_sample", "tiecal-sample", "tcs"),
 )
 VERSION_KEYS = {"metaeval": "v", "numpy": "np", "scipy": "sp", "pandas": "pd"}
 LISTS = ("coefficients", "levels")
 FLAGS = ("pooled", "chance")
 INTEGERS = ("k", "seed", "min_points")
-FLOATS = ("ci", "alpha")
+FLOATS = ("ci", "alpha", "tiecal_sample")
 
 
 def escape(text: str) -> str:
@@ -124,6 +125,7 @@ class Signature:
     chance: bool = True
     ceiling: str = "off"
     missing: str = "error"
+    tiecal_sample: float = 1.0
     versions: tuple[tuple[str, str], ...] = field(default_factory=tuple)
 
     def _value(self, attribute: str) -> str:

@@ -86,6 +86,9 @@ def correlate_command(
                                help=f"Comma-separated report formats: {', '.join(FORMATS)}."),
     force: bool = typer.Option(False, help="Run even when the cost estimate exceeds the "
                                            "budget (2 h)."),
+    tiecal_sample: float = typer.Option(1.0, help="Share of the pairs acc23_tiecal calibrates "
+                                                  "on (1 = all pairs, exact; below 1 an "
+                                                  "estimate, for very large matrices)."),
     quiet: bool = typer.Option(False, help="No progress bar or summary table."),
 ) -> None:
     """Correlate metrics with human judgements and write the reports."""
@@ -96,7 +99,8 @@ def correlate_command(
             group_by=group_by, pooled=pooled, levels=split(level), coefficients=split(coef), k=k, seed=seed,
             ci=ci, ci_method=value_of(ci_method), resample=value_of(resample), alpha=alpha,
             missing=value_of(missing), significance=value_of(significance), out=out,
-            formats=split(format), quiet=quiet, force=force, scores=scores,
+            formats=split(format), quiet=quiet, force=force, tiecal_sample=tiecal_sample,
+            scores=scores,
             data_format=value_of(data_format), mqm_weights=mqm_weights,
             protocol_name=value_of(protocol_name))
 
@@ -119,7 +123,7 @@ def run_correlate(*, domain=None, data=None, item=None, system=None, human=(), r
                   coefficients=(),
                   k=1000, seed=0, ci=0.95, ci_method="percentile", resample="items", alpha=0.05,
                   missing="error", significance="primary", out=None, formats=(), quiet=False,
-                  force=False,
+                  force=False, tiecal_sample=1.0,
                   scores=None, data_format="table", mqm_weights=None,
                   protocol_name=None) -> Path:
     """Load, correlate, write the reports into ``out`` (one folder per human score when there
@@ -140,7 +144,7 @@ def run_correlate(*, domain=None, data=None, item=None, system=None, human=(), r
         group_by=group_by or (defaults["group_by"] if "group_by" in defaults
                               else js.groups[0] if js.groups else None),
         pooled=pooled, k=k, seed=seed, ci=ci, ci_method=ci_method, resample=resample,
-        alpha=alpha, significance=significance)
+        alpha=alpha, significance=significance, tiecal_sample=tiecal_sample)
     scored_here = domain is not None and data is None
     chosen = js.metric_names if scored_here or not metrics else list(metrics)
     humans = human or list(defaults.get("human") or [js.gold])

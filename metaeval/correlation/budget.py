@@ -80,7 +80,8 @@ def estimate_cost(shapes: list[tuple[int, int, int]], n_metrics: int,
                 if settings.tests_significance(name) and n_metrics > 1:
                     seconds += n_metrics * (n_metrics - 1) / 2 * (work * unit["perm"] + fixed)
                 if _kind(name) == "tiecal":
-                    tiecal = max(tiecal, _pairs_at(cells, level, (systems, items)))
+                    tiecal = max(tiecal, int(settings.tiecal_sample
+                                             * _pairs_at(cells, level, (systems, items))))
     return CostEstimate(seconds, tiecal)
 
 
@@ -90,10 +91,12 @@ def preflight(shapes: list[tuple[int, int, int]], n_metrics: int, settings: Sett
     (unless ``force``) or exact tie calibration would not fit in memory."""
     cost = estimate_cost(shapes, n_metrics, settings)
     if cost.tiecal_pairs > TIECAL_MAX_PAIRS:
+        share = TIECAL_MAX_PAIRS / cost.tiecal_pairs * settings.tiecal_sample
         raise ParameterError("coefficients", "acc23_tiecal", f"exact tie calibration would "
                              f"compare {cost.tiecal_pairs:.2e} pairs (about "
                              f"{cost.tiecal_pairs * 16 / 2**30:.0f} GB). Fix: use level item "
-                             "(pairs within each segment), or fewer cells.")
+                             "(pairs within each segment), calibrate on a sample of the pairs "
+                             f"(--tiecal-sample {share:.2g}), or fewer cells.")
     if settings.k > MAX_DRAWS and not force:
         raise ParameterError("k", settings.k, f"{settings.k:,} draws would take "
                              f"{cost.describe()} and keep every draw in memory; more than "

@@ -58,6 +58,7 @@ class Settings:
     min_points: int = 3
     ceiling: bool = True
     ceiling_k: int = 200
+    tiecal_sample: float = 1.0
 
     def __post_init__(self) -> None:
         for name, kind in (("coefficients", tuple), ("levels", tuple)):
@@ -85,6 +86,9 @@ class Settings:
             raise ParameterError("ci", self.ci, "must be between 0 and 1, e.g. 0.95.")
         if not 0 < self.alpha < 1:
             raise ParameterError("alpha", self.alpha, "must be between 0 and 1, e.g. 0.05.")
+        if not 0 < self.tiecal_sample <= 1:
+            raise ParameterError("tiecal_sample", self.tiecal_sample, "the share of pairs tie "
+                                 "calibration uses must be in (0, 1], e.g. 0.1.")
         if self.min_points < 2:
             raise ParameterError("min_points", self.min_points, "a correlation needs at least "
                                  "2 points.")

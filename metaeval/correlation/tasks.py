@@ -173,13 +173,17 @@ class TieCalibratedTask(CorrelationTask):
         if self.level == "system":
             raise ParameterError("levels", "system", "acc23_tiecal is defined at the item, sys "
                                  "and none levels, not system.")
-        calibrations = [tie_calibrate(self.gold, self.scores[m], self.level)
-                        for m in range(len(self.metrics))]
         s = self.settings
+        calibrations = [tie_calibrate(self.gold, self.scores[m], self.level,
+                                      sample=s.tiecal_sample, seed=self.seed)
+                        for m in range(len(self.metrics))]
         pair_draws = sum(c.n_pairs for c in calibrations) * s.k * (2 if s.chance else 1)
         low = high = np.full(len(self.metrics), np.nan)
         chance = [(NAN, NAN)] * len(self.metrics)
-        if pair_draws <= TIECAL_BOOTSTRAP_BUDGET:
+        if s.tiecal_sample < 1:
+            self.warn(f"acc23_tiecal ({self.level}): calibrated on a {s.tiecal_sample:g} sample "
+                      "of the pairs (an estimate); no bootstrap CI or chance baseline.")
+        elif pair_draws <= TIECAL_BOOTSTRAP_BUDGET:
             (low, high), chance = self.bootstrap(), self.chance()
         else:
             self.warn(f"acc23_tiecal ({self.level}): no bootstrap CI or chance baseline; "

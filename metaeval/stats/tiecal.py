@@ -19,6 +19,12 @@ includes a +1 pair, so those are the only candidates besides 0.0. With one weigh
 are compared exactly as fractions. So the result is the exact optimum, free of the rounding drift
 of a running float sum.
 
+Pair sampling (``sample`` < 1, for matrices whose pairs would not fit in memory): each row with
+n_pairs pairs contributes ceil(sample * n_pairs) pairs drawn uniformly with replacement (seeded),
+and epsilon and acc_23 are computed on those pairs only, as mt-metrics-eval's ``sample_rate``
+option does; the result is then an estimate (``TieCalibration.sampled``), recorded in the run's
+signature.
+
 When the optimum ties every pair that is concordant or a human tie, the calibrated metric is
 equivalent to predicting "tie" for every pair (the pairs left untied are discordant, wrong either
 way): its acc_23 is then the mean share of human ties. ``TieCalibration.ties_all_pairs`` flags it
@@ -56,6 +62,7 @@ class TieCalibration:
     ties_all_pairs: bool
     n_pairs: int
     n_rows: int
+    sampled: bool = False
 
     @property
     def value(self) -> float:
@@ -113,6 +120,25 @@ def _pair_blocks(gold_rows: np.ndarray, metric_rows: list[np.ndarray], valid: np
                 a = b
 
 
+def _sampled_pair_blocks(gold_rows: np.ndarray, metric_rows: list[np.ndarray],
+                         valid: np.ndarray, sample: float, seed: int):
+    """Like :func:`_pair_blocks` on ceil(sample * n_pairs) pairs of each row drawn uniformly
+    with replacement: i uniform over the n valid cells, j uniform over the other n - 1."""
+    rng = np.random.default_rng(seed)
+    counts = valid.sum(-1)
+    for r in np.flatnonzero(counts >= 2):
+        size = int(counts[r])
+        cells = np.flatnonzero(valid[r])
+        g, ms = gold_rows[r, cells], [m[r, cells] for m in metric_rows]
+        drawn = int(np.ceil(sample * size * (size - 1) / 2))
+        for start in range(0, drawn, _BLOCK):
+            b = min(_BLOCK, drawn - start)
+            i = rng.integers(0, size, b)
+            j = rng.integers(0, size - 1, b)
+            j += j >= i
+            yield drawn, g[i] - g[j], [m[i] - m[j] for m in ms]
+
+
 def _same_order(dg: np.ndarray, dm: np.ndarray) -> np.ndarray:
     """Concordant pairs: both differences non-zero with the same sign."""
     return ((dg > 0) & (dm > 0)) | ((dg < 0) & (dm < 0))
@@ -128,16 +154,23 @@ class _Group:
     losses: list = field(default_factory=list)  # |dm| of concordant pairs (-1)
 
 
-def _sweep(gold_rows: np.ndarray, metric_rows: np.ndarray) -> TieCalibration:
-    """Exact tie-calibration sweep over (R, n) rows; see the module docstring."""
+def _sweep(gold_rows: np.ndarray, metric_rows: np.ndarray, sample: float = 1.0,
+           seed: int = 0) -> TieCalibration:
+    """Tie-calibration sweep over (R, n) rows, exact over all pairs or over a sample of
+    them (``sample`` < 1); see the module docstring."""
+    if not 0 < sample <= 1:
+        raise ParameterError("tiecal_sample", sample, "the share of pairs must be in (0, 1].")
     valid = np.isfinite(gold_rows) & np.isfinite(metric_rows)
     cells = valid.sum(-1)
     n_rows = int((cells >= 2).sum())
-    n_pairs = int((cells * (cells - 1) // 2).sum())
     if n_rows == 0:
         return TieCalibration(float("nan"), 0.0, False, 0, 0)
+    blocks = (_pair_blocks(gold_rows, [metric_rows], valid) if sample == 1 else
+              _sampled_pair_blocks(gold_rows, [metric_rows], valid, sample, seed))
     groups: dict[int, _Group] = {}
-    for size, dg, (dm,) in _pair_blocks(gold_rows, [metric_rows], valid):
+    n_pairs = 0
+    for size, dg, (dm,) in blocks:
+        n_pairs += dg.size
         grp = groups.setdefault(size, _Group(size))
         human_tie = dg == 0
         metric_tie = dm == 0
@@ -168,13 +201,15 @@ def _sweep(gold_rows: np.ndarray, metric_rows: np.ndarray) -> TieCalibration:
         best = int(near[exact.index(max(exact))])  # first exact maximum
     value = float(sum(Fraction(int(c), s * n_rows) for c, s in zip(counts[:, best], sizes)))
     epsilon = float(candidates[best])
-    return TieCalibration(value, epsilon, bool(epsilon >= top), n_pairs, n_rows)
+    return TieCalibration(value, epsilon, bool(epsilon >= top), n_pairs, n_rows, sample < 1)
 
 
-def tie_calibrate(gold: np.ndarray, metric: np.ndarray, level: str = "none") -> TieCalibration:
+def tie_calibrate(gold: np.ndarray, metric: np.ndarray, level: str = "none",
+                  sample: float = 1.0, seed: int = 0) -> TieCalibration:
     """Tie-calibrated acc_23 of one (S, I) matrix at level ``none``, ``item``, ``sys`` (or
-    ``system``: one row of system scores). Cells with a NaN gold or metric score are dropped."""
-    return _sweep(*_rows(gold, metric, level))
+    ``system``: one row of system scores). Cells with a NaN gold or metric score are dropped.
+    ``sample`` < 1 calibrates on that share of each row's pairs, drawn with ``seed``."""
+    return _sweep(*_rows(gold, metric, level), sample=sample, seed=seed)
 
 
 def acc23_tiecal_at_level(gold: np.ndarray, metric: np.ndarray, level: str) -> np.ndarray:

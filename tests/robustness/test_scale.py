@@ -115,3 +115,45 @@ def test_cli_refuses_an_absurd_k_with_an_estimate(table, tmp_path):
     line = one_error_line(result)
     assert "would take about" in line and "--force" in line
     assert not (tmp_path / "o").exists()
+
+
+def test_tie_calibration_on_a_sample_of_pairs():
+    from metaeval.stats.tiecal import tie_calibrate
+
+    rng = np.random.default_rng(5)
+    gold = -rng.poisson(1.5, (6, 300)).astype(float)
+    metric = np.round(gold + rng.normal(size=gold.shape), 1)
+    exact = tie_calibrate(gold, metric, "none")
+    sampled = tie_calibrate(gold, metric, "none", sample=0.05, seed=1)
+    assert sampled.sampled and not exact.sampled
+    assert sampled.n_pairs == int(np.ceil(0.05 * exact.n_pairs))
+    assert sampled.statistic == pytest.approx(exact.statistic, abs=0.02)  # 80k of 1.6M pairs
+    assert tie_calibrate(gold, metric, "none", sample=0.05, seed=1) == sampled
+    # by hand: a sample drawn with the documented scheme gives the same optimum
+    g, m = gold.ravel(), metric.ravel()
+    draws = np.random.default_rng(1)
+    i = draws.integers(0, g.size, sampled.n_pairs)
+    j = draws.integers(0, g.size - 1, sampled.n_pairs)
+    j += j >= i
+    dg, dm = g[i] - g[j], m[i] - m[j]
+    def acc(eps):
+        tie = np.abs(dm) <= eps
+        return np.mean(((dg == 0) & tie) | ((np.sign(dg) == np.sign(dm)) & ~tie & (dg != 0)))
+    assert acc(sampled.epsilon) == pytest.approx(sampled.statistic, abs=1e-12)
+    grid = np.unique(np.abs(dm))[:400]
+    assert max(acc(e) for e in grid) <= sampled.statistic + 1e-12
+
+
+def test_sampled_tie_calibration_is_allowed_and_recorded(table, tmp_path):
+    settings = Settings(coefficients=("acc23_tiecal",), levels=("none",), k=10,
+                        tiecal_sample=0.001)
+    assert preflight([(500_000, 50, 10_000)], 2, settings) is not None
+    result = invoke(*BASE, "--data", table, "--out", tmp_path / "o", "--coef", "acc23_tiecal",
+                    "--tiecal-sample", "0.5", "--format", "json", "--quiet")
+    assert result.exit_code == 0, result.output
+    import json
+
+    record = json.loads((tmp_path / "o" / "results.json").read_text())
+    assert "tiecal-sample:0.5" in json.dumps(record)
+    bad = invoke(*BASE, "--data", table, "--out", tmp_path / "p", "--tiecal-sample", "0")
+    assert bad.exit_code == 2 and "tiecal" in one_error_line(bad)
