@@ -36,8 +36,10 @@ FIELDS = (
     ("ci_method", "ci-method", "cim"), ("k", "k", "k"), ("seed", "seed", "s"),
     ("significance", "significance", "sig"), ("alpha", "alpha", "a"),
     ("min_points", "min-points", "min"), ("chance", "chance", "ch"),
-    ("ceiling", "ceiling", "nc"), ("missing", "missing", "miss"),
+    ("ceiling", "ceiling", "nc"), ("missing", "missing", "miss"), ("average", "average", "avg"),
 )
+# fields written only when they differ from their default (older signatures stay as they were)
+OPTIONAL_FIELDS = {"average": "mean"}
 VERSION_KEYS = {"metaeval": "v", "numpy": "np", "scipy": "sp", "pandas": "pd"}
 LISTS = ("coefficients", "levels")
 FLAGS = ("pooled", "chance")
@@ -125,6 +127,7 @@ class Signature:
     ceiling: str = "off"
     missing: str = "error"
     versions: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    average: str = "mean"
 
     def _value(self, attribute: str) -> str:
         value = getattr(self, attribute)
@@ -143,7 +146,8 @@ class Signature:
     def format(self, short: bool = False) -> str:
         """``key:value|key:value|...``; ``short`` uses one- to four-letter keys."""
         parts = [f"{short_key if short else key}:{self._value(attr)}"
-                 for attr, key, short_key in FIELDS]
+                 for attr, key, short_key in FIELDS
+                 if OPTIONAL_FIELDS.get(attr, object()) != getattr(self, attr)]
         parts += [f"{VERSION_KEYS.get(name, name) if short else name}:{escape(version)}"
                   for name, version in self.versions]
         return "|".join(parts)

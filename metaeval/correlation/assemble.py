@@ -35,7 +35,7 @@ def build_signature(js: JudgementSet, human: str, metrics: list[str],
         ci_method=settings.ci_method, k=settings.k, seed=settings.seed,
         significance=settings.significance, alpha=settings.alpha,
         min_points=settings.min_points, chance=settings.chance, ceiling=ceiling,
-        missing=js.missing, versions=versions())
+        missing=js.missing, versions=versions(), average=settings.average)
 
 
 def settings_record(signature: Signature, settings: Settings, js: JudgementSet,
