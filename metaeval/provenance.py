@@ -36,9 +36,11 @@ FIELDS = (
     ("ci_method", "ci-method", "cim"), ("k", "k", "k"), ("seed", "seed", "s"),
     ("significance", "significance", "sig"), ("alpha", "alpha", "a"),
     ("min_points", "min-points", "min"), ("chance", "chance", "ch"),
-    ("ceiling", "ceiling", "nc"), ("missing", "missing", "miss"),
+    ("ceiling", "ceiling", "nc"), ("missing", "missing", "miss"), ("average", "average", "avg"),
     ("tiecal_sample", "tiecal-sample", "tcs"),
 )
+# fields written only when they differ from their default (older signatures stay as they were)
+OPTIONAL_FIELDS = {"average": "mean", "tiecal_sample": 1.0}
 VERSION_KEYS = {"metaeval": "v", "numpy": "np", "scipy": "sp", "pandas": "pd"}
 LISTS = ("coefficients", "levels")
 FLAGS = ("pooled", "chance")
@@ -127,6 +129,7 @@ class Signature:
     missing: str = "error"
     tiecal_sample: float = 1.0
     versions: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    average: str = "mean"
 
     def _value(self, attribute: str) -> str:
         value = getattr(self, attribute)
@@ -145,7 +148,8 @@ class Signature:
     def format(self, short: bool = False) -> str:
         """``key:value|key:value|...``; ``short`` uses one- to four-letter keys."""
         parts = [f"{short_key if short else key}:{self._value(attr)}"
-                 for attr, key, short_key in FIELDS]
+                 for attr, key, short_key in FIELDS
+                 if OPTIONAL_FIELDS.get(attr, object()) != getattr(self, attr)]
         parts += [f"{VERSION_KEYS.get(name, name) if short else name}:{escape(version)}"
                   for name, version in self.versions]
         return "|".join(parts)

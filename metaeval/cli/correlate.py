@@ -30,7 +30,7 @@ from metaeval.data.columns import MISSING_POLICIES
 from metaeval.io import check_output_folder, safe_name
 from metaeval.report import FORMATS, write_reports
 from metaeval.stats.coefficients import COEFFICIENTS
-from metaeval.stats.vocabulary import CI_METHODS, LEVELS, RESAMPLE_UNITS
+from metaeval.stats.vocabulary import AVERAGES, CI_METHODS, LEVELS, RESAMPLE_UNITS
 
 DEFAULT_COEFFICIENTS = ("spearman", "pearson")
 DEFAULT_LEVELS = ("none",)
@@ -41,6 +41,7 @@ Missing = choice_enum("Missing", MISSING_POLICIES)
 SignificanceChoice = choice_enum("Significance", SIGNIFICANCE)
 DataFormat = choice_enum("DataFormat", DATA_FORMATS)
 ProtocolChoice = choice_enum("Protocol", tuple(PROTOCOLS))
+AverageChoice = choice_enum("Average", AVERAGES)
 
 
 @app.command("correlate")
@@ -70,6 +71,8 @@ def correlate_command(
                               help=f"Comma-separated levels: {', '.join(LEVELS)}."),
     coef: str = typer.Option(None, callback=comma_choices(tuple(COEFFICIENTS), "--coef", "coefficient"),
                              help=f"Comma-separated coefficients: {', '.join(COEFFICIENTS)}."),
+    average: AverageChoice = typer.Option("mean", help="Item/sys levels: mean or median of the "
+                                                       "per-group correlations."),
     k: int = typer.Option(1000, help="Bootstrap and permutation draws."),
     seed: int = typer.Option(0, help="Seed of every random draw."),
     ci: float = typer.Option(0.95, help="Confidence level of the bootstrap intervals."),
@@ -102,7 +105,7 @@ def correlate_command(
             formats=split(format), quiet=quiet, force=force, tiecal_sample=tiecal_sample,
             scores=scores,
             data_format=value_of(data_format), mqm_weights=mqm_weights,
-            protocol_name=value_of(protocol_name))
+            protocol_name=value_of(protocol_name), average=value_of(average))
 
 
 def _load(domain, data, scores, missing, lower_is_better, item, system, human, metrics, rater,
@@ -125,7 +128,7 @@ def run_correlate(*, domain=None, data=None, item=None, system=None, human=(), r
                   missing="error", significance="primary", out=None, formats=(), quiet=False,
                   force=False, tiecal_sample=1.0,
                   scores=None, data_format="table", mqm_weights=None,
-                  protocol_name=None) -> Path:
+                  protocol_name=None, average="mean") -> Path:
     """Load, correlate, write the reports into ``out`` (one folder per human score when there
     are several); print the summary unless ``quiet``."""
     human = [human] if isinstance(human, str) else list(human or ())
@@ -144,7 +147,8 @@ def run_correlate(*, domain=None, data=None, item=None, system=None, human=(), r
         group_by=group_by or (defaults["group_by"] if "group_by" in defaults
                               else js.groups[0] if js.groups else None),
         pooled=pooled, k=k, seed=seed, ci=ci, ci_method=ci_method, resample=resample,
-        alpha=alpha, significance=significance, tiecal_sample=tiecal_sample)
+        alpha=alpha, significance=significance, tiecal_sample=tiecal_sample,
+        average=average)
     scored_here = domain is not None and data is None
     chosen = js.metric_names if scored_here or not metrics else list(metrics)
     humans = human or list(defaults.get("human") or [js.gold])

@@ -14,13 +14,15 @@ from typing import Annotated
 import typer
 
 from metaeval.cli.app import OneLineCommand, OneLineErrors, app
-from metaeval.cli.common import choice_enum, cli_errors, echo, value_of
+from metaeval.cli.common import choice_enum, cli_errors, echo, value_of, warn
 from metaeval.errors import DataError, ParameterError
 from metaeval.io import check_output_folder, safe_name
 from metaeval.listening.formats import FORMATS, read_ratings
 from metaeval.listening.posthoc import CORRECTIONS
+from metaeval.listening.ratings import NORMALIZATIONS, REPLICATES
+from metaeval.listening.scores import AGGREGATES
 from metaeval.listening.summarize import SCREENINGS, compute_summary, score_name
-from metaeval.report.formatting import fmt
+from metaeval.report.formatting import fmt, fmt_p
 from metaeval.report.listening import FILES, write_summary
 
 listening_app = typer.Typer(cls=OneLineErrors,
@@ -34,6 +36,12 @@ DEFAULT_OUT = Path("reports") / "listening"
 RatingsFormat = choice_enum("RatingsFormat", FORMATS)
 Screening = choice_enum("Screening", SCREENINGS)
 Correction = choice_enum("Correction", CORRECTIONS)
+Replicates = choice_enum("Replicates", REPLICATES)
+Normalize = choice_enum("Normalize", NORMALIZATIONS)
+Aggregate = choice_enum("Aggregate", AGGREGATES)
+# which column-mapping flags each layout reads
+MAPPING = {"long": ("item", "system", "rater", "rating"), "webmushra": ("rater",),
+           "dcr": ("item", "system"), "acr": ("item", "system"), "mushra": ()}
 
 
 def _scale(text: str | None) -> tuple[float, float] | None:
@@ -48,16 +56,48 @@ def _scale(text: str | None) -> tuple[float, float] | None:
     return lo, hi
 
 
+def _mapping(format: str, columns: dict[str, str | None]) -> dict[str, str]:
+    """The column-mapping options the layout reads; a flag it does not read is a usage error."""
+    given = {name: column for name, column in columns.items() if column}
+    for name in given:
+        if name not in MAPPING[format]:
+            readers = [f for f, names in MAPPING.items() if name in names]
+            raise ParameterError(name, given[name], f"--format {format} does not read a "
+                                 f"{name} column (--{name} applies to --format "
+                                 f"{', '.join(readers)}).")
+    return given
+
+
+def _read_options(scale, reference, anchors, replicates, normalize) -> dict:
+    options = {"replicates": replicates, "normalize": normalize}
+    parsed = _scale(scale)
+    if parsed is not None:
+        options["scale"] = parsed
+    if reference:
+        options["reference"] = reference
+    if anchors:
+        options["anchors"] = [a.strip() for a in anchors.split(",") if a.strip()]
+    return options
+
+
 def run_listening_summarize(data: Path | None, format: str | None, out: Path | None = None,
                             screening: str = "auto", k: int = 1000, seed: int = 0,
                             ci: float = 0.95, correction: str = "bonferroni",
                             scale: str | None = None, reference: str | None = None,
-                            anchors: str | None = None, quiet: bool = False) -> dict[str, Path]:
+                            anchors: str | None = None, quiet: bool = False,
+                            columns: dict[str, str | None] | None = None,
+                            replicates: str = "error", normalize: str = "none",
+                            aggregate: str = "mean",
+                            exclude_systems: str | None = None) -> dict[str, Path]:
     """Read ``data`` in ``format`` (bundled study when ``data`` is None), summarise into ``out``.
 
     ``out`` defaults to ``reports/listening/<dataset name>``; ``scale`` is 'lo,hi';
     ``reference`` names the hidden-reference condition and ``anchors`` the anchor conditions
-    (comma-separated) when the file's names differ from the defaults. Returns file name -> path.
+    (comma-separated) when the file's names differ from the defaults; ``columns`` maps
+    ``item``/``system``/``rater``/``rating`` to the file's column names; ``replicates``,
+    ``normalize``, ``aggregate`` and ``exclude_systems`` (comma-separated) as
+    :func:`~metaeval.listening.formats.read_ratings` and
+    :func:`~metaeval.listening.summarize.compute_summary`. Returns file name -> path.
     """
     if format is None:
         raise ParameterError("format", None, f"give the ratings layout. Fix: one of "
@@ -75,17 +115,13 @@ def run_listening_summarize(data: Path | None, format: str | None, out: Path | N
         raise DataError(f"{data}: no such file. Fix: check the path given to --data.")
     check_output_folder(out if out is not None else DEFAULT_OUT,  # before any computation
                         owned=FILES if out is not None else None)
-    options = {}
-    parsed = _scale(scale)
-    if parsed is not None:
-        options["scale"] = parsed
-    if reference:
-        options["reference"] = reference
-    if anchors:
-        options["anchors"] = [a.strip() for a in anchors.split(",") if a.strip()]
+    options = {**_read_options(scale, reference, anchors, replicates, normalize),
+               **_mapping(format, columns or {})}
     table = read_ratings(data, format=format, **options)
+    excluded = [x.strip() for x in (exclude_systems or "").split(",") if x.strip()]
     result = compute_summary(table, screening=screening, k=k, seed=seed, ci=ci,
-                             correction=correction)
+                             correction=correction, aggregate=aggregate,
+                             exclude_systems=excluded)
     folder = out if out is not None else DEFAULT_OUT / safe_name(table.info.name or "ratings")
     written = write_summary(result, folder)
     if not quiet:
@@ -113,8 +149,15 @@ def _print_summary(result, folder: Path) -> None:
                f"alpha {_fmt(a['krippendorff_alpha'])}  rater-vs-rest "
                f"{_fmt(a['rater_vs_rest_mean'])}")
     ceiling = s["ceiling"].get("none", {})
-    if "value" in ceiling:
-        echo(f"noise ceiling (Spearman, pooled): {_fmt(ceiling['value'])}")
+    if "reliability" in ceiling:
+        echo(f"split-half reliability (Spearman-Brown, pooled): {_fmt(ceiling['reliability'])}"
+             f"  noise ceiling (sqrt of reliability): {_fmt(ceiling['noise_ceiling'])}")
+    if s["tests"].get("test") not in (None, "none"):
+        echo(f"test across systems: {s['tests']['method']}: statistic "
+             f"{_fmt(s['tests']['statistic'])}, p {fmt_p(s['tests']['p_value'])}")
+    for line in s.get("notes", []):
+        warn(f"note: {line}")
+    echo(f"signature: {s['signature']}")
     echo(f"report: {folder / 'index.html'}")
 
 
@@ -139,6 +182,24 @@ def summarize_command(
         help="Hidden-reference condition (MUSHRA screening).")] = None,
     anchors: Annotated[str | None, typer.Option(
         help="Anchor conditions, comma-separated.")] = None,
+    item: Annotated[str | None, typer.Option(
+        help="Column naming the item (long; dcr/acr).")] = None,
+    system: Annotated[str | None, typer.Option(
+        help="Column naming the system / condition (long; dcr/acr).")] = None,
+    rater: Annotated[str | None, typer.Option(
+        help="Column naming the listener (long; webmushra).")] = None,
+    rating: Annotated[str | None, typer.Option(help="Column with the rating (long).")] = None,
+    replicates: Annotated[Replicates, typer.Option(
+        help="A rater rating a stimulus twice: error, or average the repeats per rater "
+             "(test-retest agreement reported).")] = "error",
+    normalize: Annotated[Normalize, typer.Option(
+        help="trial-minmax: rescale each rater's trial to the scale (min -> lo, max -> hi).")
+    ] = "none",
+    aggregate: Annotated[Aggregate, typer.Option(
+        help="Score of a stimulus / system: mean or median.")] = "mean",
+    exclude_systems: Annotated[str | None, typer.Option(
+        help="Conditions left out of scores and tests, comma-separated (e.g. the hidden "
+             "reference and anchors; screening still sees them).")] = None,
     quiet: Annotated[bool, typer.Option(help="No summary on the terminal.")] = False,
 ) -> None:
     """Screen raters, score items and systems, test systems, write CSV/JSON and an HTML report."""
@@ -146,4 +207,8 @@ def summarize_command(
         run_listening_summarize(data=data, format=value_of(format), out=out,
                                 screening=value_of(screening), k=k, seed=seed, ci=ci,
                                 correction=value_of(correction), scale=scale,
-                                reference=reference, anchors=anchors, quiet=quiet)
+                                reference=reference, anchors=anchors, quiet=quiet,
+                                columns={"item": item, "system": system, "rater": rater,
+                                         "rating": rating},
+                                replicates=value_of(replicates), normalize=value_of(normalize),
+                                aggregate=value_of(aggregate), exclude_systems=exclude_systems)

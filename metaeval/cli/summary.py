@@ -37,7 +37,7 @@ def summary_tables(result) -> list[str]:
             known = rows[rows["ceiling"].notna()]
             if len(known):
                 c = known.iloc[0]
-                body.append(["noise ceiling", fmt(c["ceiling"]),
+                body.append(["noise ceiling (sqrt of reliability)", fmt(c["ceiling"]),
                              fmt_interval(c["ceiling_low"], c["ceiling_high"]), "", ""])
             title = f"{primary} with {result.human}, level {level}, group {group}"
             notes = [f"  {r['metric']}: {r['note']}" for r in rows.to_dict(orient="records")

@@ -25,6 +25,7 @@ from metaeval.correlation.tasks import task_for
 from metaeval.data.judgements import JudgementSet
 from metaeval.errors import DataError, ParameterError, located
 from metaeval.stats.coefficients import get_coefficient
+from metaeval.stats.grouping import averaging
 from metaeval.stats.resampling import tail_warning
 
 ProgressCallback = Callable[[str, int, int], None]
@@ -80,6 +81,19 @@ def constant_warnings(name: str, gold: np.ndarray, scores: np.ndarray,
         if values.size and np.ptp(values) == 0:
             out.append(f"group {name}: metric {metric} is constant; its correlations are NaN.")
     return out
+
+
+def incomplete_design_warning(name: str, gold: np.ndarray) -> list[str]:
+    """A note when the systems of a group are averaged over different item sets (level system)."""
+    present = np.isfinite(gold)
+    rated = present[present.any(1)]
+    if len(rated) < 2 or (rated == rated[0]).all():
+        return []
+    counts = rated.sum(1)
+    return [f"group {name}: at level system the systems are averaged over different item sets "
+            f"({int(counts.min())} to {int(counts.max())} items per system, "
+            f"{int(present.any(0).sum())} items in all; incomplete design): a system mean also "
+            "reflects which items it got."]
 
 
 def chosen_metrics(data: JudgementSet, metrics: Sequence[str] | None, human: str | None) -> tuple:
@@ -155,12 +169,16 @@ def correlate(data: JudgementSet, *, metrics: Sequence[str] | None = None, human
         gold, scores, _, _ = part.matrices(metrics, human)
         check_usable(gold, scores, settings, group_name, data.info.source)
         notes.extend(constant_warnings(group_name, gold, scores, metrics))
+        if "system" in settings.levels:
+            notes.extend(incomplete_design_warning(group_name, gold))
         for level in settings.levels:
             for coefficient in settings.coefficients:
                 if progress:
                     progress(f"{group_name} · {level} · {coefficient}", done, total)
-                task_rows, task_pairs = run_task(gold, scores, metrics, part, ratings, settings,
-                                                 group_name, level, coefficient, notes)
+                with averaging(settings.average):
+                    task_rows, task_pairs = run_task(gold, scores, metrics, part, ratings,
+                                                     settings, group_name, level, coefficient,
+                                                     notes)
                 rows += task_rows
                 pairs += task_pairs
                 done += 1

@@ -35,7 +35,8 @@ def build_signature(js: JudgementSet, human: str, metrics: list[str],
         ci_method=settings.ci_method, k=settings.k, seed=settings.seed,
         significance=settings.significance, alpha=settings.alpha,
         min_points=settings.min_points, chance=settings.chance, ceiling=ceiling,
-        missing=js.missing, tiecal_sample=settings.tiecal_sample, versions=versions())
+        missing=js.missing, tiecal_sample=settings.tiecal_sample, versions=versions(),
+        average=settings.average)
 
 
 def settings_record(signature: Signature, settings: Settings, js: JudgementSet,

@@ -12,7 +12,7 @@ from typing import Literal, get_args
 
 from metaeval.errors import ParameterError
 from metaeval.stats.coefficients import COEFFICIENTS
-from metaeval.stats.vocabulary import CI_METHODS, LEVELS, RESAMPLE_UNITS
+from metaeval.stats.vocabulary import AVERAGES, CI_METHODS, LEVELS, RESAMPLE_UNITS
 
 Significance = Literal["primary", "all", "none"]
 SIGNIFICANCE: tuple[str, ...] = get_args(Significance)
@@ -59,6 +59,7 @@ class Settings:
     ceiling: bool = True
     ceiling_k: int = 200
     tiecal_sample: float = 1.0
+    average: str = "mean"
 
     def __post_init__(self) -> None:
         for name, kind in (("coefficients", tuple), ("levels", tuple)):
@@ -77,6 +78,12 @@ class Settings:
         _choose("ci_method", (self.ci_method,), CI_METHODS, "CI method")
         _choose("resample", (self.resample,), RESAMPLE_UNITS, "resampling unit")
         _choose("significance", (self.significance,), SIGNIFICANCE, "significance setting")
+        _choose("average", (self.average,), AVERAGES, "average")
+        if self.average != "mean" and "acc23_tiecal" in self.coefficients \
+                and {"item", "sys"} & set(self.levels):
+            raise ParameterError("average", self.average, "acc23_tiecal pools its pairs over the "
+                                 "groups; it has no per-group average to take the median of.",
+                                 "leave --average mean for acc23_tiecal or use another level.")
         if self.k < 1:
             raise ParameterError("k", self.k, "must be a positive number of draws, e.g. 1000.")
         if self.ceiling_k < 1:

@@ -22,13 +22,21 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from metaeval.data import gensvs, mushra
 from metaeval.data.judgements import DatasetInfo
 from metaeval.data.readers import read_text_csv
 from metaeval.errors import DataError, ParameterError, located
-from metaeval.listening.ratings import KINDS, RatingTable, validate_ratings
+from metaeval.listening.ratings import (
+    KINDS,
+    NORMALIZATIONS,
+    RatingTable,
+    average_replicates,
+    normalize_trials,
+    validate_ratings,
+)
 
 FORMATS = ("dcr", "acr", "mushra", "webmushra", "long")
 DEFAULT_SCALES = {"dcr": (1.0, 5.0), "acr": (1.0, 5.0), "mushra": (0.0, 100.0),
@@ -60,9 +68,30 @@ def _webmushra_raters(frame: pd.DataFrame, path: Path, rater: str | None, fix: s
     if not fields:
         raise DataError(located("no participant fields to identify raters", file=str(path),
                                 column="session_test_id",
-                                fix="pass rater=<column> naming the listener id column."))
+                                fix="name the listener id column (--rater COLUMN; Python: "
+                                    "rater='COLUMN')."))
     ids = frame[fields].fillna("").astype(str).agg("|".join, axis=1)
-    return ids.where(ids.str.strip("|").str.strip() != "", None)
+    ids = ids.where(ids.str.strip("|").str.strip() != "", None)
+    _merged_listeners(frame.assign(_rater=ids), path, fields)
+    return ids
+
+
+def _merged_listeners(frame: pd.DataFrame, path: Path, fields: list[str]) -> None:
+    """Listeners told apart only by their participant fields must not share them: a repeated
+    (fields, trial, stimulus) means two listeners would be merged into one rater."""
+    repeated = frame.duplicated(["_rater", "trial_id", "rating_stimulus"], keep="first")
+    repeated &= frame["_rater"].notna().to_numpy()
+    if repeated.any():
+        position = int(np.flatnonzero(repeated.to_numpy())[0])
+        row = frame.iloc[position]
+        raise DataError(located(
+            f"listeners are identified by the participant fields {fields}, and the values "
+            f"{row['_rater']!r} rate trial {row['trial_id']!r}, stimulus "
+            f"{row['rating_stimulus']!r} more than once: different listeners who entered the "
+            "same details would be merged into one rater", file=str(path), row=position + 2,
+            column=fields[0], fix="name a column that identifies each listener (--rater "
+                                  "COLUMN; Python: rater='COLUMN'), e.g. session_uuid of newer "
+                                  "webMUSHRA exports."))
 
 
 def _read_webmushra(path: Path, rater: str | None = None) -> tuple:
@@ -155,24 +184,46 @@ def read_ratings(path: str | Path | None = None, format: str = "long", **options
     filtered file), ``webmushra`` (option ``rater``), ``long`` (options ``item``, ``system``,
     ``rater``, ``rating``, ``group``, ``session``, ``kind``). Common options: ``scale=(lo, hi)``,
     ``raters`` (roster of known rater ids), ``items`` (stimuli that must have ratings),
-    ``reference``, ``anchors``, ``info`` (:class:`DatasetInfo`).
+    ``reference``, ``anchors``, ``info`` (:class:`DatasetInfo`), ``replicates`` (``error``: a
+    rater rating a stimulus twice is an error; ``average``: replicated trials are averaged per
+    rater, their test-retest agreement recorded), ``normalize`` (``none`` or ``trial-minmax``:
+    min-max within each rater's trial, before replicates are averaged). What was done is in
+    ``RatingTable.preprocessing``.
     """
     if format not in FORMATS:
         raise DataError(f"unknown ratings format {format!r}. Fix: use one of {list(FORMATS)}.")
     common = {k: options.pop(k, None) for k in ("scale", "raters", "items", "info", "reference",
                                                  "anchors")}
+    replicates = options.pop("replicates", "error")
+    normalize = options.pop("normalize", "none")
+    if normalize not in NORMALIZATIONS:
+        raise ParameterError("normalize", normalize, f"use one of {', '.join(NORMALIZATIONS)}.")
     read = READERS[format](path, options)
     kind = read.get("kind", format)
     path, info = read["path"], common["info"] or read["info"]
     scale = common["scale"] or DEFAULT_SCALES[kind]
     if scale[0] is None:
         raise ParameterError("scale", None, f"{path}: a long table needs its rating scale. "
-                             "Fix: pass the scale (lo, hi), e.g. 1,5, or kind acr/dcr/mushra.")
+                             "Fix: pass the scale, e.g. --scale 1,5 (Python: scale=(1, 5)).")
     if info.source == "":
         info = replace(info, source=str(path))
     anchors = common["anchors"] if common["anchors"] is not None else read.get("anchors", ())
     frame = validate_ratings(read["frame"], scale, source=str(path), rows=read["rows"],
-                             raters=common["raters"], items=common["items"])
+                             raters=common["raters"], items=common["items"],
+                             replicates=replicates)
+    frame, preprocessing = _preprocess(frame, scale, replicates, normalize)
     return RatingTable(frame=frame, kind=kind, scale=scale, info=info,
                        reference=common["reference"] or read.get("reference"),
-                       anchors=tuple(anchors or ()))
+                       anchors=tuple(anchors or ()), preprocessing=preprocessing)
+
+
+def _preprocess(frame: pd.DataFrame, scale, replicates: str, normalize: str) -> tuple:
+    """Trial normalisation (first), then replicate averaging; returns (frame, record)."""
+    record: dict = {"replicates": replicates, "normalize": normalize}
+    if normalize == "trial-minmax":
+        frame, info = normalize_trials(frame, scale)
+        record.update(info)
+    if replicates == "average":
+        frame, info = average_replicates(frame)
+        record.update(info)
+    return frame, record

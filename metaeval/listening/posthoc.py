@@ -1,13 +1,19 @@
 """Significance tests between the systems of a listening test, and tests that justify pooling.
 
 - :func:`friedman_posthoc`: Friedman test across systems on the per-item means (blocks = items,
-  treatments = systems; Friedman 1937, ``scipy.stats.friedmanchisquare``), then pairwise
-  Wilcoxon signed-rank tests on the same per-item means (``scipy.stats.wilcoxon``, two-sided),
+  treatments = systems; Friedman 1937, ``scipy.stats.friedmanchisquare``); when some items lack
+  some systems (incomplete design), Durbin's test for a balanced incomplete design, else the
+  Skillings-Mack test (:mod:`metaeval.listening.incomplete`); then pairwise
+  Wilcoxon signed-rank tests on the same per-item means over the items both systems were rated
+  on (``scipy.stats.wilcoxon``, two-sided),
   p-values adjusted with Bonferroni (min(1, m p)) or Holm over the m = S(S-1)/2 pairs, and a
   compact letter display: systems sharing a letter are not significantly different (insert-absorb
   algorithm, Piepho 2004, "An algorithm for a letter-based representation of all-pairwise
   comparisons", J. Comput. Graph. Stat. 13(2)). This is the protocol of the GSVS study
-  (Bereuter et al., WASPAA 2025, arXiv:2507.11427).
+  (Bereuter et al., WASPAA 2025, arXiv:2507.11427). With n paired items the smallest exact
+  two-sided Wilcoxon p is 2 / 2^n; when m times that (the smallest adjusted p of m pairs, both
+  for Bonferroni and Holm) is not below alpha, no pair can be significant: the result says so
+  (``notes``) and shows no letters.
 - :func:`pooling_tests`: per system, one-way ANOVA (``scipy.stats.f_oneway``) and Kruskal-Wallis
   (``scipy.stats.kruskal``) across rater groups, and Shapiro-Wilk (``scipy.stats.shapiro``) per
   system and group: if the groups do not differ, their ratings can be pooled.
@@ -25,6 +31,12 @@ import pandas as pd
 import scipy.stats
 
 from metaeval.errors import StatsError
+from metaeval.listening.incomplete import (
+    BlockTest,
+    durbin_test,
+    is_balanced_incomplete,
+    skillings_mack,
+)
 from metaeval.listening.scores import rating_frame
 from metaeval.stats.multitest import holm
 
@@ -37,7 +49,9 @@ class PosthocResult:
     """Friedman omnibus test, pairwise Wilcoxon tests and the compact letter display.
 
     ``systems`` are ordered by mean (best first); ``pairs`` has columns system_a, system_b,
-    mean_a, mean_b, diff, statistic, pvalue, p_adjusted, significant.
+    mean_a, mean_b, diff, n (items rated for both), statistic, pvalue, p_adjusted, significant.
+    ``test``: ``friedman``, ``durbin`` or ``skillings-mack``; ``notes``: what a reader must know
+    (e.g. that no pair can reach significance; then ``letters`` are all empty).
     """
 
     statistic: float
@@ -50,14 +64,56 @@ class PosthocResult:
     correction: str
     alpha: float
     dropped_items: list = field(default_factory=list)
+    test: str = "friedman"
+    method: str = "Friedman test"
+    df: int = 0
+    pvalue_f: float = float("nan")
+    notes: list[str] = field(default_factory=list)
 
 
-def item_means(table) -> tuple[pd.DataFrame, list]:
-    """Items x systems matrix of stimulus means over the items rated for every system."""
+def item_matrix(table, aggregate: str = "mean") -> pd.DataFrame:
+    """Items x systems matrix of stimulus scores (mean or median rating), NaN where unrated."""
     frame = rating_frame(table)
-    wide = frame.groupby(["item", "system"], sort=True)["rating"].mean().unstack("system")
+    return frame.groupby(["item", "system"], sort=True)["rating"].agg(aggregate).unstack("system")
+
+
+def item_means(table, aggregate: str = "mean") -> tuple[pd.DataFrame, list]:
+    """Items x systems matrix of stimulus means over the items rated for every system."""
+    wide = item_matrix(table, aggregate)
     complete = wide.notna().all(axis=1)
     return wide[complete], list(wide.index[~complete])
+
+
+def omnibus_test(wide: pd.DataFrame) -> BlockTest:
+    """Friedman for complete items x systems data, else Durbin (balanced) or Skillings-Mack."""
+    values = wide.to_numpy(float)
+    if np.isfinite(values).all():
+        result = scipy.stats.friedmanchisquare(*values.T)
+        return BlockTest("friedman", float(result.statistic), float(result.pvalue),
+                         values.shape[1] - 1, values.shape[0],
+                         "Friedman test (complete blocks: every item rated for every system)")
+    used = values[np.isfinite(values).sum(1) >= 2]
+    return durbin_test(used) if is_balanced_incomplete(used) else skillings_mack(used)
+
+
+def min_wilcoxon_p(n: int) -> float:
+    """Smallest exact two-sided p of the Wilcoxon signed-rank test on n pairs: 2 / 2^n."""
+    return min(1.0, 2.0 / 2.0 ** n) if n > 0 else 1.0
+
+
+def power_note(pairs: pd.DataFrame, alpha: float, correction: str) -> str:
+    """A note when no pair can be significant after the correction, else ''."""
+    m = len(pairs)
+    if m == 0:
+        return ""
+    n = int(pairs["n"].max())
+    smallest = min_wilcoxon_p(n) * m
+    if smallest < alpha:
+        return ""
+    return (f"no pairwise difference can be significant: with at most {n} paired items the "
+            f"smallest exact two-sided Wilcoxon p is 2/2^{n} = {min_wilcoxon_p(n):.4g}, and x "
+            f"{m} pairs ({correction.capitalize()}) = {smallest:.3g} >= alpha {alpha:g}; no "
+            "letters are shown. Rate more items or compare fewer pairs.")
 
 
 def adjust(pvalues: np.ndarray, correction: str) -> np.ndarray:
@@ -95,36 +151,55 @@ def compact_letters(systems: list[str], significant: set[frozenset]) -> dict[str
     return letters
 
 
-def friedman_posthoc(table, correction: str = "bonferroni", alpha: float = 0.05) -> PosthocResult:
-    """Friedman across systems on per-item means, pairwise Wilcoxon with the correction."""
+def friedman_posthoc(table, correction: str = "bonferroni", alpha: float = 0.05,
+                     aggregate: str = "mean") -> PosthocResult:
+    """Friedman (or, for incomplete items, Durbin / Skillings-Mack) across systems on per-item
+    scores, pairwise Wilcoxon with the correction (items rated for fewer than 2 systems are
+    left out: ``dropped_items``)."""
     if correction not in CORRECTIONS:
         raise StatsError(f"unknown correction {correction!r}; choose from "
                          f"{', '.join(CORRECTIONS)}.")
-    wide, dropped = item_means(table)
+    wide = item_matrix(table, aggregate)
     if wide.shape[1] < 3:
         raise StatsError(f"the Friedman test needs at least 3 systems, got {wide.shape[1]}. "
                          "Fix: compare two systems with scipy.stats.wilcoxon.")
+    dropped = list(wide.index[wide.notna().sum(axis=1) < 2])
+    wide = wide.drop(index=dropped)
     if wide.shape[0] < 2:
-        raise StatsError("fewer than 2 items are rated for every system. Fix: the Friedman test "
-                         "needs complete blocks (each item rated for every system).")
+        raise StatsError("fewer than 2 items are rated for at least 2 systems. Fix: a rank test "
+                         "across systems needs items that compare systems.")
+    omnibus = omnibus_test(wide)
     means = wide.mean().sort_values(ascending=False, kind="stable")
     systems = list(means.index)
-    friedman = scipy.stats.friedmanchisquare(*(wide[s].to_numpy() for s in systems))
+    pairs = wilcoxon_pairs(wide, means, correction, alpha)
+    note = power_note(pairs, alpha, correction)
+    significant = {frozenset((r.system_a, r.system_b))
+                   for r in pairs.itertuples() if r.significant}
+    letters = (compact_letters(systems, significant) if not note
+               else {name: "" for name in systems})
+    return PosthocResult(statistic=omnibus.statistic, pvalue=omnibus.p_value,
+                         n_items=omnibus.n_items, systems=systems, means=means, pairs=pairs,
+                         letters=letters, correction=correction, alpha=alpha,
+                         dropped_items=dropped, test=omnibus.name, method=omnibus.method,
+                         df=omnibus.df, pvalue_f=omnibus.p_value_f, notes=[note] if note else [])
+
+
+def wilcoxon_pairs(wide: pd.DataFrame, means: pd.Series, correction: str,
+                   alpha: float) -> pd.DataFrame:
+    """Two-sided Wilcoxon signed-rank test of every pair on the items rated for both; NaN where
+    fewer than 1 item is shared or every difference is 0; adjusted p and significance."""
     rows = []
-    for a, b in combinations(systems, 2):
-        test = scipy.stats.wilcoxon(wide[a].to_numpy(), wide[b].to_numpy())
+    for a, b in combinations(list(means.index), 2):
+        shared = wide[[a, b]].dropna()
+        stat, p = (_safe(scipy.stats.wilcoxon, [shared[a].to_numpy(), shared[b].to_numpy()])
+                   if len(shared) else (np.nan, np.nan))
         rows.append({"system_a": a, "system_b": b, "mean_a": means[a], "mean_b": means[b],
-                     "diff": means[a] - means[b], "statistic": float(test.statistic),
-                     "pvalue": float(test.pvalue)})
+                     "diff": means[a] - means[b], "n": len(shared), "statistic": stat,
+                     "pvalue": p})
     pairs = pd.DataFrame(rows)
     pairs["p_adjusted"] = adjust(pairs["pvalue"].to_numpy(), correction)
     pairs["significant"] = pairs["p_adjusted"] < alpha
-    significant = {frozenset((r.system_a, r.system_b))
-                   for r in pairs.itertuples() if r.significant}
-    return PosthocResult(statistic=float(friedman.statistic), pvalue=float(friedman.pvalue),
-                         n_items=int(wide.shape[0]), systems=systems, means=means, pairs=pairs,
-                         letters=compact_letters(systems, significant), correction=correction,
-                         alpha=alpha, dropped_items=dropped)
+    return pairs
 
 
 def group_samples(table, group_col: str, unit: str = "stimulus") -> pd.DataFrame:

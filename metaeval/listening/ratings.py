@@ -7,8 +7,11 @@ is an (item, system) pair. The layouts (DCR/ACR, MUSHRA, webMUSHRA, long) are re
 
 Every reader checks: ratings inside the scale, every rating has a known rater (non-empty id, and
 in ``raters=`` when a roster is given), no stimulus without ratings (including stimuli listed in
-``items=`` that nobody rated), no rater rating the same stimulus twice. Errors are
-:class:`~metaeval.errors.DataError` naming file, row, column and the fix.
+``items=`` that nobody rated), no rater rating the same stimulus twice unless replicated trials
+are asked for (``replicates="average"``: :func:`average_replicates` averages them per rater and
+measures their test-retest agreement). :func:`normalize_trials` rescales each rater's trial
+min-max to the scale. Errors are :class:`~metaeval.errors.DataError` naming file, row, column and
+the fix (with the command-line flag and the Python parameter).
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from metaeval.data.judgements import DatasetInfo
 from metaeval.errors import DataError, ParameterError, located
 
 KINDS = ("dcr", "acr", "mushra", "long")
+REPLICATES = ("error", "average")
+NORMALIZATIONS = ("none", "trial-minmax")
 CORE = ["item", "system", "rater", "rating"]
 OPTIONAL = ["group", "session", "file"]
 
@@ -32,7 +37,8 @@ class RatingTable:
 
     ``kind`` is one of ``dcr``, ``acr``, ``mushra``, ``long``; ``scale = (lo, hi)`` the rating
     range; ``reference`` the hidden-reference condition (MUSHRA) and ``anchors`` the anchor
-    conditions, both names of ``system`` values. Construction validates the frame (columns,
+    conditions, both names of ``system`` values; ``preprocessing`` records what was done to the
+    ratings as read (replicate averaging, trial normalisation) with its counts. Construction validates the frame (columns,
     scale, raters, duplicates) and raises :class:`DataError`.
     """
 
@@ -42,6 +48,7 @@ class RatingTable:
     info: DatasetInfo = field(default_factory=DatasetInfo)
     reference: str | None = None
     anchors: tuple[str, ...] = ()
+    preprocessing: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -122,11 +129,14 @@ def _numeric_ratings(frame: pd.DataFrame, scale: tuple[float, float], source, ro
         raise DataError(located(f"rating {frame['rating'].iloc[position]:g} outside the scale "
                                 f"{lo:g}..{hi:g} ({int(outside.sum())} rating(s) outside)",
                                 **_where(source, rows, position), column="rating",
-                                fix="correct the rating or pass scale=(lo, hi) of the test."))
+                                fix="correct the rating or give the test's scale "
+                                    "(--scale lo,hi; Python: scale=(lo, hi))."))
 
 
-def _check_raters(frame: pd.DataFrame, raters: Iterable | None, source, rows) -> None:
-    """Raters in the roster (when given); no rater rates a stimulus twice."""
+def _check_raters(frame: pd.DataFrame, raters: Iterable | None, source, rows,
+                  replicates: str = "error") -> None:
+    """Raters in the roster (when given); no rater rates a stimulus twice (unless replicated
+    trials are to be averaged)."""
     if raters is not None:
         known = {_id_text(r) for r in raters}
         unknown = ~frame["rater"].isin(known)
@@ -137,24 +147,28 @@ def _check_raters(frame: pd.DataFrame, raters: Iterable | None, source, rows) ->
                                     **_where(source, rows, position), column="rater",
                                     fix="add them to the rater list or correct the ids."))
     duplicated = frame.duplicated(["item", "system", "rater"], keep="first")
-    if duplicated.any():
+    if duplicated.any() and replicates == "error":
         position = int(np.flatnonzero(duplicated.to_numpy())[0])
         row = frame.iloc[position]
         raise DataError(located(f"rater {row['rater']!r} rated item {row['item']!r}, system "
                                 f"{row['system']!r} more than once",
                                 **_where(source, rows, position), column="rater",
-                                fix="keep one rating per rater and stimulus (or give repeated "
-                                    "sessions distinct rater ids)."))
+                                fix="for replicated trials average them per rater "
+                                    "(--replicates average; Python: replicates='average'), or "
+                                    "give repeated sessions distinct rater ids."))
 
 
 def validate_ratings(frame: pd.DataFrame, scale: tuple[float, float], source: str | None = None,
                      rows: Sequence[int] | None = None, raters: Iterable | None = None,
-                     items: Iterable | None = None) -> pd.DataFrame:
+                     items: Iterable | None = None, replicates: str = "error") -> pd.DataFrame:
     """Check a long rating frame and return it with canonical dtypes (str ids, float ratings).
 
     ``rows`` gives the file line of each frame row for the messages; ``raters`` a roster of
-    known rater ids; ``items`` the stimuli (item, system) or items that must have ratings.
+    known rater ids; ``items`` the stimuli (item, system) or items that must have ratings;
+    ``replicates="average"`` lets a rater rate a stimulus more than once.
     """
+    if replicates not in REPLICATES:
+        raise ParameterError("replicates", replicates, f"use one of {', '.join(REPLICATES)}.")
     absent = [c for c in CORE if c not in frame.columns]
     if absent:
         raise DataError(located(f"missing column(s) {absent}; the table has {list(frame.columns)}",
@@ -164,7 +178,7 @@ def validate_ratings(frame: pd.DataFrame, scale: tuple[float, float], source: st
     frame = frame.reset_index(drop=True).copy()
     _canonical_ids(frame, source, rows)
     _numeric_ratings(frame, scale, source, rows)
-    _check_raters(frame, raters, source, rows)
+    _check_raters(frame, raters, source, rows, replicates)
     if items is not None:
         _check_items(frame, items, source)
     if frame.empty:
@@ -196,3 +210,51 @@ def _id_text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
+
+
+def replicate_index(frame: pd.DataFrame) -> pd.Series:
+    """0 for a rater's first rating of a stimulus, 1 for the repeat, ... (file order)."""
+    return frame.groupby(["item", "system", "rater"], sort=False).cumcount()
+
+
+def normalize_trials(frame: pd.DataFrame, scale: tuple[float, float]) -> tuple[pd.DataFrame, dict]:
+    """Min-max normalisation within each trial (rater x item x repetition), as often in MUSHRA
+    analyses: ``x' = lo + (x - min) / (max - min) (hi - lo)``; a trial whose ratings are all
+    equal cannot be rescaled and is kept as rated (counted in ``constant_trials``)."""
+    lo, hi = scale
+    trial = [frame["rater"], frame["item"], replicate_index(frame)]
+    grouped = frame.groupby(trial, sort=False)["rating"]
+    low, high = grouped.transform("min"), grouped.transform("max")
+    spread = high - low
+    rescaled = lo + (frame["rating"] - low) / spread.where(spread > 0) * (hi - lo)
+    out = frame.copy()
+    out["rating"] = rescaled.where(spread > 0, frame["rating"]).astype(float)
+    constant = int((grouped.max() == grouped.min()).sum())
+    return out, {"normalize": "trial-minmax", "trials": int(grouped.ngroups),
+                 "constant_trials": constant}
+
+
+def average_replicates(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """One rating per (item, system, rater): the mean of a rater's replicated ratings.
+
+    Returns the frame and the test-retest record: ``replicated`` (stimulus-rater pairs rated
+    more than once), ``repeat_r`` (Pearson r of the first against the second rating over those
+    pairs; NaN for fewer than 3 pairs or constant ratings), ``repeat_mad`` (mean absolute
+    difference of the first two ratings).
+    """
+    keys = ["item", "system", "rater"]
+    occurrence = replicate_index(frame)
+    first = frame[occurrence == 0].set_index(keys)["rating"]
+    second = frame[occurrence == 1].set_index(keys)["rating"]
+    pairs = pd.concat([first.rename("a"), second.rename("b")], axis=1, join="inner")
+    a, b = pairs["a"].to_numpy(float), pairs["b"].to_numpy(float)
+    r = (float(np.corrcoef(a, b)[0, 1]) if len(pairs) >= 3 and a.std() > 0 and b.std() > 0
+         else float("nan"))
+    extra = {c: "first" for c in frame.columns if c not in keys + ["rating"]}
+    averaged = frame.groupby(keys, sort=False, as_index=False).agg(rating=("rating", "mean"),
+                                                                   **{c: (c, f) for c, f in
+                                                                      extra.items()})
+    return averaged[list(frame.columns)], {
+        "replicates": "average", "replicated": int(len(pairs)),
+        "ratings_before": int(len(frame)), "repeat_r": r,
+        "repeat_mad": float(np.abs(a - b).mean()) if len(pairs) else float("nan")}

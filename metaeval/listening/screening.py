@@ -112,7 +112,9 @@ def mushra_post_screening(table: RatingTable, reference_threshold: float = 90,
     """
     if table.reference is None:
         raise ParameterError("reference", None, "MUSHRA post-screening needs the hidden-reference "
-                             "condition. Fix: name it (the condition of the hidden reference).")
+                             "condition. Fix: name it (--reference NAME; Python: "
+                             "reference='NAME'), or choose another screening (--screening p808 "
+                             "or none).")
     frame = table.frame
     trials = frame.groupby("rater")["item"].nunique()
     ratings = frame[["item", "system", "rater", "rating"]].copy()
@@ -153,6 +155,18 @@ def mushra_post_screening(table: RatingTable, reference_threshold: float = 90,
         rule += f"; anchor rated above {anchor_threshold:g} in more than {max_share:.0%}"
     return ScreeningResult(_rater_table(table, flags, excluded, pd.Series(reasons, dtype=object)),
                            ratings, rule)
+
+
+def zero_variance_raters(table: RatingTable) -> dict[str, float]:
+    """Raters with at least 2 ratings who gave every stimulus the same score -> that score.
+
+    Such a rater carries no ranking of the stimuli (their rater-vs-rest correlation is
+    undefined); they are flagged in every screening rule.
+    """
+    grouped = table.frame.groupby("rater")["rating"]
+    stats = grouped.agg(["size", "min", "max"])
+    constant = stats[(stats["size"] >= 2) & (stats["min"] == stats["max"])]
+    return {str(r): float(v) for r, v in constant["min"].items()}
 
 
 def apply_screening(table: RatingTable, result: ScreeningResult) -> RatingTable:

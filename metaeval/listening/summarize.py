@@ -13,7 +13,12 @@ with compact letters and estimates the split-half noise ceiling: the content of 
   not taken for metrics);
 - ``systems.csv``: system, mos, ci_low, ci_high, n_items (then boot_low, boot_high, letter);
 - ``raters.csv``: rater, n_ratings, flags, excluded, reason (nobody is dropped silently);
-- ``summary.json``: agreement, screening rule, tests, ceiling, settings;
+- ``summary.json``: agreement, screening rule, tests, ceiling (``reliability``: split-half
+  Spearman-Brown reliability of the panel mean; ``noise_ceiling``: its square root, the expected
+  correlation of a perfect metric with this panel's means), notes, settings and the
+  ``signature`` (everything that changes a number: data hash, replicate handling, trial
+  normalisation, aggregation, excluded systems, screening, k, seed, CI level, correction,
+  package versions);
 - ``index.html``: the self-contained report.
 
 Everything is computed before the first file is written, so bad input leaves no partial report.
@@ -32,16 +37,22 @@ from metaeval.errors import DataError, ParameterError, StatsError
 from metaeval.io import json_safe
 from metaeval.listening.agreement import icc, krippendorff_alpha_interval, rater_vs_rest
 from metaeval.listening.ceiling import noise_ceiling
+from metaeval.listening.design import exclude, item_set_warning, listening_signature, root
 from metaeval.listening.posthoc import friedman_posthoc, pooling_tests
 from metaeval.listening.ratings import RatingTable
-from metaeval.listening.scores import stimulus_scores, system_scores
-from metaeval.listening.screening import apply_screening, mushra_post_screening, p808_screening
+from metaeval.listening.scores import AGGREGATES, stimulus_scores, system_scores
+from metaeval.listening.screening import (
+    apply_screening,
+    mushra_post_screening,
+    p808_screening,
+    zero_variance_raters,
+)
 from metaeval.paths import display_path
 
 SCREENINGS = ("auto", "p808", "mushra", "none")
 ITEM_COLUMNS = ["item", "system", "mos", "ci_low", "ci_high", "n_ratings"]
 SYSTEM_COLUMNS = ["system", "mos", "ci_low", "ci_high", "n_items"]
-RATER_COLUMNS = ["rater", "n_ratings", "flags", "excluded", "reason"]
+RATER_COLUMNS = ["rater", "n_ratings", "flags", "excluded", "reason", "zero_variance"]
 SCORE_NAMES = {"dcr": "DMOS", "acr": "MOS", "mushra": "MUSHRA score", "long": "mean rating"}
 
 
@@ -99,23 +110,40 @@ def _natural_key(values: pd.Series) -> pd.Series:
 
 
 def _rater_frame(table: RatingTable, result) -> pd.DataFrame:
+    """One row per rater: screening flags and reasons, plus the zero-variance flag."""
     if result is not None:
-        return result.raters[RATER_COLUMNS].reset_index(drop=True)
-    counts = table.frame.groupby("rater")["rating"].size()
-    return pd.DataFrame({"rater": counts.index.astype(str), "n_ratings": counts.to_numpy(),
-                         "flags": 0, "excluded": False, "reason": ""})[RATER_COLUMNS]
+        raters = result.raters[RATER_COLUMNS[:-1]].reset_index(drop=True)
+    else:
+        counts = table.frame.groupby("rater")["rating"].size()
+        raters = pd.DataFrame({"rater": counts.index.astype(str), "n_ratings": counts.to_numpy(),
+                               "flags": 0, "excluded": False, "reason": ""})
+    constant = zero_variance_raters(table)
+    raters["zero_variance"] = raters["rater"].isin(list(constant))
+    why = raters["rater"].map(lambda r: f"zero variance: every rating {constant[r]:g}"
+                              if r in constant else "")
+    raters["reason"] = [("; ".join(p for p in (a, b) if p)) for a, b in
+                        zip(raters["reason"].fillna(""), why)]
+    return raters[RATER_COLUMNS]
 
 
-def _friedman(table: RatingTable, correction: str) -> tuple[dict, pd.DataFrame, dict[str, str]]:
-    result = friedman_posthoc(table, correction=correction)
+def _tests(table: RatingTable, correction: str,
+           aggregate: str) -> tuple[dict, pd.DataFrame, dict[str, str]]:
+    """The omnibus test and the pairwise Wilcoxon tests, or their skip reason."""
+    try:
+        result = friedman_posthoc(table, correction=correction, aggregate=aggregate)
+    except StatsError as error:
+        info = {"test": "none", "skipped": str(error), "correction": correction,
+                "statistic": None, "p_value": None, "letters": {}, "pairs": [], "notes": []}
+        return info, pd.DataFrame(), {}
     pairs = result.pairs.reset_index(drop=True)
     letters = {str(k): str(v) for k, v in dict(result.letters).items()}
-    info = {"test": "Friedman on per-item means (blocks = items), then pairwise Wilcoxon "
-                    f"signed-rank with {correction.capitalize()} correction",
-            "correction": correction}
-    info.update({"statistic": result.statistic, "p_value": result.pvalue,
-                 "n_items": result.n_items, "alpha": result.alpha,
-                 "dropped_items": [str(i) for i in result.dropped_items]})
+    info = {"test": result.test, "method": f"{result.method} on per-item {aggregate}s, then "
+                    f"pairwise Wilcoxon signed-rank on the items both systems share, with "
+                    f"{correction.capitalize()} correction",
+            "correction": correction, "statistic": result.statistic, "p_value": result.pvalue,
+            "p_value_f": result.pvalue_f, "df": result.df,
+            "n_items": result.n_items, "alpha": result.alpha,
+            "dropped_items": [str(i) for i in result.dropped_items], "notes": result.notes}
     info["letters"] = letters
     info["pairs"] = json_safe(pairs)
     return info, pairs, letters
@@ -134,6 +162,7 @@ def _agreement(table: RatingTable) -> dict:
 
 
 def _ceiling(table: RatingTable, k: int, seed: int, ci: float) -> dict:
+    """Per level: ``reliability`` (split-half, Spearman-Brown) and ``noise_ceiling`` (its root)."""
     out = {}
     for level in ("none", "system"):
         try:
@@ -141,56 +170,117 @@ def _ceiling(table: RatingTable, k: int, seed: int, ci: float) -> dict:
         except (DataError, StatsError) as error:  # e.g. fewer than 2 ratings per stimulus
             out[level] = {"error": str(error)}
             continue
-        out[level] = {"coefficient": "spearman", "level": level, "value": c.statistic,
-                      "low": c.low, "high": c.high, "k": c.k, "method": c.method,
-                      "split_half": getattr(c, "split_half", None),
-                      "perfect_metric": getattr(c, "perfect_metric", None)}
+        out[level] = {"coefficient": "spearman", "level": level, "reliability": c.statistic,
+                      "reliability_low": c.low, "reliability_high": c.high,
+                      "noise_ceiling": root(c.statistic), "noise_ceiling_low": root(c.low),
+                      "noise_ceiling_high": root(c.high), "k": c.k, "method": c.method,
+                      "split_half": c.split_half}
     return out
 
 
-def compute_summary(table: RatingTable, screening: str = "auto", k: int = 1000, seed: int = 0,
-                    ci: float = 0.95, correction: str = "bonferroni") -> ListeningSummary:
-    """Screen, score and test ``table``; nothing is written (see :func:`summarize`)."""
+def _scores(table: RatingTable, k: int, seed: int, ci: float, aggregate: str):
+    """The items and systems frames (sorted as written)."""
+    items = stimulus_scores(table, ci=ci, bootstrap_k=k, seed=seed, aggregate=aggregate)
+    items = items[ITEM_COLUMNS + [c for c in ("boot_low", "boot_high") if c in items.columns]]
+    items = items.sort_values(["item", "system"], key=_natural_key).reset_index(drop=True)
+    systems = system_scores(table, ci=ci, bootstrap_k=k, seed=seed, aggregate=aggregate)
+    systems = systems[SYSTEM_COLUMNS + [c for c in ("boot_low", "boot_high")
+                                        if c in systems.columns]].reset_index(drop=True)
+    return items, systems
+
+
+def _check_options(k: int, ci: float, aggregate: str) -> None:
     if k < 1:
         raise ParameterError("k", k, "must be at least 1, e.g. 1000.")
     if not 0 < ci < 1:
         raise ParameterError("ci", ci, "must be between 0 and 1, e.g. 0.95.")
+    if aggregate not in AGGREGATES:
+        raise ParameterError("aggregate", aggregate, f"use one of {', '.join(AGGREGATES)}.")
+
+
+def _screening_record(rule_name: str, result, raters: pd.DataFrame) -> dict:
+    return {"method": rule_name, "rule": result.rule if result is not None
+            else "no screening: every rater kept",
+            "excluded": list(result.excluded) if result is not None else [],
+            "flagged": list(result.flagged) if result is not None else [],
+            "zero_variance": list(raters.loc[raters["zero_variance"], "rater"])}
+
+
+def _notes(raters: pd.DataFrame, items: pd.DataFrame, tests: dict, table: RatingTable) -> list:
+    notes = []
+    constant = list(raters.loc[raters["zero_variance"], "rater"])
+    if constant:
+        notes.append(f"{len(constant)} rater(s) gave every stimulus the same score (zero "
+                     f"variance): {', '.join(constant)}; they rank nothing (flagged in "
+                     "raters.csv).")
+    notes += item_set_warning(items)
+    if tests.get("skipped"):
+        notes.append(f"no test across systems: {tests['skipped']}")
+    notes += tests.get("notes", [])
+    pre = table.preprocessing or {}
+    if pre.get("replicates") == "average":
+        notes.append(f"replicated trials averaged per rater: {pre['replicated']} repeated "
+                     f"rater-stimulus pairs; test-retest Pearson r {pre['repeat_r']:.3f}, mean "
+                     f"absolute difference {pre['repeat_mad']:.3g}.")
+    if pre.get("constant_trials"):
+        notes.append(f"trial min-max normalisation: {pre['constant_trials']} of {pre['trials']} "
+                     "trials have equal ratings throughout and were kept as rated.")
+    return notes
+
+
+def compute_summary(table: RatingTable, screening: str = "auto", k: int = 1000, seed: int = 0,
+                    ci: float = 0.95, correction: str = "bonferroni", aggregate: str = "mean",
+                    exclude_systems=()) -> ListeningSummary:
+    """Screen, score and test ``table``; nothing is written (see :func:`summarize`).
+
+    Screening sees every condition (BS.1534 needs the hidden reference); ``exclude_systems``
+    (e.g. the reference and the anchors) are then left out of every score, test, agreement and
+    ceiling. ``aggregate``: ``mean`` or ``median`` of the ratings of a stimulus and of the
+    per-item scores of a system.
+    """
+    _check_options(k, ci, aggregate)
+    exclude_systems = [str(x) for x in exclude_systems or ()]
+    exclude(table, exclude_systems)  # unknown names: an error before any computation
     rule_name, result, screened = screen(table, screening)
-    items = stimulus_scores(screened, ci=ci, bootstrap_k=k, seed=seed)
-    items = items[ITEM_COLUMNS + [c for c in ("boot_low", "boot_high") if c in items.columns]]
-    items = items.sort_values(["item", "system"], key=_natural_key).reset_index(drop=True)
-    systems = system_scores(screened, ci=ci, bootstrap_k=k, seed=seed)
-    systems = systems[SYSTEM_COLUMNS + [c for c in ("boot_low", "boot_high")
-                                        if c in systems.columns]].reset_index(drop=True)
-    tests, pairs, letters = _friedman(screened, correction)
+    screened = exclude(screened, exclude_systems)
+    items, systems = _scores(screened, k, seed, ci, aggregate)
+    tests, pairs, letters = _tests(screened, correction, aggregate)
     systems["letter"] = systems["system"].astype(str).map(letters).fillna("")
     systems = systems.sort_values("mos", ascending=False, kind="stable").reset_index(drop=True)
     raters = _rater_frame(table, result)
     pooling = None
     if "group" in screened.frame.columns and screened.frame["group"].nunique() > 1:
         pooling = pooling_tests(screened, "group")
-    info = table.info
+    settings = {"screening": screening, "k": k, "seed": seed, "ci": ci,
+                "correction": correction, "aggregate": aggregate,
+                "exclude_systems": exclude_systems,
+                "replicates": (table.preprocessing or {}).get("replicates", "error"),
+                "normalize": (table.preprocessing or {}).get("normalize", "none")}
     summary = {
-        "dataset": {"name": info.name, "title": info.title, "citation": info.citation,
-                    "licence": info.licence, "url": info.url, "source": display_path(info.source),
-                    "description": info.description},
+        "dataset": _dataset(table),
         "kind": table.kind, "scale": list(table.scale), "reference": table.reference,
         "anchors": list(table.anchors),
         "counts": {"ratings": int(len(table.frame)), "ratings_used": int(len(screened.frame)),
                    "raters": len(table.raters), "raters_used": len(screened.raters),
-                   "items": len(table.items), "systems": len(table.systems),
+                   "items": len(screened.items), "systems": len(screened.systems),
                    "stimuli": int(len(items))},
-        "screening": {"method": rule_name, "rule": result.rule if result is not None
-                      else "no screening: every rater kept",
-                      "excluded": list(result.excluded) if result is not None else [],
-                      "flagged": list(result.flagged) if result is not None else []},
+        "screening": _screening_record(rule_name, result, raters),
+        "preprocessing": table.preprocessing or {},
         "agreement": _agreement(screened),
         "tests": tests,
         "ceiling": _ceiling(screened, k=k, seed=seed, ci=ci),
+        "notes": _notes(raters, items, tests, table),
         "pooling": json_safe(pooling) if pooling is not None else None,
         "systems": json_safe(systems),
-        "settings": {"screening": screening, "k": k, "seed": seed, "ci": ci,
-                     "correction": correction},
+        "settings": settings,
+        "signature": listening_signature(table, settings),
     }
     return ListeningSummary(raw=table, table=screened, items=items, systems=systems,
                             raters=raters, summary=json_safe(summary), pairs=pairs, pooling=pooling)
+
+
+def _dataset(table: RatingTable) -> dict:
+    info = table.info
+    return {"name": info.name, "title": info.title, "citation": info.citation,
+            "licence": info.licence, "url": info.url, "source": display_path(info.source),
+            "description": info.description}

@@ -144,7 +144,8 @@ def latex_table(result: CorrelationResult, level: str | None = None) -> str:
                f"{latex_escape(result.human)} on {latex_escape(result.dataset.title or result.dataset.name)}"
                f" (subscript: CI; bold: best significance cluster"
                + ("; $^\\dagger$: lower is better, sign-flipped" if flipped else "")
-               + ("; noise ceiling: expected correlation of a perfect metric with the panel mean"
+               + ("; noise ceiling: square root of the split-half (Spearman-Brown) reliability, the "
+                  "expected correlation of a perfect metric with the panel mean"
                   if has_ceiling else "")
                + ("; --: not computable, the note column of results.csv says why"
                   if table["value"].isna().any() else "")

@@ -23,6 +23,7 @@ from metaeval.report.figures import PALETTE, figure, render_svg
 from metaeval.report.formatting import fmt, fmt_p, spreadsheet_safe
 from metaeval.report.templating import render
 
+TEST_NAMES = {"friedman": "Friedman", "durbin": "Durbin", "skillings-mack": "Skillings-Mack"}
 FILES = ("items.csv", "items.csv.yaml", "items.json", "systems.csv", "raters.csv", "summary.json",
          "index.html")
 def system_plot_svg(result: ListeningSummary) -> str:
@@ -98,19 +99,38 @@ def methods_paragraph(result: ListeningSummary) -> str:
                   "(Krippendorff 2011); the Pearson correlation of each rater with the mean of "
                   "the other raters on the stimuli they rated, averaged over raters.")
     tests = s["tests"]
-    parts.append(f"Systems were compared with the Friedman test on per-item means (blocks = "
-                 f"items), then pairwise Wilcoxon signed-rank tests with "
-                 f"{tests['correction'].capitalize()} correction; systems sharing a letter do "
-                 "not differ significantly (compact letter display).")
-    parts.append("Noise ceiling: the raters of each stimulus were split at random into two "
-                 "halves, the half-panel means correlated (Spearman) and corrected with the "
-                 f"Spearman-Brown formula 2r/(1+r), averaged over {settings['k']} splits; it is "
-                 "the expected correlation of a perfect metric with the panel mean.")
+    if tests.get("skipped"):
+        parts.append(f"No test across systems was run: {tests['skipped']}")
+    else:
+        parts.append(f"Systems were compared with the {tests['method']}; systems sharing a "
+                     "letter do not differ significantly (compact letter display).")
+    parts.append("Split-half reliability (Spearman-Brown): the raters of each stimulus were "
+                 "split at random into two halves, the half-panel means correlated (Spearman) "
+                 f"and stepped up with 2r/(1+r), averaged over {settings['k']} splits; it is the "
+                 "expected correlation between two panels of this size. The noise ceiling is "
+                 "its square root, the expected correlation of a perfect metric with this "
+                 "panel's means (Nili et al. 2014).")
+    parts.extend(_preprocessing_sentences(s))
     if s.get("pooling"):
         parts.append("Pooling of rater groups was checked per system with one-way ANOVA, "
                      "Kruskal-Wallis and Shapiro-Wilk tests.")
     parts.append(f"All random draws use seed {settings['seed']}.")
     return " ".join(parts)
+
+
+def _preprocessing_sentences(s: dict) -> list[str]:
+    settings, out = s["settings"], []
+    if settings.get("normalize") == "trial-minmax":
+        out.append("Ratings were min-max normalised within each rater's trial to the scale.")
+    if settings.get("replicates") == "average":
+        out.append("Replicated trials were averaged per rater before scoring.")
+    if settings.get("aggregate") == "median":
+        out.append("Scores are medians (of a stimulus's ratings, of a system's per-item "
+                   "scores) with order-statistic intervals for the median.")
+    if settings.get("exclude_systems"):
+        out.append(f"Excluded from scores and tests (screened with them): "
+                   f"{', '.join(settings['exclude_systems'])}.")
+    return out
 
 
 CEILING_LEVELS = {"none": "stimuli pooled (level none)", "system": "system means (level system)"}
@@ -124,9 +144,9 @@ def _ceiling_rows(summary: dict) -> list[dict]:
             rows.append({"level": name, "value": "\u2013", "range": c["error"], "k": "",
                          "perfect": "\u2013"})
         else:
-            rows.append({"level": name, "value": fmt(c["value"]),
-                         "range": f"[{fmt(c['low'])}, {fmt(c['high'])}]", "k": c["k"],
-                         "perfect": fmt(c.get("perfect_metric"))})
+            rows.append({"level": name, "value": fmt(c["reliability"]),
+                         "range": f"[{fmt(c['reliability_low'])}, {fmt(c['reliability_high'])}]",
+                         "k": c["k"], "perfect": fmt(c.get("noise_ceiling"))})
     return rows
 
 
@@ -134,7 +154,7 @@ def _pair_rows(result: ListeningSummary) -> list[dict]:
     pairs = result.pairs
     if pairs is None or pairs.empty:
         return []
-    return [{"a": r["system_a"], "b": r["system_b"], "diff": fmt(r["diff"]),
+    return [{"a": r["system_a"], "b": r["system_b"], "diff": fmt(r["diff"]), "n": r.get("n", ""),
              "statistic": fmt(r["statistic"], 1), "p": fmt_p(r["pvalue"]),
              "p_adj": fmt_p(r["p_adjusted"]), "significant": bool(r["significant"])}
             for r in pairs.to_dict(orient="records")]
@@ -180,7 +200,9 @@ def render_html(result: ListeningSummary) -> str:
                    "rest": fmt(agreement["rater_vs_rest_mean"]),
                    "n_raters": len(agreement["rater_vs_rest"])},
         friedman={"statistic": fmt(tests.get("statistic")), "p": fmt_p(tests.get("p_value")),
-                  "correction": tests["correction"]},
+                  "correction": tests["correction"], "name": TEST_NAMES.get(tests["test"], "no"),
+                  "skipped": tests.get("skipped", "")},
+        notes=s.get("notes", []), signature=s.get("signature", ""),
         pairs=_pair_rows(result), ceiling=_ceiling_rows(s), systems=systems, items=items,
         pooling=_pooling_rows(result.pooling), plot=system_plot_svg(result), methods=methods_paragraph(result),
         settings=s["settings"])
@@ -223,12 +245,13 @@ def write_summary(result: ListeningSummary, out_dir: str | Path) -> dict[str, Pa
 
 
 def summarize(table: RatingTable, out_dir: str | Path, screening: str = "auto", k: int = 1000,
-              seed: int = 0, ci: float = 0.95,
-              correction: str = "bonferroni") -> dict[str, Path]:
+              seed: int = 0, ci: float = 0.95, correction: str = "bonferroni",
+              aggregate: str = "mean", exclude_systems=()) -> dict[str, Path]:
     """Screen, score, test and report a listening test; returns file name -> written path.
 
     ``screening``: ``auto`` (BS.1534 when there is a hidden reference, else P.808), ``p808``,
     ``mushra`` or ``none``. ``k``: bootstrap draws and noise-ceiling splits; ``seed`` seeds both.
     """
     return write_summary(compute_summary(table, screening=screening, k=k, seed=seed, ci=ci,
-                                         correction=correction), out_dir)
+                                         correction=correction, aggregate=aggregate,
+                                         exclude_systems=exclude_systems), out_dir)

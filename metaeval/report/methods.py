@@ -118,6 +118,9 @@ def _baselines(s: dict) -> list[str]:
                      "halves, the half-panel means are correlated, the correlation is stepped up "
                      "with the Spearman-Brown formula 2r/(1+r) and averaged over "
                      f"splits ({s['noise_ceiling']}); its square root is reported (Nili et al. 2014).")
+    if s.get("average") == "median":
+        parts.append("At the item and sys levels the per-group correlations are summarised by "
+                     "their median (not their mean).")
     if s.get("seed") is not None:
         parts.append(f"All random draws use seed {s['seed']}.")
     if s.get("metaeval_version"):

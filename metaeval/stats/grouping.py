@@ -10,15 +10,25 @@
 - ``none`` (pooled): flatten the matrix and correlate all cells.
 
 When averaging, NaN correlations (constant vectors, fewer than two values) are dropped, as in
-mt-metrics-eval, or counted as 0 with ``nan_as_zero=True``.
+mt-metrics-eval, or counted as 0 with ``nan_as_zero=True``. The average is the mean, or the median
+of the per-group correlations inside ``with averaging("median"):`` (studies of within-song
+correlations report both); every engine path (bootstrap, permutation, fast paths) averages through
+:func:`average_correlations`, so one setting changes them all.
 """
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 import numpy as np
 
 from metaeval.errors import ParameterError
-from metaeval.stats.vocabulary import LEVELS
+from metaeval.stats.vocabulary import AVERAGES, LEVELS
+
+_AVERAGE: ContextVar[str] = ContextVar("metaeval_average", default="mean")
 
 
 def check_level(level: str) -> str:
@@ -38,10 +48,34 @@ def system_scores(gold: np.ndarray, metric: np.ndarray) -> tuple[np.ndarray, np.
     return np.where(n > 0, g, np.nan), np.where(n > 0, m, np.nan)
 
 
+@contextmanager
+def averaging(how: str) -> Iterator[None]:
+    """Inside the block, :func:`average_correlations` takes the ``mean`` or the ``median``."""
+    if how not in AVERAGES:
+        raise ParameterError("average", how, f"unknown average; choose from {', '.join(AVERAGES)}.")
+    token = _AVERAGE.set(how)
+    try:
+        yield
+    finally:
+        _AVERAGE.reset(token)
+
+
+def current_average() -> str:
+    """``mean`` or ``median``: how per-group correlations are averaged here (see :func:`averaging`)."""
+    return _AVERAGE.get()
+
+
 def average_correlations(values: np.ndarray, nan_as_zero: bool = False) -> np.ndarray:
-    """Mean over the last axis, dropping NaN correlations (or counting them as 0)."""
+    """Mean (or median, see :func:`averaging`) over the last axis, dropping NaN correlations
+    (or counting them as 0)."""
     if nan_as_zero:
-        return np.nan_to_num(values, nan=0.0).mean(-1)
+        values = np.nan_to_num(values, nan=0.0)
+    if _AVERAGE.get() == "median":
+        with warnings.catch_warnings():  # a row of NaN only: NaN, without a warning
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return np.nanmedian(values, axis=-1)
+    if nan_as_zero:
+        return values.mean(-1)
     finite = np.isfinite(values)
     n = finite.sum(-1)
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -18,3 +18,7 @@ CI_METHODS: tuple[str, ...] = get_args(CIMethod)
 
 Resample = Literal["items", "systems", "both"]
 RESAMPLE_UNITS: tuple[str, ...] = get_args(Resample)
+
+Average = Literal["mean", "median"]
+AVERAGES: tuple[str, ...] = get_args(Average)
+"""How the ``item`` and ``sys`` levels combine their per-group correlations."""

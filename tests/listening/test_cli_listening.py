@@ -42,7 +42,9 @@ def test_mushra_from_the_cli_quiet_with_options(tmp_path):
     assert result.stdout == ""
     summary = json.loads((out / "summary.json").read_text())
     assert summary["settings"] == {"screening": "mushra", "k": 50, "seed": 7, "ci": 0.95,
-                                   "correction": "bonferroni"}
+                                   "correction": "bonferroni", "aggregate": "mean",
+                                   "exclude_systems": [], "replicates": "error",
+                                   "normalize": "none"}
     assert summary["screening"]["excluded"] and summary["dataset"]["name"] == "bernoulli_mushra"
     assert summary["ceiling"]["none"]["k"] == 50
     raters = pd.read_csv(out / "raters.csv")

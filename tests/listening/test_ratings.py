@@ -191,7 +191,9 @@ def test_items_without_ratings(tmp_path):
 def test_duplicates_and_bad_lists(tmp_path):
     path = tmp_path / "mushra.csv"
     _write_webmushra(path, [*WEB_ROWS, WEB_ROWS[1]])
-    with pytest.raises(DataError, match=r"row 11.*rated item 'trial1', system 'C1' more than once"):
+    # listeners told apart by their participant fields only: a repeat means two merged listeners
+    with pytest.raises(DataError, match=r"row 11.*trial 'trial1', stimulus 'C1' more than once"
+                                        r".*merged into one rater.*--rater COLUMN"):
         read_ratings(path, format="webmushra")
     mushra = tmp_path / "m.csv"
     frame = pd.read_csv(MUSHRA_FILE)

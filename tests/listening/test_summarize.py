@@ -137,8 +137,9 @@ def test_summary_agreement_tests_and_ceiling_equal_the_modules(gsvs):
     assert systems["letter"].to_dict() == posthoc.letters
     ceiling = noise_ceiling(table, level="none", k=K, seed=3)
     got = summary["ceiling"]["none"]
-    assert got["value"] == pytest.approx(ceiling.statistic) and got["k"] == K
-    assert got["low"] <= got["value"] <= got["high"]
+    assert got["reliability"] == pytest.approx(ceiling.statistic) and got["k"] == K
+    assert got["reliability_low"] <= got["reliability"] <= got["reliability_high"]
+    assert got["noise_ceiling"] == pytest.approx(np.sqrt(ceiling.statistic))
     assert summary["pooling"] and {r["test"] for r in summary["pooling"]} == {"anova", "kruskal",
                                                                               "shapiro"}
 
@@ -214,7 +215,7 @@ def test_hand_computed_long_table(tmp_path):
     assert raters["n_ratings"].tolist() == [9, 9, 9] and not raters["excluded"].any()
     summary = json.loads(written["summary.json"].read_text())
     assert summary["screening"] == {"method": "none", "rule": "no screening: every rater kept",
-                                    "excluded": [], "flagged": []}
+                                    "excluded": [], "flagged": [], "zero_variance": []}
     assert summary["pooling"] is None
 
 

@@ -82,10 +82,12 @@ def test_compact_letters_share_a_letter_iff_not_significant():
             assert share == (frozenset((a, b)) not in sig)
 
 
-def test_incomplete_items_dropped_and_errors(ratings):
+def test_incomplete_items_use_skillings_mack_and_errors(ratings):
     partial = ratings[~((ratings["item"] == "fileid_0") & (ratings["system"] == "sgmsvs"))]
-    result = friedman_posthoc(partial)
-    assert result.n_items == 49 and result.dropped_items == ["fileid_0"]
+    result = friedman_posthoc(partial)  # the item missing one system still counts
+    assert result.test == "skillings-mack" and result.n_items == 50 and result.dropped_items == []
+    pair = result.pairs.set_index(["system_a", "system_b"])
+    assert pair["n"].min() == 49 and pair["n"].max() == 50
     with pytest.raises(StatsError, match="at least 3 systems"):
         friedman_posthoc(ratings[ratings["system"].isin(["sgmsvs", "htdemucs"])])
     with pytest.raises(StatsError, match="correction"):
