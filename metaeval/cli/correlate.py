@@ -29,6 +29,7 @@ from metaeval.data.bundled import DOMAINS
 from metaeval.data.columns import MISSING_POLICIES
 from metaeval.io import check_output_folder, safe_name
 from metaeval.report import FORMATS, write_reports
+from metaeval.report.latex import DEFAULT_LAYOUT, LAYOUTS
 from metaeval.stats.coefficients import COEFFICIENTS
 from metaeval.stats.vocabulary import AVERAGES, CI_METHODS, LEVELS, RESAMPLE_UNITS
 
@@ -42,6 +43,7 @@ SignificanceChoice = choice_enum("Significance", SIGNIFICANCE)
 DataFormat = choice_enum("DataFormat", DATA_FORMATS)
 ProtocolChoice = choice_enum("Protocol", tuple(PROTOCOLS))
 AverageChoice = choice_enum("Average", AVERAGES)
+LatexLayout = choice_enum("LatexLayout", LAYOUTS)
 
 
 @app.command("correlate")
@@ -87,6 +89,9 @@ def correlate_command(
     format: str = typer.Option(",".join(FORMATS), "--format",
                                callback=comma_choices(tuple(FORMATS), "--format", "report format"),
                                help=f"Comma-separated report formats: {', '.join(FORMATS)}."),
+    latex_layout: LatexLayout = typer.Option(
+        DEFAULT_LAYOUT, help="table.tex: compact (fits an article column), two-column (table* "
+                             "across a two-column paper) or full (one wide table)."),
     force: bool = typer.Option(False, help="Run even when the cost estimate exceeds the "
                                            "budget (2 h)."),
     tiecal_sample: float = typer.Option(1.0, help="Share of the pairs acc23_tiecal calibrates "
@@ -105,7 +110,8 @@ def correlate_command(
             formats=split(format), quiet=quiet, force=force, tiecal_sample=tiecal_sample,
             scores=scores,
             data_format=value_of(data_format), mqm_weights=mqm_weights,
-            protocol_name=value_of(protocol_name), average=value_of(average))
+            protocol_name=value_of(protocol_name), average=value_of(average),
+            latex_layout=value_of(latex_layout))
 
 
 def _load(domain, data, scores, missing, lower_is_better, item, system, human, metrics, rater,
@@ -128,7 +134,7 @@ def run_correlate(*, domain=None, data=None, item=None, system=None, human=(), r
                   missing="error", significance="primary", out=None, formats=(), quiet=False,
                   force=False, tiecal_sample=1.0,
                   scores=None, data_format="table", mqm_weights=None,
-                  protocol_name=None, average="mean") -> Path:
+                  protocol_name=None, average="mean", latex_layout=DEFAULT_LAYOUT) -> Path:
     """Load, correlate, write the reports into ``out`` (one folder per human score when there
     are several); print the summary unless ``quiet``."""
     human = [human] if isinstance(human, str) else list(human or ())
@@ -156,7 +162,8 @@ def run_correlate(*, domain=None, data=None, item=None, system=None, human=(), r
     for name in humans:
         folder = out / safe_name(name) if len(humans) > 1 else out
         result = _run(js, chosen, name, settings, defaults.get("note", ""), quiet, force)
-        written = write_reports(result, folder, formats=formats or list(FORMATS))
+        written = write_reports(result, folder, formats=formats or list(FORMATS),
+                                latex_layout=latex_layout)
         if not quiet:
             print_summary(result, written)
     return out

@@ -1,8 +1,10 @@
 """The terminal summary of a correlation result: plain tables readable at 80 columns.
 
-One table per level and group of the primary coefficient, best metric first, full metric names,
-the noise ceiling row, a legend of the flipped-metric marker and of the cluster column, the
-written files and the signature as one unwrapped line (stdout); warnings on stderr.
+One table per level and group: every requested coefficient (the primary one with its interval
+and cluster, best metric first), metrics by their display names, the noise ceiling and the
+chance baseline rows; a table wider than 80 columns is split into the primary coefficient and
+the others. Then a legend of the markers, the written files and the signature as one unwrapped
+line (stdout); warnings on stderr.
 """
 
 from __future__ import annotations
@@ -12,55 +14,118 @@ import textwrap
 from metaeval.cli.common import echo, note
 from metaeval.cli.text import text_table
 from metaeval.report.formatting import fmt, fmt_interval, is_missing
+from metaeval.report.labels import chance_envelope, coefficients
 from metaeval.report.latex import latex_warnings
 
-
-def _cell(row) -> list[str]:
-    cluster = "" if is_missing(row["cluster"]) else str(int(row["cluster"]))
-    return [fmt(row["value"]), fmt_interval(row["ci_low"], row["ci_high"]), cluster]
+WIDTH = 80
 
 
-def summary_tables(result) -> list[str]:
-    """One plain table per level and group of the primary coefficient, best metric first."""
-    primary = result.settings["primary_coefficient"]
-    table = result.table[result.table["coefficient"] == primary]
-    ci = round(100 * float(result.settings["ci"]))
+def _name(result, metric: str) -> str:
+    lower = result.metrics.get(metric) == "lower"
+    return result.display_name(metric) + (" (-)" if lower else "")
+
+
+def _body(result, rows, others: dict) -> list[list[str]]:
+    """Metric rows: name, primary value and CI, the other coefficients, cluster, n."""
+    body = []
+    for r in rows.to_dict(orient="records"):
+        cluster = "" if is_missing(r["cluster"]) else str(int(r["cluster"]))
+        extra = [fmt(others[c].get(r["metric"])) for c in others]
+        body.append([_name(result, r["metric"]), fmt(r["value"]),
+                     fmt_interval(r["ci_low"], r["ci_high"]), *extra, cluster, str(r["n"])])
+    return body
+
+
+def _closing_rows(rows, others: dict, ceilings: dict) -> list[list[str]]:
+    """The noise ceiling (every coefficient) and chance baseline (primary) rows, where known."""
     out = []
-    for level in dict.fromkeys(table["level"]):
-        for group in dict.fromkeys(table["group"]):
-            rows = table[(table["level"] == level) & (table["group"] == group)]
-            rows = rows.sort_values("value", ascending=False, na_position="last")
-            body = []
-            for r in rows.to_dict(orient="records"):
-                lower = result.metrics.get(r["metric"]) == "lower"
-                body.append([r["metric"] + (" (-)" if lower else ""), *_cell(r), str(r["n"])])
-            known = rows[rows["ceiling"].notna()]
-            if len(known):
-                c = known.iloc[0]
-                body.append(["noise ceiling (sqrt of reliability)", fmt(c["ceiling"]),
-                             fmt_interval(c["ceiling_low"], c["ceiling_high"]), "", ""])
-            title = f"{primary} with {result.human}, level {level}, group {group}"
-            notes = [f"  {r['metric']}: {r['note']}" for r in rows.to_dict(orient="records")
-                     if r.get("note")]
-            out.append(title + "\n" + text_table(
-                ["metric", "value", f"{ci}% CI", "cluster", "n"], body, right=(1, 4))
-                + ("\nnotes:\n" + "\n".join(notes) if notes else ""))
+    known = rows[rows["ceiling"].notna()]
+    if len(known):
+        c = known.iloc[0]
+        out.append(["noise ceiling", fmt(c["ceiling"]),
+                    fmt_interval(c["ceiling_low"], c["ceiling_high"]),
+                    *[fmt(ceilings.get(coef)) for coef in others], "", ""])
+    chance = chance_envelope(rows)
+    if chance is not None:
+        out.append(["chance", "", fmt_interval(*chance), *([""] * len(others)), "", ""])
     return out
 
 
+def _tables(headers: list[str], body: list[list[str]], n_others: int) -> str:
+    """One table, or two (primary, then the other coefficients) when wider than :data:`WIDTH`."""
+    right = (1, *range(3, 3 + n_others), 4 + n_others)
+    text = text_table(headers, body, right=right)
+    if n_others == 0 or max(map(len, text.splitlines())) <= WIDTH:
+        return text
+    keep = [0, 1, 2, 3 + n_others, 4 + n_others]
+    first = text_table([headers[i] for i in keep], [[r[i] for i in keep] for r in body],
+                       right=(1, 4))
+    rest = list(range(3, 3 + n_others))
+    second = text_table([headers[0], *[headers[i] for i in rest]],
+                        [[r[0], *[r[i] for i in rest]] for r in body if any(r[i] for i in rest)],
+                        right=tuple(range(1, 1 + n_others)))
+    return first + "\n\n" + second
+
+
+def summary_table(result, level: str, group: str) -> str | None:
+    """The plain table of one level and group (None when the group has no rows there)."""
+    table = result.table[(result.table["level"] == level) & (result.table["group"] == group)]
+    primary = result.settings["primary_coefficient"]
+    rows = table[table["coefficient"] == primary]
+    if rows.empty:
+        return None
+    rows = rows.sort_values("value", ascending=False, na_position="last")
+    present = set(table["coefficient"])
+    others = {c: dict(zip(table.loc[table["coefficient"] == c, "metric"],
+                          table.loc[table["coefficient"] == c, "value"]))
+              for c in coefficients(result) if c != primary and c in present}
+    ceilings = {c: table.loc[(table["coefficient"] == c) & table["ceiling"].notna(),
+                             "ceiling"].head(1).squeeze() for c in others}
+    ci = round(100 * float(result.settings["ci"]))
+    headers = ["metric", primary, f"{ci}% CI", *others, "cluster", "n"]
+    body = _body(result, rows, others) + _closing_rows(rows, others, ceilings)
+    notes = [f"  {_name(result, r['metric'])}: {r['note']}"
+             for r in rows.to_dict(orient="records") if r.get("note")]
+    title = f"{primary} with {result.human}, level {level}, group {group}"
+    return (title + "\n" + _tables(headers, body, len(others))
+            + ("\nnotes:\n" + "\n".join(notes) if notes else ""))
+
+
+def summary_tables(result) -> list[str]:
+    """One plain table per level and group, best metric (by the primary coefficient) first."""
+    table = result.table
+    blocks = [summary_table(result, level, group) for level in dict.fromkeys(table["level"])
+              for group in dict.fromkeys(table["group"])]
+    return [b for b in blocks if b]
+
+
+def legend(result) -> list[str]:
+    """The lines explaining the markers and rows of the summary tables."""
+    s, lines = result.settings, []
+    if any(direction == "lower" for direction in result.metrics.values()):
+        lines.append("(-): lower is better; the metric was sign-flipped before every statistic.")
+    if s.get("permutation") == "perm-both":
+        lines.append(f"cluster: significance cluster of {s['primary_coefficient']} "
+                     f"(PERM-BOTH, alpha {s['alpha']:g}); 1 = best; a new cluster starts at "
+                     "the first metric significantly worse than one of the current cluster.")
+    if (result.table["chance_low"].notna().any()):
+        lines.append(f"chance: the widest central interval of {s['primary_coefficient']} over "
+                     "the metrics when the metric scores are permuted (what an unrelated metric "
+                     "obtains).")
+    if result.display_names:
+        lines.append("Metrics are shown by the display names of the dataset card; results.csv "
+                     "has both (columns metric and display_name).")
+    return [textwrap.fill(line, width=WIDTH) for line in lines]
+
+
 def print_summary(result, written) -> None:
-    """The summary tables, the cluster legend and the written files on stdout; warnings on
-    stderr; the signature as one line."""
+    """The summary tables, the legend and the written files on stdout; warnings on stderr;
+    the signature as one line."""
     for block in summary_tables(result):
         echo(block)
         echo()
-    if any(direction == "lower" for direction in result.metrics.values()):
-        echo("(-): lower is better; the metric was sign-flipped before every statistic.")
-    if result.settings.get("permutation") == "perm-both":
-        echo(textwrap.fill(
-            f"cluster: significance cluster of {result.settings['primary_coefficient']} "
-            f"(PERM-BOTH, alpha {result.settings['alpha']:g}); 1 = best; a new cluster starts at "
-            "the first metric significantly worse than one of the current cluster.", width=80))
+    for line in legend(result):
+        echo(line)
     for message in result.warnings + (latex_warnings(result) if "latex" in written else []):
         note(f"warning: {message}")
     for fmt_name, path in written.items():

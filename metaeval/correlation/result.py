@@ -20,6 +20,9 @@ Tables (pandas):
 - ``points``: the (item, system, group, human, metric...) cells the statistics used, oriented so
   that higher is better, for scatter plots.
 
+``display_names`` maps metric columns to the short labels the reports show (JSON: a top-level
+``display_names`` and a ``display_name`` per result row; CSV: a ``display_name`` column).
+
 ``signature`` (:class:`metaeval.provenance.Signature`) is the provenance of every number;
 ``settings`` is derived from it (plus the data's counts) for the reports.
 """
@@ -64,6 +67,13 @@ class CorrelationResult:
     group_column: str | None = None
     warnings: list[str] = field(default_factory=list)
     metric_options: dict[str, dict[str, str]] = field(default_factory=dict)  # config fields
+    # metric -> short label for the reports (a card's display names); no number depends on it,
+    # so it is not part of the signature
+    display_names: dict[str, str] = field(default_factory=dict)
+
+    def display_name(self, metric: str) -> str:
+        """The label reports show for ``metric`` (its column name when it has none)."""
+        return self.display_names.get(metric) or metric
 
     @property
     def groups(self) -> list[str]:
@@ -89,9 +99,11 @@ class CorrelationResult:
             "human": self.human,
             "metrics": self.metrics,
             "metric_options": self.metric_options,
+            "display_names": {m: self.display_name(m) for m in self.metrics},
             "group_column": self.group_column,
             "warnings": self.warnings,
-            "results": self.table.to_dict(orient="records"),
+            "results": [{**row, "display_name": self.display_name(row["metric"])}
+                        for row in self.table.to_dict(orient="records")],
             "pairwise": self.pairwise.to_dict(orient="records"),
         })
 

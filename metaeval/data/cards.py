@@ -20,6 +20,10 @@ A card sits next to the data file (``ratings.csv.yaml`` or ``ratings.csv.yml`` f
       sar: {config: "sar@8ce8fdbb984a", options: {filter_length: 512}}  # as metaeval score writes
     lower_is_better: [mrstft]
     missing: error          # or drop
+    display_names:          # short labels shown in every report (results.csv/json keep both)
+      sisdr: SI-SDR
+
+A metric's label may also be given as ``display_name`` in its details. Labels must be unique.
 
 Every key is optional; unknown keys are an error naming the card and the key.
 """
@@ -37,9 +41,10 @@ from metaeval.errors import DataError, located
 
 INFO_KEYS = ("name", "title", "citation", "licence", "url", "description")
 MAPPING_KEYS = ("item", "system", "human", "rater", "groups", "metrics", "lower_is_better",
-                "missing")
+                "missing", "display_names")
 CARD_KEYS = INFO_KEYS + MAPPING_KEYS
-METRIC_KEYS = ("description", "citation", "higher_is_better", "direction", "config", "options")
+METRIC_KEYS = ("description", "citation", "higher_is_better", "direction", "config", "options",
+               "display_name")
 FOLDER_CARD = "metaeval.yaml"
 
 
@@ -57,6 +62,7 @@ class DatasetCard:
     lower_is_better: list[str] = field(default_factory=list)
     missing: str | None = None
     info: dict[str, str] = field(default_factory=dict)
+    display_names: dict[str, str] = field(default_factory=dict)  # column -> short label
 
     def dataset_info(self, source: str = "") -> DatasetInfo:
         return DatasetInfo(**self.info, source=source)
@@ -133,8 +139,36 @@ def _metrics(card: Path, value) -> dict[str, MetricInfo]:
                                    description=str(details.get("description", "")),
                                    citation=str(details.get("citation", "")),
                                    config=str(details.get("config", "")),
-                                   options=tuple((str(k), str(v)) for k, v in options.items()))
+                                   options=tuple((str(k), str(v)) for k, v in options.items()),
+                                   label=_label(card, name, details.get("display_name", "")))
     return metrics
+
+
+def _label(card: Path, name: str, value) -> str:
+    label = " ".join(_string(card, "display_names", value).split()) if value != "" else ""
+    if value != "" and not label:
+        raise _fail(card, f"the display name of '{name}' is empty", "display_names",
+                    fix="write a short label, or leave the metric out.")
+    return label
+
+
+def display_names(card: Path, raw, metrics: dict[str, MetricInfo] | None) -> dict[str, str]:
+    """Column -> label from ``display_names`` and the metrics' ``display_name``; unique labels."""
+    if raw is not None and not isinstance(raw, dict):
+        raise _fail(card, "expected a mapping column -> label", "display_names",
+                    fix="write e.g. {emb_mse_mert_df: M-L12 MSE}.")
+    names = {str(k): _label(card, str(k), v) for k, v in (raw or {}).items()}
+    for name, info in (metrics or {}).items():
+        if info.label and names.setdefault(name, info.label) != info.label:
+            raise _fail(card, f"metric '{name}' has two display names ('{names[name]}' and "
+                              f"'{info.label}')", "display_names", fix="keep one of them.")
+    seen: dict[str, str] = {}
+    for name, label in names.items():
+        if seen.setdefault(label, name) != name:
+            raise _fail(card, f"the display name '{label}' is given to both '{seen[label]}' and "
+                              f"'{name}'", "display_names",
+                        fix="give every metric its own label (reports would be ambiguous).")
+    return names
 
 
 def read_card(path: str | Path) -> DatasetCard:
@@ -172,4 +206,5 @@ def read_card(path: str | Path) -> DatasetCard:
         if card.missing not in ("error", "drop"):
             raise _fail(path, f"missing must be 'error' or 'drop', not '{card.missing}'", "missing")
     card.info = {k: _string(path, k, raw[k]) for k in INFO_KEYS if raw.get(k) is not None}
+    card.display_names = display_names(path, raw.get("display_names"), card.metrics)
     return card

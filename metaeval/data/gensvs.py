@@ -93,7 +93,7 @@ def load_gensvs(path: str | Path | None = None, missing: str = "error") -> Judge
                     metrics=list(METRICS), groups=GROUP_COLUMNS, lower_is_better=LOWER_IS_BETTER,
                     missing=missing, card=FOLDER / "card.yaml" if path.parent == FOLDER else None)
     js.info = DatasetInfo(**{**INFO.__dict__, "source": str(path)})
-    js.metrics = {name: MetricInfo(name, higher, description)
+    js.metrics = {name: MetricInfo(name, higher, description, label=js.metrics[name].label)
                   for name, (higher, description) in METRICS.items()}
     js.ratings = gensvs_ratings(path)[["item", "system", "rater", "rating"]]
     return js

@@ -30,10 +30,16 @@ class MetricInfo:
     citation: str = ""
     config: str = ""  # the metric's config signature when `metaeval score` computed the column
     options: tuple[tuple[str, str], ...] = ()  # its config fields, as (field, value) text pairs
+    label: str = ""  # short display name for the reports (a card's ``display_names``)
 
     @property
     def direction(self) -> str:
         return "higher" if self.higher_is_better else "lower"
+
+    @property
+    def display_name(self) -> str:
+        """The label shown in reports: the card's display name, else the column name."""
+        return self.label or self.name
 
 
 @dataclass(frozen=True)

@@ -195,13 +195,25 @@ def load_table(
                                  lower_is_better=_directions(mapping, chosen, scored), info=info,
                                  missing=mapping.missing)
     js.notes = notes
-    card_metrics = (spec.metrics or {}) if spec else {}
-    for name in js.metrics:
-        described, computed = card_metrics.get(name), scored.get(name)
-        if described or computed:
-            meta = described or computed
-            source = computed or described
-            js.metrics[name] = MetricInfo(name, js.metrics[name].higher_is_better,
-                                          meta.description, meta.citation, source.config,
-                                          source.options)
+    js.metrics = _metric_infos(js, spec, scored, frame, path)
     return js
+
+
+def _metric_infos(js: JudgementSet, spec: DatasetCard | None, scored: Mapping[str, MetricInfo],
+                  frame: pd.DataFrame, path: Path) -> dict[str, MetricInfo]:
+    """The metrics' metadata: direction from the mapping, description from the card, config from
+    ``metaeval score``, label from the card's display names (each must name a column)."""
+    card_metrics = (spec.metrics or {}) if spec else {}
+    labels = spec.display_names if spec else {}
+    unknown = [name for name in labels if name not in frame.columns]
+    if unknown:
+        raise DataError(located(f"display_names name column(s) {_listing(unknown)} that the "
+                                "table does not have", file=str(spec.path),
+                                fix=f"use columns of {path.name}, or remove those entries."))
+    out = {}
+    for name, info in js.metrics.items():
+        described, computed = card_metrics.get(name), scored.get(name)
+        meta, source = described or computed or info, computed or described or info
+        out[name] = MetricInfo(name, info.higher_is_better, meta.description, meta.citation,
+                               source.config, source.options, labels.get(name, ""))
+    return out

@@ -11,10 +11,11 @@ def results_csv(result: CorrelationResult) -> str:
 
     Columns: :data:`metaeval.correlation.result.TABLE_COLUMNS` (``metric, group, level,
     coefficient, value, ci_low, ci_high, p_value, cluster, n, chance_low, chance_high, epsilon,
-    ceiling, ceiling_low, ceiling_high, note``), then any extra columns of the table. Missing =
+    ceiling, ceiling_low, ceiling_high, note``), then any extra columns of the table, then
+    ``display_name`` (the metric's report label; the column name when it has none). Missing =
     empty; a text cell starting with ``= + - @`` gets a leading ``'`` (no spreadsheet formula).
     """
-    table = result.table
+    table = result.table.assign(display_name=result.table["metric"].map(result.display_name))
     columns = [c for c in TABLE_COLUMNS if c in table.columns]
     columns += [c for c in table.columns if c not in columns]
     return spreadsheet_safe(table).to_csv(columns=columns, index=False, lineterminator="\n")

@@ -14,6 +14,10 @@ import re
 PALETTE = ["#1f6fb4", "#d1495b", "#2a9d58", "#8e5bb5", "#e08a1e", "#7b5a43", "#d36bb0",
            "#1aa6b7"]
 POOLED_COLOUR = "#4a4a4a"
+# Width (inches) of the HTML report's content column: 1080 px less 2 x 28 px padding at 96 px/in.
+# A wider SVG is scaled down by the browser (max-width: 100%), its text with it.
+CONTENT_WIDTH = 10.6
+MIN_FONT = 7.0  # points: the smallest text of any figure at its rendered size
 STYLE = {
     "svg.fonttype": "none", "svg.hashsalt": "metaeval", "font.size": 9,
     "font.family": "DejaVu Sans", "axes.spines.top": False, "axes.spines.right": False,

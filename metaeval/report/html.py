@@ -11,6 +11,7 @@ from dataclasses import replace
 from metaeval.correlation.result import CorrelationResult
 from metaeval.paths import display_path
 from metaeval.report import labels, plots
+from metaeval.report.headline import headline_rows
 from metaeval.report.methods import methods_text
 from metaeval.report.templating import render
 
@@ -21,8 +22,35 @@ def level_coefficients(result: CorrelationResult, level: str) -> list[str]:
     return [c for c in labels.coefficients(result) if c in present]
 
 
+def _metric_row(result: CorrelationResult, metric: str, cells: dict, coefs: list[str]) -> dict:
+    """One summary-table row: values/CI/p per coefficient, the primary's chance interval."""
+    main = cells[(metric, coefs[0])]
+    cluster = main.get("cluster")
+    cluster = None if labels.is_missing(cluster) else int(cluster)
+    values = []
+    for coef in coefs:
+        r = cells.get((metric, coef))
+        values.append({
+            "value": labels.fmt(r["value"]) if r else "\u2013",
+            "ci": (f"[{labels.fmt(r['ci_low'])}, {labels.fmt(r['ci_high'])}]"
+                   if r and not labels.is_missing(r["ci_low"]) else ""),
+            "p": labels.fmt_p(r["p_value"]) if r else "\u2013",
+        })
+    notes = [f"{c}: {cells[(metric, c)]['note']}" if c != coefs[0] else
+             cells[(metric, c)]["note"] for c in coefs
+             if (metric, c) in cells and isinstance(cells[(metric, c)].get("note"), str)
+             and cells[(metric, c)]["note"]]
+    return {"metric": metric, "label": labels.metric_label(result, metric),
+            "direction": result.metrics.get(metric, "higher"), "values": values,
+            "cluster": cluster, "best": cluster == 1, "note": "; ".join(notes),
+            "chance": labels.fmt_interval(main.get("chance_low"), main.get("chance_high")),
+            "sort": -main["value"] if not labels.is_missing(main["value"]) else float("inf"),
+            "n": main.get("n")}
+
+
 def summary_tables(result: CorrelationResult, level: str) -> list[dict]:
-    """Per group: rows of (metric, direction, value/CI/p per coefficient, cluster), best first."""
+    """Per group: rows of (metric, direction, value/CI/p per coefficient, cluster, chance), best
+    first, then the noise ceiling and the chance baseline rows where known."""
     primary = labels.primary_coefficient(result)
     table = result.table[result.table["level"] == level]
     coefs = level_coefficients(result, level)
@@ -32,39 +60,27 @@ def summary_tables(result: CorrelationResult, level: str) -> list[dict]:
         if sub.empty:
             continue
         cells = {(r["metric"], r["coefficient"]): r for r in sub.to_dict(orient="records")}
-        rows = []
-        for metric in labels.metrics(result):
-            main = cells.get((metric, primary))
-            if main is None:
-                continue
-            cluster = main.get("cluster")
-            cluster = None if labels.is_missing(cluster) else int(cluster)
-            values = []
-            for coef in coefs:
-                r = cells.get((metric, coef))
-                values.append({
-                    "value": labels.fmt(r["value"]) if r else "\u2013",
-                    "ci": (f"[{labels.fmt(r['ci_low'])}, {labels.fmt(r['ci_high'])}]"
-                           if r and not labels.is_missing(r["ci_low"]) else ""),
-                    "p": labels.fmt_p(r["p_value"]) if r else "\u2013",
-                })
-            notes = [f"{c}: {cells[(metric, c)]['note']}" if c != primary else
-                     cells[(metric, c)]["note"] for c in coefs
-                     if (metric, c) in cells and isinstance(cells[(metric, c)].get("note"), str)
-                     and cells[(metric, c)]["note"]]
-            rows.append({"metric": metric, "direction": result.metrics.get(metric, "higher"),
-                         "values": values, "cluster": cluster, "best": cluster == 1,
-                         "note": "; ".join(notes),
-                         "sort": -main["value"] if not labels.is_missing(main["value"])
-                         else float("inf"), "n": main.get("n")})
+        rows = [_metric_row(result, metric, cells, coefs) for metric in labels.metrics(result)
+                if (metric, primary) in cells]
         rows.sort(key=lambda r: r["sort"])
         n_values = {r["n"] for r in rows if not labels.is_missing(r["n"])}
-        ceiling = _ceiling_cells(sub, coefs)
         out.append({"group": group,
                     "title": "pooled (all groups)" if labels.is_pooled(result, group) else group,
                     "rows": rows, "n": ", ".join(str(int(n)) for n in sorted(n_values)),
-                    "ceiling": ceiling, "has_notes": any(r["note"] for r in rows)})
+                    "ceiling": _ceiling_cells(sub, coefs), "chance": _chance_cells(sub, coefs),
+                    "has_chance": any(r["chance"] for r in rows),
+                    "has_notes": any(r["note"] for r in rows)})
     return out
+
+
+def _chance_cells(rows, coefs: list[str]) -> list[dict] | None:
+    """Per coefficient the chance baseline of the group: the widest chance interval over its
+    metrics (:func:`labels.chance_envelope`); None when no chance interval is known."""
+    cells = [labels.chance_envelope(rows[rows["coefficient"] == coef]) for coef in coefs]
+    if all(c is None for c in cells):
+        return None
+    return [{"value": "\u2013", "ci": ""} if c is None else
+            {"value": "", "ci": labels.fmt_interval(*c)} for c in cells]
 
 
 def _ceiling_cells(rows, coefs: list[str]) -> list[dict] | None:
@@ -96,6 +112,7 @@ def render_html(result: CorrelationResult) -> str:
                              for c in level_coefficients(result, level)],
             "tables": summary_tables(result, level),
             "group_vs_group": plots.group_vs_group_svg(result, level, primary),
+            "headline": headline_rows(result, level, primary),
             "forest": plots.forest_plot_svg(result, level, primary),
             "heatmap": plots.pairwise_heatmap_svg(result, level, primary),
         })

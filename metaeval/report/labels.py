@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from metaeval.correlation.result import POOLED, CorrelationResult
-from metaeval.report.formatting import fmt, fmt_p, is_missing
+from metaeval.report.formatting import fmt, fmt_interval, fmt_p, is_missing
 
 __all__ = ["COEFFICIENT_NAMES", "LEVEL_DESCRIPTIONS", "coefficient_name", "coefficients", "fmt",
-           "fmt_p", "groups", "is_missing", "levels", "metrics", "primary_coefficient",
-           "real_groups"]
+           "fmt_interval", "fmt_p", "groups", "is_missing", "levels", "metric_label", "metrics",
+           "primary_coefficient", "real_groups", "shorten", "chance_envelope"]
 
 COEFFICIENT_NAMES = {
     "pearson": "Pearson r",
@@ -78,3 +78,25 @@ def metrics(result: CorrelationResult) -> list[str]:
     found = [str(m) for m in dict.fromkeys(result.table["metric"])]
     known = [m for m in result.metrics if m in found]
     return known + [m for m in found if m not in known]
+
+
+def metric_label(result: CorrelationResult, metric: str) -> str:
+    """The metric's display name (a card's ``display_names``), else its column name."""
+    return result.display_name(metric)
+
+
+def shorten(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters with an ellipsis (figure labels in small panels)."""
+    return text if len(text) <= width else text[:width - 1].rstrip() + "\u2026"
+
+
+def chance_envelope(rows) -> tuple[float, float] | None:
+    """The chance baseline of a table slice (one group, level, coefficient): the lowest
+    ``chance_low`` and highest ``chance_high`` over its metrics, i.e. the widest range a metric
+    unrelated to the human scores reaches; None when no metric has one."""
+    if rows is None or "chance_low" not in rows or rows["chance_low"].notna().sum() == 0:
+        return None
+    known = rows[rows["chance_low"].notna() & rows["chance_high"].notna()]
+    if known.empty:
+        return None
+    return float(known["chance_low"].min()), float(known["chance_high"].max())

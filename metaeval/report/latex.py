@@ -1,5 +1,10 @@
 """A paper-ready booktabs table: one row per metric, one column per group x primary coefficient.
 
+Three layouts (:data:`LAYOUTS`): ``compact`` (the default) fits the column of a one-column
+``article``, ``two-column`` is a ``table*`` for two-column papers, ``full`` one wide ``table``.
+Rows use the metrics' display names, best first as in the HTML; the noise ceiling and the chance
+baseline close the table where known.
+
 Each cell is ``value`` with the bootstrap CI as a subscript, ``$0.593_{[0.48,\\,0.68]}$``;
 metrics in the best significance cluster (cluster 1) of that column are bold. Needs only
 ``\\usepackage{booktabs}``.
@@ -8,6 +13,8 @@ metrics in the best significance cluster (cluster 1) of that column are bold. Ne
 from __future__ import annotations
 
 import re
+
+import pandas as pd
 
 from metaeval.correlation.result import CorrelationResult
 from metaeval.report import labels
@@ -104,8 +111,102 @@ def short_settings(result: CorrelationResult, level: str) -> str:
     return "; ".join(latex_escape(b) for b in bits)
 
 
-def latex_table(result: CorrelationResult, level: str | None = None) -> str:
-    """One booktabs ``table`` for ``level`` (default: the first level) and the primary coefficient."""
+LAYOUTS = ("compact", "two-column", "full")
+DEFAULT_LAYOUT = "compact"
+SHORT_NAME = 16  # longer metric names get a wrapping column in the compact layout
+
+
+def _compact_cell(row) -> str:
+    """Value (bold in cluster 1) over its CI in script size, in a nested one-column tabular."""
+    if labels.is_missing(row["value"]):
+        return "--"
+    value = _num(row["value"])
+    if not labels.is_missing(row.get("cluster")) and int(row["cluster"]) == 1:
+        value = rf"\mathbf{{{value}}}"
+    ci = ""
+    if not (labels.is_missing(row["ci_low"]) or labels.is_missing(row["ci_high"])):
+        ci = rf"\\{{\scriptsize$[{_num(row['ci_low'], 2)},{_num(row['ci_high'], 2)}]$}}"
+    return rf"\begin{{tabular}}[t]{{@{{}}c@{{}}}}${value}${ci}\end{{tabular}}"
+
+
+def _interval(low: float, high: float, layout: str) -> str:
+    text = rf"$[{_num(low, 2)},\,{_num(high, 2)}]$"
+    return rf"{{\scriptsize {text}}}" if layout == "compact" else text
+
+
+def _frame(layout: str, n_groups: int, names: list[str]) -> tuple[list[str], list[str], str]:
+    """The opening and closing lines of the float and tabular of ``layout``."""
+    float_env = "table*" if layout == "two-column" else "table"
+    first = "l"
+    if layout == "compact" and max(map(len, names), default=0) > SHORT_NAME:
+        first = r"p{0.28\columnwidth}"
+    size = {"compact": [r"\footnotesize", r"\setlength{\tabcolsep}{4pt}"]}.get(layout,
+                                                                              [r"\small"])
+    opening = [rf"\begin{{{float_env}}}[t]", r"\centering", *size,
+               r"\begin{tabular}{" + first + "c" * n_groups + "}"]
+    return opening, [r"\bottomrule", r"\end{tabular}"], float_env
+
+
+def _name(name: str, layout: str, wrap: bool) -> str:
+    escaped = latex_escape(name)
+    if layout == "compact" and wrap:
+        return r"\raggedright " + escaped.replace(r"\_", r"\_\allowbreak{}").replace(
+            "-", r"-\allowbreak{}")
+    return escaped
+
+
+def _summary_rows(cells: dict, groups: list[str], layout: str) -> tuple[list[str], list[str]]:
+    """The noise ceiling and chance baseline rows, and the caption notes they need."""
+    lines, notes = [], []
+    ceiling = []
+    for g in groups:
+        known = [r for (_, grp), r in cells.items() if grp == g and not labels.is_missing(
+            r.get("ceiling"))]
+        ceiling.append(f"${_num(known[0]['ceiling'])}$" if known else "--")
+    if any(c != "--" for c in ceiling):
+        lines.append(" & ".join([r"\textit{noise ceiling}"] + ceiling) + r" \\")
+        notes.append("noise ceiling: square root of the split-half (Spearman-Brown) "
+                     "reliability, the expected correlation of a perfect metric with the panel "
+                     "mean")
+    chance = [labels.chance_envelope(pd_rows([r for (_, grp), r in cells.items() if grp == g]))
+              for g in groups]
+    if any(c is not None for c in chance):
+        lines.append(" & ".join([r"\textit{chance}"] + [
+            "--" if c is None else _interval(*c, layout) for c in chance]) + r" \\")
+        notes.append("chance: widest central interval of the coefficient over the metrics when "
+                     "the metric scores are permuted")
+    return ([r"\midrule"] + lines if lines else []), notes
+
+
+def pd_rows(records: list[dict]):
+    """Table records as a frame (for :func:`labels.chance_envelope`)."""
+    return pd.DataFrame(records, columns=["chance_low", "chance_high"]) if records else None
+
+
+def _caption(result: CorrelationResult, coef: str, level: str, flipped: bool, notes: list[str],
+             missing: bool, layout: str) -> str:
+    where = "small print under each value" if layout == "compact" else "subscript"
+    bits = [f"{where}: CI", "bold: best significance cluster"]
+    if flipped:
+        bits.append("$^\\dagger$: lower is better, sign-flipped")
+    bits += notes
+    if missing:
+        bits.append("--: not computable, the note column of results.csv says why")
+    return (f"{_coefficient(coef)} correlation of each metric with {latex_escape(result.human)}"
+            f" on {latex_escape(result.dataset.title or result.dataset.name)} "
+            f"({'; '.join(bits)}). Settings: {short_settings(result, level)}.")
+
+
+def latex_table(result: CorrelationResult, level: str | None = None,
+                layout: str = DEFAULT_LAYOUT) -> str:
+    """One booktabs table for ``level`` (default: the first level) and the primary coefficient.
+
+    ``layout``: ``compact`` (default; fits the column of a one-column ``article``: footnotesize,
+    the CI under the value, long names wrap), ``two-column`` (a ``table*`` across both columns
+    of a two-column paper, value and CI on one line) or ``full`` (``table``, one line a cell).
+    """
+    if layout not in LAYOUTS:
+        raise ValueError(f"unknown LaTeX layout {layout!r}; choose from {', '.join(LAYOUTS)}")
     level = level or labels.levels(result)[0]
     coef = labels.primary_coefficient(result)
     table = result.table[(result.table["level"] == level) & (result.table["coefficient"] == coef)]
@@ -113,49 +214,30 @@ def latex_table(result: CorrelationResult, level: str | None = None) -> str:
     cells = {(r["metric"], r["group"]): r for r in table.to_dict(orient="records")}
     flipped = {m for m, d in result.metrics.items() if d == "lower"}
     flipped |= set(result.settings.get("lower_is_better") or [])
-    header = " & ".join(["Metric"] + [latex_escape("pooled" if labels.is_pooled(result, g) else g) for g in groups])
-    lines = [
-        latex_comment(f"metaeval signature: {result.signature}"),
-        r"\begin{table}[t]",
-        r"\centering",
-        r"\small",
-        r"\begin{tabular}{l" + "c" * len(groups) + "}",
-        r"\toprule",
-        rf" & \multicolumn{{{len(groups)}}}{{c}}{{{_coefficient(coef)} with "
-        rf"{latex_escape(result.human)}}} \\",
-        rf"\cmidrule(lr){{2-{len(groups) + 1}}}",
-        header + r" \\",
-        r"\midrule",
-    ]
-    for metric in sorted_metrics(result, table):
-        name = latex_escape(metric) + (r"$^\dagger$" if metric in flipped else "")
-        row = [_cell(cells[(metric, g)]) if (metric, g) in cells else "--" for g in groups]
+    order = sorted_metrics(result, table)
+    names = {m: labels.metric_label(result, m) for m in order}
+    opening, closing, float_env = _frame(layout, len(groups), list(names.values()))
+    wrap = "p{" in opening[-1]
+    cell = _compact_cell if layout == "compact" else _cell
+    header = " & ".join(["Metric"] + [latex_escape("pooled" if labels.is_pooled(result, g) else g)
+                                      for g in groups])
+    lines = [latex_comment(f"metaeval signature: {result.signature}"), *opening, r"\toprule",
+             rf" & \multicolumn{{{len(groups)}}}{{c}}{{{_coefficient(coef)} with "
+             rf"{latex_escape(result.human)}}} \\",
+             rf"\cmidrule(lr){{2-{len(groups) + 1}}}", header + r" \\", r"\midrule"]
+    for metric in order:
+        name = _name(names[metric], layout, wrap) + (r"$^\dagger$" if metric in flipped else "")
+        row = [cell(cells[(metric, g)]) if (metric, g) in cells else "--" for g in groups]
         lines.append(" & ".join([name] + row) + r" \\")
-    ceilings = [cells[m, g].get("ceiling") for m, g in cells]
-    has_ceiling = any(c is not None and c == c for c in ceilings)
-    if has_ceiling:
-        row = []
-        for g in groups:
-            known = [r for (m, grp), r in cells.items() if grp == g and r.get("ceiling") == r.get("ceiling")
-                     and r.get("ceiling") is not None]
-            row.append(f"${_num(known[0]['ceiling'])}$" if known else "--")
-        lines += [r"\midrule", " & ".join([r"\textit{noise ceiling}"] + row) + r" \\"]
-    caption = (f"{_coefficient(coef)} correlation of each metric with "
-               f"{latex_escape(result.human)} on {latex_escape(result.dataset.title or result.dataset.name)}"
-               f" (subscript: CI; bold: best significance cluster"
-               + ("; $^\\dagger$: lower is better, sign-flipped" if flipped else "")
-               + ("; noise ceiling: square root of the split-half (Spearman-Brown) reliability, the "
-                  "expected correlation of a perfect metric with the panel mean"
-                  if has_ceiling else "")
-               + ("; --: not computable, the note column of results.csv says why"
-                  if table["value"].isna().any() else "")
-               + f"). Settings: {short_settings(result, level)}.")
+    extra, notes = _summary_rows(cells, groups, layout)
+    caption = _caption(result, coef, level, bool(flipped), notes, table["value"].isna().any(),
+                       layout)
     label = re.sub(r"[^A-Za-z0-9]+", "-", f"metaeval-{result.dataset.name}-{level}")
-    lines += [r"\bottomrule", r"\end{tabular}", rf"\caption{{{caption}}}",
-              rf"\label{{tab:{label}}}", r"\end{table}"]
+    lines += extra + closing + [rf"\caption{{{caption}}}", rf"\label{{tab:{label}}}",
+                                rf"\end{{{float_env}}}"]
     return "\n".join(lines) + "\n"
 
 
-def latex_tables(result: CorrelationResult) -> str:
+def latex_tables(result: CorrelationResult, layout: str = DEFAULT_LAYOUT) -> str:
     """One table per level, as the content of ``table.tex``."""
-    return "\n".join(latex_table(result, level) for level in labels.levels(result))
+    return "\n".join(latex_table(result, level, layout) for level in labels.levels(result))

@@ -10,7 +10,7 @@ from metaeval.errors import MetaevalError
 from metaeval.io import write_set
 from metaeval.report.csvjson import results_csv, results_json
 from metaeval.report.html import render_html
-from metaeval.report.latex import latex_tables
+from metaeval.report.latex import DEFAULT_LAYOUT, LAYOUTS, latex_tables
 
 FORMATS: dict[str, tuple[str, Callable[[CorrelationResult], str]]] = {
     "html": ("index.html", render_html),
@@ -21,8 +21,12 @@ FORMATS: dict[str, tuple[str, Callable[[CorrelationResult], str]]] = {
 
 
 def write_reports(result: CorrelationResult, out_dir: Path | str,
-                  formats: Iterable[str] = ("html", "latex", "csv", "json")) -> dict[str, Path]:
+                  formats: Iterable[str] = ("html", "latex", "csv", "json"),
+                  latex_layout: str = DEFAULT_LAYOUT) -> dict[str, Path]:
     """Write the requested reports into ``out_dir`` (created if needed); return {format: path}.
+
+    ``latex_layout``: ``compact`` (fits an article column), ``two-column`` (``table*``) or
+    ``full`` (see :mod:`metaeval.report.latex`).
 
     Files: ``index.html``, ``table.tex``, ``results.csv``, ``results.json``. Everything is
     rendered first, then written as a set (:func:`metaeval.io.write_set`): an existing report
@@ -33,6 +37,11 @@ def write_reports(result: CorrelationResult, out_dir: Path | str,
     if unknown:
         raise MetaevalError(f"unknown report format(s) {', '.join(map(repr, unknown))}. Fix: "
                             f"choose from {', '.join(FORMATS)}.")
-    texts = {FORMATS[f][0]: FORMATS[f][1](result) for f in formats}  # render all first
+    if latex_layout not in LAYOUTS:
+        raise MetaevalError(f"unknown LaTeX layout {latex_layout!r}. Fix: choose from "
+                            f"{', '.join(LAYOUTS)}.")
+    render = {**{f: FORMATS[f][1] for f in formats},
+              "latex": lambda r: latex_tables(r, latex_layout)}
+    texts = {FORMATS[f][0]: render[f](result) for f in formats}  # render all first
     written = write_set(Path(out_dir), texts, owned=[name for name, _ in FORMATS.values()])
     return {f: written[FORMATS[f][0]] for f in formats}

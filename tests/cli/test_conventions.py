@@ -85,7 +85,7 @@ def test_summary_fits_80_columns_on_the_bundled_study(tmp_path):
     body = [line for line in result.stdout.splitlines()
             if not line.startswith("signature") and str(tmp_path) not in line]
     assert max(map(len, body)) <= 80
-    assert "fad_song2song_music2latent_df (-)" in result.stdout  # full name, flipped marker
+    assert "M2L FAD (-)" in result.stdout  # the card's display name, flipped marker
     assert "cluster: significance cluster of spearman" in result.stdout
 
 

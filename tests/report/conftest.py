@@ -148,3 +148,34 @@ def gensvs_report(gensvs_result, tmp_path_factory):
     from metaeval.report import write_reports
 
     return write_reports(gensvs_result, tmp_path_factory.mktemp("report") / "out")
+
+
+def many_metrics_result(n_metrics: int) -> CorrelationResult:
+    """`correlate` on the bundled GSVS study (24 metrics, the card's display names) plus
+    noisy copies of its metrics up to ``n_metrics``, long column names and no display name."""
+    from dataclasses import replace
+
+    from metaeval import correlate
+    from metaeval.data.gensvs import load_gensvs
+
+    js = load_gensvs()
+    rng = np.random.default_rng(1)
+    names, table, metrics = list(js.metrics), js.table.copy(), dict(js.metrics)
+    for i in range(n_metrics - len(names)):
+        base = names[i % len(names)]
+        column = f"{base}_variant_{i}"
+        table[column] = table[base] + rng.normal(0, table[base].std() * 0.5, len(table))
+        metrics[column] = replace(metrics[base], name=column, label="")
+    js.table, js.metrics = table, metrics
+    return correlate(js, group_by="model_type", k=20, seed=0, ceiling_k=5)
+
+
+@pytest.fixture(scope="session")
+def gsvs24() -> CorrelationResult:
+    """The bundled study through `correlate`: 24 metrics with display names, chance, ceiling."""
+    return many_metrics_result(24)
+
+
+@pytest.fixture(scope="session")
+def gsvs40() -> CorrelationResult:
+    return many_metrics_result(40)

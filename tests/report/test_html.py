@@ -97,11 +97,30 @@ def test_group_vs_group_only_with_exactly_two_groups(gensvs_result):
     assert group_vs_group_svg(three_groups, "none", "spearman") is None
 
 
-def test_group_vs_group_plots_the_table_values(gensvs_result):
+def test_group_vs_group_labels_each_clusters_best(gensvs_result):
+    """Labels: the best metric of every cluster of either group (was: every metric, piled up)."""
     svg = group_vs_group_svg(gensvs_result, "none", "spearman")
-    for metric in gensvs_result.metrics:
-        assert f">{metric}<" in svg  # one label per metric
+    t = gensvs_result.table
+    expected = set()
+    for group in ("discriminative", "generative"):
+        rows = t[(t["group"] == group) & (t["coefficient"] == "spearman")]
+        expected |= set(rows.sort_values("value", ascending=False).drop_duplicates("cluster")
+                        ["metric"])
+    shown = {m for m in gensvs_result.metrics if f">{m}<" in svg}
+    assert shown == expected and 0 < len(shown) < len(gensvs_result.metrics)
     assert "Spearman ρ (discriminative)" in svg and "Spearman ρ (generative)" in svg
+
+
+def test_group_vs_group_legend_table_lists_every_metric(page, gensvs_result):
+    t = gensvs_result.table
+    legend = re.search(r'<table class="legend" data-legend="group-vs-group">.*?</table>', page,
+                       re.S).group(0)
+    listed = re.findall(r'data-metric-legend="([^"]+)"', legend)
+    assert sorted(listed) == sorted(gensvs_result.metrics)
+    value = t.set_index(["metric", "group", "coefficient"])["value"]
+    x, y = value["sdr", "discriminative", "spearman"], value["sdr", "generative", "spearman"]
+    row = re.search(r'data-metric-legend="sdr">(.*?)</tr>', legend, re.S).group(1)
+    assert f"{x:.3f}" in row and f"{y:.3f}" in row and f"{y - x:+.3f}" in row
 
 
 def test_heatmap_absent_without_pairwise(gensvs_result):

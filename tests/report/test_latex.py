@@ -8,15 +8,16 @@ import subprocess
 
 import pytest
 
-from metaeval.report.latex import latex_escape, latex_table
+from metaeval.report.latex import latex_escape, latex_table, latex_tables
 
 DOCUMENT = ("\\documentclass{article}\n\\usepackage{booktabs}\n\\begin{document}\n"
             "\\input{table.tex}\n\\end{document}\n")
 
 
 @pytest.fixture(scope="module")
-def tex(gensvs_report) -> str:
-    return gensvs_report["latex"].read_text(encoding="utf-8")
+def tex(gensvs_result) -> str:
+    """The full layout: one line per cell, value with its CI as a subscript."""
+    return latex_tables(gensvs_result, "full")
 
 
 def _body_rows(tex: str) -> list[list[str]]:
