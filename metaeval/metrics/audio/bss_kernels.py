@@ -1,4 +1,4 @@
-"""Numerical kernels of the whole-excerpt BSS-Eval ratios (torch, float64, batched over rows).
+"""Batched torch kernels (float64) of the whole-excerpt ISR and images SDR, and a symmetric solver.
 
 See :mod:`metaeval.metrics.audio.bsseval` for the definitions and the configurations they serve.
 """
@@ -48,39 +48,6 @@ def solve_symmetric(system, rhs):
     return solution
 
 
-def sdr(estimate, reference, filter_length: int = 512, zero_mean: bool = False,
-        load_diag: float | None = None):
-    """BSS-Eval SDR (dB) of each row of ``estimate`` (B, T) against ``reference`` (B, T)."""
-    import torch
-
-    estimate, reference = estimate.double(), reference.double()
-    if zero_mean:
-        estimate = estimate - estimate.mean(dim=-1, keepdim=True)
-        reference = reference - reference.mean(dim=-1, keepdim=True)
-    reference = reference / reference.norm(dim=-1, keepdim=True).clamp(min=1e-6)
-    estimate = estimate / estimate.norm(dim=-1, keepdim=True).clamp(min=1e-6)
-    auto, cross = _correlations(reference, estimate, filter_length)
-    if load_diag is not None:
-        auto[..., 0] += load_diag
-    solution = solve_symmetric(_toeplitz(auto), cross)
-    coherence = (cross * solution).sum(dim=-1)
-    return 10.0 * torch.log10(coherence / (1.0 - coherence))
-
-
-def si_sdr(estimate, reference, zero_mean: bool = False):
-    """Scale-invariant SDR (dB) of each row of ``estimate`` against ``reference`` (float64)."""
-    import torch
-
-    estimate, reference = estimate.double(), reference.double()
-    eps = torch.finfo(torch.float64).eps
-    if zero_mean:
-        estimate = estimate - estimate.mean(dim=-1, keepdim=True)
-        reference = reference - reference.mean(dim=-1, keepdim=True)
-    alpha = ((estimate * reference).sum(-1, keepdim=True) + eps) / ((reference ** 2).sum(-1, keepdim=True) + eps)
-    scaled = alpha * reference
-    return 10 * torch.log10(((scaled ** 2).sum(-1) + eps) / (((scaled - estimate) ** 2).sum(-1) + eps))
-
-
 def isr(estimate, reference, filter_length: int = 1024, load_diag: float | None = None):
     """Image-to-spatial distortion ratio (dB): ``||s||^2 / ||P s - s||^2`` (bss_eval_images).
 
@@ -99,27 +66,6 @@ def isr(estimate, reference, filter_length: int = 1024, load_diag: float | None 
     # ||P s - s||^2 = h.R h - 2 h.r + ||s||^2 with R h = b and r the autocorrelation column
     spatial = (h * cross).sum(-1) - 2 * (h * auto).sum(-1) + energy
     return 10 * torch.log10(energy / spatial)
-
-
-def bss_eval_with_interferer(estimate, reference, mixture, filter_length: int = 1024,
-                             load_diag: float | None = 1e-7):
-    """SDR, SIR, SAR (dB) of the estimate of the target, with ``mixture - target`` as second source.
-
-    fast_bss_eval ``bss_eval_sources`` on torch tensors (its numpy back-end fails under numpy 2),
-    run with one torch thread: it solves stacks of systems with batched LU, which fails in
-    torch 2.13's CPU (MKL) build when torch uses 2+ threads.
-    """
-    import fast_bss_eval
-    import torch
-
-    estimate, reference, mixture = estimate.double(), reference.double(), mixture.double()
-    references = torch.stack([reference, mixture - reference], dim=-2)
-    estimates = torch.stack([estimate, mixture - estimate], dim=-2)
-    with single_torch_thread():  # item by item: faster than one stacked call on 2 cores
-        rows = [fast_bss_eval.bss_eval_sources(references[i], estimates[i], filter_length=filter_length,
-                                               load_diag=load_diag, compute_permutation=False)
-                for i in range(references.shape[0])]
-    return tuple(torch.stack([row[k][0] for row in rows]) for k in range(3))
 
 
 @contextmanager

@@ -9,7 +9,7 @@ Configuration of the GSVS study (Bereuter et al., WASPAA 2025; github.com/pableb
 - SI-SDR (Le Roux et al. 2019), zero_mean=False: ``a = (<e,r> + eps) / (<r,r> + eps)``,
   ``SI-SDR = 10 log10((||a r||^2 + eps) / (||a r - e||^2 + eps))``.
 - SAR, SIR: fast_bss_eval ``bss_eval_sources`` (Scheibler 2022; 1024 taps, load_diag=1e-7,
-  compute_permutation=False; torch back-end) with two references, the target and the interferer
+  compute_permutation=False), computed as it does (one Cholesky of the block Gram matrix) with two references, the target and the interferer
   ``mixture - target``, and two estimates, the estimate and ``mixture - estimate``; the target's
   values are returned. With the target as its only reference SAR would equal SDR.
 - ISR (bss_eval_images, Vincent et al. 2006, as museval): ``s`` the target, ``P s`` the estimate
@@ -22,8 +22,10 @@ BSS Eval v3 ``bss_eval_images`` as mir_eval computes it (512 taps, target and in
 two references, exact least squares; :mod:`metaeval.metrics.audio.bsseval_images`), the
 configuration of published SiSEC-style separation studies.
 
-All computations run in float64, batched over the items of equal length; an item whose estimate,
-reference (or, for SAR/SIR, interferer) is all zeros scores NaN.
+All computations run in float64: SDR, SI-SDR, SAR and SIR one item at a time with numpy/scipy
+(:mod:`metaeval.metrics.audio.bss_items`; in cache, faster than a batch bound by memory traffic),
+ISR and the ``bss_eval_v3`` presets batched in torch over the items of equal length. An item
+whose estimate, reference (or, for SAR/SIR, interferer) is all zeros scores NaN.
 """
 
 from __future__ import annotations
@@ -35,19 +37,13 @@ import numpy as np
 from metaeval.citations import LE_ROUX_2019, MIR_EVAL_2014, SCHEIBLER_2022, VINCENT_2006
 from metaeval.errors import MetricOptionError
 from metaeval.metrics.audio import is_silent, length_groups, mono_inputs
-from metaeval.metrics.audio.bss_kernels import (
-    bss_eval_with_interferer,
-    image_sdr,
-    isr,
-    sdr,
-    si_sdr,
-    single_torch_thread,
-)
+from metaeval.metrics.audio.bss_items import sdr_item, si_sdr_item, si_sdr_items, sir_sar_item
+from metaeval.metrics.audio.bss_kernels import image_sdr, isr, single_torch_thread
 from metaeval.metrics.audio.bsseval_images import bss_eval_images_v3
 from metaeval.metrics.base import Batch, Metric, MetricConfig, option
 
-__all__ = ["ISR", "SAR", "SDR", "SIR", "SISDR", "bss_eval_images_v3", "bss_eval_with_interferer",
-           "image_sdr", "isr", "sdr", "si_sdr", "single_torch_thread"]
+__all__ = ["ISR", "SAR", "SDR", "SIR", "SISDR", "bss_eval_images_v3", "image_sdr", "isr",
+           "sdr_item", "si_sdr_item", "si_sdr_items", "single_torch_thread", "sir_sar_item"]
 
 METHODS = ("fast_bss_eval", "bss_eval_v3")
 V3 = {"method": "bss_eval_v3", "filter_length": 512, "load_diag": None}
@@ -61,24 +57,46 @@ class _WholeExcerptMetric(Metric):
     inputs = ("estimate", "reference")
 
     def score(self, batch: Batch) -> np.ndarray:
-        import torch
-
-        arrays = mono_inputs(batch, self.inputs)
-        if "mixture" in arrays:
-            arrays["interferer"] = [m - r for m, r in zip(arrays["mixture"], arrays["reference"])]
+        arrays = mono_inputs(batch, self.inputs, dtype=None)
         values = np.full(len(batch), np.nan)
-        for positions in length_groups(arrays["reference"]).values():
-            usable = [p for p in positions
-                      if not any(is_silent(arrays[name][p]) for name in self._must_not_be_silent)]
-            if not usable:
-                continue
-            stacked = {name: torch.from_numpy(np.stack([arrays[name][p] for p in usable]))
-                       for name in self.inputs}
-            with torch.no_grad():
-                values[usable] = self._compute(**stacked).double().cpu().numpy()
+        usable = [p for p in range(len(batch)) if not self._silent(arrays, p)]
+        if usable:
+            values[usable] = (self._score_items(arrays, usable) if self._per_item()
+                              else self._score_stacked(arrays, usable))
         return values
 
     _must_not_be_silent: tuple[str, ...] = ("estimate", "reference")
+
+    def _silent(self, arrays, position: int) -> bool:
+        if "interferer" in self._must_not_be_silent and np.array_equal(
+                arrays["mixture"][position], arrays["reference"][position]):
+            return True  # mixture - target is all zeros
+        return any(is_silent(arrays[name][position]) for name in self._must_not_be_silent
+                   if name != "interferer")
+
+    def _per_item(self) -> bool:
+        """True when the configuration has a per-item numpy kernel (:meth:`_item`)."""
+        return False
+
+    def _score_items(self, arrays, usable: list[int]) -> list[float]:
+        return [self._item(*(arrays[name][p] for name in self.inputs)) for p in usable]
+
+    def _score_stacked(self, arrays, usable: list[int]) -> np.ndarray:
+        """Items of equal length stacked into float64 torch batches for :meth:`_compute`."""
+        import torch
+
+        values = np.full(len(usable), np.nan)
+        lengths = [arrays["reference"][p] for p in usable]
+        for group in length_groups(lengths).values():
+            stacked = {name: torch.from_numpy(np.stack([arrays[name][usable[g]] for g in group])
+                                              .astype(np.float64, copy=False))
+                       for name in self.inputs}
+            with torch.no_grad():
+                values[group] = self._compute(**stacked).double().cpu().numpy()
+        return values
+
+    def _item(self, *signals) -> float:
+        raise NotImplementedError
 
     def _compute(self, **tensors):
         raise NotImplementedError
@@ -123,11 +141,15 @@ class SDR(_WholeExcerptMetric):
         super().__init__(*args, **kwargs)
         _check_method(self)
 
-    def _compute(self, estimate, reference):
+    def _per_item(self) -> bool:
+        return self.config.method == "fast_bss_eval"
+
+    def _item(self, estimate, reference) -> float:
         c = self.config
-        if c.method == "bss_eval_v3":  # images SDR: the target itself, no distortion filter
-            return image_sdr(estimate, reference)
-        return sdr(estimate, reference, c.filter_length, c.zero_mean, c.load_diag)
+        return sdr_item(estimate, reference, c.filter_length, c.zero_mean, c.load_diag)
+
+    def _compute(self, estimate, reference):  # bss_eval_v3: images SDR, no distortion filter
+        return image_sdr(estimate, reference)
 
 
 @dataclass(frozen=True)
@@ -143,8 +165,12 @@ class SISDR(_WholeExcerptMetric):
     description = "Scale-invariant SDR, zero_mean=False."
     Config = SISDRConfig
 
-    def _compute(self, estimate, reference):
-        return si_sdr(estimate, reference, self.config.zero_mean)
+    def _per_item(self) -> bool:
+        return True
+
+    def _score_items(self, arrays, usable: list[int]) -> list[float]:
+        return si_sdr_items([arrays["estimate"][p] for p in usable],
+                            [arrays["reference"][p] for p in usable], self.config.zero_mean)
 
 
 @dataclass(frozen=True)
@@ -171,12 +197,16 @@ class _WithInterferer(_WholeExcerptMetric):
         super().__init__(*args, **kwargs)
         _check_method(self)
 
-    def _compute(self, estimate, reference, mixture):
+    def _per_item(self) -> bool:
+        return self.config.method == "fast_bss_eval"
+
+    def _item(self, estimate, reference, mixture) -> float:
         c = self.config
-        if c.method == "bss_eval_v3":
-            return _images(estimate, reference, mixture, c.filter_length, self._images_index)
-        return bss_eval_with_interferer(estimate, reference, mixture, c.filter_length,
-                                        c.load_diag)[self._index]
+        return sir_sar_item(estimate, reference, mixture, c.filter_length, c.load_diag)[self._index]
+
+    def _compute(self, estimate, reference, mixture):  # bss_eval_v3
+        c = self.config
+        return _images(estimate, reference, mixture, c.filter_length, self._images_index)
 
 
 class SIR(_WithInterferer):

@@ -74,3 +74,26 @@ def test_registry_metadata():
     assert metric.config.fft_sizes == (256, 512, 1024, 2048, 4096)
     assert metric.config.hop_sizes == (64, 128, 256, 512, 1024)
     assert metric.config.perceptual_weighting is True
+
+
+def test_shorter_windows_and_no_weighting_equal_auraloss():
+    rng = np.random.default_rng(2)
+    references = [rng.normal(size=12000).astype(np.float32) * 0.1 for _ in range(2)]
+    estimates = [r + rng.normal(size=r.size).astype(np.float32) * 0.05 for r in references]
+    loss = auraloss_freq.MultiResolutionSTFTLoss(fft_sizes=[512, 1024], win_lengths=[300, 1000],
+                                                 hop_sizes=[100, 250], perceptual_weighting=False)
+    metric = get_metric("mrstft", fft_sizes=(512, 1024), win_lengths=(300, 1000), hop_sizes=(100, 250),
+                        perceptual_weighting=False)
+    ours = metric.score(Batch(["a", "b"], {"estimate": estimates, "reference": references}))
+    np.testing.assert_allclose(ours, per_file(loss, estimates, references), rtol=0, atol=1e-5)
+
+
+def test_stft_magnitudes_equal_torch_stft():
+    from metaeval.metrics.audio.mrstft import stft_magnitudes
+
+    x = np.random.default_rng(3).normal(size=(2, 5000)).astype(np.float32)
+    spec = torch.stft(torch.from_numpy(x), 1024, 256, 600, torch.hann_window(600), return_complex=True)
+    theirs = torch.sqrt(torch.clamp(spec.real ** 2 + spec.imag ** 2, min=1e-8)).numpy()
+    ours = stft_magnitudes(x, 1024, 256, 600)
+    assert ours.dtype == np.float32 and ours.shape == (2, 1 + 5000 // 256, 513)
+    np.testing.assert_allclose(ours, theirs.transpose(0, 2, 1), rtol=1e-5, atol=2e-5)  # float32 FFTs
