@@ -94,6 +94,9 @@ def correlate_command(
                              "across a two-column paper) or full (one wide table)."),
     force: bool = typer.Option(False, help="Run even when the cost estimate exceeds the "
                                            "budget (2 h)."),
+    exclude_systems: str = typer.Option(None, help="Comma-separated systems left out of every "
+                                                   "statistic (e.g. the hidden reference and "
+                                                   "anchors of a MUSHRA test)."),
     tiecal_sample: float = typer.Option(1.0, help="Share of the pairs acc23_tiecal calibrates "
                                                   "on (1 = all pairs, exact; below 1 an "
                                                   "estimate, for very large matrices)."),
@@ -108,6 +111,7 @@ def correlate_command(
             ci=ci, ci_method=value_of(ci_method), resample=value_of(resample), alpha=alpha,
             missing=value_of(missing), significance=value_of(significance), out=out,
             formats=split(format), quiet=quiet, force=force, tiecal_sample=tiecal_sample,
+            exclude_systems=split(exclude_systems),
             scores=scores,
             data_format=value_of(data_format), mqm_weights=mqm_weights,
             protocol_name=value_of(protocol_name), average=value_of(average),
@@ -132,7 +136,7 @@ def run_correlate(*, domain=None, data=None, item=None, system=None, human=(), r
                   coefficients=(),
                   k=1000, seed=0, ci=0.95, ci_method="percentile", resample="items", alpha=0.05,
                   missing="error", significance="primary", out=None, formats=(), quiet=False,
-                  force=False, tiecal_sample=1.0,
+                  force=False, tiecal_sample=1.0, exclude_systems=(),
                   scores=None, data_format="table", mqm_weights=None,
                   protocol_name=None, average="mean", latex_layout=DEFAULT_LAYOUT) -> Path:
     """Load, correlate, write the reports into ``out`` (one folder per human score when there
@@ -142,6 +146,8 @@ def run_correlate(*, domain=None, data=None, item=None, system=None, human=(), r
                         owned=[name for name, _ in FORMATS.values()] if out else None)
     js, defaults = _load(domain, data, scores, missing, lower_is_better, item, system, human,
                          metrics, rater, group_by, data_format, mqm_weights, quiet)
+    if exclude_systems:
+        js = js.without_systems(list(exclude_systems))
     if not quiet:
         for line in js.notes:
             warn(line)

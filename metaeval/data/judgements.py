@@ -16,7 +16,7 @@ import pandas as pd
 
 from metaeval.data.columns import ITEM, RATER, SYSTEM, is_mostly_numeric
 from metaeval.data.validate import validate_judgements
-from metaeval.errors import DataError, located
+from metaeval.errors import DataError, ParameterError, located
 from metaeval.provenance import short_hash
 
 
@@ -198,6 +198,23 @@ class JudgementSet:
         """The rows whose grouping column ``group`` equals ``value``."""
         rows = self.table[self.table[group] == value].reset_index(drop=True)
         return replace(self, table=rows)
+
+    def without_systems(self, names: Sequence[str]) -> JudgementSet:
+        """The set without the rows (and individual ratings) of the systems ``names``, e.g. a
+        hidden reference and anchors; the data hash, and so the signature, changes with it."""
+        known = set(self.table[SYSTEM].astype(str))
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            raise ParameterError("exclude_systems", ",".join(unknown), "no such system; the "
+                                 f"systems are {', '.join(sorted(known))}.")
+        keep = ~self.table[SYSTEM].astype(str).isin(list(names))
+        if not keep.any():
+            raise ParameterError("exclude_systems", ",".join(names), "that excludes every "
+                                 "system.")
+        ratings = self.ratings
+        if ratings is not None:
+            ratings = ratings[~ratings[SYSTEM].astype(str).isin(list(names))].reset_index(drop=True)
+        return replace(self, table=self.table[keep].reset_index(drop=True), ratings=ratings)
 
     def group_values(self, group: str) -> list:
         """Values of a grouping column in order of first appearance."""

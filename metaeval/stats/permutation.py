@@ -176,6 +176,46 @@ def _shuffled(metric: np.ndarray, valid: np.ndarray, rng: np.random.Generator, k
     return out
 
 
+class _ChancePlan:
+    """How chance draws of one metric are computed at ``item``, ``sys`` or ``none``: the fast
+    paths (shuffled unit vectors, fixed-gold pair counts) where they apply, else generic."""
+
+    def __init__(self, gold, metric, coef: Coefficient, level: str, fast: bool):
+        self.gold, self.metric, self.coef, self.level = gold, metric, coef, level
+        self.valid = np.isfinite(gold) & np.isfinite(metric)
+        self.pooled_pairs = (fast and level == "none" and coef.from_counts is not None
+                             and fixed_gold_is_faster(gold.ravel()))
+        self.linear = self.grouped = None
+        if fast and level == "none" and coef.at_level is None:
+            self.linear = shuffle_null_vectors(coef, gold.ravel(), metric.ravel())
+        elif fast and level in ("item", "sys"):
+            self.grouped = grouped_shuffle_vectors(coef, level_groups(gold, level),
+                                                   level_groups(metric, level))
+
+    def draws(self, rng: np.random.Generator, b: int) -> np.ndarray:
+        gold, metric, valid, level = self.gold, self.metric, self.valid, self.level
+        if self.grouped is not None:  # within-group shuffles of the unit vectors V
+            U, V, ok = self.grouped
+            shuffled = _shuffled(V, level_groups(valid, level), rng, b)  # (b, G, n)
+            r = np.clip(np.einsum("bgn,gn->bg", shuffled, U), -1.0, 1.0)
+            return average_correlations(np.where(ok, r, np.nan))
+        if self.linear is not None:  # the same permutation applied to the unit vector v
+            u, v = self.linear
+            shuffled = _shuffled(v.reshape(1, -1), valid.reshape(1, -1), rng, b)[:, 0]
+            return np.clip(shuffled @ u, -1.0, 1.0)
+        if level == "item":
+            m = np.swapaxes(_shuffled(metric.T, valid.T, rng, b), -1, -2)
+        elif level == "sys":
+            m = _shuffled(metric, valid, rng, b)
+        else:
+            m = _shuffled(metric.reshape(1, -1), valid.reshape(1, -1), rng, b).reshape(
+                (b,) + metric.shape)
+        m = np.where(valid, m, np.nan)
+        if self.pooled_pairs:  # every draw shares the valid cells: fixed-gold pair counts
+            return fixed_gold_statistic(self.coef, gold.ravel(), m.reshape(b, -1))
+        return correlation_at_level(gold, m, self.coef, level)
+
+
 def chance_baseline(gold, metric, coefficient: str | Coefficient, level: str, k: int = 1000,
                     seed: int = 0, ci: float = 0.95, chunk: int | None = None,
                     fast: bool = True) -> ChanceBaseline:
@@ -194,51 +234,17 @@ def chance_baseline(gold, metric, coefficient: str | Coefficient, level: str, k:
     metric = np.asarray(metric, float)
     check_level(level)
     coef = get_coefficient(coefficient)
-    valid = np.isfinite(gold) & np.isfinite(metric)
     rng = np.random.default_rng(seed)
     chunk = chunk or _chunk_size(gold.size)
-    draws = np.empty(k)
-    pooled_pairs = (fast and level == "none" and coef.from_counts is not None
-                    and fixed_gold_is_faster(gold.ravel()))
-    linear = None
-    grouped = None
-    if fast and level == "none" and coef.at_level is None:
-        linear = shuffle_null_vectors(coef, gold.ravel(), metric.ravel())
-    elif fast and level in ("item", "sys"):
-        grouped = grouped_shuffle_vectors(coef, level_groups(gold, level),
-                                          level_groups(metric, level))
     if level == "system":
         g, m = system_scores(gold, metric)
         ok = np.isfinite(g) & np.isfinite(m)
         shuffled = _shuffled(m[None], ok[None], rng, k)[:, 0]  # (k, S)
         draws = correlation_at_level(g[:, None], shuffled[..., None], coef, "system")
     else:
-        for start in range(0, k, chunk):
-            b = min(chunk, k - start)
-            if grouped is not None:  # within-group shuffles of the unit vectors V
-                U, V, ok = grouped
-                shuffled = _shuffled(V, level_groups(valid, level), rng, b)  # (b, G, n)
-                r = np.clip(np.einsum("bgn,gn->bg", shuffled, U), -1.0, 1.0)
-                draws[start:start + b] = average_correlations(np.where(ok, r, np.nan))
-                continue
-            if level == "item":
-                m = np.swapaxes(_shuffled(metric.T, valid.T, rng, b), -1, -2)
-            elif level == "sys":
-                m = _shuffled(metric, valid, rng, b)
-            elif linear is not None:  # the same permutation applied to the unit vector v
-                u, v = linear
-                shuffled = _shuffled(v.reshape(1, -1), valid.reshape(1, -1), rng, b)[:, 0]
-                draws[start:start + b] = np.clip(shuffled @ u, -1.0, 1.0)
-                continue
-            else:
-                m = _shuffled(metric.reshape(1, -1), valid.reshape(1, -1), rng, b).reshape(
-                    (b,) + metric.shape)
-            m = np.where(valid, m, np.nan)
-            if pooled_pairs:  # every draw shares the valid cells: fixed-gold pair counts
-                draws[start:start + b] = fixed_gold_statistic(coef, gold.ravel(),
-                                                              m.reshape(b, -1))
-            else:
-                draws[start:start + b] = correlation_at_level(gold, m, coef, level)
+        plan = _ChancePlan(gold, metric, coef, level, fast)
+        draws = np.concatenate([plan.draws(rng, min(chunk, k - start))
+                                for start in range(0, k, chunk)])
     finite = draws[np.isfinite(draws)]
     if finite.size == 0:
         return ChanceBaseline(float("nan"), float("nan"), draws)

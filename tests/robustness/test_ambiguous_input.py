@@ -97,3 +97,25 @@ def test_a_missing_score_is_reported_against_the_scores_file(tmp_path):
     line = one_error_line(result)
     assert "s.csv, row 3, column 'm'" in line and "reference is empty" in line
     assert "d.csv" not in line
+
+
+def test_exclude_systems_equals_the_data_without_them(table, tmp_path):
+    import json
+
+    import pandas as pd
+
+    frame = pd.read_csv(table)
+    kept = tmp_path / "kept.csv"
+    frame[~frame["system"].isin(["s0", "s3"])].to_csv(kept, index=False)
+    args = ("--coef", "pearson", "--k", "50", "--format", "json", "--quiet")
+    excluded = invoke(*BASE, "--data", table, "--out", tmp_path / "a", "--exclude-systems",
+                      "s0,s3", *args)
+    direct = invoke(*BASE, "--data", kept, "--out", tmp_path / "b", *args)
+    assert excluded.exit_code == 0 and direct.exit_code == 0, excluded.output
+    a, b = (json.loads((tmp_path / f / "results.json").read_text()) for f in "ab")
+    assert [r["value"] for r in a["results"]] == [r["value"] for r in b["results"]]
+    assert all(r["value"] == r["value"] for r in a["results"])  # real numbers, not NaN
+    bad = invoke(*BASE, "--data", table, "--out", tmp_path / "c", "--exclude-systems", "s9")
+    assert bad.exit_code == 2
+    line = one_error_line(bad)
+    assert "--exclude-systems s9" in line and "s0" in line
