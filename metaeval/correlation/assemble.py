@@ -82,4 +82,5 @@ def assemble(js: JudgementSet, human: str, metrics: list[str], settings: Setting
         dataset=js.info, human=human, metrics={m: js.metrics[m].direction for m in metrics},
         group_column=settings.group_by, warnings=list(dict.fromkeys(notes)),
         metric_options={m: dict(js.metrics[m].options) for m in metrics if js.metrics[m].options},
+        images=js.images,
     )

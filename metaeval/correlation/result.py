@@ -19,6 +19,9 @@ Tables (pandas):
   ``p_williams`` the one-sided Williams test (Pearson at levels none/system only), ``test``.
 - ``points``: the (item, system, group, human, metric...) cells the statistics used, oriented so
   that higher is better, for scatter plots.
+- ``images``: the image path of each (item, system) cell when the judgements are of images
+  (None otherwise); the HTML report shows thumbnails of the cells where metric and humans
+  disagree most.
 
 ``signature`` (:class:`metaeval.provenance.Signature`) is the provenance of every number;
 ``settings`` is derived from it (plus the data's counts) for the reports.
@@ -64,6 +67,7 @@ class CorrelationResult:
     group_column: str | None = None
     warnings: list[str] = field(default_factory=list)
     metric_options: dict[str, dict[str, str]] = field(default_factory=dict)  # config fields
+    images: pd.DataFrame | None = None  # item, system, image path (image judgement sets)
 
     @property
     def groups(self) -> list[str]:
