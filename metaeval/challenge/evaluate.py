@@ -2,7 +2,8 @@
 
 Both translations of every pair are scored with every metric through the scoring runner (so
 with the score cache and per-item failures): item = pair id, system ``good`` / ``bad``,
-hypothesis = the translation, reference, source; for LLM judges such as TIGERScore also an
+hypothesis = the translation, reference, source (image sets: image, text = the caption,
+references); for LLM judges such as TIGERScore also an
 instruction ("Translate the following text from <src> to <tgt>.") with the source as context.
 Per metric (lower-is-better metrics oriented first): per-phenomenon tau (ties discordant),
 category means, the ACES-Score, the same per language pair, percentile bootstrap CIs from one
@@ -67,9 +68,20 @@ def instruction(langpair: str) -> str:
             f"{LANGUAGES.get(target, target)}.")
 
 
+def image_pair_rows(challenge: ChallengeSet) -> pd.DataFrame:
+    """The rows to score of an image set: both captions of every pair against its image."""
+    p = challenge.pairs
+    parts = [pd.DataFrame({"item": p["id"], "system": side, "image": p["image"],
+                           "text": p[side], "references": p["references"]})
+             for side in ("good", "bad")]
+    return pd.concat(parts).sort_index(kind="stable").reset_index(drop=True)
+
+
 def pair_rows(challenge: ChallengeSet) -> pd.DataFrame:
     """The rows to score: both translations of every pair, side by side (a batch then holds
     both sides of its pairs, whose reference statistics sacrebleu-style metrics share)."""
+    if challenge.domain == "image":
+        return image_pair_rows(challenge)
     p = challenge.pairs
     parts = []
     for side, column in (("good", "good"), ("bad", "bad")):
@@ -98,7 +110,7 @@ def evaluate(challenge: ChallengeSet, metrics, k: int = 1000, seed: int = 0, ci:
              device: str = "cpu") -> ChallengeResult:
     """Score ``challenge`` with ``metrics`` (requests) and compute every table."""
     requests = [r.text for r in parse_metric_list(metrics)] if isinstance(metrics, str) else metrics
-    chosen = resolve_metrics(requests, device, "text")
+    chosen = resolve_metrics(requests, device, challenge.domain)
     frame = score_items(pair_rows(challenge), chosen, device=device, cache_dir=cache_dir,
                         progress=progress, batch_size=32)
     columns = [m.column for m in chosen]

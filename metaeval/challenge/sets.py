@@ -4,7 +4,9 @@ Fields (ACES layout): ``source``, ``good-translation``, ``incorrect-translation`
 ``reference``, ``phenomena``, ``langpair`` (WMT DARR relative-ranking pairs have the same shape:
 the better and the worse translation of one source); optional ``id``, ``category`` (else the
 ACES category of the phenomenon, or ``other``) and for SPAN-ACES
-``incorrect-translation-annotated`` (error spans in ``<v>...</v>``). A ``.json`` file is either
+``incorrect-translation-annotated`` (error spans in ``<v>...</v>``). Image-caption sets
+(``image, good-caption, bad-caption, phenomenon``) are read by
+:mod:`metaeval.challenge.image_sets`. A ``.json`` file is either
 a list of records or ACES' ``{id: record}`` mapping. Errors name the file, the row and the field.
 """
 
@@ -17,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from metaeval.challenge.aces import category_of
+from metaeval.challenge.image_sets import image_pairs, is_image_set
 from metaeval.data.readers import read_table
 from metaeval.errors import DataError, located
 from metaeval.paths import CHALLENGE_SETS
@@ -30,11 +33,13 @@ ANNOTATED = "incorrect-translation-annotated"
 @dataclass
 class ChallengeSet:
     """Contrastive pairs: ``pairs`` has id, source, good, bad, reference, phenomenon, category,
-    langpair (and ``annotated`` for SPAN-ACES); ``name`` and ``source_file`` for the reports."""
+    langpair (``annotated`` for SPAN-ACES; ``image`` and ``references`` for image sets);
+    ``name`` and ``source_file`` for the reports."""
 
     pairs: pd.DataFrame
     name: str
     source_file: str = ""
+    domain: str = "text"  # "image": image-caption pairs (image, good/bad caption)
 
     @property
     def has_spans(self) -> bool:
@@ -70,15 +75,25 @@ def _check_categories(category: pd.Series, lines: list[int], path: Path) -> None
                                 fix="rename the category."))
 
 
-def read_challenge_set(path_or_name: str | Path) -> ChallengeSet:
-    """A challenge set from a file or a bundled name (``ted-mqm-pairs``)."""
-    name = str(path_or_name)
-    path = BUNDLED.get(name, Path(path_or_name))
-    frame, lines = _records(path)
+def _ids(frame: pd.DataFrame, lines: list[int], path: Path) -> pd.Series:
+    ids = frame["id"].astype(str) if "id" in frame.columns else pd.Series(
+        [str(i) for i in range(len(frame))])
+    duplicated = ids.duplicated()
+    if duplicated.any():
+        row = lines[int(duplicated.to_numpy().nonzero()[0][0])]
+        raise DataError(located(f"duplicate id {ids[duplicated].iloc[0]!r}", file=str(path),
+                                row=row, column="id", fix="give every pair its own id."))
+    return ids
+
+
+def _text_pairs(frame: pd.DataFrame, lines: list[int], path: Path) -> pd.DataFrame:
+    """The pairs of an ACES-layout set (without ids)."""
     absent = [f for f in FIELDS if f not in frame.columns]
     if absent:
         raise DataError(located(f"missing field(s) {absent}; found {list(frame.columns)}",
-                                file=str(path), fix="give the ACES fields " + ", ".join(FIELDS)))
+                                file=str(path), fix="give the ACES fields " + ", ".join(FIELDS)
+                                + " (or for images: image, good-caption, bad-caption, "
+                                  "phenomenon)."))
     for field in FIELDS:
         text = frame[field].fillna("").astype(str)
         empty = text.str.strip() == ""
@@ -87,19 +102,11 @@ def read_challenge_set(path_or_name: str | Path) -> ChallengeSet:
             raise DataError(located(f"empty {field}", file=str(path), row=row, column=field,
                                     fix="every pair needs both translations, its phenomenon and "
                                         "language pair."))
-    ids = frame["id"].astype(str) if "id" in frame.columns else pd.Series(
-        [str(i) for i in range(len(frame))])
-    duplicated = ids.duplicated()
-    if duplicated.any():
-        row = lines[int(duplicated.to_numpy().nonzero()[0][0])]
-        raise DataError(located(f"duplicate id {ids[duplicated].iloc[0]!r}", file=str(path),
-                                row=row, column="id", fix="give every pair its own id."))
     phenomena = frame["phenomena"].astype(str)
     category = (frame["category"].fillna("").astype(str) if "category" in frame.columns
                 else pd.Series([""] * len(frame)))
-    _check_categories(category, lines, path)
     pairs = pd.DataFrame({
-        "id": ids.to_numpy(), "source": frame["source"].astype(str).to_numpy(),
+        "source": frame["source"].astype(str).to_numpy(),
         "good": frame["good-translation"].astype(str).to_numpy(),
         "bad": frame["incorrect-translation"].astype(str).to_numpy(),
         "reference": frame["reference"].fillna("").astype(str).to_numpy(),
@@ -108,5 +115,18 @@ def read_challenge_set(path_or_name: str | Path) -> ChallengeSet:
         "langpair": frame["langpair"].astype(str).to_numpy()})
     if ANNOTATED in frame.columns:
         pairs["annotated"] = frame[ANNOTATED].to_numpy()
+    return pairs
+
+
+def read_challenge_set(path_or_name: str | Path) -> ChallengeSet:
+    """A challenge set from a file or a bundled name (``ted-mqm-pairs``): ACES-layout
+    translation pairs, or image-caption pairs (:mod:`metaeval.challenge.image_sets`)."""
+    name = str(path_or_name)
+    path = BUNDLED.get(name, Path(path_or_name))
+    frame, lines = _records(path)
+    domain = "image" if is_image_set(frame.columns) else "text"
+    pairs = (image_pairs if domain == "image" else _text_pairs)(frame, lines, path)
+    _check_categories(pd.Series(pairs["category"]), lines, path)
+    pairs.insert(0, "id", _ids(frame, lines, path).to_numpy())
     label = name if name in BUNDLED else path.stem
-    return ChallengeSet(pairs=pairs, name=label, source_file=str(path))
+    return ChallengeSet(pairs=pairs, name=label, source_file=str(path), domain=domain)

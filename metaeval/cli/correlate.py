@@ -35,7 +35,7 @@ from metaeval.stats.vocabulary import AVERAGES, CI_METHODS, LEVELS, RESAMPLE_UNI
 
 DEFAULT_COEFFICIENTS = ("spearman", "pearson")
 DEFAULT_LEVELS = ("none",)
-Domain = choice_enum("Domain", tuple(DOMAINS))
+Domain = choice_enum("Domain", (*DOMAINS, "image"))
 CIMethod = choice_enum("CIMethod", CI_METHODS)
 Resample = choice_enum("Resample", RESAMPLE_UNITS)
 Missing = choice_enum("Missing", MISSING_POLICIES)
@@ -44,15 +44,32 @@ DataFormat = choice_enum("DataFormat", DATA_FORMATS)
 ProtocolChoice = choice_enum("Protocol", tuple(PROTOCOLS))
 AverageChoice = choice_enum("Average", AVERAGES)
 LatexLayout = choice_enum("LatexLayout", LAYOUTS)
+DATA_OPTION = typer.Option(None, "--data", help="Judgement table: CSV, TSV, JSONL or Parquet (or "
+                                                "a WMT MQM TSV / THumB JSONL, see --data-format).")
+DATA_FORMAT_OPTION = typer.Option("table", help="table (with a column mapping or card), wmt-mqm "
+                                                "(per-error MQM TSV) or thumb (THumB 1.0 JSONL).")
+LATEX_LAYOUT_OPTION = typer.Option(
+    DEFAULT_LAYOUT, help="table.tex: compact (fits an article column), two-column (table* "
+                         "across a two-column paper) or full (one wide table).")
+EXCLUDE_OPTION = typer.Option(None, help="Comma-separated systems left out of every "
+                                             "statistic (e.g. the hidden reference and anchors "
+                                             "of a MUSHRA test).")
+TIECAL_SAMPLE_OPTION = typer.Option(1.0, help="Share of the pairs acc23_tiecal calibrates on "
+                                                  "(1 = all pairs, exact; below 1 an estimate, "
+                                                  "for very large matrices).")
+SIGNIFICANCE_OPTION = typer.Option(
+    "primary", help="PERM-BOTH tests and clusters for the primary (first) coefficient, "
+                    "all coefficients, or none.")
+IMAGE_OPTION = typer.Option(None, help="Column with image paths (thumbnails in the report).")
+IMAGES_OPTION = typer.Option(None, help="Folder the image paths are relative to (default: the "
+                                        "data file's folder).")
 
 
 @app.command("correlate")
 def correlate_command(
     domain: Domain = typer.Option(None, help="Use the bundled data set of a domain."),
-    data: Path = typer.Option(None, "--data", help="Judgement table: CSV, TSV, JSONL or Parquet "
-                                                   "(or a WMT MQM TSV with --data-format wmt-mqm)."),
-    data_format: DataFormat = typer.Option("table", help="table (with a column mapping or card) "
-                                                         "or wmt-mqm (per-error MQM TSV)."),
+    data: Path = DATA_OPTION,
+    data_format: DataFormat = DATA_FORMAT_OPTION,
     mqm_weights: str = typer.Option(None, help="MQM penalties, e.g. major=5,minor=1,"
                                                "minor_punctuation=0.1,non_translation=25."),
     scores: Path = typer.Option(None, help="Scores from `metaeval score`, joined on (item, system)."),
@@ -61,6 +78,8 @@ def correlate_command(
     human: str = typer.Option(None, help="Human score column(s), comma-separated: one result set "
                                          "per column (e.g. DMOS; coherence,fluency)."),
     rater: str = typer.Option(None, help="Column with the rater id when rows are single ratings."),
+    image: str = IMAGE_OPTION,
+    images: Path = IMAGES_OPTION,
     metrics: str = typer.Option(None, help="Comma-separated metric columns (default: all numeric); "
                                            "with --domain mt/text: metrics to score, with options."),
     lower_is_better: str = typer.Option(None, help="Metrics where lower is better (sign-flipped)."),
@@ -82,24 +101,16 @@ def correlate_command(
     resample: Resample = typer.Option("items", help="Bootstrap unit."),
     alpha: float = typer.Option(0.05, help="Significance level for the clusters."),
     missing: Missing = typer.Option("error", help="Missing metric scores: error, or drop the cell."),
-    significance: SignificanceChoice = typer.Option(
-        "primary", help="PERM-BOTH tests and clusters for the primary (first) coefficient, "
-                        "all coefficients, or none."),
+    significance: SignificanceChoice = SIGNIFICANCE_OPTION,
     out: Path = typer.Option(None, help="Report folder (default reports/<dataset>/)."),
     format: str = typer.Option(",".join(FORMATS), "--format",
                                callback=comma_choices(tuple(FORMATS), "--format", "report format"),
                                help=f"Comma-separated report formats: {', '.join(FORMATS)}."),
-    latex_layout: LatexLayout = typer.Option(
-        DEFAULT_LAYOUT, help="table.tex: compact (fits an article column), two-column (table* "
-                             "across a two-column paper) or full (one wide table)."),
+    latex_layout: LatexLayout = LATEX_LAYOUT_OPTION,
     force: bool = typer.Option(False, help="Run even when the cost estimate exceeds the "
                                            "budget (2 h)."),
-    exclude_systems: str = typer.Option(None, help="Comma-separated systems left out of every "
-                                                   "statistic (e.g. the hidden reference and "
-                                                   "anchors of a MUSHRA test)."),
-    tiecal_sample: float = typer.Option(1.0, help="Share of the pairs acc23_tiecal calibrates "
-                                                  "on (1 = all pairs, exact; below 1 an "
-                                                  "estimate, for very large matrices)."),
+    exclude_systems: str = EXCLUDE_OPTION,
+    tiecal_sample: float = TIECAL_SAMPLE_OPTION,
     quiet: bool = typer.Option(False, help="No progress bar or summary table."),
 ) -> None:
     """Correlate metrics with human judgements and write the reports."""
@@ -111,15 +122,14 @@ def correlate_command(
             ci=ci, ci_method=value_of(ci_method), resample=value_of(resample), alpha=alpha,
             missing=value_of(missing), significance=value_of(significance), out=out,
             formats=split(format), quiet=quiet, force=force, tiecal_sample=tiecal_sample,
-            exclude_systems=split(exclude_systems),
-            scores=scores,
+            exclude_systems=split(exclude_systems), scores=scores,
             data_format=value_of(data_format), mqm_weights=mqm_weights,
             protocol_name=value_of(protocol_name), average=value_of(average),
-            latex_layout=value_of(latex_layout))
+            latex_layout=value_of(latex_layout), image=image, images=images)
 
 
 def _load(domain, data, scores, missing, lower_is_better, item, system, human, metrics, rater,
-          group_by, data_format, mqm_weights, quiet):
+          group_by, data_format, mqm_weights, quiet, image=None, images=None):
     """The judgement set and protocol defaults; bundled MT/text sets are scored first."""
     scoring = domain is not None and data is None
     return judgements(domain=domain, data=data, scores=scores, missing=missing,
@@ -128,7 +138,8 @@ def _load(domain, data, scores, missing, lower_is_better, item, system, human, m
                       metrics=None if scoring else (metrics or None), rater=rater,
                       groups=[group_by] if group_by else (), data_format=data_format,
                       mqm_weights=mqm_weights, score_metrics=metrics if scoring else None,
-                      progress=not quiet)
+                      progress=not quiet, **({"image": image} if image else {}),
+                      **({"images": images} if images else {}))
 
 
 def run_correlate(*, domain=None, data=None, item=None, system=None, human=(), rater=None,
@@ -138,14 +149,16 @@ def run_correlate(*, domain=None, data=None, item=None, system=None, human=(), r
                   missing="error", significance="primary", out=None, formats=(), quiet=False,
                   force=False, tiecal_sample=1.0, exclude_systems=(),
                   scores=None, data_format="table", mqm_weights=None,
-                  protocol_name=None, average="mean", latex_layout=DEFAULT_LAYOUT) -> Path:
+                  protocol_name=None, average="mean", latex_layout=DEFAULT_LAYOUT, image=None,
+                  images=None) -> Path:
     """Load, correlate, write the reports into ``out`` (one folder per human score when there
     are several); print the summary unless ``quiet``."""
     human = [human] if isinstance(human, str) else list(human or ())
     check_output_folder(out if out else Path("reports"),  # before any long computation
                         owned=[name for name, _ in FORMATS.values()] if out else None)
     js, defaults = _load(domain, data, scores, missing, lower_is_better, item, system, human,
-                         metrics, rater, group_by, data_format, mqm_weights, quiet)
+                         metrics, rater, group_by, data_format, mqm_weights, quiet, image,
+                         images)
     if exclude_systems:
         js = js.without_systems(list(exclude_systems))
     if not quiet:

@@ -83,4 +83,5 @@ def assemble(js: JudgementSet, human: str, metrics: list[str], settings: Setting
         group_column=settings.group_by, warnings=list(dict.fromkeys(notes)),
         metric_options={m: dict(js.metrics[m].options) for m in metrics if js.metrics[m].options},
         display_names={m: js.metrics[m].label for m in metrics if js.metrics[m].label},
+        images=js.images,
     )

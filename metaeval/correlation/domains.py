@@ -32,7 +32,7 @@ def with_scores(js: JudgementSet, scores: pd.DataFrame,
     metrics = {**js.metrics, **{c: infos.get(c, MetricInfo(c)) for c in columns}}
     return JudgementSet(table=table, human=list(js.human), metrics=metrics, groups=js.groups,
                         has_rater=js.has_rater, info=js.info, missing=js.missing,
-                        ratings=js.ratings)
+                        ratings=js.ratings, images=js.images)
 
 
 def score_texts(texts: pd.DataFrame, metrics: Sequence[str], cache_dir: Path | None,

@@ -12,10 +12,11 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from metaeval.correlation.domains import mqm_judgements, scored_domain
+from metaeval.correlation.domains import mqm_judgements, scored_domain, with_scores
 from metaeval.data.judgements import JudgementSet, MetricInfo
 from metaeval.data.loaders import column_mapping, load_table
 from metaeval.data.readers import read_table
+from metaeval.data.thumb import load_thumb
 from metaeval.data.wmt_mqm import MQMWeights
 from metaeval.errors import MetaevalError, ParameterError
 from metaeval.metrics.options import parse_metric_request
@@ -43,7 +44,8 @@ def load_with_scores(path: str | Path, scores: str | Path, **mapping) -> Judgeme
     path = Path(path)
     keys = column_mapping(path, item=mapping.get("item"), system=mapping.get("system"),
                           rater=mapping.get("rater"), groups=mapping.get("groups") or (),
-                          missing=mapping.get("missing"), card=mapping.get("card"))
+                          missing=mapping.get("missing"), card=mapping.get("card"),
+                          image=mapping.get("image"))
     frame, lines = read_table(path, keys.id_columns)
     table, scored = read_scores(scores)
     joined = join_scores(frame, table, keys.item, keys.system, missing=keys.missing,
@@ -64,7 +66,23 @@ def with_lower_is_better(js: JudgementSet, names: Sequence[str]) -> JudgementSet
     return replace(js, metrics=metrics)
 
 
-DATA_FORMATS = ("table", "wmt-mqm")
+DATA_FORMATS = ("table", "wmt-mqm", "thumb")
+NO_IMAGE_SET = ("no image judgement set is bundled (no openly licensed set with its images may be "
+                "redistributed here); correlate your own")
+IMAGE_COMMAND = ("metaeval score --manifest captions.jsonl --metrics clipscore --out "
+                 "scores.parquet && metaeval correlate --data captions.jsonl --data-format thumb "
+                 "--scores scores.parquet")
+
+
+def thumb_judgements(path: str | Path, scores: str | Path | None = None, missing: str = "error",
+                     images: str | Path | None = None) -> JudgementSet:
+    """A THumB JSONL as a judgement set, with ``scores`` (a `metaeval score` table) joined."""
+    js = load_thumb(path, images=images, missing=missing)
+    if scores is None:
+        return js
+    table, infos = read_scores(scores)
+    columns = [c for c in table.columns if c not in NOT_SCORES]
+    return with_scores(js, table, {**registered_directions(columns), **infos})
 
 
 def judgements(*, domain: str | None = None, data: str | Path | None = None,
@@ -75,7 +93,8 @@ def judgements(*, domain: str | None = None, data: str | Path | None = None,
     """(judgement set, protocol defaults) of a bundled ``domain`` or of the file ``data``.
 
     ``data_format``: ``table`` (CSV/TSV/JSONL/Parquet with a column mapping or card) or
-    ``wmt-mqm`` (a WMT MQM per-error TSV; ``mqm_weights`` like ``major=5,minor=1``). For the
+    ``wmt-mqm`` (a WMT MQM per-error TSV; ``mqm_weights`` like ``major=5,minor=1``) or
+    ``thumb`` (THumB 1.0 caption judgements, JSON lines; ``images``: the image folder). For the
     ``mt`` and ``text`` domains ``score_metrics`` (metric requests; default: the domain's) are
     scored on the bundled texts first (cached).
     """
@@ -85,6 +104,10 @@ def judgements(*, domain: str | None = None, data: str | Path | None = None,
     if data_format not in DATA_FORMATS:
         raise ParameterError("data_format", data_format, f"choose from {', '.join(DATA_FORMATS)}.")
     weights = MQMWeights.parse(mqm_weights) if mqm_weights else MQMWeights()
+    if data is None and domain == "image":
+        raise ParameterError("domain", "image", NO_IMAGE_SET + ".", f"{IMAGE_COMMAND} (THumB "
+                             "JSONL; or --data ratings.csv --item ID --system SYS --human COL "
+                             "--image COL).")
     if data is None:
         if domain is None:
             raise ParameterError("data", None, "give a judgement table (with item, system and "
@@ -93,6 +116,10 @@ def judgements(*, domain: str | None = None, data: str | Path | None = None,
         if lower_is_better:
             js = with_lower_is_better(js, lower_is_better)
         return js, entry.protocol.as_dict()
+    if data_format == "thumb":
+        js = thumb_judgements(data, scores, missing, mapping.get("images"))
+        return (with_lower_is_better(js, lower_is_better) if lower_is_better else js), {
+            "levels": ["none", "system"], "group_by": None}
     if data_format == "wmt-mqm":
         js = mqm_judgements(data, weights, scores, missing)
         return (with_lower_is_better(js, lower_is_better) if lower_is_better else js), {

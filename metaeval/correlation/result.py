@@ -19,6 +19,9 @@ Tables (pandas):
   ``p_williams`` the one-sided Williams test (Pearson at levels none/system only), ``test``.
 - ``points``: the (item, system, group, human, metric...) cells the statistics used, oriented so
   that higher is better, for scatter plots.
+- ``images``: the image path of each (item, system) cell when the judgements are of images
+  (None otherwise); the HTML report shows thumbnails of the cells where metric and humans
+  disagree most.
 
 ``display_names`` maps metric columns to the short labels the reports show (JSON: a top-level
 ``display_names`` and a ``display_name`` per result row; CSV: a ``display_name`` column).
@@ -67,6 +70,8 @@ class CorrelationResult:
     group_column: str | None = None
     warnings: list[str] = field(default_factory=list)
     metric_options: dict[str, dict[str, str]] = field(default_factory=dict)  # config fields
+    images: pd.DataFrame | None = None  # item, system, image path (image judgement sets)
+
     # metric -> short label for the reports (a card's display names); no number depends on it,
     # so it is not part of the signature
     display_names: dict[str, str] = field(default_factory=dict)

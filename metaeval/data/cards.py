@@ -14,6 +14,7 @@ A card sits next to the data file (``ratings.csv.yaml`` or ``ratings.csv.yml`` f
     human: DMOS             # or a list; the first is the default gold score
     rater: listener         # optional: one row per rating
     groups: [model_type]
+    image: image_path       # optional: the column of image paths (thumbnails in the report)
     metrics:                # a list of names, or a mapping name -> details
       sisdr: {description: "scale-invariant SDR (dB)"}
       fad: {higher_is_better: false, citation: "Kilgour et al. 2019"}
@@ -41,7 +42,7 @@ from metaeval.errors import DataError, located
 
 INFO_KEYS = ("name", "title", "citation", "licence", "url", "description")
 MAPPING_KEYS = ("item", "system", "human", "rater", "groups", "metrics", "lower_is_better",
-                "missing", "display_names")
+                "missing", "display_names", "image")
 CARD_KEYS = INFO_KEYS + MAPPING_KEYS
 METRIC_KEYS = ("description", "citation", "higher_is_better", "direction", "config", "options",
                "display_name")
@@ -63,6 +64,7 @@ class DatasetCard:
     missing: str | None = None
     info: dict[str, str] = field(default_factory=dict)
     display_names: dict[str, str] = field(default_factory=dict)  # column -> short label
+    image: str | None = None  # the column of image paths
 
     def dataset_info(self, source: str = "") -> DatasetInfo:
         return DatasetInfo(**self.info, source=source)
@@ -190,7 +192,7 @@ def read_card(path: str | Path) -> DatasetCard:
         if key not in CARD_KEYS:
             raise _unknown_key(path, key, CARD_KEYS)
     card = DatasetCard(path=path)
-    for key in ("item", "system", "rater"):
+    for key in ("item", "system", "rater", "image"):
         if raw.get(key) is not None:
             setattr(card, key, _string(path, key, raw[key]))
     if raw.get("human") is not None:

@@ -89,6 +89,9 @@ class JudgementSet:
     ratings: pd.DataFrame | None = None
     # How the metric columns were chosen when nobody named them (shown on stderr by the CLI).
     notes: list[str] = field(default_factory=list)
+    # The image of each (item, system) cell (columns item, system, image: a path), when the
+    # judgements are of images (captioning, text-to-image); reports show thumbnails of them.
+    images: pd.DataFrame | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.human, str):

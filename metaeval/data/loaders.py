@@ -19,6 +19,7 @@ import pandas as pd
 
 from metaeval.data.cards import DatasetCard, find_card, read_card
 from metaeval.data.columns import is_mostly_numeric
+from metaeval.data.images import image_table
 from metaeval.data.judgements import DatasetInfo, JudgementSet, MetricInfo
 from metaeval.data.readers import FORMATS, read_table, read_text_csv  # noqa: F401 (re-exported)
 from metaeval.data.validate import check_rows
@@ -45,6 +46,8 @@ class ColumnMapping:
     lower_is_better: list[str] = field(default_factory=list)
     missing: str = "error"
     card: DatasetCard | None = None
+    image: str | None = None  # the column of image paths
+
 
     @property
     def keys(self) -> list[str]:
@@ -52,12 +55,13 @@ class ColumnMapping:
 
     @property
     def id_columns(self) -> list[str]:
-        """Columns read as text: the keys and the groups."""
-        return [c for c in self.keys + self.groups if c]
+        """Columns read as text: the keys, the groups and the image paths."""
+        return [c for c in self.keys + self.groups + [self.image] if c]
 
 
 def column_mapping(path: Path, *, item=None, system=None, human=None, metrics=None, rater=None,
-                   groups=(), lower_is_better=(), missing=None, card=None) -> ColumnMapping:
+                   groups=(), lower_is_better=(), missing=None, card=None,
+                   image=None) -> ColumnMapping:
     """The mapping of the arguments, completed from the dataset card of ``path``."""
     spec = _resolve_card(path, card)
     if human is None and spec:
@@ -72,7 +76,8 @@ def column_mapping(path: Path, *, item=None, system=None, human=None, metrics=No
         groups=list(groups) or list(spec.groups or [] if spec else []),
         metrics=list(metrics) if metrics is not None else None,
         lower_is_better=list(lower_is_better),
-        missing=missing or (spec.missing if spec else None) or "error", card=spec)
+        missing=missing or (spec.missing if spec else None) or "error", card=spec,
+        image=image or (spec.image if spec else None))
 
 
 def _check_columns(path: Path, frame: pd.DataFrame, mapping: ColumnMapping) -> None:
@@ -87,7 +92,7 @@ def _check_columns(path: Path, frame: pd.DataFrame, mapping: ColumnMapping) -> N
                 fix=f"pass {role}=COL (CLI: --{role} COL) or add '{role}: COL' to a dataset card "
                     f"({path.name}.yaml)."))
     wanted = (mapping.keys + mapping.human + mapping.groups + (mapping.metrics or [])
-              + mapping.lower_is_better)
+              + mapping.lower_is_better + ([mapping.image] if mapping.image else []))
     unknown = list(dict.fromkeys(c for c in wanted if c not in frame.columns))
     if unknown:
         raise DataError(located(
@@ -115,6 +120,7 @@ def default_metrics(frame: pd.DataFrame, mapping: ColumnMapping) -> tuple[list[s
     holds mostly numbers."""
     spec = mapping.card
     roles = {c: "key" for c in mapping.keys} | {c: "group" for c in mapping.groups}
+    roles |= {c: "image" for c in [mapping.image] if c}
     roles |= {c: "human score" for c in mapping.human}
     if spec:
         roles |= {c: "human score in the card" for c in spec.human or [] if c not in roles}
@@ -148,6 +154,14 @@ def _directions(mapping: ColumnMapping, metrics: list[str],
                     if m in metrics and not info.higher_is_better and m not in lower]
 
 
+def _images(frame: pd.DataFrame, mapping: ColumnMapping, path: Path, images) -> pd.DataFrame | None:
+    """The (item, system, image) paths when the mapping names an image column."""
+    if not mapping.image:
+        return None
+    return image_table(frame, mapping.item, mapping.system, mapping.image,
+                       images or path.parent, str(path))
+
+
 def load_table(
     path: str | Path,
     *,
@@ -162,6 +176,7 @@ def load_table(
     card: str | Path | None = None,
     table: tuple[pd.DataFrame, list[int]] | None = None,
     scored: Mapping[str, MetricInfo] | None = None,
+    image: str | None = None, images: str | Path | None = None,
 ) -> JudgementSet:
     """Load a judgement table with a column mapping.
 
@@ -171,12 +186,13 @@ def load_table(
     statistics; never zero-filled. ``metrics=None`` (and none in the card) takes every column that
     is not a key, human or group column and is numeric or holds mostly numbers. ``table``: the
     file already read (``(frame, file lines)``, e.g. with scores joined); ``scored``: metadata
-    (direction, config signature) of columns computed by ``metaeval score``.
+    (direction, config signature) of columns computed by ``metaeval score``. ``image``: the
+    image-path column (else the card's), relative to ``images`` (default: the file's folder).
     """
     path = Path(path)
     mapping = column_mapping(path, item=item, system=system, human=human, metrics=metrics,
                              rater=rater, groups=groups, lower_is_better=lower_is_better,
-                             missing=missing, card=card)
+                             missing=missing, card=card, image=image)
     frame, lines = table if table is not None else read_table(path, mapping.id_columns)
     _check_columns(path, frame, mapping)
     chosen, notes = mapping.metrics, []
@@ -196,6 +212,7 @@ def load_table(
                                  missing=mapping.missing)
     js.notes = notes
     js.metrics = _metric_infos(js, spec, scored, frame, path)
+    js.images = _images(frame, mapping, path, images)
     return js
 
 

@@ -14,6 +14,16 @@ from dataclasses import dataclass
 from metaeval.errors import MetricError
 from metaeval.metrics.base import Metric
 
+# The inputs a metric of each domain may declare. Image metrics: ``image`` and
+# ``reference_image`` arrive decoded (PIL RGB images), ``text`` as a string, ``references`` as
+# a list of strings.
+INPUT_KINDS = {
+    "audio": ("estimate", "reference", "mixture"),
+    "text": ("hypothesis", "reference", "source", "instruction", "context"),
+    "image": ("image", "text", "reference_image", "references"),
+}
+IMAGE_FILES = ("image", "reference_image")  # image inputs read from files
+
 
 @dataclass(frozen=True)
 class MetricSpec:

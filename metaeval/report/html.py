@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from metaeval.correlation.result import CorrelationResult
 from metaeval.paths import display_path
-from metaeval.report import labels, plots
+from metaeval.report import labels, plots, thumbnails
 from metaeval.report.headline import headline_rows
 from metaeval.report.methods import methods_text
 from metaeval.report.templating import render
@@ -134,6 +134,7 @@ def render_html(result: CorrelationResult) -> str:
         "sections": sections,
         "multi_level": len(lvls) > 1,
         "scatter": plots.scatter_grid_svg(result) if len(result.points) else None,
+        "disagreements": thumbnails.disagreement_panels(result),
         "shown": {"scatter": min(plots.MAX_PANELS, len(result.metrics)),
                   "heatmap": min(plots.MAX_HEATMAP, len(result.metrics)),
                   "all": len(result.metrics)},

@@ -1,4 +1,5 @@
-"""Where a metric's inputs come from: audio files (decoded, mono, resampled) or texts.
+"""Where a metric's inputs come from: audio files (decoded, mono, resampled), texts, or images
+(decoded to RGB) with their captions.
 
 An input source answers three questions for the runner about one (metric, row): which batch
 group it belongs to (audio: the metric's sample rate; text: one group), its cache key parts
@@ -13,7 +14,9 @@ import json
 
 from metaeval.errors import DataError
 from metaeval.metrics.base import Metric
+from metaeval.metrics.spec import IMAGE_FILES
 from metaeval.score.audio_io import DEFAULT_TOLERANCE_S, AudioLoader, align_lengths
+from metaeval.score.image_io import ImageLoader
 from metaeval.score.rows import ScoreRow
 
 TEXT_VERSION = "text-utf8-v1"  # how texts are read; part of every text cache key
@@ -83,8 +86,52 @@ class TextInputs:
         return {k: list(v) if k == "reference" else v for k, v in inputs.items()}
 
 
+class ImageInputs:
+    """Image inputs: ``image`` / ``reference_image`` as RGB ``PIL.Image`` objects (files hashed
+    by content), ``text`` as a string, ``references`` as a list of strings."""
+
+    domain = "image"
+
+    def __init__(self):
+        self.loader = ImageLoader()
+        self.version = self.loader.version
+
+    def group(self, metric: Metric, row: ScoreRow) -> None:
+        return None
+
+    def names(self, metric: Metric, row: ScoreRow) -> list[str]:
+        optional = getattr(metric, "optional_inputs", ())
+        return list(metric.inputs) + [n for n in optional if row.has(n)]
+
+    def hashes(self, metric: Metric, row: ScoreRow) -> dict[str, str]:
+        return {name: (self.loader.sha256(row.paths[name]) if name in IMAGE_FILES else
+                       hashlib.sha256(json.dumps(row.texts[name], ensure_ascii=False)
+                                      .encode()).hexdigest())
+                for name in self.names(metric, row)}
+
+    def prefetch(self, metric: Metric, rows) -> None:
+        return None
+
+    def load(self, metric: Metric, row: ScoreRow, group=None) -> dict:
+        inputs = {}
+        for name in self.names(metric, row):
+            if name in IMAGE_FILES:
+                inputs[name] = self.loader.load(row.paths[name])
+            elif name == "references":
+                inputs[name] = [str(r) for r in row.texts[name]]
+                if not any(r.strip() for r in inputs[name]):
+                    raise DataError("empty references: no reference caption for this item")
+            else:
+                inputs[name] = str(row.texts[name])
+                if name == "text" and not inputs[name].strip():
+                    raise DataError("empty text: the caption / prompt has no text to score")
+        return inputs
+
+
 def input_source(domain: str, **options):
     """The input source of a domain (``audio``: options loudness_lufs, tolerance_s, jobs)."""
     if domain == "text":
         return TextInputs()
+    if domain == "image":
+        return ImageInputs()
     return AudioInputs(**options)

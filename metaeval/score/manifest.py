@@ -78,7 +78,7 @@ def read_manifest(path: str | Path, needs: Sequence[str] = DEFAULT_NEEDS) -> lis
                     raise DataError(located("empty cell", file=str(path), row=line, column=name,
                                             fix=f"give the {name} audio path of every row."))
                 continue
-            file = _expand(value)
+            file = expand_path(value)
             file = file if file.is_absolute() else base / file
             if name in needs and not file.is_file():
                 raise DataError(located(f"audio file not found: {file}", file=str(path), row=line,
@@ -114,7 +114,7 @@ def _glob_of(pattern: str) -> str:
 DATA_DIR_VARIABLE = "${METAEVAL_DATA_DIR}"
 
 
-def _expand(value: str) -> Path:
+def expand_path(value: str) -> Path:
     """A manifest path with ``~``, environment variables and ``${METAEVAL_DATA_DIR}`` expanded.
 
     ``${METAEVAL_DATA_DIR}`` resolves like :func:`metaeval.paths.data_dir` (the setting, else

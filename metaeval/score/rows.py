@@ -10,13 +10,15 @@ import numpy as np
 import pandas as pd
 
 from metaeval.errors import DataError
+from metaeval.metrics.spec import IMAGE_FILES
 
 
 @dataclass(frozen=True)
 class ScoreRow:
     """One (item, system) pair: audio inputs as file paths (``paths``: estimate, reference,
-    mixture) or text inputs as strings (``texts``: hypothesis, source, instruction, context, and
-    ``reference`` as a tuple of one or more reference texts)."""
+    mixture), text inputs as strings (``texts``: hypothesis, source, instruction, context, and
+    ``reference`` as a tuple of one or more reference texts), or image inputs (``paths``: image,
+    reference_image; ``texts``: text, and ``references`` as a tuple of captions)."""
 
     item: str
     system: str
@@ -33,12 +35,26 @@ class ScoreRow:
 
     @property
     def domain(self) -> str:
+        if any(name in self.paths for name in IMAGE_FILES):
+            return "image"
         return "text" if self.texts else "audio"
+
+
+def _image_row(row, present: dict, position: int) -> ScoreRow:
+    """An image row: image files as paths, ``text`` and ``references`` (a tuple) as texts."""
+    paths = {n: Path(present[n]) for n in IMAGE_FILES if n in present}
+    texts: dict[str, Any] = {"text": str(present["text"])} if "text" in present else {}
+    if "references" in present:
+        refs = present["references"]
+        texts["references"] = (tuple(str(r) for r in refs) if isinstance(refs, (list, tuple))
+                               else (str(refs),))
+    return ScoreRow(str(row["item"]), str(row["system"]), paths, f"row {position + 1}", texts)
 
 
 def as_rows(rows) -> list[ScoreRow]:
     """`ScoreRow` objects from rows, records or a frame (audio columns estimate, reference,
-    mixture, or text columns hypothesis, reference, source, ...); (item, system) unique."""
+    mixture; text columns hypothesis, reference, source, ...; image columns image,
+    reference_image, text, references); (item, system) unique."""
     if isinstance(rows, pd.DataFrame):
         rows = rows.to_dict("records")
     out = []
@@ -48,6 +64,9 @@ def as_rows(rows) -> list[ScoreRow]:
             continue
         present = {n: v for n, v in row.items()
                    if v is not None and not (isinstance(v, float) and np.isnan(v))}
+        if any(name in present for name in IMAGE_FILES):
+            out.append(_image_row(row, present, position))
+            continue
         texts = {n: present[n] for n in ("hypothesis", "source", "instruction", "context")
                  if n in present}
         if "hypothesis" in present and "reference" in present:

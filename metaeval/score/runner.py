@@ -21,6 +21,7 @@ import pandas as pd
 from metaeval.errors import DataError, MetricOptionError, ParameterError
 from metaeval.metrics.base import Metric
 from metaeval.metrics.registry import get_metric
+from metaeval.metrics.spec import INPUT_KINDS
 from metaeval.score.audio_io import DEFAULT_TOLERANCE_S
 from metaeval.score.progress import ScoreProgress
 from metaeval.score.rows import as_rows
@@ -57,9 +58,11 @@ def resolve_metrics(metrics: Iterable[str | Metric], device: str = "cpu",
 
 
 def needed_inputs(metrics: Sequence[Metric]) -> tuple[str, ...]:
-    """The union of the metrics' inputs, in the order estimate, reference, mixture."""
+    """The union of the metrics' audio or image inputs (estimate, reference, mixture; image,
+    text, reference_image, references), in that order."""
     wanted = {name for m in metrics for name in m.inputs}
-    return tuple(n for n in ("estimate", "reference", "mixture") if n in wanted)
+    known = INPUT_KINDS["audio"] + INPUT_KINDS["image"]
+    return tuple(n for n in known if n in wanted)
 
 
 def score_items(rows, metrics: Sequence[str | Metric], device: str = "cpu", batch_size: int = 8,

@@ -1,23 +1,26 @@
-"""Rows to score from what a user names: a manifest (audio, text or a WMT MQM per-error TSV,
-told apart by its columns) or the audio folder patterns."""
+"""Rows to score from what a user names: a manifest (audio, text, image, a WMT MQM per-error
+TSV or a THumB JSONL, told apart by its columns) or the audio folder patterns."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
 
-from metaeval.data import wmt_mqm
+from metaeval.data import thumb, wmt_mqm
 from metaeval.data.readers import read_table
 from metaeval.errors import ParameterError
+from metaeval.metrics.spec import INPUT_KINDS
+from metaeval.score.image_manifest import is_image_manifest, read_image_manifest
 from metaeval.score.manifest import DEFAULT_NEEDS, expand_patterns, read_manifest
 from metaeval.score.rows import ScoreRow, as_rows
 from metaeval.score.text_manifest import is_text_manifest, read_text_manifest
 
-MANIFEST_KINDS = ("auto", "audio", "text", "wmt-mqm")
+MANIFEST_KINDS = ("auto", "audio", "text", "wmt-mqm", "image", "thumb")
 
 
 def manifest_kind(path: str | Path) -> str:
-    """``wmt-mqm`` (the per-error MQM columns), ``text`` (a hypothesis column) or ``audio``."""
+    """``wmt-mqm`` (the per-error MQM columns), ``thumb`` (THumB's hyp, SYS, seg_id, image),
+    ``text`` (a hypothesis column), ``image`` (an image column) or ``audio``."""
     path = Path(path)
     if path.suffix.lower() == ".tsv":
         header = path.read_text(encoding="utf-8-sig", errors="replace").split("\n", 1)[0]
@@ -25,7 +28,11 @@ def manifest_kind(path: str | Path) -> str:
         if set(wmt_mqm.COLUMNS) | {"target"} <= columns:
             return "wmt-mqm"
     frame, _ = read_table(path)
-    return "text" if is_text_manifest(frame.columns) else "audio"
+    if thumb.is_thumb(frame.columns):
+        return "thumb"
+    if is_text_manifest(frame.columns):
+        return "text"
+    return "image" if is_image_manifest(frame.columns) else "audio"
 
 
 def load_rows(manifest: str | Path | None = None, estimates: str | None = None,
@@ -47,6 +54,11 @@ def load_rows(manifest: str | Path | None = None, estimates: str | None = None,
             return as_rows(wmt_mqm.text_frame(manifest))
         if kind == "text":
             return read_text_manifest(manifest)
+        if kind == "thumb":
+            return as_rows(thumb.score_frame(manifest))
+        if kind == "image":
+            image_needs = [n for n in needs if n in INPUT_KINDS["image"]]
+            return read_image_manifest(manifest, image_needs or ("image",))
         return read_manifest(manifest, needs)
     if estimates is not None:
         return expand_patterns(estimates, references, mixtures, needs)

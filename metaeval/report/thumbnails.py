@@ -1,0 +1,97 @@
+"""Thumbnails of the cells where a metric and the humans disagree most (image judgement sets).
+
+Per metric: the points the statistics used (metric oriented so that higher is better) are
+ranked by the human score and by the metric (average ranks of ties, as fractions of the
+number of points, so 0 = worst and 1 = best); the ``n`` cells with the largest
+``|rank(metric) - rank(human)|`` are shown with their image downscaled to ``size`` pixels on
+the longer side (Pillow, Lanczos), embedded as a base64 PNG. An image that cannot be read is
+a text placeholder with the reason, never an error of the report.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy.stats import rankdata
+
+from metaeval.correlation.result import CorrelationResult
+from metaeval.paths import display_path
+from metaeval.report import plots
+
+SHOWN = 6  # cells per metric
+SIZE = 96  # longest side of a thumbnail, pixels
+
+
+def thumbnail_uri(path: str | Path, size: int = SIZE) -> tuple[str | None, str]:
+    """(``data:image/png;base64,...`` of the downscaled image, "") or (None, the reason)."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as image:
+            image.draft("RGB", (size, size))  # JPEG: decode at a reduced scale
+            small = image.convert("RGB")
+            small.thumbnail((size, size), Image.Resampling.LANCZOS)
+    except Exception as error:  # any unreadable file is a placeholder, never a crash
+        return None, f"{type(error).__name__}: {error}"
+    buffer = io.BytesIO()
+    small.save(buffer, format="PNG", optimize=True)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii"), ""
+
+
+def fraction_ranks(values: np.ndarray) -> np.ndarray:
+    """Average ranks scaled to [0, 1] (0 = lowest value); 0.5 for a single value."""
+    if len(values) == 1:
+        return np.array([0.5])
+    return (rankdata(values) - 1.0) / (len(values) - 1.0)
+
+
+def largest_disagreements(points: pd.DataFrame, human: str, metric: str,
+                          n: int = SHOWN) -> pd.DataFrame:
+    """The ``n`` cells with the largest |rank(metric) - rank(human)|, largest first."""
+    cells = points[["item", "system", human, metric]].dropna()
+    cells = cells[np.isfinite(cells[[human, metric]].to_numpy(float)).all(axis=1)]
+    cells = cells.drop_duplicates(["item", "system"]).reset_index(drop=True)
+    if len(cells) < 2:
+        return cells.assign(human_rank=[], metric_rank=[], gap=[]).iloc[:0]
+    cells["human_rank"] = fraction_ranks(cells[human].to_numpy(float))
+    cells["metric_rank"] = fraction_ranks(cells[metric].to_numpy(float))
+    cells["gap"] = (cells["metric_rank"] - cells["human_rank"]).abs()
+    return cells.sort_values("gap", ascending=False, kind="stable").head(n)
+
+
+def _card(row, human: str, metric: str, paths: dict, cache: dict, size: int) -> dict:
+    path = paths.get((str(row["item"]), str(row["system"])), "")
+    if path and path not in cache:
+        cache[path] = thumbnail_uri(path, size)
+    uri, reason = cache.get(path, (None, "no image path for this cell"))
+    return {"item": str(row["item"]), "system": str(row["system"]), "uri": uri,
+            "placeholder": "" if uri else f"image not shown ({reason})",
+            "file": display_path(path) if path else "", "human": float(row[human]),
+            "metric": float(row[metric]), "human_rank": float(row["human_rank"]),
+            "metric_rank": float(row["metric_rank"])}
+
+
+def disagreement_panels(result: CorrelationResult, n: int = SHOWN,
+                        size: int = SIZE) -> list[dict]:
+    """Per metric (the scatter's metrics): its ``n`` most disagreeing cells with thumbnails;
+    empty when the judgement set has no image paths."""
+    if result.images is None or not len(result.images) or not len(result.points):
+        return []
+    paths = {(str(i), str(s)): p for i, s, p in zip(result.images["item"],
+                                                      result.images["system"],
+                                                      result.images["image"])}
+    cache: dict[str, tuple[str | None, str]] = {}
+    panels = []
+    for metric in plots.best_metrics(result, plots.MAX_PANELS):
+        if metric not in result.points.columns:
+            continue
+        cells = largest_disagreements(result.points, result.human, metric, n)
+        flipped = result.metrics.get(metric) == "lower"
+        panels.append({"metric": metric, "flipped": flipped,
+                       "cells": [_card(row, result.human, metric, paths, cache, size)
+                                 for _, row in cells.iterrows()]})
+    return panels
