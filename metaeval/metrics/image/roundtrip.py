@@ -9,8 +9,9 @@ output under test). The generator is a diffusers text-to-image pipeline (``Diffu
 ``steps`` denoising steps, classifier-free ``guidance``, a ``resolution`` x ``resolution`` image,
 the initial noise drawn per item from ``torch.Generator('cpu').manual_seed(seed)``, so a seed
 gives the same image on every run and device). ``f`` is the image feature of ``extractor``: the
-projected CLIP image embedding (``CLIPVisionModelWithProjection.image_embeds``) or the DINOv2
-CLS token (``Dinov2Model.pooler_output``). The score is in [-1, 1], higher is better.
+projected CLIP image embedding (``visual_projection`` of the vision tower's pooled output, as
+``CLIPVisionModelWithProjection.image_embeds``) or the DINOv2 CLS token
+(``Dinov2Model.pooler_output``). The score is in [-1, 1], higher is better.
 
 Models load by hub name or local folder, from the local Hugging Face cache only (nothing is
 downloaded). The caption and the generated image are kept under
