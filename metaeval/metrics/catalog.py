@@ -108,4 +108,10 @@ BUILTIN: tuple[MetricSpec, ...] = (
                ("hypothesis", "instruction"), True, ("torch", "transformers"), "text",
                "D. Jiang, Y. Li, G. Zhang, W. Huang, B. Y. Lin, W. Chen, TIGERScore, TMLR 2024.",
                "TIGERScore: an LLM error analysis; -(sum of per-error reductions), 0 = no error."),
+    MetricSpec("i2t2i_roundtrip", "image", "metaeval.metrics.image.roundtrip:ImageRoundTrip",
+               ("image",), True, ("torch", "transformers", "diffusers"), "image",
+               "J.-H. Huang, H. Zhu, Y. Shen, S. Rudinac, A. M. Sacchetti, E. Kanoulas, A Novel "
+               "Evaluation Framework for Image2Text Generation, LLM4Eval @ SIGIR 2024.",
+               "Round trip: image -> captioner -> caption -> diffusers text-to-image -> cosine "
+               "of CLIP/DINOv2 image features with the original, in [-1, 1]."),
 )

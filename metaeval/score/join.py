@@ -48,7 +48,8 @@ def join_scores(judgements: pd.DataFrame, scores: str | Path | pd.DataFrame,
         pairs = sorted(set(zip(keys["_item"][duplicated], keys["_system"][duplicated], strict=True)))
         raise DataError(located(f"duplicate (item, system) pairs in the scores: {_show(pairs)}",
                                 file=where, fix="score each pair once."))
-    reasons = (frame["errors"].fillna("").astype(str).reset_index(drop=True)
+    reasons = (frame["errors"].astype(object).where(frame["errors"].notna(), "").astype(str)
+               .reset_index(drop=True)
                if "errors" in frame.columns else pd.Series([""] * len(frame)))
     right = pd.concat([keys, frame[metric_cols].reset_index(drop=True).set_axis(keys.index),
                        pd.DataFrame({"_row": range(len(frame)), "_why": reasons.to_numpy()},

@@ -1,0 +1,1 @@
+"""Image metric adapters."""
