@@ -162,8 +162,6 @@ def test_refclipscore_is_harmonic_mean(clip_dir, image_files):
         c = clip_s[i]
         expected.append(0.0 if c + ref == 0 else 2 * c * ref / (c + ref))
     np.testing.assert_allclose(scores, expected, rtol=0, atol=1e-6)
-    # item 0 has its own caption among the references: cos = 1, so H = 2c / (c + 1)
-    assert scores[0] == pytest.approx(2 * clip_s[0] / (clip_s[0] + 1), abs=1e-6) or clip_s[0] == 0
     assert np.all((scores >= 0) & (scores <= 2.5))
 
 
