@@ -21,6 +21,8 @@ SACREBLEU = ("sacrebleu",)
 AUDIO_INTRUSIVE = ("estimate", "reference")
 AUDIO_WITH_MIXTURE = ("estimate", "reference", "mixture")
 TORCH = ("torch",)
+IMAGE_TEXT = ("image", "text")
+IMAGE_MODELS = ("torch", "transformers")  # pillow comes with the image extra
 
 BUILTIN: tuple[MetricSpec, ...] = (
     MetricSpec("sdr", "audio", "metaeval.metrics.audio.bsseval:SDR", AUDIO_INTRUSIVE, True, TORCH,
@@ -108,6 +110,39 @@ BUILTIN: tuple[MetricSpec, ...] = (
                ("hypothesis", "instruction"), True, ("torch", "transformers"), "text",
                "D. Jiang, Y. Li, G. Zhang, W. Huang, B. Y. Lin, W. Chen, TIGERScore, TMLR 2024.",
                "TIGERScore: an LLM error analysis; -(sum of per-error reductions), 0 = no error."),
+    MetricSpec("blip2t", "image", "metaeval.metrics.image.blip:BLIP2T", IMAGE_TEXT, True,
+               IMAGE_MODELS, "image",
+               "J. Huang et al., ClassDiffusion (model: BLIP v1, J. Li et al.), ICLR 2025.",
+               "ClassDiffusion's 'BLIP2-T', which is BLIP v1 ITC despite its name: cosine of the "
+               "L2-normalised vision_proj(image CLS) and text_proj(text CLS) of "
+               "BlipForImageTextRetrieval (Salesforce/blip-itm-large-coco, use_itm_head=False), "
+               "in [-1, 1], no x100, no clipping; fp16=true on CUDA as their script."),
+    MetricSpec("blip2_itc", "image", "metaeval.metrics.image.blip:BLIP2ITC", IMAGE_TEXT, True,
+               IMAGE_MODELS, "image", "J. Li, D. Li, S. Savarese, S. Hoi, BLIP-2, ICML 2023.",
+               "BLIP-2 image-text contrastive score (Blip2ForImageTextRetrieval, "
+               "Salesforce/blip2-itm-vit-g): max over query outputs of the cosine, in [-1, 1]."),
+    MetricSpec("blip2_itm", "image", "metaeval.metrics.image.blip:BLIP2ITM", IMAGE_TEXT, True,
+               IMAGE_MODELS, "image", "J. Li, D. Li, S. Savarese, S. Hoi, BLIP-2, ICML 2023.",
+               "BLIP-2 image-text matching probability (softmax of the ITM head, class 1), "
+               "Salesforce/blip2-itm-vit-g, in [0, 1]."),
+    MetricSpec("clip_t", "image", "metaeval.metrics.image.clip:CLIPT", IMAGE_TEXT, True,
+               IMAGE_MODELS, "image", "A. Radford et al., CLIP, ICML 2021.",
+               "CLIP-T: cosine of CLIP's projected, normalised image and text features "
+               "(transformers CLIPModel, default openai/clip-vit-base-patch32), in [-1, 1]."),
+    MetricSpec("clipscore", "image", "metaeval.metrics.image.clip:CLIPScore", IMAGE_TEXT, True,
+               IMAGE_MODELS, "image", "J. Hessel et al., CLIPScore, EMNLP 2021.",
+               "CLIPScore: 2.5 * max(cos(image, 'A photo depicts ' + caption), 0), CLIP ViT-B/32, "
+               "in [0, 2.5]."),
+    MetricSpec("refclipscore", "image", "metaeval.metrics.image.clip:RefCLIPScore",
+               ("image", "text", "references"), True, IMAGE_MODELS, "image",
+               "J. Hessel et al., CLIPScore, EMNLP 2021.",
+               "RefCLIPScore: harmonic mean of CLIPScore and max(max over references of "
+               "cos(caption, reference), 0), CLIP ViT-B/32, prefix 'A photo depicts'."),
+    MetricSpec("clip_i", "image", "metaeval.metrics.image.clip:CLIPI",
+               ("image", "reference_image"), True, IMAGE_MODELS, "image",
+               "A. Radford et al., CLIP (CLIP-I as in N. Ruiz et al., DreamBooth), ICML 2021.",
+               "CLIP-I: cosine of CLIP's projected, normalised image features of the image and "
+               "its reference image (mean over several), in [-1, 1]."),
     MetricSpec("i2t2i_roundtrip", "image", "metaeval.metrics.image.roundtrip:ImageRoundTrip",
                ("image",), True, ("torch", "transformers", "diffusers"), "image",
                "J.-H. Huang, H. Zhu, Y. Shen, S. Rudinac, A. M. Sacchetti, E. Kanoulas, A Novel "

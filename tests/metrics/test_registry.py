@@ -23,7 +23,7 @@ from metaeval.metrics.registry import MetricSpec, all_specs, get_metric, plugin_
 ROOT = Path(__file__).resolve().parents[2]
 INPUTS = {"audio": {"estimate", "reference", "mixture"},
           "text": {"hypothesis", "reference", "source", "instruction", "context"},
-          "image": {"image", "text"}}
+          "image": {"image", "text", "references", "reference_image"}}
 TARGET = re.compile(r"^metaeval\.metrics(\.[a-z_][a-z0-9_]*)+:[A-Z][A-Za-z0-9_]*$")
 FAKE_MODULE = "metaeval_no_such_backend_module"
 

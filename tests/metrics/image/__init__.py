@@ -1,0 +1,1 @@
+"""Tests of the image metric adapters and the image input helpers."""
