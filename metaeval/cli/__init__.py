@@ -1,6 +1,6 @@
 """`metaeval` command line: thin wrappers over the Python API.
 
-Commands: ``correlate``, ``score``, ``challenge``, ``metrics``, ``listening summarize``, ``datasets``,
+Commands: ``correlate``, ``explain``, ``power``, ``score``, ``challenge``, ``metrics``, ``listening summarize``, ``datasets``,
 ``data download``; ``--version``. Exit codes (:mod:`metaeval.cli.common`): 0 ok, 1 data / metric
 / statistics error, 2 usage error, 130 interrupted; errors are one line on stderr.
 """
@@ -9,7 +9,16 @@ from __future__ import annotations
 
 import sys
 
-from metaeval.cli import challenge, correlate, data, listening, metrics, score  # noqa: F401
+from metaeval.cli import (  # noqa: F401
+    challenge,
+    correlate,
+    data,
+    explain,
+    listening,
+    metrics,
+    power,
+    score,
+)
 from metaeval.cli.app import app
 from metaeval.cli.common import EXIT_INTERRUPTED
 

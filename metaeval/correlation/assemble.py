@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from metaeval.correlation.disagreement import disagreement_table
 from metaeval.correlation.result import (
     PAIRWISE_COLUMNS,
     POOLED,
@@ -68,6 +69,18 @@ def result_points(js: JudgementSet, metrics: list[str], human: str,
     return pd.concat([points, pd.DataFrame(oriented, index=points.index)], axis=1)
 
 
+def _disagreements(points, js: JudgementSet, human: str, metrics: list[str],
+                   settings: Settings):
+    """The largest metric/human rank gaps per metric and group, human t-intervals at the
+    confidence of the bootstrap intervals (:mod:`metaeval.correlation.disagreement`)."""
+    ratings = js.individual_ratings() if human == js.gold else None
+    reason = ("no individual ratings" if js.individual_ratings() is None else
+              f"the individual ratings are of {js.gold}, not {human}")
+    return disagreement_table(points, human, {m: js.metrics[m].direction for m in metrics},
+                              ratings, confidence=settings.ci, pooled=settings.pooled,
+                              no_ratings_reason=reason)
+
+
 def assemble(js: JudgementSet, human: str, metrics: list[str], settings: Settings,
              rows: list[dict], pairs: list[dict], notes: list[str]) -> CorrelationResult:
     """The result object of a run."""
@@ -75,13 +88,15 @@ def assemble(js: JudgementSet, human: str, metrics: list[str], settings: Setting
     table["note"] = table["note"].fillna("").astype(str)
     table["cluster"] = table["cluster"].astype("Int64")
     signature = build_signature(js, human, metrics, settings)
+    points = result_points(js, metrics, human, settings.group_by)
     return CorrelationResult(
         table=table, pairwise=pd.DataFrame(pairs, columns=PAIRWISE_COLUMNS),
-        points=result_points(js, metrics, human, settings.group_by),
+        points=points,
         settings=settings_record(signature, settings, js, metrics, human), signature=signature,
         dataset=js.info, human=human, metrics={m: js.metrics[m].direction for m in metrics},
         group_column=settings.group_by, warnings=list(dict.fromkeys(notes)),
         metric_options={m: dict(js.metrics[m].options) for m in metrics if js.metrics[m].options},
         display_names={m: js.metrics[m].label for m in metrics if js.metrics[m].label},
         images=js.images,
+        disagreements=_disagreements(points, js, human, metrics, settings),
     )

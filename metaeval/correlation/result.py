@@ -22,6 +22,9 @@ Tables (pandas):
 - ``images``: the image path of each (item, system) cell when the judgements are of images
   (None otherwise); the HTML report shows thumbnails of the cells where metric and humans
   disagree most.
+- ``disagreements``: per metric and group the cells with the largest rank gap between metric and
+  humans, with the human t-interval of each cell from its raters' ratings
+  (:mod:`metaeval.correlation.disagreement`); None for results built without it.
 
 ``display_names`` maps metric columns to the short labels the reports show (JSON: a top-level
 ``display_names`` and a ``display_name`` per result row; CSV: a ``display_name`` column).
@@ -71,6 +74,7 @@ class CorrelationResult:
     warnings: list[str] = field(default_factory=list)
     metric_options: dict[str, dict[str, str]] = field(default_factory=dict)  # config fields
     images: pd.DataFrame | None = None  # item, system, image path (image judgement sets)
+    disagreements: pd.DataFrame | None = None  # largest metric/human rank gaps per group
 
     # metric -> short label for the reports (a card's display names); no number depends on it,
     # so it is not part of the signature

@@ -11,6 +11,8 @@ from dataclasses import replace
 from metaeval.correlation.result import CorrelationResult
 from metaeval.paths import display_path
 from metaeval.report import labels, plots, thumbnails
+from metaeval.report.disagreement import SHOWN as DISAGREEMENTS_SHOWN
+from metaeval.report.disagreement import disagreement_tables
 from metaeval.report.headline import headline_rows
 from metaeval.report.methods import methods_text
 from metaeval.report.templating import render
@@ -135,6 +137,8 @@ def render_html(result: CorrelationResult) -> str:
         "multi_level": len(lvls) > 1,
         "scatter": plots.scatter_grid_svg(result) if len(result.points) else None,
         "disagreements": thumbnails.disagreement_panels(result),
+        "rank_gaps": disagreement_tables(result),
+        "rank_gaps_shown": DISAGREEMENTS_SHOWN,
         "shown": {"scatter": min(plots.MAX_PANELS, len(result.metrics)),
                   "heatmap": min(plots.MAX_HEATMAP, len(result.metrics)),
                   "all": len(result.metrics)},

@@ -1,9 +1,7 @@
 """Thumbnails of the cells where a metric and the humans disagree most (image judgement sets).
 
-Per metric: the points the statistics used (metric oriented so that higher is better) are
-ranked by the human score and by the metric (average ranks of ties, as fractions of the
-number of points, so 0 = worst and 1 = best); the ``n`` cells with the largest
-``|rank(metric) - rank(human)|`` are shown with their image downscaled to ``size`` pixels on
+Per metric: the ``n`` cells with the largest rank gap ``|rank(metric) - rank(human)|`` over
+all points (the one formula of :mod:`metaeval.correlation.disagreement`) are shown with their image downscaled to ``size`` pixels on
 the longer side (Pillow, Lanczos), embedded as a base64 PNG. An image that cannot be read is
 a text placeholder with the reason, never an error of the report.
 """
@@ -14,14 +12,12 @@ import base64
 import io
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-from scipy.stats import rankdata
-
+from metaeval.correlation.disagreement import fraction_ranks, largest_disagreements
 from metaeval.correlation.result import CorrelationResult
 from metaeval.paths import display_path
 from metaeval.report import plots
 
+__all__ = ["fraction_ranks", "largest_disagreements", "thumbnail_uri", "disagreement_panels"]
 SHOWN = 6  # cells per metric
 SIZE = 96  # longest side of a thumbnail, pixels
 
@@ -40,27 +36,6 @@ def thumbnail_uri(path: str | Path, size: int = SIZE) -> tuple[str | None, str]:
     buffer = io.BytesIO()
     small.save(buffer, format="PNG", optimize=True)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii"), ""
-
-
-def fraction_ranks(values: np.ndarray) -> np.ndarray:
-    """Average ranks scaled to [0, 1] (0 = lowest value); 0.5 for a single value."""
-    if len(values) == 1:
-        return np.array([0.5])
-    return (rankdata(values) - 1.0) / (len(values) - 1.0)
-
-
-def largest_disagreements(points: pd.DataFrame, human: str, metric: str,
-                          n: int = SHOWN) -> pd.DataFrame:
-    """The ``n`` cells with the largest |rank(metric) - rank(human)|, largest first."""
-    cells = points[["item", "system", human, metric]].dropna()
-    cells = cells[np.isfinite(cells[[human, metric]].to_numpy(float)).all(axis=1)]
-    cells = cells.drop_duplicates(["item", "system"]).reset_index(drop=True)
-    if len(cells) < 2:
-        return cells.assign(human_rank=[], metric_rank=[], gap=[]).iloc[:0]
-    cells["human_rank"] = fraction_ranks(cells[human].to_numpy(float))
-    cells["metric_rank"] = fraction_ranks(cells[metric].to_numpy(float))
-    cells["gap"] = (cells["metric_rank"] - cells["human_rank"]).abs()
-    return cells.sort_values("gap", ascending=False, kind="stable").head(n)
 
 
 def _card(row, human: str, metric: str, paths: dict, cache: dict, size: int) -> dict:

@@ -41,10 +41,10 @@ def test_fraction_ranks_and_largest_disagreements():
     assert fraction_ranks(np.array([3.0, 1.0, 2.0, 2.0])).tolist() == [1.0, 0.0, 0.5, 0.5]
     points = pd.DataFrame({"item": list("abcd"), "system": ["s"] * 4,
                            "human": [1.0, 2.0, 3.0, 4.0], "m": [4.0, 2.0, 3.0, np.nan]})
-    # ranks over a, b, c: human 0, .5, 1; metric 1, 0, .5 -> gaps 1, .5, .5
+    # ranks over a, b, c: human 0, .5, 1; metric 1, 0, .5 -> signed gaps 1, -.5, -.5
     found = largest_disagreements(points, "human", "m", n=2)
     assert found["item"].tolist() == ["a", "b"]
-    assert found["gap"].tolist() == [1.0, 0.5]
+    assert found["gap"].tolist() == [1.0, -0.5]
 
 
 def test_thumbnail_is_downscaled_and_unreadable_is_a_reason(tmp_path):

@@ -1,0 +1,91 @@
+"""`metaeval explain`: the cells where a metric and the humans disagree most.
+
+Per metric and group (each value of ``--group-by``, then the pooled set ``all``): the ``--top``
+cells with the largest rank gap between metric and humans, with the human score's t-interval
+over the cell's raters (:mod:`metaeval.correlation.disagreement`). A plain table on stdout;
+``--csv`` writes every row.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from metaeval.cli.app import app
+from metaeval.cli.common import cli_errors, echo, split, value_of
+from metaeval.cli.correlate import DATA_OPTION, EXCLUDE_OPTION, Domain
+from metaeval.cli.text import text_table
+from metaeval.correlation import judgements
+from metaeval.correlation.api import chosen_metrics
+from metaeval.correlation.assemble import result_points
+from metaeval.correlation.disagreement import DEFAULT_TOP, disagreement_table
+from metaeval.data.judgements import JudgementSet
+from metaeval.io import check_output_file, write_atomic
+from metaeval.report.disagreement import row_cells
+
+HEADERS = ["#", "item", "system", "human", "interval", "metric", "gap", "ranks h/m", "note"]
+
+
+@app.command("explain")
+def explain_command(
+    domain: Domain = typer.Option(None, help="Use the bundled data set of a domain."),
+    data: Path = DATA_OPTION,
+    item: str = typer.Option(None, help="Column naming the item (stimulus / segment)."),
+    system: str = typer.Option(None, help="Column naming the system (model / condition)."),
+    human: str = typer.Option(None, help="Human score column (default: the first)."),
+    rater: str = typer.Option(None, help="Column with the rater id when rows are single ratings."),
+    metric: str = typer.Option(None, "--metric", "--metrics",
+                               help="Comma-separated metric columns (default: all)."),
+    lower_is_better: str = typer.Option(None, help="Metrics where lower is better (sign-flipped)."),
+    group_by: str = typer.Option(None, help="Rank within each value of this column (default: the "
+                                            "protocol's grouping), plus pooled."),
+    pooled: bool = typer.Option(True, "--pooled/--no-pooled", help="Add the pooled group 'all'."),
+    top: int = typer.Option(DEFAULT_TOP, help="Cells per metric and group."),
+    confidence: float = typer.Option(0.95, help="Confidence level of the human t-intervals."),
+    exclude_systems: str = EXCLUDE_OPTION,
+    csv: Path = typer.Option(None, "--csv", help="Write all rows to this CSV file."),
+) -> None:
+    """Print the cells where each metric and the humans disagree most."""
+    with cli_errors({"confidence": "--confidence", "top": "--top", "csv": "--csv"}):
+        if csv is not None:
+            check_output_file(csv, "csv")
+        scoring = domain is not None and data is None
+        js, defaults = judgements(
+            domain=value_of(domain), data=data, item=item, system=system, human=human,
+            rater=rater, metrics=None if scoring else (split(metric) or None),
+            score_metrics=split(metric) or None if scoring else None,
+            lower_is_better=split(lower_is_better), progress=False,
+            groups=[group_by] if group_by else ())
+        if exclude_systems:
+            js = js.without_systems(split(exclude_systems))
+        grouping = group_by or defaults.get("group_by") or (js.groups[0] if js.groups else None)
+        table = explain(js, split(metric) or None, human, grouping, pooled, top, confidence)
+        if csv is not None:
+            write_atomic(csv, table.to_csv(index=False))
+        print_tables(js, table)
+        if csv is not None:
+            echo(f"wrote {csv}")
+
+
+def explain(js: JudgementSet, metrics, human, group_by, pooled, top, confidence):
+    """The disagreement table of ``js`` (what `metaeval explain` prints)."""
+    human, metrics = chosen_metrics(js, metrics, human)
+    points = result_points(js, metrics, human, group_by)
+    ratings = js.individual_ratings() if human == js.gold else None
+    reason = ("no individual ratings" if js.individual_ratings() is None
+              else f"the individual ratings are of {js.gold}, not {human}")
+    return disagreement_table(points, human, {m: js.metrics[m].direction for m in metrics},
+                              ratings, top=top, confidence=confidence, pooled=pooled,
+                              no_ratings_reason=reason)
+
+
+def print_tables(js: JudgementSet, table) -> None:
+    """One plain table per (metric, group)."""
+    for (metric, group), part in table.groupby(["metric", "group"], sort=False):
+        flipped = " (-, lower is better)" if js.metrics[metric].direction == "lower" else ""
+        echo(f"{metric}{flipped}, group {group}: largest rank gaps (gap = rank(metric) - "
+             "rank(human))")
+        rows = [list(row_cells(r).values()) for r in part.to_dict(orient="records")]
+        echo(text_table(HEADERS, rows, right=(0, 3, 5, 6)))
+        echo()

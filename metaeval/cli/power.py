@@ -1,0 +1,83 @@
+"""`metaeval power`: power of "A correlates better than B" against the number of items/raters.
+
+Prints the curve per metric pair (plain table) and the items needed for 80% power; writes
+power.csv, power.svg and power.png into ``--out``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from metaeval.cli.app import app
+from metaeval.cli.common import cli_errors, echo, split, value_of
+from metaeval.cli.correlate import DATA_OPTION, Domain
+from metaeval.cli.text import text_table
+from metaeval.correlation import judgements
+from metaeval.correlation.power import power_analysis
+from metaeval.errors import ParameterError
+from metaeval.io import check_output_folder, write_atomic
+from metaeval.report.formatting import fmt
+from metaeval.report.power import write_power_plots
+
+
+def _ints(text: str | None, option: str) -> list[int]:
+    try:
+        return [int(v) for v in split(text)]
+    except ValueError:
+        raise ParameterError(option, text, "give comma-separated whole numbers, "
+                             "e.g. 10,20,40.") from None
+
+
+@app.command("power")
+def power_command(
+    domain: Domain = typer.Option(None, help="Use the bundled data set of a domain."),
+    data: Path = DATA_OPTION,
+    item: str = typer.Option(None, help="Column naming the item."),
+    system: str = typer.Option(None, help="Column naming the system."),
+    human: str = typer.Option(None, help="Human score column (default: the first)."),
+    rater: str = typer.Option(None, help="Column with the rater id when rows are single ratings."),
+    metrics: str = typer.Option(None, help="Comma-separated metrics; every ordered pair is "
+                                           "tested (two metrics: both directions)."),
+    lower_is_better: str = typer.Option(None, help="Metrics where lower is better."),
+    grid: str = typer.Option("10,20,40", help="Item counts (subsamples without replacement)."),
+    raters: str = typer.Option(None, help="Ratings per cell to subsample (needs individual "
+                                          "ratings), e.g. 3,6,12."),
+    reps: int = typer.Option(200, help="Subsamples per grid point."),
+    k: int = typer.Option(100, help="PERM-BOTH draws per subsample."),
+    alpha: float = typer.Option(0.05, help="Significance level."),
+    coef: str = typer.Option("pearson", help="Coefficient."),
+    level: str = typer.Option("none", help="Level (none, item, sys, system)."),
+    seed: int = typer.Option(0, help="Seed of every random draw."),
+    out: Path = typer.Option(Path("reports/power"), help="Folder for power.csv/svg/png."),
+) -> None:
+    """Estimate the power of the paired metric comparison by subsampling items and raters."""
+    with cli_errors({"grid": "--grid", "raters": "--raters", "coefficient": "--coef"}):
+        folder = check_output_folder(out)
+        scoring = domain is not None and data is None
+        js, _ = judgements(domain=value_of(domain), data=data, item=item, system=system,
+                           human=human, rater=rater,
+                           metrics=None if scoring else (split(metrics) or None),
+                           score_metrics=split(metrics) or None if scoring else None,
+                           lower_is_better=split(lower_is_better), progress=False)
+        table = power_analysis(js, split(metrics) or None, human, _ints(grid, "grid"),
+                               _ints(raters, "raters"), reps, k, alpha, coef, level, seed)
+        folder.mkdir(parents=True, exist_ok=True)
+        write_atomic(folder / "power.csv", table.to_csv(index=False))
+        plots = write_power_plots(table, folder)
+        print_curves(table)
+        echo(f"wrote {folder / 'power.csv'}, " + ", ".join(str(p) for p in plots))
+
+
+def print_curves(table) -> None:
+    """One plain table per ordered pair and unit, then the size needed for 80% power."""
+    for (a, b, unit), part in table.groupby(["metric_a", "metric_b", "unit"], sort=False):
+        echo(f"{a} better than {b} ({unit}; PERM-BOTH k={part['k'].iloc[0]}, "
+             f"alpha={part['alpha'].iloc[0]}, {part['reps'].iloc[0]} subsamples)")
+        rows = [[str(r["n"]), fmt(r["power"]), fmt(r["se"])] for r in part.to_dict("records")]
+        echo(text_table([unit, "power", "se"], rows, right=(0, 1, 2)))
+        needed = part["needed_80"].iloc[0]
+        echo(f"{unit} needed for 80% power: "
+             + (str(int(needed)) if needed == needed else f"n/a ({part['note'].iloc[0]})"))
+        echo()

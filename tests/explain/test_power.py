@@ -1,0 +1,94 @@
+"""Power analysis: known cases (identical metrics, a much better metric), determinism, CLI."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from metaeval.cli import app
+from metaeval.stats.permutation import perm_both
+from metaeval.stats.power import (
+    item_power,
+    item_subsamples,
+    items_needed,
+    perm_both_pvalues,
+    rater_means,
+    rater_power,
+)
+
+runner = CliRunner()
+
+
+def _case(seed=1, systems=4, items=120):
+    rng = np.random.default_rng(seed)
+    gold = rng.normal(size=(systems, items))
+    good = gold + 0.5 * rng.normal(size=gold.shape)
+    worse = gold + 1.5 * rng.normal(size=gold.shape)
+    return gold, good, worse
+
+
+def test_identical_metrics_have_no_power():
+    gold, good, _ = _case()
+    assert item_power(gold, good, good, "pearson", "none", [10, 40], reps=50, k=30).tolist() \
+        == [0.0, 0.0]
+
+
+def test_better_metric_power_grows_to_one_and_is_seeded():
+    gold, good, worse = _case()
+    grid = [3, 6, 12, 48]
+    power = item_power(gold, good, worse, "pearson", "none", grid, reps=100, k=50, seed=3)
+    se = np.sqrt(0.25 / 100)
+    assert np.all(np.diff(power) > -3 * se)        # monotone within Monte Carlo error
+    assert power[0] < 0.8 and power[-1] >= 0.95
+    assert items_needed(grid, power) == grid[int(np.argmax(power >= 0.8))]
+    again = item_power(gold, good, worse, "pearson", "none", grid, reps=100, k=50, seed=3)
+    assert np.array_equal(power, again)
+    backwards = item_power(gold, worse, good, "pearson", "none", grid, reps=100, k=50, seed=3)
+    assert backwards.max() <= 0.1                   # the worse metric is never "better"
+
+
+def test_pvalue_of_full_sample_matches_the_engine_distribution():
+    gold, good, worse = _case(items=30)
+    p = perm_both_pvalues(gold[None], good[None], worse[None], "pearson", "none", 400,
+                          np.random.default_rng(0))
+    engine = perm_both(gold, np.stack([good, worse]), "pearson", "none", k=400, seed=0).pvalue
+    assert p[0] == pytest.approx(engine[0, 1], abs=0.03)   # same test, other masks
+
+
+def test_subsamples_and_rater_means():
+    rng = np.random.default_rng(0)
+    index = item_subsamples(rng, 10, 4, 500)
+    assert all(len(set(row)) == 4 for row in index)
+    assert np.bincount(index.ravel(), minlength=10).min() > 150  # 200 expected per item
+    ratings = np.array([[[1.0, 2.0, 3.0, np.nan]]])
+    assert rater_means(rng, ratings, 3, 2)[:, 0, 0].tolist() == [2.0, 2.0]
+    assert set(rater_means(rng, ratings, 1, 50)[:, 0, 0]) == {1.0, 2.0, 3.0}
+    assert np.isnan(rater_means(rng, ratings, 4, 1)).all()
+    assert np.isnan(items_needed([10, 20], np.array([0.2, 0.5])))
+
+
+def test_rater_power_grows_with_raters():
+    rng = np.random.default_rng(2)
+    truth = rng.normal(size=(4, 80))
+    ratings = truth[..., None] + 2.0 * rng.normal(size=(4, 80, 12))
+    good = truth + 0.3 * rng.normal(size=truth.shape)
+    worse = truth + 1.2 * rng.normal(size=truth.shape)
+    power = rater_power(ratings, good, worse, "pearson", "none", [1, 12], reps=40, k=40)
+    assert power[1] >= power[0] and power[1] >= 0.9
+
+
+def test_cli_power_writes_curve_and_plots(tmp_path):
+    out = tmp_path / "p"
+    ran = runner.invoke(app, ["power", "--domain", "audio", "--metrics",
+                              "sisdr,fad_song2song_mert_df", "--grid", "4,8", "--raters", "3",
+                              "--reps", "20", "--k", "20", "--out", str(out)])
+    assert ran.exit_code == 0, ran.output
+    assert "items needed for 80% power" in ran.output
+    table = pd.read_csv(out / "power.csv")
+    assert set(table["unit"]) == {"items", "raters"} and len(table) == 6
+    assert (out / "power.svg").read_text().lstrip().startswith(("<?xml", "<svg"))
+    assert (out / "power.png").stat().st_size > 1000
+    bad = runner.invoke(app, ["power", "--domain", "audio", "--grid", "1,x", "--out", str(out)])
+    assert bad.exit_code == 2 and "--grid" in bad.output
