@@ -13,6 +13,7 @@ from metaeval.paths import display_path
 from metaeval.report import labels, plots, thumbnails
 from metaeval.report.headline import headline_rows
 from metaeval.report.methods import methods_text
+from metaeval.report.stability import stability_context
 from metaeval.report.templating import render
 
 
@@ -139,6 +140,7 @@ def render_html(result: CorrelationResult) -> str:
                   "heatmap": min(plots.MAX_HEATMAP, len(result.metrics)),
                   "all": len(result.metrics)},
         "methods": methods_text(result),
+        "stability": stability_context(result),
         "colours": plots.group_colours(result),
         "sizes": [(word, s.get(key)) for key, word in
                   (("n_items", "items"), ("n_systems", "systems"), ("n_cells", "cells"))
