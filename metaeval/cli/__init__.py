@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 
-from metaeval.cli import challenge, correlate, data, listening, metrics, score  # noqa: F401
+from metaeval.cli import challenge, correlate, data, listening, meta, metrics, score  # noqa: F401
 from metaeval.cli.app import app
 from metaeval.cli.common import EXIT_INTERRUPTED
 
