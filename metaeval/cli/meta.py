@@ -10,11 +10,14 @@ from pathlib import Path
 import typer
 
 from metaeval.cli.app import app
-from metaeval.cli.common import cli_errors, echo
+from metaeval.cli.common import choice_enum, cli_errors, echo, value_of
 from metaeval.correlation.meta import meta_analysis, meta_table, set_summary
 from metaeval.errors import DataError
 from metaeval.io import check_output_folder, json_safe, write_set
 from metaeval.report.formatting import fmt, fmt_interval
+from metaeval.stats.meta import META_METHODS
+
+MetaMethod = choice_enum("MetaMethod", META_METHODS)
 
 
 def read_results(path: Path) -> dict:
@@ -47,6 +50,8 @@ def meta_command(
     out: Path = typer.Option(Path("reports/meta"), help="Folder for meta.json and meta.csv."),
     ci: float = typer.Option(0.95, help="Confidence level of the pooled interval."),
     alpha: float = typer.Option(0.05, help="Significance level of the average's clusters."),
+    method: MetaMethod = typer.Option("dl", help="Between-set variance tau^2: dl "
+                                                 "(DerSimonian-Laird) or reml."),
 ) -> None:
     """Meta-analysis of metric correlations over several test sets."""
     with cli_errors({"results": "RESULTS"}):
@@ -56,7 +61,7 @@ def meta_command(
         for path in results:
             payload = read_results(path)
             summaries.append(set_summary(payload, _set_name(path, taken)))
-        record = meta_analysis(summaries, ci=ci, alpha=alpha)
+        record = meta_analysis(summaries, ci=ci, alpha=alpha, method=value_of(method))
         write_set(out, {"meta.json": json.dumps(json_safe(record), indent=1),
                         "meta.csv": meta_table(record).to_csv(index=False)},
                   owned=["meta.json", "meta.csv"])

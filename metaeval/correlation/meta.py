@@ -27,6 +27,7 @@ from metaeval.errors import ParameterError
 from metaeval.stats.clusters import significance_clusters
 from metaeval.stats.meta import (
     FISHER_VARIANCE,
+    META_METHODS,
     average_over_sets,
     dersimonian_laird,
     fisher_variance,
@@ -34,7 +35,8 @@ from metaeval.stats.meta import (
 )
 from metaeval.stats.resampling import bootstrap_ci
 
-POINT_LEVELS = ("none", "system")  # levels where n is a number of (independent) points
+POINT_LEVELS = ("none", "system")
+METHOD_NAMES = {"dl": "DerSimonian-Laird", "reml": "REML"}  # levels where n is a number of (independent) points
 
 
 def result_draws(result: CorrelationResult, data: JudgementSet, settings: Settings) -> dict:
@@ -108,8 +110,12 @@ def _average_tests(summaries, metrics, values, alpha) -> tuple[np.ndarray, np.nd
     return significance_clusters(mean, p, alpha), p, ""
 
 
-def meta_analysis(summaries: list[dict], ci: float = 0.95, alpha: float = 0.05) -> dict:
-    """Combine the sets' summaries (:func:`set_summary`); see the module docstring."""
+def meta_analysis(summaries: list[dict], ci: float = 0.95, alpha: float = 0.05,
+                  method: str = "dl") -> dict:
+    """Combine the sets' summaries (:func:`set_summary`); see the module docstring. ``method``:
+    ``dl`` (DerSimonian-Laird tau^2) or ``reml``."""
+    if method not in META_METHODS:
+        raise ParameterError("method", method, f"choose from {', '.join(META_METHODS)}.")
     if len(summaries) < 2:
         raise ParameterError("results", len(summaries), "a meta-analysis needs at least two "
                              "result sets.")
@@ -117,7 +123,7 @@ def meta_analysis(summaries: list[dict], ci: float = 0.95, alpha: float = 0.05) 
     values = np.array([[s["values"][m] for s in summaries] for m in metrics])
     n = np.array([[s["n"][m] for s in summaries] for m in metrics])
     if level in POINT_LEVELS and coef in FISHER_VARIANCE:
-        meta = dersimonian_laird(fisher_z(values), fisher_variance(n, coef), ci)
+        meta = dersimonian_laird(fisher_z(values), fisher_variance(n, coef), ci, method)
         pooled = meta.correlation()
     else:
         meta, pooled = None, (np.full(len(metrics), np.nan),) * 3
@@ -137,7 +143,8 @@ def meta_analysis(summaries: list[dict], ci: float = 0.95, alpha: float = 0.05) 
                      "per_set": {s["name"]: {"value": values[i, j], "n": n[i, j]}
                                  for j, s in enumerate(summaries)}})
     rows.sort(key=lambda r: -r["average"])
-    return {"coefficient": coef, "level": level, "method": "DerSimonian-Laird on Fisher z",
+    return {"coefficient": coef, "level": level,
+            "method": f"random effects on Fisher z, tau^2 by {METHOD_NAMES[method]}",
             "ci": ci, "alpha": alpha, "sets": [{"name": s["name"], "signature": s["signature"],
                                                 "draws": s["draws"] is not None}
                                                for s in summaries],

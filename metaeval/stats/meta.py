@@ -11,6 +11,9 @@ sets (columns), NaN effects left out per row:
     CI = mu -/+ z_(1+ci)/2 se,  I^2 = max(0, (Q - df)/Q)  (Higgins & Thompson 2002),
 
 and the pooled correlation is tanh(mu) with the CI bounds transformed the same way.
+REML (Viechtbauer 2005) replaces tau^2 by the root of the restricted likelihood, found by the
+fixed-point iteration tau^2 <- max(0, sum w^2 ((z - mu)^2 - v) / sum w^2 + 1 / sum w) with
+w = 1/(v + tau^2), started at the DerSimonian-Laird value; Q and I^2 stay those of DL.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from metaeval.errors import StatsError
 
 FISHER_VARIANCE = {"pearson": (1.0, 3), "spearman": (1.06, 3), "kendall_b": (0.437, 4)}
 """coefficient -> (c, d) of the Fisher-z sampling variance c / (n - d)."""
+META_METHODS = ("dl", "reml")
 
 
 def fisher_z(r: np.ndarray) -> np.ndarray:
@@ -63,9 +67,35 @@ class MetaAnalysis:
         return np.tanh(self.mu), np.tanh(self.ci_low), np.tanh(self.ci_high)
 
 
+def reml_tau2(effects: np.ndarray, variances: np.ndarray, start: np.ndarray,
+              iterations: int = 200, tol: float = 1e-12) -> np.ndarray:
+    """REML between-set variance per row (see the module docstring); NaN effects left out."""
+    y = np.atleast_2d(np.asarray(effects, float))
+    v = np.atleast_2d(np.asarray(variances, float))
+    ok = np.isfinite(y) & np.isfinite(v) & (v > 0)
+    y0, v0 = np.where(ok, y, 0.0), np.where(ok, v, 1.0)
+    tau2 = np.nan_to_num(np.asarray(start, float).copy())
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for _ in range(iterations):
+            w = np.where(ok, 1 / (v0 + tau2[:, None]), 0.0)
+            mu = (w * y0).sum(1) / w.sum(1)
+            new = ((w ** 2 * ((y0 - mu[:, None]) ** 2 - v0)).sum(1) / (w ** 2).sum(1)
+                   + 1 / w.sum(1))
+            new = np.where(np.isfinite(new), np.maximum(0.0, new), 0.0)
+            done = np.max(np.abs(new - tau2), initial=0.0) < tol
+            tau2 = new
+            if done:
+                break
+    return tau2
+
+
 def dersimonian_laird(effects: np.ndarray, variances: np.ndarray,
-                      ci: float = 0.95) -> MetaAnalysis:
-    """Random-effects pooling of ``effects`` (M, K) with sampling ``variances`` (M, K)."""
+                      ci: float = 0.95, method: str = "dl") -> MetaAnalysis:
+    """Random-effects pooling of ``effects`` (M, K) with sampling ``variances`` (M, K);
+    ``method`` ``dl`` (DerSimonian-Laird tau^2) or ``reml``."""
+    if method not in META_METHODS:
+        raise StatsError(f"unknown meta-analysis method {method!r}; choose from "
+                         f"{', '.join(META_METHODS)}.")
     y = np.atleast_2d(np.asarray(effects, float))
     v = np.atleast_2d(np.asarray(variances, float))
     if y.shape != v.shape:
@@ -81,6 +111,8 @@ def dersimonian_laird(effects: np.ndarray, variances: np.ndarray,
         c = w.sum(1) - (w ** 2).sum(1) / w.sum(1)
         tau2 = np.where(df > 0, np.maximum(0.0, (q - df) / c), 0.0)
         tau2 = np.where(np.isfinite(tau2), tau2, 0.0)
+        if method == "reml":
+            tau2 = np.where(df > 0, reml_tau2(y, v, tau2), 0.0)
         ws = np.where(ok, 1 / (np.where(ok, v, 1) + tau2[:, None]), 0.0)
         mu = (ws * y0).sum(1) / ws.sum(1)
         se = 1 / np.sqrt(ws.sum(1))

@@ -89,6 +89,10 @@ def test_meta_command(sets, tmp_path):
     record = json.loads((tmp_path / "meta" / "meta.json").read_text())
     assert record["coefficient"] == "pearson" and len(record["sets"]) == 2
     assert "pooled" in (tmp_path / "meta" / "meta.csv").read_text().splitlines()[0]
+    reml = runner.invoke(app, ["meta", *folders, "--method", "reml", "--out",
+                               str(tmp_path / "reml")])
+    assert reml.exit_code == 0, reml.output
+    assert "REML" in json.loads((tmp_path / "reml" / "meta.json").read_text())["method"]
     one = runner.invoke(app, ["meta", folders[0], "--out", str(tmp_path / "m1")])
     assert one.exit_code == 2 and "at least two" in one.output
     missing = runner.invoke(app, ["meta", folders[0], str(tmp_path / "nope.json")])

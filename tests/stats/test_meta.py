@@ -86,3 +86,31 @@ def test_average_over_sets_means_draws_with_the_same_index():
     assert avg.tolist() == [[3.0, 4.0, 5.0], [6.0, 7.0, 8.0]]
     with pytest.raises(StatsError, match="draws must be"):
         average_over_sets(values, draws[:1])
+
+
+def _restricted_loglik(t, z, v):
+    w = 1 / (v + t)
+    mu = (w * z).sum() / w.sum()
+    return -0.5 * (np.log(v + t).sum() + np.log(w.sum()) + (w * (z - mu) ** 2).sum())
+
+
+def test_reml_maximises_the_restricted_likelihood():
+    from scipy.optimize import minimize_scalar
+
+    r, n = np.array([0.5, 0.3, 0.7, 0.1, 0.45]), np.array([50, 30, 80, 40, 60])
+    z, v = fisher_z(r), fisher_variance(n, "pearson")
+    meta = dersimonian_laird(z[None], v[None], method="reml")
+    best = minimize_scalar(lambda t: -_restricted_loglik(t, z, v), bounds=(0, 2),
+                           method="bounded", options={"xatol": 1e-12})
+    assert meta.tau2[0] == pytest.approx(best.x, abs=1e-7)
+    assert meta.tau2[0] != pytest.approx(dersimonian_laird(z[None], v[None]).tau2[0], abs=1e-4)
+    w = 1 / (v + meta.tau2[0])
+    assert meta.mu[0] == pytest.approx((w * z).sum() / w.sum())
+    with pytest.raises(StatsError, match="unknown meta-analysis method"):
+        dersimonian_laird(z[None], v[None], method="ml")
+
+
+def test_reml_is_zero_for_homogeneous_sets():
+    z = fisher_z(np.array([[0.41, 0.40, 0.43, 0.39]]))
+    v = fisher_variance(np.array([[40, 60, 35, 90]]), "pearson")
+    assert dersimonian_laird(z, v, method="reml").tau2[0] == 0
