@@ -15,6 +15,7 @@ from metaeval.cli import (  # noqa: F401
     data,
     explain,
     listening,
+    meta,
     metrics,
     power,
     score,

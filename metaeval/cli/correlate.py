@@ -23,8 +23,10 @@ from metaeval.cli.common import (
 from metaeval.cli.summary import print_summary
 from metaeval.correlation import Settings, correlate, judgements
 from metaeval.correlation.inputs import DATA_FORMATS
+from metaeval.correlation.meta import result_draws
 from metaeval.correlation.protocols import PROTOCOLS, protocol
 from metaeval.correlation.settings import SIGNIFICANCE
+from metaeval.correlation.stability import with_stability
 from metaeval.data.bundled import DOMAINS
 from metaeval.data.columns import MISSING_POLICIES
 from metaeval.io import check_output_folder, safe_name
@@ -60,6 +62,21 @@ TIECAL_SAMPLE_OPTION = typer.Option(1.0, help="Share of the pairs acc23_tiecal c
 SIGNIFICANCE_OPTION = typer.Option(
     "primary", help="PERM-BOTH tests and clusters for the primary (first) coefficient, "
                     "all coefficients, or none.")
+MQM_WEIGHTS_OPTION = typer.Option(None, help="MQM penalties, e.g. major=5,minor=1,"
+                                              "minor_punctuation=0.1,non_translation=25.")
+FORMAT_OPTION = typer.Option(",".join(FORMATS), "--format",
+                             callback=comma_choices(tuple(FORMATS), "--format", "report format"),
+                             help=f"Comma-separated report formats: {', '.join(FORMATS)}.")
+KEEP_DRAWS_OPTION = typer.Option(
+    False, "--keep-draws/--no-keep-draws",
+    help="Store the bootstrap draws of the pooled primary rows in results.json ('draws'), "
+         "for `metaeval meta` significance without a rerun.")
+STABILITY_OPTION = typer.Option(
+    False, "--stability/--no-stability",
+    help="Also rank stability: leave one system / one group out (rank changes, Kendall tau, "
+         "best cluster, top metric) and subgroup flips with bootstrap tests (report section "
+         "'Ranking stability', results.json 'stability'; about 2 + #systems + #groups "
+         "correlate runs of the primary coefficient).")
 IMAGE_OPTION = typer.Option(None, help="Column with image paths (thumbnails in the report).")
 IMAGES_OPTION = typer.Option(None, help="Folder the image paths are relative to (default: the "
                                         "data file's folder).")
@@ -70,8 +87,7 @@ def correlate_command(
     domain: Domain = typer.Option(None, help="Use the bundled data set of a domain."),
     data: Path = DATA_OPTION,
     data_format: DataFormat = DATA_FORMAT_OPTION,
-    mqm_weights: str = typer.Option(None, help="MQM penalties, e.g. major=5,minor=1,"
-                                               "minor_punctuation=0.1,non_translation=25."),
+    mqm_weights: str = MQM_WEIGHTS_OPTION,
     scores: Path = typer.Option(None, help="Scores from `metaeval score`, joined on (item, system)."),
     item: str = typer.Option(None, help="Column naming the item (stimulus / segment)."),
     system: str = typer.Option(None, help="Column naming the system (model / condition)."),
@@ -103,15 +119,15 @@ def correlate_command(
     missing: Missing = typer.Option("error", help="Missing metric scores: error, or drop the cell."),
     significance: SignificanceChoice = SIGNIFICANCE_OPTION,
     out: Path = typer.Option(None, help="Report folder (default reports/<dataset>/)."),
-    format: str = typer.Option(",".join(FORMATS), "--format",
-                               callback=comma_choices(tuple(FORMATS), "--format", "report format"),
-                               help=f"Comma-separated report formats: {', '.join(FORMATS)}."),
+    format: str = FORMAT_OPTION,
     latex_layout: LatexLayout = LATEX_LAYOUT_OPTION,
     force: bool = typer.Option(False, help="Run even when the cost estimate exceeds the "
                                            "budget (2 h)."),
     exclude_systems: str = EXCLUDE_OPTION,
     tiecal_sample: float = TIECAL_SAMPLE_OPTION,
     quiet: bool = typer.Option(False, help="No progress bar or summary table."),
+    stability: bool = STABILITY_OPTION,
+    keep_draws: bool = KEEP_DRAWS_OPTION,
 ) -> None:
     """Correlate metrics with human judgements and write the reports."""
     with cli_errors():
@@ -125,7 +141,8 @@ def correlate_command(
             exclude_systems=split(exclude_systems), scores=scores,
             data_format=value_of(data_format), mqm_weights=mqm_weights,
             protocol_name=value_of(protocol_name), average=value_of(average),
-            latex_layout=value_of(latex_layout), image=image, images=images)
+            latex_layout=value_of(latex_layout), image=image, images=images, stability=stability,
+            keep_draws=keep_draws)
 
 
 def _load(domain, data, scores, missing, lower_is_better, item, system, human, metrics, rater,
@@ -150,7 +167,7 @@ def run_correlate(*, domain=None, data=None, item=None, system=None, human=(), r
                   force=False, tiecal_sample=1.0, exclude_systems=(),
                   scores=None, data_format="table", mqm_weights=None,
                   protocol_name=None, average="mean", latex_layout=DEFAULT_LAYOUT, image=None,
-                  images=None) -> Path:
+                  images=None, stability=False, keep_draws=False) -> Path:
     """Load, correlate, write the reports into ``out`` (one folder per human score when there
     are several); print the summary unless ``quiet``."""
     human = [human] if isinstance(human, str) else list(human or ())
@@ -181,6 +198,10 @@ def run_correlate(*, domain=None, data=None, item=None, system=None, human=(), r
     for name in humans:
         folder = out / safe_name(name) if len(humans) > 1 else out
         result = _run(js, chosen, name, settings, defaults.get("note", ""), quiet, force)
+        if stability:
+            result = with_stability(result, js, settings)
+        if keep_draws:
+            result.draws = result_draws(result, js, settings)
         written = write_reports(result, folder, formats=formats or list(FORMATS),
                                 latex_layout=latex_layout)
         if not quiet:

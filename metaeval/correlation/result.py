@@ -79,6 +79,10 @@ class CorrelationResult:
     # metric -> short label for the reports (a card's display names); no number depends on it,
     # so it is not part of the signature
     display_names: dict[str, str] = field(default_factory=dict)
+    # ranking stability (metaeval.correlation.stability), None unless asked for
+    stability: dict[str, Any] | None = None
+    # bootstrap draws of the pooled primary rows (metaeval.correlation.meta.result_draws)
+    draws: dict[str, Any] | None = None
 
     def display_name(self, metric: str) -> str:
         """The label reports show for ``metric`` (its column name when it has none)."""
@@ -114,6 +118,8 @@ class CorrelationResult:
             "results": [{**row, "display_name": self.display_name(row["metric"])}
                         for row in self.table.to_dict(orient="records")],
             "pairwise": self.pairwise.to_dict(orient="records"),
+            **({"stability": self.stability} if self.stability is not None else {}),
+            **({"draws": self.draws} if self.draws is not None else {}),
         })
 
     def to_json(self) -> str:
