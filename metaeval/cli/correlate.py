@@ -191,8 +191,10 @@ def run_correlate(*, domain=None, data=None, item=None, system=None, human=(), r
         pooled=pooled, k=k, seed=seed, ci=ci, ci_method=ci_method, resample=resample,
         alpha=alpha, significance=significance, tiecal_sample=tiecal_sample,
         average=average)
+    # a bundled set's --metrics selects its columns (audio) or names what was scored (MT/text)
     scored_here = domain is not None and data is None
-    chosen = js.metric_names if scored_here or not metrics else list(metrics)
+    scored = scored_here and not set(metrics or ()) <= set(js.metric_names)
+    chosen = list(metrics) if metrics and not scored else js.metric_names
     humans = human or list(defaults.get("human") or [js.gold])
     out = check_output_folder(Path(out) if out else Path("reports") / safe_name(js.info.name))
     for name in humans:

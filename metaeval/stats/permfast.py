@@ -77,10 +77,14 @@ class PearsonPermBoth:
         a = np.array([where[p[0]] for p in pairs])
         b = np.array([where[p[1]] for p in pairs])
         sums = self._sums(np.array(used))  # (3, M', 1, G)
-        delta = prod[:, b] - prod[:, a]  # swapped-in part of a*: w.(z_b - z_a)
-        ra = self._stat(*(sums[:, a] + delta))
-        rb = self._stat(*(sums[:, b] - delta))
-        return ra - rb
+        step = max(1, int(PAIR_BLOCK_BYTES // (3 * 8 * prod[0, 0].size)))
+        out = np.empty((len(pairs), masks.shape[0]))
+        for i in range(0, len(pairs), step):  # (3, pairs, k, G) arrays of at most 256 MB
+            pa, pb = a[i:i + step], b[i:i + step]
+            delta = prod[:, pb] - prod[:, pa]  # swapped-in part of a*: w.(z_b - z_a)
+            out[i:i + step] = (self._stat(*(sums[:, pa] + delta))
+                               - self._stat(*(sums[:, pb] - delta)))
+        return out
 
     def _metric_products(self, metrics: list[int], w: np.ndarray) -> np.ndarray:
         """w.(gc z_m), w.z_m, w.z_m^2 per group and draw: (3, len(metrics), k, G)."""

@@ -106,3 +106,5 @@ def test_single_metric_summary_prints(tmp_path):
                                  "--out", str(tmp_path / "one")])
     assert result.exit_code == 0, result.output
     assert "sdr" in result.output
+    table = pd.read_csv(tmp_path / "one" / "results.csv")
+    assert set(table["metric"]) == {"sdr"}  # --metrics selects the bundled set's columns
