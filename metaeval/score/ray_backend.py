@@ -15,10 +15,11 @@ interrupted run are merged at the start of the next one (:func:`~metaeval.score.
 
 from __future__ import annotations
 
+import tempfile
 import uuid
 from pathlib import Path
 
-from metaeval.errors import ParameterError
+from metaeval.errors import DataError, ParameterError
 from metaeval.metrics.base import Metric
 from metaeval.score.cache import SHARDS, ScoreCache, merge_shards
 from metaeval.score.rows import ScoreRow
@@ -54,7 +55,11 @@ class ScoringWorker:
         if self.shard_dir is None or metric.corpus_level:
             return {}
         if metric.name not in self.caches:
-            self.caches[metric.name] = ScoreCache(self.shard_dir, metric.name)
+            try:
+                self.caches[metric.name] = ScoreCache(self.shard_dir, metric.name)
+            except DataError:  # a node that cannot write the cache path: a folder of its own
+                self.shard_dir = Path(tempfile.mkdtemp(prefix="metaeval-shard-"))
+                self.caches[metric.name] = ScoreCache(self.shard_dir, metric.name)
         return {metric.name: self.caches[metric.name]}
 
     def score(self, column: str, rows: list[ScoreRow]) -> dict:

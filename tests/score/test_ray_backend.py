@@ -137,3 +137,27 @@ def _manifest(tmp_path):
     path = tmp_path / "texts.csv"
     pd.DataFrame(ROWS).to_csv(path, index=False)
     return path
+
+
+def test_a_worker_builds_its_metrics_once_and_falls_back_to_a_shard_folder_of_its_own(tmp_path):
+    from metaeval.score.ray_backend import ScoringWorker
+    from metaeval.score.runner import resolve_metrics
+    from metaeval.score.text_manifest import read_text_manifest
+
+    blocked = tmp_path / "a_file"
+    blocked.write_text("not a folder")
+    chrf = resolve_metrics(["chrf"])[0]
+    worker = ScoringWorker([(type(chrf), chrf.config, chrf.column)], "cpu", 4, "text",
+                           str(blocked / "worker-0"), {})
+    built = worker.metrics["chrf"]
+    rows = read_text_manifest(_manifest(tmp_path))
+    first, second = worker.score("chrf", rows[:5]), worker.score("chrf", rows[5:])
+    assert worker.metrics["chrf"] is built
+    local = score_items(rows, ["chrf"])
+    got = {(i, s): v for part in (first, second) for i, s, _, v, _, _ in part["results"]}
+    assert got == {(i, s): (None if pd.isna(v) else v)
+                   for i, s, v in zip(local["item"], local["system"], local["chrf"], strict=True)}
+    assert len(worker.export()["chrf"]) == local["chrf"].notna().sum()
+    assert worker.shard_dir != blocked / "worker-0"
+    worker.remove_shards()
+    assert not worker.shard_dir.exists()
