@@ -95,6 +95,9 @@ def score_items(rows, metrics: Sequence[str | Metric], device: str = "cpu", batc
     """
     if backend not in BACKENDS:
         raise ParameterError("backend", backend, f"is not one of {', '.join(BACKENDS)}.")
+    if backend == "local" and (ray_address is not None or ray_workers is not None):
+        raise ParameterError("backend", backend, "does not use ray_address or ray_workers.",
+                             fix="add backend='ray' (CLI: --backend ray), or drop them.")
     rows = as_rows(rows)
     domain = rows[0].domain if rows else None
     metrics = resolve_metrics(metrics, device, domain)

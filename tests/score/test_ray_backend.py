@@ -128,6 +128,8 @@ def test_missing_ray_is_one_line_naming_the_extra(monkeypatch, tmp_path):
 def test_bad_backend_and_worker_count(tmp_path):
     with pytest.raises(ParameterError, match="backend"):
         score_items(ROWS, ["chrf"], backend="spark")
+    with pytest.raises(ParameterError, match="backend='ray'"):
+        score_items(ROWS, ["chrf"], ray_workers=2)
     pytest.importorskip("ray")
     with pytest.raises(ParameterError, match="ray_workers"):
         score_items(ROWS, ["chrf"], backend="ray", ray_workers=0)
