@@ -19,10 +19,17 @@ from metaeval.metrics.options import parse_metric_list
 from metaeval.score.audio_io import LengthMismatchWarning
 from metaeval.score.cache import DEFAULT_CACHE_DIR
 from metaeval.score.files import check_output, write_scores
-from metaeval.score.runner import failure_summary, needed_inputs, resolve_metrics, score_items
+from metaeval.score.runner import (
+    BACKENDS,
+    failure_summary,
+    needed_inputs,
+    resolve_metrics,
+    score_items,
+)
 from metaeval.score.sources import MANIFEST_KINDS, load_rows
 
 ManifestKind = choice_enum("ManifestKind", MANIFEST_KINDS)
+Backend = choice_enum("Backend", BACKENDS)
 
 
 @app.command("score")
@@ -48,13 +55,20 @@ def score_command(
         None, "--loudness-normalize", metavar="LUFS",
         help="Normalise every file to this BS.1770 loudness first (the GSVS test used -18)."),
     quiet: bool = typer.Option(False, help="No progress bar."),
+    backend: Backend = typer.Option("local", help="local: in this process; ray: on Ray actors "
+                                                  "(pip install 'metaeval[distributed]')."),
+    ray_address: str = typer.Option(None, help="Ray cluster address (e.g. 'auto' or "
+                                               "'ray://head:10001'); default a local one."),
+    ray_workers: int = typer.Option(None, help="Ray actors, one per device (default: one per "
+                                               "GPU on cuda, else one per CPU)."),
 ) -> None:
     """Score system outputs with metrics; one row per (item, system), NaN + reason on failure."""
     with cli_errors():
         run_score(manifest=manifest, estimates=estimates, references=references,
                   mixtures=mixtures, metrics=metrics, out=out, device=device,
                   batch_size=batch_size, jobs=jobs, cache=cache, resume=resume, quiet=quiet,
-                  loudness_lufs=loudness_normalize, manifest_format=value_of(manifest_format))
+                  loudness_lufs=loudness_normalize, manifest_format=value_of(manifest_format),
+                  backend=value_of(backend), ray_address=ray_address, ray_workers=ray_workers)
 
 
 def _score(rows, chosen, **options) -> tuple[pd.DataFrame, list[str]]:
@@ -71,7 +85,8 @@ def _score(rows, chosen, **options) -> tuple[pd.DataFrame, list[str]]:
 
 def run_score(*, manifest=None, estimates=None, references=None, mixtures=None, metrics=(),
               out, device="cpu", batch_size=8, jobs=1, cache=None, resume=False,
-              quiet=False, loudness_lufs=None, manifest_format="auto") -> pd.DataFrame:
+              quiet=False, loudness_lufs=None, manifest_format="auto", backend="local",
+              ray_address=None, ray_workers=None) -> pd.DataFrame:
     """Score the rows of a manifest (or folder patterns) and write ``out``; return the frame."""
     out = check_output(out)
     if batch_size < 1:
@@ -85,7 +100,8 @@ def run_score(*, manifest=None, estimates=None, references=None, mixtures=None, 
     cache_dir = Path(cache) if cache is not None else DEFAULT_CACHE_DIR
     frame, notes = _score(rows, chosen, device=device, batch_size=batch_size, jobs=jobs,
                           cache_dir=cache_dir, resume=resume, progress=not quiet,
-                          loudness_lufs=loudness_lufs)
+                          loudness_lufs=loudness_lufs, backend=backend,
+                          ray_address=ray_address, ray_workers=ray_workers)
     write_scores(frame, out)
     columns = [m.column for m in chosen]
     echo(f"wrote {len(frame)} rows x {len(columns)} metric(s) ({', '.join(columns)}) to {out} "

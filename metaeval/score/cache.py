@@ -24,6 +24,7 @@ from pathlib import Path
 from metaeval.errors import DataError, located
 
 DEFAULT_CACHE_DIR = Path(".cache") / "metaeval-scores"
+SHARDS = "shards"  # cache_dir/shards/<run>/<worker>/<metric>.sqlite: one Ray worker's cache
 SCHEMA = ("CREATE TABLE IF NOT EXISTS scores (key TEXT PRIMARY KEY, config_hash TEXT NOT NULL, "
           "score REAL NOT NULL, details TEXT)")
 
@@ -93,6 +94,24 @@ class ScoreCache:
         except sqlite3.Error as error:
             raise self._broken(error, "write") from error
 
+    def entries(self) -> list[tuple[str, str, float, str | None]]:
+        """Every stored (key, config hash, score, details JSON): what a shard hands back."""
+        try:
+            return self._db.execute("SELECT key, config_hash, score, details FROM scores").fetchall()
+        except sqlite3.Error as error:
+            raise self._broken(error, "read") from error
+
+    def merge(self, entries: Iterable[tuple[str, str, float, str | None]]) -> int:
+        """Add another cache's :meth:`entries` by key in one transaction; return how many."""
+        entries = list(entries)
+        try:
+            with self._db:
+                self._db.executemany("INSERT OR REPLACE INTO scores (key, config_hash, score, "
+                                     "details) VALUES (?, ?, ?, ?)", entries)
+        except sqlite3.Error as error:
+            raise self._broken(error, "write") from error
+        return len(entries)
+
     def __len__(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM scores").fetchone()[0]
 
@@ -104,3 +123,20 @@ class ScoreCache:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def merge_shards(cache_dir: str | Path) -> int:
+    """Merge the shard caches left under ``cache_dir/shards`` (by a Ray run that stopped before
+    its own merge) into the main cache files by key, then delete them; return the scores merged."""
+    root = Path(cache_dir) / SHARDS
+    merged = 0
+    for shard_path in sorted(root.glob("*/*/*.sqlite")):
+        with ScoreCache(shard_path.parent, shard_path.stem) as shard:
+            entries = shard.entries()
+        with ScoreCache(cache_dir, shard_path.stem) as main:
+            merged += main.merge(entries)
+        shard_path.unlink()
+    for folder in sorted(root.glob("*/*"), reverse=True) + sorted(root.glob("*")) + [root]:
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+    return merged

@@ -31,6 +31,8 @@ class ScoringRun:
         self.rows, self.metrics, self.device = rows, metrics, device
         self.batch_size = max(1, int(batch_size))
         options = source_options if domain == "audio" else {}
+        self.domain, self.source_options = domain, options
+        self.cache_dir = Path(cache_dir) if cache_dir else None
         self.source = input_source(domain, **options)
         self.caches = {m.name: ScoreCache(cache_dir, m.name) for m in metrics} if cache_dir else {}
         self.scores = {m.column: np.full(len(rows), np.nan) for m in metrics}
@@ -102,6 +104,29 @@ class ScoringRun:
             else:
                 pending.append(position)
         return pending
+
+    def pending(self, metric: Metric, positions) -> list[int]:
+        """Plan ``positions`` and fill in what the cache has; return the positions to compute."""
+        return self._cached(metric, self.plan(metric, positions))
+
+    def record(self, position: int, metric: Metric, value: float | None, reason: str | None,
+               details: object = None) -> None:
+        """Take one item's outcome computed elsewhere (a Ray worker): a score, or NaN + reason."""
+        if details is not None:
+            self.details[position][metric.column] = details
+        if value is None or reason:
+            self.fail(position, metric, reason or "no score")
+        else:
+            self.scores[metric.column][position] = value
+
+    def order_notes(self) -> None:
+        """Put each row's reasons and details in schedule order (sentence-level metrics, then
+        corpus-level ones), whatever order they were recorded in."""
+        order = [m.column for m in self.metrics if not m.corpus_level]
+        order += [m.column for m in self.metrics if m.corpus_level]
+        for notes in (self.reasons, self.details):
+            for position, held in enumerate(notes):
+                notes[position] = {c: held[c] for c in order if c in held}
 
     def _loaded(self, metric: Metric, planned: dict, pending: list[int]) -> dict:
         """{group: [(position, inputs)]} of the pending items whose inputs load."""

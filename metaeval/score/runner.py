@@ -23,11 +23,14 @@ from metaeval.metrics.base import Metric
 from metaeval.metrics.registry import get_metric
 from metaeval.metrics.spec import INPUT_KINDS
 from metaeval.score.audio_io import DEFAULT_TOLERANCE_S
+from metaeval.score.cache import merge_shards
 from metaeval.score.progress import ScoreProgress
+from metaeval.score.ray_backend import score_on_ray
 from metaeval.score.rows import as_rows
 from metaeval.score.run import ScoringRun
 
 RESERVED = ("item", "system", "errors", "details")
+BACKENDS = ("local", "ray")
 
 
 def resolve_metrics(metrics: Iterable[str | Metric], device: str = "cpu",
@@ -69,7 +72,8 @@ def score_items(rows, metrics: Sequence[str | Metric], device: str = "cpu", batc
                 jobs: int = 1, cache_dir: str | Path | None = None, resume: bool = False,
                 progress: bool | Callable[[int, int], None] | None = None,
                 tolerance_s: float = DEFAULT_TOLERANCE_S,
-                loudness_lufs: float | None = None) -> pd.DataFrame:
+                loudness_lufs: float | None = None, backend: str = "local",
+                ray_address: str | None = None, ray_workers: int | None = None) -> pd.DataFrame:
     """Score every (item, system) row with every metric.
 
     ``rows``: `ScoreRow` objects (:mod:`metaeval.score.manifest`,
@@ -79,7 +83,9 @@ def score_items(rows, metrics: Sequence[str | Metric], device: str = "cpu", batc
     earlier run of these rows in ``cache_dir`` and continues from them. ``progress``: True for a
     progress bar over items x metrics, or a callback ``(done, total)``. ``loudness_lufs``:
     normalise every file to this integrated loudness (ITU-R BS.1770) before scoring, as the GSVS
-    listening test played its outputs at -18 LUFS.
+    listening test played its outputs at -18 LUFS. ``backend="ray"`` scores the uncached items on
+    Ray actors (:mod:`metaeval.score.ray_backend`; ``ray_address`` of the cluster, default a local
+    one; ``ray_workers`` actors, default one per GPU or CPU), with the same values and cache.
 
     Returns a frame with ``item, system``, one float column per metric (NaN where it failed),
     ``errors`` (``"metric: reason; ..."``, empty when none) and, when a metric gives details,
@@ -87,6 +93,11 @@ def score_items(rows, metrics: Sequence[str | Metric], device: str = "cpu", batc
     ``(item, system, reason)`` per metric, ``attrs["from_cache"]``/``attrs["computed"]`` count
     scores, ``attrs["metrics"]`` holds each column's :func:`metric_metadata`.
     """
+    if backend not in BACKENDS:
+        raise ParameterError("backend", backend, f"is not one of {', '.join(BACKENDS)}.")
+    if backend == "local" and (ray_address is not None or ray_workers is not None):
+        raise ParameterError("backend", backend, "does not use ray_address or ray_workers.",
+                             fix="add backend='ray' (CLI: --backend ray), or drop them.")
     rows = as_rows(rows)
     domain = rows[0].domain if rows else None
     metrics = resolve_metrics(metrics, device, domain)
@@ -97,13 +108,18 @@ def score_items(rows, metrics: Sequence[str | Metric], device: str = "cpu", batc
                      jobs=jobs, tolerance_s=tolerance_s, loudness_lufs=loudness_lufs)
     bar = None
     try:
+        if cache_dir is not None:
+            merge_shards(cache_dir)  # what an interrupted Ray run left in its shards
         if resume and run.cached_count() == 0:
             raise DataError(f"nothing to resume in {cache_dir}: it holds no score of these items "
                             "and metrics. Fix: check --cache, or run without --resume.")
         bar = ScoreProgress(progress, len(rows) * len(metrics))
-        for positions, metric in run.schedule():
-            run.score_batch(metric, positions)
-            bar.advance(len(positions), metric.column)
+        if backend == "ray":
+            score_on_ray(run, bar, address=ray_address, workers=ray_workers)
+        else:
+            for positions, metric in run.schedule():
+                run.score_batch(metric, positions)
+                bar.advance(len(positions), metric.column)
     finally:
         if bar is not None:
             bar.close()
