@@ -98,6 +98,19 @@ def file_sha256(path: str | Path, chunk: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
+def memo_file_sha256(hashes: dict[str, str], path: str | Path) -> str:
+    """:func:`file_sha256` of ``path``, remembered in ``hashes``; an unreadable file is a
+    `DataError` naming it."""
+    key = str(Path(path))
+    if key not in hashes:
+        try:
+            hashes[key] = file_sha256(path)
+        except OSError as error:
+            raise DataError(located(f"cannot read the file ({error.strerror or error})",
+                                    file=key, fix="check that the file exists.")) from error
+    return hashes[key]
+
+
 def align_lengths(signals: Mapping[str, np.ndarray], sample_rate: int,
                   tolerance_s: float = DEFAULT_TOLERANCE_S, where: str = "") -> dict[str, np.ndarray]:
     """Trim every signal to the shortest when they differ by <= ``tolerance_s``; else `DataError`."""
@@ -189,11 +202,4 @@ class AudioLoader:
                                                         "WAV/FLAC/OGG file.")) from error
 
     def sha256(self, path: str | Path) -> str:
-        key = str(Path(path))
-        if key not in self._hashes:
-            try:
-                self._hashes[key] = file_sha256(path)
-            except OSError as error:
-                raise DataError(located(f"cannot read the file ({error.strerror or error})",
-                                        file=key, fix="check that the file exists.")) from error
-        return self._hashes[key]
+        return memo_file_sha256(self._hashes, path)

@@ -14,7 +14,7 @@ from collections import OrderedDict
 from pathlib import Path
 
 from metaeval.errors import DataError, located
-from metaeval.score.audio_io import file_sha256
+from metaeval.score.audio_io import memo_file_sha256
 
 IMAGE_VERSION = "pillow-rgb-v1"  # how images are decoded; part of every image cache key
 MAX_PIXELS = 178_956_970  # Pillow's decompression-bomb threshold
@@ -61,14 +61,7 @@ class ImageLoader:
         self._hashes: dict[str, str] = {}
 
     def sha256(self, path: str | Path) -> str:
-        key = str(Path(path))
-        if key not in self._hashes:
-            try:
-                self._hashes[key] = file_sha256(path)
-            except OSError as error:
-                raise DataError(located(f"cannot read the file ({error.strerror or error})",
-                                        file=key, fix="check that the file exists.")) from error
-        return self._hashes[key]
+        return memo_file_sha256(self._hashes, path)
 
     def load(self, path: str | Path):
         key = str(Path(path))

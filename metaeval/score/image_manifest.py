@@ -27,7 +27,7 @@ from metaeval.data.readers import DELIMITED, read_table
 from metaeval.errors import DataError, located
 from metaeval.metrics.spec import IMAGE_FILES, INPUT_KINDS
 from metaeval.score.manifest import expand_path
-from metaeval.score.rows import ScoreRow
+from metaeval.score.rows import ScoreRow, check_row_key
 
 DEFAULT_IMAGE_NEEDS = ("image",)
 COLUMNS_HINT = ("give the columns item, system, image, text (and reference_image / references "
@@ -133,16 +133,7 @@ def read_image_manifest(path: str | Path,
     for position, record in enumerate(frame.to_dict("records")):
         line = lines[position] if position < len(lines) else position + 2
         item, system = _cell(record.get("item")).strip(), _cell(record.get("system")).strip()
-        for name, value in (("item", item), ("system", system)):
-            if not value:
-                raise DataError(located("empty cell", file=str(path), row=line, column=name,
-                                        fix=f"give every row its {name}."))
-        if (item, system) in seen:
-            raise DataError(located(f"duplicate (item, system) = ({item!r}, {system!r}), first "
-                                    f"given in row {seen[(item, system)]}", file=str(path),
-                                    row=line, column="item",
-                                    fix="give each (item, system) pair exactly one row."))
-        seen[(item, system)] = line
+        check_row_key(path, line, item, system, seen)
         rows.append(ScoreRow(item, system, _files(record, path, line, needs),
                              f"{path}, row {line}", _texts(record, path, line, needs)))
     if not rows:

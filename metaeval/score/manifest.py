@@ -26,7 +26,7 @@ import pandas as pd
 from metaeval.data.readers import DELIMITED, read_table
 from metaeval.errors import DataError, ParameterError, located
 from metaeval.paths import data_dir
-from metaeval.score.rows import ScoreRow
+from metaeval.score.rows import ScoreRow, check_row_key
 
 KEYS = ("item", "system")
 AUDIO_INPUTS = ("estimate", "reference", "mixture")
@@ -60,16 +60,7 @@ def read_manifest(path: str | Path, needs: Sequence[str] = DEFAULT_NEEDS) -> lis
     for position, record in enumerate(frame.to_dict("records")):
         line = lines[position] if position < len(lines) else position + 2
         item, system = _cell(record.get("item")), _cell(record.get("system"))
-        for name, value in (("item", item), ("system", system)):
-            if not value:
-                raise DataError(located("empty cell", file=str(path), row=line, column=name,
-                                        fix=f"give every row its {name}."))
-        if (item, system) in seen:
-            raise DataError(located(
-                f"duplicate (item, system) = ({item!r}, {system!r}), first given in row "
-                f"{seen[(item, system)]}", file=str(path), row=line, column="item",
-                fix="give each (item, system) pair exactly one row."))
-        seen[(item, system)] = line
+        check_row_key(path, line, item, system, seen)
         paths = {}
         for name in AUDIO_INPUTS:
             value = _cell(record.get(name)) if name in frame.columns else ""

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from metaeval.errors import DataError
+from metaeval.errors import DataError, located
 from metaeval.metrics.spec import IMAGE_FILES
 
 
@@ -83,3 +83,18 @@ def as_rows(rows) -> list[ScoreRow]:
                             "pair once.")
         seen.add(row.key())
     return out
+
+
+def check_row_key(path, line: int, item: str, system: str, seen: dict) -> None:
+    """Refuse an empty item/system cell or a repeated (item, system) pair of a manifest row;
+    ``seen`` maps the pairs read so far to their rows and gains this one."""
+    for name, value in (("item", item), ("system", system)):
+        if not value.strip():
+            raise DataError(located("empty cell", file=str(path), row=line, column=name,
+                                    fix=f"give every row its {name}."))
+    if (item, system) in seen:
+        raise DataError(located(f"duplicate (item, system) = ({item!r}, {system!r}), first "
+                                f"given in row {seen[(item, system)]}", file=str(path),
+                                row=line, column="item",
+                                fix="give each (item, system) pair exactly one row."))
+    seen[(item, system)] = line

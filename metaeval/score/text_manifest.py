@@ -18,7 +18,7 @@ import pandas as pd
 
 from metaeval.data.readers import DELIMITED, read_table
 from metaeval.errors import DataError, located
-from metaeval.score.rows import ScoreRow
+from metaeval.score.rows import ScoreRow, check_row_key
 
 TEXT_INPUTS = ("hypothesis", "reference", "source", "instruction", "context")
 NUMBERED_REFERENCE = re.compile(r"reference_(\d+)\Z")
@@ -78,16 +78,7 @@ def read_text_manifest(path: str | Path) -> list[ScoreRow]:
     for position, record in enumerate(frame.to_dict("records")):
         line = lines[position] if position < len(lines) else position + 2
         item, system = (_text(record.get(k)) or "" for k in ("item", "system"))
-        for name, value in (("item", item), ("system", system)):
-            if not value.strip():
-                raise DataError(located("empty cell", file=str(path), row=line, column=name,
-                                        fix=f"give every row its {name}."))
-        if (item, system) in seen:
-            raise DataError(located(f"duplicate (item, system) = ({item!r}, {system!r}), first "
-                                    f"given in row {seen[(item, system)]}", file=str(path),
-                                    row=line, column="item",
-                                    fix="give each (item, system) pair exactly one row."))
-        seen[(item, system)] = line
+        check_row_key(path, line, item, system, seen)
         texts = {name: _text(record.get(name)) for name in TEXT_INPUTS if name != "reference"}
         texts = {k: v for k, v in texts.items() if v is not None}
         texts["hypothesis"] = texts.get("hypothesis") or ""  # an empty output is scored as such
