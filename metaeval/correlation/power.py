@@ -16,6 +16,7 @@ import pandas as pd
 from metaeval.correlation.api import chosen_metrics, task_seed
 from metaeval.data.columns import ITEM, SYSTEM
 from metaeval.data.judgements import JudgementSet
+from metaeval.errors import ParameterError
 from metaeval.stats.power import TARGET, item_power, items_needed, monte_carlo_se, rater_power
 
 POWER_COLUMNS = ["metric_a", "metric_b", "unit", "n", "power", "se", "reps", "k", "alpha",
@@ -55,7 +56,10 @@ def power_analysis(js: JudgementSet, metrics=None, human: str | None = None,
     80% (``needed_80``, NaN with a note when the grid never reaches it)."""
     human, metrics = chosen_metrics(js, metrics, human)
     gold, scores, systems, items = js.matrices(metrics, human)
-    grid = [int(n) for n in grid if int(n) <= len(items)] or [len(items)]
+    grid = [int(n) for n in grid]
+    if max(grid, default=0) > len(items):
+        raise ParameterError("grid", ",".join(map(str, grid)), f"the data has {len(items)} "
+                             f"items; give subsample sizes from 2 to {len(items)}.")
     tensor = ratings_tensor(js, systems, items) if raters and human == js.gold else None
     options = {"k": k, "alpha": alpha, "coefficient": coefficient, "level": level, "seed": seed}
     rows = []

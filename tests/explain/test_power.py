@@ -92,3 +92,20 @@ def test_cli_power_writes_curve_and_plots(tmp_path):
     assert (out / "power.png").stat().st_size > 1000
     bad = runner.invoke(app, ["power", "--domain", "audio", "--grid", "1,x", "--out", str(out)])
     assert bad.exit_code == 2 and "--grid" in bad.output
+
+
+def test_grid_beyond_the_items_is_refused(tmp_path):
+    import pandas as pd
+    from typer.testing import CliRunner
+
+    from metaeval.cli import app
+
+    rows = [{"item": "i0", "system": f"s{s}", "human": float(s), "m1": float(s), "m2": -s}
+            for s in range(4)]
+    pd.DataFrame(rows).to_csv(tmp_path / "one.csv", index=False)
+    result = CliRunner().invoke(app, ["power", "--data", str(tmp_path / "one.csv"), "--item",
+                                      "item", "--system", "system", "--human", "human",
+                                      "--metrics", "m1,m2", "--grid", "2,3", "--reps", "5",
+                                      "--out", str(tmp_path / "p")])
+    assert result.exit_code == 2
+    assert "--grid 2,3: the data has 1 items" in result.output
