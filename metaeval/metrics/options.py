@@ -164,3 +164,11 @@ def make_config(metric: str, config_class: type, presets: dict[str, dict[str, An
                               f"--show {metric}`.")
         values[key] = convert(value, hints[key], f"metric {metric!r}, option {key!r}")
     return config_class(**values)
+
+
+def check_choice(metric: str, field: str, value: str, allowed) -> None:
+    """Refuse a metric option whose value is not one of ``allowed`` (one-line fix)."""
+    if value not in allowed:
+        where = f"{metric}: " if metric else ""
+        raise MetricOptionError(f"{where}unknown {field} {value!r}. Fix: choose one of "
+                                f"{', '.join(allowed)}.")

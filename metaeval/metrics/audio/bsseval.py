@@ -41,6 +41,7 @@ from metaeval.metrics.audio.bss_items import sdr_item, si_sdr_item, si_sdr_items
 from metaeval.metrics.audio.bss_kernels import image_sdr, isr, single_torch_thread
 from metaeval.metrics.audio.bsseval_images import bss_eval_images_v3
 from metaeval.metrics.base import Batch, Metric, MetricConfig, option
+from metaeval.metrics.options import check_choice
 
 __all__ = ["ISR", "SAR", "SDR", "SIR", "SISDR", "bss_eval_images_v3", "image_sdr", "isr",
            "sdr_item", "si_sdr_item", "si_sdr_items", "single_torch_thread", "sir_sar_item"]
@@ -104,9 +105,7 @@ class _WholeExcerptMetric(Metric):
 
 def _check_method(metric: Metric) -> None:
     config = metric.config
-    if config.method not in METHODS:
-        raise MetricOptionError(f"{metric.name}: unknown method {config.method!r}. Fix: choose one of "
-                          f"{', '.join(METHODS)}.")
+    check_choice(metric.name, "method", config.method, METHODS)
     if config.method == "bss_eval_v3" and getattr(config, "load_diag", None) is not None:
         raise MetricOptionError(f"{metric.name}: method bss_eval_v3 solves the exact least-squares "
                           "problem (as mir_eval) and takes no load_diag. Fix: use the preset "

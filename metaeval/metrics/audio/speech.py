@@ -24,6 +24,7 @@ import numpy as np
 from metaeval.errors import MetricError, MetricOptionError
 from metaeval.metrics.audio import mono_inputs
 from metaeval.metrics.base import Batch, Metric, MetricConfig, option
+from metaeval.metrics.options import check_choice
 
 PESQ_RATES = {"wb": 16000, "nb": 8000}
 DNSMOS_RATE = 16000
@@ -144,9 +145,7 @@ class DNSMOS(Metric):
 
     def __init__(self, config: Any | None = None, device: str = "cpu", **overrides: Any):
         super().__init__(config, device, **overrides)
-        if self.config.output not in DNSMOS_OUTPUTS:
-            raise MetricOptionError(f"dnsmos: unknown output {self.config.output!r}. Fix: choose one of "
-                              f"{', '.join(DNSMOS_OUTPUTS)}.")
+        check_choice("dnsmos", "output", self.config.output, DNSMOS_OUTPUTS)
 
     def score(self, batch: Batch) -> np.ndarray:
         _check_rate(self, batch)

@@ -22,6 +22,7 @@ import numpy as np
 
 from metaeval.errors import MetricError, MetricOptionError
 from metaeval.metrics.base import Batch, Metric, MetricConfig, config_hash, option
+from metaeval.metrics.options import check_choice
 from metaeval.metrics.text import quiet_loading, text_inputs
 
 BERTSCORE_2020 = ("T. Zhang, V. Kishore, F. Wu, K. Q. Weinberger, Y. Artzi, BERTScore: "
@@ -72,9 +73,7 @@ class BERTScore(Metric):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         c = self.config
-        if c.output not in OUTPUTS:
-            raise MetricOptionError(f"bertscore: unknown output {c.output!r}. Fix: choose one of "
-                                    f"{', '.join(OUTPUTS)}.")
+        check_choice("bertscore", "output", c.output, OUTPUTS)
         if c.idf and not c.idf_file:
             raise MetricOptionError("bertscore: idf=true needs idf_file (one reference per line), "
                                     "so that the weights do not depend on the batch. Fix: add "

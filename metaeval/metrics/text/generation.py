@@ -23,6 +23,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 from metaeval.errors import MetricError, MetricOptionError
+from metaeval.metrics.options import check_choice
 from metaeval.metrics.text import quiet_loading
 
 BACKENDS = ("transformers", "http")
@@ -137,9 +138,7 @@ class HTTPGenerator:
 
 def make_generator(config, device: str = "cpu"):
     """The generator a TIGERScore-style config asks for."""
-    if config.backend not in BACKENDS:
-        raise MetricOptionError(f"unknown backend {config.backend!r}. Fix: choose one of "
-                                f"{', '.join(BACKENDS)}.")
+    check_choice("", "backend", config.backend, BACKENDS)
     if config.backend == "http":
         return HTTPGenerator(config.url, config.model, config.api_key_env, config.max_new_tokens,
                              config.timeout_s, config.retries, config.concurrency, config.stop)

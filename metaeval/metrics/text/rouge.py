@@ -18,6 +18,7 @@ import numpy as np
 
 from metaeval.errors import MetricOptionError
 from metaeval.metrics.base import Batch, Metric, MetricConfig, option
+from metaeval.metrics.options import check_choice
 from metaeval.metrics.text import text_inputs
 
 LIN_2004 = "C.-Y. Lin, ROUGE: A Package for Automatic Evaluation of Summaries, ACL Workshop 2004."
@@ -49,11 +50,8 @@ class ROUGE(Metric):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         c = self.config
-        for field, value, allowed in (("measure", c.measure, MEASURES),
-                                      ("multi_reference", c.multi_reference, RULES)):
-            if value not in allowed:
-                raise MetricOptionError(f"rouge: unknown {field} {value!r}. Fix: choose one of "
-                                        f"{', '.join(allowed)}.")
+        check_choice("rouge", "measure", c.measure, MEASURES)
+        check_choice("rouge", "multi_reference", c.multi_reference, RULES)
         if not VARIANT.match(c.variant):
             raise MetricOptionError(f"rouge: unknown variant {c.variant!r}. Fix: rouge1, rouge2, "
                                     "..., rougeL or rougeLsum.")
