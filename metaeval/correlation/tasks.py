@@ -23,12 +23,13 @@ import numpy as np
 from metaeval.correlation.settings import Settings
 from metaeval.correlation.validity import screen_row
 from metaeval.errors import ParameterError
+from metaeval.stats.chance import chance_baselines
 from metaeval.stats.clusters import significance_clusters
 from metaeval.stats.coefficients import Coefficient
 from metaeval.stats.grouping import group_vectors
 from metaeval.stats.levels import correlation_at_level
 from metaeval.stats.multitest import benjamini_hochberg, holm
-from metaeval.stats.permutation import chance_baseline, perm_both
+from metaeval.stats.permutation import perm_both
 from metaeval.stats.resampling import bootstrap_ci
 from metaeval.stats.tiecal import pair_outcome_permutation, tie_calibrate
 from metaeval.stats.williams import williams_matrix
@@ -110,9 +111,8 @@ class CorrelationTask:
         s = self.settings
         if not s.chance:
             return [(NAN, NAN)] * len(self.metrics)
-        return [chance_baseline(self.gold, self.scores[m], self.coef, self.level, k=s.k,
-                                seed=self.seed + m + 1, ci=s.ci)[:2]
-                for m in range(len(self.metrics))]
+        return [c[:2] for c in chance_baselines(self.gold, self.scores, self.coef, self.level,
+                                                k=s.k, seed=self.seed + 1, ci=s.ci)]
 
     def pair_tests(self) -> tuple[np.ndarray, np.ndarray]:
         """delta[a, b] and one-sided p[a, b] for "a better than b"."""

@@ -1,4 +1,4 @@
-"""Permutation tests: PERM-BOTH for metric pairs and the chance baseline of one metric.
+"""Permutation tests: PERM-BOTH for metric pairs (the chance baseline: :mod:`metaeval.stats.chance`).
 
 PERM-BOTH (Deutsch, Dror & Roth 2021, "A Statistical Analysis of Summarization Evaluation
 Metrics using Resampling Methods"; mt-metrics-eval ``stats.PermutationSigDiff``): keep the cells
@@ -24,20 +24,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import combinations
-from typing import NamedTuple
 
 import numpy as np
 
 from metaeval.errors import ParameterError, StatsError
+from metaeval.stats.chance import ChanceBaseline, chance_baseline, chance_baselines  # noqa: F401
 from metaeval.stats.coefficients import Coefficient, get_coefficient
-from metaeval.stats.fastpaths import (
-    fixed_gold_is_faster,
-    fixed_gold_statistic,
-    grouped_shuffle_vectors,
-    shuffle_null_vectors,
-)
-from metaeval.stats.grouping import average_correlations, level_groups
-from metaeval.stats.levels import check_level, correlation_at_level, system_scores
+from metaeval.stats.levels import check_level, correlation_at_level
 from metaeval.stats.permfast import perm_both_fast_path
 
 TIE_TOLERANCE = 1e-12
@@ -51,15 +44,6 @@ class PermBothResult:
     statistic: np.ndarray
     pvalue: np.ndarray
     k: int
-
-
-class ChanceBaseline(NamedTuple):
-    """The permutation null of one metric's statistic: the central interval ``low``..``high``
-    of the finite draws (NaN when none is finite) and the draws (``null_distribution``)."""
-
-    low: float
-    high: float
-    null_distribution: np.ndarray
 
 
 def zscore_on_gold(gold: np.ndarray, scores: np.ndarray) -> np.ndarray:
@@ -150,103 +134,3 @@ def perm_both_draws(gold, scores, coefficient: str | Coefficient, level: str, a:
         else:
             out.append(_generic_pair_draws(gold, z[a], z[b], masks, coef, level))
     return np.concatenate(out)
-
-
-def _shuffled(metric: np.ndarray, valid: np.ndarray, rng: np.random.Generator, k: int) -> np.ndarray:
-    """k shuffles of the valid cells of each row of ``metric`` (G, n) among themselves: (k, G, n).
-
-    One long row (level ``none``) is shuffled draw by draw with ``Generator.shuffle`` (linear
-    time; about 5x faster per element than ``Generator.permuted`` along an axis); many short
-    rows with one argsort of random keys."""
-    if metric.shape[0] == 1 and metric.shape[1] > 256:
-        cells = np.flatnonzero(valid[0])
-        out = np.broadcast_to(metric, (k,) + metric.shape).copy()
-        values = metric[0, cells]
-        for draw in out:
-            shuffled = values.copy()
-            rng.shuffle(shuffled)
-            draw[0, cells] = shuffled
-        return out
-    keys = np.where(valid, rng.random((k,) + metric.shape), np.inf)
-    source = np.argsort(keys, axis=-1)  # valid positions in random order, then invalid in order
-    target = np.broadcast_to(np.argsort(~valid, axis=-1, kind="stable"), source.shape)
-    out = np.empty((k,) + metric.shape)
-    np.put_along_axis(out, target, np.take_along_axis(
-        np.broadcast_to(metric, source.shape), source, axis=-1), axis=-1)
-    return out
-
-
-class _ChancePlan:
-    """How chance draws of one metric are computed at ``item``, ``sys`` or ``none``: the fast
-    paths (shuffled unit vectors, fixed-gold pair counts) where they apply, else generic."""
-
-    def __init__(self, gold, metric, coef: Coefficient, level: str, fast: bool):
-        self.gold, self.metric, self.coef, self.level = gold, metric, coef, level
-        self.valid = np.isfinite(gold) & np.isfinite(metric)
-        self.pooled_pairs = (fast and level == "none" and coef.from_counts is not None
-                             and fixed_gold_is_faster(gold.ravel()))
-        self.linear = self.grouped = None
-        if fast and level == "none" and coef.at_level is None:
-            self.linear = shuffle_null_vectors(coef, gold.ravel(), metric.ravel())
-        elif fast and level in ("item", "sys"):
-            self.grouped = grouped_shuffle_vectors(coef, level_groups(gold, level),
-                                                   level_groups(metric, level))
-
-    def draws(self, rng: np.random.Generator, b: int) -> np.ndarray:
-        gold, metric, valid, level = self.gold, self.metric, self.valid, self.level
-        if self.grouped is not None:  # within-group shuffles of the unit vectors V
-            U, V, ok = self.grouped
-            shuffled = _shuffled(V, level_groups(valid, level), rng, b)  # (b, G, n)
-            r = np.clip(np.einsum("bgn,gn->bg", shuffled, U), -1.0, 1.0)
-            return average_correlations(np.where(ok, r, np.nan))
-        if self.linear is not None:  # the same permutation applied to the unit vector v
-            u, v = self.linear
-            shuffled = _shuffled(v.reshape(1, -1), valid.reshape(1, -1), rng, b)[:, 0]
-            return np.clip(shuffled @ u, -1.0, 1.0)
-        if level == "item":
-            m = np.swapaxes(_shuffled(metric.T, valid.T, rng, b), -1, -2)
-        elif level == "sys":
-            m = _shuffled(metric, valid, rng, b)
-        else:
-            m = _shuffled(metric.reshape(1, -1), valid.reshape(1, -1), rng, b).reshape(
-                (b,) + metric.shape)
-        m = np.where(valid, m, np.nan)
-        if self.pooled_pairs:  # every draw shares the valid cells: fixed-gold pair counts
-            return fixed_gold_statistic(self.coef, gold.ravel(), m.reshape(b, -1))
-        return correlation_at_level(gold, m, self.coef, level)
-
-
-def chance_baseline(gold, metric, coefficient: str | Coefficient, level: str, k: int = 1000,
-                    seed: int = 0, ci: float = 0.95, chunk: int | None = None,
-                    fast: bool = True) -> ChanceBaseline:
-    """Permutation null of the statistic: metric values shuffled, gold fixed.
-
-    Shuffles the metric within each item (``item``), within each system (``sys``), across all
-    gold-covered cells (``none``), or the system-level metric scores across systems
-    (``system``). Returns the (1-ci)/2 and (1+ci)/2 quantiles of the finite draws and the k draws
-    as a :class:`ChanceBaseline`.
-    At ``none``, Pearson and Spearman draws are dot products of the shuffled standardised metric
-    (ranks) with the standardised gold (``fastpaths.shuffle_null_vectors``), and Kendall-family
-    draws count the pairs of all shuffles against the fixed gold order at once
-    (``fastpaths.fixed_gold_statistic``); both exact. ``fast=False`` uses the generic path.
-    """
-    gold = np.asarray(gold, float)
-    metric = np.asarray(metric, float)
-    check_level(level)
-    coef = get_coefficient(coefficient)
-    rng = np.random.default_rng(seed)
-    chunk = chunk or _chunk_size(gold.size)
-    if level == "system":
-        g, m = system_scores(gold, metric)
-        ok = np.isfinite(g) & np.isfinite(m)
-        shuffled = _shuffled(m[None], ok[None], rng, k)[:, 0]  # (k, S)
-        draws = correlation_at_level(g[:, None], shuffled[..., None], coef, "system")
-    else:
-        plan = _ChancePlan(gold, metric, coef, level, fast)
-        draws = np.concatenate([plan.draws(rng, min(chunk, k - start))
-                                for start in range(0, k, chunk)])
-    finite = draws[np.isfinite(draws)]
-    if finite.size == 0:
-        return ChanceBaseline(float("nan"), float("nan"), draws)
-    low, high = np.quantile(finite, [(1 - ci) / 2, (1 + ci) / 2])
-    return ChanceBaseline(float(low), float(high), draws)

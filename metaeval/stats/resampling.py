@@ -161,7 +161,9 @@ def _pooled_pearson_draws(gold: np.ndarray, scores: np.ndarray,
         x = np.where(valid, gold - gold[valid].mean() if valid.any() else 0.0, 0.0)
         y = np.where(valid, metric - metric[valid].mean() if valid.any() else 0.0, 0.0)
         q = np.stack([valid.astype(float), x, y, x * x, y * y, x * y])  # (6, S, I)
-        sums = np.einsum("ks,qsi,ki->qk", cs, q, ci, optimize=True)
+        # sums[q, d] = sum_s cs[d, s] sum_i q[q, s, i] ci[d, i]: one BLAS product over items
+        by_system = (q.reshape(-1, n_items) @ ci.T).reshape(6, S, k)  # (6, S, k)
+        sums = np.einsum("qsk,ks->qk", by_system, cs)
         n, sx, sy, sxx, syy, sxy = sums
         with np.errstate(invalid="ignore", divide="ignore"):
             vx = sxx - sx * sx / n

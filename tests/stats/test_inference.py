@@ -9,12 +9,12 @@ import pytest
 import scipy.stats
 
 from metaeval.errors import ParameterError, StatsError
+from metaeval.stats.chance import place, random_orders, sorted_units
 from metaeval.stats.clusters import significance_clusters
 from metaeval.stats.coefficients import pearson
 from metaeval.stats.levels import correlation_at_level
 from metaeval.stats.multitest import benjamini_hochberg, holm
 from metaeval.stats.permutation import (
-    _shuffled,
     chance_baseline,
     perm_both,
     perm_both_draws,
@@ -250,16 +250,16 @@ def test_fast_pearson_path_handles_constant_groups():
 # ---------------------------------------------------------------- chance baseline
 
 
-def test_shuffle_permutes_only_valid_cells():
+def test_random_orders_place_only_valid_cells():
     rng = np.random.default_rng(0)
     metric = np.arange(12.0).reshape(2, 6)
     valid = np.ones((2, 6), bool)
     valid[0, [1, 4]] = False
-    out = _shuffled(metric, valid, rng, 20)
+    out = place(sorted_units(metric, valid), random_orders(rng, valid, 20))
     for draw in out:
         for row in range(2):
             np.testing.assert_array_equal(np.sort(draw[row][valid[row]]), np.sort(metric[row][valid[row]]))
-            np.testing.assert_array_equal(draw[row][~valid[row]], metric[row][~valid[row]])
+            assert np.isnan(draw[row][~valid[row]]).all()
     assert len({tuple(d[1]) for d in out}) > 1
 
 
