@@ -73,8 +73,9 @@ def explain_command(
         for path, name in ((csv, "csv"), (html, "html")):
             if path is not None:
                 check_output_file(path, name)
-        if embed_media and html is None:
-            raise ParameterError("embed_media", True, "embeds the players in the HTML page. "
+        if (embed_media or manifest is not None) and html is None:
+            raise ParameterError("manifest" if manifest is not None else "embed_media",
+                                 manifest or True, "shows the cells' inputs in the HTML page. "
                                  "Fix: give --html explain.html too.")
         shown = media_inputs(manifest=manifest, scores=scores, domain=value_of(domain),
                              data=data, embed=embed_media, budget_mb=media_budget,

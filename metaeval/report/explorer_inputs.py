@@ -26,8 +26,9 @@ import pandas as pd
 from metaeval.errors import ParameterError
 from metaeval.report.audio_clips import DEFAULT_SECONDS
 from metaeval.score.files import read_scores
+from metaeval.score.image_manifest import read_image_manifest
 from metaeval.score.rows import ScoreRow, as_rows
-from metaeval.score.sources import load_rows
+from metaeval.score.sources import load_rows, manifest_kind
 
 DEFAULT_BUDGET_MB = 10.0
 
@@ -79,7 +80,9 @@ def explorer_inputs(manifest: str | Path | None = None, scores: str | Path | Non
                     budget_mb: float = DEFAULT_BUDGET_MB,
                     seconds: float = DEFAULT_SECONDS) -> ExplorerInputs:
     """The explorer's inputs from a manifest (else ``texts``) and a scores table."""
-    if manifest is not None:
+    if manifest is not None and manifest_kind(manifest) == "image":
+        rows = read_image_manifest(Path(manifest), needs=())  # missing images: placeholders
+    elif manifest is not None:
         rows = load_rows(Path(manifest), needs=())
     else:
         rows = as_rows(texts) if texts is not None else []

@@ -6,7 +6,8 @@ Per row of :func:`metaeval.report.disagreement.disagreement_tables`, from
 - audio: one ``<audio controls>`` player for the system output (``estimate``) and one for the
   ``reference`` when the manifest has it; with ``embed`` a data URI of the excerpt
   (:mod:`metaeval.report.audio_clips`), else only the file's path;
-- image: a thumbnail (:func:`metaeval.report.thumbnails.thumbnail_uri`) with ``embed``;
+- image: a thumbnail (:func:`metaeval.report.thumbnails.thumbnail_uri`) with ``embed``, and
+  its caption or prompt (``text``);
 - text: source, hypothesis and reference cut to :data:`SNIPPET` characters (escaped by the
   template's autoescape);
 - the metric's error analysis (``errors``: location, aspect, explanation, severity, reduction;
@@ -110,7 +111,10 @@ def cell_inputs(item: str, system: str, inputs: ExplorerInputs, budget: MediaBud
     if row.texts and "hypothesis" in row.texts:
         return _texts(row.texts)
     if "image" in row.paths:
-        return [_media("image", row.paths["image"], "image", inputs, budget)]
+        shown = [_media("image", row.paths["image"], "image", inputs, budget)]
+        if row.texts.get("text"):
+            shown.append({"kind": "text", "label": "text", "text": snippet(row.texts["text"])})
+        return shown
     return [_media("audio", row.paths[name], label, inputs, budget)
             for name, label in AUDIO_INPUTS if name in row.paths]
 

@@ -125,6 +125,8 @@ def test_media_options_are_checked(tmp_path):
     ran = runner.invoke(app, ["explain", "--data", str(JUDGEMENTS), "--embed-media",
                               "--manifest", str(MANIFEST)])
     assert ran.exit_code == 2 and "--html" in ran.output
+    ran = runner.invoke(app, ["explain", "--data", str(JUDGEMENTS), "--manifest", str(MANIFEST)])
+    assert ran.exit_code == 2 and "--manifest" in ran.output and "--html" in ran.output
     ran = runner.invoke(app, ["explain", "--data", str(JUDGEMENTS), "--html",
                               str(tmp_path / "e.html"), "--manifest", str(MANIFEST),
                               "--media-budget", "-1"])
@@ -247,3 +249,28 @@ def test_bundled_mt_texts_are_shown_without_a_manifest(tmp_path):
     for _, item, system in cells:
         hypothesis = texts.loc[(htmlunescape(item), htmlunescape(system)), "hypothesis"]
         assert f"hypothesis</span> {escape(snippet(hypothesis))}</div>" in page
+
+
+def test_image_thumbnails_and_placeholders(tmp_path):
+    from PIL import Image
+
+    Image.new("RGB", (300, 150), (200, 30, 30)).save(tmp_path / "red.png")
+    (tmp_path / "bad.png").write_bytes(b"not a png")
+    names = ["red.png", "bad.png", "absent.png", "red.png"]
+    manifest = pd.DataFrame({"item": ["i1", "i2", "i3", "i4"], "system": "s", "image": names,
+                             "text": ["a red <box>", "b", "c", "d"]})
+    manifest.to_csv(tmp_path / "images.csv", index=False)
+    pd.DataFrame({"item": ["i1", "i2", "i3", "i4"], "system": "s", "human": [1.0, 2.0, 3.0, 4.0],
+                  "m": [4.0, 3.0, 2.0, 1.0]}).to_csv(tmp_path / "ratings.csv", index=False)
+    page_file = tmp_path / "explain.html"
+    ran = runner.invoke(app, ["explain", "--data", str(tmp_path / "ratings.csv"), "--item",
+                              "item", "--system", "system", "--human", "human", "--metric", "m",
+                              "--top", "4", "--manifest", str(tmp_path / "images.csv"),
+                              "--embed-media", "--html", str(page_file)])
+    assert ran.exit_code == 0, ran.output
+    page = page_file.read_text(encoding="utf-8")
+    thumbs = re.findall(r'<img src="data:image/png;base64,([^"]+)"', page)
+    assert len(thumbs) == 2  # i1 and i4 (the same file, embedded twice)
+    with Image.open(io.BytesIO(base64.b64decode(thumbs[0]))) as thumb:
+        assert thumb.size == (96, 48)
+    assert page.count("image not shown (") == 2 and "a red &lt;box&gt;" in page
