@@ -20,6 +20,13 @@ from metaeval.cli.common import (
     value_of,
     warn,
 )
+from metaeval.cli.media import (
+    BUDGET_OPTION,
+    EMBED_OPTION,
+    MANIFEST_OPTION,
+    SECONDS_OPTION,
+    media_inputs,
+)
 from metaeval.cli.summary import print_summary
 from metaeval.correlation import Settings, correlate, judgements
 from metaeval.correlation.inputs import DATA_FORMATS
@@ -80,7 +87,11 @@ STABILITY_OPTION = typer.Option(
 IMAGE_OPTION = typer.Option(None, help="Column with image paths (thumbnails in the report).")
 IMAGES_OPTION = typer.Option(None, help="Folder the image paths are relative to (default: the "
                                         "data file's folder).")
-
+POOLED_OPTION = typer.Option(True, "--pooled/--no-pooled",
+                             help="With --group-by: add the pooled group 'all'.")
+PROTOCOL_OPTION = typer.Option(None, "--protocol", help="Defaults of a published protocol.")
+FORCE_OPTION = typer.Option(False, help="Run even when the cost estimate exceeds the budget "
+                                        "(2 h).")
 
 @app.command("correlate")
 def correlate_command(
@@ -100,10 +111,8 @@ def correlate_command(
                                            "with --domain mt/text: metrics to score, with options."),
     lower_is_better: str = typer.Option(None, help="Metrics where lower is better (sign-flipped)."),
     group_by: str = typer.Option(None, help="One result per value of this column, plus pooled."),
-    pooled: bool = typer.Option(True, "--pooled/--no-pooled",
-                                help="With --group-by: add the pooled group 'all'."),
-    protocol_name: ProtocolChoice = typer.Option(None, "--protocol",
-                                                 help="Defaults of a published protocol."),
+    pooled: bool = POOLED_OPTION,
+    protocol_name: ProtocolChoice = PROTOCOL_OPTION,
     level: str = typer.Option(None, callback=comma_choices(LEVELS, "--level", "level"),
                               help=f"Comma-separated levels: {', '.join(LEVELS)}."),
     coef: str = typer.Option(None, callback=comma_choices(tuple(COEFFICIENTS), "--coef", "coefficient"),
@@ -121,13 +130,14 @@ def correlate_command(
     out: Path = typer.Option(None, help="Report folder (default reports/<dataset>/)."),
     format: str = FORMAT_OPTION,
     latex_layout: LatexLayout = LATEX_LAYOUT_OPTION,
-    force: bool = typer.Option(False, help="Run even when the cost estimate exceeds the "
-                                           "budget (2 h)."),
+    force: bool = FORCE_OPTION,
     exclude_systems: str = EXCLUDE_OPTION,
     tiecal_sample: float = TIECAL_SAMPLE_OPTION,
     quiet: bool = typer.Option(False, help="No progress bar or summary table."),
     stability: bool = STABILITY_OPTION,
     keep_draws: bool = KEEP_DRAWS_OPTION,
+    manifest: Path = MANIFEST_OPTION, embed_media: bool = EMBED_OPTION,
+    media_budget: float = BUDGET_OPTION, media_seconds: float = SECONDS_OPTION,
 ) -> None:
     """Correlate metrics with human judgements and write the reports."""
     with cli_errors():
@@ -142,7 +152,8 @@ def correlate_command(
             data_format=value_of(data_format), mqm_weights=mqm_weights,
             protocol_name=value_of(protocol_name), average=value_of(average),
             latex_layout=value_of(latex_layout), image=image, images=images, stability=stability,
-            keep_draws=keep_draws)
+            keep_draws=keep_draws, media=dict(manifest=manifest, embed=embed_media,
+                                              budget_mb=media_budget, seconds=media_seconds))
 
 
 def _load(domain, data, scores, missing, lower_is_better, item, system, human, metrics, rater,
@@ -167,12 +178,14 @@ def run_correlate(*, domain=None, data=None, item=None, system=None, human=(), r
                   force=False, tiecal_sample=1.0, exclude_systems=(),
                   scores=None, data_format="table", mqm_weights=None,
                   protocol_name=None, average="mean", latex_layout=DEFAULT_LAYOUT, image=None,
-                  images=None, stability=False, keep_draws=False) -> Path:
+                  images=None, stability=False, keep_draws=False, media=None) -> Path:
     """Load, correlate, write the reports into ``out`` (one folder per human score when there
-    are several); print the summary unless ``quiet``."""
+    are several); print the summary unless ``quiet``. ``media``: the keywords of
+    :func:`metaeval.cli.media.media_inputs` (manifest, embed, budget_mb, seconds)."""
     human = [human] if isinstance(human, str) else list(human or ())
     check_output_folder(out if out else Path("reports"),  # before any long computation
                         owned=[name for name, _ in FORMATS.values()] if out else None)
+    shown = media_inputs(scores=scores, domain=domain, data=data, **(media or {}))
     js, defaults = _load(domain, data, scores, missing, lower_is_better, item, system, human,
                          metrics, rater, group_by, data_format, mqm_weights, quiet, image,
                          images)
@@ -205,7 +218,7 @@ def run_correlate(*, domain=None, data=None, item=None, system=None, human=(), r
         if keep_draws:
             result.draws = result_draws(result, js, settings)
         written = write_reports(result, folder, formats=formats or list(FORMATS),
-                                latex_layout=latex_layout)
+                                latex_layout=latex_layout, inputs=shown)
         if not quiet:
             print_summary(result, written)
     return out

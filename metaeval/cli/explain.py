@@ -3,26 +3,38 @@
 Per metric and group (each value of ``--group-by``, then the pooled set ``all``): the ``--top``
 cells with the largest rank gap between metric and humans, with the human score's t-interval
 over the cell's raters (:mod:`metaeval.correlation.disagreement`). A plain table on stdout;
-``--csv`` writes every row.
+``--csv`` writes every row; ``--html`` writes them as a page with the cells' inputs from
+``--manifest`` (audio players with ``--embed-media``, text snippets) and the metrics' error
+analyses from ``--scores`` (:mod:`metaeval.cli.media`).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import typer
 
 from metaeval.cli.app import app
 from metaeval.cli.common import cli_errors, echo, split, value_of
 from metaeval.cli.correlate import DATA_OPTION, EXCLUDE_OPTION, Domain
+from metaeval.cli.media import (
+    BUDGET_OPTION,
+    EMBED_OPTION,
+    MANIFEST_OPTION,
+    SECONDS_OPTION,
+    media_inputs,
+)
 from metaeval.cli.text import text_table
 from metaeval.correlation import judgements
 from metaeval.correlation.api import chosen_metrics
 from metaeval.correlation.assemble import result_points
 from metaeval.correlation.disagreement import DEFAULT_TOP, disagreement_table
 from metaeval.data.judgements import JudgementSet
+from metaeval.errors import ParameterError
 from metaeval.io import check_output_file, write_atomic
 from metaeval.report.disagreement import row_cells
+from metaeval.report.explain_html import explain_html
 
 HEADERS = ["#", "item", "system", "human", "interval", "metric", "gap", "ranks h/m", "note"]
 
@@ -45,14 +57,33 @@ def explain_command(
     confidence: float = typer.Option(0.95, help="Confidence level of the human t-intervals."),
     exclude_systems: str = EXCLUDE_OPTION,
     csv: Path = typer.Option(None, "--csv", help="Write all rows to this CSV file."),
+    scores: Path = typer.Option(None, help="Scores from `metaeval score`, joined on (item, "
+                                           "system); their details (TIGERScore's error "
+                                           "analyses) go into --html."),
+    html: Path = typer.Option(None, "--html", help="Write the tables as an HTML page, with the "
+                                                   "cells' inputs (--manifest)."),
+    manifest: Path = MANIFEST_OPTION,
+    embed_media: bool = EMBED_OPTION,
+    media_budget: float = BUDGET_OPTION,
+    media_seconds: float = SECONDS_OPTION,
 ) -> None:
     """Print the cells where each metric and the humans disagree most."""
-    with cli_errors({"confidence": "--confidence", "top": "--top", "csv": "--csv"}):
-        if csv is not None:
-            check_output_file(csv, "csv")
+    with cli_errors({"confidence": "--confidence", "top": "--top", "csv": "--csv",
+                     "html": "--html"}):
+        for path, name in ((csv, "csv"), (html, "html")):
+            if path is not None:
+                check_output_file(path, name)
+        if (embed_media or manifest is not None) and html is None:
+            raise ParameterError("manifest" if manifest is not None else "embed_media",
+                                 manifest or True, "shows the cells' inputs in the HTML page. "
+                                 "Fix: give --html explain.html too.")
+        shown = media_inputs(manifest=manifest, scores=scores, domain=value_of(domain),
+                             data=data, embed=embed_media, budget_mb=media_budget,
+                             seconds=media_seconds) if html is not None else None
         scoring = domain is not None and data is None
         js, defaults = judgements(
-            domain=value_of(domain), data=data, item=item, system=system, human=human,
+            domain=value_of(domain), data=data, scores=scores, item=item, system=system,
+            human=human,
             rater=rater, metrics=None if scoring else (split(metric) or None),
             score_metrics=split(metric) or None if scoring else None,
             lower_is_better=split(lower_is_better), progress=False,
@@ -63,9 +94,12 @@ def explain_command(
         table = explain(js, split(metric) or None, human, grouping, pooled, top, confidence)
         if csv is not None:
             write_atomic(csv, table.to_csv(index=False))
+        if html is not None:
+            write_atomic(html, page(js, table, human, confidence, pooled, shown))
         print_tables(js, table)
-        if csv is not None:
-            echo(f"wrote {csv}")
+        for path in (csv, html):
+            if path is not None:
+                echo(f"wrote {path}")
 
 
 def explain(js: JudgementSet, metrics, human, group_by, pooled, top, confidence):
@@ -78,6 +112,14 @@ def explain(js: JudgementSet, metrics, human, group_by, pooled, top, confidence)
     return disagreement_table(points, human, {m: js.metrics[m].direction for m in metrics},
                               ratings, top=top, confidence=confidence, pooled=pooled,
                               no_ratings_reason=reason)
+
+
+def page(js: JudgementSet, table, human, confidence, pooled, shown) -> str:
+    """The `--html` page of ``table``."""
+    metrics = {m: (js.metrics[m].display_name, js.metrics[m].direction == "lower")
+               for m in pd.unique(table["metric"])}
+    return explain_html(table, metrics, human or js.gold, js.info.title or js.info.name,
+                        confidence, pooled, shown)
 
 
 def print_tables(js: JudgementSet, table) -> None:

@@ -21,23 +21,30 @@ def row_cells(row: dict) -> dict:
             "note": str(row.get("note") or "")}
 
 
-def disagreement_tables(result: CorrelationResult, shown: int = SHOWN) -> list[dict]:
-    """Per metric (in the report's metric order): its groups, each with up to ``shown`` rows."""
-    table = result.disagreements
+def grouped_tables(table, metrics: dict[str, tuple[str, bool]], is_pooled,
+                   shown: int | None = SHOWN) -> list[dict]:
+    """Per metric of ``metrics`` (column -> (label, lower is better), in order): its groups,
+    each with up to ``shown`` rows (all with None); ``is_pooled(group)`` names the pooled one."""
     if table is None or not len(table):
         return []
     out = []
-    for metric in labels.metrics(result):
-        rows = table[(table["metric"] == metric) & (table["rank"] <= shown)]
+    for metric, (label, flipped) in metrics.items():
+        rows = table[(table["metric"] == metric)
+                     & (table["rank"] <= (shown if shown is not None else len(table)))]
         if rows.empty:
             continue
         groups = [{"group": str(group),
-                   "title": "pooled (all groups)" if labels.is_pooled(result, str(group))
-                   else str(group),
+                   "title": "pooled (all groups)" if is_pooled(str(group)) else str(group),
                    "rows": [row_cells(r) for r in part.to_dict(orient="records")]}
                   for group, part in rows.groupby("group", sort=False)]
-        out.append({"metric": metric, "label": labels.metric_label(result, metric),
-                    "flipped": result.metrics.get(metric) == "lower", "groups": groups,
+        out.append({"metric": metric, "label": label, "flipped": flipped, "groups": groups,
                     "has_notes": bool((rows["note"].astype(str) != "").any())})
     return out
 
+
+def disagreement_tables(result: CorrelationResult, shown: int = SHOWN) -> list[dict]:
+    """Per metric (in the report's metric order): its groups, each with up to ``shown`` rows."""
+    metrics = {m: (labels.metric_label(result, m), result.metrics.get(m) == "lower")
+               for m in labels.metrics(result)}
+    return grouped_tables(result.disagreements, metrics,
+                          lambda group: labels.is_pooled(result, group), shown)

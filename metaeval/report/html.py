@@ -13,6 +13,8 @@ from metaeval.paths import display_path
 from metaeval.report import labels, plots, thumbnails
 from metaeval.report.disagreement import SHOWN as DISAGREEMENTS_SHOWN
 from metaeval.report.disagreement import disagreement_tables
+from metaeval.report.explorer_inputs import ExplorerInputs
+from metaeval.report.explorer_media import attach_inputs
 from metaeval.report.headline import headline_rows
 from metaeval.report.methods import methods_text
 from metaeval.report.stability import stability_context
@@ -102,8 +104,11 @@ def _ceiling_cells(rows, coefs: list[str]) -> list[dict] | None:
     return cells
 
 
-def render_html(result: CorrelationResult) -> str:
-    """The full report as one HTML string."""
+def render_html(result: CorrelationResult, inputs: ExplorerInputs | None = None) -> str:
+    """The full report as one HTML string; ``inputs``: what the disagreement tables show of
+    each listed cell (:mod:`metaeval.report.explorer_media`)."""
+    rank_gaps = disagreement_tables(result)
+    media_note = attach_inputs(rank_gaps, inputs)
     primary = labels.primary_coefficient(result)
     lvls = labels.levels(result)
     sections = []
@@ -138,8 +143,10 @@ def render_html(result: CorrelationResult) -> str:
         "multi_level": len(lvls) > 1,
         "scatter": plots.scatter_grid_svg(result) if len(result.points) else None,
         "disagreements": thumbnails.disagreement_panels(result),
-        "rank_gaps": disagreement_tables(result),
+        "rank_gaps": rank_gaps,
         "rank_gaps_shown": DISAGREEMENTS_SHOWN,
+        "rank_gaps_open": False,
+        "media_note": media_note,
         "shown": {"scatter": min(plots.MAX_PANELS, len(result.metrics)),
                   "heatmap": min(plots.MAX_HEATMAP, len(result.metrics)),
                   "all": len(result.metrics)},

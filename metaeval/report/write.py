@@ -9,6 +9,7 @@ from metaeval.correlation.result import CorrelationResult
 from metaeval.errors import MetaevalError
 from metaeval.io import write_set
 from metaeval.report.csvjson import results_csv, results_json
+from metaeval.report.explorer_inputs import ExplorerInputs
 from metaeval.report.html import render_html
 from metaeval.report.latex import DEFAULT_LAYOUT, LAYOUTS, latex_tables
 
@@ -22,11 +23,13 @@ FORMATS: dict[str, tuple[str, Callable[[CorrelationResult], str]]] = {
 
 def write_reports(result: CorrelationResult, out_dir: Path | str,
                   formats: Iterable[str] = ("html", "latex", "csv", "json"),
-                  latex_layout: str = DEFAULT_LAYOUT) -> dict[str, Path]:
+                  latex_layout: str = DEFAULT_LAYOUT,
+                  inputs: ExplorerInputs | None = None) -> dict[str, Path]:
     """Write the requested reports into ``out_dir`` (created if needed); return {format: path}.
 
     ``latex_layout``: ``compact`` (fits an article column), ``two-column`` (``table*``) or
-    ``full`` (see :mod:`metaeval.report.latex`).
+    ``full`` (see :mod:`metaeval.report.latex`). ``inputs``: the cells' inputs shown in the
+    HTML disagreement tables (:mod:`metaeval.report.explorer_inputs`).
 
     Files: ``index.html``, ``table.tex``, ``results.csv``, ``results.json``. Everything is
     rendered first, then written as a set (:func:`metaeval.io.write_set`): an existing report
@@ -41,7 +44,8 @@ def write_reports(result: CorrelationResult, out_dir: Path | str,
         raise MetaevalError(f"unknown LaTeX layout {latex_layout!r}. Fix: choose from "
                             f"{', '.join(LAYOUTS)}.")
     render = {**{f: FORMATS[f][1] for f in formats},
-              "latex": lambda r: latex_tables(r, latex_layout)}
+              "latex": lambda r: latex_tables(r, latex_layout),
+              "html": lambda r: render_html(r, inputs)}
     texts = {FORMATS[f][0]: render[f](result) for f in formats}  # render all first
     written = write_set(Path(out_dir), texts, owned=[name for name, _ in FORMATS.values()])
     return {f: written[FORMATS[f][0]] for f in formats}

@@ -1,8 +1,11 @@
 """The table `metaeval score` writes, with each column's metric metadata, and reading it back.
 
 Columns: ``item, system``, one float column per metric request (``sisdr``,
-``sar:filter_length=512``), ``errors``. Each metric column's provenance (the registered metric,
-its config signature ``name@hash`` and config fields, its direction) travels with the file: in
+``sar:filter_length=512``), ``errors``, and ``details`` when a metric explained its scores
+(JSON ``{metric column: details}`` per row, e.g. TIGERScore's error analysis; not a score column,
+so `correlate --scores` skips it and the disagreement explorer shows it). Each metric column's
+provenance (the registered metric, its config signature ``name@hash`` and config fields, its
+direction) travels with the file: in
 the Parquet key-value metadata (key ``metaeval``) and, for CSV, in a sidecar ``<file>.yaml`` that
 is also a valid dataset card (``metrics: {column: {higher_is_better, description, config}}``), so
 ``metaeval correlate --scores`` puts every column's config into the result's signature.
@@ -26,7 +29,7 @@ from metaeval.version import __version__
 
 OUTPUT_TYPES = (".parquet", ".csv")
 METADATA_KEY = b"metaeval"
-NOT_SCORES = ("item", "system", "errors")
+NOT_SCORES = ("item", "system", "errors", "details")  # details: what a metric explained (JSON)
 
 
 def metric_metadata(metric: Metric, loader: str = "") -> dict:
