@@ -14,6 +14,7 @@ from metaeval.report import labels, plots, thumbnails
 from metaeval.report.disagreement import SHOWN as DISAGREEMENTS_SHOWN
 from metaeval.report.disagreement import disagreement_tables
 from metaeval.report.headline import headline_rows
+from metaeval.report.meta import meta_context
 from metaeval.report.methods import methods_text
 from metaeval.report.stability import stability_context
 from metaeval.report.templating import render
@@ -145,6 +146,8 @@ def render_html(result: CorrelationResult) -> str:
                   "all": len(result.metrics)},
         "methods": methods_text(result),
         "stability": stability_context(result),
+        "meta": meta_context(result.meta, {m: labels.metric_label(result, m)
+                                           for m in result.metrics}),
         "colours": plots.group_colours(result),
         "sizes": [(word, s.get(key)) for key, word in
                   (("n_items", "items"), ("n_systems", "systems"), ("n_cells", "cells"))
