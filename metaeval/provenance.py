@@ -37,13 +37,16 @@ FIELDS = (
     ("significance", "significance", "sig"), ("alpha", "alpha", "a"),
     ("min_points", "min-points", "min"), ("chance", "chance", "ch"),
     ("ceiling", "ceiling", "nc"), ("missing", "missing", "miss"), ("average", "average", "avg"),
-    ("tiecal_sample", "tiecal-sample", "tcs"),
+    ("tiecal_sample", "tiecal-sample", "tcs"), ("stability", "stability", "st"),
+    ("keep_draws", "keep-draws", "kd"), ("meta", "meta", "ma"), ("meta_by", "meta-by", "mb"),
+    ("sets", "sets", "ss"),
 )
 # fields written only when they differ from their default (older signatures stay as they were)
-OPTIONAL_FIELDS = {"average": "mean", "tiecal_sample": 1.0}
+OPTIONAL_FIELDS = {"average": "mean", "tiecal_sample": 1.0, "stability": False,
+                   "keep_draws": False, "meta": "off", "meta_by": None, "sets": ()}
 VERSION_KEYS = {"metaeval": "v", "numpy": "np", "scipy": "sp", "pandas": "pd"}
-LISTS = ("coefficients", "levels")
-FLAGS = ("pooled", "chance")
+LISTS = ("coefficients", "levels", "sets")
+FLAGS = ("pooled", "chance", "stability", "keep_draws")
 INTEGERS = ("k", "seed", "min_points")
 FLOATS = ("ci", "alpha", "tiecal_sample")
 
@@ -106,6 +109,10 @@ class Signature:
 
     ``ceiling`` is ``off`` (not computed), ``none`` (no individual ratings known) or
     ``<splits>@<ratings hash>``; ``versions`` pairs package names with their versions.
+    ``stability`` / ``keep_draws``: the run also has a ranking-stability record / stored
+    bootstrap draws; ``meta``: the tau^2 method of a meta-analysis in the result (``dl``,
+    ``reml``) or ``off``; ``meta_by``: the column whose values are its test sets (one study);
+    ``sets``: ``name@datahash`` of each judgement set of a multi-set run.
     """
 
     data: str
@@ -130,6 +137,11 @@ class Signature:
     tiecal_sample: float = 1.0
     versions: tuple[tuple[str, str], ...] = field(default_factory=tuple)
     average: str = "mean"
+    stability: bool = False
+    keep_draws: bool = False
+    meta: str = "off"
+    meta_by: str | None = None
+    sets: tuple[str, ...] = ()
 
     def _value(self, attribute: str) -> str:
         value = getattr(self, attribute)
@@ -181,6 +193,7 @@ class Signature:
         record = asdict(self)
         record["metrics"] = [asdict(m) for m in self.metrics]
         record["coefficients"], record["levels"] = list(self.coefficients), list(self.levels)
+        record["sets"] = list(self.sets)
         record["versions"] = dict(self.versions)
         return record
 

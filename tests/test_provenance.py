@@ -55,10 +55,25 @@ def test_format_is_readable_and_to_dict_is_json_ready():
     ("seed", 1), ("significance", "all"), ("alpha", 0.01), ("min_points", 5), ("chance", False),
     ("ceiling", "200@123456789abc"), ("missing", "drop"),
     ("versions", (("metaeval", "0.2.0"), ("numpy", "2.0"))),
+    ("stability", True), ("keep_draws", True), ("meta", "reml"), ("meta_by", "model_type"),
+    ("sets", ("a@0123456789ab", "b@ba9876543210")),
 ])
 def test_every_field_changes_the_string(field, value):
     assert _signature(**{field: value}).format() != _signature().format()
     assert _signature(**{field: value}).format(short=True) != _signature().format(short=True)
+
+
+@pytest.mark.parametrize("short", [False, True])
+def test_meta_fields_round_trip_and_are_absent_when_off(short):
+    sig = _signature(stability=True, keep_draws=True, meta="reml", meta_by="model|type",
+                     sets=("a,b@0123456789ab", "c@ba9876543210"))
+    text = sig.format(short=short)
+    assert Signature.parse(text) == sig
+    assert ("|st:yes|kd:yes|ma:reml|mb:model%7Ctype|ss:a%2Cb@0123456789ab,c@ba9876543210|"
+            if short else "|stability:yes|keep-draws:yes|meta:reml|meta-by:model%7Ctype|"
+            "sets:a%2Cb@0123456789ab,c@ba9876543210|") in text
+    plain = _signature().format()
+    assert not any(f"|{key}:" in plain for key in ("stability", "keep-draws", "meta", "sets"))
 
 
 def test_parse_refuses_text_that_is_not_a_signature():
@@ -94,6 +109,7 @@ def test_direction_changes_signature_and_sign(gensvs):
 @pytest.mark.parametrize("setting, value", [
     ("min_points", 10), ("pooled", False), ("chance", False), ("ceiling_k", 50),
     ("ceiling", False), ("group_by", "model_type"), ("alpha", 0.01),
+    ("stability", True), ("keep_draws", True), ("meta_by", "model_type"),
 ])
 def test_settings_change_the_signature(gensvs, setting, value):
     assert _run_signature(gensvs, **{setting: value}) != _run_signature(gensvs)
@@ -132,3 +148,37 @@ def test_settings_are_keyword_only_and_validated():
     settings = Settings(coefficients=["pearson"], levels="item", k="50")
     assert settings.coefficients == ("pearson",) and settings.levels == ("item",)
     assert settings.k == 50 and isinstance(settings.k, int)
+
+
+def test_meta_method_is_in_the_signature_when_there_is_a_meta_analysis(gensvs):
+    by = {"meta_by": "model_type", "group_by": "model_type"}
+    assert (_run_signature(gensvs, meta_method="reml", **by)
+            != _run_signature(gensvs, meta_method="dl", **by))
+    assert "meta:reml|meta-by:model_type" in _run_signature(gensvs, meta_method="reml", **by)
+    # without a meta-analysis the method changes no number, and no signature
+    assert _run_signature(gensvs, meta_method="reml") == _run_signature(gensvs)
+
+
+def test_the_combined_signature_of_several_sets_changes_with_any_set(gensvs):
+    from types import SimpleNamespace
+
+    from metaeval.correlation.multiset import combined_signature
+
+    def result(js):
+        return SimpleNamespace(signature=build_signature(js, js.gold, ["sisdr", "sdr"],
+                                                         Settings(k=20)),
+                               metrics={"sisdr": "higher", "sdr": "higher"}, human=js.gold)
+
+    table = gensvs.table.copy()
+    table.loc[0, "sdr"] += 0.5
+    a, b = result(gensvs), result(dataclasses.replace(gensvs, table=table))
+    base = combined_signature([("a", a), ("b", a)], Settings(k=20))
+    assert base.sets == (
+        f"a@{a.signature.data.split('@')[1]}", f"b@{a.signature.data.split('@')[1]}")
+    assert base.meta == "dl" and base.keep_draws and base.data.startswith("2-sets@")
+    changed = combined_signature([("a", a), ("b", b)], Settings(k=20))
+    assert str(changed) != str(base) and changed.sets[1] != base.sets[1]
+    assert str(combined_signature([("a", a), ("c", a)], Settings(k=20))) != str(base)
+    assert str(combined_signature([("a", a), ("b", a)], Settings(k=20, meta_method="reml"))) \
+        != str(base)
+    assert Signature.parse(str(base)) == base

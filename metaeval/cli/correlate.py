@@ -27,19 +27,23 @@ from metaeval.cli.media import (
     SECONDS_OPTION,
     media_inputs,
 )
+from metaeval.cli.meta import print_meta
+from metaeval.cli.running import run_one, with_extras
+from metaeval.cli.sets import check_meta_by, check_several, data_paths, run_sets
 from metaeval.cli.summary import print_summary
-from metaeval.correlation import Settings, correlate, judgements
+from metaeval.correlation import Settings, judgements
 from metaeval.correlation.inputs import DATA_FORMATS
-from metaeval.correlation.meta import result_draws
 from metaeval.correlation.protocols import PROTOCOLS, protocol
 from metaeval.correlation.settings import SIGNIFICANCE
-from metaeval.correlation.stability import with_stability
 from metaeval.data.bundled import DOMAINS
 from metaeval.data.columns import MISSING_POLICIES
+from metaeval.errors import ParameterError
 from metaeval.io import check_output_folder, safe_name
 from metaeval.report import FORMATS, write_reports
 from metaeval.report.latex import DEFAULT_LAYOUT, LAYOUTS
+from metaeval.report.write import META_CSV, REPORT_FILES
 from metaeval.stats.coefficients import COEFFICIENTS
+from metaeval.stats.meta import META_METHODS
 from metaeval.stats.vocabulary import AVERAGES, CI_METHODS, LEVELS, RESAMPLE_UNITS
 
 DEFAULT_COEFFICIENTS = ("spearman", "pearson")
@@ -52,9 +56,23 @@ SignificanceChoice = choice_enum("Significance", SIGNIFICANCE)
 DataFormat = choice_enum("DataFormat", DATA_FORMATS)
 ProtocolChoice = choice_enum("Protocol", tuple(PROTOCOLS))
 AverageChoice = choice_enum("Average", AVERAGES)
+MetaMethod = choice_enum("MetaMethod", META_METHODS)
 LatexLayout = choice_enum("LatexLayout", LAYOUTS)
 DATA_OPTION = typer.Option(None, "--data", help="Judgement table: CSV, TSV, JSONL or Parquet (or "
                                                 "a WMT MQM TSV / THumB JSONL, see --data-format).")
+DATA_SETS_OPTION = typer.Option(
+    None, "--data", help="Judgement table: CSV, TSV, JSONL or Parquet (or a WMT MQM TSV / THumB "
+                         "JSONL, see --data-format). Repeat it (--data a.csv --data b.csv), or "
+                         "give a folder (its tables with a card), for one report per set and "
+                         "their meta-analysis.")
+META_BY_OPTION = typer.Option(
+    None, "--meta-by", help="Column whose values are the test sets of a meta-analysis across "
+                            "subsets of one study (e.g. model_type); also the --group-by column. "
+                            "Report section 'Meta-analysis across test sets', results.json "
+                            "'meta'.")
+META_METHOD_OPTION = typer.Option(
+    "dl", "--meta-method", help="Between-set variance tau^2 of the meta-analysis (several "
+                                "--data, or --meta-by): dl (DerSimonian-Laird) or reml.")
 DATA_FORMAT_OPTION = typer.Option("table", help="table (with a column mapping or card), wmt-mqm "
                                                 "(per-error MQM TSV) or thumb (THumB 1.0 JSONL).")
 LATEX_LAYOUT_OPTION = typer.Option(
@@ -96,7 +114,7 @@ FORCE_OPTION = typer.Option(False, help="Run even when the cost estimate exceeds
 @app.command("correlate")
 def correlate_command(
     domain: Domain = typer.Option(None, help="Use the bundled data set of a domain."),
-    data: Path = DATA_OPTION,
+    data: list[Path] = DATA_SETS_OPTION,
     data_format: DataFormat = DATA_FORMAT_OPTION,
     mqm_weights: str = MQM_WEIGHTS_OPTION,
     scores: Path = typer.Option(None, help="Scores from `metaeval score`, joined on (item, system)."),
@@ -134,8 +152,8 @@ def correlate_command(
     exclude_systems: str = EXCLUDE_OPTION,
     tiecal_sample: float = TIECAL_SAMPLE_OPTION,
     quiet: bool = typer.Option(False, help="No progress bar or summary table."),
-    stability: bool = STABILITY_OPTION,
-    keep_draws: bool = KEEP_DRAWS_OPTION,
+    stability: bool = STABILITY_OPTION, keep_draws: bool = KEEP_DRAWS_OPTION,
+    meta_by: str = META_BY_OPTION, meta_method: MetaMethod = META_METHOD_OPTION,
     manifest: Path = MANIFEST_OPTION, embed_media: bool = EMBED_OPTION,
     media_budget: float = BUDGET_OPTION, media_seconds: float = SECONDS_OPTION,
 ) -> None:
@@ -152,8 +170,9 @@ def correlate_command(
             data_format=value_of(data_format), mqm_weights=mqm_weights,
             protocol_name=value_of(protocol_name), average=value_of(average),
             latex_layout=value_of(latex_layout), image=image, images=images, stability=stability,
-            keep_draws=keep_draws, media=dict(manifest=manifest, embed=embed_media,
-                                              budget_mb=media_budget, seconds=media_seconds))
+            keep_draws=keep_draws, meta_by=meta_by, meta_method=value_of(meta_method),
+            media=dict(manifest=manifest, embed=embed_media, budget_mb=media_budget,
+                       seconds=media_seconds))
 
 
 def _load(domain, data, scores, missing, lower_is_better, item, system, human, metrics, rater,
@@ -178,78 +197,86 @@ def run_correlate(*, domain=None, data=None, item=None, system=None, human=(), r
                   force=False, tiecal_sample=1.0, exclude_systems=(),
                   scores=None, data_format="table", mqm_weights=None,
                   protocol_name=None, average="mean", latex_layout=DEFAULT_LAYOUT, image=None,
-                  images=None, stability=False, keep_draws=False, media=None) -> Path:
+                  images=None, stability=False, keep_draws=False, meta_by=None,
+                  meta_method="dl", media=None) -> Path:
     """Load, correlate, write the reports into ``out`` (one folder per human score when there
-    are several); print the summary unless ``quiet``. ``media``: the keywords of
+    are several); print the summary unless ``quiet``. Several ``data`` files (or a folder):
+    one report per set and their meta-analysis (:func:`run_sets`); ``meta_by``: the
+    meta-analysis across the values of that column of one set. ``media``: the keywords of
     :func:`metaeval.cli.media.media_inputs` (manifest, embed, budget_mb, seconds)."""
     human = [human] if isinstance(human, str) else list(human or ())
+    paths = data_paths(data)
+    several = len(paths) > 1
     check_output_folder(out if out else Path("reports"),  # before any long computation
-                        owned=[name for name, _ in FORMATS.values()] if out else None)
-    shown = media_inputs(scores=scores, domain=domain, data=data, **(media or {}))
-    js, defaults = _load(domain, data, scores, missing, lower_is_better, item, system, human,
-                         metrics, rater, group_by, data_format, mqm_weights, quiet, image,
-                         images)
-    if exclude_systems:
-        js = js.without_systems(list(exclude_systems))
+                        owned=[*REPORT_FILES, META_CSV] if out else None)
+    if several:
+        check_several(human, meta_by, pooled)
+        if media and (media.get("manifest") or media.get("embed")):
+            raise ParameterError("manifest", media.get("manifest"), "the disagreement inputs "
+                                 "apply to one judgement set.", "leave out --manifest / "
+                                 "--embed-media with several --data.")
+    shown = None if several else media_inputs(scores=scores, domain=domain,
+                                              data=paths[0] if paths else None, **(media or {}))
+    loaded = []
+    for path in paths or [None]:  # every set is read and validated before any computation
+        js, defaults = _load(domain, path, scores, missing, lower_is_better, item, system, human,
+                             metrics, rater, group_by, data_format, mqm_weights, quiet, image,
+                             images)
+        loaded.append((js.without_systems(list(exclude_systems)) if exclude_systems else js,
+                       defaults))
+    js, defaults = loaded[0]
     if not quiet:
-        for line in js.notes:
+        for line in (f"{s.info.name}: {n}" if several else n for s, _ in loaded for n in s.notes):
             warn(line)
-    if protocol_name:
-        defaults = {**defaults, **protocol(protocol_name)}
-    settings = Settings(
+    defaults = {**defaults, **protocol(protocol_name)} if protocol_name else defaults
+    settings = _settings(js, defaults, group_by=group_by, meta_by=meta_by, several=several,
+                         coefficients=coefficients, levels=levels, pooled=pooled, k=k,
+                         seed=seed, ci=ci, ci_method=ci_method, resample=resample, alpha=alpha,
+                         significance=significance, tiecal_sample=tiecal_sample,
+                         average=average, stability=stability, keep_draws=keep_draws,
+                         meta_method=meta_method)
+    common = {"out": out, "formats": formats or list(FORMATS), "quiet": quiet, "force": force,
+              "latex_layout": latex_layout, "note": defaults.get("note", "")}
+    if several:
+        return run_sets(loaded, settings, human=human[0] if human else None, metrics=metrics,
+                        **common)
+    # a bundled set's --metrics selects its columns (audio) or names what was scored (MT/text)
+    scored = domain is not None and not paths and not set(metrics or ()) <= set(js.metric_names)
+    chosen = list(metrics) if metrics and not scored else js.metric_names
+    return _run_single(js, chosen, human or list(defaults.get("human") or [js.gold]), settings,
+                       inputs=shown, **common)
+
+
+def _settings(js, defaults, *, group_by, meta_by, several, coefficients, levels, keep_draws,
+              **options) -> Settings:
+    """The run's settings: the options, else the protocol defaults; --meta-by is the grouping
+    (checked on the set); several sets keep their draws."""
+    if meta_by and group_by and group_by != meta_by:
+        raise ParameterError("meta_by", meta_by, f"the test sets of --meta-by are the groups, "
+                             f"but --group-by is {group_by}.", "leave out --group-by or give "
+                             "the same column to both.")
+    if meta_by:
+        check_meta_by(js, meta_by)
+    return Settings(
         coefficients=coefficients or defaults.get("coefficients", DEFAULT_COEFFICIENTS),
         levels=levels or defaults.get("levels", DEFAULT_LEVELS),
-        group_by=group_by or (defaults["group_by"] if "group_by" in defaults
-                              else js.groups[0] if js.groups else None),
-        pooled=pooled, k=k, seed=seed, ci=ci, ci_method=ci_method, resample=resample,
-        alpha=alpha, significance=significance, tiecal_sample=tiecal_sample,
-        average=average)
-    # a bundled set's --metrics selects its columns (audio) or names what was scored (MT/text)
-    scored_here = domain is not None and data is None
-    scored = scored_here and not set(metrics or ()) <= set(js.metric_names)
-    chosen = list(metrics) if metrics and not scored else js.metric_names
-    humans = human or list(defaults.get("human") or [js.gold])
+        group_by=meta_by or group_by or (defaults["group_by"] if "group_by" in defaults
+                                         else js.groups[0] if js.groups else None),
+        keep_draws=keep_draws or several, meta_by=meta_by, **options)
+
+
+def _run_single(js, chosen, humans, settings, *, out, formats, quiet, force, latex_layout,
+                note, inputs=None) -> Path:
+    """One set: a report per human score (a folder each when there are several)."""
     out = check_output_folder(Path(out) if out else Path("reports") / safe_name(js.info.name))
     for name in humans:
         folder = out / safe_name(name) if len(humans) > 1 else out
-        result = _run(js, chosen, name, settings, defaults.get("note", ""), quiet, force)
-        if stability:
-            result = with_stability(result, js, settings)
-        if keep_draws:
-            result.draws = result_draws(result, js, settings)
-        written = write_reports(result, folder, formats=formats or list(FORMATS),
-                                latex_layout=latex_layout, inputs=shown)
+        result = with_extras(run_one(js, chosen, name, settings, note, quiet, force), js,
+                             settings)
+        written = write_reports(result, folder, formats=formats, latex_layout=latex_layout,
+                                inputs=inputs)
         if not quiet:
             print_summary(result, written)
+            if result.meta:
+                print_meta(result.meta)
     return out
-
-
-def _run(js, metrics, human, settings, note, quiet, force=False):
-    options = {"metrics": metrics, "human": human, "settings": settings, "note": note,
-               "force": force}
-    if quiet:
-        return correlate(js, **options)
-    return _with_progress(js, options)
-
-
-def _with_progress(js, options):
-    """`correlate` with the cost estimate and a progress bar on stderr (the bar only when
-    stderr is a terminal)."""
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    console = Console(stderr=True)
-    if not console.is_terminal:
-        return correlate(js, announce=lambda line: warn(f"note: {line}"), **options)
-    with Progress(TextColumn("correlate {task.description}"), BarColumn(),
-                  TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
-                  console=console, transient=True) as bar:
-        task = bar.add_task("starting", total=None)
-
-        def report(label: str, done: int, total: int) -> None:
-            bar.update(task, description=label, completed=done, total=total)
-
-        return correlate(js, progress=report, announce=lambda line: bar.console.print(
-            f"note: {line}", markup=False, highlight=False), **options)
-
-

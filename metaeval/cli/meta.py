@@ -43,6 +43,18 @@ def _set_name(path: Path, taken: set[str]) -> str:
     return name
 
 
+def print_meta(record: dict) -> None:
+    """The combined ranking on stdout (one line per metric), its notes on stderr."""
+    echo(f"meta-analysis: {record['coefficient']} at level {record['level']} over "
+         f"{len(record['sets'])} sets ({record['method']}):")
+    for r in record["metrics"]:
+        echo(f"  {r['metric']:<32} pooled {fmt(r['pooled'])} "
+             f"{fmt_interval(r['ci_low'], r['ci_high'])}  I2 {fmt(r.get('i2'))}  "
+             f"average {fmt(r['average'])}  cluster {fmt(r['average_cluster'], 0)}")
+    for line in record["notes"]:
+        typer.echo(f"note: {line}", err=True)
+
+
 @app.command("meta")
 def meta_command(
     results: list[Path] = typer.Argument(..., help="results.json files (or report folders) of "
@@ -65,12 +77,5 @@ def meta_command(
         write_set(out, {"meta.json": json.dumps(json_safe(record), indent=1),
                         "meta.csv": meta_table(record).to_csv(index=False)},
                   owned=["meta.json", "meta.csv"])
-        echo(f"{record['coefficient']} at level {record['level']} over "
-             f"{len(summaries)} sets ({record['method']}):")
-        for r in record["metrics"]:
-            echo(f"  {r['metric']:<32} pooled {fmt(r['pooled'])} "
-                 f"{fmt_interval(r['ci_low'], r['ci_high'])}  I2 {fmt(r.get('i2'))}  "
-                 f"average {fmt(r['average'])}  cluster {fmt(r['average_cluster'], 0)}")
-        for line in record["notes"]:
-            typer.echo(f"note: {line}", err=True)
+        print_meta(record)
         echo(f"wrote {out / 'meta.json'} and {out / 'meta.csv'}")

@@ -37,7 +37,9 @@ def build_signature(js: JudgementSet, human: str, metrics: list[str],
         significance=settings.significance, alpha=settings.alpha,
         min_points=settings.min_points, chance=settings.chance, ceiling=ceiling,
         missing=js.missing, tiecal_sample=settings.tiecal_sample, versions=versions(),
-        average=settings.average)
+        average=settings.average, stability=settings.stability,
+        keep_draws=settings.keep_draws, meta_by=settings.meta_by,
+        meta=settings.meta_method if settings.meta_by else "off")
 
 
 def settings_record(signature: Signature, settings: Settings, js: JudgementSet,

@@ -13,6 +13,8 @@ needs no rerun. Combination (:func:`meta_analysis`):
 - The average of r over the sets; its draws are the means of the sets' draws; one-sided
   p(a better than b) = (#{avg_a* - avg_b* <= 0} + 1) / (k + 1) (bootstrap, not PERM-BOTH),
   and WMT-style clusters from those p. Without draws for every set: no p, no clusters (noted).
+- A metric missing from some sets is kept: pooled over the sets that have it, with per-set
+  values where present, but no average and no cluster (``in_every_set`` false, and a note).
 """
 
 from __future__ import annotations
@@ -39,18 +41,73 @@ POINT_LEVELS = ("none", "system")
 METHOD_NAMES = {"dl": "DerSimonian-Laird", "reml": "REML"}  # levels where n is a number of (independent) points
 
 
+def group_draws(part: JudgementSet, metrics: list[str], human: str, settings: Settings,
+                group: str = POOLED) -> np.ndarray:
+    """The bootstrap draws (M, k) of ``group``'s rows of the primary coefficient at the first
+    level, recomputed on ``part`` (that group's data) with the task's seed: identical to the
+    draws behind the group's reported CI."""
+    level, coef = settings.levels[0], settings.primary
+    gold, scores, _, _ = part.matrices(list(metrics), human)
+    with np.errstate(all="ignore"):
+        boot = bootstrap_ci(gold, scores, coef, level, k=settings.k, ci=settings.ci,
+                            seed=task_seed(settings.seed, group, level, coef),
+                            resample=settings.resample)
+    return boot.bootstrap_distribution
+
+
 def result_draws(result: CorrelationResult, data: JudgementSet, settings: Settings) -> dict:
     """The bootstrap draws (M, k) of the pooled rows of the primary coefficient at the first
     level, recomputed with the task's seed (identical to the draws of the reported CI)."""
-    level, coef = settings.levels[0], settings.primary
-    gold, scores, _, _ = data.matrices(list(result.metrics), result.human)
-    with np.errstate(all="ignore"):
-        boot = bootstrap_ci(gold, scores, coef, level, k=settings.k, ci=settings.ci,
-                            seed=task_seed(settings.seed, POOLED, level, coef),
-                            resample=settings.resample)
-    return {"group": POOLED, "level": level, "coefficient": coef, "k": settings.k,
-            "seed": settings.seed, "resample": settings.resample,
-            "metrics": list(result.metrics), "draws": boot.bootstrap_distribution.tolist()}
+    draws = group_draws(data, list(result.metrics), result.human, settings)
+    return {"group": POOLED, "level": settings.levels[0], "coefficient": settings.primary,
+            "k": settings.k, "seed": settings.seed, "resample": settings.resample,
+            "metrics": list(result.metrics), "draws": draws.tolist()}
+
+
+def result_summary(result: CorrelationResult, name: str, group: str = POOLED,
+                   draws: np.ndarray | None = None) -> dict:
+    """Values, n and draws of one set (:func:`set_summary`) from an in-memory result: the rows
+    of ``group``; ``draws`` (M, k) in the result's metric order, else ``result.draws``."""
+    rows = result.table[result.table["group"].astype(str) == group]
+    stored = result.draws if group == POOLED else None
+    if draws is not None:
+        stored = {"coefficient": result.settings.get("primary_coefficient"),
+                  "level": (result.settings.get("levels") or ["none"])[0],
+                  "metrics": list(result.metrics), "draws": np.asarray(draws)}
+    payload = {"signature": str(result.signature), "settings": result.settings,
+               "results": [{**r, "group": POOLED} for r in rows.to_dict(orient="records")],
+               "draws": stored}
+    return set_summary(payload, name)
+
+
+def group_summaries(result: CorrelationResult, data: JudgementSet,
+                    settings: Settings) -> list[dict]:
+    """One summary per value of ``settings.meta_by`` (the result's grouping column): the group's
+    rows with the draws of its CI, so the groups of one study are the test sets."""
+    column = settings.meta_by
+    groups = [g for g in result.groups if g != POOLED]
+    values = {str(v): v for v in data.group_values(column)}
+    return [result_summary(result, g, g, group_draws(data.subset(column, values[g]),
+                                                     list(result.metrics), result.human,
+                                                     settings, g))
+            for g in groups]
+
+
+def with_meta_by(result: CorrelationResult, data: JudgementSet,
+                 settings: Settings) -> CorrelationResult:
+    """The result with ``result.meta``: the meta-analysis across the values of
+    ``settings.meta_by`` as test sets (subsets of one study; they share raters and maybe
+    items, so they are not independent samples: noted in the record)."""
+    record = meta_analysis(group_summaries(result, data, settings), ci=settings.ci,
+                           alpha=settings.alpha, method=settings.meta_method)
+    record["scope"] = f"subsets of one study: the values of {settings.meta_by}"
+    record["meta_by"] = settings.meta_by
+    record["notes"].append(
+        f"the test sets are the {settings.meta_by} subsets of one study ({result.dataset.name}): "
+        "they may share items and raters, so they are not independent samples; the pooled "
+        "interval and the average's significance assume independence and may be too narrow.")
+    result.meta = record
+    return result
 
 
 def set_summary(payload: dict, name: str) -> dict:
@@ -73,11 +130,17 @@ def set_summary(payload: dict, name: str) -> dict:
             if draws else None}
 
 
+def _descending(value: float) -> float:
+    """Sort key: larger first, NaN last."""
+    return -value if np.isfinite(value) else float("inf")
+
+
 def _num(value) -> float:
     return float("nan") if value is None else float(value)
 
 
-def _common(summaries: list[dict]) -> tuple[str, str, list[str], list[str]]:
+def _common(summaries: list[dict]) -> tuple[str, str, list[str], list[str], list[str]]:
+    """(coefficient, level, metrics in every set, metrics in only some, notes)."""
     coefs = {(s["coefficient"], s["level"]) for s in summaries}
     if len(coefs) > 1:
         raise ParameterError("results", ", ".join(s["name"] for s in summaries),
@@ -87,11 +150,13 @@ def _common(summaries: list[dict]) -> tuple[str, str, list[str], list[str]]:
     if not metrics:
         raise ParameterError("results", ", ".join(s["name"] for s in summaries),
                              "the sets have no metric in common.")
-    dropped = sorted({m for s in summaries for m in s["values"]} - set(metrics))
-    notes = [f"metrics not in every set, left out: {', '.join(dropped)}."] if dropped else []
-    return *coefs.pop(), metrics, notes
-
-
+    partial = [m for m in dict.fromkeys(m for s in summaries for m in s["values"])
+               if m not in metrics]
+    notes = [f"metric {m} is in {sum(m in s['values'] for s in summaries)} of {len(summaries)} "
+             f"sets ({', '.join(s['name'] for s in summaries if m in s['values'])}): pooled "
+             "over those, with no average and no cluster (the average ranks the metrics of "
+             "every set)." for m in partial]
+    return *coefs.pop(), metrics, partial, notes
 def _average_tests(summaries, metrics, values, alpha) -> tuple[np.ndarray, np.ndarray, str]:
     """(clusters (M,), p (M, M) one-sided), or NaN with the reason without common draws."""
     m = len(metrics)
@@ -119,9 +184,11 @@ def meta_analysis(summaries: list[dict], ci: float = 0.95, alpha: float = 0.05,
     if len(summaries) < 2:
         raise ParameterError("results", len(summaries), "a meta-analysis needs at least two "
                              "result sets.")
-    coef, level, metrics, notes = _common(summaries)
-    values = np.array([[s["values"][m] for s in summaries] for m in metrics])
-    n = np.array([[s["n"][m] for s in summaries] for m in metrics])
+    coef, level, common, partial, notes = _common(summaries)
+    metrics = common + partial
+    nan = float("nan")
+    values = np.array([[s["values"].get(m, nan) for s in summaries] for m in metrics])
+    n = np.array([[s["n"].get(m, nan) for s in summaries] for m in metrics])
     if level in POINT_LEVELS and coef in FISHER_VARIANCE:
         meta = dersimonian_laird(fisher_z(values), fisher_variance(n, coef), ci, method)
         pooled = meta.correlation()
@@ -130,25 +197,29 @@ def meta_analysis(summaries: list[dict], ci: float = 0.95, alpha: float = 0.05,
         notes.append(f"no random-effects pooling for {coef} at level {level}: the Fisher-z "
                      f"variance needs a Pearson/Spearman/Kendall tau-b over n points "
                      f"(levels {', '.join(POINT_LEVELS)}).")
-    clusters, p, reason = _average_tests(summaries, metrics, values, alpha)
+    clusters, p, reason = _average_tests(summaries, common, values[:len(common)], alpha)
     notes += [reason] if reason else []
     rows = []
     for i, metric in enumerate(metrics):
         stats = {} if meta is None else {
             "tau2": meta.tau2[i], "q": meta.q[i], "q_pvalue": meta.q_pvalue[i], "i2": meta.i2[i],
             "p_value": meta.p_value[i], "z": meta.mu[i], "z_se": meta.se[i]}
+        every = i < len(common)
         rows.append({"metric": metric, "pooled": pooled[0][i], "ci_low": pooled[1][i],
-                     "ci_high": pooled[2][i], **stats, "average": float(values[i].mean()),
-                     "average_cluster": clusters[i],
+                     "ci_high": pooled[2][i], **stats,
+                     "average": float(values[i].mean()) if every else nan,
+                     "average_cluster": clusters[i] if every else nan,
+                     "n_sets": int(np.isfinite(values[i]).sum()), "in_every_set": every,
                      "per_set": {s["name"]: {"value": values[i, j], "n": n[i, j]}
-                                 for j, s in enumerate(summaries)}})
-    rows.sort(key=lambda r: -r["average"])
+                                 for j, s in enumerate(summaries) if metric in s["values"]}})
+    rows.sort(key=lambda r: (not r["in_every_set"], _descending(
+        r["average"] if r["in_every_set"] else r["pooled"])))
     return {"coefficient": coef, "level": level,
             "method": f"random effects on Fisher z, tau^2 by {METHOD_NAMES[method]}",
             "ci": ci, "alpha": alpha, "sets": [{"name": s["name"], "signature": s["signature"],
                                                 "draws": s["draws"] is not None}
                                                for s in summaries],
-            "metrics": rows, "pairwise_p": {"metrics": metrics, "p": p.tolist()},
+            "metrics": rows, "pairwise_p": {"metrics": common, "p": p.tolist()},
             "notes": notes}
 
 

@@ -83,6 +83,8 @@ class CorrelationResult:
     stability: dict[str, Any] | None = None
     # bootstrap draws of the pooled primary rows (metaeval.correlation.meta.result_draws)
     draws: dict[str, Any] | None = None
+    # meta-analysis across the subsets of --meta-by (metaeval.correlation.meta.with_meta_by)
+    meta: dict[str, Any] | None = None
 
     def display_name(self, metric: str) -> str:
         """The label reports show for ``metric`` (its column name when it has none)."""
@@ -120,6 +122,7 @@ class CorrelationResult:
             "pairwise": self.pairwise.to_dict(orient="records"),
             **({"stability": self.stability} if self.stability is not None else {}),
             **({"draws": self.draws} if self.draws is not None else {}),
+            **({"meta": self.meta} if self.meta is not None else {}),
         })
 
     def to_json(self) -> str:

@@ -12,6 +12,7 @@ from typing import Literal, get_args
 
 from metaeval.errors import ParameterError
 from metaeval.stats.coefficients import COEFFICIENTS
+from metaeval.stats.meta import META_METHODS
 from metaeval.stats.vocabulary import AVERAGES, CI_METHODS, LEVELS, RESAMPLE_UNITS
 
 Significance = Literal["primary", "all", "none"]
@@ -41,6 +42,10 @@ class Settings:
     ``pooled``: add the pooled group ``all`` when grouping; ``min_points``: fewest usable
     (item, system) cells a group needs; ``chance``: permutation chance baseline; ``ceiling`` /
     ``ceiling_k``: noise ceiling from the individual ratings with that many random splits.
+    ``stability``: add the ranking-stability record; ``keep_draws``: store the bootstrap draws;
+    ``meta_by``: a meta-analysis treating each value of this column as a test set, tau^2 by
+    ``meta_method`` (``dl`` or ``reml``; also the method of a multi-set run). The callers of
+    `correlate` (the CLI) act on these; they are recorded in the signature.
     """
 
     coefficients: tuple[str, ...] = ("spearman", "pearson")
@@ -60,6 +65,10 @@ class Settings:
     ceiling_k: int = 200
     tiecal_sample: float = 1.0
     average: str = "mean"
+    stability: bool = False
+    keep_draws: bool = False
+    meta_method: str = "dl"
+    meta_by: str | None = None
 
     def __post_init__(self) -> None:
         for name, kind in (("coefficients", tuple), ("levels", tuple)):
@@ -79,6 +88,7 @@ class Settings:
         _choose("resample", (self.resample,), RESAMPLE_UNITS, "resampling unit")
         _choose("significance", (self.significance,), SIGNIFICANCE, "significance setting")
         _choose("average", (self.average,), AVERAGES, "average")
+        _choose("meta_method", (self.meta_method,), META_METHODS, "meta-analysis method")
         if self.average != "mean" and "acc23_tiecal" in self.coefficients \
                 and {"item", "sys"} & set(self.levels):
             raise ParameterError("average", self.average, "acc23_tiecal pools its pairs over the "

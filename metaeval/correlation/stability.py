@@ -29,7 +29,7 @@ def ranking_settings(settings: Settings) -> Settings:
     """One ranking: the primary coefficient at the first level, pooled, with clusters."""
     return replace(settings, coefficients=(settings.primary,), levels=(settings.levels[0],),
                    group_by=None, pooled=True, chance=False, ceiling=False,
-                   significance="primary")
+                   significance="primary", stability=False, keep_draws=False, meta_by=None)
 
 
 def ranking(data: JudgementSet, metrics: list[str], human: str,

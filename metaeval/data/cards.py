@@ -38,6 +38,7 @@ from pathlib import Path
 import yaml
 
 from metaeval.data.judgements import DatasetInfo, MetricInfo
+from metaeval.data.readers import FORMATS
 from metaeval.errors import DataError, located
 
 INFO_KEYS = ("name", "title", "citation", "licence", "url", "description")
@@ -210,3 +211,18 @@ def read_card(path: str | Path) -> DatasetCard:
     card.info = {k: _string(path, k, raw[k]) for k in INFO_KEYS if raw.get(k) is not None}
     card.display_names = display_names(path, raw.get("display_names"), card.metrics)
     return card
+
+
+def carded_tables(folder: str | Path) -> list[Path]:
+    """The judgement tables of ``folder`` that have a card (:func:`find_card`), sorted by name:
+    every CSV/TSV/JSONL/Parquet file except the cards themselves; `DataError` when there is
+    none."""
+    folder = Path(folder)
+    tables = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in FORMATS
+                    and not p.name.startswith(".") and find_card(p) is not None)
+    if not tables:
+        raise DataError(located("no judgement table with a card in this folder", file=str(folder),
+                                fix="put the tables (CSV, TSV, JSONL, Parquet) there with a card "
+                                    "each (<table>.yaml) or a folder card metaeval.yaml, or give "
+                                    "the files with --data A --data B."))
+    return tables

@@ -3,6 +3,6 @@
 from __future__ import annotations
 
 from metaeval.report.methods import methods_text
-from metaeval.report.write import FORMATS, write_reports
+from metaeval.report.write import FORMATS, write_multiset_reports, write_reports
 
-__all__ = ["FORMATS", "methods_text", "write_reports"]
+__all__ = ["FORMATS", "methods_text", "write_multiset_reports", "write_reports"]

@@ -16,6 +16,7 @@ from metaeval.report.disagreement import disagreement_tables
 from metaeval.report.explorer_inputs import ExplorerInputs
 from metaeval.report.explorer_media import attach_inputs
 from metaeval.report.headline import headline_rows
+from metaeval.report.meta import meta_context
 from metaeval.report.methods import methods_text
 from metaeval.report.stability import stability_context
 from metaeval.report.templating import render
@@ -152,6 +153,8 @@ def render_html(result: CorrelationResult, inputs: ExplorerInputs | None = None)
                   "all": len(result.metrics)},
         "methods": methods_text(result),
         "stability": stability_context(result),
+        "meta": meta_context(result.meta, {m: labels.metric_label(result, m)
+                                           for m in result.metrics}),
         "colours": plots.group_colours(result),
         "sizes": [(word, s.get(key)) for key, word in
                   (("n_items", "items"), ("n_systems", "systems"), ("n_cells", "cells"))

@@ -1,10 +1,14 @@
-"""`write_reports`: render a result to every requested format, each file written atomically."""
+"""`write_reports`: render a result to every requested format, each file written atomically;
+`write_multiset_reports`: the per-set reports of a multi-set run and their meta-analysis."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from metaeval.correlation.meta import meta_table
+from metaeval.correlation.multiset import MultiSetResult
 from metaeval.correlation.result import CorrelationResult
 from metaeval.errors import MetaevalError
 from metaeval.io import write_set
@@ -12,6 +16,7 @@ from metaeval.report.csvjson import results_csv, results_json
 from metaeval.report.explorer_inputs import ExplorerInputs
 from metaeval.report.html import render_html
 from metaeval.report.latex import DEFAULT_LAYOUT, LAYOUTS, latex_tables
+from metaeval.report.meta import render_multiset_html
 
 FORMATS: dict[str, tuple[str, Callable[[CorrelationResult], str]]] = {
     "html": ("index.html", render_html),
@@ -19,6 +24,61 @@ FORMATS: dict[str, tuple[str, Callable[[CorrelationResult], str]]] = {
     "csv": ("results.csv", results_csv),
     "json": ("results.json", results_json),
 }
+
+
+REPORT_FILES = tuple(name for name, _ in FORMATS.values())
+META_CSV = "meta.csv"
+
+
+def _check(formats: Iterable[str], latex_layout: str) -> list[str]:
+    formats = list(dict.fromkeys(str(f).lower() for f in formats))
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown:
+        raise MetaevalError(f"unknown report format(s) {', '.join(map(repr, unknown))}. Fix: "
+                            f"choose from {', '.join(FORMATS)}.")
+    if latex_layout not in LAYOUTS:
+        raise MetaevalError(f"unknown LaTeX layout {latex_layout!r}. Fix: choose from "
+                            f"{', '.join(LAYOUTS)}.")
+    return formats
+
+
+def _render(result: CorrelationResult, formats: list[str], latex_layout: str,
+            inputs: ExplorerInputs | None = None) -> dict[str, str]:
+    render = {**{f: FORMATS[f][1] for f in formats},
+              "latex": lambda r: latex_tables(r, latex_layout),
+              "html": lambda r: render_html(r, inputs)}
+    return {FORMATS[f][0]: render[f](result) for f in formats}
+
+
+def report_folders(folder: Path) -> list[str]:
+    """Subfolders of ``folder`` that hold only report files (per-set reports of an earlier
+    multi-set run: replaced with the set, never mixed with the new one)."""
+    if not folder.is_dir():
+        return []
+    return [p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")
+            and all(f.is_file() and f.name in REPORT_FILES for f in p.iterdir())]
+
+
+def write_multiset_reports(multi: MultiSetResult, out_dir: Path | str,
+                           formats: Iterable[str] = ("html", "latex", "csv", "json"),
+                           latex_layout: str = DEFAULT_LAYOUT) -> dict[str, Path]:
+    """A multi-set report: ``<set>/`` with each set's reports (as :func:`write_reports`), and
+    at the top ``index.html`` (per-set rankings and the meta-analysis), ``results.json``
+    (signature, settings, sets, ``meta``) and ``meta.csv`` (:func:`meta_table`), all written
+    as one set; return {format: top-level path} (``csv``: meta.csv)."""
+    formats = _check(formats, latex_layout)
+    out_dir = Path(out_dir)
+    texts: dict[str, str] = {}
+    for name, result in multi.sets:
+        texts.update({f"{name}/{file}": text
+                      for file, text in _render(result, formats, latex_layout).items()})
+    top = {"html": ("index.html", lambda: render_multiset_html(multi)),
+           "json": ("results.json", lambda: json.dumps(multi.to_json_dict(), indent=1)),
+           "csv": (META_CSV, lambda: meta_table(multi.meta).to_csv(index=False))}
+    texts.update({top[f][0]: top[f][1]() for f in formats if f in top})
+    owned = [*REPORT_FILES, META_CSV, *report_folders(out_dir), *(n for n, _ in multi.sets)]
+    written = write_set(out_dir, texts, owned=owned)
+    return {f: written[top[f][0]] for f in formats if f in top}
 
 
 def write_reports(result: CorrelationResult, out_dir: Path | str,
@@ -35,17 +95,7 @@ def write_reports(result: CorrelationResult, out_dir: Path | str,
     rendered first, then written as a set (:func:`metaeval.io.write_set`): an existing report
     folder is replaced whole or not at all, never mixed with files of an earlier run.
     """
-    formats = list(dict.fromkeys(str(f).lower() for f in formats))
-    unknown = [f for f in formats if f not in FORMATS]
-    if unknown:
-        raise MetaevalError(f"unknown report format(s) {', '.join(map(repr, unknown))}. Fix: "
-                            f"choose from {', '.join(FORMATS)}.")
-    if latex_layout not in LAYOUTS:
-        raise MetaevalError(f"unknown LaTeX layout {latex_layout!r}. Fix: choose from "
-                            f"{', '.join(LAYOUTS)}.")
-    render = {**{f: FORMATS[f][1] for f in formats},
-              "latex": lambda r: latex_tables(r, latex_layout),
-              "html": lambda r: render_html(r, inputs)}
-    texts = {FORMATS[f][0]: render[f](result) for f in formats}  # render all first
-    written = write_set(Path(out_dir), texts, owned=[name for name, _ in FORMATS.values()])
+    formats = _check(formats, latex_layout)
+    texts = _render(result, formats, latex_layout, inputs)  # render all first
+    written = write_set(Path(out_dir), texts, owned=REPORT_FILES)
     return {f: written[FORMATS[f][0]] for f in formats}

@@ -1,0 +1,50 @@
+"""One `correlate` call of the CLI (with the cost estimate and a progress bar on stderr) and
+the additions its settings ask for (ranking stability, stored draws, the --meta-by
+meta-analysis)."""
+
+from __future__ import annotations
+
+from metaeval.cli.common import warn
+from metaeval.correlation import correlate
+from metaeval.correlation.meta import result_draws, with_meta_by
+from metaeval.correlation.stability import with_stability
+
+
+def run_one(js, metrics, human, settings, note, quiet, force=False):
+    options = {"metrics": metrics, "human": human, "settings": settings, "note": note,
+               "force": force}
+    if quiet:
+        return correlate(js, **options)
+    return _with_progress(js, options)
+
+
+def _with_progress(js, options):
+    """`correlate` with the cost estimate and a progress bar on stderr (the bar only when
+    stderr is a terminal)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        return correlate(js, announce=lambda line: warn(f"note: {line}"), **options)
+    with Progress(TextColumn("correlate {task.description}"), BarColumn(),
+                  TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
+                  console=console, transient=True) as bar:
+        task = bar.add_task("starting", total=None)
+
+        def report(label: str, done: int, total: int) -> None:
+            bar.update(task, description=label, completed=done, total=total)
+
+        return correlate(js, progress=report, announce=lambda line: bar.console.print(
+            f"note: {line}", markup=False, highlight=False), **options)
+
+
+def with_extras(result, js, settings):
+    """Stability, stored draws and the --meta-by meta-analysis, as the settings ask."""
+    if settings.stability:
+        result = with_stability(result, js, settings)
+    if settings.keep_draws:
+        result.draws = result_draws(result, js, settings)
+    if settings.meta_by:
+        result = with_meta_by(result, js, settings)
+    return result
