@@ -16,6 +16,7 @@ from metaeval.cli.common import (
     choice_enum,
     cli_errors,
     comma_choices,
+    ints,
     split,
     value_of,
     warn,
@@ -24,11 +25,14 @@ from metaeval.cli.summary import print_summary
 from metaeval.correlation import Settings, correlate, judgements
 from metaeval.correlation.inputs import DATA_FORMATS
 from metaeval.correlation.meta import result_draws
+from metaeval.correlation.power import METHODS
+from metaeval.correlation.power_curves import PowerSettings, check_power_settings, with_power
 from metaeval.correlation.protocols import PROTOCOLS, protocol
 from metaeval.correlation.settings import SIGNIFICANCE
 from metaeval.correlation.stability import with_stability
 from metaeval.data.bundled import DOMAINS
 from metaeval.data.columns import MISSING_POLICIES
+from metaeval.errors import ParameterError
 from metaeval.io import check_output_folder, safe_name
 from metaeval.report import FORMATS, write_reports
 from metaeval.report.latex import DEFAULT_LAYOUT, LAYOUTS
@@ -77,6 +81,22 @@ STABILITY_OPTION = typer.Option(
          "best cluster, top metric) and subgroup flips with bootstrap tests (report section "
          "'Ranking stability', results.json 'stability'; about 2 + #systems + #groups "
          "correlate runs of the primary coefficient).")
+POWER_OPTION = typer.Option(
+    False, "--power/--no-power",
+    help="Also power curves: the probability that 'top metric better than the next 3' is "
+         "significant for n items / m ratings per cell, and the items needed for 80% power "
+         "(report section 'Power', results.json 'power'; small grids, 100 draws each).")
+POWER_PAIR_OPTION = typer.Option(None, help="With --power (implies it): only this pair, A,B "
+                                            "(is A better than B?).")
+PowerMethod = choice_enum("PowerMethod", METHODS)
+POWER_METHOD_OPTION = typer.Option("subsample", help="--power: subsample the real items and "
+                                   "ratings, or simulate panels from the fitted per-stimulus "
+                                   "rater variance (ratings per cell beyond the real panel).")
+POWER_GRID_OPTION = typer.Option(None, help="--power item counts (default 20%, 40%, ..., 100% "
+                                            "of the items).")
+POWER_RATERS_OPTION = typer.Option(None, help="--power ratings per cell (default 1, 2, 4, ... "
+                                              "up to the panel; twice it when simulating).")
+POWER_REPS_OPTION = typer.Option(100, help="--power subsamples (simulations) per grid point.")
 IMAGE_OPTION = typer.Option(None, help="Column with image paths (thumbnails in the report).")
 IMAGES_OPTION = typer.Option(None, help="Folder the image paths are relative to (default: the "
                                         "data file's folder).")
@@ -128,21 +148,45 @@ def correlate_command(
     quiet: bool = typer.Option(False, help="No progress bar or summary table."),
     stability: bool = STABILITY_OPTION,
     keep_draws: bool = KEEP_DRAWS_OPTION,
+    power: bool = POWER_OPTION,
+    power_pair: str = POWER_PAIR_OPTION,
+    power_method: PowerMethod = POWER_METHOD_OPTION,
+    power_grid: str = POWER_GRID_OPTION,
+    power_raters: str = POWER_RATERS_OPTION,
+    power_reps: int = POWER_REPS_OPTION,
 ) -> None:
     """Correlate metrics with human judgements and write the reports."""
+    options = dict(locals())
     with cli_errors():
-        run_correlate(
-            domain=value_of(domain), data=data, item=item, system=system, human=split(human),
-            rater=rater, metrics=split(metrics), lower_is_better=split(lower_is_better),
-            group_by=group_by, pooled=pooled, levels=split(level), coefficients=split(coef), k=k, seed=seed,
-            ci=ci, ci_method=value_of(ci_method), resample=value_of(resample), alpha=alpha,
-            missing=value_of(missing), significance=value_of(significance), out=out,
-            formats=split(format), quiet=quiet, force=force, tiecal_sample=tiecal_sample,
-            exclude_systems=split(exclude_systems), scores=scores,
-            data_format=value_of(data_format), mqm_weights=mqm_weights,
-            protocol_name=value_of(protocol_name), average=value_of(average),
-            latex_layout=value_of(latex_layout), image=image, images=images, stability=stability,
-            keep_draws=keep_draws)
+        run_correlate(**command_arguments(options))
+
+
+RENAMED = {"level": "levels", "coef": "coefficients", "format": "formats"}
+LIST_OPTIONS = ("human", "metrics", "lower_is_better", "level", "coef", "format",
+                "exclude_systems")
+
+
+def command_arguments(options: dict) -> dict:
+    """`run_correlate`'s keywords from the command's options: choices as their text,
+    comma-separated lists split, the --power options as one `PowerSettings` (or None)."""
+    power = power_settings(**{key: options.pop(key) for key in list(options)
+                              if key.startswith("power")})
+    return {**{RENAMED.get(key, key): split(value) if key in LIST_OPTIONS else value_of(value)
+               for key, value in options.items()}, "power": power}
+
+
+def power_settings(power, power_pair, power_method, power_grid, power_raters,
+                   power_reps) -> PowerSettings | None:
+    """The --power options as settings (None without --power or --power-pair)."""
+    pair = split(power_pair)
+    if not (power or pair):
+        return None
+    if power_pair is not None and len(pair) != 2:
+        raise ParameterError("power_pair", power_pair, "give two metrics as A,B.",
+                             "e.g. --power-pair visqol,sisdr.")
+    return PowerSettings(pair=tuple(pair) or None, method=value_of(power_method),
+                         grid=tuple(ints(power_grid, "power_grid")),
+                         raters=tuple(ints(power_raters, "power_raters")), reps=power_reps)
 
 
 def _load(domain, data, scores, missing, lower_is_better, item, system, human, metrics, rater,
@@ -167,7 +211,8 @@ def run_correlate(*, domain=None, data=None, item=None, system=None, human=(), r
                   force=False, tiecal_sample=1.0, exclude_systems=(),
                   scores=None, data_format="table", mqm_weights=None,
                   protocol_name=None, average="mean", latex_layout=DEFAULT_LAYOUT, image=None,
-                  images=None, stability=False, keep_draws=False) -> Path:
+                  images=None, stability=False, keep_draws=False,
+                  power: PowerSettings | None = None) -> Path:
     """Load, correlate, write the reports into ``out`` (one folder per human score when there
     are several); print the summary unless ``quiet``."""
     human = [human] if isinstance(human, str) else list(human or ())
@@ -197,11 +242,16 @@ def run_correlate(*, domain=None, data=None, item=None, system=None, human=(), r
     chosen = list(metrics) if metrics and not scored else js.metric_names
     humans = human or list(defaults.get("human") or [js.gold])
     out = check_output_folder(Path(out) if out else Path("reports") / safe_name(js.info.name))
+    for name in humans if power else ():
+        check_power_settings(power, js, chosen, name)
     for name in humans:
         folder = out / safe_name(name) if len(humans) > 1 else out
         result = _run(js, chosen, name, settings, defaults.get("note", ""), quiet, force)
         if stability:
             result = with_stability(result, js, settings)
+        if power:
+            result = with_power(result, js, settings, power,
+                                progress=None if quiet else lambda line: warn(f"note: {line}"))
         if keep_draws:
             result.draws = result_draws(result, js, settings)
         written = write_reports(result, folder, formats=formats or list(FORMATS),

@@ -15,6 +15,7 @@ from metaeval.report.disagreement import SHOWN as DISAGREEMENTS_SHOWN
 from metaeval.report.disagreement import disagreement_tables
 from metaeval.report.headline import headline_rows
 from metaeval.report.methods import methods_text
+from metaeval.report.power import power_context
 from metaeval.report.stability import stability_context
 from metaeval.report.templating import render
 
@@ -145,6 +146,7 @@ def render_html(result: CorrelationResult) -> str:
                   "all": len(result.metrics)},
         "methods": methods_text(result),
         "stability": stability_context(result),
+        "power": power_context(result),
         "colours": plots.group_colours(result),
         "sizes": [(word, s.get(key)) for key, word in
                   (("n_items", "items"), ("n_systems", "systems"), ("n_cells", "cells"))
