@@ -4,8 +4,8 @@ One frozen object holds everything that changes the numbers: the data (name and 
 the human score column and how it was derived (e.g. the MQM weights), the *oriented* metric list (each metric's name, direction and, where
 ``metaeval score`` computed it, its config signature), the coefficients, levels, grouping,
 resampling, CI, k, seed, significance tests, alpha, minimum points, chance baseline, the noise
-ceiling (its splits and a hash of the individual ratings), the missing-value policy and the
-package versions. The printed string, the JSON settings and the LaTeX comment are all derived
+ceiling (its splits and a hash of the individual ratings), the missing-value policy, the power
+curves' settings where they were computed (``power``) and the package versions. The printed string, the JSON settings and the LaTeX comment are all derived
 from it, and :meth:`Signature.parse` reads the string back::
 
     >>> sig = Signature(data="demo@0123456789ab", human="mos",
@@ -39,11 +39,11 @@ FIELDS = (
     ("ceiling", "ceiling", "nc"), ("missing", "missing", "miss"), ("average", "average", "avg"),
     ("tiecal_sample", "tiecal-sample", "tcs"), ("stability", "stability", "st"),
     ("keep_draws", "keep-draws", "kd"), ("meta", "meta", "ma"), ("meta_by", "meta-by", "mb"),
-    ("sets", "sets", "ss"),
+    ("sets", "sets", "ss"), ("power", "power", "pw"),
 )
 # fields written only when they differ from their default (older signatures stay as they were)
 OPTIONAL_FIELDS = {"average": "mean", "tiecal_sample": 1.0, "stability": False,
-                   "keep_draws": False, "meta": "off", "meta_by": None, "sets": ()}
+                   "keep_draws": False, "meta": "off", "meta_by": None, "sets": (), "power": ""}
 VERSION_KEYS = {"metaeval": "v", "numpy": "np", "scipy": "sp", "pandas": "pd"}
 LISTS = ("coefficients", "levels", "sets")
 FLAGS = ("pooled", "chance", "stability", "keep_draws")
@@ -142,6 +142,7 @@ class Signature:
     meta: str = "off"
     meta_by: str | None = None
     sets: tuple[str, ...] = ()
+    power: str = ""  # the power section's settings (correlate --power); "" when not computed
 
     def _value(self, attribute: str) -> str:
         value = getattr(self, attribute)

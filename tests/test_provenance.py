@@ -31,6 +31,9 @@ def test_parse_format_round_trips(short):
                                        zip(AWKWARD, ["lower", "higher"] * 4, ["", "x@1"] * 4)))
     text = awkward.format(short=short)
     assert "\n" not in text and Signature.parse(text) == awkward
+    power = _signature(power="simulate;items=10+50;pairs=a|b>x,y;var=cell")
+    assert Signature.parse(power.format(short=short)) == power
+    assert ("pw:" if short else "power:") not in sig.format(short=short)  # off: not written
 
 
 def test_format_is_readable_and_to_dict_is_json_ready():
@@ -54,6 +57,7 @@ def test_format_is_readable_and_to_dict_is_json_ready():
     ("pooled", False), ("resample", "both"), ("ci", 0.9), ("ci_method", "bca"), ("k", 999),
     ("seed", 1), ("significance", "all"), ("alpha", 0.01), ("min_points", 5), ("chance", False),
     ("ceiling", "200@123456789abc"), ("missing", "drop"),
+    ("power", "subsample;items=10+20;raters=none;reps=100;k=100;pairs=top3"),
     ("versions", (("metaeval", "0.2.0"), ("numpy", "2.0"))),
     ("stability", True), ("keep_draws", True), ("meta", "reml"), ("meta_by", "model_type"),
     ("sets", ("a@0123456789ab", "b@ba9876543210")),

@@ -60,6 +60,15 @@ def split(value: str | None) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()] if value else []
 
 
+def ints(text: str | None, option: str) -> list[int]:
+    """Comma-separated whole numbers (``option`` names the parameter in the error)."""
+    try:
+        return [int(v) for v in split(text)]
+    except ValueError:
+        raise ParameterError(option, text, "give comma-separated whole numbers, "
+                             "e.g. 10,20,40.") from None
+
+
 def comma_choices(allowed: Sequence[str], option: str, what: str):
     """A typer callback checking a comma-separated option against ``allowed`` (usage error)."""
 

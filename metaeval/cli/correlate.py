@@ -28,11 +28,31 @@ from metaeval.cli.media import (
     media_inputs,
 )
 from metaeval.cli.meta import print_meta
-from metaeval.cli.running import run_one, with_extras
-from metaeval.cli.sets import check_meta_by, check_several, data_paths, run_sets
+from metaeval.cli.power_options import (
+    POWER_GRID_OPTION,
+    POWER_METHOD_OPTION,
+    POWER_OPTION,
+    POWER_PAIR_OPTION,
+    POWER_RATERS_OPTION,
+    POWER_REPS_OPTION,
+    PowerMethod,
+    power_settings,
+)
+from metaeval.cli.running import KEEP_DRAWS_OPTION, STABILITY_OPTION, run_one, with_extras
+from metaeval.cli.sets import (
+    DATA_SETS_OPTION,
+    META_BY_OPTION,
+    META_METHOD_OPTION,
+    MetaMethod,
+    check_meta_by,
+    check_several,
+    data_paths,
+    run_sets,
+)
 from metaeval.cli.summary import print_summary
 from metaeval.correlation import Settings, judgements
 from metaeval.correlation.inputs import DATA_FORMATS
+from metaeval.correlation.power_curves import PowerSettings, check_power_settings, with_power
 from metaeval.correlation.protocols import PROTOCOLS, protocol
 from metaeval.correlation.settings import SIGNIFICANCE
 from metaeval.data.bundled import DOMAINS
@@ -43,7 +63,6 @@ from metaeval.report import FORMATS, write_reports
 from metaeval.report.latex import DEFAULT_LAYOUT, LAYOUTS
 from metaeval.report.write import META_CSV, REPORT_FILES
 from metaeval.stats.coefficients import COEFFICIENTS
-from metaeval.stats.meta import META_METHODS
 from metaeval.stats.vocabulary import AVERAGES, CI_METHODS, LEVELS, RESAMPLE_UNITS
 
 DEFAULT_COEFFICIENTS = ("spearman", "pearson")
@@ -56,23 +75,9 @@ SignificanceChoice = choice_enum("Significance", SIGNIFICANCE)
 DataFormat = choice_enum("DataFormat", DATA_FORMATS)
 ProtocolChoice = choice_enum("Protocol", tuple(PROTOCOLS))
 AverageChoice = choice_enum("Average", AVERAGES)
-MetaMethod = choice_enum("MetaMethod", META_METHODS)
 LatexLayout = choice_enum("LatexLayout", LAYOUTS)
 DATA_OPTION = typer.Option(None, "--data", help="Judgement table: CSV, TSV, JSONL or Parquet (or "
                                                 "a WMT MQM TSV / THumB JSONL, see --data-format).")
-DATA_SETS_OPTION = typer.Option(
-    None, "--data", help="Judgement table: CSV, TSV, JSONL or Parquet (or a WMT MQM TSV / THumB "
-                         "JSONL, see --data-format). Repeat it (--data a.csv --data b.csv), or "
-                         "give a folder (its tables with a card), for one report per set and "
-                         "their meta-analysis.")
-META_BY_OPTION = typer.Option(
-    None, "--meta-by", help="Column whose values are the test sets of a meta-analysis across "
-                            "subsets of one study (e.g. model_type); also the --group-by column. "
-                            "Report section 'Meta-analysis across test sets', results.json "
-                            "'meta'.")
-META_METHOD_OPTION = typer.Option(
-    "dl", "--meta-method", help="Between-set variance tau^2 of the meta-analysis (several "
-                                "--data, or --meta-by): dl (DerSimonian-Laird) or reml.")
 DATA_FORMAT_OPTION = typer.Option("table", help="table (with a column mapping or card), wmt-mqm "
                                                 "(per-error MQM TSV) or thumb (THumB 1.0 JSONL).")
 LATEX_LAYOUT_OPTION = typer.Option(
@@ -92,16 +97,6 @@ MQM_WEIGHTS_OPTION = typer.Option(None, help="MQM penalties, e.g. major=5,minor=
 FORMAT_OPTION = typer.Option(",".join(FORMATS), "--format",
                              callback=comma_choices(tuple(FORMATS), "--format", "report format"),
                              help=f"Comma-separated report formats: {', '.join(FORMATS)}.")
-KEEP_DRAWS_OPTION = typer.Option(
-    False, "--keep-draws/--no-keep-draws",
-    help="Store the bootstrap draws of the pooled primary rows in results.json ('draws'), "
-         "for `metaeval meta` significance without a rerun.")
-STABILITY_OPTION = typer.Option(
-    False, "--stability/--no-stability",
-    help="Also rank stability: leave one system / one group out (rank changes, Kendall tau, "
-         "best cluster, top metric) and subgroup flips with bootstrap tests (report section "
-         "'Ranking stability', results.json 'stability'; about 2 + #systems + #groups "
-         "correlate runs of the primary coefficient).")
 IMAGE_OPTION = typer.Option(None, help="Column with image paths (thumbnails in the report).")
 IMAGES_OPTION = typer.Option(None, help="Folder the image paths are relative to (default: the "
                                         "data file's folder).")
@@ -156,23 +151,32 @@ def correlate_command(
     meta_by: str = META_BY_OPTION, meta_method: MetaMethod = META_METHOD_OPTION,
     manifest: Path = MANIFEST_OPTION, embed_media: bool = EMBED_OPTION,
     media_budget: float = BUDGET_OPTION, media_seconds: float = SECONDS_OPTION,
+    power: bool = POWER_OPTION, power_pair: str = POWER_PAIR_OPTION,
+    power_method: PowerMethod = POWER_METHOD_OPTION, power_grid: str = POWER_GRID_OPTION,
+    power_raters: str = POWER_RATERS_OPTION, power_reps: int = POWER_REPS_OPTION,
 ) -> None:
     """Correlate metrics with human judgements and write the reports."""
+    options = dict(locals())
     with cli_errors():
-        run_correlate(
-            domain=value_of(domain), data=data, item=item, system=system, human=split(human),
-            rater=rater, metrics=split(metrics), lower_is_better=split(lower_is_better),
-            group_by=group_by, pooled=pooled, levels=split(level), coefficients=split(coef), k=k, seed=seed,
-            ci=ci, ci_method=value_of(ci_method), resample=value_of(resample), alpha=alpha,
-            missing=value_of(missing), significance=value_of(significance), out=out,
-            formats=split(format), quiet=quiet, force=force, tiecal_sample=tiecal_sample,
-            exclude_systems=split(exclude_systems), scores=scores,
-            data_format=value_of(data_format), mqm_weights=mqm_weights,
-            protocol_name=value_of(protocol_name), average=value_of(average),
-            latex_layout=value_of(latex_layout), image=image, images=images, stability=stability,
-            keep_draws=keep_draws, meta_by=meta_by, meta_method=value_of(meta_method),
-            media=dict(manifest=manifest, embed=embed_media, budget_mb=media_budget,
-                       seconds=media_seconds))
+        run_correlate(**command_arguments(options))
+
+
+RENAMED = {"level": "levels", "coef": "coefficients", "format": "formats"}
+LIST_OPTIONS = ("human", "metrics", "lower_is_better", "level", "coef", "format",
+                "exclude_systems")
+MEDIA_OPTIONS = {"manifest": "manifest", "embed_media": "embed", "media_budget": "budget_mb",
+                 "media_seconds": "seconds"}
+
+
+def command_arguments(options: dict) -> dict:
+    """`run_correlate`'s keywords from the command's options: choices as their text,
+    comma-separated lists split, the --power options as one `PowerSettings` (or None), the
+    media options as one dict."""
+    power = power_settings(**{key: options.pop(key) for key in list(options)
+                              if key.startswith("power")})
+    media = {MEDIA_OPTIONS[key]: options.pop(key) for key in MEDIA_OPTIONS}
+    return {**{RENAMED.get(key, key): split(value) if key in LIST_OPTIONS else value_of(value)
+               for key, value in options.items()}, "power": power, "media": media}
 
 
 def _load(domain, data, scores, missing, lower_is_better, item, system, human, metrics, rater,
@@ -198,7 +202,7 @@ def run_correlate(*, domain=None, data=None, item=None, system=None, human=(), r
                   scores=None, data_format="table", mqm_weights=None,
                   protocol_name=None, average="mean", latex_layout=DEFAULT_LAYOUT, image=None,
                   images=None, stability=False, keep_draws=False, meta_by=None,
-                  meta_method="dl", media=None) -> Path:
+                  meta_method="dl", media=None, power: PowerSettings | None = None) -> Path:
     """Load, correlate, write the reports into ``out`` (one folder per human score when there
     are several); print the summary unless ``quiet``. Several ``data`` files (or a folder):
     one report per set and their meta-analysis (:func:`run_sets`); ``meta_by``: the
@@ -211,6 +215,9 @@ def run_correlate(*, domain=None, data=None, item=None, system=None, human=(), r
                         owned=[*REPORT_FILES, META_CSV] if out else None)
     if several:
         check_several(human, meta_by, pooled)
+        if power:
+            raise ParameterError("power", True, "the power section applies to one judgement "
+                                 "set.", "leave out --power / --power-pair with several --data.")
         if media and (media.get("manifest") or media.get("embed")):
             raise ParameterError("manifest", media.get("manifest"), "the disagreement inputs "
                                  "apply to one judgement set.", "leave out --manifest / "
@@ -244,7 +251,7 @@ def run_correlate(*, domain=None, data=None, item=None, system=None, human=(), r
     scored = domain is not None and not paths and not set(metrics or ()) <= set(js.metric_names)
     chosen = list(metrics) if metrics and not scored else js.metric_names
     return _run_single(js, chosen, human or list(defaults.get("human") or [js.gold]), settings,
-                       inputs=shown, **common)
+                       inputs=shown, power=power, **common)
 
 
 def _settings(js, defaults, *, group_by, meta_by, several, coefficients, levels, keep_draws,
@@ -266,13 +273,18 @@ def _settings(js, defaults, *, group_by, meta_by, several, coefficients, levels,
 
 
 def _run_single(js, chosen, humans, settings, *, out, formats, quiet, force, latex_layout,
-                note, inputs=None) -> Path:
+                note, inputs=None, power=None) -> Path:
     """One set: a report per human score (a folder each when there are several)."""
     out = check_output_folder(Path(out) if out else Path("reports") / safe_name(js.info.name))
+    for name in humans if power else ():
+        check_power_settings(power, js, chosen, name)
     for name in humans:
         folder = out / safe_name(name) if len(humans) > 1 else out
         result = with_extras(run_one(js, chosen, name, settings, note, quiet, force), js,
                              settings)
+        if power:
+            result = with_power(result, js, settings, power,
+                                progress=None if quiet else lambda line: warn(f"note: {line}"))
         written = write_reports(result, folder, formats=formats, latex_layout=latex_layout,
                                 inputs=inputs)
         if not quiet:

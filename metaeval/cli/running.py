@@ -4,10 +4,23 @@ meta-analysis)."""
 
 from __future__ import annotations
 
+import typer
+
 from metaeval.cli.common import warn
 from metaeval.correlation import correlate
 from metaeval.correlation.meta import result_draws, with_meta_by
 from metaeval.correlation.stability import with_stability
+
+KEEP_DRAWS_OPTION = typer.Option(
+    False, "--keep-draws/--no-keep-draws",
+    help="Store the bootstrap draws of the pooled primary rows in results.json ('draws'), "
+         "for `metaeval meta` significance without a rerun.")
+STABILITY_OPTION = typer.Option(
+    False, "--stability/--no-stability",
+    help="Also rank stability: leave one system / one group out (rank changes, Kendall tau, "
+         "best cluster, top metric) and subgroup flips with bootstrap tests (report section "
+         "'Ranking stability', results.json 'stability'; about 2 + #systems + #groups "
+         "correlate runs of the primary coefficient).")
 
 
 def run_one(js, metrics, human, settings, note, quiet, force=False):

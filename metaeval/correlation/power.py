@@ -1,9 +1,15 @@
 """`power_analysis`: how many items (and raters) "A correlates better than B" needs.
 
 For every ordered metric pair (or the chosen ones) of a judgement set: the power of the
-PERM-BOTH test at alpha by subsampling items (a grid of item counts) and, where the panel's
-individual ratings are known, raters (a grid of ratings per cell, all items); see
-:mod:`metaeval.stats.power` for the estimator. Seeded per pair; settings recorded in the table.
+PERM-BOTH test at alpha on a grid of item counts and, where the panel's individual ratings are
+known, of ratings per cell (all items); see :mod:`metaeval.stats.power` for the estimator.
+``method="subsample"`` draws items and real ratings without replacement (m at most the real
+panel); ``method="simulate"`` draws items likewise but simulates each panel from the one-way
+random-effects fit of the ratings (:mod:`metaeval.stats.rater_variance`: Gaussian noise with the
+per-stimulus or pooled rater variance), so m may exceed the real panel; its items curve uses
+panels of ``panel`` raters (default: the real median panel size). Seeded per pair; settings
+recorded in the table (``fixed``: the size held fixed, raters per cell on an items curve, items
+on a raters curve).
 """
 
 from __future__ import annotations
@@ -17,10 +23,19 @@ from metaeval.correlation.api import chosen_metrics, task_seed
 from metaeval.data.columns import ITEM, SYSTEM
 from metaeval.data.judgements import JudgementSet
 from metaeval.errors import ParameterError
-from metaeval.stats.power import TARGET, item_power, items_needed, monte_carlo_se, rater_power
+from metaeval.stats.power import (
+    TARGET,
+    item_power,
+    items_needed,
+    monte_carlo_se,
+    rater_power,
+    simulated_rater_power,
+)
+from metaeval.stats.rater_variance import RaterVariance, fit_rater_variance
 
+METHODS = ("subsample", "simulate")
 POWER_COLUMNS = ["metric_a", "metric_b", "unit", "n", "power", "se", "reps", "k", "alpha",
-                 "coefficient", "level", "seed", "needed_80", "note"]
+                 "coefficient", "level", "seed", "method", "fixed", "needed_80", "note"]
 
 
 def ratings_tensor(js: JudgementSet, systems: list, items: list) -> np.ndarray | None:
@@ -38,44 +53,98 @@ def ratings_tensor(js: JudgementSet, systems: list, items: list) -> np.ndarray |
     return out
 
 
-def _rows(a, b, unit, grid, power, reps, options, note=""):
+def _rows(a, b, unit, grid, power, reps, options, fixed, note=""):
     needed = items_needed(grid, power)
     why = note or ("" if np.isfinite(needed) else
                    f"power stays below {TARGET:.0%} on the grid; try larger sizes")
     se = monte_carlo_se(power, reps)
     return [{"metric_a": a, "metric_b": b, "unit": unit, "n": int(n), "power": p, "se": e,
-             "reps": reps, **options, "needed_80": needed, "note": why}
+             "reps": reps, **options, "fixed": fixed, "needed_80": needed, "note": why}
             for n, p, e in zip(grid, power, se)]
+
+
+def check_pairs(pairs, metrics: list[str], option: str = "pairs") -> list[tuple[str, str]]:
+    """``pairs`` as (a, b) tuples of two different known metrics (one-line error otherwise)."""
+    out = []
+    for pair in pairs:
+        pair = tuple(pair)
+        unknown = [m for m in pair if m not in metrics]
+        if len(pair) != 2 or unknown or pair[0] == pair[1]:
+            raise ParameterError(option, ",".join(map(str, pair)),
+                                 ("unknown metric(s) " + ", ".join(unknown) if unknown else
+                                  "give two different metrics"),
+                                 f"name two of the metrics as A,B, e.g. "
+                                 f"{','.join(metrics[:2])}; the metrics: {', '.join(metrics)}.")
+        out.append(pair)
+    return out
+
+
+def _fit(tensor, method: str, human: str, panel) -> tuple[RaterVariance | None, float]:
+    """The rater-variance fit (``simulate``) and the panel size behind an items curve."""
+    if method not in METHODS:
+        raise ParameterError("method", method, f"choose from {', '.join(METHODS)}.")
+    if panel is not None and int(panel) < 1:
+        raise ParameterError("panel", panel, "a simulated panel needs at least 1 rater.")
+    if method == "subsample":
+        real = np.isfinite(tensor).sum(-1) if tensor is not None else None
+        return None, float(np.median(real[real > 0])) if real is not None else float("nan")
+    if tensor is None:
+        raise ParameterError("method", method, f"simulation needs the individual ratings of "
+                             f"the human score; {human} has none.", "use method subsample.")
+    fit = fit_rater_variance(tensor)
+    return fit, float(int(panel) if panel is not None else fit.panel)
+
+
+def _curves(a, b, gold, ma, mb, tensor, fit, run, options) -> list[dict]:
+    """The item rows and (with raters in ``run``) the rater rows of one ordered pair."""
+    reps, seed, raters = run["reps"], run["seed"], run["raters"]
+    test = (options["coefficient"], options["level"])
+    tail = (reps, options["k"], options["alpha"])
+    base = fit.means if fit is not None else gold
+    power = item_power(base, ma, mb, *test, run["grid"], *tail, seed, run.get("spread"))
+    rows = _rows(a, b, "items", run["grid"], power, reps, options, run["panel"])
+    if not raters:
+        return rows
+    if tensor is None:
+        return rows + _rows(a, b, "raters", raters, np.full(len(raters), np.nan), reps,
+                            options, gold.shape[1],
+                            note="no individual ratings of this human score: no rater power")
+    if fit is None:
+        power = rater_power(tensor, ma, mb, *test, raters, *tail, seed + 1)
+    else:
+        power = simulated_rater_power(fit.means, run["variance"], ma, mb, *test, raters, *tail,
+                                      seed + 1)
+    return rows + _rows(a, b, "raters", raters, power, reps, options, gold.shape[1])
 
 
 def power_analysis(js: JudgementSet, metrics=None, human: str | None = None,
                    grid=(10, 20, 40), raters=(), reps: int = 200, k: int = 100,
                    alpha: float = 0.05, coefficient: str = "pearson", level: str = "none",
-                   seed: int = 0) -> pd.DataFrame:
+                   seed: int = 0, method: str = "subsample", variance: str = "cell",
+                   panel: int | None = None, pairs=None) -> pd.DataFrame:
     """One row per (ordered pair, unit, size): power, Monte Carlo SE, items/raters needed for
-    80% (``needed_80``, NaN with a note when the grid never reaches it)."""
+    80% (``needed_80``, NaN with a note when the grid never reaches it). ``pairs``: the
+    ordered (a, b) pairs to test (default: every ordered pair of ``metrics``); ``variance``
+    (cell or pooled) and ``panel`` (raters per cell of the items curve) apply to simulate."""
     human, metrics = chosen_metrics(js, metrics, human)
+    pairs = check_pairs(pairs, metrics) if pairs is not None else list(permutations(metrics, 2))
     gold, scores, systems, items = js.matrices(metrics, human)
     grid = [int(n) for n in grid]
     if max(grid, default=0) > len(items):
         raise ParameterError("grid", ",".join(map(str, grid)), f"the data has {len(items)} "
                              f"items; give subsample sizes from 2 to {len(items)}.")
-    tensor = ratings_tensor(js, systems, items) if raters and human == js.gold else None
-    options = {"k": k, "alpha": alpha, "coefficient": coefficient, "level": level, "seed": seed}
+    tensor = ratings_tensor(js, systems, items) if human == js.gold else None
+    fit, size = _fit(tensor, method, human, panel)
+    run = {"grid": grid, "reps": reps, "panel": size, "raters": [int(m) for m in raters]}
+    if fit is not None:
+        run["variance"] = fit.variance(variance)
+        run["spread"] = np.sqrt(run["variance"] / size)
+    options = {"k": k, "alpha": alpha, "coefficient": coefficient, "level": level,
+               "seed": seed, "method": method}
+    index = {m: i for i, m in enumerate(metrics)}
     rows = []
-    for a, b in permutations(range(len(metrics)), 2):
-        pair_seed = task_seed(seed, "power", metrics[a], metrics[b])
-        power = item_power(gold, scores[a], scores[b], coefficient, level, grid, reps, k, alpha,
-                           pair_seed)
-        rows += _rows(metrics[a], metrics[b], "items", grid, power, reps, options)
-        if not raters:
-            continue
-        if tensor is None:
-            rows += _rows(metrics[a], metrics[b], "raters", list(raters),
-                          np.full(len(raters), np.nan), reps, options,
-                          note="no individual ratings of this human score: no rater power")
-            continue
-        power = rater_power(tensor, scores[a], scores[b], coefficient, level, list(raters),
-                            reps, k, alpha, pair_seed + 1)
-        rows += _rows(metrics[a], metrics[b], "raters", list(raters), power, reps, options)
+    for a, b in pairs:
+        run["seed"] = task_seed(seed, "power", a, b)
+        rows += _curves(a, b, gold, scores[index[a]], scores[index[b]], tensor, fit, run,
+                        options)
     return pd.DataFrame(rows, columns=POWER_COLUMNS)

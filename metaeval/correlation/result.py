@@ -81,6 +81,8 @@ class CorrelationResult:
     display_names: dict[str, str] = field(default_factory=dict)
     # ranking stability (metaeval.correlation.stability), None unless asked for
     stability: dict[str, Any] | None = None
+    # power curves of the top metric vs its rivals (metaeval.correlation.power_curves), or None
+    power: dict[str, Any] | None = None
     # bootstrap draws of the pooled primary rows (metaeval.correlation.meta.result_draws)
     draws: dict[str, Any] | None = None
     # meta-analysis across the subsets of --meta-by (metaeval.correlation.meta.with_meta_by)
@@ -121,6 +123,7 @@ class CorrelationResult:
                         for row in self.table.to_dict(orient="records")],
             "pairwise": self.pairwise.to_dict(orient="records"),
             **({"stability": self.stability} if self.stability is not None else {}),
+            **({"power": self.power} if self.power is not None else {}),
             **({"draws": self.draws} if self.draws is not None else {}),
             **({"meta": self.meta} if self.meta is not None else {}),
         })

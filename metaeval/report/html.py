@@ -18,6 +18,7 @@ from metaeval.report.explorer_media import attach_inputs
 from metaeval.report.headline import headline_rows
 from metaeval.report.meta import meta_context
 from metaeval.report.methods import methods_text
+from metaeval.report.power import power_context
 from metaeval.report.stability import stability_context
 from metaeval.report.templating import render
 
@@ -155,6 +156,7 @@ def render_html(result: CorrelationResult, inputs: ExplorerInputs | None = None)
         "stability": stability_context(result),
         "meta": meta_context(result.meta, {m: labels.metric_label(result, m)
                                            for m in result.metrics}),
+        "power": power_context(result),
         "colours": plots.group_colours(result),
         "sizes": [(word, s.get(key)) for key, word in
                   (("n_items", "items"), ("n_systems", "systems"), ("n_cells", "cells"))

@@ -9,6 +9,11 @@ Power(n) = share of subsamples with p < alpha; its Monte Carlo standard error is
 sqrt(P (1 - P) / reps). Items needed for 80% power: the first grid point whose power reaches
 0.8 (NaN where none does). Identical metrics give delta* = delta on every draw, p = 1, power 0.
 A test with few draws (k = 100 by default) has a p-value floor of 1/(k + 1); it is recorded.
+Simulation instead of subsampling the raters (``spread`` of :func:`item_power`,
+:func:`simulated_rater_power`): each cell's human score is drawn as mu_c + sqrt(v_c / m) z from
+the one-way random-effects fit of :mod:`metaeval.stats.rater_variance` (any m >= 1); the noise
+has its own generator (seeded by (seed, 1)), so the item subsamples and permutation masks are
+those of the subsampling estimate with the same seed (zero spread gives identical power).
 Reference: Deutsch, Dror & Roth (2021), "A Statistical Analysis of Summarization Evaluation
 Metrics using Resampling Methods", TACL (PERM-BOTH and its power by subsampling).
 """
@@ -21,6 +26,7 @@ from metaeval.errors import ParameterError
 from metaeval.stats.coefficients import Coefficient, get_coefficient
 from metaeval.stats.levels import correlation_at_level
 from metaeval.stats.permutation import TIE_TOLERANCE, zscore_on_gold
+from metaeval.stats.rater_variance import simulated_means
 
 TARGET = 0.8
 CELL_BUDGET = 4_000_000  # cells of one batch of (subsamples x draws x S x n)
@@ -94,20 +100,30 @@ def _batches(reps: int, cells: int, k: int) -> list[slice]:
     return [slice(s, min(reps, s + step)) for s in range(0, reps, step)]
 
 
+def _share(p: np.ndarray, alpha: float) -> float:
+    return float(np.mean(p < alpha)) if np.isfinite(p).any() else float("nan")
+
+
 def item_power(gold, a, b, coefficient, level, grid, reps: int = 200, k: int = 100,
-               alpha: float = 0.05, seed: int = 0) -> np.ndarray:
-    """Power at each item count of ``grid``: gold, a, b are (S, I), metrics oriented."""
+               alpha: float = 0.05, seed: int = 0, spread=None) -> np.ndarray:
+    """Power at each item count of ``grid``: gold, a, b are (S, I), metrics oriented. With
+    ``spread`` (S, I) = sqrt(v_c / m), each subsample's human scores are simulated panel means
+    around ``gold`` (see the module docstring) instead of ``gold`` itself."""
     check_power_options(grid, reps, k, alpha)
     rng = np.random.default_rng(seed)
+    noise = np.random.default_rng([seed, 1])
     out = []
     for n in grid:
         index = item_subsamples(rng, gold.shape[1], int(n), reps)
-        p = np.concatenate([perm_both_pvalues(gold[:, index[part]].transpose(1, 0, 2),
-                                              a[:, index[part]].transpose(1, 0, 2),
-                                              b[:, index[part]].transpose(1, 0, 2),
-                                              coefficient, level, k, rng)
-                            for part in _batches(reps, gold.shape[0] * int(n), k)])
-        out.append(float(np.mean(p < alpha)) if np.isfinite(p).any() else float("nan"))
+        p = []
+        for part in _batches(reps, gold.shape[0] * int(n), k):
+            g = gold[:, index[part]].transpose(1, 0, 2)
+            if spread is not None:
+                g = g + spread[:, index[part]].transpose(1, 0, 2) * noise.standard_normal(g.shape)
+            p.append(perm_both_pvalues(g, a[:, index[part]].transpose(1, 0, 2),
+                                       b[:, index[part]].transpose(1, 0, 2), coefficient, level,
+                                       k, rng))
+        out.append(_share(np.concatenate(p), alpha))
     return np.array(out)
 
 
@@ -127,8 +143,27 @@ def rater_power(ratings, a, b, coefficient, level, grid, reps: int = 200, k: int
             p.append(perm_both_pvalues(gold, np.broadcast_to(a, gold.shape),
                                        np.broadcast_to(b, gold.shape), coefficient, level, k,
                                        rng))
-        p = np.concatenate(p)
-        out.append(float(np.mean(p < alpha)) if np.isfinite(p).any() else float("nan"))
+        out.append(_share(np.concatenate(p), alpha))
+    return np.array(out)
+
+
+def simulated_rater_power(means, variance, a, b, coefficient, level, grid, reps: int = 200,
+                          k: int = 100, alpha: float = 0.05, seed: int = 0) -> np.ndarray:
+    """Power at each panel size m of ``grid`` (all items), the human scores simulated as
+    means + sqrt(variance / m) z per cell (``means``, ``variance`` are (S, I))."""
+    check_power_options(grid, reps, k, alpha, minimum=1, option="raters")
+    rng = np.random.default_rng(seed)
+    noise = np.random.default_rng([seed, 1])
+    out = []
+    for m in grid:
+        spread = np.sqrt(variance / int(m))
+        p = []
+        for part in _batches(reps, a.size, k):
+            gold = simulated_means(noise, means, spread, part.stop - part.start)
+            p.append(perm_both_pvalues(gold, np.broadcast_to(a, gold.shape),
+                                       np.broadcast_to(b, gold.shape), coefficient, level, k,
+                                       rng))
+        out.append(_share(np.concatenate(p), alpha))
     return np.array(out)
 
 

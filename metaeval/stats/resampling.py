@@ -34,7 +34,7 @@ from metaeval.stats.levels import (
     correlation_at_level,
     group_vectors,
 )
-from metaeval.stats.rankdraws import pooled_rank_draws
+from metaeval.stats.rankdraws import multiplicities, pooled_rank_draws
 from metaeval.stats.vocabulary import CI_METHODS, RESAMPLE_UNITS
 from metaeval.stats.weightedcounts import grouped_is_faster, grouped_pair_draws
 
@@ -151,20 +151,16 @@ def _pooled_pearson_draws(gold: np.ndarray, scores: np.ndarray,
     """
     k = indices.items.shape[0]
     S, n_items = gold.shape
-    cs = np.zeros((k, S))
-    ci = np.zeros((k, n_items))
-    np.add.at(cs, (np.arange(k)[:, None], indices.systems), 1.0)
-    np.add.at(ci, (np.arange(k)[:, None], indices.items), 1.0)
+    cs, ci = multiplicities(indices.systems, indices.items, S, n_items)
     out = np.empty((scores.shape[0], k))
     for m, metric in enumerate(scores):
         valid = np.isfinite(gold) & np.isfinite(metric)
         x = np.where(valid, gold - gold[valid].mean() if valid.any() else 0.0, 0.0)
         y = np.where(valid, metric - metric[valid].mean() if valid.any() else 0.0, 0.0)
         q = np.stack([valid.astype(float), x, y, x * x, y * y, x * y])  # (6, S, I)
-        # sums[q, d] = sum_s cs[d, s] sum_i q[q, s, i] ci[d, i]: one BLAS product over items
-        by_system = (q.reshape(-1, n_items) @ ci.T).reshape(6, S, k)  # (6, S, k)
-        sums = np.einsum("qsk,ks->qk", by_system, cs)
-        n, sx, sy, sxx, syy, sxy = sums
+        # sum_s cs[d, s] sum_i q[., s, i] ci[d, i]: one BLAS product over the items first
+        n, sx, sy, sxx, syy, sxy = np.einsum("qsk,ks->qk", (q.reshape(-1, n_items) @ ci.T)
+                                             .reshape(6, S, k), cs)
         with np.errstate(invalid="ignore", divide="ignore"):
             vx = sxx - sx * sx / n
             vy = syy - sy * sy / n
