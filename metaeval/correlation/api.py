@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import warnings
 from collections.abc import Callable, Sequence
+from functools import partial
 
 import numpy as np
 
@@ -20,6 +21,7 @@ from metaeval.correlation.budget import group_shapes, preflight
 from metaeval.correlation.ceiling import group_ceiling
 from metaeval.correlation.pooled import pooled_pairwise_accuracy
 from metaeval.correlation.result import POOLED, CorrelationResult
+from metaeval.correlation.scheduler import run_tasks
 from metaeval.correlation.settings import Settings
 from metaeval.correlation.tasks import task_for
 from metaeval.data.judgements import JudgementSet
@@ -122,9 +124,7 @@ def run_task(gold, scores, metrics, part, ratings, settings: Settings, group_nam
     coef = get_coefficient(coefficient)
     task = task_for(coef)(gold, scores, metrics, coef, level, settings,
                           task_seed(settings.seed, group_name, level, coefficient), notes.append)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        task_rows, task_pairs = task.run()
+    task_rows, task_pairs = task.run()
     ceiling = group_ceiling(ratings, part, level, coefficient, settings,
                             task_seed(settings.seed, "ceiling", group_name, level, coefficient),
                             notes, group_name)
@@ -133,10 +133,17 @@ def run_task(gold, scores, metrics, part, ratings, settings: Settings, group_nam
     return rows, [{**p, "group": group_name} for p in task_pairs]
 
 
+def _averaged(average: str, *args):
+    """:func:`run_task` inside the ``--average`` context."""
+    with averaging(average):
+        return run_task(*args)
+
+
 def correlate(data: JudgementSet, *, metrics: Sequence[str] | None = None, human: str | None = None,
               settings: Settings | None = None, progress: ProgressCallback | None = None,
               note: str = "", force: bool = False,
-              announce: Callable[[str], None] | None = None, **options) -> CorrelationResult:
+              announce: Callable[[str], None] | None = None, workers: int | None = None,
+              **options) -> CorrelationResult:
     """Correlate every metric with the human scores, with CIs, significance and clusters.
 
     ``settings`` (or its fields as keywords: ``coefficients``, ``levels``, ``group_by``, ``k``,
@@ -144,7 +151,9 @@ def correlate(data: JudgementSet, *, metrics: Sequence[str] | None = None, human
     the numbers. Groups are reported in sorted order, then the pooled group ``all``. ``note``:
     what the protocol wants a reader to know (shown in the methods text). Before computing,
     the cost is estimated (:mod:`metaeval.correlation.budget`): ``announce`` receives the
-    estimate of a long run; a run over the budget is refused unless ``force``.
+    estimate of a long run; a run over the budget is refused unless ``force``. ``workers``:
+    threads for the tasks (default: the cores, at most 4; :mod:`metaeval.correlation.scheduler`);
+    the numbers do not depend on it.
 
     Example::
 
@@ -163,8 +172,7 @@ def correlate(data: JudgementSet, *, metrics: Sequence[str] | None = None, human
     shapes = group_shapes([(name, part.matrices(metrics[:1], human)[0]) for name, part in parts])
     for line in preflight(shapes, len(metrics), settings, force):
         (announce or notes.append)(line)
-    total = len(parts) * len(settings.levels) * len(settings.coefficients)
-    done = 0
+    jobs, labels, task_notes = [], [], []
     for group_name, part in parts:
         gold, scores, _, _ = part.matrices(metrics, human)
         check_usable(gold, scores, settings, group_name, data.info.source)
@@ -173,17 +181,20 @@ def correlate(data: JudgementSet, *, metrics: Sequence[str] | None = None, human
             notes.extend(incomplete_design_warning(group_name, gold))
         for level in settings.levels:
             for coefficient in settings.coefficients:
-                if progress:
-                    progress(f"{group_name} · {level} · {coefficient}", done, total)
-                with averaging(settings.average):
-                    task_rows, task_pairs = run_task(gold, scores, metrics, part, ratings,
-                                                     settings, group_name, level, coefficient,
-                                                     notes)
-                rows += task_rows
-                pairs += task_pairs
-                done += 1
+                task_notes.append([])
+                jobs.append(partial(_averaged, settings.average, gold, scores, metrics, part,
+                                    ratings, settings, group_name, level, coefficient,
+                                    task_notes[-1]))
+                labels.append(f"{group_name} · {level} · {coefficient}")
+    with warnings.catch_warnings():  # here, not in the workers: the filters are global
+        warnings.simplefilter("ignore", RuntimeWarning)
+        results = run_tasks(jobs, labels, workers, progress)
+    for (task_rows, task_pairs), task_note in zip(results, task_notes):
+        rows += task_rows
+        pairs += task_pairs
+        notes.extend(task_note)
     if progress:
-        progress("done", done, total)
+        progress("done", len(jobs), len(jobs))
     if settings.group_by and "pairwise_acc" in settings.coefficients and "system" in settings.levels:
         rows.extend(pooled_pairwise_accuracy(parts[:-1] if settings.pooled else parts, metrics,
                                              human))

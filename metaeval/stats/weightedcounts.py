@@ -2,16 +2,20 @@
 distinct values in one of them (MQM-like gold: a few dozen distinct scores, tens of thousands
 of cells): the pooled bootstrap draws of the Kendall family.
 
-Draw d holds cell c w[d, c] times. Cells are visited one group of equal *outer* values at a
-time (the vector with fewer distinct values), with the other vector as dense ranks r = 1..R and
-a running table below[d, r] = weight of earlier cells with rank <= r:
+Draw d holds cell c w[d, c] times. The cells are grouped by the *outer* vector (the one with
+fewer distinct values), the other is ranked (inner). Pairs in different outer groups are counted
+by divide and conquer over the groups (:func:`_split_plan`: each pair meets in one split of an
+earlier and a later half; a running weight sum in inner-rank order of the earlier half, read at
+precomputed positions, gives its concordant and discordant weight), pairs within a group from
+the group's weight at each inner rank:
 
-    C += sum_c w_c below[r_c - 1],   D += sum_c w_c (earlier - below[r_c]),
-    T_both += sum over the group's ranks of H (H - 1) / 2  (H = the group's weight at a rank;
-              copies of one cell are pairs tied in both),
+    C = sum over splits, c in the later half: w_c cum[#earlier cells ranked below c],
+    D = sum w_c (W_earlier - cum[#earlier cells ranked at or below c]),
+    T_both = sum over (outer, inner) values of H (H - 1) / 2  (copies of a cell tie in both),
 
 T_outer and T_inner from the weight of each value, N = W (W - 1) / 2 with W = sum w. Cost
-(groups x draws x R), memory (draws x R) per block of draws; exact (integer weights in float64).
+O(draws x n log2 groups), memory (draws x n) per block of draws; exact (integer weights in
+float64).
 """
 
 from __future__ import annotations
@@ -46,33 +50,57 @@ def _distinct(values: np.ndarray, w: np.ndarray) -> np.ndarray:
     return (np.add.reduceat(w[:, order], starts, axis=1) > 0).sum(1)
 
 
+def _split_plan(groups: np.ndarray, ranks: np.ndarray) -> list[tuple[np.ndarray, ...]]:
+    """Divide and conquer over the outer groups 0..L-1: for each split of a group range into
+    an earlier half E and a later half F, the cells of E sorted by inner rank and, for each
+    cell of F, how many cells of E rank below it (``lt``) and at or below it (``le``). Every
+    pair of cells in different groups meets in exactly one split (log2 L levels)."""
+    plan = []
+    stack = [(0, int(groups.max()) + 1 if groups.size else 0)]
+    while stack:
+        lo, hi = stack.pop()
+        if hi - lo < 2:
+            continue
+        mid = (lo + hi) // 2
+        early = np.flatnonzero((groups >= lo) & (groups < mid))
+        late = np.flatnonzero((groups >= mid) & (groups < hi))
+        if early.size and late.size:
+            early = early[np.argsort(ranks[early], kind="stable")]
+            sorted_ranks = ranks[early]
+            plan.append((early, late, np.searchsorted(sorted_ranks, ranks[late], "left"),
+                         np.searchsorted(sorted_ranks, ranks[late], "right")))
+        stack += [(lo, mid), (mid, hi)]
+    return plan
+
+
 def _concordance(outer: np.ndarray, inner: np.ndarray, w: np.ndarray):
-    """(con, dis, ties_both) of the weighted multisets, outer grouped, inner ranked."""
+    """(con, dis, ties_both) of the weighted multisets, outer grouped, inner ranked.
+
+    A pair of cells in different outer groups (the later one has the larger outer value) is
+    concordant when the later cell ranks higher on inner, discordant when lower: per split of
+    :func:`_split_plan`, with cum the running weight of E in rank order,
+    C += sum_{c in F} w_c cum[lt_c], D += sum_{c in F} w_c (W_E - cum[le_c]).
+    Pairs within a group tie on outer; T_both sums H (H - 1) / 2 over the group's inner ranks
+    (H = weight at the rank; copies of one cell are pairs tied in both)."""
     b = w.shape[0]
-    ranks = np.unique(inner, return_inverse=True)[1].ravel() + 1
-    size = int(ranks.max()) + 1
-    below = np.zeros((b, size))
-    earlier = np.zeros(b)
-    con, dis, both = np.zeros(b), np.zeros(b), np.zeros(b)
-    order = np.argsort(outer, kind="stable")
-    ordered = outer[order]
+    if w.shape[1] == 0:
+        return np.zeros(b), np.zeros(b), np.zeros(b)
+    groups = np.unique(outer, return_inverse=True)[1].ravel()
+    ranks = np.unique(inner, return_inverse=True)[1].ravel()
+    con, dis = np.zeros(b), np.zeros(b)
+    for early, late, lt, le in _split_plan(groups, ranks):
+        cum = np.zeros((b, early.size + 1))
+        np.cumsum(w[:, early], axis=1, out=cum[:, 1:])
+        wl = w[:, late]
+        con += np.einsum("bc,bc->b", wl, cum[:, lt])
+        dis += wl.sum(1) * cum[:, -1] - np.einsum("bc,bc->b", wl, cum[:, le])
+    # pairs tied in both: equal (outer group, inner rank); one key per combination
+    key = groups.astype(np.int64) * (int(ranks.max()) + 1) + ranks
+    order = np.argsort(key, kind="stable")
+    ordered = key[order]
     starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
-    for start, stop in zip(starts, list(starts[1:]) + [len(order)]):
-        cells = order[start:stop]
-        r, wg = ranks[cells], w[:, cells]
-        con += (wg * below[:, r - 1]).sum(1)
-        dis += (wg * (earlier[:, None] - below[:, r])).sum(1)
-        by_rank = np.argsort(r, kind="stable")
-        r_sorted = r[by_rank]
-        first = np.flatnonzero(np.r_[True, r_sorted[1:] != r_sorted[:-1]])
-        h = np.add.reduceat(wg[:, by_rank], first, axis=1)  # (b, distinct ranks of the group)
-        both += (h * (h - 1) / 2).sum(1)
-        hist = np.zeros((b, size))
-        hist[:, r_sorted[first]] = h
-        low = int(r_sorted[0])
-        below[:, low:] += np.cumsum(hist[:, low:], 1)
-        earlier += wg.sum(1)
-    return con, dis, both
+    h = np.add.reduceat(w[:, order], starts, axis=1)
+    return con, dis, (h * (h - 1) / 2).sum(1)
 
 
 def grouped_pair_counts(x: np.ndarray, y: np.ndarray, weights: np.ndarray) -> PairCounts:

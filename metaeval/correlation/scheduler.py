@@ -1,0 +1,65 @@
+"""Running the (group, level, coefficient) tasks of one `correlate` call: in order, or on
+worker threads.
+
+numpy releases the GIL inside its array loops, so two tasks on two threads use two cores. Each
+task draws from its own seed (:func:`metaeval.correlation.api.task_seed`) and writes its notes
+to its own list, so the numbers, the rows' order and the notes do not depend on the number of
+workers or on which task finishes first. With several workers BLAS gets one thread per worker
+(``threadpoolctl``), so that workers x BLAS threads do not oversubscribe the cores; the
+``--average`` context (:func:`metaeval.stats.grouping.averaging`) is copied into every worker.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from typing import TypeVar
+
+T = TypeVar("T")
+MAX_DEFAULT_WORKERS = 4  # memory grows with the tasks held at once
+
+
+def default_workers() -> int:
+    """The CPU count (cores this process may use), at most :data:`MAX_DEFAULT_WORKERS`."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(MAX_DEFAULT_WORKERS, cores))
+
+
+def run_tasks(jobs: Sequence[Callable[[], T]], labels: Sequence[str], workers: int | None = None,
+              progress: Callable[[str, int, int], None] | None = None) -> list[T]:
+    """The results of ``jobs`` in their order; ``progress(label, done, total)`` as they run."""
+    workers = default_workers() if workers is None else workers
+    total = len(jobs)
+    if workers <= 1 or total <= 1:
+        out = []
+        for done, (job, label) in enumerate(zip(jobs, labels)):
+            if progress:
+                progress(label, done, total)
+            out.append(job())
+        return out
+    from threadpoolctl import threadpool_limits
+
+    results: list = [None] * total
+    with threadpool_limits(limits=1), ThreadPoolExecutor(min(workers, total)) as pool:
+        futures = {pool.submit(contextvars.copy_context().run, job): i
+                   for i, job in enumerate(jobs)}
+        pending, done = set(futures), 0
+        if progress:
+            progress(f"{labels[0]} (+{min(workers, total) - 1} in parallel)", 0, total)
+        while pending:
+            finished, pending = wait(pending, return_when=FIRST_EXCEPTION)
+            for future in finished:
+                if future.exception() is not None:
+                    for other in pending:
+                        other.cancel()
+                    raise future.exception()
+                results[futures[future]] = future.result()
+                done += 1
+                if progress:
+                    progress(f"{labels[futures[future]]} done", done, total)
+    return results
