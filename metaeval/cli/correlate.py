@@ -11,6 +11,7 @@ from pathlib import Path
 
 import typer
 
+from metaeval.cli import media as cli_media
 from metaeval.cli.app import app
 from metaeval.cli.common import (
     choice_enum,
@@ -19,13 +20,6 @@ from metaeval.cli.common import (
     split,
     value_of,
     warn,
-)
-from metaeval.cli.media import (
-    BUDGET_OPTION,
-    EMBED_OPTION,
-    MANIFEST_OPTION,
-    SECONDS_OPTION,
-    media_inputs,
 )
 from metaeval.cli.meta import print_meta
 from metaeval.cli.power_options import (
@@ -38,7 +32,13 @@ from metaeval.cli.power_options import (
     PowerMethod,
     power_settings,
 )
-from metaeval.cli.running import KEEP_DRAWS_OPTION, STABILITY_OPTION, run_one, with_extras
+from metaeval.cli.running import (
+    KEEP_DRAWS_OPTION,
+    STABILITY_OPTION,
+    WORKERS_OPTION,
+    run_one,
+    with_extras,
+)
 from metaeval.cli.sets import (
     DATA_SETS_OPTION,
     META_BY_OPTION,
@@ -147,10 +147,11 @@ def correlate_command(
     exclude_systems: str = EXCLUDE_OPTION,
     tiecal_sample: float = TIECAL_SAMPLE_OPTION,
     quiet: bool = typer.Option(False, help="No progress bar or summary table."),
+    workers: int = WORKERS_OPTION,
     stability: bool = STABILITY_OPTION, keep_draws: bool = KEEP_DRAWS_OPTION,
     meta_by: str = META_BY_OPTION, meta_method: MetaMethod = META_METHOD_OPTION,
-    manifest: Path = MANIFEST_OPTION, embed_media: bool = EMBED_OPTION,
-    media_budget: float = BUDGET_OPTION, media_seconds: float = SECONDS_OPTION,
+    manifest: Path = cli_media.MANIFEST_OPTION, embed_media: bool = cli_media.EMBED_OPTION,
+    media_budget: float = cli_media.BUDGET_OPTION, media_seconds: float = cli_media.SECONDS_OPTION,
     power: bool = POWER_OPTION, power_pair: str = POWER_PAIR_OPTION,
     power_method: PowerMethod = POWER_METHOD_OPTION, power_grid: str = POWER_GRID_OPTION,
     power_raters: str = POWER_RATERS_OPTION, power_reps: int = POWER_REPS_OPTION,
@@ -195,14 +196,14 @@ def _load(domain, data, scores, missing, lower_is_better, item, system, human, m
 
 def run_correlate(*, domain=None, data=None, item=None, system=None, human=(), rater=None,
                   metrics=(), lower_is_better=(), group_by=None, pooled=True, levels=(),
-                  coefficients=(),
-                  k=1000, seed=0, ci=0.95, ci_method="percentile", resample="items", alpha=0.05,
-                  missing="error", significance="primary", out=None, formats=(), quiet=False,
-                  force=False, tiecal_sample=1.0, exclude_systems=(),
-                  scores=None, data_format="table", mqm_weights=None,
-                  protocol_name=None, average="mean", latex_layout=DEFAULT_LAYOUT, image=None,
-                  images=None, stability=False, keep_draws=False, meta_by=None,
-                  meta_method="dl", media=None, power: PowerSettings | None = None) -> Path:
+                  coefficients=(), k=1000, seed=0, ci=0.95, ci_method="percentile",
+                  resample="items", alpha=0.05, missing="error", significance="primary",
+                  out=None, formats=(), quiet=False, force=False, workers=None,
+                  tiecal_sample=1.0, exclude_systems=(), scores=None, data_format="table",
+                  mqm_weights=None, protocol_name=None, average="mean",
+                  latex_layout=DEFAULT_LAYOUT, image=None, images=None, stability=False,
+                  keep_draws=False, meta_by=None, meta_method="dl", media=None,
+                  power: PowerSettings | None = None) -> Path:
     """Load, correlate, write the reports into ``out`` (one folder per human score when there
     are several); print the summary unless ``quiet``. Several ``data`` files (or a folder):
     one report per set and their meta-analysis (:func:`run_sets`); ``meta_by``: the
@@ -222,8 +223,8 @@ def run_correlate(*, domain=None, data=None, item=None, system=None, human=(), r
             raise ParameterError("manifest", media.get("manifest"), "the disagreement inputs "
                                  "apply to one judgement set.", "leave out --manifest / "
                                  "--embed-media with several --data.")
-    shown = None if several else media_inputs(scores=scores, domain=domain,
-                                              data=paths[0] if paths else None, **(media or {}))
+    shown = None if several else cli_media.media_inputs(
+        scores=scores, domain=domain, data=paths[0] if paths else None, **(media or {}))
     loaded = []
     for path in paths or [None]:  # every set is read and validated before any computation
         js, defaults = _load(domain, path, scores, missing, lower_is_better, item, system, human,
@@ -243,6 +244,7 @@ def run_correlate(*, domain=None, data=None, item=None, system=None, human=(), r
                          average=average, stability=stability, keep_draws=keep_draws,
                          meta_method=meta_method)
     common = {"out": out, "formats": formats or list(FORMATS), "quiet": quiet, "force": force,
+              "workers": workers,
               "latex_layout": latex_layout, "note": defaults.get("note", "")}
     if several:
         return run_sets(loaded, settings, human=human[0] if human else None, metrics=metrics,
@@ -272,7 +274,7 @@ def _settings(js, defaults, *, group_by, meta_by, several, coefficients, levels,
         keep_draws=keep_draws or several, meta_by=meta_by, **options)
 
 
-def _run_single(js, chosen, humans, settings, *, out, formats, quiet, force, latex_layout,
+def _run_single(js, chosen, humans, settings, *, out, formats, quiet, force, workers, latex_layout,
                 note, inputs=None, power=None) -> Path:
     """One set: a report per human score (a folder each when there are several)."""
     out = check_output_folder(Path(out) if out else Path("reports") / safe_name(js.info.name))
@@ -280,7 +282,7 @@ def _run_single(js, chosen, humans, settings, *, out, formats, quiet, force, lat
         check_power_settings(power, js, chosen, name)
     for name in humans:
         folder = out / safe_name(name) if len(humans) > 1 else out
-        result = with_extras(run_one(js, chosen, name, settings, note, quiet, force), js,
+        result = with_extras(run_one(js, chosen, name, settings, note, quiet, force, workers), js,
                              settings)
         if power:
             result = with_power(result, js, settings, power,

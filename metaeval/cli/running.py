@@ -15,6 +15,9 @@ KEEP_DRAWS_OPTION = typer.Option(
     False, "--keep-draws/--no-keep-draws",
     help="Store the bootstrap draws of the pooled primary rows in results.json ('draws'), "
          "for `metaeval meta` significance without a rerun.")
+WORKERS_OPTION = typer.Option(
+    None, min=1, help="Threads for the (group, level, coefficient) tasks (default: the cores, at "
+                      "most 4); the numbers do not depend on it.")
 STABILITY_OPTION = typer.Option(
     False, "--stability/--no-stability",
     help="Also rank stability: leave one system / one group out (rank changes, Kendall tau, "
@@ -23,9 +26,9 @@ STABILITY_OPTION = typer.Option(
          "correlate runs of the primary coefficient).")
 
 
-def run_one(js, metrics, human, settings, note, quiet, force=False):
+def run_one(js, metrics, human, settings, note, quiet, force=False, workers=None):
     options = {"metrics": metrics, "human": human, "settings": settings, "note": note,
-               "force": force}
+               "force": force, "workers": workers}
     if quiet:
         return correlate(js, **options)
     return _with_progress(js, options)

@@ -73,7 +73,7 @@ def check_meta_by(js, column: str) -> None:
                              "values (e.g. model_type).")
 
 
-def run_sets(loaded, settings, *, human, metrics, out, formats, quiet, force, latex_layout,
+def run_sets(loaded, settings, *, human, metrics, out, formats, quiet, force, workers, latex_layout,
              note) -> Path:
     """Correlate each set (same settings and seed; the choice of metrics and the human column
     are checked on every set first), keep its draws, write the per-set reports and the
@@ -97,7 +97,7 @@ def run_sets(loaded, settings, *, human, metrics, out, formats, quiet, force, la
     for name, (js, gold, chosen) in zip(names, plan):
         if not quiet:
             warn(f"set {name}: {js.info.source}")
-        result = run_one(js, chosen, gold, settings, note, quiet, force)
+        result = run_one(js, chosen, gold, settings, note, quiet, force, workers)
         sets.append((name, with_extras(result, js, settings)))
     multi = combine_sets(sets, settings)
     written = write_multiset_reports(multi, out, formats=formats or list(FORMATS),

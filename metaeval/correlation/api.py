@@ -17,7 +17,7 @@ from functools import partial
 import numpy as np
 
 from metaeval.correlation.assemble import assemble
-from metaeval.correlation.budget import group_shapes, preflight
+from metaeval.correlation.budget import group_shapes, preflight, task_seconds
 from metaeval.correlation.ceiling import group_ceiling
 from metaeval.correlation.pooled import pooled_pairwise_accuracy
 from metaeval.correlation.result import POOLED, CorrelationResult
@@ -139,6 +139,28 @@ def _averaged(average: str, *args):
         return run_task(*args)
 
 
+def _tasks(data, parts, metrics, human, ratings, settings, notes):
+    """Every (group, level, coefficient) task as a job, with its label, its own notes list and
+    its estimated cost; the groups' data checks and notes first."""
+    jobs, labels, task_notes, costs = [], [], [], []
+    for group_name, part in parts:
+        gold, scores, _, _ = part.matrices(metrics, human)
+        check_usable(gold, scores, settings, group_name, data.info.source)
+        notes.extend(constant_warnings(group_name, gold, scores, metrics))
+        if "system" in settings.levels:
+            notes.extend(incomplete_design_warning(group_name, gold))
+        for level in settings.levels:
+            for coefficient in settings.coefficients:
+                task_notes.append([])
+                jobs.append(partial(_averaged, settings.average, gold, scores, metrics, part,
+                                    ratings, settings, group_name, level, coefficient,
+                                    task_notes[-1]))
+                labels.append(f"{group_name} · {level} · {coefficient}")
+                costs.append(task_seconds(int(np.isfinite(gold).sum()), level, coefficient,
+                                          len(metrics), settings))
+    return jobs, labels, task_notes, costs
+
+
 def correlate(data: JudgementSet, *, metrics: Sequence[str] | None = None, human: str | None = None,
               settings: Settings | None = None, progress: ProgressCallback | None = None,
               note: str = "", force: bool = False,
@@ -172,23 +194,10 @@ def correlate(data: JudgementSet, *, metrics: Sequence[str] | None = None, human
     shapes = group_shapes([(name, part.matrices(metrics[:1], human)[0]) for name, part in parts])
     for line in preflight(shapes, len(metrics), settings, force):
         (announce or notes.append)(line)
-    jobs, labels, task_notes = [], [], []
-    for group_name, part in parts:
-        gold, scores, _, _ = part.matrices(metrics, human)
-        check_usable(gold, scores, settings, group_name, data.info.source)
-        notes.extend(constant_warnings(group_name, gold, scores, metrics))
-        if "system" in settings.levels:
-            notes.extend(incomplete_design_warning(group_name, gold))
-        for level in settings.levels:
-            for coefficient in settings.coefficients:
-                task_notes.append([])
-                jobs.append(partial(_averaged, settings.average, gold, scores, metrics, part,
-                                    ratings, settings, group_name, level, coefficient,
-                                    task_notes[-1]))
-                labels.append(f"{group_name} · {level} · {coefficient}")
+    jobs, labels, task_notes, costs = _tasks(data, parts, metrics, human, ratings, settings, notes)
     with warnings.catch_warnings():  # here, not in the workers: the filters are global
         warnings.simplefilter("ignore", RuntimeWarning)
-        results = run_tasks(jobs, labels, workers, progress)
+        results = run_tasks(jobs, labels, workers, progress, costs)
     for (task_rows, task_pairs), task_note in zip(results, task_notes):
         rows += task_rows
         pairs += task_pairs

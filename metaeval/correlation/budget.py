@@ -64,6 +64,22 @@ def _pairs_at(cells: int, level: str, shape: tuple[int, int]) -> int:
     return rows * length * (length - 1) // 2
 
 
+def task_seconds(cells: int, level: str, name: str, n_metrics: int, settings: Settings) -> float:
+    """Rough seconds of one (group, level, coefficient) task over ``cells`` cells."""
+    unit = UNIT_SECONDS[_kind(name)]
+    work = settings.k * cells
+    fixed = settings.k * DRAW_SECONDS
+    # resampling the averaged groups only: the per-group correlations are computed once
+    shortcut = _kind(name) != "tiecal" and (level, settings.resample) in (("item", "items"),
+                                                                            ("sys", "systems"))
+    seconds = n_metrics * ((cells if shortcut else work) * unit["bootstrap"] + fixed)
+    if settings.chance:
+        seconds += n_metrics * (work * unit["chance"] + fixed)
+    if settings.tests_significance(name) and n_metrics > 1:
+        seconds += n_metrics * (n_metrics - 1) / 2 * (work * unit["perm"] + fixed)
+    return seconds
+
+
 def estimate_cost(shapes: list[tuple[int, int, int]], n_metrics: int,
                   settings: Settings) -> CostEstimate:
     """The cost of a run over groups given as (cells, systems, items)."""
@@ -71,14 +87,7 @@ def estimate_cost(shapes: list[tuple[int, int, int]], n_metrics: int,
     for cells, systems, items in shapes:
         for level in settings.levels:
             for name in settings.coefficients:
-                unit = UNIT_SECONDS[_kind(name)]
-                work = settings.k * cells
-                fixed = settings.k * DRAW_SECONDS
-                seconds += n_metrics * (work * unit["bootstrap"] + fixed)
-                if settings.chance:
-                    seconds += n_metrics * (work * unit["chance"] + fixed)
-                if settings.tests_significance(name) and n_metrics > 1:
-                    seconds += n_metrics * (n_metrics - 1) / 2 * (work * unit["perm"] + fixed)
+                seconds += task_seconds(cells, level, name, n_metrics, settings)
                 if _kind(name) == "tiecal":
                     tiecal = max(tiecal, int(settings.tiecal_sample
                                              * _pairs_at(cells, level, (systems, items))))

@@ -12,10 +12,11 @@ workers or on which task finishes first. With several workers BLAS gets one thre
 from __future__ import annotations
 
 import contextvars
-import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from typing import TypeVar
+
+from metaeval.stats.blocks import usable_cores
 
 T = TypeVar("T")
 MAX_DEFAULT_WORKERS = 4  # memory grows with the tasks held at once
@@ -23,16 +24,15 @@ MAX_DEFAULT_WORKERS = 4  # memory grows with the tasks held at once
 
 def default_workers() -> int:
     """The CPU count (cores this process may use), at most :data:`MAX_DEFAULT_WORKERS`."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cores = os.cpu_count() or 1
-    return max(1, min(MAX_DEFAULT_WORKERS, cores))
+    return max(1, min(MAX_DEFAULT_WORKERS, usable_cores()))
 
 
 def run_tasks(jobs: Sequence[Callable[[], T]], labels: Sequence[str], workers: int | None = None,
-              progress: Callable[[str, int, int], None] | None = None) -> list[T]:
-    """The results of ``jobs`` in their order; ``progress(label, done, total)`` as they run."""
+              progress: Callable[[str, int, int], None] | None = None,
+              costs: Sequence[float] | None = None) -> list[T]:
+    """The results of ``jobs`` in their order; ``progress(label, done, total)`` as they run.
+    With several workers the dearest jobs (``costs``, estimated seconds) start first, so that
+    the run does not end on one long job with the other cores idle."""
     workers = default_workers() if workers is None else workers
     total = len(jobs)
     if workers <= 1 or total <= 1:
@@ -46,11 +46,11 @@ def run_tasks(jobs: Sequence[Callable[[], T]], labels: Sequence[str], workers: i
 
     results: list = [None] * total
     with threadpool_limits(limits=1), ThreadPoolExecutor(min(workers, total)) as pool:
-        futures = {pool.submit(contextvars.copy_context().run, job): i
-                   for i, job in enumerate(jobs)}
+        start = sorted(range(total), key=lambda i: -(costs[i] if costs else 0.0))
+        futures = {pool.submit(contextvars.copy_context().run, jobs[i]): i for i in start}
         pending, done = set(futures), 0
         if progress:
-            progress(f"{labels[0]} (+{min(workers, total) - 1} in parallel)", 0, total)
+            progress(f"{labels[start[0]]} (+{min(workers, total) - 1} in parallel)", 0, total)
         while pending:
             finished, pending = wait(pending, return_when=FIRST_EXCEPTION)
             for future in finished:

@@ -9,8 +9,11 @@ rounding (1e-15). Which path applies is decided by the coefficient's capabilitie
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
+from metaeval.stats.blocks import run_blocks
 from metaeval.stats.coefficients import Coefficient, average_ranks
 from metaeval.stats.grouping import average_correlations, level_groups
 
@@ -33,6 +36,8 @@ class PearsonPermBoth:
     <gc, m*> = <gc, a> + w.(gc d); sum m* = sum a + w.d; sum m*^2 = sum a^2 + w.(b^2 - a^2).
     """
 
+    workers = 2  # threads over the pair blocks (numpy releases the GIL in their array loops)
+
     def __init__(self, gold: np.ndarray, z: np.ndarray, level: str):
         self.level = level
         g = level_groups(gold, level)  # (G, n)
@@ -54,12 +59,19 @@ class PearsonPermBoth:
                 and bool(np.isfinite(z[:, present]).all()))
 
     def _stat(self, dot, total, square) -> np.ndarray:
+        """Group-averaged r from the swapped sums (arrays of this block: overwritten)."""
         n = self.n
-        with np.errstate(invalid="ignore", divide="ignore"):
-            syy = square - total * total / n
-            r = dot / np.sqrt(syy)
-        ok = self.gold_ok & (syy > 1e-24 * np.maximum(1.0, n))
-        r = np.clip(np.where(ok, r, np.nan), -1.0, 1.0)
+        syy = np.multiply(total, total, out=total)
+        syy /= n
+        np.subtract(square, syy, out=syy)  # sum (m - mean)^2
+        enough = syy > 1e-24 * np.maximum(1.0, n)
+        if self.gold_ok.all() and enough.all():  # every group defined: in place, no NaN
+            np.sqrt(syy, out=syy)
+            r = np.divide(dot, syy, out=syy)
+        else:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                r = np.where(self.gold_ok & enough, dot / np.sqrt(syy), np.nan)
+        np.clip(r, -1.0, 1.0, out=r)
         return average_correlations(r)  # mean over groups (last axis)
 
     def draws(self, pairs: list[tuple[int, int]], masks: np.ndarray) -> np.ndarray:
@@ -79,11 +91,17 @@ class PearsonPermBoth:
         sums = self._sums(np.array(used))  # (3, M', 1, G)
         step = max(1, int(PAIR_BLOCK_BYTES // (3 * 8 * prod[0, 0].size)))
         out = np.empty((len(pairs), masks.shape[0]))
-        for i in range(0, len(pairs), step):  # (3, pairs, k, G) arrays of at most 256 MB
+
+        def block(i: int) -> None:  # (3, pairs, k, G) arrays of at most 256 MB
             pa, pb = a[i:i + step], b[i:i + step]
-            delta = prod[:, pb] - prod[:, pa]  # swapped-in part of a*: w.(z_b - z_a)
-            out[i:i + step] = (self._stat(*(sums[:, pa] + delta))
-                               - self._stat(*(sums[:, pb] - delta)))
+            delta = prod[:, pb]
+            delta -= prod[:, pa]  # swapped-in part of a*: w.(z_b - z_a)
+            a_star = self._stat(*(sums[:, pa] + delta))
+            np.negative(delta, out=delta)
+            out[i:i + step] = a_star - self._stat(*(sums[:, pb] + delta))
+
+        starts = range(0, len(pairs), step)
+        run_blocks([partial(block, i) for i in starts], self.workers)
         return out
 
     def _metric_products(self, metrics: list[int], w: np.ndarray) -> np.ndarray:

@@ -58,21 +58,45 @@ def _weighted_r(w: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.clip(np.where(undefined, np.nan, r), -1.0, 1.0)
 
 
+def _sorted_ranks(ws: np.ndarray, ranker) -> np.ndarray:
+    """Average ranks (b, n) of the cells in the multisets, in the ranker's sorted order, from
+    the weights ws (b, n) in that order: (weight of smaller values) + (group weight + 1) / 2."""
+    _, starts, group = ranker
+    if len(starts) == ws.shape[1]:  # no ties: each cell is its own group
+        rank = np.cumsum(ws, 1)
+        rank -= (ws - 1) / 2
+        return rank
+    weight = np.add.reduceat(ws, starts, axis=1)  # (b, groups)
+    rank = np.cumsum(weight, 1) - weight + (weight + 1) / 2
+    return rank[:, group]
+
+
 def pooled_rank_draws(gold: np.ndarray, scores: np.ndarray, systems: np.ndarray,
                       items: np.ndarray) -> np.ndarray:
-    """Spearman rho of every metric (M) in every draw (k) at level none: (M, k)."""
+    """Spearman rho of every metric (M) in every draw (k) at level none: (M, k).
+
+    The gold's ranks of a draw are computed once for all metrics with the same valid cells;
+    each metric's ranks and the weighted r are evaluated in the metric's sorted order."""
     cs, ci = multiplicities(systems, items, *gold.shape)
     k = items.shape[0]
     out = np.full((scores.shape[0], k), np.nan)
+    by_mask: dict[bytes, list[int]] = {}
     for m, metric in enumerate(scores):
         valid = np.isfinite(gold) & np.isfinite(metric)
-        if valid.sum() < 2:
-            continue
+        if valid.sum() >= 2:
+            by_mask.setdefault(valid.tobytes(), []).append(m)
+    for members in by_mask.values():
+        valid = np.isfinite(gold) & np.isfinite(scores[members[0]])
         s_idx, i_idx = np.nonzero(valid)
-        gx, gy = _ranker(gold[valid]), _ranker(metric[valid])
+        gx = _ranker(gold[valid])
+        rankers = [_ranker(scores[m][valid]) for m in members]
         chunk = max(1, CHUNK_CELLS // len(s_idx))
         for start in range(0, k, chunk):
             sl = slice(start, start + chunk)
             w = cs[sl][:, s_idx] * ci[sl][:, i_idx]  # (b, n)
-            out[m, sl] = _weighted_r(w, _ranks(w, gx), _ranks(w, gy))
+            rx = _ranks(w, gx)
+            for m, ranker in zip(members, rankers):
+                order = ranker[0]
+                ws = w[:, order]
+                out[m, sl] = _weighted_r(ws, rx[:, order], _sorted_ranks(ws, ranker))
     return out

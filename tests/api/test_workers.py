@@ -1,0 +1,74 @@
+"""`correlate` on worker threads (metaeval.correlation.scheduler): the same rows, pairs, notes
+and signature whatever the number of workers; the --average context reaches the workers; a
+failing task fails the run."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from metaeval import correlate
+from metaeval.correlation import scheduler
+from metaeval.data.judgements import JudgementSet
+
+
+def _judgements(seed=0, systems=6, items=25, metrics=4) -> JudgementSet:
+    rng = np.random.default_rng(seed)
+    gold = rng.integers(0, 6, (systems, items)).astype(float)
+    frame = pd.DataFrame({"item": np.tile(np.arange(items).astype(str), systems),
+                          "system": np.repeat([f"s{s}" for s in range(systems)], items),
+                          "group": np.tile(np.where(np.arange(items) < 12, "a", "b"), systems),
+                          "human": gold.ravel()})
+    for m in range(metrics):
+        frame[f"m{m}"] = (gold + (m + 1) * rng.normal(size=gold.shape)).ravel()
+    frame.loc[3, "m1"] = np.nan
+    return JudgementSet(table=frame, human=["human"], metrics=[f"m{m}" for m in range(metrics)],
+                        missing="drop")
+
+
+@pytest.mark.parametrize("average", ["mean", "median"])
+def test_rows_pairs_and_notes_do_not_depend_on_the_workers(average):
+    js = _judgements()
+    options = dict(levels=["item", "none", "system"], coefficients=["pearson", "kendall_b"],
+                   group_by="group", k=60, seed=3, significance="all", average=average)
+    one = correlate(js, workers=1, **options)
+    three = correlate(js, workers=3, **options)
+    pd.testing.assert_frame_equal(one.table, three.table)
+    pd.testing.assert_frame_equal(one.pairwise, three.pairwise)
+    assert one.warnings == three.warnings
+    assert str(one.signature) == str(three.signature)
+
+
+def test_the_median_average_reaches_the_workers():
+    js = _judgements(1)
+    options = dict(levels=["item"], coefficients=["pearson"], k=30, seed=0)
+    mean = correlate(js, workers=2, average="mean", **options).table
+    median = correlate(js, workers=2, average="median", **options).table
+    assert not np.allclose(mean["value"], median["value"])
+    alone = correlate(js, workers=1, average="median", **options).table
+    np.testing.assert_allclose(median["value"], alone["value"], rtol=0, atol=0)
+
+
+def test_a_failing_task_fails_the_run():
+    calls = []
+
+    def ok():
+        calls.append(1)
+        return 1
+
+    def fails():
+        raise ValueError("task broke")
+
+    with pytest.raises(ValueError, match="task broke"):
+        scheduler.run_tasks([ok, fails, ok], ["a", "b", "c"], workers=2)
+
+
+def test_results_keep_the_job_order_when_the_dearest_start_first():
+    jobs = [lambda i=i: i for i in range(7)]
+    seen = []
+    out = scheduler.run_tasks(jobs, [str(i) for i in range(7)], workers=2,
+                              progress=lambda label, done, total: seen.append(label),
+                              costs=[1, 5, 2, 9, 0, 3, 4])
+    assert out == list(range(7))
+    assert seen[0].startswith("3 ")  # the dearest job is named first
