@@ -27,6 +27,8 @@ from metaeval.data.judgements import JudgementSet  # noqa: E402
 CASES = {
     "metrics200": (20, 20, 200, dict(levels=["none"], coefficients=["pearson"],
                                      significance="primary"), 60, None),
+    "metrics200_default": (20, 20, 200, dict(levels=["none"], coefficients=["spearman", "pearson"],
+                                             significance="primary"), 60, None),
     "cells1e6": (100, 10_000, 2, dict(levels=["none"], coefficients=["pearson"]), 60, None),
     "wmt23": (15, 2000, 40, dict(levels=["item", "none"],
                                  coefficients=["pearson", "spearman", "kendall_b"]), 120, 8),

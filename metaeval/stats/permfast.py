@@ -16,6 +16,7 @@ import numpy as np
 from metaeval.stats.blocks import run_blocks
 from metaeval.stats.coefficients import Coefficient, average_ranks
 from metaeval.stats.grouping import average_correlations, level_groups
+from metaeval.stats.permsorted import SortedSpearmanPermBoth, generic_pair_draws
 
 FAST_MAX_CELLS = 3000  # longest vector (cells of one group) the quadratic Spearman path takes
 PAIR_BLOCK_BYTES = 2**28  # metric vectors (3 x metrics x cells float64) Pearson holds at once
@@ -189,8 +190,20 @@ class SpearmanPermBoth:
 
 
 def perm_both_fast_path(coef: Coefficient, level: str, gold: np.ndarray, z: np.ndarray):
-    """The exact PERM-BOTH fast path for this coefficient and level, or None (generic path)."""
-    for path in (PearsonPermBoth, SpearmanPermBoth):
-        if path.supports(coef, level, gold, z):
-            return path(gold, z, level)
-    return None
+    """The exact PERM-BOTH fast path for this coefficient and level, or None (generic path).
+    Spearman: one sort per pair (:mod:`metaeval.stats.permsorted`); its pairs with tied values
+    take the half-step matrices of :class:`SpearmanPermBoth` where the groups are short enough,
+    else the generic path."""
+    if PearsonPermBoth.supports(coef, level, gold, z):
+        return PearsonPermBoth(gold, z, level)
+    present = np.isfinite(gold)
+    if not (coef.rank_based and level in ("item", "sys", "none")
+            and bool(np.isfinite(z[:, present]).all())):
+        return None
+    if SpearmanPermBoth.supports(coef, level, gold, z):
+        fallback = SpearmanPermBoth(gold, z, level).draws
+    else:
+        def fallback(pairs, masks):
+            return np.stack([generic_pair_draws(gold, z[a], z[b], masks, coef, level)
+                             for a, b in pairs])
+    return SortedSpearmanPermBoth(gold, z, level, fallback)

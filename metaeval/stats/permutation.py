@@ -32,6 +32,7 @@ from metaeval.stats.chance import ChanceBaseline, chance_baseline, chance_baseli
 from metaeval.stats.coefficients import Coefficient, get_coefficient
 from metaeval.stats.levels import check_level, correlation_at_level
 from metaeval.stats.permfast import perm_both_fast_path
+from metaeval.stats.permsorted import generic_pair_draws
 
 TIE_TOLERANCE = 1e-12
 
@@ -71,14 +72,6 @@ def _chunk_size(cells: int, fast: bool = False) -> int:
     return int(max(1, min(250, 2_000_000 // max(1, cells))))
 
 
-def _generic_pair_draws(gold, za, zb, masks, coef, level) -> np.ndarray:
-    """delta* = stat(a*) - stat(b*) for each mask: (b,)."""
-    a_star = np.where(masks, zb, za)
-    b_star = np.where(masks, za, zb)
-    values = correlation_at_level(gold, np.stack([a_star, b_star]), coef, level)
-    return values[0] - values[1]
-
-
 def perm_both(gold, scores, coefficient: str | Coefficient, level: str, k: int = 1000,
               seed: int = 0, chunk: int | None = None, fast: bool = True) -> PermBothResult:
     """PERM-BOTH p-values for every ordered metric pair; scores is (M, S, I)."""
@@ -106,7 +99,7 @@ def perm_both(gold, scores, coefficient: str | Coefficient, level: str, k: int =
         fast_draws = fast_path.draws(pairs, masks) if fast_path is not None and pairs else None
         for p_index, (a, b) in enumerate(pairs):
             draws = (fast_draws[p_index] if fast_path is not None
-                     else _generic_pair_draws(gold_f, z[a], z[b], masks, coef, level))
+                     else generic_pair_draws(gold_f, z[a], z[b], masks, coef, level))
             above[a, b] += int((draws >= delta[a, b] - TIE_TOLERANCE).sum())
             above[b, a] += int((draws <= delta[a, b] + TIE_TOLERANCE).sum())
     p = (above + 1) / (k + 1)
@@ -132,5 +125,5 @@ def perm_both_draws(gold, scores, coefficient: str | Coefficient, level: str, a:
         if fast_path is not None:
             out.append(fast_path.draws([(a, b)], masks)[0])
         else:
-            out.append(_generic_pair_draws(gold, z[a], z[b], masks, coef, level))
+            out.append(generic_pair_draws(gold, z[a], z[b], masks, coef, level))
     return np.concatenate(out)
