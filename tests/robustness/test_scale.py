@@ -104,7 +104,7 @@ def test_runs_beyond_the_budget_need_force():
         preflight([(400, 20, 20)], 10, settings)
     assert preflight([(400, 20, 20)], 10, settings, force=True)[0].startswith("estimated")
     with pytest.raises(ParameterError, match=r"would take about [\d.]+ h .*budget 2 h"):
-        preflight([(30_000, 15, 2_000)], 40, Settings(coefficients=("spearman",), k=10_000))
+        preflight([(30_000, 15, 2_000)], 40, Settings(coefficients=("spearman",), k=100_000))
     small = estimate_cost([(400, 20, 20)], 2, Settings(k=100))
     assert small.seconds < 5
 
