@@ -51,7 +51,7 @@ class ParameterError(MetaevalError):
 
     def describe(self, flag: str | None = None) -> str:
         """The message with ``flag`` (e.g. ``--coef``) naming the setting instead of the parameter."""
-        shown = self.value not in (None, "")
+        shown = self.value not in (None, "") and not isinstance(self.value, bool)  # a flag
         if flag:
             where = f"{flag} {self.value}" if shown else flag
         else:

@@ -16,6 +16,7 @@ from metaeval.correlation.multiset import combine_sets, set_names
 from metaeval.data.cards import carded_tables
 from metaeval.errors import ParameterError
 from metaeval.io import check_output_folder, safe_name
+from metaeval.paths import display_path
 from metaeval.report import FORMATS, write_multiset_reports
 from metaeval.stats.meta import META_METHODS
 
@@ -38,6 +39,10 @@ META_METHOD_OPTION = typer.Option(
 def data_paths(data) -> list[Path]:
     """``--data`` as a list of files: one path, several, or a folder's tables with a card."""
     paths = [Path(d) for d in ([data] if isinstance(data, (str, Path)) else data or [])]
+    folders = [p for p in paths if p.is_dir()]
+    if folders and len(paths) > 1:
+        raise ParameterError("data", str(folders[0]), "is a folder; several --data name files.",
+                             f"give the folder alone (--data {folders[0]}) or its files.")
     if len(paths) == 1 and paths[0].is_dir():
         paths = carded_tables(paths[0])
         if len(paths) < 2:
@@ -64,7 +69,8 @@ def check_several(human, meta_by, pooled) -> None:
 def check_meta_by(js, column: str) -> None:
     """``column`` is a column of the set with two or more values."""
     if column not in js.table.columns:
-        raise ParameterError("meta_by", column, f"not a column of {js.info.source or js.info.name}; "
+        raise ParameterError("meta_by", column, "not a column of "
+                             f"{display_path(js.info.source) if js.info.source else js.info.name}; "
                              f"columns: {', '.join(map(str, js.table.columns))}.")
     values = js.group_values(column)
     if len(values) < 2:
