@@ -60,6 +60,7 @@ from metaeval.data.columns import MISSING_POLICIES
 from metaeval.errors import ParameterError
 from metaeval.io import check_output_folder, safe_name
 from metaeval.report import FORMATS, write_reports
+from metaeval.report.explorer_inputs import with_details
 from metaeval.report.latex import DEFAULT_LAYOUT, LAYOUTS
 from metaeval.report.write import META_CSV, REPORT_FILES
 from metaeval.stats.coefficients import COEFFICIENTS
@@ -253,7 +254,7 @@ def run_correlate(*, domain=None, data=None, item=None, system=None, human=(), r
     scored = domain is not None and not paths and not set(metrics or ()) <= set(js.metric_names)
     chosen = list(metrics) if metrics and not scored else js.metric_names
     return _run_single(js, chosen, human or list(defaults.get("human") or [js.gold]), settings,
-                       inputs=shown, power=power, **common)
+                       inputs=with_details(shown, js.details), power=power, **common)
 
 
 def _settings(js, defaults, *, group_by, meta_by, several, coefficients, levels, keep_draws,

@@ -5,7 +5,8 @@ cells with the largest rank gap between metric and humans, with the human score'
 over the cell's raters (:mod:`metaeval.correlation.disagreement`). A plain table on stdout;
 ``--csv`` writes every row; ``--html`` writes them as a page with the cells' inputs from
 ``--manifest`` (audio players with ``--embed-media``, text snippets) and the metrics' error
-analyses from ``--scores`` (:mod:`metaeval.cli.media`).
+analyses from ``--scores``, or from the run's own scoring with ``--domain mt|text``
+(:mod:`metaeval.cli.media`).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from metaeval.errors import ParameterError
 from metaeval.io import check_output_file, write_atomic
 from metaeval.report.disagreement import row_cells
 from metaeval.report.explain_html import explain_html
+from metaeval.report.explorer_inputs import with_details
 
 HEADERS = ["#", "item", "system", "human", "interval", "metric", "gap", "ranks h/m", "note"]
 
@@ -115,11 +117,12 @@ def explain(js: JudgementSet, metrics, human, group_by, pooled, top, confidence)
 
 
 def page(js: JudgementSet, table, human, confidence, pooled, shown) -> str:
-    """The `--html` page of ``table``."""
+    """The `--html` page of ``table``, with what the metrics scored in the run explained
+    (``js.details``) added to ``shown``."""
     metrics = {m: (js.metrics[m].display_name, js.metrics[m].direction == "lower")
                for m in pd.unique(table["metric"])}
     return explain_html(table, metrics, human or js.gold, js.info.title or js.info.name,
-                        confidence, pooled, shown)
+                        confidence, pooled, with_details(shown, js.details))
 
 
 def print_tables(js: JudgementSet, table) -> None:

@@ -3,7 +3,9 @@
 For ``--domain mt`` / ``--domain text`` the bundled texts are scored with the requested (or the
 entry's default) metrics through :func:`metaeval.score.runner.score_items`, with the score cache,
 so a second run computes nothing; the score columns then join the judgement table with their
-direction and config signature, like a ``--scores`` file.
+direction and config signature, like a ``--scores`` file, and the scores' ``details`` (what a
+metric explained, e.g. TIGERScore's error analyses, computed or from the cache) stay with the
+set (``JudgementSet.details``) for the disagreement explorer.
 """
 
 from __future__ import annotations
@@ -26,13 +28,30 @@ from metaeval.score.runner import failure_summary, score_items
 
 def with_scores(js: JudgementSet, scores: pd.DataFrame,
                 infos: dict[str, MetricInfo]) -> JudgementSet:
-    """``js`` with the metric columns of a score table joined on (item, system)."""
+    """``js`` with the metric columns of a score table joined on (item, system), and the
+    table's ``details`` column (when it has one) as the set's details."""
     columns = [c for c in scores.columns if c not in NOT_SCORES]
     table = join_scores(js.table, scores, "item", "system")
     metrics = {**js.metrics, **{c: infos.get(c, MetricInfo(c)) for c in columns}}
     return JudgementSet(table=table, human=list(js.human), metrics=metrics, groups=js.groups,
                         has_rater=js.has_rater, info=js.info, missing=js.missing,
-                        ratings=js.ratings, images=js.images)
+                        ratings=js.ratings, images=js.images,
+                        details=score_details_frame(scores, js.details))
+
+
+def score_details_frame(scores: pd.DataFrame,
+                        before: pd.DataFrame | None = None) -> pd.DataFrame | None:
+    """(item, system, details) of the rows of a score table that hold details (JSON text);
+    ``before`` when the table has none."""
+    if "details" not in scores.columns:
+        return before
+    text = scores["details"].astype(object).where(scores["details"].notna(), "").astype(str)
+    kept = text.str.strip() != ""
+    if not kept.any():
+        return before
+    return pd.DataFrame({"item": scores["item"][kept].astype(str).to_numpy(),
+                         "system": scores["system"][kept].astype(str).to_numpy(),
+                         "details": text[kept].to_numpy()})
 
 
 def score_texts(texts: pd.DataFrame, metrics: Sequence[str], cache_dir: Path | None,

@@ -4,7 +4,10 @@
 ``mt``: WMT21 TED talks en-de MQM (``judgement_sets/wmt_mqm_ted_ende``); ``text``: SummEval
 (``judgement_sets/summeval``). Each entry carries its loader and a correlation protocol; the
 MT and text entries also give the texts to score and the default metrics, which
-``metaeval correlate --domain mt|text`` scores (cached) before correlating.
+``metaeval correlate --domain mt|text`` scores (cached) before correlating. The texts carry an
+``instruction`` (the task, in our words: "Translate the following text from English to
+German.", "Summarize the following news article.") and a ``context`` (the source) for
+instruction-following metrics such as TIGERScore; other metrics do not read them.
 """
 
 from __future__ import annotations
@@ -65,6 +68,11 @@ class BundledDataset:
         return self.folder
 
 
+def with_instruction(texts: pd.DataFrame, instruction: str) -> pd.DataFrame:
+    """``texts`` with the task ``instruction`` on every row and its source as ``context``."""
+    return texts.assign(instruction=instruction, context=texts["source"])
+
+
 def _load_gensvs(missing: str = "error") -> JudgementSet:
     return load_gensvs(missing=missing)
 
@@ -95,7 +103,8 @@ TED_ENDE = BundledDataset(
                            "excluded from the systems)."),
     description="WMT21 TED talks en-de MQM: 529 segments x 13 MT systems, expert MQM "
                 "(Freitag et al. 2021).",
-    texts=lambda: wmt_mqm.text_frame(JUDGEMENT_SETS / "wmt_mqm_ted_ende"),
+    texts=lambda: with_instruction(wmt_mqm.text_frame(JUDGEMENT_SETS / "wmt_mqm_ted_ende"),
+                                   "Translate the following text from English to German."),
     metrics=("bleu", "chrf", "chrf++", "ter", "bertscore:model=minilm"),
 )
 
@@ -113,7 +122,8 @@ SUMMEVAL = BundledDataset(
                            "best reference); one result set per expert aspect."),
     description="SummEval: 100 CNN/DM articles x 16 systems, 4 expert aspects "
                 "(Fabbri et al. 2021).",
-    texts=lambda: summeval.text_frame(),
+    texts=lambda: with_instruction(summeval.text_frame(), "Summarize the following news "
+                                                         "article."),
     metrics=("rouge:variant=rouge1", "rouge:variant=rouge2", "rouge:variant=rougeL", "bleu",
              "chrf", "bertscore:model=minilm"),
 )

@@ -92,6 +92,10 @@ class JudgementSet:
     # The image of each (item, system) cell (columns item, system, image: a path), when the
     # judgements are of images (captioning, text-to-image); reports show thumbnails of them.
     images: pd.DataFrame | None = None
+    # What the metrics explained about their scores, per cell (columns item, system, details:
+    # JSON {metric column: details}, as in a `metaeval score` table), when the set was scored
+    # with a metric that explains (TIGERScore's error analyses); the explorer shows them.
+    details: pd.DataFrame | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.human, str):

@@ -9,7 +9,9 @@
   MT/text set's, when no manifest is given.
 - ``scores``: a `metaeval score` table; its ``details`` column (JSON ``{metric column:
   details}``) holds what a metric explained about its score, e.g. TIGERScore's error analysis
-  (:meth:`metaeval.metrics.text.tigerscore.Analysis.as_details`).
+  (:meth:`metaeval.metrics.text.tigerscore.Analysis.as_details`). A set scored inside the run
+  (``--domain mt|text``) brings the same column as ``JudgementSet.details``
+  (:func:`with_details`).
 
 ``embed``: audio players and image thumbnails are embedded only when asked, within
 ``budget_mb`` megabytes (10**6 bytes) of data URIs; audio excerpts are the first ``seconds``.
@@ -18,7 +20,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -90,3 +92,15 @@ def explorer_inputs(manifest: str | Path | None = None, scores: str | Path | Non
                           details=score_details(scores) if scores is not None else {},
                           source=str(manifest or ""), embed=embed, budget_mb=budget_mb,
                           seconds=seconds)
+
+
+def with_details(inputs: ExplorerInputs | None,
+                 details: pd.DataFrame | None) -> ExplorerInputs | None:
+    """``inputs`` with the details of a scored judgement set (``JudgementSet.details``: item,
+    system, details JSON) added; a metric's details already in ``inputs`` are kept."""
+    if inputs is None or details is None:
+        return inputs
+    merged = dict(inputs.details)
+    for cell, found in score_details(details).items():
+        merged[cell] = {**found, **merged.get(cell, {})}
+    return replace(inputs, details=merged)
