@@ -11,6 +11,11 @@ brackets::
     ['sar', 'sdr', 'mrstft']
     >>> parse_metric_list("sar:bss_eval_v3:filter_length=1024")[0].options
     {'filter_length': '1024'}
+    >>> parse_metric_request("tigerscore:backend=http:url=http://127.0.0.1:8000/v1").options
+    {'backend': 'http', 'url': 'http://127.0.0.1:8000/v1'}
+
+A ':' inside a value (a URL with a port) stays in the value: a token after ``field=value`` that
+is neither ``field=value`` nor a preset word continues it.
 
 The column a configured metric writes is its request text (``sar:filter_length=512``), so two
 configurations of one metric in one run get distinct columns.
@@ -19,6 +24,7 @@ configurations of one metric in one run get distinct columns.
 from __future__ import annotations
 
 import dataclasses
+import re
 import types
 import typing
 from dataclasses import dataclass, field
@@ -62,10 +68,26 @@ def split_top_level(text: str, separator: str = ",", keep_empty: bool = False) -
     return [p.strip() for p in parts if keep_empty or p.strip()]
 
 
+_OPTION = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(=|$)")  # field=value, or a bare preset word
+
+
+def _joined_values(tokens: list[str]) -> list[str]:
+    """Tokens after a field=value that are neither field=value nor a preset word continue the
+    value (a ':' inside it, e.g. url=http://127.0.0.1:8000/v1)."""
+    out: list[str] = []
+    for token in tokens:
+        if out and "=" in out[-1] and token and not _OPTION.match(token):
+            out[-1] += ":" + token
+        else:
+            out.append(token)
+    return out
+
+
 def parse_metric_request(text: str) -> MetricRequest:
     """Parse ``name[:preset][:field=value]...`` (see the module docstring)."""
     text = "".join(text.split())
     name, *tokens = split_top_level(text, ":", keep_empty=True)
+    tokens = _joined_values(tokens)
     if not name or "=" in name:
         raise MetricOptionError(f"empty metric name in {text!r}. Fix: write e.g. "
                           "'sar:filter_length=512'.")

@@ -83,3 +83,14 @@ def test_metrics_show_lists_fields_defaults_and_docs():
         assert line in out, line
     bad = CliRunner().invoke(app, ["metrics", "--show", "nosuch"])
     assert bad.exit_code == 2 and bad.stderr.startswith("error: unknown metric 'nosuch'")
+
+
+def test_a_colon_inside_a_value_stays_in_the_value():
+    """`--metrics tigerscore:backend=http:url=http://127.0.0.1:8000/v1` (the README's local
+    server example) was split at every ':' and refused."""
+    from metaeval.metrics.options import parse_metric_request
+
+    request = parse_metric_request("tigerscore:backend=http:url=http://127.0.0.1:8000/v1:max_new_tokens=64")
+    assert request.options == {"backend": "http", "url": "http://127.0.0.1:8000/v1",
+                               "max_new_tokens": "64"}
+    assert parse_metric_request("sar:bss_eval_v3:filter_length=512").presets == ("bss_eval_v3",)
