@@ -227,7 +227,8 @@ def latex_table(result: CorrelationResult, level: str | None = None,
              rf"{latex_escape(result.human)}}} \\",
              rf"\cmidrule(lr){{2-{len(groups) + 1}}}", header + r" \\", r"\midrule"]
     for metric in order:
-        name = metric_name_tex(names[metric], layout, wrap) + (r"$^\dagger$" if metric in flipped else "")
+        name = metric_name_tex(names[metric], layout, wrap)
+        name += r"$^\dagger$" if metric in flipped else ""
         row = [cell(cells[(metric, g)]) if (metric, g) in cells else "--" for g in groups]
         lines.append(" & ".join([name] + row) + r" \\")
     extra, notes = _summary_rows(cells, groups, layout)

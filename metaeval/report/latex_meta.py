@@ -30,6 +30,7 @@ from metaeval.report.latex import (
 )
 
 STATS_COLUMNS = 4  # pooled, tau^2, I^2, Q (p)
+TIGHT = r"\setlength{\tabcolsep}{3pt}"  # compact: 7 + K columns in an article column
 
 
 def _under(top: str, bottom: str, layout: str) -> str:
@@ -56,7 +57,7 @@ def _row_cells(r: Mapping, sets: list[str], layout: str) -> list[str]:
     q_p = "" if labels.is_missing(r.get("q_pvalue")) else "($<0.001$)" if \
         r["q_pvalue"] < 0.001 else f"(${fixed(r['q_pvalue'])}$)"
     i2 = "--" if labels.is_missing(r.get("i2")) else rf"${100 * r['i2']:.0f}\%$"
-    cells = [_under(_value(r.get("pooled")), ci, layout), _value(r.get("tau2"), 4), i2,
+    cells = [_under(_value(r.get("pooled")), ci, layout), _value(r.get("tau2"), 3), i2,
              _under(_value(r.get("q"), 2), q_p, layout)]
     for name in sets:
         cell = r["per_set"].get(name)
@@ -69,7 +70,9 @@ def _row_cells(r: Mapping, sets: list[str], layout: str) -> list[str]:
     return cells
 
 
-def _header(record: Mapping, sets: list[str]) -> list[str]:
+def _header(sets: list[str], layout: str) -> list[str]:
+    """The two header rows (spans, then one name a column); compact: set names in script size
+    (they are often wider than their values)."""
     k = len(sets)
     first = STATS_COLUMNS + 2
     return [rf" & \multicolumn{{{STATS_COLUMNS}}}{{c}}{{Random effects}} & \multicolumn{{{k}}}{{c}}"
@@ -77,7 +80,8 @@ def _header(record: Mapping, sets: list[str]) -> list[str]:
             rf"\cmidrule(lr){{2-{STATS_COLUMNS + 1}}}\cmidrule(lr){{{first}-{first + k - 1}}}"
             rf"\cmidrule(lr){{{first + k}-{first + k + 1}}}",
             " & ".join(["Metric", "Pooled", r"$\tau^2$", r"$I^2$", r"$Q$ ($p$)",
-                        *map(latex_escape, sets), "Average", "Cluster"]) + r" \\"]
+                        *(rf"{{\scriptsize {latex_escape(s)}}}" if layout == "compact"
+                          else latex_escape(s) for s in sets), "Average", "Cluster"]) + r" \\"]
 
 
 def _caption(record: Mapping, sets: list[str], layout: str, flipped: bool) -> str:
@@ -112,10 +116,12 @@ def meta_latex_table(record: Mapping, signature: object, names: Mapping[str, str
     names = names or {}
     sets = [str(s["name"]) for s in record["sets"]]
     labels_ = {r["metric"]: names.get(r["metric"]) or r["metric"] for r in record["metrics"]}
-    opening, closing, float_env = table_frame(layout, STATS_COLUMNS + len(sets) + 2, list(labels_.values()))
+    opening, closing, float_env = table_frame(layout, STATS_COLUMNS + len(sets) + 2,
+                                              list(labels_.values()))
+    opening = [TIGHT if line == r"\setlength{\tabcolsep}{4pt}" else line for line in opening]
     wrap = "p{" in opening[-1]
     lines = [latex_comment(f"metaeval signature: {signature}"), *opening, r"\toprule",
-             *_header(record, sets), r"\midrule"]
+             *_header(sets, layout), r"\midrule"]
     for r in record["metrics"]:
         name = metric_name_tex(labels_[r["metric"]], layout, wrap)
         name += r"$^\dagger$" if r["metric"] in flipped else ""

@@ -80,7 +80,7 @@ def test_values_clusters_and_the_partial_metric(record):
     first = [c.strip() for c in body[0]]
     assert first[1] == (f"${bleu['pooled']:.3f}$ {{\\scriptsize "
                         f"$[{bleu['ci_low']:.2f},\\,{bleu['ci_high']:.2f}]$}}")
-    assert first[2] == f"${bleu['tau2']:.4f}$" and first[3] == f"${100 * bleu['i2']:.0f}\\%$"
+    assert first[2] == f"${bleu['tau2']:.3f}$" and first[3] == f"${100 * bleu['i2']:.0f}\\%$"
     assert first[4].startswith(f"${bleu['q']:.2f}$")
     assert first[5] == "$0.610$ {\\scriptsize $n=120$}"
     assert first[8] == f"$\\mathbf{{{bleu['average']:.3f}}}$" and first[9] == "1"
