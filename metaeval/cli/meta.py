@@ -1,6 +1,7 @@
 """`metaeval meta`: combine the results.json of several `metaeval correlate` runs (test sets)
 into a random-effects meta-analysis and the WMT-style average (see
-:mod:`metaeval.correlation.meta`); writes ``meta.json`` and ``meta.csv``."""
+:mod:`metaeval.correlation.meta`); writes ``meta.json`` and ``meta.csv``. One results.json of a
+``--meta-by`` run is recombined across its subsets (with their draws under ``--keep-draws``)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import typer
 
 from metaeval.cli.app import app
 from metaeval.cli.common import choice_enum, cli_errors, echo, value_of
-from metaeval.correlation.meta import meta_analysis, meta_table, set_summary
+from metaeval.correlation.meta import meta_analysis, meta_table, set_summary, subset_summaries
 from metaeval.errors import DataError
 from metaeval.io import check_output_folder, json_safe, write_set
 from metaeval.report.formatting import fmt, fmt_interval
@@ -58,7 +59,8 @@ def print_meta(record: dict) -> None:
 @app.command("meta")
 def meta_command(
     results: list[Path] = typer.Argument(..., help="results.json files (or report folders) of "
-                                                   "`metaeval correlate` runs, one per test set."),
+                                                   "`metaeval correlate` runs, one per test set; "
+                                                   "or one of a --meta-by run (its subsets)."),
     out: Path = typer.Option(Path("reports/meta"), help="Folder for meta.json and meta.csv."),
     ci: float = typer.Option(0.95, help="Confidence level of the pooled interval."),
     alpha: float = typer.Option(0.05, help="Significance level of the average's clusters."),
@@ -69,10 +71,10 @@ def meta_command(
     with cli_errors({"results": "RESULTS"}):
         check_output_folder(out, owned=["meta.json", "meta.csv"])
         taken: set[str] = set()
-        summaries = []
-        for path in results:
-            payload = read_results(path)
-            summaries.append(set_summary(payload, _set_name(path, taken)))
+        payloads = [(path, read_results(path)) for path in results]
+        summaries = subset_summaries(payloads[0][1]) if len(payloads) == 1 else []
+        summaries = summaries or [set_summary(payload, _set_name(path, taken))
+                                  for path, payload in payloads]
         record = meta_analysis(summaries, ci=ci, alpha=alpha, method=value_of(method))
         write_set(out, {"meta.json": json.dumps(json_safe(record), indent=1),
                         "meta.csv": meta_table(record).to_csv(index=False)},

@@ -14,7 +14,8 @@ from metaeval.correlation.stability import with_stability
 KEEP_DRAWS_OPTION = typer.Option(
     False, "--keep-draws/--no-keep-draws",
     help="Store the bootstrap draws of the pooled primary rows in results.json ('draws'), "
-         "for `metaeval meta` significance without a rerun.")
+         "and with --meta-by those of each subset ('group_draws'), for `metaeval meta` "
+         "significance without a rerun.")
 WORKERS_OPTION = typer.Option(
     None, min=1, help="Threads for the (group, level, coefficient) tasks (default: the cores, at "
                       "most 4); the numbers do not depend on it.")

@@ -18,6 +18,7 @@ from metaeval.errors import ParameterError
 from metaeval.io import check_output_folder, safe_name
 from metaeval.paths import display_path
 from metaeval.report import FORMATS, write_multiset_reports
+from metaeval.report.latex_meta import meta_latex_warnings, multiset_names
 from metaeval.stats.meta import META_METHODS
 
 MetaMethod = choice_enum("MetaMethod", META_METHODS)
@@ -110,6 +111,9 @@ def run_sets(loaded, settings, *, human, metrics, out, formats, quiet, force, wo
                                      latex_layout=latex_layout)
     if not quiet:
         print_meta(multi.meta)
+        if "latex" in written:
+            for line in meta_latex_warnings(multi.meta, multiset_names(multi)):
+                warn(f"note: {line}")
         for fmt_name, path in written.items():
             echo(f"{fmt_name:>5}: {path}")
         echo(f"signature: {multi.signature}")

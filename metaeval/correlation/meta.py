@@ -5,7 +5,9 @@ Each set contributes the pooled-group (``all``) rows of its primary coefficient 
 level (a `CorrelationResult` or its ``results.json``): value r and point count n per metric.
 :func:`result_draws` keeps the bootstrap draws of those rows in the result (``results.json``
 key ``draws``): they are the draws behind the reported CIs (same seed), so a later combination
-needs no rerun. Combination (:func:`meta_analysis`):
+needs no rerun; for ``--meta-by`` (:func:`with_meta_by`) with ``--keep-draws`` each subset's
+draws are kept the same way (key ``group_draws``, one record per subset) and
+:func:`subset_summaries` reads them back. Combination (:func:`meta_analysis`):
 
 - DerSimonian-Laird on Fisher z (:mod:`metaeval.stats.meta`), pooled r, CI, tau^2, Q, I^2;
   NaN with a note at the item/sys levels (an average of correlations has no n) or for a
@@ -55,13 +57,20 @@ def group_draws(part: JudgementSet, metrics: list[str], human: str, settings: Se
     return boot.bootstrap_distribution
 
 
+def draws_record(draws: np.ndarray, metrics: list[str], settings: Settings,
+                 group: str = POOLED) -> dict:
+    """The stored form (``results.json`` ``draws``, or one entry of ``group_draws``) of the
+    draws (M, k) of ``group``'s rows."""
+    return {"group": group, "level": settings.levels[0], "coefficient": settings.primary,
+            "k": settings.k, "seed": settings.seed, "resample": settings.resample,
+            "metrics": list(metrics), "draws": np.asarray(draws).tolist()}
+
+
 def result_draws(result: CorrelationResult, data: JudgementSet, settings: Settings) -> dict:
     """The bootstrap draws (M, k) of the pooled rows of the primary coefficient at the first
     level, recomputed with the task's seed (identical to the draws of the reported CI)."""
     draws = group_draws(data, list(result.metrics), result.human, settings)
-    return {"group": POOLED, "level": settings.levels[0], "coefficient": settings.primary,
-            "k": settings.k, "seed": settings.seed, "resample": settings.resample,
-            "metrics": list(result.metrics), "draws": draws.tolist()}
+    return draws_record(draws, list(result.metrics), settings)
 
 
 def result_summary(result: CorrelationResult, name: str, group: str = POOLED,
@@ -81,25 +90,29 @@ def result_summary(result: CorrelationResult, name: str, group: str = POOLED,
 
 
 def group_summaries(result: CorrelationResult, data: JudgementSet,
-                    settings: Settings) -> list[dict]:
+                    settings: Settings) -> tuple[list[dict], list[dict]]:
     """One summary per value of ``settings.meta_by`` (the result's grouping column): the group's
-    rows with the draws of its CI, so the groups of one study are the test sets."""
-    column = settings.meta_by
-    groups = [g for g in result.groups if g != POOLED]
+    rows with the draws of its CI, so the groups of one study are the test sets; and those
+    draws in their stored form (:func:`draws_record`, one per group)."""
+    column, metrics = settings.meta_by, list(result.metrics)
     values = {str(v): v for v in data.group_values(column)}
-    return [result_summary(result, g, g, group_draws(data.subset(column, values[g]),
-                                                     list(result.metrics), result.human,
-                                                     settings, g))
-            for g in groups]
+    summaries, stored = [], []
+    for g in (g for g in result.groups if g != POOLED):
+        draws = group_draws(data.subset(column, values[g]), metrics, result.human, settings, g)
+        summaries.append(result_summary(result, g, g, draws))
+        stored.append(draws_record(draws, metrics, settings, g))
+    return summaries, stored
 
 
 def with_meta_by(result: CorrelationResult, data: JudgementSet,
                  settings: Settings) -> CorrelationResult:
     """The result with ``result.meta``: the meta-analysis across the values of
     ``settings.meta_by`` as test sets (subsets of one study; they share raters and maybe
-    items, so they are not independent samples: noted in the record)."""
-    record = meta_analysis(group_summaries(result, data, settings), ci=settings.ci,
-                           alpha=settings.alpha, method=settings.meta_method)
+    items, so they are not independent samples: noted in the record); with
+    ``settings.keep_draws`` also ``result.group_draws``, the subsets' draws behind it."""
+    summaries, stored = group_summaries(result, data, settings)
+    record = meta_analysis(summaries, ci=settings.ci, alpha=settings.alpha,
+                           method=settings.meta_method)
     record["scope"] = f"subsets of one study: the values of {settings.meta_by}"
     record["meta_by"] = settings.meta_by
     record["notes"].append(
@@ -107,20 +120,24 @@ def with_meta_by(result: CorrelationResult, data: JudgementSet,
         "they may share items and raters, so they are not independent samples; the pooled "
         "interval and the average's significance assume independence and may be too narrow.")
     result.meta = record
+    result.group_draws = stored if settings.keep_draws else None
     return result
 
 
-def set_summary(payload: dict, name: str) -> dict:
-    """Values, n and (if stored) draws of one set from a ``results.json`` payload."""
+def set_summary(payload: dict, name: str, group: str = POOLED) -> dict:
+    """Values, n and (if stored) draws of one set from a ``results.json`` payload: the rows of
+    ``group`` (the pooled rows, or one --meta-by subset with its ``group_draws`` entry)."""
     settings = payload.get("settings", {})
     coef = settings.get("primary_coefficient")
     level = (settings.get("levels") or ["none"])[0]
-    rows = [r for r in payload.get("results", []) if r.get("group") == POOLED
+    rows = [r for r in payload.get("results", []) if str(r.get("group")) == group
             and r.get("coefficient") == coef and r.get("level") == level]
     if not rows:
-        raise ParameterError("results", name, f"has no pooled ({POOLED!r}) rows of {coef} at "
-                             f"level {level}; rerun `metaeval correlate` with the pooled group.")
-    draws = payload.get("draws")
+        what = f"pooled ({POOLED!r})" if group == POOLED else f"{group!r}"
+        raise ParameterError("results", name, f"has no {what} rows of {coef} at level "
+                             f"{level}; rerun `metaeval correlate` with the pooled group.")
+    draws = payload.get("draws") if group == POOLED else next(
+        (d for d in payload.get("group_draws") or [] if str(d.get("group")) == group), None)
     if draws and (draws.get("coefficient"), draws.get("level")) != (coef, level):
         draws = None
     return {"name": name, "signature": payload.get("signature", ""), "coefficient": coef,
@@ -128,6 +145,16 @@ def set_summary(payload: dict, name: str) -> dict:
             "n": {r["metric"]: _num(r.get("n")) for r in rows},
             "draws": dict(zip(draws["metrics"], np.asarray(draws["draws"], float)))
             if draws else None}
+
+
+def subset_summaries(payload: dict) -> list[dict]:
+    """One summary per test set of a ``--meta-by`` run's ``results.json`` (its ``meta``
+    record): the subset's rows and, stored with ``--keep-draws``, its draws; empty for a run
+    without ``--meta-by``."""
+    meta = payload.get("meta") or {}
+    if not meta.get("meta_by"):
+        return []
+    return [set_summary(payload, str(s["name"]), str(s["name"])) for s in meta["sets"]]
 
 
 def _descending(value: float) -> float:

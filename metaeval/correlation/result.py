@@ -87,6 +87,8 @@ class CorrelationResult:
     draws: dict[str, Any] | None = None
     # meta-analysis across the subsets of --meta-by (metaeval.correlation.meta.with_meta_by)
     meta: dict[str, Any] | None = None
+    # with --keep-draws, the draws of each --meta-by subset (same form as ``draws``)
+    group_draws: list[dict[str, Any]] | None = None
 
     def display_name(self, metric: str) -> str:
         """The label reports show for ``metric`` (its column name when it has none)."""
@@ -126,6 +128,7 @@ class CorrelationResult:
             **({"power": self.power} if self.power is not None else {}),
             **({"draws": self.draws} if self.draws is not None else {}),
             **({"meta": self.meta} if self.meta is not None else {}),
+            **({"group_draws": self.group_draws} if self.group_draws is not None else {}),
         })
 
     def to_json(self) -> str:

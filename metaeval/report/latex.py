@@ -7,7 +7,8 @@ baseline close the table where known.
 
 Each cell is ``value`` with the bootstrap CI as a subscript, ``$0.593_{[0.48,\\,0.68]}$``;
 metrics in the best significance cluster (cluster 1) of that column are bold. Needs only
-``\\usepackage{booktabs}``.
+``\\usepackage{booktabs}``. The meta-analysis table (several sets, ``--meta-by``) is
+:mod:`metaeval.report.latex_meta`, built from the helpers here.
 """
 
 from __future__ import annotations
@@ -73,22 +74,22 @@ def sorted_metrics(result: CorrelationResult, table) -> list[str]:
                                             values.get(m)) else 0))
 
 
-def _coefficient(name: str) -> str:
+def coefficient_tex(name: str) -> str:
     return LATEX_COEFFICIENTS.get(name, latex_escape(labels.coefficient_name(name)))
 
 
-def _num(value, digits: int = 3) -> str:
+def fixed(value, digits: int = 3) -> str:
     return f"{float(value):.{digits}f}"
 
 
 def _cell(row) -> str:
     if labels.is_missing(row["value"]):
         return "--"
-    value = _num(row["value"])
+    value = fixed(row["value"])
     if not labels.is_missing(row.get("cluster")) and int(row["cluster"]) == 1:
         value = rf"\mathbf{{{value}}}"
     if not (labels.is_missing(row["ci_low"]) or labels.is_missing(row["ci_high"])):
-        value += rf"_{{[{_num(row['ci_low'], 2)},\,{_num(row['ci_high'], 2)}]}}"
+        value += rf"_{{[{fixed(row['ci_low'], 2)},\,{fixed(row['ci_high'], 2)}]}}"
     return f"${value}$"
 
 
@@ -120,21 +121,21 @@ def _compact_cell(row) -> str:
     """Value (bold in cluster 1) over its CI in script size, in a nested one-column tabular."""
     if labels.is_missing(row["value"]):
         return "--"
-    value = _num(row["value"])
+    value = fixed(row["value"])
     if not labels.is_missing(row.get("cluster")) and int(row["cluster"]) == 1:
         value = rf"\mathbf{{{value}}}"
     ci = ""
     if not (labels.is_missing(row["ci_low"]) or labels.is_missing(row["ci_high"])):
-        ci = rf"\\{{\scriptsize$[{_num(row['ci_low'], 2)},{_num(row['ci_high'], 2)}]$}}"
+        ci = rf"\\{{\scriptsize$[{fixed(row['ci_low'], 2)},{fixed(row['ci_high'], 2)}]$}}"
     return rf"\begin{{tabular}}[t]{{@{{}}c@{{}}}}${value}${ci}\end{{tabular}}"
 
 
 def _interval(low: float, high: float, layout: str) -> str:
-    text = rf"$[{_num(low, 2)},\,{_num(high, 2)}]$"
+    text = rf"$[{fixed(low, 2)},\,{fixed(high, 2)}]$"
     return rf"{{\scriptsize {text}}}" if layout == "compact" else text
 
 
-def _frame(layout: str, n_groups: int, names: list[str]) -> tuple[list[str], list[str], str]:
+def table_frame(layout: str, n_groups: int, names: list[str]) -> tuple[list[str], list[str], str]:
     """The opening and closing lines of the float and tabular of ``layout``."""
     float_env = "table*" if layout == "two-column" else "table"
     first = "l"
@@ -147,7 +148,7 @@ def _frame(layout: str, n_groups: int, names: list[str]) -> tuple[list[str], lis
     return opening, [r"\bottomrule", r"\end{tabular}"], float_env
 
 
-def _name(name: str, layout: str, wrap: bool) -> str:
+def metric_name_tex(name: str, layout: str, wrap: bool) -> str:
     escaped = latex_escape(name)
     if layout == "compact" and wrap:
         return r"\raggedright " + escaped.replace(r"\_", r"\_\allowbreak{}").replace(
@@ -162,7 +163,7 @@ def _summary_rows(cells: dict, groups: list[str], layout: str) -> tuple[list[str
     for g in groups:
         known = [r for (_, grp), r in cells.items() if grp == g and not labels.is_missing(
             r.get("ceiling"))]
-        ceiling.append(f"${_num(known[0]['ceiling'])}$" if known else "--")
+        ceiling.append(f"${fixed(known[0]['ceiling'])}$" if known else "--")
     if any(c != "--" for c in ceiling):
         lines.append(" & ".join([r"\textit{noise ceiling}"] + ceiling) + r" \\")
         notes.append("noise ceiling: square root of the split-half (Spearman-Brown) "
@@ -192,7 +193,7 @@ def _caption(result: CorrelationResult, coef: str, level: str, flipped: bool, no
     bits += notes
     if missing:
         bits.append("--: not computable, the note column of results.csv says why")
-    return (f"{_coefficient(coef)} correlation of each metric with {latex_escape(result.human)}"
+    return (f"{coefficient_tex(coef)} correlation of each metric with {latex_escape(result.human)}"
             f" on {latex_escape(result.dataset.title or result.dataset.name)} "
             f"({'; '.join(bits)}). Settings: {short_settings(result, level)}.")
 
@@ -216,17 +217,18 @@ def latex_table(result: CorrelationResult, level: str | None = None,
     flipped |= set(result.settings.get("lower_is_better") or [])
     order = sorted_metrics(result, table)
     names = {m: labels.metric_label(result, m) for m in order}
-    opening, closing, float_env = _frame(layout, len(groups), list(names.values()))
+    opening, closing, float_env = table_frame(layout, len(groups), list(names.values()))
     wrap = "p{" in opening[-1]
     cell = _compact_cell if layout == "compact" else _cell
     header = " & ".join(["Metric"] + [latex_escape("pooled" if labels.is_pooled(result, g) else g)
                                       for g in groups])
     lines = [latex_comment(f"metaeval signature: {result.signature}"), *opening, r"\toprule",
-             rf" & \multicolumn{{{len(groups)}}}{{c}}{{{_coefficient(coef)} with "
+             rf" & \multicolumn{{{len(groups)}}}{{c}}{{{coefficient_tex(coef)} with "
              rf"{latex_escape(result.human)}}} \\",
              rf"\cmidrule(lr){{2-{len(groups) + 1}}}", header + r" \\", r"\midrule"]
     for metric in order:
-        name = _name(names[metric], layout, wrap) + (r"$^\dagger$" if metric in flipped else "")
+        name = metric_name_tex(names[metric], layout, wrap)
+        name += r"$^\dagger$" if metric in flipped else ""
         row = [cell(cells[(metric, g)]) if (metric, g) in cells else "--" for g in groups]
         lines.append(" & ".join([name] + row) + r" \\")
     extra, notes = _summary_rows(cells, groups, layout)

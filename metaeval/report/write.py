@@ -15,12 +15,13 @@ from metaeval.io import write_set
 from metaeval.report.csvjson import results_csv, results_json
 from metaeval.report.explorer_inputs import ExplorerInputs
 from metaeval.report.html import render_html
-from metaeval.report.latex import DEFAULT_LAYOUT, LAYOUTS, latex_tables
+from metaeval.report.latex import DEFAULT_LAYOUT, LAYOUTS
+from metaeval.report.latex_meta import latex_report, multiset_latex
 from metaeval.report.meta import render_multiset_html
 
 FORMATS: dict[str, tuple[str, Callable[[CorrelationResult], str]]] = {
     "html": ("index.html", render_html),
-    "latex": ("table.tex", latex_tables),
+    "latex": ("table.tex", latex_report),
     "csv": ("results.csv", results_csv),
     "json": ("results.json", results_json),
 }
@@ -45,7 +46,7 @@ def _check(formats: Iterable[str], latex_layout: str) -> list[str]:
 def _render(result: CorrelationResult, formats: list[str], latex_layout: str,
             inputs: ExplorerInputs | None = None) -> dict[str, str]:
     render = {**{f: FORMATS[f][1] for f in formats},
-              "latex": lambda r: latex_tables(r, latex_layout),
+              "latex": lambda r: latex_report(r, latex_layout),
               "html": lambda r: render_html(r, inputs)}
     return {FORMATS[f][0]: render[f](result) for f in formats}
 
@@ -64,8 +65,9 @@ def write_multiset_reports(multi: MultiSetResult, out_dir: Path | str,
                            latex_layout: str = DEFAULT_LAYOUT) -> dict[str, Path]:
     """A multi-set report: ``<set>/`` with each set's reports (as :func:`write_reports`), and
     at the top ``index.html`` (per-set rankings and the meta-analysis), ``results.json``
-    (signature, settings, sets, ``meta``) and ``meta.csv`` (:func:`meta_table`), all written
-    as one set; return {format: top-level path} (``csv``: meta.csv)."""
+    (signature, settings, sets, ``meta``), ``meta.csv`` (:func:`meta_table`) and
+    ``table.tex`` (the meta-analysis, :func:`multiset_latex`), all written as one set; return
+    {format: top-level path} (``csv``: meta.csv)."""
     formats = _check(formats, latex_layout)
     out_dir = Path(out_dir)
     texts: dict[str, str] = {}
@@ -74,7 +76,8 @@ def write_multiset_reports(multi: MultiSetResult, out_dir: Path | str,
                       for file, text in _render(result, formats, latex_layout).items()})
     top = {"html": ("index.html", lambda: render_multiset_html(multi)),
            "json": ("results.json", lambda: json.dumps(multi.to_json_dict(), indent=1)),
-           "csv": (META_CSV, lambda: meta_table(multi.meta).to_csv(index=False))}
+           "csv": (META_CSV, lambda: meta_table(multi.meta).to_csv(index=False)),
+           "latex": ("table.tex", lambda: multiset_latex(multi, latex_layout))}
     texts.update({top[f][0]: top[f][1]() for f in formats if f in top})
     owned = [*REPORT_FILES, META_CSV, *report_folders(out_dir), *(n for n, _ in multi.sets)]
     written = write_set(out_dir, texts, owned=owned)
@@ -91,7 +94,8 @@ def write_reports(result: CorrelationResult, out_dir: Path | str,
     ``full`` (see :mod:`metaeval.report.latex`). ``inputs``: the cells' inputs shown in the
     HTML disagreement tables (:mod:`metaeval.report.explorer_inputs`).
 
-    Files: ``index.html``, ``table.tex``, ``results.csv``, ``results.json``. Everything is
+    Files: ``index.html``, ``table.tex`` (with ``--meta-by`` also the meta-analysis table),
+    ``results.csv``, ``results.json``. Everything is
     rendered first, then written as a set (:func:`metaeval.io.write_set`): an existing report
     folder is replaced whole or not at all, never mixed with files of an earlier run.
     """

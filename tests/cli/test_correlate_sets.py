@@ -15,8 +15,10 @@ from typer.testing import CliRunner
 
 from metaeval import load_gensvs
 from metaeval.cli import app
+from tests.report.latex_compile import compile_tex, needs_pdflatex
 
-RUN = ["--coef", "pearson", "--k", "100", "--seed", "3", "--format", "html,json,csv"]
+OPTIONS = ["--coef", "pearson", "--k", "100", "--seed", "3"]
+RUN = [*OPTIONS, "--format", "html,json,csv"]
 
 
 def _write_set(folder, name, frame, metrics, lower=()):
@@ -48,7 +50,8 @@ def combined(tables, tmp_path_factory):
     folder, a, b = tables
     out = tmp_path_factory.mktemp("combined") / "report"
     result = CliRunner().invoke(app, ["correlate", "--data", str(a), "--data", str(b),
-                                      "--out", str(out), *RUN])
+                                      "--out", str(out), *OPTIONS, "--format",
+                                      "html,json,csv,latex"])
     assert result.exit_code == 0, result.output
     return out, result.output
 
@@ -213,6 +216,98 @@ def test_audio_meta_by_report_has_the_section(tmp_path):
         assert row["pooled"] == pytest.approx(_hand(r, n)["pooled"], abs=1e-10)
         assert row["i2"] == pytest.approx(_hand(r, n)["i2"], abs=1e-10)
     assert any("not independent samples" in line for line in meta["notes"])
+    assert "group_draws" not in record  # stored only with --keep-draws
+
+
+def _body(tex: str, table: int = 0) -> list[str]:
+    """The body rows of the ``table``-th table of a table.tex."""
+    part = tex.split("\\begin{table", table + 1)[table + 1]
+    return part.split("\\midrule\n", 1)[1].split("\\bottomrule", 1)[0].strip().splitlines()
+
+
+def test_multiset_table_tex_lists_the_meta_analysis(combined):
+    out, output = combined
+    tex = (out / "table.tex").read_text()
+    record = json.loads((out / "results.json").read_text())
+    assert tex.startswith(f"% metaeval signature: {record['signature']}\n")
+    assert ("Metric & Pooled & $\\tau^2$ & $I^2$ & $Q$ ($p$) & {\\scriptsize disc} & "
+            "{\\scriptsize gen} & Average & Cluster" in tex)  # compact: small set names
+    rows = _body(tex)
+    metrics = record["meta"]["metrics"]
+    names = {"multi_res_loss": "multi\\_res\\_loss$^\\dagger$", "visqol": "visqol"}
+    assert [r.split(" & ")[0].split(" {")[0] for r in rows] == [
+        names.get(m["metric"], m["metric"]) for m in metrics]  # no card labels: the columns
+    assert all(len(r.split(" & ")) == 9 for r in rows)
+    visqol = next(r for r in metrics if r["metric"] == "visqol")
+    assert rows[-1].startswith("visqol {\\scriptsize (in 1 of 2 sets)}")
+    assert "\\textit{absent}" in rows[-1] and f"${visqol['pooled']:.3f}$" in rows[-1]
+    assert (out / "disc" / "table.tex").is_file() and f"latex: {out / 'table.tex'}" in output
+
+
+@needs_pdflatex
+def test_multiset_table_tex_compiles(combined, tmp_path):
+    (tmp_path / "table.tex").write_text((combined[0] / "table.tex").read_text())
+    compile_tex(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def meta_by_draws(tmp_path_factory):
+    """--meta-by model_type with --keep-draws (JSON and LaTeX reports)."""
+    out = tmp_path_factory.mktemp("meta_by") / "audio"
+    result = CliRunner().invoke(app, [
+        "correlate", "--domain", "audio", "--meta-by", "model_type", "--metrics",
+        "sdr,multi_res_loss,pam,visqol", "--keep-draws", "--out", str(out), *OPTIONS,
+        "--format", "json,latex"])
+    assert result.exit_code == 0, result.output
+    return out, json.loads((out / "results.json").read_text())
+
+
+def test_meta_by_keep_draws_stores_each_subset_s_draws(meta_by_draws):
+    _, record = meta_by_draws
+    stored = record["group_draws"]
+    assert [d["group"] for d in stored] == ["discriminative", "generative"]
+    assert set(stored[0]) == set(record["draws"])  # the form `metaeval meta` reads
+    for entry in stored:  # the draws behind each subset's reported CI
+        rows = {r["metric"]: r for r in record["results"] if r["group"] == entry["group"]
+                and r["coefficient"] == "pearson"}
+        draws = np.asarray(entry["draws"])
+        assert draws.shape == (4, 100)
+        for metric, d in zip(entry["metrics"], draws):
+            assert np.quantile(d, [0.025, 0.975]) == pytest.approx(
+                [rows[metric]["ci_low"], rows[metric]["ci_high"]], abs=1e-12)
+
+
+def test_metaeval_meta_recombines_the_subsets_exactly(meta_by_draws, tmp_path):
+    out, record = meta_by_draws
+    again = CliRunner().invoke(app, ["meta", str(out / "results.json"), "--out",
+                                     str(tmp_path / "m")])
+    assert again.exit_code == 0, again.output
+    meta = json.loads((tmp_path / "m" / "meta.json").read_text())
+    section = record["meta"]
+    assert meta["pairwise_p"] == section["pairwise_p"]  # exactly, not approximately
+    assert np.isfinite(np.asarray(meta["pairwise_p"]["p"], float)).sum() == 12
+    keys = ("metric", "average", "average_cluster", "pooled", "tau2")
+    assert [[r[k] for k in keys] for r in meta["metrics"]] == [
+        [r[k] for k in keys] for r in section["metrics"]]
+    assert [s["name"] for s in meta["sets"]] == ["discriminative", "generative"]
+    assert all(s["draws"] for s in meta["sets"])
+
+
+def test_meta_by_table_tex_has_the_meta_table_second(meta_by_draws):
+    out, record = meta_by_draws
+    tex = (out / "table.tex").read_text()
+    assert tex.count("\\begin{table}") == 2 and tex.count("% metaeval signature:") == 2
+    assert "subsets of one study" in tex.split("\\begin{table}")[2]
+    rows = _body(tex, 1)
+    first = record["meta"]["metrics"][0]
+    assert rows[0].startswith("L\\_MR$^\\dagger$") and first["metric"] == "multi_res_loss"
+    assert f"$\\mathbf{{{first['average']:.3f}}}$ & 1 \\\\" in rows[0]
+
+
+@needs_pdflatex
+def test_meta_by_table_tex_compiles_and_fits_the_column(meta_by_draws):
+    log = compile_tex(meta_by_draws[0])
+    assert "Overfull \\hbox" not in log  # compact layout, 2 subsets: 9 columns fit
 
 
 def test_meta_by_is_checked_before_computing(tmp_path):

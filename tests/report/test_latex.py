@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 
 import pytest
 
 from metaeval.report.latex import latex_escape, latex_table, latex_tables
-
-DOCUMENT = ("\\documentclass{article}\n\\usepackage{booktabs}\n\\begin{document}\n"
-            "\\input{table.tex}\n\\end{document}\n")
+from tests.report.latex_compile import compile_tex, needs_pdflatex
 
 
 @pytest.fixture(scope="module")
@@ -86,27 +83,21 @@ def test_one_table_per_level(gensvs_result):
     assert latex_table(gensvs_result, "none").count("\\begin{table}") == 1
 
 
-@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex not installed")
+@needs_pdflatex
 def test_compiles_with_pdflatex(gensvs_report, tmp_path):
     shutil.copy(gensvs_report["latex"], tmp_path / "table.tex")
-    (tmp_path / "doc.tex").write_text(DOCUMENT)
-    run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc.tex"],
-                         cwd=tmp_path, capture_output=True, text=True, timeout=120)
-    assert run.returncode == 0, run.stdout[-2000:]
-    assert (tmp_path / "doc.pdf").stat().st_size > 1000
-    log = (tmp_path / "doc.log").read_text(errors="replace")
-    assert "Undefined control sequence" not in log and "Missing $" not in log
+    compile_tex(tmp_path)
 
 
 def test_every_coefficient_has_an_ascii_latex_name():
-    from metaeval.report.latex import _coefficient
+    from metaeval.report.latex import coefficient_tex
     from metaeval.stats.coefficients import COEFFICIENTS
 
     for name in [*COEFFICIENTS, "pairwise_acc_pooled"]:
-        assert _coefficient(name).isascii(), name
+        assert coefficient_tex(name).isascii(), name
 
 
-@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex not installed")
+@needs_pdflatex
 def test_correlate_report_with_kendall_primary_and_ceiling_compiles(tmp_path):
     from metaeval import correlate
     from metaeval.data.gensvs import load_gensvs
@@ -116,8 +107,5 @@ def test_correlate_report_with_kendall_primary_and_ceiling_compiles(tmp_path):
                        coefficients=["kendall_b", "pairwise_acc"], levels=["none", "system"],
                        group_by="model_type", k=20, seed=0, ceiling_k=20)
     write_reports(result, tmp_path, formats=["latex"])
-    (tmp_path / "doc.tex").write_text(DOCUMENT)
-    run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc.tex"],
-                         cwd=tmp_path, capture_output=True, text=True, timeout=120)
-    assert run.returncode == 0, run.stdout[-2000:]
+    compile_tex(tmp_path)
     assert "noise ceiling" in (tmp_path / "table.tex").read_text()
