@@ -11,12 +11,10 @@ workers or on which task finishes first. With several workers BLAS gets one thre
 
 from __future__ import annotations
 
-import contextvars
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from typing import TypeVar
 
-from metaeval.stats.blocks import usable_cores
+from metaeval.stats.blocks import run_parallel, usable_cores
 
 T = TypeVar("T")
 MAX_DEFAULT_WORKERS = 4  # memory grows with the tasks held at once
@@ -44,22 +42,19 @@ def run_tasks(jobs: Sequence[Callable[[], T]], labels: Sequence[str], workers: i
         return out
     from threadpoolctl import threadpool_limits
 
-    results: list = [None] * total
-    with threadpool_limits(limits=1), ThreadPoolExecutor(min(workers, total)) as pool:
-        start = sorted(range(total), key=lambda i: -(costs[i] if costs else 0.0))
-        futures = {pool.submit(contextvars.copy_context().run, jobs[i]): i for i in start}
-        pending, done = set(futures), 0
+    start = sorted(range(total), key=lambda i: -(costs[i] if costs else 0.0))
+    done = [0]
+
+    def finished(position: int) -> None:
+        done[0] += 1
         if progress:
-            progress(f"{labels[start[0]]} (+{min(workers, total) - 1} in parallel)", 0, total)
-        while pending:
-            finished, pending = wait(pending, return_when=FIRST_EXCEPTION)
-            for future in finished:
-                if future.exception() is not None:
-                    for other in pending:
-                        other.cancel()
-                    raise future.exception()
-                results[futures[future]] = future.result()
-                done += 1
-                if progress:
-                    progress(f"{labels[futures[future]]} done", done, total)
+            progress(f"{labels[start[position]]} done", done[0], total)
+
+    if progress:
+        progress(f"{labels[start[0]]} (+{min(workers, total) - 1} in parallel)", 0, total)
+    with threadpool_limits(limits=1):
+        ordered = run_parallel([jobs[i] for i in start], workers, finished)
+    results: list = [None] * total
+    for position, i in enumerate(start):
+        results[i] = ordered[position]
     return results

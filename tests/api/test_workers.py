@@ -72,3 +72,45 @@ def test_results_keep_the_job_order_when_the_dearest_start_first():
                               costs=[1, 5, 2, 9, 0, 3, 4])
     assert out == list(range(7))
     assert seen[0].startswith("3 ")  # the dearest job is named first
+
+
+def test_an_interrupt_does_not_wait_for_the_running_jobs():
+    """Ctrl-C (here a job raising KeyboardInterrupt) ends the run at once; the job still running
+    on the other thread is not waited for, and queued jobs never start."""
+    import threading
+    import time
+
+    from metaeval.stats.blocks import run_parallel
+
+    release = threading.Event()
+    started = []
+
+    def slow():
+        started.append("slow")
+        release.wait(10)
+
+    def interrupted():
+        time.sleep(0.05)
+        raise KeyboardInterrupt
+
+    def queued():
+        started.append("queued")
+
+    begin = time.perf_counter()
+    with pytest.raises(KeyboardInterrupt):
+        run_parallel([slow, interrupted, queued], workers=2)
+    assert time.perf_counter() - begin < 2
+    release.set()
+    time.sleep(0.05)
+    assert "queued" not in started
+
+
+def test_parallel_results_keep_their_order_and_context():
+    from metaeval.stats.blocks import run_parallel
+    from metaeval.stats.grouping import average_correlations, averaging
+
+    values = np.array([[0.1, 0.2, 0.9]])
+    with averaging("median"):
+        out = run_parallel([lambda i=i: (i, float(average_correlations(values)[0]))
+                            for i in range(6)], workers=3)
+    assert out == [(i, 0.2) for i in range(6)]
