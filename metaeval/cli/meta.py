@@ -1,10 +1,11 @@
 """`metaeval meta`: combine the results.json of several `metaeval correlate` runs (test sets)
 into a random-effects meta-analysis and the WMT-style average (see
-:mod:`metaeval.correlation.meta`); writes ``meta.json`` and ``meta.csv``. One results.json of a
+:mod:`metaeval.correlation.meta`); writes ``meta.json``, ``meta.csv`` and ``table.tex``. One results.json of a
 ``--meta-by`` run is recombined across its subsets (with their draws under ``--keep-draws``)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -16,9 +17,21 @@ from metaeval.correlation.meta import meta_analysis, meta_table, set_summary, su
 from metaeval.errors import DataError
 from metaeval.io import check_output_folder, json_safe, write_set
 from metaeval.report.formatting import fmt, fmt_interval
+from metaeval.report.latex import DEFAULT_LAYOUT, LAYOUTS
+from metaeval.report.latex_meta import meta_latex_table, meta_latex_warnings
 from metaeval.stats.meta import META_METHODS
 
 MetaMethod = choice_enum("MetaMethod", META_METHODS)
+LatexLayout = choice_enum("LatexLayout", LAYOUTS)
+FILES = ["meta.json", "meta.csv", "table.tex"]
+
+
+def meta_signature(names: list[str], payloads: list[dict], method: str, ci: float,
+                   alpha: float) -> str:
+    """What the combined numbers depend on: the settings and each set's signature (hashed)."""
+    sets = ",".join(f"{name}@{hashlib.sha256(str(p.get('signature')).encode()).hexdigest()[:12]}"
+                    for name, p in zip(names, payloads))
+    return f"meta:{method}|ci:{ci}|alpha:{alpha}|sets:{sets}"
 
 
 def read_results(path: Path) -> dict:
@@ -61,23 +74,34 @@ def meta_command(
     results: list[Path] = typer.Argument(..., help="results.json files (or report folders) of "
                                                    "`metaeval correlate` runs, one per test set; "
                                                    "or one of a --meta-by run (its subsets)."),
-    out: Path = typer.Option(Path("reports/meta"), help="Folder for meta.json and meta.csv."),
+    out: Path = typer.Option(Path("reports/meta"), help="Folder for meta.json, meta.csv and "
+                                                        "table.tex."),
     ci: float = typer.Option(0.95, help="Confidence level of the pooled interval."),
     alpha: float = typer.Option(0.05, help="Significance level of the average's clusters."),
     method: MetaMethod = typer.Option("dl", help="Between-set variance tau^2: dl "
                                                  "(DerSimonian-Laird) or reml."),
+    latex_layout: LatexLayout = typer.Option(DEFAULT_LAYOUT, help="table.tex: compact, "
+                                             "two-column (table*) or full."),
 ) -> None:
     """Meta-analysis of metric correlations over several test sets."""
     with cli_errors({"results": "RESULTS"}):
-        check_output_folder(out, owned=["meta.json", "meta.csv"])
+        check_output_folder(out, owned=FILES)
         taken: set[str] = set()
         payloads = [(path, read_results(path)) for path in results]
         summaries = subset_summaries(payloads[0][1]) if len(payloads) == 1 else []
         summaries = summaries or [set_summary(payload, _set_name(path, taken))
                                   for path, payload in payloads]
         record = meta_analysis(summaries, ci=ci, alpha=alpha, method=value_of(method))
+        sources = [p for _, p in payloads] * (len(summaries) if len(payloads) == 1 else 1)
+        signature = meta_signature([s["name"] for s in summaries], sources, value_of(method),
+                                   ci, alpha)
+        record["signature"] = signature
         write_set(out, {"meta.json": json.dumps(json_safe(record), indent=1),
-                        "meta.csv": meta_table(record).to_csv(index=False)},
-                  owned=["meta.json", "meta.csv"])
+                        "meta.csv": meta_table(record).to_csv(index=False),
+                        "table.tex": meta_latex_table(record, signature,
+                                                      layout=value_of(latex_layout))},
+                  owned=FILES)
         print_meta(record)
-        echo(f"wrote {out / 'meta.json'} and {out / 'meta.csv'}")
+        for line in meta_latex_warnings(record):
+            typer.echo(f"warning: {line}", err=True)
+        echo(f"wrote {', '.join(str(out / f) for f in FILES)}")

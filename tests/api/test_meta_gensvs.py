@@ -97,3 +97,29 @@ def test_meta_command(sets, tmp_path):
     assert one.exit_code == 2 and "at least two" in one.output
     missing = runner.invoke(app, ["meta", folders[0], str(tmp_path / "nope.json")])
     assert missing.exit_code == 1 and "no such results file" in missing.output
+
+
+def test_meta_command_writes_a_compiling_latex_table_with_its_signature(sets, tmp_path):
+    """`metaeval meta` wrote meta.json and meta.csv only; now also table.tex (the same table
+    as a multi-set correlate report), whose signature comment names the method and hashes
+    each set's signature."""
+    from tests.report.latex_compile import PDFLATEX, compile_tex
+
+    folders = [str(f) for _, f in sets.values()]
+    out = tmp_path / "meta"
+    result = CliRunner().invoke(app, ["meta", *folders, "--out", str(out), "--method", "reml"])
+    assert result.exit_code == 0, result.output
+    tex = (out / "table.tex").read_text()
+    record = json.loads((out / "meta.json").read_text())
+    assert tex.startswith("% metaeval signature: meta:reml|ci:0.95|alpha:0.05|sets:")
+    assert record["signature"] in tex.splitlines()[0]
+    plain = tex.replace(r"\allowbreak{}", "")
+    for row in record["metrics"]:
+        assert row["metric"].replace("_", r"\_") in plain
+        assert f"${row['pooled']:.3f}$" in plain
+    other = CliRunner().invoke(app, ["meta", *folders, "--out", str(tmp_path / "dl")])
+    assert other.exit_code == 0
+    assert json.loads((tmp_path / "dl" / "meta.json").read_text())["signature"] != \
+        record["signature"]
+    if PDFLATEX:
+        compile_tex(out)
