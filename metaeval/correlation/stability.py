@@ -90,8 +90,8 @@ def _top(values: np.ndarray, metrics: list[str]) -> str | None:
     return metrics[int(np.nanargmax(values))] if np.isfinite(values).any() else None
 
 
-def _flags(blocks: list[dict], top: str) -> list[str]:
-    """Sentences for a top metric that depends on one system or group."""
+def stability_flags(blocks: list[dict], top: str) -> list[str]:
+    """Sentences for a top metric (named ``top``) that depends on one system or group."""
     out = []
     for block in blocks:
         if block["depends_on"]:
@@ -125,7 +125,7 @@ def ranking_stability(data: JudgementSet, *, metrics=None, human: str | None = N
             "alpha": base.alpha, "ci": base.ci, "resample": base.resample, "group_by": column,
             "top": top, "full": [{"metric": m, "value": float(v), "best": bool(b)}
                                  for m, v, b in zip(metrics, full[0], full[1])],
-            "leave_one_out": blocks, "flags": _flags(blocks, top),
+            "leave_one_out": blocks, "flags": stability_flags(blocks, top),
             "subgroups": subgroup_flips(data, metrics, human, base, column)
             if column is not None else []}
 
@@ -139,5 +139,7 @@ def with_stability(result: CorrelationResult, data: JudgementSet, settings: Sett
     result.stability = record
     result.settings["stability"] = {key: record[key] for key in
                                     ("coefficient", "level", "k", "seed", "alpha", "group_by")}
-    result.warnings.extend(f"ranking stability: {flag}" for flag in record["flags"])
+    shown = result.display_names.get(record["top"], record["top"]) if record["top"] else None
+    result.warnings.extend(f"ranking stability: {flag}"
+                           for flag in stability_flags(record["leave_one_out"], shown))
     return result

@@ -9,6 +9,7 @@ pair of groups the per-metric differences and the reversed pairs, most significa
 from __future__ import annotations
 
 from metaeval.correlation.result import CorrelationResult
+from metaeval.correlation.stability import stability_flags
 from metaeval.report import labels
 
 MAX_REVERSALS = 15  # reversed pairs shown per comparison (all are in results.json)
@@ -56,9 +57,10 @@ def stability_context(result: CorrelationResult) -> dict | None:
     record = getattr(result, "stability", None)
     if not record:
         return None
+    top = labels.metric_label(result, record["top"]) if record["top"] else None
     return {"coefficient": labels.coefficient_name(record["coefficient"]),
             "level": labels.LEVEL_DESCRIPTIONS.get(record["level"], record["level"]),
-            "top": labels.metric_label(result, record["top"]), "flags": record["flags"],
+            "top": top, "flags": stability_flags(record["leave_one_out"], top) if top else [],
             "k": record["k"], "seed": record["seed"], "alpha": record["alpha"],
             "tables": [_leave_out_table(result, b) for b in record["leave_one_out"]],
             "comparisons": [_comparison(result, c) for c in record["subgroups"]],

@@ -25,8 +25,15 @@ def test_stability_option_on_the_bundled_audio_set(tmp_path):
     html = (out / "index.html").read_text()
     assert 'id="stability"' in html and "Leave one system out" in html
     assert "Leave one model_type group out" in html and "discriminative vs generative" in html
-    for flag in record["flags"]:
-        assert flag.split(":")[0] in html
+    payload = json.loads((out / "results.json").read_text())
+    label = payload["display_names"][record["top"]]
+    assert label != record["top"]  # GSVS has the paper's labels
+    assert record["flags"]
+    for flag in record["flags"]:  # results.json keeps the column name, the report the label
+        assert record["top"] in flag
+        shown = flag.split(":")[0].replace(record["top"], label)
+        assert shown in html and flag.split(":")[0] not in html
+        assert f"ranking stability: {shown}" in " ".join(payload["warnings"])
 
 
 def test_without_the_option_there_is_no_stability(tmp_path):
