@@ -20,8 +20,9 @@ def explain_html(table: pd.DataFrame, metrics: dict[str, tuple[str, bool]], huma
     """The page of ``table`` (:func:`metaeval.correlation.disagreement.disagreement_table`);
     ``metrics``: column -> (label, lower is better), in the order shown."""
     tables = grouped_tables(table, metrics, lambda group: pooled and group == POOLED, None)
-    note = attach_inputs(tables, inputs)
+    note, stimuli = attach_inputs(tables, inputs)
     top = int(table["rank"].max()) if len(table) else 0
     return render("explain.html.j2", title=f"metaeval explain: {dataset}", dataset=dataset,
                   human=human, version=__version__, settings={"ci": confidence},
-                  rank_gaps=tables, rank_gaps_shown=top, rank_gaps_open=True, media_note=note)
+                  rank_gaps=tables, rank_gaps_shown=top, rank_gaps_open=True, media_note=note,
+                  stimuli=stimuli)

@@ -110,7 +110,7 @@ def render_html(result: CorrelationResult, inputs: ExplorerInputs | None = None)
     """The full report as one HTML string; ``inputs``: what the disagreement tables show of
     each listed cell (:mod:`metaeval.report.explorer_media`)."""
     rank_gaps = disagreement_tables(result)
-    media_note = attach_inputs(rank_gaps, inputs)
+    media_note, stimuli = attach_inputs(rank_gaps, inputs)
     primary = labels.primary_coefficient(result)
     lvls = labels.levels(result)
     sections = []
@@ -149,6 +149,7 @@ def render_html(result: CorrelationResult, inputs: ExplorerInputs | None = None)
         "rank_gaps_shown": DISAGREEMENTS_SHOWN,
         "rank_gaps_open": False,
         "media_note": media_note,
+        "stimuli": stimuli,
         "shown": {"scatter": min(plots.MAX_PANELS, len(result.metrics)),
                   "heatmap": min(plots.MAX_HEATMAP, len(result.metrics)),
                   "all": len(result.metrics)},

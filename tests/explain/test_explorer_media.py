@@ -1,10 +1,12 @@
 """Disagreement explorer inputs: embedded audio players on the real GSVS examples (decodable
-16 kHz mono 16-bit WAV of the first 5 s, within the budget), the budget note, unreadable-file
-placeholders, text snippets with escaping, and TIGERScore error analyses from a scores table."""
+16 kHz mono 16-bit WAV of the first 5 s, within the budget; each distinct file once per page,
+linked from every row that lists it), the budget note, unreadable-file placeholders, text
+snippets with escaping, and TIGERScore error analyses from a scores table."""
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import json
 import re
@@ -32,6 +34,11 @@ JUDGEMENTS = GSVS / "audio_examples_dmos.csv"
 MANIFEST = GSVS / "audio_examples_manifest.csv"
 PLAYER = re.compile(r'<audio controls preload="none" src="data:audio/wav;base64,([^"]+)">')
 ROW = re.compile(r"<tr><td>(\d+)</td><td>([^<]+)</td><td>([^<]+)</td>")
+STIMULUS = re.compile(r'<li id="(stim-[0-9a-f-]+)"><span class="label">[^<]*</span>'
+                      r'<audio controls preload="none" src="data:audio/wav;base64,([^"]+)">'
+                      r'</audio> <code>([^<]+)</code>')
+LINK = re.compile(r'<span class="label">(output|reference)</span><a class="stim-link" '
+                  r'href="#(stim-[0-9a-f-]+)" title="([^"]+)">')
 
 
 @pytest.fixture(scope="module")
@@ -60,15 +67,47 @@ def _decode(b64: str) -> tuple[np.ndarray, sf._SoundFileInfo]:
     return audio, info
 
 
+def _listed_files(page: str, manifest: pd.DataFrame) -> list[Path]:
+    """The distinct output and reference files of the listed cells with a manifest row, in the
+    order first listed (from the manifest, not from the page's players)."""
+    rows = manifest.set_index(["item", "system"])
+    files: list[Path] = []
+    for _, item, system in ROW.findall(page[page.index('id="rank-gaps"'):]):
+        if (item, system) in rows.index:
+            for column in ("estimate", "reference"):
+                path = expand_path(rows.loc[(item, system), column]).resolve()
+                files += [] if path in files else [path]
+    return files
+
+
+def _check_links(page: str) -> tuple[list, list]:
+    """The page's stimuli (id, base64, shown path) and row links (label, href, title), after
+    checking that the ids are unique, derived from the shown path, and all linked."""
+    stimuli, links = STIMULUS.findall(page), LINK.findall(page)
+    ids = [ident for ident, _, _ in stimuli]
+    assert len(set(ids)) == len(ids) == len(PLAYER.findall(page))  # every player is listed once
+    for ident, _, shown in stimuli:
+        assert ident == "stim-" + hashlib.sha256(htmlunescape(shown).encode()).hexdigest()[:12]
+    assert {href for _, href, _ in links} == set(ids)  # every link resolves, every id is linked
+    by_id = {ident: shown for ident, _, shown in stimuli}
+    assert all(by_id[href] == title for _, href, title in links)  # a link names its own file
+    return stimuli, links
+
+
 def test_gsvs_players_are_first_5s_mono_16k_wav_within_budget(tmp_path, gsvs_audio):
     page = _correlate(tmp_path, "--embed-media", "--media-budget", "2")
     players = PLAYER.findall(page)
     # released_sisdr x (discriminative, generative, all) x 5 rows x (output, reference) = 30
-    left_out = page.count("not embedded: the media budget of 2 MB is spent")
-    assert len(players) + left_out == 30
+    # listed files, 21 distinct (a target is the reference of every system of its item, and
+    # a cell of a group is often listed in the pooled group too); each is embedded once
+    assert len(_listed_files(page, gsvs_audio)) == 21
+    stimuli, links = _check_links(page)
+    spent = page.count("not embedded: the media budget of 2 MB is spent")
+    assert len(links) + spent == 30 and len(players) == len(set(players)) == 9
     size = sum(len("data:audio/wav;base64,") + len(p) for p in players)
-    assert size <= 2_000_000 and len(players) == 9  # 9 x 213,414 characters fit, 10 do not
-    assert f"{left_out} player(s)/thumbnail(s) left out: the media budget of 2 MB" in page
+    assert size <= 2_000_000  # 9 x 213,414 characters fit, 10 do not
+    assert ("12 distinct file(s) left out: the media budget of 2 MB (--media-budget) was "
+            "spent after 9 embedded, each once (1.9 MB)") in page
     for b64 in players:
         audio, info = _decode(b64)
         assert (info.samplerate, info.channels, info.subtype, info.frames) == \
@@ -80,6 +119,7 @@ def test_gsvs_players_are_first_5s_mono_16k_wav_within_budget(tmp_path, gsvs_aud
     source, rate = sf.read(expand_path(row["estimate"]), frames=5 * 44100, always_2d=True)
     assert rate == 44100
     expected = resample_poly(source.mean(axis=1), 160, 441)
+    assert links[0][:2] == ("output", stimuli[0][0])  # and its row links to it
     played, _ = _decode(players[0])
     assert np.corrcoef(played, expected)[0, 1] > 0.999
     relative = np.sqrt(np.mean((played - expected) ** 2) / np.mean(expected ** 2))
@@ -88,6 +128,55 @@ def test_gsvs_players_are_first_5s_mono_16k_wav_within_budget(tmp_path, gsvs_aud
     direct = soxr.resample(source.mean(axis=1), 44100, 16000, quality="HQ")
     stored, _ = sf.read(io.BytesIO(base64.b64decode(players[0])), dtype="int16")
     assert np.array_equal(stored, np.round(np.clip(direct, -1, 1) * 32767).astype(np.int16))
+
+
+def _check_players_are_listed_files(page: str, manifest: pd.DataFrame) -> tuple[list, list]:
+    """Every player's data URI is unique, and the players are the listed files (manifest
+    paths, in the order first listed) where all fit; the stimuli and links."""
+    stimuli, links = _check_links(page)
+    players = PLAYER.findall(page)
+    assert len(set(players)) == len(players) == len(stimuli)
+    listed = _listed_files(page, manifest)
+    assert [expand_path(htmlunescape(shown).replace("$METAEVAL_DATA_DIR", "${METAEVAL_DATA_DIR}"))
+            .resolve() for _, _, shown in stimuli] == listed
+    return stimuli, links
+
+
+def test_several_metrics_embed_each_distinct_file_once(tmp_path, gsvs_audio):
+    page = _correlate(tmp_path, "--metrics", "released_sisdr,released_multi_res_loss",
+                      "--embed-media")  # the default budget of 10 MB
+    stimuli, links = _check_players_are_listed_files(page, gsvs_audio)
+    # 2 metrics x 3 groups x 5 rows x (output, reference): 60 listed, 26 distinct files
+    assert len(links) == 60 and len(stimuli) == 26
+    assert "left out" not in page and "is spent" not in page
+    size = sum(len("data:audio/wav;base64,") + len(b64) for _, b64, _ in stimuli)
+    assert size == 26 * 213_414 <= 10_000_000
+
+
+def test_domain_audio_explain_links_rows_to_one_player_per_file(tmp_path, gsvs_audio):
+    page_file = tmp_path / "explain.html"
+    ran = runner.invoke(app, ["explain", "--domain", "audio", "--metric",
+                              "sisdr,multi_res_loss,visqol", "--top", "5", "--manifest",
+                              str(MANIFEST), "--embed-media", "--html", str(page_file)])
+    assert ran.exit_code == 0, ran.output
+    page = page_file.read_text(encoding="utf-8")
+    stimuli, links = _check_players_are_listed_files(page, gsvs_audio)
+    rows = ROW.findall(page)
+    missing = page.count("no row for this cell in ")  # of the 250 trials, 60 have audio
+    assert len(rows) == 3 * 3 * 5 and len(links) == 2 * (len(rows) - missing)
+    assert len(stimuli) < len(links)  # cells repeated over metrics and groups share players
+
+
+def test_budget_note_counts_distinct_files(tmp_path, gsvs_audio):
+    page = _correlate(tmp_path, "--metrics", "released_sisdr,released_multi_res_loss",
+                      "--embed-media", "--media-budget", "2")
+    stimuli, links = _check_links(page)
+    listed = _listed_files(page, gsvs_audio)
+    assert len(stimuli) == 9 and len(listed) == 26
+    assert (f"{len(listed) - 9} distinct file(s) left out: the media budget of 2 MB "
+            "(--media-budget) was spent after 9 embedded, each once (1.9 MB)") in page
+    spent = page.count("not embedded: the media budget of 2 MB is spent")
+    assert len(links) + spent == 60  # every listed file either links or says why it does not
 
 
 def test_without_embed_media_only_paths_are_shown(tmp_path, gsvs_audio):
@@ -113,7 +202,7 @@ def test_unreadable_and_missing_files_are_placeholders(tmp_path, gsvs_audio):
     page = page_file.read_text(encoding="utf-8")
     assert "<audio" not in page
     assert page.count("not playable (") == 2 * 6  # 2 rows x 3 groups, output and reference
-    assert "12 file(s) could not be read" in page
+    assert "2 file(s) could not be read" in page  # broken.wav and absent.wav, each counted once
     uri, reason = clip_uri(tmp_path / "absent.wav")
     assert uri is None and "absent.wav" in reason
 
@@ -270,7 +359,13 @@ def test_image_thumbnails_and_placeholders(tmp_path):
     assert ran.exit_code == 0, ran.output
     page = page_file.read_text(encoding="utf-8")
     thumbs = re.findall(r'<img src="data:image/png;base64,([^"]+)"', page)
-    assert len(thumbs) == 2  # i1 and i4 (the same file, embedded twice)
+    assert len(thumbs) == 1  # i1 and i4 list the same file: embedded once, linked from both
+    (ident, shown), = re.findall(r'<li id="(stim-[0-9a-f]+)"><span class="label">image</span>'
+                                 r'<img src="data:image/png;base64,[^"]+" alt="[^"]+"> '
+                                 r'<code>([^<]+red\.png)</code> <span class="cells">i1 / s; i4 / s<',
+                                 page)
+    assert ident == "stim-" + hashlib.sha256(htmlunescape(shown).encode()).hexdigest()[:12]
+    assert re.findall(r'href="#(stim-[0-9a-f]+)"', page) == [ident, ident]
     with Image.open(io.BytesIO(base64.b64decode(thumbs[0]))) as thumb:
         assert thumb.size == (96, 48)
     assert page.count("image not shown (") == 2 and "a red &lt;box&gt;" in page
