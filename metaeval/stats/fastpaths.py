@@ -6,8 +6,8 @@ shuffled Pearson / Spearman.
   fixed (n, n) matrices of small integers (exact in floating point).
 - :func:`fixed_gold_pair_counts`, :func:`fixed_gold_statistic`: pair counts of many shuffles of
   a metric against one fixed gold order (the chance baseline).
-- :func:`shuffle_null_vectors`: unit vectors whose dot products are the Pearson / Spearman r of
-  shuffles.
+- :func:`grouped_shuffle_vectors`: per-group unit vectors whose dot products are the Pearson /
+  Spearman r of shuffles.
 
 The statistic of the counts is the coefficient's own ``from_counts`` (one formula, one place,
 :mod:`metaeval.stats.kendall`); which path applies is decided by its capabilities.
@@ -20,6 +20,7 @@ import numpy as np
 from metaeval.stats.coefficients import Coefficient, average_ranks
 from metaeval.stats.kendall import distinct_counts
 from metaeval.stats.paircounts import SHORT_MAX, PairCounts, dense_ranks
+from metaeval.stats.rankdraws import multiplicities
 
 FAST_MAX_CELLS = 3000  # longest vector (cells of one group) the quadratic fast paths take
 
@@ -80,17 +81,13 @@ def pooled_pair_draws(gold: np.ndarray, scores: np.ndarray, coef: Coefficient,
     that multiset are :func:`weighted_pair_counts`.
     """
     k = items.shape[0]
-    S, n_items = gold.shape
-    cs = np.zeros((k, S))
-    ci = np.zeros((k, n_items))
-    np.add.at(cs, (np.arange(k)[:, None], systems), 1.0)
-    np.add.at(ci, (np.arange(k)[:, None], items), 1.0)
+    cs, ci = multiplicities(systems, items, *gold.shape)
     x = gold.ravel()
     chunk = chunk or max(1, 2_000_000 // gold.size)
     out = np.empty((scores.shape[0], k))
     for start in range(0, k, chunk):
         sl = slice(start, start + chunk)
-        w = (cs[sl, :, None] * ci[sl, None, :]).reshape(-1, S * n_items)
+        w = (cs[sl, :, None] * ci[sl, None, :]).reshape(-1, gold.size)
         for m, metric in enumerate(scores):
             y = metric.ravel()
             distinct = None
@@ -167,45 +164,15 @@ def fixed_gold_statistic(coef: Coefficient, x: np.ndarray, ys: np.ndarray) -> np
 
 
 # ------------------------------------------------------------ Pearson / Spearman, shuffles
-def shuffle_null_vectors(coef: Coefficient, x: np.ndarray, y: np.ndarray):
-    """Unit vectors (u, v) over the valid cells such that r(x, shuffle(y)) = shuffle(v) . u.
-
-    A shuffle keeps the values of y, so their mean and spread are those of y:
-    r = sum (x_c - mx)(y'_c - my) / sqrt(Sxx Syy) = <u, v'> with u = (x - mx) / sqrt(Sxx),
-    v = (y - my) / sqrt(Syy). For a rank-based coefficient (Spearman) x and y are first replaced
-    by their average ranks (the ranks of a shuffle are the shuffled ranks). Returns None for other
-    coefficients and where the generic path
-    must decide (fewer than two cells, a constant vector, or a spread so small against the
-    mean that ``coefficients.pearson`` hands the case to scipy).
-    """
-    valid = np.isfinite(x) & np.isfinite(y)
-    n = int(valid.sum())
-    if n < 2 or not (coef.linear or coef.rank_based):
-        return None
-    xv, yv = x[valid], y[valid]
-    if coef.rank_based:
-        xv, yv = average_ranks(xv), average_ranks(yv)
-    if xv.max() == xv.min() or yv.max() == yv.min():
-        return None
-    mx, my = xv.sum() / n, yv.sum() / n
-    xc, yc = xv - mx, yv - my
-    sx, sy = np.sqrt((xc * xc).sum()), np.sqrt((yc * yc).sum())
-    if sx < 1e-8 * abs(mx) or sy < 1e-8 * abs(my):
-        return None
-    u = np.zeros(x.shape)
-    v = np.zeros(y.shape)
-    u[valid], v[valid] = xc / sx, yc / sy
-    return u, v
-
-
 def grouped_shuffle_vectors(coef: Coefficient, x: np.ndarray, y: np.ndarray):
     """Per-group unit vectors (U, V) and defined groups ``ok`` of (G, n) matrices such that the
     Pearson (Spearman) r of group g with y shuffled within the group is shuffle(V_g) . U_g.
 
-    The within-group form of :func:`shuffle_null_vectors` (levels ``item`` and ``sys``): a group
-    with fewer than two cells or a constant vector is undefined (NaN, as the generic path); None
-    when a group's spread is so small against its mean that ``coefficients.pearson`` would hand
-    it to scipy (the generic path decides those)."""
+    A shuffle keeps a group's values, so their mean and spread: r = <u, v'> with u, v the
+    centred, unit-norm gold and metric (their average ranks for Spearman); one group of all
+    cells at ``none``. A group with fewer than two cells or a constant vector is undefined (NaN,
+    as the generic path); None when a group's spread is so small against its mean that
+    ``coefficients.pearson`` would hand it to scipy (the generic path decides those)."""
     if not (coef.linear or coef.rank_based):
         return None
     valid = np.isfinite(x) & np.isfinite(y)

@@ -152,10 +152,8 @@ class SpearmanPermBoth:
 
     @staticmethod
     def supports(coef: Coefficient, level: str, gold: np.ndarray, z: np.ndarray) -> bool:
-        present = np.isfinite(gold)
         longest = gold.shape[0] if level == "item" else gold.shape[1] if level == "sys" else gold.size
-        return (coef.rank_based and level in ("item", "sys", "none") and longest <= FAST_MAX_CELLS
-                and bool(np.isfinite(z[:, present]).all()))
+        return longest <= FAST_MAX_CELLS and SortedSpearmanPermBoth.supports(coef, level, gold, z)
 
     def _rho(self, ranks: np.ndarray) -> np.ndarray:
         """Group-averaged rho of metric ranks (..., k, G, n) against the gold ranks."""
@@ -196,9 +194,7 @@ def perm_both_fast_path(coef: Coefficient, level: str, gold: np.ndarray, z: np.n
     else the generic path."""
     if PearsonPermBoth.supports(coef, level, gold, z):
         return PearsonPermBoth(gold, z, level)
-    present = np.isfinite(gold)
-    if not (coef.rank_based and level in ("item", "sys", "none")
-            and bool(np.isfinite(z[:, present]).all())):
+    if not SortedSpearmanPermBoth.supports(coef, level, gold, z):
         return None
     if SpearmanPermBoth.supports(coef, level, gold, z):
         fallback = SpearmanPermBoth(gold, z, level).draws

@@ -46,6 +46,13 @@ class SortedSpearmanPermBoth:
 
     workers = 2
 
+    @staticmethod
+    def supports(coef, level: str, gold: np.ndarray, z: np.ndarray) -> bool:
+        """Spearman at ``item``, ``sys`` or ``none`` with the metrics finite wherever gold is
+        present (the valid cells do not change between draws)."""
+        return (coef.rank_based and level in ("item", "sys", "none")
+                and bool(np.isfinite(z[:, np.isfinite(gold)]).all()))
+
     def __init__(self, gold: np.ndarray, z: np.ndarray, level: str, fallback):
         self.level, self.fallback = level, fallback
         g = level_groups(gold, level)  # (G, n)

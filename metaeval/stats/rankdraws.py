@@ -37,12 +37,10 @@ def _ranker(values: np.ndarray):
 
 
 def _ranks(w: np.ndarray, ranker) -> np.ndarray:
-    """Average ranks (b, n) of the cells in the multisets with weights w (b, n)."""
-    order, starts, group = ranker
-    weight = np.add.reduceat(w[:, order], starts, axis=1)  # (b, groups)
-    rank = np.cumsum(weight, 1) - weight + (weight + 1) / 2
+    """Average ranks (b, n) of the cells in the multisets with weights w (b, n), in cell order."""
+    order = ranker[0]
     out = np.empty_like(w)
-    out[:, order] = rank[:, group]
+    out[:, order] = _sorted_ranks(w[:, order], ranker)
     return out
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from metaeval.stats.paircounts import PairCounts
+from metaeval.stats.rankdraws import multiplicities
 
 MAX_GROUPS = 512  # beyond this many groups in both vectors the per-draw sort is cheaper
 BLOCK_BYTES = 64e6
@@ -134,8 +135,6 @@ def grouped_pair_draws(gold: np.ndarray, scores: np.ndarray, coef, systems: np.n
                        items: np.ndarray, chunk: int = 100) -> np.ndarray:
     """Pooled Kendall-family statistic of every bootstrap draw (systems (k, S), items (k, I)
     drawn indices): (M, k)."""
-    from metaeval.stats.rankdraws import multiplicities
-
     cs, ci = multiplicities(systems, items, *gold.shape)
     k = items.shape[0]
     x = gold.ravel()

@@ -5,16 +5,15 @@ combined numbers equal to a hand DerSimonian-Laird / REML computation on the per
 from __future__ import annotations
 
 import json
-import math
 
 import numpy as np
 import pytest
 import yaml
-from scipy import optimize, stats
 from typer.testing import CliRunner
 
 from metaeval import load_gensvs
 from metaeval.cli import app
+from tests.meta_by_hand import random_effects_by_hand
 from tests.report.latex_compile import compile_tex, needs_pdflatex
 
 OPTIONS = ["--coef", "pearson", "--k", "100", "--seed", "3"]
@@ -56,33 +55,6 @@ def combined(tables, tmp_path_factory):
     return out, result.output
 
 
-def _hand(r, n, method="dl", ci=0.95):
-    """Random-effects pooling of Fisher z = atanh r, v = 1/(n-3), written out in plain Python;
-    REML tau^2 by maximising the restricted likelihood with scipy (not a fixed point)."""
-    z = [math.atanh(x) for x in r]
-    v = [1 / (m - 3) for m in n]
-    w = [1 / x for x in v]
-    fixed = sum(a * b for a, b in zip(w, z)) / sum(w)
-    q = sum(a * (b - fixed) ** 2 for a, b in zip(w, z))
-    df = len(r) - 1
-    tau2 = max(0.0, (q - df) / (sum(w) - sum(a * a for a in w) / sum(w)))
-    if method == "reml":
-        def minus_2ll(t):
-            ws = [1 / (x + t) for x in v]
-            mu = sum(a * b for a, b in zip(ws, z)) / sum(ws)
-            return (sum(math.log(x + t) for x in v) + math.log(sum(ws))
-                    + sum(a * (b - mu) ** 2 for a, b in zip(ws, z)))
-        tau2 = optimize.minimize_scalar(minus_2ll, bounds=(0, 5), method="bounded",
-                                        options={"xatol": 1e-12}).x
-    ws = [1 / (x + tau2) for x in v]
-    mu = sum(a * b for a, b in zip(ws, z)) / sum(ws)
-    se = 1 / math.sqrt(sum(ws))
-    zc = stats.norm.ppf((1 + ci) / 2)
-    return {"pooled": math.tanh(mu), "ci_low": math.tanh(mu - zc * se),
-            "ci_high": math.tanh(mu + zc * se), "tau2": tau2, "q": q,
-            "i2": max(0.0, (q - df) / q) if q > 0 else 0.0}
-
-
 def _per_set(out, name):
     payload = json.loads((out / name / "results.json").read_text())
     rows = {r["metric"]: r for r in payload["results"] if r["group"] == "all"}
@@ -100,7 +72,7 @@ def test_two_sets_give_per_set_reports_and_the_hand_meta_analysis(combined):
         r = [disc[1][metric]["value"], gen[1][metric]["value"]]
         n = [disc[1][metric]["n"], gen[1][metric]["n"]]
         assert n == [150, 100]  # 3 and 2 systems x 50 items
-        want = _hand(r, n)
+        want = random_effects_by_hand(r, n)
         got = rows[metric]
         for key in ("pooled", "ci_low", "ci_high", "tau2", "q", "i2"):
             assert got[key] == pytest.approx(want[key], abs=1e-10), (metric, key)
@@ -130,7 +102,7 @@ def test_reml_matches_the_restricted_likelihood_maximum(tables, combined, tmp_pa
         if not row["in_every_set"]:
             continue
         m = row["metric"]
-        want = _hand([disc[m]["value"], gen[m]["value"]], [disc[m]["n"], gen[m]["n"]], "reml")
+        want = random_effects_by_hand([disc[m]["value"], gen[m]["value"]], [disc[m]["n"], gen[m]["n"]], "reml")
         assert row["tau2"] == pytest.approx(want["tau2"], abs=1e-7)
         assert row["pooled"] == pytest.approx(want["pooled"], abs=1e-6)
     dl = json.loads((out / "results.json").read_text())["signature"]
@@ -213,8 +185,8 @@ def test_audio_meta_by_report_has_the_section(tmp_path):
         m = row["metric"]
         r = [groups[("discriminative", m)]["value"], groups[("generative", m)]["value"]]
         n = [groups[("discriminative", m)]["n"], groups[("generative", m)]["n"]]
-        assert row["pooled"] == pytest.approx(_hand(r, n)["pooled"], abs=1e-10)
-        assert row["i2"] == pytest.approx(_hand(r, n)["i2"], abs=1e-10)
+        assert row["pooled"] == pytest.approx(random_effects_by_hand(r, n)["pooled"], abs=1e-10)
+        assert row["i2"] == pytest.approx(random_effects_by_hand(r, n)["i2"], abs=1e-10)
     assert any("not independent samples" in line for line in meta["notes"])
     assert "group_draws" not in record  # stored only with --keep-draws
 

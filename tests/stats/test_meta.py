@@ -6,7 +6,6 @@ import math
 
 import numpy as np
 import pytest
-from scipy import stats
 
 from metaeval.errors import StatsError
 from metaeval.stats.meta import (
@@ -15,32 +14,14 @@ from metaeval.stats.meta import (
     fisher_variance,
     fisher_z,
 )
-
-
-def _by_hand(r, n, ci=0.95):
-    z = [math.atanh(x) for x in r]
-    v = [1 / (m - 3) for m in n]
-    w = [1 / x for x in v]
-    fixed = sum(a * b for a, b in zip(w, z)) / sum(w)
-    q = sum(a * (b - fixed) ** 2 for a, b in zip(w, z))
-    df = len(r) - 1
-    c = sum(w) - sum(a * a for a in w) / sum(w)
-    tau2 = max(0.0, (q - df) / c)
-    ws = [1 / (x + tau2) for x in v]
-    mu = sum(a * b for a, b in zip(ws, z)) / sum(ws)
-    se = 1 / math.sqrt(sum(ws))
-    zc = stats.norm.ppf((1 + ci) / 2)
-    i2 = max(0.0, (q - df) / q) if q > 0 else 0.0
-    return dict(mu=mu, se=se, tau2=tau2, q=q, i2=i2, low=math.tanh(mu - zc * se),
-                high=math.tanh(mu + zc * se), r=math.tanh(mu),
-                q_p=stats.chi2.sf(q, df), p=2 * stats.norm.sf(abs(mu / se)))
+from tests.meta_by_hand import random_effects_by_hand
 
 
 @pytest.mark.parametrize("r, n", [([0.5, 0.3, 0.7], [50, 30, 80]),      # heterogeneous
                                   ([0.41, 0.40, 0.43, 0.39], [40, 60, 35, 90])])  # tau^2 = 0
 def test_dersimonian_laird_matches_the_hand_computation(r, n):
     meta = dersimonian_laird(fisher_z(np.array([r])), fisher_variance(np.array([n]), "pearson"))
-    want = _by_hand(r, n)
+    want = random_effects_by_hand(r, n)
     assert meta.mu[0] == pytest.approx(want["mu"])
     assert meta.se[0] == pytest.approx(want["se"])
     assert meta.tau2[0] == pytest.approx(want["tau2"])
