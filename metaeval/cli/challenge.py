@@ -15,6 +15,9 @@ from metaeval.challenge.evaluate import evaluate
 from metaeval.challenge.sets import BUNDLED, read_challenge_set
 from metaeval.cli.app import app
 from metaeval.cli.common import cli_errors, echo, note
+from metaeval.cli.options import (
+    SEED_OPTION,
+)
 from metaeval.cli.text import text_table
 from metaeval.errors import ParameterError
 from metaeval.io import check_output_folder, safe_name
@@ -33,7 +36,7 @@ def challenge_command(
                                                    "'chrf,bleu,bertscore:model=minilm'."),
     out: Path = typer.Option(None, help="Report folder (default reports/challenge/<set>/)."),
     k: int = typer.Option(1000, help="Bootstrap draws and permutations."),
-    seed: int = typer.Option(0, help="Seed of every random draw."),
+    seed: int = SEED_OPTION,
     ci: float = typer.Option(0.95, help="Confidence level of the intervals."),
     alpha: float = typer.Option(0.05, help="Significance level of the clusters."),
     device: str = typer.Option("cpu", help="cpu or cuda."),

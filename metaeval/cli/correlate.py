@@ -12,6 +12,7 @@ from pathlib import Path
 import typer
 
 from metaeval.cli import media as cli_media
+from metaeval.cli import options as shared
 from metaeval.cli.app import app
 from metaeval.cli.common import (
     choice_enum,
@@ -109,21 +110,21 @@ FORCE_OPTION = typer.Option(False, help="Run even when the cost estimate exceeds
 
 @app.command("correlate")
 def correlate_command(
-    domain: Domain = typer.Option(None, help="Use the bundled data set of a domain."),
+    domain: Domain = shared.DOMAIN_OPTION,
     data: list[Path] = DATA_SETS_OPTION,
     data_format: DataFormat = DATA_FORMAT_OPTION,
     mqm_weights: str = MQM_WEIGHTS_OPTION,
     scores: Path = typer.Option(None, help="Scores from `metaeval score`, joined on (item, system)."),
-    item: str = typer.Option(None, help="Column naming the item (stimulus / segment)."),
-    system: str = typer.Option(None, help="Column naming the system (model / condition)."),
+    item: str = shared.ITEM_OPTION,
+    system: str = shared.SYSTEM_OPTION,
     human: str = typer.Option(None, help="Human score column(s), comma-separated: one result set "
                                          "per column (e.g. DMOS; coherence,fluency)."),
-    rater: str = typer.Option(None, help="Column with the rater id when rows are single ratings."),
+    rater: str = shared.RATER_OPTION,
     image: str = IMAGE_OPTION,
     images: Path = IMAGES_OPTION,
     metrics: str = typer.Option(None, help="Comma-separated metric columns (default: all numeric); "
                                            "with --domain mt/text: metrics to score, with options."),
-    lower_is_better: str = typer.Option(None, help="Metrics where lower is better (sign-flipped)."),
+    lower_is_better: str = shared.LOWER_OPTION,
     group_by: str = typer.Option(None, help="One result per value of this column, plus pooled."),
     pooled: bool = POOLED_OPTION,
     protocol_name: ProtocolChoice = PROTOCOL_OPTION,
@@ -134,7 +135,7 @@ def correlate_command(
     average: AverageChoice = typer.Option("mean", help="Item/sys levels: mean or median of the "
                                                        "per-group correlations."),
     k: int = typer.Option(1000, help="Bootstrap and permutation draws."),
-    seed: int = typer.Option(0, help="Seed of every random draw."),
+    seed: int = shared.SEED_OPTION,
     ci: float = typer.Option(0.95, help="Confidence level of the bootstrap intervals."),
     ci_method: CIMethod = typer.Option("percentile", help="Bootstrap interval method."),
     resample: Resample = typer.Option("items", help="Bootstrap unit."),

@@ -26,6 +26,13 @@ from metaeval.cli.media import (
     SECONDS_OPTION,
     media_inputs,
 )
+from metaeval.cli.options import (
+    DOMAIN_OPTION,
+    ITEM_OPTION,
+    LOWER_OPTION,
+    RATER_OPTION,
+    SYSTEM_OPTION,
+)
 from metaeval.cli.text import text_table
 from metaeval.correlation import judgements
 from metaeval.correlation.api import chosen_metrics
@@ -43,15 +50,15 @@ HEADERS = ["#", "item", "system", "human", "interval", "metric", "gap", "ranks h
 
 @app.command("explain")
 def explain_command(
-    domain: Domain = typer.Option(None, help="Use the bundled data set of a domain."),
+    domain: Domain = DOMAIN_OPTION,
     data: Path = DATA_OPTION,
-    item: str = typer.Option(None, help="Column naming the item (stimulus / segment)."),
-    system: str = typer.Option(None, help="Column naming the system (model / condition)."),
+    item: str = ITEM_OPTION,
+    system: str = SYSTEM_OPTION,
     human: str = typer.Option(None, help="Human score column (default: the first)."),
-    rater: str = typer.Option(None, help="Column with the rater id when rows are single ratings."),
+    rater: str = RATER_OPTION,
     metric: str = typer.Option(None, "--metric", "--metrics",
                                help="Comma-separated metric columns (default: all)."),
-    lower_is_better: str = typer.Option(None, help="Metrics where lower is better (sign-flipped)."),
+    lower_is_better: str = LOWER_OPTION,
     group_by: str = typer.Option(None, help="Rank within each value of this column (default: the "
                                             "protocol's grouping), plus pooled."),
     pooled: bool = typer.Option(True, "--pooled/--no-pooled", help="Add the pooled group 'all'."),

@@ -15,6 +15,14 @@ import typer
 from metaeval.cli.app import app
 from metaeval.cli.common import choice_enum, cli_errors, echo, ints, split, value_of
 from metaeval.cli.correlate import DATA_OPTION, Domain
+from metaeval.cli.options import (
+    DOMAIN_OPTION,
+    ITEM_OPTION,
+    LOWER_OPTION,
+    RATER_OPTION,
+    SEED_OPTION,
+    SYSTEM_OPTION,
+)
 from metaeval.cli.text import text_table
 from metaeval.correlation import judgements
 from metaeval.correlation.power import METHODS, power_analysis
@@ -29,15 +37,15 @@ Variance = choice_enum("RaterVariance", VARIANCES)
 
 @app.command("power")
 def power_command(
-    domain: Domain = typer.Option(None, help="Use the bundled data set of a domain."),
+    domain: Domain = DOMAIN_OPTION,
     data: Path = DATA_OPTION,
-    item: str = typer.Option(None, help="Column naming the item."),
-    system: str = typer.Option(None, help="Column naming the system."),
+    item: str = ITEM_OPTION,
+    system: str = SYSTEM_OPTION,
     human: str = typer.Option(None, help="Human score column (default: the first)."),
-    rater: str = typer.Option(None, help="Column with the rater id when rows are single ratings."),
+    rater: str = RATER_OPTION,
     metrics: str = typer.Option(None, help="Comma-separated metrics; every ordered pair is "
                                            "tested (two metrics: both directions)."),
-    lower_is_better: str = typer.Option(None, help="Metrics where lower is better."),
+    lower_is_better: str = LOWER_OPTION,
     grid: str = typer.Option("10,20,40", help="Item counts (subsamples without replacement)."),
     raters: str = typer.Option(None, help="Ratings per cell to subsample or simulate (needs "
                                           "individual ratings), e.g. 3,6,12."),
@@ -52,7 +60,7 @@ def power_command(
     alpha: float = typer.Option(0.05, help="Significance level."),
     coef: str = typer.Option("pearson", help="Coefficient."),
     level: str = typer.Option("none", help="Level (none, item, sys, system)."),
-    seed: int = typer.Option(0, help="Seed of every random draw."),
+    seed: int = SEED_OPTION,
     out: Path = typer.Option(Path("reports/power"), help="Folder for power.csv/svg/png."),
 ) -> None:
     """Estimate the power of the paired metric comparison by subsampling items and raters
