@@ -53,6 +53,17 @@ class AudioInputs:
                              where=f"item {row.item!r}, system {row.system!r}")
 
 
+def input_names(metric: Metric, row: ScoreRow) -> list[str]:
+    """The metric's inputs, plus the optional ones this row has."""
+    optional = getattr(metric, "optional_inputs", ())
+    return list(metric.inputs) + [n for n in optional if row.has(n)]
+
+
+def text_hash(value) -> str:
+    """The cache key of a text input (a string or a list of references)."""
+    return hashlib.sha256(json.dumps(value, ensure_ascii=False).encode()).hexdigest()
+
+
 class TextInputs:
     """Text inputs as written in the manifest (``reference`` is a tuple of references)."""
 
@@ -63,13 +74,10 @@ class TextInputs:
         return None
 
     def names(self, metric: Metric, row: ScoreRow) -> list[str]:
-        optional = getattr(metric, "optional_inputs", ())
-        return list(metric.inputs) + [n for n in optional if row.has(n)]
+        return input_names(metric, row)
 
     def hashes(self, metric: Metric, row: ScoreRow) -> dict[str, str]:
-        return {name: hashlib.sha256(json.dumps(row.texts[name], ensure_ascii=False)
-                                     .encode()).hexdigest()
-                for name in self.names(metric, row)}
+        return {name: text_hash(row.texts[name]) for name in self.names(metric, row)}
 
     def prefetch(self, metric: Metric, rows) -> None:
         return None
@@ -100,13 +108,11 @@ class ImageInputs:
         return None
 
     def names(self, metric: Metric, row: ScoreRow) -> list[str]:
-        optional = getattr(metric, "optional_inputs", ())
-        return list(metric.inputs) + [n for n in optional if row.has(n)]
+        return input_names(metric, row)
 
     def hashes(self, metric: Metric, row: ScoreRow) -> dict[str, str]:
         return {name: (self.loader.sha256(row.paths[name]) if name in IMAGE_FILES else
-                       hashlib.sha256(json.dumps(row.texts[name], ensure_ascii=False)
-                                      .encode()).hexdigest())
+                       text_hash(row.texts[name]))
                 for name in self.names(metric, row)}
 
     def prefetch(self, metric: Metric, rows) -> None:
