@@ -99,10 +99,36 @@ def test_analytic_pvalue_matches_scipy(name, data):
         if len(xc) > 9:
             expected = SCIPY[name](xc, yc).pvalue
         else:
+            # the statistic rounded to 12 digits: orderings whose statistics are equal in exact
+            # arithmetic must tie (scipy's own float tolerance misses some, see below)
             expected = scipy.stats.permutation_test(
-                (yc,), lambda v: SCIPY[name](xc, v).statistic, permutation_type="pairings",
-                n_resamples=np.inf).pvalue
+                (yc,), lambda v: round(float(SCIPY[name](xc, v).statistic), 12),
+                permutation_type="pairings", n_resamples=np.inf).pvalue
     assert _same(p, float(expected), 1e-9)
+
+
+def test_exact_pearson_pvalue_with_tied_orderings_equals_rational_enumeration():
+    """A case hypothesis found: orderings of y = (0, 0, 0, 0, -3, -2) give statistics equal in
+    exact arithmetic that scipy's float comparison splits (0.867); enumeration over fractions
+    gives 14/15, as metaeval does."""
+    from fractions import Fraction
+    from itertools import permutations
+
+    x = np.array([-2.0, 48.78, -2.0, 81.0, 48.78, -1.0])
+    y = np.array([0.0, 0.0, 0.0, 0.0, -3.0, -2.0])
+    xs, ys = [Fraction(str(v)) for v in x], [Fraction(str(v)) for v in y]
+    mean = sum(xs) / len(xs)
+
+    def numerator(values):
+        return sum((a - mean) * b for a, b in zip(xs, values))
+
+    observed = numerator(ys)
+    null = [numerator(order) for order in permutations(ys)]
+    greater = Fraction(sum(v >= observed for v in null), len(null))
+    less = Fraction(sum(v <= observed for v in null), len(null))
+    exact = min(Fraction(1), 2 * min(greater, less))
+    assert exact == Fraction(14, 15)
+    assert get_coefficient("pearson").pvalue(x, y) == pytest.approx(float(exact), abs=1e-12)
 
 
 def test_exact_pvalue_at_nine_points_equals_scipy():
