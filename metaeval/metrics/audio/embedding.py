@@ -71,9 +71,21 @@ def gaussian_stats(embeddings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return embeddings.mean(axis=0), np.atleast_2d(np.cov(embeddings, rowvar=False))
 
 
+def _psd_eigenvalues(values: np.ndarray) -> np.ndarray:
+    """Eigenvalues of a PSD matrix with rounding noise set to 0.
+
+    ``eigh`` returns the zero eigenvalues of a rank-deficient covariance (fewer frames than dims)
+    as noise of size ``eps * max|lambda|``; their square roots (~1e-8) would each add a spurious
+    term to ``Tr sqrt``. Values below ``n * eps * max|lambda|`` (numpy's ``matrix_rank`` rule) are
+    zero, as are negative ones.
+    """
+    tolerance = len(values) * np.finfo(float).eps * np.max(np.abs(values), initial=0.0)
+    return np.where(values > tolerance, values, 0.0)
+
+
 def _psd_sqrt(matrix: np.ndarray) -> np.ndarray:
     values, vectors = np.linalg.eigh((matrix + matrix.T) / 2)
-    return (vectors * np.sqrt(np.clip(values, 0.0, None))) @ vectors.T
+    return (vectors * np.sqrt(_psd_eigenvalues(values))) @ vectors.T
 
 
 def trace_sqrt_product(cov1: np.ndarray, cov2: np.ndarray, method: str = "eigh") -> float:
@@ -82,7 +94,7 @@ def trace_sqrt_product(cov1: np.ndarray, cov2: np.ndarray, method: str = "eigh")
         root = _psd_sqrt(cov1)
         inner = root @ cov2 @ root
         values = np.linalg.eigvalsh((inner + inner.T) / 2)
-        return float(np.sum(np.sqrt(np.clip(values, 0.0, None))))
+        return float(np.sum(np.sqrt(_psd_eigenvalues(values))))
     if method == "scipy":
         from scipy import linalg
 
