@@ -1,6 +1,12 @@
 # Two commands do all set-up on a fresh machine:
-#   make demo   # creates .venv, installs metaeval, runs the main job on the bundled listening test
+#   make demo   # creates .venv, installs metaeval, runs the main job on a real listening test
 #   make test   # creates .venv, installs metaeval[dev], runs the test suite
+# Real data: ../shared/datasets next to the checkout when it exists (development, CI); elsewhere
+# metaeval's registry downloads what a run needs into ~/.cache/metaeval on first use.
+SHARED_DATA := $(abspath ../shared/datasets)
+ifneq ($(wildcard $(SHARED_DATA)),)
+export METAEVAL_DATA_DIR ?= $(SHARED_DATA)
+endif
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-dev

@@ -24,8 +24,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from metaeval.data.datasets import resolve  # noqa: E402
 from metaeval.metrics import Batch, get_metric  # noqa: E402
-from metaeval.paths import data_dir  # noqa: E402
 
 SYSTEMS = ("HTDemucs", "Mel-RoFo-S", "Mel-RoFo-L", "SGMSVS", "Mel-RoFo-S_BigVGAN")
 FILE_IDS = (1, 2, 3, 5, 6, 10, 14, 21, 22, 31, 42, 44)
@@ -34,7 +34,7 @@ FILE_IDS = (1, 2, 3, 5, 6, 10, 14, 21, 22, 31, 42, 44)
 def load(kind: str, file_id: int) -> np.ndarray:
     import soundfile
 
-    folder = data_dir() / "gensvs_eval" / "audio_examples" / kind
+    folder = resolve("gensvs_eval_audio") / "audio_examples" / kind
     name = {"Target": "target", "Mixture": "mixture"}.get(kind, "separated_vocals")
     audio, _ = soundfile.read(folder / f"{name}_fileid_{file_id}.wav", dtype="float32", always_2d=True)
     return audio.mean(axis=1)

@@ -34,14 +34,14 @@ import pandas as pd
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from metaeval.data.datasets import resolve  # noqa: E402
 from metaeval.metrics import Batch, get_metric  # noqa: E402
-from metaeval.paths import data_dir  # noqa: E402
 
 
 def ted_pairs() -> pd.DataFrame:
     from metaeval.data.wmt_mqm import mqm_segments, text_frame
 
-    folder = data_dir() / "wmt_mqm_ted" / "ende"
+    folder = resolve("wmt_mqm_ted") / "ende"
     texts = text_frame(folder)
     texts["reference"] = texts["reference"].map(lambda r: r[0] if r else "")
     mqm = mqm_segments(folder)[["system", "seg_id", "mqm"]].assign(

@@ -16,9 +16,9 @@ from metaeval.data import (
     DatasetInfo,
     JudgementSet,
     MetricInfo,
-    bundled_dataset,
     load_gensvs,
     load_mushra,
+    load_study,
     load_table,
     load_wmt_mqm,
     wmt_mqm_judgements,
@@ -30,6 +30,6 @@ from metaeval.version import __version__
 __all__ = [
     "CorrelationResult", "DataError", "DatasetInfo", "JudgementSet", "MetaevalError",
     "MetricEntry", "MetricError", "MetricInfo", "ParameterError", "Settings", "Signature",
-    "StatsError", "__version__", "bundled_dataset", "correlate", "load_gensvs", "load_mushra",
+    "StatsError", "__version__", "load_study", "correlate", "load_gensvs", "load_mushra",
     "load_table", "load_wmt_mqm", "wmt_mqm_judgements",
 ]

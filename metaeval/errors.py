@@ -22,6 +22,11 @@ class DataError(MetaevalError):
     """Bad or inconsistent input data (judgements, scores, dataset cards)."""
 
 
+class DataUnavailable(DataError):
+    """A registered data set is neither in METAEVAL_DATA_DIR nor in the cache, and cannot be
+    downloaded (offline, or the download failed)."""
+
+
 class MetricError(MetaevalError):
     """A metric could not be computed or is not available."""
 

@@ -1,4 +1,4 @@
-"""Challenge sets of contrastive pairs: read ACES TSV / JSON lines / JSON, or a bundled set.
+"""Challenge sets of contrastive pairs: read ACES TSV / JSON lines / JSON, or a registered set.
 
 Fields (ACES layout): ``source``, ``good-translation``, ``incorrect-translation``,
 ``reference``, ``phenomena``, ``langpair`` (WMT DARR relative-ranking pairs have the same shape:
@@ -20,13 +20,20 @@ import pandas as pd
 
 from metaeval.challenge.aces import category_of
 from metaeval.challenge.image_sets import image_pairs, is_image_set
+from metaeval.data.datasets import expand, resolve_file
 from metaeval.data.readers import read_table
+from metaeval.data.registry import dataset
 from metaeval.errors import DataError, located
-from metaeval.paths import CHALLENGE_SETS
 
 FIELDS = ("source", "good-translation", "incorrect-translation", "reference", "phenomena",
           "langpair")
-BUNDLED = {"ted-mqm-pairs": CHALLENGE_SETS / "ted_mqm_pairs" / "pairs.jsonl"}
+# challenge-set name -> (registered data set, file): built from the registry at first use
+REGISTERED = {"ted-mqm-pairs": ("ted_mqm_pairs", "pairs.jsonl")}
+
+
+def registered_path(name: str) -> Path:
+    """The file of a registered challenge set (built or found through the registry)."""
+    return resolve_file(*REGISTERED[name])
 ANNOTATED = "incorrect-translation-annotated"
 
 
@@ -40,6 +47,8 @@ class ChallengeSet:
     name: str
     source_file: str = ""
     domain: str = "text"  # "image": image-caption pairs (image, good/bad caption)
+    citation: str = ""  # registered sets: the source's citation and licence, shown in reports
+    licence: str = ""
 
     @property
     def has_spans(self) -> bool:
@@ -119,14 +128,17 @@ def _text_pairs(frame: pd.DataFrame, lines: list[int], path: Path) -> pd.DataFra
 
 
 def read_challenge_set(path_or_name: str | Path) -> ChallengeSet:
-    """A challenge set from a file or a bundled name (``ted-mqm-pairs``): ACES-layout
+    """A challenge set from a file or a registered name (``ted-mqm-pairs``): ACES-layout
     translation pairs, or image-caption pairs (:mod:`metaeval.challenge.image_sets`)."""
     name = str(path_or_name)
-    path = BUNDLED.get(name, Path(path_or_name))
+    path = registered_path(name) if name in REGISTERED else expand(path_or_name)
     frame, lines = _records(path)
     domain = "image" if is_image_set(frame.columns) else "text"
     pairs = (image_pairs if domain == "image" else _text_pairs)(frame, lines, path)
     _check_categories(pd.Series(pairs["category"]), lines, path)
     pairs.insert(0, "id", _ids(frame, lines, path).to_numpy())
-    label = name if name in BUNDLED else path.stem
-    return ChallengeSet(pairs=pairs, name=label, source_file=str(path), domain=domain)
+    if name in REGISTERED:
+        entry = dataset(REGISTERED[name][0])
+        return ChallengeSet(pairs=pairs, name=name, source_file=str(path), domain=domain,
+                            citation=entry.citation, licence=entry.licence)
+    return ChallengeSet(pairs=pairs, name=path.stem, source_file=str(path), domain=domain)

@@ -12,7 +12,7 @@ from pathlib import Path
 import typer
 
 from metaeval.challenge.evaluate import evaluate
-from metaeval.challenge.sets import BUNDLED, read_challenge_set
+from metaeval.challenge.sets import REGISTERED, read_challenge_set
 from metaeval.cli.app import app
 from metaeval.cli.common import cli_errors, echo, note
 from metaeval.cli.options import (
@@ -31,7 +31,7 @@ from metaeval.score.cache import DEFAULT_CACHE_DIR
 @app.command("challenge")
 def challenge_command(
     set_: str = typer.Option(..., "--set", help=f"Challenge set: a TSV, JSONL or JSON file in "
-                                                f"the ACES layout, or {', '.join(BUNDLED)}."),
+                                                f"the ACES layout, or {', '.join(REGISTERED)}."),
     metrics: str = typer.Option("chrf,bleu", help="Comma-separated metrics with options, e.g. "
                                                    "'chrf,bleu,bertscore:model=minilm'."),
     out: Path = typer.Option(None, help="Report folder (default reports/challenge/<set>/)."),

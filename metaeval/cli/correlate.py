@@ -56,8 +56,8 @@ from metaeval.correlation.inputs import DATA_FORMATS
 from metaeval.correlation.power_curves import PowerSettings, check_power_settings, with_power
 from metaeval.correlation.protocols import PROTOCOLS, protocol
 from metaeval.correlation.settings import SIGNIFICANCE
-from metaeval.data.bundled import DOMAINS
 from metaeval.data.columns import MISSING_POLICIES
+from metaeval.data.studies import DOMAINS
 from metaeval.errors import ParameterError
 from metaeval.io import check_output_folder, safe_name
 from metaeval.report import FORMATS, write_reports

@@ -1,40 +1,72 @@
-"""`metaeval datasets` (bundled studies) and `metaeval data download` (external audio)."""
+"""`metaeval data list|download|path` (the data-set registry) and `metaeval datasets` (studies)."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import typer
 
 from metaeval.cli.app import OneLineErrors, app
 from metaeval.cli.common import choice_enum, cli_errors, echo, value_of
-from metaeval.data.bundled import list_bundled
-from metaeval.data.download import download_dataset, downloadable
+from metaeval.data.datasets import locate, resolve, resolve_file
+from metaeval.data.download import download
+from metaeval.data.registry import registry
+from metaeval.data.studies import list_studies
+from metaeval.paths import DATA_DIR_VARIABLE, display_path
 
-data_app = typer.Typer(cls=OneLineErrors, help="External data sets (audio) used by the examples and tests.",
-                       no_args_is_help=True)
+data_app = typer.Typer(cls=OneLineErrors, no_args_is_help=True,
+                       help="Real data sets: where they are, download them (sha256-verified).")
 app.add_typer(data_app, name="data")
-Downloadable = choice_enum("Downloadable", downloadable())
+Downloadable = choice_enum("Downloadable", [*(n for n, e in registry().items() if not e.derived),
+                                            "all"])
+Registered = choice_enum("Registered", list(registry()))
 
 
 @app.command("datasets")
 def datasets_command() -> None:
-    """List the bundled data sets."""
+    """List the studies behind --domain (their data comes from `metaeval data`)."""
     with cli_errors():
-        for line in list_bundled():
+        for line in list_studies():
             echo(line)
+
+
+def _size(entry) -> str:
+    return "-" if entry.derived else f"{entry.size / 1e6:.2f} MB"
+
+
+@data_app.command("list")
+def list_command() -> None:
+    """Every registered set: name, licence, size, source and where it was found."""
+    with cli_errors():
+        echo("name\tlicence\tsize\tsource\tfound")
+        for name, entry in registry().items():
+            where = locate(name)
+            found = f"{where[0]}: {display_path(where[1]) or where[1]}" if where else "not here"
+            if where is None and entry.derived:
+                found = "built at first use"
+            echo(f"{name}\t{entry.licence}\t{_size(entry)}\t{entry.source}\t{found}")
 
 
 @data_app.command("download")
 def download_command(
-    name: Downloadable = typer.Argument(..., help="The data set to download."),
-    to: Path = typer.Option(None, help="Target folder (default: $METAEVAL_DATA_DIR or ./data)."),
-    base_url: str = typer.Option(None, help="Mirror or file:// folder instead of the recorded source."),
+    name: Downloadable = typer.Argument(..., help="The set to download, or all."),
+    to: Path = typer.Option(..., help=f"Target folder (the {DATA_DIR_VARIABLE} layout)."),
+    base_url: str = typer.Option(None, help="A mirror laid out like the data folder "
+                                            "(https:// or file://) instead of each set's source."),
 ) -> None:
-    """Download a data set with sha256 verification; re-running resumes."""
-    dest = to or Path(os.environ.get("METAEVAL_DATA_DIR", "data"))
+    """Download sets with sha256 verification into a data folder; re-running resumes."""
     with cli_errors():
-        result = download_dataset(value_of(name), dest, base_url=base_url)
-        echo(f"{result.name}: {len(result.downloaded)} downloaded, {len(result.skipped)} already "
-             f"present, in {result.folder}. Set METAEVAL_DATA_DIR={dest} to use it.")
+        for result in download(value_of(name), to, base_url=base_url):
+            echo(f"{result.name}: {len(result.downloaded)} downloaded, {len(result.skipped)} "
+                 f"already present, in {result.folder}")
+        echo(f"Use them with: export {DATA_DIR_VARIABLE}={to.resolve()}")
+
+
+@data_app.command("path")
+def path_command(
+    name: Registered = typer.Argument(..., help="A registered set."),
+    file: str = typer.Argument(None, help="A file of the set (default: the set's folder)."),
+) -> None:
+    """Print where a set (or one of its files) is, downloading or building it first if needed."""
+    with cli_errors():
+        echo(str(resolve_file(value_of(name), file) if file else resolve(value_of(name))))

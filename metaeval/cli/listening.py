@@ -15,6 +15,7 @@ import typer
 
 from metaeval.cli.app import OneLineCommand, OneLineErrors, app
 from metaeval.cli.common import choice_enum, cli_errors, echo, value_of, warn
+from metaeval.data.datasets import expand
 from metaeval.errors import DataError, ParameterError
 from metaeval.io import check_output_folder, safe_name
 from metaeval.listening.formats import FORMATS, read_ratings
@@ -31,7 +32,7 @@ listening_app = typer.Typer(cls=OneLineErrors,
 app.add_typer(listening_app, name="listening",
               help="Listening tests: ratings -> MOS/DMOS, screening, agreement, ceiling.")
 
-BUNDLED_FORMATS = ("dcr", "acr", "mushra")
+REGISTERED_FORMATS = ("dcr", "acr", "mushra")
 DEFAULT_OUT = Path("reports") / "listening"
 RatingsFormat = choice_enum("RatingsFormat", FORMATS)
 Screening = choice_enum("Screening", SCREENINGS)
@@ -89,7 +90,7 @@ def run_listening_summarize(data: Path | None, format: str | None, out: Path | N
                             replicates: str = "error", normalize: str = "none",
                             aggregate: str = "mean",
                             exclude_systems: str | None = None) -> dict[str, Path]:
-    """Read ``data`` in ``format`` (bundled study when ``data`` is None), summarise into ``out``.
+    """Read ``data`` in ``format`` (the registered study when ``data`` is None), summarise into ``out``.
 
     ``out`` defaults to ``reports/listening/<dataset name>``; ``scale`` is 'lo,hi';
     ``reference`` names the hidden-reference condition and ``anchors`` the anchor conditions
@@ -109,8 +110,9 @@ def run_listening_summarize(data: Path | None, format: str | None, out: Path | N
         raise ParameterError("screening", screening, f"use one of {', '.join(SCREENINGS)}.")
     if correction not in CORRECTIONS:
         raise ParameterError("correction", correction, f"use one of {', '.join(CORRECTIONS)}.")
-    if data is None and format not in BUNDLED_FORMATS:
-        raise ParameterError("format", format, "has no bundled study. Fix: pass --data FILE.")
+    if data is None and format not in REGISTERED_FORMATS:
+        raise ParameterError("format", format, "has no registered study. Fix: pass --data FILE.")
+    data = expand(data) if data is not None else None  # metaeval:<set>/<file>
     if data is not None and not Path(data).is_file():
         raise DataError(f"{data}: no such file. Fix: check the path given to --data.")
     check_output_folder(out if out is not None else DEFAULT_OUT,  # before any computation
@@ -164,7 +166,7 @@ def _print_summary(result, folder: Path) -> None:
 @listening_app.command("summarize", cls=OneLineCommand)
 def summarize_command(
     data: Annotated[Path | None, typer.Option(
-        "--data", help="Ratings file (default: the bundled study for dcr/mushra).")] = None,
+        "--data", help="Ratings file (default: the registered study for dcr/mushra: gensvs_eval, bernoulli_mushra).")] = None,
     format: Annotated[RatingsFormat | None, typer.Option(
         "--format", help="Layout of the ratings file.")] = None,
     out: Annotated[Path | None, typer.Option(

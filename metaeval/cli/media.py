@@ -8,7 +8,8 @@ from pathlib import Path
 
 import typer
 
-from metaeval.data.bundled import DOMAINS, bundled_entry
+from metaeval.data.datasets import expand
+from metaeval.data.studies import DOMAINS, study
 from metaeval.errors import ParameterError
 from metaeval.report.audio_clips import DEFAULT_SECONDS
 from metaeval.report.explorer_inputs import DEFAULT_BUDGET_MB, ExplorerInputs, explorer_inputs
@@ -32,15 +33,16 @@ def media_inputs(*, manifest: Path | None = None, scores: Path | None = None,
                  domain: str | None = None, data: Path | None = None, embed: bool = False,
                  budget_mb: float = DEFAULT_BUDGET_MB,
                  seconds: float = DEFAULT_SECONDS) -> ExplorerInputs | None:
-    """What the disagreement tables show: the manifest's inputs (else a bundled MT/text set's
+    """What the disagreement tables show: the manifest's inputs (else a study's MT/text
     texts) and the scores' details; None when there is nothing to show."""
     texts = None
+    manifest = expand(manifest) if manifest is not None else None  # metaeval:<set>/<file>
     if manifest is None and data is None and domain in DOMAINS:
-        entry = bundled_entry(domain)
+        entry = study(domain)
         texts = entry.texts() if entry.texts is not None else None
     if embed and manifest is None:
         raise ParameterError("embed_media", True, "embeds the inputs a manifest names. Fix: give "
-                             "--manifest (e.g. listening_tests/gensvs_eval/"
+                             "--manifest (e.g. metaeval:gensvs_eval_examples/"
                              "audio_examples_manifest.csv).")
     if manifest is None and texts is None and scores is None:
         return None

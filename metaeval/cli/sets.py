@@ -14,6 +14,7 @@ from metaeval.cli.running import run_one, with_extras
 from metaeval.correlation.api import chosen_metrics
 from metaeval.correlation.multiset import combine_sets, set_names
 from metaeval.data.cards import carded_tables
+from metaeval.data.datasets import expand
 from metaeval.errors import ParameterError
 from metaeval.io import check_output_folder, safe_name
 from metaeval.paths import display_path
@@ -39,7 +40,7 @@ META_METHOD_OPTION = typer.Option(
 
 def data_paths(data) -> list[Path]:
     """``--data`` as a list of files: one path, several, or a folder's tables with a card."""
-    paths = [Path(d) for d in ([data] if isinstance(data, (str, Path)) else data or [])]
+    paths = [expand(d) for d in ([data] if isinstance(data, (str, Path)) else data or [])]
     folders = [p for p in paths if p.is_dir()]
     if folders and len(paths) > 1:
         raise ParameterError("data", str(folders[0]), "is a folder; several --data name files.",

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from metaeval.data.bundled import BundledDataset, bundled_entry
 from metaeval.data.judgements import JudgementSet, MetricInfo
+from metaeval.data.studies import Study, study
 from metaeval.data.wmt_mqm import MQMWeights, mqm_info, wmt_mqm_judgements
 from metaeval.errors import DataError
 from metaeval.score.cache import DEFAULT_CACHE_DIR
@@ -73,9 +73,9 @@ def score_texts(texts: pd.DataFrame, metrics: Sequence[str], cache_dir: Path | N
 
 def scored_domain(domain: str, metrics: Sequence[str] | None = None, missing: str = "error",
                   cache_dir: Path | None = DEFAULT_CACHE_DIR, progress=None,
-                  device: str = "cpu") -> tuple[JudgementSet, BundledDataset]:
+                  device: str = "cpu") -> tuple[JudgementSet, Study]:
     """The bundled judgement set of ``domain`` with its metrics scored (audio: as bundled)."""
-    entry = bundled_entry(domain)
+    entry = study(domain)
     js = entry.loader(missing)
     if entry.texts is None:
         return js, entry

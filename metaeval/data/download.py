@@ -1,67 +1,33 @@
-"""Download the public audio data sets metaeval's real-data runs use, with sha256 checksums.
+"""Download a registered set into a data folder: its pinned files, or its converter's output.
 
-Each downloadable set is a list of raw files of a public GitHub repository at a pinned commit.
-The list and the sha256 of every file are stored in ``metaeval/data/checksums/<name>.json``
-(made once from a verified copy by :func:`write_checksums`). :func:`download_dataset` fetches
-each file with urllib into a temporary file next to its destination, checks its sha256 and only
-then renames it into place (:func:`metaeval.io.write_atomic`), so an interrupted or corrupted download
-never leaves a partial file. Files already present with the right checksum are skipped, so an
-interrupted download resumes where it stopped.
+:func:`download_into` fetches every file of a set that is missing (or altered) under
+``root/<folder>`` from the set's source (``METAEVAL_DATA_MIRROR`` or ``base_url`` when given:
+a mirror laid out like the data folder), each with :func:`metaeval.data.fetch.fetch`; a set
+with a ``convert`` entry downloads the released source file(s) into a temporary folder, runs
+our converter, checks each output's registered sha256 and only then moves it into place.
+Progress: one bar per set on stderr (a line per file when stderr is not a terminal).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import urllib.error
+import importlib
+import os
+import shutil
+import sys
+import tempfile
 import urllib.parse
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from metaeval.citations import CODEC_MUSHRA_2024, GSVS_2025
+from metaeval.data.fetch import fetch, sha256_of
+from metaeval.data.registry import DataSet, altered_files, dataset, mirror, registry
 from metaeval.errors import DataError
-from metaeval.io import write_atomic
-
-CHECKSUM_DIR = Path(__file__).resolve().parent / "checksums"
-CHUNK = 1 << 20
-
-
-@dataclass(frozen=True)
-class Source:
-    """Where a downloadable set lives: ``{base_url}/{remote}/{path}`` -> ``{dest}/{folder}/{local}/{path}``."""
-
-    name: str
-    repo: str  # owner/name on GitHub
-    commit: str
-    remote: str  # folder inside the repository
-    folder: str  # folder under the destination (same layout as the shared datasets)
-    local: str = ""  # sub-folder of ``folder`` the remote folder's files go to
-    licence: str = ""
-    citation: str = ""
-
-    @property
-    def base_url(self) -> str:
-        return f"https://github.com/{self.repo}/raw/{self.commit}/{self.remote}"
-
-
-SOURCES = {
-    "gensvs_eval_audio": Source(
-        "gensvs_eval_audio", "pablebe/gensvs_eval", "ab55e904540fb532a28aa0d3afa5acff428226dd",
-        "03_audio_examples", "gensvs_eval", "audio_examples", "MIT",
-        GSVS_2025),
-    "bernoulli_mushra": Source(
-        "bernoulli_mushra", "BenjSta/bernoulli-var-speech-codec", "49b03fe",
-        "mushra_results_dataset", "bernoulli_mushra", "",
-        "CC BY 4.0 (speech: VCTK CC BY 4.0, TSP simplified BSD)",
-        CODEC_MUSHRA_2024),
-}
 
 
 @dataclass
 class DownloadResult:
-    """What :func:`download_dataset` did: files fetched and files already present (verified)."""
+    """What a download did: the files fetched (or converted) and those already present."""
 
     name: str
     folder: Path
@@ -69,103 +35,124 @@ class DownloadResult:
     skipped: list[str] = field(default_factory=list)
 
 
-def downloadable() -> list[str]:
-    """Names accepted by :func:`download_dataset`."""
-    return sorted(SOURCES)
+class SetProgress:
+    """One progress display for a set: a rich bar on a terminal, else a line per file."""
+
+    def __init__(self, enabled: bool | Callable, label: str, total_bytes: int):
+        self.callback = enabled if callable(enabled) else None
+        self.label, self.total, self.done, self.bar = label, total_bytes, 0, None
+        self.lines = bool(enabled) and self.callback is None and not sys.stderr.isatty()
+        if enabled and self.callback is None and not self.lines:
+            from rich.console import Console
+            from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
+
+            self.bar = Progress("{task.description}", BarColumn(), DownloadColumn(),
+                                TransferSpeedColumn(), console=Console(stderr=True))
+            self.task = self.bar.add_task(label, total=total_bytes)
+            self.bar.start()
+
+    def advance(self, count: int) -> None:
+        self.done += count
+        if self.bar is not None:
+            self.bar.update(self.task, advance=count)
+        if self.callback is not None:
+            self.callback(self.done, self.total)
+
+    def file_done(self, path: str, index: int, count: int) -> None:
+        if self.lines:
+            print(f"{self.label}: {index}/{count} files, {self.done / 1e6:.1f} of "
+                  f"{self.total / 1e6:.1f} MB ({path})", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
 
 
-def _source(name: str) -> Source:
-    if name not in SOURCES:
-        raise DataError(f"unknown dataset {name!r}. Fix: choose one of {', '.join(downloadable())}.")
-    return SOURCES[name]
+def _url(base: str, relative: str) -> str:
+    return f"{base.rstrip('/')}/{urllib.parse.quote(relative)}"
 
 
-def sha256_of(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(CHUNK), b""):
-            digest.update(block)
-    return digest.hexdigest()
+def _sources(entry: DataSet, base_url: str | None) -> tuple[str, bool]:
+    """(base URL, whether it is laid out like the data folder, i.e. a mirror)."""
+    chosen = base_url or mirror()
+    if chosen:
+        return f"{chosen.rstrip('/')}/{entry.folder}", True
+    return entry.base_url, False
 
 
-def checksum_path(name: str) -> Path:
-    return CHECKSUM_DIR / f"{_source(name).name}.json"
+def _convert(entry: DataSet, base: str, folder: Path, todo: list, progress: SetProgress) -> None:
+    """Download the released source files, run the converter, verify and place its outputs."""
+    module, _, function = entry.convert["function"].partition(":")
+    converter = getattr(importlib.import_module(module), function)
+    with tempfile.TemporaryDirectory(prefix=f".{entry.name}-", dir=folder.parent) as scratch:
+        sources = []
+        for source in entry.convert["sources"]:
+            path = Path(scratch) / Path(source["remote"]).name
+            fetch(_url(base, source["remote"]), path, source["sha256"], progress.advance)
+            sources.append(path)
+        outputs = Path(scratch) / "out"
+        outputs.mkdir()
+        converter(*sources, outputs)
+        for entry_file in todo:
+            made = outputs / entry_file.path
+            if not made.is_file() or sha256_of(made) != entry_file.sha256:
+                raise DataError(f"{entry.name}: the converted {entry_file.path} differs from "
+                                "the registered file (sha256); nothing was written. Fix: report "
+                                "it to the metaeval maintainers, or use a copy of the set via "
+                                "METAEVAL_DATA_DIR.")
+        for entry_file in todo:
+            (folder / entry_file.path).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(outputs / entry_file.path, folder / entry_file.path)
 
 
-def read_checksums(name: str) -> dict:
-    """The stored manifest of ``name``: source fields and ``files`` [{path, sha256, bytes}]."""
-    path = checksum_path(name)
+def download_into(entry: DataSet, root: Path, base_url: str | None = None,
+                  progress: bool | Callable = True) -> DownloadResult:
+    """Make ``root/<folder>`` hold every file of ``entry``: fetch what is missing or altered."""
+    if entry.derived:
+        raise DataError(f"data set {entry.name!r} is built by metaeval from "
+                        f"{', '.join(entry.build['inputs'])}; download those instead.")
+    folder = Path(root) / entry.folder
+    altered = {f.path for f in altered_files(entry, Path(root))}
+    todo = [f for f in entry.files if f.path in altered or not (folder / f.path).is_file()]
+    result = DownloadResult(entry.name, folder, skipped=[f.path for f in entry.files
+                                                         if f not in todo])
+    if not todo:
+        return result
+    for f in todo:
+        if f.path in altered:
+            (folder / f.path).unlink()
+    base, is_mirror = _sources(entry, base_url)
+    shown = f"{entry.name}: downloading {len(todo)} file(s) from {base}"
+    bar = SetProgress(progress, shown, sum(f.bytes for f in todo))
     try:
-        manifest = json.loads(path.read_text())
-    except (OSError, ValueError) as error:
-        raise DataError(f"{path}: cannot read the checksum list of {name!r} ({error}). Fix: "
-                        "reinstall metaeval.") from error
-    return manifest
-
-
-def write_checksums(name: str, copy_root: str | Path) -> Path:
-    """Record the file list and sha256 of a verified local copy (``copy_root/<folder>/<local>``).
-
-    For maintainers: run once when a source is added; the JSON ships with the package.
-    """
-    source = _source(name)
-    root = Path(copy_root) / source.folder / source.local
-    if not root.is_dir():
-        raise DataError(f"{root} is not a folder. Fix: pass the folder that holds {source.folder}/.")
-    files = [{"path": p.relative_to(root).as_posix(), "sha256": sha256_of(p), "bytes": p.stat().st_size}
-             for p in sorted(root.rglob("*")) if p.is_file()]
-    manifest = {"name": source.name, "repo": source.repo, "commit": source.commit,
-                "remote": source.remote, "folder": source.folder, "local": source.local,
-                "base_url": source.base_url, "licence": source.licence,
-                "citation": source.citation, "files": files}
-    return write_atomic(checksum_path(name), json.dumps(manifest, indent=1) + "\n")
-
-
-def _fetch(url: str, target: Path, expected: str | None) -> None:
-    """Download ``url`` to ``target`` atomically; with ``expected`` the sha256 must match."""
-
-    def download(temporary: Path) -> None:
-        digest = hashlib.sha256()
-        with temporary.open("wb") as out, urllib.request.urlopen(url, timeout=60) as response:
-            for block in iter(lambda: response.read(CHUNK), b""):
-                digest.update(block)
-                out.write(block)
-        if expected is not None and digest.hexdigest() != expected:
-            raise DataError(f"{url}: checksum mismatch (sha256 {digest.hexdigest()}, expected "
-                            f"{expected}); the file was not written. Fix: retry; if it persists "
-                            "the source changed, report it to the metaeval maintainers.")
-
-    try:
-        write_atomic(target, download)
-    except (urllib.error.URLError, OSError) as error:
-        raise DataError(f"{url}: download failed ({error}); {target} was not written. Fix: check "
-                        "the network (or the mirror given as base_url) and run again: files "
-                        "already downloaded are kept.") from error
-
-
-def download_dataset(name: str, dest: str | Path, base_url: str | None = None, verify: bool = True,
-                     progress: Callable[[int, int, str], None] | None = None) -> DownloadResult:
-    """Download the set ``name`` into ``dest/<folder>`` (the layout ``METAEVAL_DATA_DIR`` expects).
-
-    ``base_url`` replaces the recorded ``https://github.com/<repo>/raw/<commit>/<folder>`` (a
-    mirror, or ``file://`` for an offline copy). With ``verify`` every file's sha256 must equal the
-    stored one, and files already present with the right sha256 are skipped (resume); without it
-    present files are kept unchecked. ``progress(done, total, path)`` is called after each file.
-    """
-    manifest = read_checksums(name)
-    base = (base_url or manifest["base_url"]).rstrip("/")
-    folder = Path(dest) / manifest["folder"]
-    root = folder / manifest["local"]
-    result = DownloadResult(name, folder)
-    files = manifest["files"]
-    for done, entry in enumerate(files, start=1):
-        relative, expected = entry["path"], entry["sha256"]
-        target = root / relative
-        if target.is_file() and (not verify or sha256_of(target) == expected):
-            result.skipped.append(relative)
-        else:
-            _fetch(f"{base}/{urllib.parse.quote(relative)}", target, expected if verify else None)
-            result.downloaded.append(relative)
-        if progress is not None:
-            progress(done, len(files), relative)
+        direct = [f for f in todo if is_mirror or f.remote is not None]
+        for index, f in enumerate(direct, start=1):
+            fetch(_url(base, f.path if is_mirror else f.remote), folder / f.path, f.sha256,
+                  bar.advance)
+            bar.file_done(f.path, index, len(direct))
+        converted = [f for f in todo if f not in direct]
+        if converted:
+            _convert(entry, base, folder, converted, bar)
+    finally:
+        bar.close()
+    result.downloaded = [f.path for f in todo]
     return result
+
+
+def download(name: str, dest: str | Path, base_url: str | None = None,
+             progress: bool | Callable = True) -> list[DownloadResult]:
+    """Download set ``name`` (``all``: every set with files) into ``dest`` (the data layout)."""
+    names = [n for n, e in registry().items() if not e.derived] if name == "all" else [name]
+    results = []
+    for each in names:
+        results.append(download_into(dataset(each), Path(dest), base_url, progress))
+    return results
+
+
+def copy_set(name: str, source_root: Path, dest: Path) -> None:
+    """Copy a verified set from one data folder to another (maintainers; tests)."""
+    entry = dataset(name)
+    for f in entry.files:
+        target = dest / entry.folder / f.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source_root / entry.folder / f.path, target)

@@ -1,4 +1,4 @@
-"""The generative singing-voice separation DCR listening test (bundled as ``gensvs_eval``).
+"""The generative singing-voice separation DCR listening test (the registered set ``gensvs_eval``).
 
 Bereuter, Stahl, Plumbley, Sontacchi, "Towards Reliable Objective Evaluation Metrics for
 Generative Singing Voice Separation Models", WASPAA 2025, arXiv:2507.11427; data and code
@@ -16,16 +16,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from metaeval.citations import GSVS_2025
+from metaeval.data.datasets import resolve_file
 from metaeval.data.judgements import DatasetInfo, JudgementSet, MetricInfo
 from metaeval.data.loaders import load_table
 from metaeval.data.readers import read_text_csv
+from metaeval.data.registry import dataset
 from metaeval.errors import DataError, located
-from metaeval.paths import LISTENING_TESTS
 
-FOLDER = LISTENING_TESTS / "gensvs_eval"
+NAME = "gensvs_eval"
 DATA_FILE = "gensvs_eval_data.csv"
-DATA_PATH = FOLDER / DATA_FILE
+RATINGS_FILE = "dcr_test_ratings.csv"
+CARD = Path(__file__).resolve().parent / "cards" / "gensvs_eval.yaml"  # labels, directions
 N_RATINGS = 12
 RATING_COLUMNS = [f"rating_{i}" for i in range(N_RATINGS)]
 LISTENER_COLUMNS = [f"subject_rating_{i}" for i in range(N_RATINGS)]
@@ -66,19 +67,18 @@ METRICS: dict[str, tuple[bool, str]] = {
 }
 LOWER_IS_BETTER = [name for name, (higher, _) in METRICS.items() if not higher]
 
-INFO = DatasetInfo(
-    name="gensvs_eval",
-    title="Generative singing-voice separation DCR listening test",
-    citation=GSVS_2025,
-    licence="MIT",
-    url="https://github.com/pablebe/gensvs_eval",
-    description="250 trials (50 five-second excerpts x 5 separation models), 12 DCR ratings "
-                "(1..5) per trial, DMOS = their mean; 24 objective metrics per trial.",
-)
+INFO = DatasetInfo(name=NAME, title=dataset(NAME).title, citation=dataset(NAME).citation,
+                   licence=dataset(NAME).licence, url=dataset(NAME).url,
+                   description=dataset(NAME).description)
+
+
+def data_path() -> Path:
+    """The released ``gensvs_eval_data.csv`` (found, cached or downloaded by the registry)."""
+    return resolve_file(NAME, DATA_FILE)
 
 
 def _data_path(path: str | Path | None) -> Path:
-    return Path(path) if path is not None else FOLDER / DATA_FILE
+    return Path(path) if path is not None else data_path()
 
 
 def load_gensvs(path: str | Path | None = None, missing: str = "error") -> JudgementSet:
@@ -86,12 +86,14 @@ def load_gensvs(path: str | Path | None = None, missing: str = "error") -> Judge
 
     Groups: ``model_type`` (discriminative / generative, the paper's split) and ``group_id``
     (listener group). The 12 ``rating_i`` columns stay available through :func:`gensvs_ratings`.
-    ``path`` defaults to the bundled ``listening_tests/gensvs_eval/gensvs_eval_data.csv``.
+    ``path`` defaults to the registered release file, read with the project's card
+    (``metaeval/data/cards/gensvs_eval.yaml``: the paper's display names).
     """
+    card = CARD if path is None else None
     path = _data_path(path)
     js = load_table(path, item=ITEM_COLUMN, system=SYSTEM_COLUMN, human=HUMAN_COLUMN,
                     metrics=list(METRICS), groups=GROUP_COLUMNS, lower_is_better=LOWER_IS_BETTER,
-                    missing=missing, card=FOLDER / "card.yaml" if path.parent == FOLDER else None)
+                    missing=missing, card=card)
     js.info = DatasetInfo(**{**INFO.__dict__, "source": str(path)})
     js.metrics = {name: MetricInfo(name, higher, description, label=js.metrics[name].label)
                   for name, (higher, description) in METRICS.items()}

@@ -28,7 +28,7 @@ def resolve_image(value, base: str | Path) -> str:
         return ""
     text = str(value).strip()
     if DATA_DIR_VARIABLE in text:
-        text = text.replace(DATA_DIR_VARIABLE, str(data_dir()))
+        text = text.replace(DATA_DIR_VARIABLE, str(data_dir(required=True)))
     path = Path(os.path.expandvars(text)).expanduser()
     return str(path if path.is_absolute() else Path(base) / path)
 

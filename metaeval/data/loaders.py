@@ -19,6 +19,7 @@ import pandas as pd
 
 from metaeval.data.cards import DatasetCard, find_card, read_card
 from metaeval.data.columns import is_mostly_numeric
+from metaeval.data.datasets import expand
 from metaeval.data.images import image_table
 from metaeval.data.judgements import DatasetInfo, JudgementSet, MetricInfo
 from metaeval.data.readers import FORMATS, read_table, read_text_csv  # noqa: F401 (re-exported)
@@ -188,8 +189,9 @@ def load_table(
     file already read (``(frame, file lines)``, e.g. with scores joined); ``scored``: metadata
     (direction, config signature) of columns computed by ``metaeval score``. ``image``: the
     image-path column (else the card's), relative to ``images`` (default: the file's folder).
+    ``path`` may name a registered set's file as ``metaeval:<set>/<file>``.
     """
-    path = Path(path)
+    path = expand(path)
     mapping = column_mapping(path, item=item, system=system, human=human, metrics=metrics,
                              rater=rater, groups=groups, lower_is_better=lower_is_better,
                              missing=missing, card=card, image=image)

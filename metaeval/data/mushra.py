@@ -22,38 +22,42 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from metaeval.citations import CODEC_MUSHRA_2024
+from metaeval.data.datasets import resolve, resolve_file
 from metaeval.data.judgements import DatasetInfo, JudgementSet
 from metaeval.data.readers import read_text_csv
+from metaeval.data.registry import dataset
 from metaeval.errors import DataError, located
-from metaeval.paths import LISTENING_TESTS, data_dir
 
-FOLDER_NAME = "bernoulli_mushra"
+FOLDER_NAME = "bernoulli_mushra"  # the registered ratings set; its audio: bernoulli_mushra_audio
+AUDIO_SET = "bernoulli_mushra_audio"
 FILTERED_FILE = "ratings_formated_filtered.csv"
 ALL_FILE = "ratings_formated.csv"
 COLUMNS = ["signal", "condition", "ratings", "participant_ids", "file"]
 REFERENCE_FILE = "ref.wav"
-BUNDLED_FOLDER = LISTENING_TESTS / FOLDER_NAME  # the ratings ship with metaeval; audio does not
-BUNDLED_FILE = BUNDLED_FOLDER / ALL_FILE
-BUNDLED_FILTERED_FILE = BUNDLED_FOLDER / FILTERED_FILE
 HUMAN = "mushra"
 KIND = "kind"  # codec / reference / anchor
 REFERENCE_CONDITION, ANCHOR_CONDITION = "Reference", "Anchor"
 
 INFO = DatasetInfo(
-    name=FOLDER_NAME,
-    title="Neural speech codec MUSHRA test",
-    citation=CODEC_MUSHRA_2024,
-    licence="CC BY 4.0 (speech: VCTK CC BY 4.0, TSP simplified BSD)",
-    url="https://github.com/BenjSta/bernoulli-var-speech-codec/tree/main/mushra_results_dataset",
-    description="16 speech signals x 9 conditions (7 neural codecs, hidden reference, anchor), "
-                "MUSHRA ratings 0..100 by 10-12 listeners; human score = mean rating per stimulus.",
+    name=FOLDER_NAME, title=dataset(FOLDER_NAME).title, citation=dataset(FOLDER_NAME).citation,
+    licence=dataset(FOLDER_NAME).licence, url=dataset(FOLDER_NAME).url,
+    description=dataset(FOLDER_NAME).description + " Human score = mean rating per stimulus.",
 )
 
 
 def mushra_folder(folder: str | Path | None = None) -> Path:
-    """The dataset folder: ``folder`` or ``$METAEVAL_DATA_DIR/bernoulli_mushra``."""
-    return Path(folder) if folder is not None else data_dir() / FOLDER_NAME
+    """The ratings folder: ``folder``, or the registered set (found, cached or downloaded)."""
+    return Path(folder) if folder is not None else resolve(FOLDER_NAME)
+
+
+def audio_folder(folder: str | Path | None = None) -> Path:
+    """The folder holding ``audio/``: ``folder``, or the registered audio set."""
+    return Path(folder) if folder is not None else resolve(AUDIO_SET)
+
+
+def ratings_file(filtered: bool = True) -> Path:
+    """The registered ratings file (filtered: listeners removed by the release's rule)."""
+    return resolve_file(FOLDER_NAME, FILTERED_FILE if filtered else ALL_FILE)
 
 
 def parse_list_cell(text: object, path: Path, row: int, column: str) -> list:
@@ -124,8 +128,8 @@ def read_mushra_table(folder: str | Path | None = None, filtered: bool = True) -
         frame = pd.read_csv(path, dtype={"signal": str, "condition": str, "file": str})
     except (OSError, ValueError) as error:
         raise DataError(located(f"cannot read the file ({error})", file=str(path),
-                                fix="set METAEVAL_DATA_DIR to the folder holding bernoulli_mushra/ "
-                                    "(or run the dataset download).")) from error
+                                fix="pass the folder holding the release's ratings files, or "
+                                    "leave the folder out to use the registered set.")) from error
     absent = [c for c in COLUMNS if c not in frame.columns]
     if absent:
         raise DataError(located(f"missing column(s) {absent}; the file has {list(frame.columns)}",
@@ -196,7 +200,7 @@ def load_mushra(folder: str | Path | None = None, filtered: bool = True,
             raise DataError(f"unknown condition(s) {unknown}; the test has "
                             f"{sorted(frame['condition'].unique())}.")
         frame = frame[frame["condition"].isin(conditions)].reset_index(drop=True)
-    audio = root / "audio"
+    audio = audio_folder(folder) / "audio"
     table = pd.DataFrame({
         "signal": frame["signal"],
         "condition": frame["condition"],

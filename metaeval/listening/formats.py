@@ -2,11 +2,11 @@
 
 - ``dcr`` / ``acr``: one row per trial with ``subject_rating_i`` (listener id) and ``rating_i``
   columns (the GSVS layout, read by :func:`metaeval.data.gensvs.read_wide_ratings`; ITU-T P.808
-  DCR/ACR, 1..5). ``path=None`` reads the bundled GSVS test.
+  DCR/ACR, 1..5). ``path=None`` reads the registered GSVS test (``gensvs_eval``).
 - ``mushra``: one row per stimulus with Python-list columns ``ratings`` and ``participant_ids``
   (the codec study's layout, read by :func:`metaeval.data.mushra.read_list_ratings`; ITU-R
-  BS.1534, 0..100). ``path=None`` reads the bundled unfiltered file (``filtered=True``: the
-  released filtered file).
+  BS.1534, 0..100). ``path=None`` reads the registered unfiltered file (``filtered=True``:
+  the released filtered file) of ``bernoulli_mushra``.
 - ``webmushra``: the CSV export of webMUSHRA (AudioLabs, github.com/audiolabs/webMUSHRA,
   ``service/write.php``): ``session_test_id``, the configured participant fields (e.g. ``email``,
   ``age``, ``gender``; newer versions also ``session_uuid``), ``trial_id``, ``rating_stimulus``,
@@ -41,9 +41,6 @@ from metaeval.listening.ratings import (
 FORMATS = ("dcr", "acr", "mushra", "webmushra", "long")
 DEFAULT_SCALES = {"dcr": (1.0, 5.0), "acr": (1.0, 5.0), "mushra": (0.0, 100.0),
                   "long": (None, None)}
-GSVS_FILE = gensvs.DATA_PATH
-MUSHRA_FILE = mushra.BUNDLED_FILE
-MUSHRA_FILTERED_FILE = mushra.BUNDLED_FILTERED_FILE
 WEBMUSHRA_FIELDS = ["session_test_id", "trial_id", "rating_stimulus", "rating_score"]
 WEBMUSHRA_TAIL = {"trial_id", "rating_stimulus", "rating_score", "rating_time", "rating_comment"}
 
@@ -126,23 +123,23 @@ def _read_long(path: Path, item: str = "item", system: str = "system", rater: st
 
 
 def _dcr(path, options) -> dict:
-    bundled = path is None
-    path = Path(path) if path is not None else GSVS_FILE
+    registered = path is None
+    path = Path(path) if path is not None else gensvs.data_path()
     frame, rows = gensvs.read_wide_ratings(path, **options)
     return {"path": path, "frame": frame, "rows": rows,
-            "info": gensvs.INFO if bundled else DatasetInfo(name=path.stem)}
+            "info": gensvs.INFO if registered else DatasetInfo(name=path.stem)}
 
 
 def _mushra(path, options) -> dict:
     filtered = options.pop("filtered", False)
     if options:
         raise DataError(f"unknown option(s) {sorted(options)} for format 'mushra'.")
-    bundled = path is None
-    path = Path(path) if path is not None else (MUSHRA_FILTERED_FILE if filtered else MUSHRA_FILE)
+    registered = path is None
+    path = Path(path) if path is not None else mushra.ratings_file(filtered)
     frame, rows = mushra.read_list_ratings(path)
     systems = set(frame["system"])
     return {"path": path, "frame": frame, "rows": rows, "kind": "mushra",
-            "info": mushra.INFO if bundled else DatasetInfo(name=path.stem),
+            "info": mushra.INFO if registered else DatasetInfo(name=path.stem),
             "reference": mushra.REFERENCE_CONDITION if mushra.REFERENCE_CONDITION in systems
             else None,
             "anchors": [s for s in (mushra.ANCHOR_CONDITION,) if s in systems]}
@@ -180,7 +177,7 @@ def read_ratings(path: str | Path | None = None, format: str = "long", **options
     """Read raw ratings into a validated :class:`RatingTable`.
 
     ``format``: ``dcr``/``acr`` (GSVS wide layout; options ``item``, ``system``, ``group``),
-    ``mushra`` (list layout; option ``filtered=True`` with ``path=None`` reads the bundled
+    ``mushra`` (list layout; option ``filtered=True`` with ``path=None`` reads the registered
     filtered file), ``webmushra`` (option ``rater``), ``long`` (options ``item``, ``system``,
     ``rater``, ``rating``, ``group``, ``session``, ``kind``). Common options: ``scale=(lo, hi)``,
     ``raters`` (roster of known rater ids), ``items`` (stimuli that must have ratings),

@@ -151,6 +151,7 @@ def render_html(result: ChallengeResult, hardest: int = 5) -> str:
     pairs = result.challenge.pairs
     return render(
         "challenge.html.j2", name=result.challenge.name, source=display_path(result.challenge.source_file),
+        citation=result.challenge.citation, licence=result.challenge.licence,
         headline=result.headline, settings=result.settings, metrics=metrics,
         n_pairs=len(pairs), n_phenomena=pairs["phenomenon"].nunique(),
         langpairs=data.langpairs(result), ranking=_ranking(result), columns=columns,
@@ -178,7 +179,8 @@ def results_json(result: ChallengeResult) -> str:
     """Signature, settings, ranking, table, pairwise tests, Span-F1 and notes as JSON."""
     record = {"signature": str(result.signature), "settings": result.settings,
               "signature_fields": result.signature.to_dict(), "challenge_set": {
-                  "name": result.challenge.name, "pairs": len(result.challenge.pairs)},
+                  "name": result.challenge.name, "pairs": len(result.challenge.pairs),
+                  "citation": result.challenge.citation, "licence": result.challenge.licence},
               "headline": result.headline, "metrics": result.metrics,
               "ranking": json_safe(result.ranking), "table": json_safe(result.table),
               "pairwise": json_safe(result.pairwise),

@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from metaeval.data.datasets import expand
 from metaeval.data.judgements import MetricInfo
 from metaeval.errors import DataError, ParameterError, located
 from metaeval.io import check_output_file, json_safe, write_atomic
@@ -123,7 +124,7 @@ def metric_infos(metadata: dict) -> dict[str, MetricInfo]:
 def read_scores(path: str | Path) -> tuple[pd.DataFrame, dict[str, MetricInfo]]:
     """A scores table (``.parquet``/``.pq`` or ``.csv``) with ``item``/``system`` as text, and
     the metadata of its metric columns (empty for a table without metadata)."""
-    path = Path(path)
+    path = expand(path)  # metaeval:<set>/<file>
     suffix = path.suffix.lower()
     if not path.is_file():
         raise DataError(located("scores file not found", file=str(path),

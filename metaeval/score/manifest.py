@@ -112,7 +112,7 @@ def expand_path(value: str) -> Path:
     ``../shared/datasets`` next to a checkout), so shipped manifests can point at external audio.
     """
     if DATA_DIR_VARIABLE in value:
-        value = value.replace(DATA_DIR_VARIABLE, str(data_dir()))
+        value = value.replace(DATA_DIR_VARIABLE, str(data_dir(required=True)))
     return Path(os.path.expandvars(value)).expanduser()
 
 

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from metaeval.data import thumb, wmt_mqm
+from metaeval.data.datasets import expand
 from metaeval.data.readers import read_table
 from metaeval.errors import ParameterError
 from metaeval.metrics.spec import INPUT_KINDS
@@ -45,6 +46,7 @@ def load_rows(manifest: str | Path | None = None, estimates: str | None = None,
     if kind not in MANIFEST_KINDS:
         raise ParameterError("manifest_format", kind, f"choose from {', '.join(MANIFEST_KINDS)}.")
     if manifest is not None:
+        manifest = expand(manifest)  # metaeval:<set>/<file>
         if references or mixtures:
             raise ParameterError("manifest", manifest, "references/mixtures patterns go with "
                                  "estimates patterns; a manifest names its files in its own "

@@ -1,4 +1,4 @@
-"""`correlate` on the bundled GSVS listening test equals scipy on the released CSV."""
+"""`correlate` on the GSVS listening test equals scipy on the released CSV."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import scipy.stats
 from metaeval import correlate
 from metaeval.data.gensvs import load_gensvs
 from metaeval.errors import ParameterError
-from metaeval.paths import LISTENING_TESTS
+from tests.registered import registered
 
-CSV = LISTENING_TESTS / "gensvs_eval" / "gensvs_eval_data.csv"
+CSV = registered("gensvs_eval", "gensvs_eval_data.csv")
 LOWER = ("multi_res_loss", "emb_mse_", "fad_")
 METRICS = ["sisdr", "sdr", "multi_res_loss", "fad_song2song_mert_df", "emb_mse_mert_df", "visqol"]
 

@@ -1,17 +1,20 @@
 """Challenge sets: the ACES layouts (JSON mapping, JSON lines, TSV), DARR-shaped pairs, errors
-that name file / row / field, and the bundled TED MQM pairs against their derivation rule."""
+that name file / row / field, and the registered TED MQM pairs against their derivation rule."""
 
 from __future__ import annotations
 
+import hashlib
 import json
-import runpy
+import re
+from collections import Counter
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from metaeval.challenge import read_challenge_set
-from metaeval.challenge.sets import BUNDLED
+from metaeval.challenge.sets import registered_path
+from metaeval.data.ted_pairs import LANGPAIRS, all_pairs
 from metaeval.data.wmt_mqm import is_reference, read_mqm_tsv
 from metaeval.errors import DataError
 
@@ -84,11 +87,11 @@ def test_unreadable_json_is_a_clear_error(tmp_path):
 
 
 def test_ted_pairs_follow_the_rule(datasets_dir):
-    """Every bundled pair: the good side has no error, the bad side exactly one Major error of
+    """Every registered pair: the good side has no error, the bad side exactly one Major error of
     the pair's phenomenon, same segment, neither a human reference."""
     pairs = read_challenge_set("ted-mqm-pairs").pairs
     assert len(pairs) == 2231
-    raw = pd.read_json(BUNDLED["ted-mqm-pairs"], lines=True, dtype=False)
+    raw = pd.read_json(registered_path("ted-mqm-pairs"), lines=True, dtype=False)
     for code, langpair in (("ende", "en-de"), ("zhen", "zh-en")):
         mqm = read_mqm_tsv(datasets_dir / "wmt_mqm_ted" / code / f"mqm_ted_{code}.tsv")
         mqm = mqm.assign(seg_id=mqm["seg_id"].astype(int))
@@ -105,13 +108,24 @@ def test_ted_pairs_follow_the_rule(datasets_dir):
             assert errors["category"].iloc[0].strip() == row.phenomena
 
 
-def test_derivation_script_reproduces_the_bundled_file(datasets_dir):
-    script = ROOT / "challenge_sets" / "ted_mqm_pairs" / "derive.py"
-    derive = runpy.run_path(str(script), run_name="derive")  # its functions, main() not run
-    pairs = []
-    for code, langpair in derive["LANGPAIRS"].items():
-        pairs += derive["pairs_of"](datasets_dir / "wmt_mqm_ted" / code / f"mqm_ted_{code}.tsv",
-                                    langpair)
-    bundled = [json.loads(line) for line in
-               BUNDLED["ted-mqm-pairs"].read_text(encoding="utf-8").splitlines()]
-    assert pairs == bundled
+# sha256 of challenge_sets/ted_mqm_pairs/pairs.jsonl as committed before the registry (b3a5f0e):
+# the pairs built at first use are byte for byte the file earlier versions shipped.
+EARLIER_PAIRS_SHA256 = "288e4214f94eed273bf4b3760eb6c4c1cd866c8d87c1909463057dd4754471d7"
+
+
+def test_pairs_built_at_first_use_equal_the_earlier_file(datasets_dir):
+    path = registered_path("ted-mqm-pairs")
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == EARLIER_PAIRS_SHA256
+    assert registered_path("ted-mqm-pairs") == path  # cached: the second call builds nothing
+    assert all_pairs(datasets_dir / "wmt_mqm_ted") == pd.read_json(
+        path, lines=True, dtype=False).to_dict("records")
+
+
+def test_datasheet_counts_are_those_of_the_built_pairs():
+    sheet = (ROOT / "challenge_sets" / "ted_mqm_pairs" / "DATASHEET.md").read_text()
+    table = sheet[sheet.index("<!-- counts -->"):sheet.index("<!-- /counts -->")]
+    counts = Counter((p["langpair"], p["phenomena"]) for p in
+                     pd.read_json(registered_path("ted-mqm-pairs"), lines=True).to_dict("records"))
+    rows = re.findall(r"^\| ([^|*]+?) \| (\d+) \| (\d+) \|$", table, flags=re.M)
+    assert rows and {(lp, phen): int(n) for phen, de, zh in rows
+                     for lp, n in zip(LANGPAIRS.values(), (de, zh)) if int(n)} == dict(counts)

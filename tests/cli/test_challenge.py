@@ -60,6 +60,9 @@ def test_html_sections(ted_run):
                    "methods"):
         assert f'id="{anchor}"' in html
     assert "<svg" in html and "Accuracy/Mistranslation" in html
+    assert "Derived from M. Freitag" in html and "Licence: Apache-2.0." in html  # the source
+    record = json.loads((ted_run[0] / "results.json").read_text(encoding="utf-8"))
+    assert record["challenge_set"]["licence"] == "Apache-2.0"
     assert 'src="http' not in html and 'href="http' not in html  # self-contained, offline
 
 

@@ -13,10 +13,10 @@ import pytest
 from typer.testing import CliRunner
 
 from metaeval.cli import app
-from metaeval.paths import LISTENING_TESTS
+from tests.registered import registered
 
 runner = CliRunner()
-GSVS = LISTENING_TESTS / "gensvs_eval" / "gensvs_eval_data.csv"
+GSVS = registered("gensvs_eval", "gensvs_eval_data.csv")
 
 
 def test_main_job_writes_the_four_reports(tmp_path):

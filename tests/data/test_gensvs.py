@@ -1,9 +1,7 @@
-"""The bundled gensvs_eval listening test: loader, ratings, and the paper's per-model_type
+"""The gensvs_eval listening test (registered set): loader, ratings, and the paper's per-model_type
 correlations recomputed from the released CSV with scipy."""
 
 from __future__ import annotations
-
-import hashlib
 
 import numpy as np
 import pandas as pd
@@ -12,7 +10,6 @@ from scipy import stats
 
 from metaeval.data.gensvs import (
     DATA_FILE,
-    FOLDER,
     LOWER_IS_BETTER,
     METRICS,
     gensvs_ratings,
@@ -20,8 +17,9 @@ from metaeval.data.gensvs import (
 )
 from metaeval.errors import DataError
 from metaeval.stats.levels import correlation_at_level
+from tests.registered import registered
 
-RAW = pd.read_csv(FOLDER / DATA_FILE)
+RAW = pd.read_csv(registered("gensvs_eval", DATA_FILE))
 SYSTEMS = {"htdemucs", "melroformer_small", "melroformer_large", "sgmsvs", "melroformer_bigvgan"}
 
 
@@ -94,22 +92,12 @@ def test_sign_flip_matters_for_distance_metrics(js):
     assert correlation_at_level(gold, scores, "spearman", "none")[0] > 0
 
 
-def test_bundled_copy_equals_the_release(datasets_dir):
-    source = datasets_dir / "gensvs_eval"
-    names = ["gensvs_eval_data.csv", "dcr_test_ratings.csv", "dmos_ratings.csv",
-             "all_metrics_df.csv", "file_id_order.csv", "LICENSE"]
-    names += [f"evaluation_metrics/{p.name}" for p in (source / "evaluation_metrics").glob("*.csv")]
-    assert len(names) == 6 + 25
-    for name in names:
-        digest = [hashlib.sha256((d / name).read_bytes()).hexdigest() for d in (source, FOLDER)]
-        assert digest[0] == digest[1], name
-
-
-def test_other_shapes_agree_with_the_main_table(js):
-    dmos = pd.read_csv(FOLDER / "dmos_ratings.csv").set_index(["file_id", "model_name"])["DMOS"]
+def test_other_shapes_agree_with_the_main_table(js, datasets_dir):
+    folder = datasets_dir / "gensvs_eval"  # the release's other files (not registered)
+    dmos = pd.read_csv(folder / "dmos_ratings.csv").set_index(["file_id", "model_name"])["DMOS"]
     ours = js.table.set_index(["item", "system"])["DMOS"]
     np.testing.assert_array_equal(dmos.loc[ours.index].to_numpy(), ours.to_numpy())
-    metrics = pd.read_csv(FOLDER / "all_metrics_df.csv").set_index(["file_id", "model_name"])
+    metrics = pd.read_csv(folder / "all_metrics_df.csv").set_index(["file_id", "model_name"])
     for name in ("sdr", "emb_mse_mert_df", "visqol"):
         np.testing.assert_array_equal(metrics[name].loc[ours.index].to_numpy(),
                                       js.table.set_index(["item", "system"])[name].to_numpy())

@@ -8,10 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from metaeval.data.gensvs import DATA_FILE, FOLDER, LOWER_IS_BETTER, load_gensvs
+from metaeval.data.gensvs import CARD as GSVS_CARD
+from metaeval.data.gensvs import DATA_FILE, LOWER_IS_BETTER, load_gensvs
 from metaeval.data.loaders import load_table, read_table
 from metaeval.errors import DataError
+from tests.registered import registered
 
+FOLDER = registered("gensvs_eval")
 RAW = pd.read_csv(FOLDER / DATA_FILE)
 SMALL = RAW[["file_id", "model_name", "model_type", "group_id", "DMOS", "sdr", "sisdr", "multi_res_loss"]]
 MAPPING = dict(item="file_id", system="model_name", human="DMOS",
@@ -35,7 +38,7 @@ def write(frame: pd.DataFrame, path):
 
 # ---------------------------------------------------------------------- formats
 @pytest.mark.parametrize("suffix", [".csv", ".tsv", ".jsonl", ".parquet"])
-def test_every_format_gives_the_bundled_values(tmp_path, suffix):
+def test_every_format_gives_the_released_values(tmp_path, suffix):
     js = load_table(write(SMALL, tmp_path / f"ratings{suffix}"), **MAPPING)
     reference = load_gensvs()
     assert len(js) == 250
@@ -51,8 +54,8 @@ def test_every_format_gives_the_bundled_values(tmp_path, suffix):
     assert js.info.name == "ratings"
 
 
-def test_full_bundled_csv_with_its_card_equals_load_gensvs():
-    js = load_table(FOLDER / DATA_FILE, card=FOLDER / "card.yaml")
+def test_full_released_csv_with_its_card_equals_load_gensvs():
+    js = load_table(FOLDER / DATA_FILE, card=GSVS_CARD)
     ref = load_gensvs()
     assert js.metric_names == ref.metric_names
     assert sorted(m for m, i in js.metrics.items() if not i.higher_is_better) == sorted(

@@ -15,9 +15,9 @@ from metaeval.correlation.assemble import build_signature
 from metaeval.data import summeval
 from metaeval.data.wmt_mqm import MQMWeights, text_frame, wmt_mqm_judgements
 from metaeval.errors import ParameterError
-from metaeval.paths import JUDGEMENT_SETS
+from tests.registered import registered
 
-TED = JUDGEMENT_SETS / "wmt_mqm_ted_ende"
+TED = registered("wmt_mqm_ted") / "ende"
 
 
 def test_bundled_ted_equals_the_shared_release(datasets_dir):
@@ -65,6 +65,6 @@ def test_summeval_tables():
     texts = summeval.text_frame()
     assert texts["reference"].map(len).eq(11).all()
     assert summeval.text_frame(references=1)["reference"].map(len).eq(1).all()
-    raw = [json.loads(line) for line in (summeval.FOLDER / "summaries.jsonl").open()]
+    raw = [json.loads(line) for line in (registered("summeval", "summaries.jsonl")).open()]
     means = pd.DataFrame([r["scores"] for r in raw]).mean()
     np.testing.assert_allclose(js.table[list(summeval.ASPECTS)].mean(), means)

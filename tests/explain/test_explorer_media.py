@@ -27,9 +27,10 @@ from metaeval.metrics.text.tigerscore import parse
 from metaeval.report.audio_clips import clip_uri, excerpt
 from metaeval.report.explorer_media import error_analysis, snippet
 from metaeval.score.manifest import expand_path
+from tests.registered import registered
 
 runner = CliRunner()
-GSVS = Path(__file__).resolve().parents[2] / "listening_tests" / "gensvs_eval"
+GSVS = registered("gensvs_eval_examples")
 JUDGEMENTS = GSVS / "audio_examples_dmos.csv"
 MANIFEST = GSVS / "audio_examples_manifest.csv"
 PLAYER = re.compile(r'<audio controls preload="none" src="data:audio/wav;base64,([^"]+)">')
@@ -325,14 +326,14 @@ def test_cells_without_a_manifest_row_say_so(tmp_path):
 
 
 def test_bundled_mt_texts_are_shown_without_a_manifest(tmp_path):
-    from metaeval.data.bundled import bundled_entry
+    from metaeval.data.studies import study
 
     page_file = tmp_path / "explain.html"
     ran = runner.invoke(app, ["explain", "--domain", "mt", "--metric", "chrf", "--top", "1",
                               "--html", str(page_file)])
     assert ran.exit_code == 0, ran.output
     page = page_file.read_text(encoding="utf-8")
-    texts = bundled_entry("mt").texts().set_index(["item", "system"])
+    texts = study("mt").texts().set_index(["item", "system"])
     cells = ROW.findall(page)
     assert cells
     for _, item, system in cells:

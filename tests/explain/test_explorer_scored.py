@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from metaeval.cli import app
 from metaeval.correlation.domains import scored_domain
-from metaeval.data.bundled import bundled_entry
+from metaeval.data.studies import study
 from metaeval.metrics.text import tigerscore
 from metaeval.metrics.text.tigerscore import parse, prompt
 from metaeval.report.explorer_inputs import ExplorerInputs, with_details
@@ -68,7 +68,7 @@ def _shown(page: str) -> dict[tuple[str, str], list[tuple] | None]:
 
 
 def _expected(domain: str, cells, generator: Recorded) -> dict[tuple[str, str], list[tuple]]:
-    texts = bundled_entry(domain).texts().set_index(["item", "system"])
+    texts = study(domain).texts().set_index(["item", "system"])
     out = {}
     for cell in cells:
         row = texts.loc[cell]
@@ -101,7 +101,7 @@ def test_correlate_domain_mt_report_shows_the_analyses(recorded, tmp_path):
                               "10", "--coef", "pearson", "--level", "none", "--significance",
                               "none", "--format", "html", "--out", str(out), "--quiet"])
     assert ran.exit_code == 0, ran.output
-    texts = bundled_entry("mt").texts()
+    texts = study("mt").texts()
     assert len(set(recorded.prompts)) == len(texts.drop_duplicates(["hypothesis", "context"]))
     assert "Translate the following text from English to German.\n" in recorded.prompts[0]
     shown = _shown((out / "index.html").read_text(encoding="utf-8"))
@@ -115,7 +115,7 @@ def test_details_reach_the_set_as_from_a_scores_file(recorded):
     js, _ = scored_domain("text", ["tigerscore"], cache_dir=None)
     assert list(js.details.columns) == ["item", "system", "details"] and len(js.details) == 1600
     cell = (js.details["item"].iloc[7], js.details["system"].iloc[7])
-    row = bundled_entry("text").texts().set_index(["item", "system"]).loc[cell]
+    row = study("text").texts().set_index(["item", "system"]).loc[cell]
     expected = parse(recorded.choose(prompt(row["instruction"], row["hypothesis"],
                                             row["context"]))).as_details()
     shown = with_details(ExplorerInputs(), js.details).details
@@ -125,7 +125,7 @@ def test_details_reach_the_set_as_from_a_scores_file(recorded):
 
 
 def test_without_tigerscore_nothing_changes(tmp_path):
-    texts = bundled_entry("mt").texts().head(26)
+    texts = study("mt").texts().head(26)
     assert {"instruction", "context"} <= set(texts.columns)
     cache = tmp_path / "cache"
     first = score_items(texts, ["chrf"], cache_dir=cache)

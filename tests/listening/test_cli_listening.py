@@ -1,4 +1,4 @@
-"""`metaeval listening summarize`: both bundled studies, user files in every format, and bad
+"""`metaeval listening summarize`: both registered studies, user files in every format, and bad
 input answered with one `error: ...` line and the documented exit status."""
 
 from __future__ import annotations
@@ -10,8 +10,10 @@ import pytest
 from typer.testing import CliRunner
 
 from metaeval.cli import app
-from metaeval.listening.formats import GSVS_FILE
 from metaeval.report.listening import FILES
+from tests.registered import registered
+
+GSVS_FILE = registered("gensvs_eval", "gensvs_eval_data.csv")
 
 runner = CliRunner()
 
@@ -144,7 +146,7 @@ def _bad_gsvs(tmp_path) -> str:
     (["--format", "wav"], "'wav' is not one of", 2),
     (["--data", "{bad}"], "--format", 2),
     (["--format", "dcr", "--screening", "strict"], "'strict' is not one of", 2),
-    (["--format", "long"], "no bundled study", 2),
+    (["--format", "long"], "no registered study", 2),
     (["--data", "{long}", "--format", "long"], "needs its rating scale", 2),
     (["--data", "{long}", "--format", "long", "--scale", "5,1"], "lo must be below hi", 2),
     (["--format", "dcr", "--k", "0"], "--k 0: must be at least 1", 2),

@@ -10,14 +10,15 @@ import pytest
 
 from metaeval.data.gensvs import gensvs_ratings
 from metaeval.errors import DataError, ParameterError
-from metaeval.listening.formats import MUSHRA_FILE, read_ratings
+from metaeval.listening.formats import read_ratings
 from metaeval.listening.ratings import RatingTable
-from metaeval.paths import LISTENING_TESTS
+from tests.registered import registered
 
-DCR_FILE = LISTENING_TESTS / "gensvs_eval" / "dcr_test_ratings.csv"
+DCR_FILE = registered("gensvs_eval", "dcr_test_ratings.csv")
+MUSHRA_FILE = registered("bernoulli_mushra", "ratings_formated.csv")
 
 
-def test_bundled_gsvs_dcr_matches_the_per_rating_loader():
+def test_registered_gsvs_dcr_matches_the_per_rating_loader():
     table = read_ratings(format="dcr")
     assert table.kind == "dcr" and table.scale == (1.0, 5.0)
     assert len(table.frame) == 3000 and len(table.raters) == 30
@@ -34,7 +35,7 @@ def test_bundled_gsvs_dcr_matches_the_per_rating_loader():
     np.testing.assert_allclose(means.to_numpy(), released.reindex(means.index).to_numpy())
 
 
-def test_bundled_mushra_first_row_by_hand():
+def test_registered_mushra_first_row_by_hand():
     table = read_ratings(format="mushra")
     assert table.kind == "mushra" and table.scale == (0.0, 100.0)
     assert table.reference == "Reference" and table.anchors == ("Anchor",)

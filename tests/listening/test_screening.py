@@ -1,4 +1,4 @@
-"""Rater screening: P.808 z-score flags on GSVS, BS.1534 post-screening reproduces the bundled
+"""Rater screening: P.808 z-score flags on GSVS, BS.1534 post-screening reproduces the released
 filtered MUSHRA file, and nothing is dropped without being listed."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from metaeval.errors import DataError, ParameterError
-from metaeval.listening.formats import MUSHRA_FILE, MUSHRA_FILTERED_FILE, read_ratings
+from metaeval.listening.formats import read_ratings
 from metaeval.listening.ratings import RatingTable
 from metaeval.listening.screening import (
     apply_screening,
@@ -16,6 +16,10 @@ from metaeval.listening.screening import (
     p808_screening,
     per_item_z,
 )
+from tests.registered import registered
+
+MUSHRA_FILE = registered("bernoulli_mushra", "ratings_formated.csv")
+MUSHRA_FILTERED_FILE = registered("bernoulli_mushra", "ratings_formated_filtered.csv")
 
 
 def _table(ratings: dict[tuple[str, str], list[float]], kind="dcr", scale=(1, 5), **kw):
@@ -73,7 +77,7 @@ def _per_stimulus(table: RatingTable) -> dict:
             for key, group in frame.groupby(["item", "system"], sort=True)}
 
 
-def test_mushra_rule_reproduces_the_bundled_filtered_file():
+def test_mushra_rule_reproduces_the_released_filtered_file():
     full = read_ratings(MUSHRA_FILE, format="mushra")
     result = mushra_post_screening(full, reference_threshold=90, max_trials=1)
     assert result.excluded == ["17", "6"]

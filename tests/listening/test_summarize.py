@@ -1,4 +1,4 @@
-"""`summarize`: the report files of both bundled studies, checked against the raw data and the
+"""`summarize`: the report files of both registered studies, checked against the raw data and the
 scores / screening / agreement / tests / ceiling modules on the same table, and a hand case."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pytest
 from metaeval.errors import ParameterError
 from metaeval.listening.agreement import icc, krippendorff_alpha_interval, rater_vs_rest
 from metaeval.listening.ceiling import noise_ceiling
-from metaeval.listening.formats import GSVS_FILE, read_ratings
+from metaeval.listening.formats import read_ratings
 from metaeval.listening.posthoc import friedman_posthoc
 from metaeval.listening.ratings import RatingTable
 from metaeval.listening.scores import stimulus_scores, system_scores
@@ -26,6 +26,9 @@ from metaeval.listening.summarize import (
     resolve_screening,
 )
 from metaeval.report.listening import FILES, summarize
+from tests.registered import registered
+
+GSVS_FILE = registered("gensvs_eval", "gensvs_eval_data.csv")
 
 K = 100
 URL_ATTRIBUTE = re.compile(r"""(?:src|href|xlink:href|action|poster|data)\s*=\s*["']?\s*"""

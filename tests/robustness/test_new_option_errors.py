@@ -1,5 +1,5 @@
 """One-line errors of the options added for meta-analysis, media and workers: a flag is named
-without a value, bundled data paths are not the machine's, a folder among several --data is
+without a value, registered data paths are not the machine's, a folder among several --data is
 named as such; nothing is computed or written."""
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ def test_a_flag_is_named_without_its_value(tmp_path):
     assert result.exit_code == 2 and not (tmp_path / "o").exists()
 
 
-def test_meta_by_names_the_bundled_file_without_the_machine_path(tmp_path):
+def test_meta_by_names_the_registered_file_without_the_machine_path(tmp_path):
     result = invoke("correlate", "--domain", "audio", "--meta-by", "nosuch", "--k", "20",
                     "--out", tmp_path / "o")
     line = one_error_line(result)
-    assert "metaeval:listening_tests/gensvs_eval/gensvs_eval_data.csv" in line
+    assert "$METAEVAL_DATA_DIR/gensvs_eval/gensvs_eval_data.csv" in line
     assert "/work/" not in line and str(tmp_path) not in line
     assert not (tmp_path / "o").exists()
 

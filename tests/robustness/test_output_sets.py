@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -134,11 +135,24 @@ def test_channels_that_cancel_are_silent(tmp_path):
         read_audio(tmp_path / "x.wav")
 
 
-def test_reports_show_no_absolute_bundled_path(tmp_path):
+def test_reports_show_no_absolute_path_of_registered_data(tmp_path, monkeypatch):
     result = invoke("correlate", "--domain", "audio", "--k", "20", "--out", tmp_path / "o",
                     "--quiet")
     assert result.exit_code == 0, result.output
+    data = os.environ["METAEVAL_DATA_DIR"]
     for name in ("index.html", "results.json"):
         text = (tmp_path / "o" / name).read_text(encoding="utf-8")
-        assert "metaeval:listening_tests/gensvs_eval/" in text or "metaeval:bundled/" in text
-        assert os.path.abspath("listening_tests") not in text
+        assert "$METAEVAL_DATA_DIR/gensvs_eval/gensvs_eval_data.csv" in text
+        assert data not in text
+    # from the cache (a download), the same file is shown as metaeval:<set>/<file>
+    from metaeval.data.download import download
+    from metaeval.data.registry import datasets_cache
+
+    download("gensvs_eval", datasets_cache(), base_url=Path(data).as_uri(), progress=False)
+    monkeypatch.delenv("METAEVAL_DATA_DIR")
+    result = invoke("correlate", "--domain", "audio", "--k", "20", "--out", tmp_path / "p",
+                    "--quiet")
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "p" / "results.json").read_text(encoding="utf-8")
+    assert "metaeval:gensvs_eval/gensvs_eval_data.csv" in text
+    assert str(datasets_cache()) not in text

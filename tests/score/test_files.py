@@ -16,14 +16,14 @@ from typer.testing import CliRunner
 from metaeval.cli import app
 from metaeval.data.cards import read_card
 from metaeval.metrics import get_metric
-from metaeval.paths import LISTENING_TESTS
 from metaeval.provenance import Signature
 from metaeval.score.files import read_scores, sidecar, write_scores
 from metaeval.score.runner import score_items
+from tests.registered import registered
 from tests.score.fakes import make_tree, write_manifest
 
 pytest.importorskip("torch")
-FOLDER = LISTENING_TESTS / "gensvs_eval"
+FOLDER = registered("gensvs_eval_examples")
 runner = CliRunner()
 
 

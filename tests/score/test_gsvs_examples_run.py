@@ -13,11 +13,11 @@ import scipy.stats
 from typer.testing import CliRunner
 
 from metaeval.cli import app
-from metaeval.paths import LISTENING_TESTS
 from metaeval.score.manifest import read_manifest
 from metaeval.score.runner import score_items
+from tests.registered import registered
 
-FOLDER = LISTENING_TESTS / "gensvs_eval"
+FOLDER = registered("gensvs_eval_examples")
 MANIFEST = FOLDER / "audio_examples_manifest.csv"
 JUDGEMENTS = FOLDER / "audio_examples_dmos.csv"
 DISCRIMINATIVE = ("htdemucs", "melroformer_small", "melroformer_large")

@@ -11,10 +11,10 @@ from typer.testing import CliRunner
 
 from metaeval.cli import app
 from metaeval.errors import ParameterError
-from metaeval.paths import LISTENING_TESTS
 from metaeval.score.cache import SHARDS, ScoreCache
 from metaeval.score.manifest import read_manifest
 from metaeval.score.runner import score_items
+from tests.registered import registered
 
 pytest.importorskip("sacrebleu")
 TEXT_METRICS = ["bleu:corpus=true", "chrf", "bleu"]  # corpus first: reasons in schedule order
@@ -94,7 +94,7 @@ def test_a_shard_left_by_an_interrupted_run_is_merged_first(tmp_path):
 
 
 def test_gsvs_audio_examples_with_sisdr(cluster, datasets_dir, tmp_path):
-    rows = read_manifest(LISTENING_TESTS / "gensvs_eval" / "audio_examples_manifest.csv")
+    rows = read_manifest(registered("gensvs_eval_examples", "audio_examples_manifest.csv"))
     local = score_items(rows, ["sisdr"], batch_size=12)
     remote = score_items(rows, ["sisdr"], batch_size=12, backend="ray", ray_workers=2,
                          cache_dir=tmp_path / "cache")

@@ -13,10 +13,10 @@ from typer.testing import CliRunner
 
 from metaeval.cli import app
 from metaeval.errors import DataError, MetricOptionError
-from metaeval.paths import JUDGEMENT_SETS
 from metaeval.score.runner import score_items
 from metaeval.score.sources import load_rows, manifest_kind
 from metaeval.score.text_manifest import read_text_manifest
+from tests.registered import registered
 
 pytest.importorskip("sacrebleu")
 ROWS = [
@@ -84,7 +84,7 @@ def test_one_domain_per_run(manifest):
 
 
 def test_wmt_mqm_tsv_is_a_manifest():
-    tsv = JUDGEMENT_SETS / "wmt_mqm_ted_ende" / "mqm_ted_ende.tsv"
+    tsv = registered("wmt_mqm_ted", "ende/mqm_ted_ende.tsv")
     assert manifest_kind(tsv) == "wmt-mqm"
     rows = load_rows(tsv)
     assert len(rows) == 529 * 13 and {r.system for r in rows}.isdisjoint({"ref"})

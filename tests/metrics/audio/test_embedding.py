@@ -28,7 +28,6 @@ from metaeval.metrics.base import Batch
 from metaeval.metrics.registry import get_spec
 
 
-
 def batch(refs, ests, rate):
     return Batch([f"i{k}" for k in range(len(refs))],
                  {"reference": list(refs), "estimate": list(ests)}, sample_rate=rate)

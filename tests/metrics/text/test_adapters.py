@@ -8,7 +8,7 @@ import pytest
 
 from metaeval.errors import MetricError, MetricOptionError
 from metaeval.metrics import Batch, get_metric
-from metaeval.paths import JUDGEMENT_SETS
+from tests.registered import registered
 
 sacrebleu = pytest.importorskip("sacrebleu")
 
@@ -17,7 +17,7 @@ sacrebleu = pytest.importorskip("sacrebleu")
 def ted():
     from metaeval.data.wmt_mqm import text_frame
 
-    frame = text_frame(JUDGEMENT_SETS / "wmt_mqm_ted_ende")
+    frame = text_frame(registered("wmt_mqm_ted") / "ende")
     return frame[frame["item"].astype(int) <= 25].reset_index(drop=True)  # 25 segments x 13
 
 
