@@ -16,7 +16,7 @@ from metaeval.data.summeval import ASPECTS, from_bartscore_pickle
 from metaeval.errors import DataError
 from tests.registered import registered
 
-# sha256 of listening_tests/gensvs_eval/audio_examples_dmos.csv as committed before the registry
+# sha256 of listening_tests/gensvs_eval/audio_examples_dmos.csv as committed before the registry (ea72956)
 EARLIER_EXAMPLES_DMOS_SHA256 = "6e4567bdc88be792b5823ef0291f2f324f1a4d597efae0bc9ceda89d860f1060"
 
 
