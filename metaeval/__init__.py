@@ -5,7 +5,7 @@ Light at import time: numpy/scipy/pandas only; plotting, torch and metric back-e
     >>> from metaeval import correlate, load_gensvs
     >>> result = correlate(load_gensvs(), metrics=["sisdr", "multi_res_loss"], k=50,
     ...                    significance="none", chance=False)
-    >>> result.table.loc[result.table.coefficient == "spearman", "value"].round(3).tolist()
+    >>> result.table.loc[result.table.coefficient == "spearman", "statistic"].round(3).tolist()
     [0.244, 0.639]
 """
 

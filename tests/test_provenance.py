@@ -105,7 +105,7 @@ def test_direction_changes_signature_and_sign(gensvs):
                   ceiling=False)
     b = correlate(flipped, metrics=["sisdr"], k=20, significance="none", chance=False,
                   ceiling=False)
-    assert a.table["value"].iloc[0] == pytest.approx(-b.table["value"].iloc[0])
+    assert a.table["statistic"].iloc[0] == pytest.approx(-b.table["statistic"].iloc[0])
     assert str(a.signature) != str(b.signature)
     assert "metrics:sisdr|" in str(a.signature) and "metrics:-sisdr|" in str(b.signature)
 

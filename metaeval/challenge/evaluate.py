@@ -37,7 +37,7 @@ LANGUAGES = {"en": "English", "de": "German", "fr": "French", "zh": "Chinese", "
              "ru": "Russian", "es": "Spanish", "it": "Italian", "pt": "Portuguese", "nl": "Dutch",
              "cs": "Czech", "pl": "Polish", "hi": "Hindi", "mr": "Marathi", "el": "Greek",
              "vi": "Vietnamese", "sw": "Swahili", "ur": "Urdu", "ko": "Korean", "tr": "Turkish"}
-RESULT_COLUMNS = ["metric", "langpair", "phenomenon", "category", "tau", "ci_low", "ci_high", "n",
+RESULT_COLUMNS = ["metric", "langpair", "phenomenon", "category", "statistic", "ci_low", "ci_high", "n",
                   "note"]
 
 
@@ -51,7 +51,7 @@ class ChallengeResult:
     bad: pd.DataFrame
     table: pd.DataFrame  # RESULT_COLUMNS
     ranking: pd.DataFrame  # metric, statistic, ci_low, ci_high, cluster
-    pairwise: pd.DataFrame  # metric_a, metric_b, delta, p_value
+    pairwise: pd.DataFrame  # metric_a, metric_b, delta, pvalue
     headline: str
     settings: dict = field(default_factory=dict)
     details: dict = field(default_factory=dict)  # (pair id, side) -> {metric: details}
@@ -176,11 +176,11 @@ def _ranking(pairs, columns, outcome, table, headline, k, seed, alpha):
             if a != b:
                 p[a, b], delta[a, b] = pair_permutation(outcome[a], outcome[b], groups, weights,
                                                         k=k, seed=seed + 1)
-    clusters = significance_clusters(head["tau"].to_numpy(float), p, alpha=alpha)
-    ranking = pd.DataFrame({"metric": columns, "statistic": head["tau"].to_numpy(),
+    clusters = significance_clusters(head["statistic"].to_numpy(float), p, alpha=alpha)
+    ranking = pd.DataFrame({"metric": columns, "statistic": head["statistic"].to_numpy(),
                             "ci_low": head["ci_low"].to_numpy(),
                             "ci_high": head["ci_high"].to_numpy(), "cluster": clusters})
     pairwise = pd.DataFrame([{"metric_a": columns[a], "metric_b": columns[b],
-                              "delta": delta[a, b], "p_value": p[a, b]}
+                              "delta": delta[a, b], "pvalue": p[a, b]}
                              for a in range(n) for b in range(n) if a != b])
     return ranking.sort_values("statistic", ascending=False, ignore_index=True), pairwise

@@ -20,7 +20,7 @@ from metaeval.stats.resampling import percentile_bounds
 
 MEAN_TAU = "mean tau"
 ALL_PAIRS = "all pairs"
-COLUMNS = ["metric", "langpair", "phenomenon", "category", "tau", "ci_low", "ci_high", "n",
+COLUMNS = ["metric", "langpair", "phenomenon", "category", "statistic", "ci_low", "ci_high", "n",
            "note"]
 CHANCE_NOTE = ("tau = (C - D) / (C + D) over contrastive pairs, ties counted as discordant; a "
                "metric that cannot tell the translations apart gets -1, a random one 0.")
@@ -42,7 +42,7 @@ def _block(pairs, columns, outcome, keys, k, seed, ci, langpair: str | None) -> 
     label = "" if langpair is None else langpair
     category = {p: c for p, c in zip(pairs["phenomenon"], pairs["category"])}
     rows = [{"metric": m, "langpair": label, "phenomenon": p, "category": category[p],
-             "tau": taus[i, j], "ci_low": low[i, j], "ci_high": high[i, j],
+             "statistic": taus[i, j], "ci_low": low[i, j], "ci_high": high[i, j],
              "n": int(counts[i, j])}
             for i, m in enumerate(columns) for j, p in enumerate(phenomena)]
     cats = sorted({category[p] for p in phenomena})
@@ -63,7 +63,7 @@ def _block(pairs, columns, outcome, keys, k, seed, ci, langpair: str | None) -> 
     for name, (value, drawn, n) in summaries.items():
         lo, hi = percentile_bounds(drawn, ci)
         rows += [{"metric": m, "langpair": label, "phenomenon": "", "category": name,
-                  "tau": value[i], "ci_low": lo[i], "ci_high": hi[i], "n": int(n[i])}
+                  "statistic": value[i], "ci_low": lo[i], "ci_high": hi[i], "n": int(n[i])}
                  for i, m in enumerate(columns)]
     return rows
 
@@ -72,7 +72,7 @@ def _screen(row: dict, k: int) -> dict:
     """NaN with a note where the tau or its interval cannot be reported honestly."""
     notes = []
     if row["n"] == 0:
-        row["tau"] = row["ci_low"] = row["ci_high"] = np.nan
+        row["statistic"] = row["ci_low"] = row["ci_high"] = np.nan
         notes.append("no pair with both scores")
     elif np.isfinite(row["ci_low"]) and row["ci_low"] == row["ci_high"]:
         row["ci_low"] = row["ci_high"] = np.nan

@@ -96,7 +96,7 @@ def print_summary(result, written) -> None:
                if c != result.headline]
     echo()
     echo(text_table(["metric"] + columns,
-                    [[m] + [fmt(matrix.loc[m, ("tau", c)]) for c in columns]
+                    [[m] + [fmt(matrix.loc[m, ("statistic", c)]) for c in columns]
                      for m in matrix.index], right=tuple(range(1, len(columns) + 1))))
     for line in result.notes[1:]:
         note(f"note: {line}")

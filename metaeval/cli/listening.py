@@ -156,7 +156,7 @@ def _print_summary(result, folder: Path) -> None:
              f"  noise ceiling (sqrt of reliability): {_fmt(ceiling['noise_ceiling'])}")
     if s["tests"].get("test") not in (None, "none"):
         echo(f"test across systems: {s['tests']['method']}: statistic "
-             f"{_fmt(s['tests']['statistic'])}, p {fmt_p(s['tests']['p_value'])}")
+             f"{_fmt(s['tests']['statistic'])}, p {fmt_p(s['tests']['pvalue'])}")
     for line in s.get("notes", []):
         warn(f"note: {line}")
     echo(f"signature: {s['signature']}")

@@ -31,7 +31,7 @@ def _body(result, rows, others: dict) -> list[list[str]]:
     for r in rows.to_dict(orient="records"):
         cluster = "" if is_missing(r["cluster"]) else str(int(r["cluster"]))
         extra = [fmt(others[c].get(r["metric"])) for c in others]
-        body.append([_name(result, r["metric"]), fmt(r["value"]),
+        body.append([_name(result, r["metric"]), fmt(r["statistic"]),
                      fmt_interval(r["ci_low"], r["ci_high"]), *extra, cluster, str(r["n"])])
     return body
 
@@ -74,10 +74,10 @@ def summary_table(result, level: str, group: str) -> str | None:
     rows = table[table["coefficient"] == primary]
     if rows.empty:
         return None
-    rows = rows.sort_values("value", ascending=False, na_position="last")
+    rows = rows.sort_values("statistic", ascending=False, na_position="last")
     present = set(table["coefficient"])
     others = {c: dict(zip(table.loc[table["coefficient"] == c, "metric"],
-                          table.loc[table["coefficient"] == c, "value"]))
+                          table.loc[table["coefficient"] == c, "statistic"]))
               for c in coefficients(result) if c != primary and c in present}
     ceilings = {c: table.loc[(table["coefficient"] == c) & table["ceiling"].notna(),
                              "ceiling"].head(1).squeeze() for c in others}
@@ -126,7 +126,7 @@ def print_summary(result, written) -> None:
         echo()
     for line in legend(result):
         echo(line)
-    for message in result.warnings + (latex_warnings(result) if "latex" in written else []):
+    for message in result.notes + (latex_warnings(result) if "latex" in written else []):
         note(f"warning: {message}")
     for fmt_name, path in written.items():
         echo(f"{fmt_name:>5}: {path}")

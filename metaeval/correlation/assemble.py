@@ -96,7 +96,7 @@ def assemble(js: JudgementSet, human: str, metrics: list[str], settings: Setting
         points=points,
         settings=settings_record(signature, settings, js, metrics, human), signature=signature,
         dataset=js.info, human=human, metrics={m: js.metrics[m].direction for m in metrics},
-        group_column=settings.group_by, warnings=list(dict.fromkeys(notes)),
+        group_column=settings.group_by, notes=list(dict.fromkeys(notes)),
         metric_options={m: dict(js.metrics[m].options) for m in metrics if js.metrics[m].options},
         display_names={m: js.metrics[m].label for m in metrics if js.metrics[m].label},
         images=js.images,

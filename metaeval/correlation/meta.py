@@ -141,7 +141,7 @@ def set_summary(payload: dict, name: str, group: str = POOLED) -> dict:
     if draws and (draws.get("coefficient"), draws.get("level")) != (coef, level):
         draws = None
     return {"name": name, "signature": payload.get("signature", ""), "coefficient": coef,
-            "level": level, "values": {r["metric"]: _num(r.get("value")) for r in rows},
+            "level": level, "values": {r["metric"]: _num(r.get("statistic")) for r in rows},
             "n": {r["metric"]: _num(r.get("n")) for r in rows},
             "draws": dict(zip(draws["metrics"], np.asarray(draws["draws"], float)))
             if draws else None}
@@ -230,14 +230,14 @@ def meta_analysis(summaries: list[dict], ci: float = 0.95, alpha: float = 0.05,
     for i, metric in enumerate(metrics):
         stats = {} if meta is None else {
             "tau2": meta.tau2[i], "q": meta.q[i], "q_pvalue": meta.q_pvalue[i], "i2": meta.i2[i],
-            "p_value": meta.p_value[i], "z": meta.mu[i], "z_se": meta.se[i]}
+            "pvalue": meta.pvalue[i], "z": meta.mu[i], "z_se": meta.se[i]}
         every = i < len(common)
         rows.append({"metric": metric, "pooled": pooled[0][i], "ci_low": pooled[1][i],
                      "ci_high": pooled[2][i], **stats,
                      "average": float(values[i].mean()) if every else nan,
                      "average_cluster": clusters[i] if every else nan,
                      "n_sets": int(np.isfinite(values[i]).sum()), "in_every_set": every,
-                     "per_set": {s["name"]: {"value": values[i, j], "n": n[i, j]}
+                     "per_set": {s["name"]: {"statistic": values[i, j], "n": n[i, j]}
                                  for j, s in enumerate(summaries) if metric in s["values"]}})
     rows.sort(key=lambda r: (not r["in_every_set"], _descending(
         r["average"] if r["in_every_set"] else r["pooled"])))
@@ -258,6 +258,6 @@ def meta_table(record: dict):
     for r in record["metrics"]:
         flat = {k: v for k, v in r.items() if k != "per_set"}
         for name, cell in r["per_set"].items():
-            flat[f"r[{name}]"], flat[f"n[{name}]"] = cell["value"], cell["n"]
+            flat[f"r[{name}]"], flat[f"n[{name}]"] = cell["statistic"], cell["n"]
         rows.append(flat)
     return pd.DataFrame(rows)

@@ -29,7 +29,7 @@ def pooled_pairwise_accuracy(parts: list[tuple[str, JudgementSet]], metrics: lis
     nan = float("nan")
     return [{"metric": metric, "group": POOLED, "level": "system",
              "coefficient": "pairwise_acc_pooled",
-             "value": float(agree[i] / total[i]) if total[i] else nan,
-             "ci_low": nan, "ci_high": nan, "p_value": nan, "cluster": np.nan, "n": int(total[i]),
+             "statistic": float(agree[i] / total[i]) if total[i] else nan,
+             "ci_low": nan, "ci_high": nan, "pvalue": nan, "cluster": np.nan, "n": int(total[i]),
              "chance_low": nan, "chance_high": nan, "epsilon": nan, "note": ""}
             for i, metric in enumerate(metrics)]

@@ -101,8 +101,8 @@ def ranked_metrics(result: CorrelationResult, settings: Settings) -> list[str]:
     rows = result.table[(result.table["coefficient"] == settings.primary)
                         & (result.table["level"] == settings.levels[0])]
     group = POOLED if (rows["group"] == POOLED).any() else rows["group"].iloc[0]
-    rows = rows[rows["group"] == group].dropna(subset=["value"])
-    return rows.sort_values("value", ascending=False, kind="stable")["metric"].tolist()
+    rows = rows[rows["group"] == group].dropna(subset=["statistic"])
+    return rows.sort_values("statistic", ascending=False, kind="stable")["metric"].tolist()
 
 
 def power_pairs(result: CorrelationResult, settings: Settings,

@@ -3,7 +3,7 @@
 Tables (pandas):
 
 - ``table``: one row per (metric, group, level, coefficient) with columns :data:`TABLE_COLUMNS`:
-  ``value``; ``ci_low/ci_high`` the bootstrap interval; ``p_value`` the two-sided p-value
+  ``statistic``; ``ci_low/ci_high`` the bootstrap interval; ``pvalue`` the two-sided p-value
   of the coefficient (exact by enumeration up to 9 points, else analytic; NaN where none exists); ``cluster`` the significance cluster
   (1 = best); ``n`` the number of points (cells for ``none``, systems for ``system``, averaged
   vectors for ``item``/``sys``); ``chance_low/high`` the central interval of the permutation
@@ -14,7 +14,7 @@ Tables (pandas):
   ``note`` why a number of the row is missing (too few points, nothing to resample, ...; see
   :mod:`metaeval.correlation.validity`), empty when the row is complete.
 - ``pairwise``: one row per ordered metric pair (a, b) within (group, level, coefficient):
-  ``delta`` = stat(a) - stat(b), ``p_value`` one-sided for "a correlates better than b"
+  ``delta`` = stat(a) - stat(b), ``pvalue`` one-sided for "a correlates better than b"
   (PERM-BOTH, p = (c+1)/(k+1)), ``p_holm``, ``p_bh`` adjusted over the pair matrix,
   ``p_williams`` the one-sided Williams test (Pearson at levels none/system only), ``test``.
 - ``points``: the (item, system, group, human, metric...) cells the statistics used, oriented so
@@ -47,12 +47,12 @@ from metaeval.paths import display_path
 from metaeval.provenance import Signature
 
 TABLE_COLUMNS = [
-    "metric", "group", "level", "coefficient", "value", "ci_low", "ci_high", "p_value",
+    "metric", "group", "level", "coefficient", "statistic", "ci_low", "ci_high", "pvalue",
     "cluster", "n", "chance_low", "chance_high", "epsilon", "ceiling", "ceiling_low",
     "ceiling_high", "note",
 ]
 PAIRWISE_COLUMNS = [
-    "group", "level", "coefficient", "metric_a", "metric_b", "delta", "p_value", "p_holm",
+    "group", "level", "coefficient", "metric_a", "metric_b", "delta", "pvalue", "p_holm",
     "p_bh", "p_williams", "test",
 ]
 POOLED = "all"  # name of the pooled group
@@ -71,7 +71,7 @@ class CorrelationResult:
     human: str
     metrics: dict[str, str] = field(default_factory=dict)  # metric -> "higher"/"lower" is better
     group_column: str | None = None
-    warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     metric_options: dict[str, dict[str, str]] = field(default_factory=dict)  # config fields
     images: pd.DataFrame | None = None  # item, system, image path (image judgement sets)
     disagreements: pd.DataFrame | None = None  # largest metric/human rank gaps per group
@@ -102,7 +102,7 @@ class CorrelationResult:
         """The rows of the primary coefficient: metric, group, level, value, CI, cluster."""
         primary = self.settings.get("primary_coefficient", self.table["coefficient"].iloc[0])
         rows = self.table[self.table["coefficient"] == primary]
-        return rows[["metric", "group", "level", "value", "ci_low", "ci_high", "cluster"]]
+        return rows[["metric", "group", "level", "statistic", "ci_low", "ci_high", "cluster"]]
 
     def __repr__(self) -> str:
         with pd.option_context("display.width", 100, "display.max_rows", 20):
@@ -120,7 +120,7 @@ class CorrelationResult:
             "metric_options": self.metric_options,
             "display_names": {m: self.display_name(m) for m in self.metrics},
             "group_column": self.group_column,
-            "warnings": self.warnings,
+            "notes": self.notes,
             "results": [{**row, "display_name": self.display_name(row["metric"])}
                         for row in self.table.to_dict(orient="records")],
             "pairwise": self.pairwise.to_dict(orient="records"),

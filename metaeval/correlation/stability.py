@@ -41,7 +41,7 @@ def ranking(data: JudgementSet, metrics: list[str], human: str,
         return np.full(len(metrics), np.nan), np.zeros(len(metrics), bool), str(error)
     rows = result.table[result.table["group"] == POOLED].set_index("metric").loc[metrics]
     best = (rows["cluster"].fillna(0).astype(int) == 1).to_numpy()
-    return rows["value"].to_numpy(float), best, ""
+    return rows["statistic"].to_numpy(float), best, ""
 
 
 def _reduced_sets(data: JudgementSet, unit: str, column: str | None) -> list[tuple[str, object]]:
@@ -123,7 +123,7 @@ def ranking_stability(data: JudgementSet, *, metrics=None, human: str | None = N
         blocks.append(_leave_out(data, metrics, human, base, "group", column, full))
     return {"coefficient": base.primary, "level": base.levels[0], "k": base.k, "seed": base.seed,
             "alpha": base.alpha, "ci": base.ci, "resample": base.resample, "group_by": column,
-            "top": top, "full": [{"metric": m, "value": float(v), "best": bool(b)}
+            "top": top, "full": [{"metric": m, "statistic": float(v), "best": bool(b)}
                                  for m, v, b in zip(metrics, full[0], full[1])],
             "leave_one_out": blocks, "flags": stability_flags(blocks, top),
             "subgroups": subgroup_flips(data, metrics, human, base, column)
@@ -140,6 +140,6 @@ def with_stability(result: CorrelationResult, data: JudgementSet, settings: Sett
     result.settings["stability"] = {key: record[key] for key in
                                     ("coefficient", "level", "k", "seed", "alpha", "group_by")}
     shown = result.display_names.get(record["top"], record["top"]) if record["top"] else None
-    result.warnings.extend(f"ranking stability: {flag}"
+    result.notes.extend(f"ranking stability: {flag}"
                            for flag in stability_flags(record["leave_one_out"], shown))
     return result

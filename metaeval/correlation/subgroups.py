@@ -46,7 +46,7 @@ def _metric_rows(metrics, a, b, diff) -> list[dict]:
     return [{"metric": m, "value_a": float(a[i]), "value_b": float(b[i]),
              "rank_a": float(ranks_a[i]), "rank_b": float(ranks_b[i]),
              "delta": float(diff.delta[i]), "ci_low": float(diff.low[i]),
-             "ci_high": float(diff.high[i]), "p_value": float(diff.p_value[i])}
+             "ci_high": float(diff.high[i]), "pvalue": float(diff.pvalue[i])}
             for i, m in enumerate(metrics)]
 
 
@@ -63,9 +63,9 @@ def compare_groups(metrics: list[str], a: tuple, b: tuple, ci: float) -> dict:
         reversals = [{"metric_i": metrics[x], "metric_j": metrics[y],
                       "gap_a": float(va[x] - va[y]), "gap_b": float(vb[x] - vb[y]),
                       "interaction": float(inter.delta[n]), "ci_low": float(inter.low[n]),
-                      "ci_high": float(inter.high[n]), "p_value": float(inter.p_value[n])}
+                      "ci_high": float(inter.high[n]), "pvalue": float(inter.pvalue[n])}
                      for n, (x, y) in enumerate(pairs)]
-        reversals.sort(key=lambda r: (r["p_value"], -abs(r["interaction"])))
+        reversals.sort(key=lambda r: (r["pvalue"], -abs(r["interaction"])))
     return {"metrics": _metric_rows(metrics, va, vb, diff), "reversals": reversals}
 
 

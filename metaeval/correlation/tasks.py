@@ -94,7 +94,7 @@ class CorrelationTask:
     @staticmethod
     def without_blank(rows: list[dict], delta: np.ndarray, p: np.ndarray):
         """No test involves a metric without a value (its pairs are NaN, outside Holm/BH)."""
-        blank = ~np.isfinite([r["value"] for r in rows])
+        blank = ~np.isfinite([r["statistic"] for r in rows])
         delta, p = delta.copy(), p.copy()
         for matrix in (delta, p):
             matrix[blank, :] = NAN
@@ -123,8 +123,8 @@ class CorrelationTask:
     def row(self, m: int, value, low, high, chance_low, chance_high, epsilon=NAN) -> dict:
         return {
             "metric": self.metrics[m], "level": self.level, "coefficient": self.coef.name,
-            "value": float(value), "ci_low": float(low), "ci_high": float(high),
-            "p_value": analytic_pvalue(self.coef, self.gold, self.scores[m], self.level),
+            "statistic": float(value), "ci_low": float(low), "ci_high": float(high),
+            "pvalue": analytic_pvalue(self.coef, self.gold, self.scores[m], self.level),
             "cluster": np.nan, "n": point_count(self.gold, self.scores[m], self.level),
             "chance_low": float(chance_low), "chance_high": float(chance_high),
             "epsilon": float(epsilon), "note": "",
@@ -132,7 +132,7 @@ class CorrelationTask:
 
     def cluster(self, rows: list[dict], p: np.ndarray) -> None:
         """Significance clusters of the rows with a value (the others get none)."""
-        values = np.array([r["value"] for r in rows], float)
+        values = np.array([r["statistic"] for r in rows], float)
         ranks = significance_clusters(values, p, alpha=self.settings.alpha)
         for row, rank in zip(rows, ranks):
             row["cluster"] = int(rank) if np.isfinite(rank) else NAN
@@ -156,7 +156,7 @@ class CorrelationTask:
         return [
             {"level": self.level, "coefficient": self.coef.name,
              "metric_a": self.metrics[a], "metric_b": self.metrics[b],
-             "delta": float(delta[a, b]), "p_value": float(p[a, b]),
+             "delta": float(delta[a, b]), "pvalue": float(p[a, b]),
              "p_holm": float(p_holm[a, b]), "p_bh": float(p_bh[a, b]),
              "p_williams": float(williams[a, b]) if williams is not None else NAN,
              "test": self.test}

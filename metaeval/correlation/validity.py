@@ -21,7 +21,7 @@ import numpy as np
 from metaeval.correlation.settings import Settings
 
 NAN = float("nan")
-STATISTICS = ("value", "ci_low", "ci_high", "p_value", "chance_low", "chance_high")
+STATISTICS = ("statistic", "ci_low", "ci_high", "pvalue", "chance_low", "chance_high")
 
 
 def resampling_units(gold: np.ndarray, metric: np.ndarray, resample: str) -> int:
@@ -45,7 +45,7 @@ def screen_row(row: dict, gold: np.ndarray, metric: np.ndarray, level: str,
         _blank(row, STATISTICS)
         reasons.append(f"{row['n']} point(s) at level {level}, fewer than the minimum "
                        f"{settings.min_points}")
-    elif math.isfinite(row["value"]):
+    elif math.isfinite(row["statistic"]):
         units = resampling_units(gold, metric, settings.resample)
         unit = {"items": "item", "systems": "system"}.get(settings.resample, "unit")
         if units < 2 and math.isfinite(row["ci_low"]):

@@ -34,17 +34,17 @@ from metaeval.errors import StatsError
 class BlockTest:
     """An omnibus rank test across systems: statistic, chi-square p-value, degrees of freedom.
 
-    ``p_value_f`` is the F-form p-value (Durbin's T2; NaN for Skillings-Mack); ``n_items`` the
+    ``pvalue_f`` is the F-form p-value (Durbin's T2; NaN for Skillings-Mack); ``n_items`` the
     items (blocks) used; ``method`` the test in words.
     """
 
     name: str
     statistic: float
-    p_value: float
+    pvalue: float
     df: int
     n_items: int
     method: str
-    p_value_f: float = float("nan")
+    pvalue_f: float = float("nan")
 
 
 def _blocks(wide: np.ndarray) -> np.ndarray:

@@ -177,11 +177,11 @@ def friedman_posthoc(table, correction: str = "bonferroni", alpha: float = 0.05,
                    for r in pairs.itertuples() if r.significant}
     letters = (compact_letters(systems, significant) if not note
                else {name: "" for name in systems})
-    return PosthocResult(statistic=omnibus.statistic, pvalue=omnibus.p_value,
+    return PosthocResult(statistic=omnibus.statistic, pvalue=omnibus.pvalue,
                          n_items=omnibus.n_items, systems=systems, means=means, pairs=pairs,
                          letters=letters, correction=correction, alpha=alpha,
                          dropped_items=dropped, test=omnibus.name, method=omnibus.method,
-                         df=omnibus.df, pvalue_f=omnibus.p_value_f, notes=[note] if note else [])
+                         df=omnibus.df, pvalue_f=omnibus.pvalue_f, notes=[note] if note else [])
 
 
 def wilcoxon_pairs(wide: pd.DataFrame, means: pd.Series, correction: str,

@@ -133,15 +133,15 @@ def _tests(table: RatingTable, correction: str,
         result = friedman_posthoc(table, correction=correction, aggregate=aggregate)
     except StatsError as error:
         info = {"test": "none", "skipped": str(error), "correction": correction,
-                "statistic": None, "p_value": None, "letters": {}, "pairs": [], "notes": []}
+                "statistic": None, "pvalue": None, "letters": {}, "pairs": [], "notes": []}
         return info, pd.DataFrame(), {}
     pairs = result.pairs.reset_index(drop=True)
     letters = {str(k): str(v) for k, v in dict(result.letters).items()}
     info = {"test": result.test, "method": f"{result.method} on per-item {aggregate}s, then "
                     f"pairwise Wilcoxon signed-rank on the items both systems share, with "
                     f"{correction.capitalize()} correction",
-            "correction": correction, "statistic": result.statistic, "p_value": result.pvalue,
-            "p_value_f": result.pvalue_f, "df": result.df,
+            "correction": correction, "statistic": result.statistic, "pvalue": result.pvalue,
+            "pvalue_f": result.pvalue_f, "df": result.df,
             "n_items": result.n_items, "alpha": result.alpha,
             "dropped_items": [str(i) for i in result.dropped_items], "notes": result.notes}
     info["letters"] = letters

@@ -38,7 +38,7 @@ def category_plot_svg(result: ChallengeResult) -> str:
 
 def _draw_categories(result: ChallengeResult):
     matrix = data.category_matrix(result)
-    cats = [c for c in data.categories(result) if ("tau", c) in matrix.columns]
+    cats = [c for c in data.categories(result) if ("statistic", c) in matrix.columns]
     metrics = list(matrix.index)
     width = max(5.0, 0.55 * len(cats) * max(1, len(metrics)) ** 0.5 + 2.0)
     fig, axes = figure(min(width, 11.0), 3.6)
@@ -46,7 +46,7 @@ def _draw_categories(result: ChallengeResult):
     x = np.arange(len(cats))
     bar = 0.8 / max(1, len(metrics))
     for j, metric in enumerate(metrics):
-        tau = matrix.loc[metric, [("tau", c) for c in cats]].to_numpy(float)
+        tau = matrix.loc[metric, [("statistic", c) for c in cats]].to_numpy(float)
         low = matrix.loc[metric, [("ci_low", c) for c in cats]].to_numpy(float)
         high = matrix.loc[metric, [("ci_high", c) for c in cats]].to_numpy(float)
         err = np.vstack([np.clip(tau - low, 0, None), np.clip(high - tau, 0, None)])
@@ -86,7 +86,7 @@ def _ranking(result: ChallengeResult) -> list[dict]:
 def _matrix_rows(result: ChallengeResult, langpair: str = "") -> tuple[list[str], list[dict]]:
     matrix = data.category_matrix(result, langpair)
     columns = [c for c in dict.fromkeys(matrix.columns.get_level_values(1))]
-    rows = [{"metric": m, "cells": [_cell(matrix.loc[m, ("tau", c)], matrix.loc[m, ("ci_low", c)],
+    rows = [{"metric": m, "cells": [_cell(matrix.loc[m, ("statistic", c)], matrix.loc[m, ("ci_low", c)],
                                           matrix.loc[m, ("ci_high", c)]) for c in columns]}
             for m in matrix.index]
     return columns, rows
@@ -105,7 +105,7 @@ def _langpairs(result: ChallengeResult, metrics: list[str]) -> list[dict]:
         part = table[(table["langpair"] == lp) & (table["phenomenon"] == "")
                      & (table["category"] == result.headline)].set_index("metric")
         rows.append({"langpair": lp, "n": int(part["n"].max()) if len(part) else 0,
-                     "cells": [_cell(*(part.loc[m, ["tau", "ci_low", "ci_high"]]
+                     "cells": [_cell(*(part.loc[m, ["statistic", "ci_low", "ci_high"]]
                                        if m in part.index else (np.nan,) * 3)) for m in metrics]})
     return rows
 
@@ -159,7 +159,7 @@ def render_html(result: ChallengeResult, hardest: int = 5) -> str:
         plot=category_plot_svg(result), phenomena=_phenomena(result, metrics),
         langpair_rows=_langpairs(result, metrics),
         pairwise=[{"a": r["metric_a"], "b": r["metric_b"], "delta": fmt(r["delta"]),
-                   "p": fmt_p(r["p_value"])} for r in result.pairwise.to_dict(orient="records")],
+                   "p": fmt_p(r["pvalue"])} for r in result.pairwise.to_dict(orient="records")],
         spans=[] if result.spans is None else [{"metric": r["metric"], "f1": fmt(r["span_f1"]),
                                                 "n": int(r["n"])}
                                                for r in result.spans.to_dict(orient="records")],

@@ -41,7 +41,7 @@ def category_matrix(result: ChallengeResult, langpair: str = "") -> pd.DataFrame
     """metric x (categories, all pairs, mean tau, ACES-Score; the headline last) of tau /
     ci_low / ci_high / n (a MultiIndex column frame)."""
     rows = result.table[(result.table["langpair"] == langpair) & (result.table["phenomenon"] == "")]
-    wide = rows.pivot(index="metric", columns="category", values=["tau", "ci_low", "ci_high", "n"])
+    wide = rows.pivot(index="metric", columns="category", values=["statistic", "ci_low", "ci_high", "n"])
     summaries = [c for c in SUMMARIES if c != result.headline] + [result.headline]
     wanted = [c for c in categories(result) + summaries if c in set(rows["category"])]
     order = [m for m in metric_order(result) if m in wide.index]
@@ -55,7 +55,7 @@ def phenomenon_rows(result: ChallengeResult) -> list[dict]:
     rank = {c: i for i, c in enumerate(categories(result))}
     out = []
     for (phenomenon, category), part in rows.groupby(["phenomenon", "category"], sort=False):
-        cells = {r["metric"]: (r["tau"], r["ci_low"], r["ci_high"])
+        cells = {r["metric"]: (r["statistic"], r["ci_low"], r["ci_high"])
                  for r in part.to_dict(orient="records")}
         out.append({"phenomenon": phenomenon, "category": category, "n": int(part["n"].max()),
                     "cells": cells})

@@ -39,7 +39,7 @@ def category_table(result: ChallengeResult) -> str:
              r"\begin{tabular}{l" + "r" * len(columns) + "}", r"\toprule", header + r" \\",
              r"\midrule"]
     for metric in matrix.index:
-        cells = [_num(matrix.loc[metric, ("tau", c)], c == result.headline and metric in best)
+        cells = [_num(matrix.loc[metric, ("statistic", c)], c == result.headline and metric in best)
                  for c in columns]
         lines.append(" & ".join([latex_escape(metric)] + cells) + r" \\")
     absent = data.absent_categories(result)

@@ -10,7 +10,7 @@ def results_csv(result: CorrelationResult) -> str:
     """The result table as CSV: one row per (metric, group, level, coefficient).
 
     Columns: :data:`metaeval.correlation.result.TABLE_COLUMNS` (``metric, group, level,
-    coefficient, value, ci_low, ci_high, p_value, cluster, n, chance_low, chance_high, epsilon,
+    coefficient, statistic, ci_low, ci_high, pvalue, cluster, n, chance_low, chance_high, epsilon,
     ceiling, ceiling_low, ceiling_high, note``), then any extra columns of the table, then
     ``display_name`` (the metric's report label; the column name when it has none). Missing =
     empty; a text cell starting with ``= + - @`` gets a leading ``'`` (no spreadsheet formula).

@@ -45,13 +45,13 @@ def cluster_best(result: CorrelationResult, level: str, coefficient: str,
     best: dict[str, float] = {}
     for side in (first, second):
         known = side.loc[metrics]
-        known = known[known["value"].notna()]
+        known = known[known["statistic"].notna()]
         if known["cluster"].notna().any():
-            picks = known[known["cluster"].notna()].sort_values("value", ascending=False)
+            picks = known[known["cluster"].notna()].sort_values("statistic", ascending=False)
             picks = picks[~picks["cluster"].duplicated()]
         else:
-            picks = known.sort_values("value", ascending=False).head(MAX_LABELS)
-        for metric, value in picks["value"].items():
+            picks = known.sort_values("statistic", ascending=False).head(MAX_LABELS)
+        for metric, value in picks["statistic"].items():
             best[metric] = max(best.get(metric, -np.inf), float(value))
     return sorted(best, key=lambda m: -best[m])[:MAX_LABELS]
 
@@ -66,7 +66,7 @@ def headline_rows(result: CorrelationResult, level: str, coefficient: str) -> li
     labelled = set(cluster_best(result, level, coefficient, real))
     out = []
     for m in metrics:
-        x, y = first.loc[m, "value"], second.loc[m, "value"]
+        x, y = first.loc[m, "statistic"], second.loc[m, "statistic"]
         missing = labels.is_missing(x) or labels.is_missing(y)
         out.append({"metric": m, "label": labels.metric_label(result, m), "x": labels.fmt(x),
                     "y": labels.fmt(y), "delta": "\u2013" if missing else f"{y - x:+.3f}",
@@ -79,7 +79,7 @@ def _draw_points(ax, first, second, metrics, flipped) -> list[float]:
     values = []
     for metric in metrics:
         a, b = first.loc[metric], second.loc[metric]
-        x, y = float(a["value"]), float(b["value"])
+        x, y = float(a["statistic"]), float(b["statistic"])
         colour = PALETTE[1] if metric in flipped else PALETTE[0]
         interval_lines(ax, [y], [a["ci_low"]], [a["ci_high"]], colour, True, cap=0.006)
         interval_lines(ax, [x], [b["ci_low"]], [b["ci_high"]], colour, False, cap=0.006)
@@ -116,9 +116,9 @@ def draw_group_vs_group(result: CorrelationResult, level: str, coefficient: str,
                    loc="outside lower center", ncols=2)
     freeze_layout(fig)
     shown = cluster_best(result, level, coefficient, real)
-    place_labels(ax, [(labels.metric_label(result, m), float(first.loc[m, "value"]),
-                       float(second.loc[m, "value"])) for m in shown
-                      if not (labels.is_missing(first.loc[m, "value"])
-                              or labels.is_missing(second.loc[m, "value"]))],
+    place_labels(ax, [(labels.metric_label(result, m), float(first.loc[m, "statistic"]),
+                       float(second.loc[m, "statistic"])) for m in shown
+                      if not (labels.is_missing(first.loc[m, "statistic"])
+                              or labels.is_missing(second.loc[m, "statistic"]))],
                  LABEL_FONT, marker_pt=6.0)
     return fig

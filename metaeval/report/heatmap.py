@@ -58,7 +58,7 @@ def _matrix(pw, group: str, index: dict[str, int]) -> np.ndarray:
     matrix = np.full((len(index), len(index)), np.nan)
     for r in pw[pw["group"].astype(str) == group].itertuples():
         if r.metric_a in index and r.metric_b in index:
-            matrix[index[r.metric_a], index[r.metric_b]] = r.p_value
+            matrix[index[r.metric_a], index[r.metric_b]] = r.pvalue
     return matrix
 
 

@@ -38,10 +38,10 @@ def _metric_row(result: CorrelationResult, metric: str, cells: dict, coefs: list
     for coef in coefs:
         r = cells.get((metric, coef))
         values.append({
-            "value": labels.fmt(r["value"]) if r else "\u2013",
+            "value": labels.fmt(r["statistic"]) if r else "\u2013",
             "ci": (f"[{labels.fmt(r['ci_low'])}, {labels.fmt(r['ci_high'])}]"
                    if r and not labels.is_missing(r["ci_low"]) else ""),
-            "p": labels.fmt_p(r["p_value"]) if r else "\u2013",
+            "p": labels.fmt_p(r["pvalue"]) if r else "\u2013",
         })
     notes = [f"{c}: {cells[(metric, c)]['note']}" if c != coefs[0] else
              cells[(metric, c)]["note"] for c in coefs
@@ -51,7 +51,7 @@ def _metric_row(result: CorrelationResult, metric: str, cells: dict, coefs: list
             "direction": result.metrics.get(metric, "higher"), "values": values,
             "cluster": cluster, "best": cluster == 1, "note": "; ".join(notes),
             "chance": labels.fmt_interval(main.get("chance_low"), main.get("chance_high")),
-            "sort": -main["value"] if not labels.is_missing(main["value"]) else float("inf"),
+            "sort": -main["statistic"] if not labels.is_missing(main["statistic"]) else float("inf"),
             "n": main.get("n")}
 
 
@@ -135,7 +135,7 @@ def render_html(result: CorrelationResult, inputs: ExplorerInputs | None = None)
         "human": result.human,
         "settings": s,
         "signature": str(result.signature),
-        "warnings": list(result.warnings),
+        "warnings": list(result.notes),
         "primary": labels.coefficient_name(primary),
         "coefficients": [labels.coefficient_name(c) for c in labels.coefficients(result)],
         "groups": real,

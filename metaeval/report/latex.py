@@ -67,7 +67,7 @@ def sorted_metrics(result: CorrelationResult, table) -> list[str]:
     groups = labels.groups(result)
     key = next((g for g in reversed(groups) if labels.is_pooled(result, g)), groups[0])
     values = dict(zip(table.loc[table["group"].astype(str) == key, "metric"],
-                      table.loc[table["group"].astype(str) == key, "value"]))
+                      table.loc[table["group"].astype(str) == key, "statistic"]))
     order = labels.metrics(result)
     return sorted(order, key=lambda m: (labels.is_missing(values.get(m)),
                                         -(values.get(m) or 0) if not labels.is_missing(
@@ -83,9 +83,9 @@ def fixed(value, digits: int = 3) -> str:
 
 
 def _cell(row) -> str:
-    if labels.is_missing(row["value"]):
+    if labels.is_missing(row["statistic"]):
         return "--"
-    value = fixed(row["value"])
+    value = fixed(row["statistic"])
     if not labels.is_missing(row.get("cluster")) and int(row["cluster"]) == 1:
         value = rf"\mathbf{{{value}}}"
     if not (labels.is_missing(row["ci_low"]) or labels.is_missing(row["ci_high"])):
@@ -119,9 +119,9 @@ SHORT_NAME = 16  # longer metric names get a wrapping column in the compact layo
 
 def _compact_cell(row) -> str:
     """Value (bold in cluster 1) over its CI in script size, in a nested one-column tabular."""
-    if labels.is_missing(row["value"]):
+    if labels.is_missing(row["statistic"]):
         return "--"
-    value = fixed(row["value"])
+    value = fixed(row["statistic"])
     if not labels.is_missing(row.get("cluster")) and int(row["cluster"]) == 1:
         value = rf"\mathbf{{{value}}}"
     ci = ""
@@ -232,7 +232,7 @@ def latex_table(result: CorrelationResult, level: str | None = None,
         row = [cell(cells[(metric, g)]) if (metric, g) in cells else "--" for g in groups]
         lines.append(" & ".join([name] + row) + r" \\")
     extra, notes = _summary_rows(cells, groups, layout)
-    caption = _caption(result, coef, level, bool(flipped), notes, table["value"].isna().any(),
+    caption = _caption(result, coef, level, bool(flipped), notes, table["statistic"].isna().any(),
                        layout)
     label = re.sub(r"[^A-Za-z0-9]+", "-", f"metaeval-{result.dataset.name}-{level}")
     lines += extra + closing + [rf"\caption{{{caption}}}", rf"\label{{tab:{label}}}",

@@ -62,7 +62,7 @@ def _row_cells(r: Mapping, sets: list[str], layout: str) -> list[str]:
     for name in sets:
         cell = r["per_set"].get(name)
         n = "" if not cell or labels.is_missing(cell.get("n")) else f"$n={cell['n']:.0f}$"
-        cells.append(_under(_value(cell["value"]), n, layout) if cell else r"\textit{absent}")
+        cells.append(_under(_value(cell["statistic"]), n, layout) if cell else r"\textit{absent}")
     cluster = r.get("average_cluster")
     best = not labels.is_missing(cluster) and int(cluster) == 1
     cells += [_value(r.get("average"), bold=best),

@@ -199,7 +199,7 @@ def render_html(result: ListeningSummary) -> str:
                    "alpha": fmt(agreement["krippendorff_alpha"]),
                    "rest": fmt(agreement["rater_vs_rest_mean"]),
                    "n_raters": len(agreement["rater_vs_rest"])},
-        friedman={"statistic": fmt(tests.get("statistic")), "p": fmt_p(tests.get("p_value")),
+        friedman={"statistic": fmt(tests.get("statistic")), "p": fmt_p(tests.get("pvalue")),
                   "correction": tests["correction"], "name": TEST_NAMES.get(tests["test"], "no"),
                   "skipped": tests.get("skipped", "")},
         notes=s.get("notes", []), signature=s.get("signature", ""),

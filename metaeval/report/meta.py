@@ -52,7 +52,7 @@ def meta_context(record: Mapping | None, names: Mapping[str, str] | None = None)
             "tau2": labels.fmt(r.get("tau2"), 4), "i2": "\u2013" if labels.is_missing(r.get("i2"))
             else f"{100 * r['i2']:.0f}%", "q": _cell(r.get("q"), 2),
             "q_p": labels.fmt_p(r.get("q_pvalue")),
-            "per_set": [{"value": _cell(c["value"]), "n": labels.fmt(c["n"], 0)} if c else
+            "per_set": [{"value": _cell(c["statistic"]), "n": labels.fmt(c["n"], 0)} if c else
                         {"value": "absent", "n": ""} for c in per_set],
             "average": _cell(r["average"]), "cluster": cluster, "best": cluster == 1,
             "partial": not r.get("in_every_set", True), "n_sets": r.get("n_sets", len(sets))})
@@ -77,11 +77,11 @@ def _set_rows(result: CorrelationResult) -> list[dict]:
     rows = table[(table["group"].astype(str) == POOLED) & (table["coefficient"] == primary)
                  & (table["level"] == level)].to_dict(orient="records")
     out = []
-    for r in sorted(rows, key=lambda r: -r["value"] if not labels.is_missing(r["value"])
+    for r in sorted(rows, key=lambda r: -r["statistic"] if not labels.is_missing(r["statistic"])
                     else float("inf")):
         cluster = None if labels.is_missing(r["cluster"]) else int(r["cluster"])
         out.append({"metric": r["metric"], "label": labels.metric_label(result, r["metric"]),
-                    "value": labels.fmt(r["value"]),
+                    "value": labels.fmt(r["statistic"]),
                     "ci": labels.fmt_interval(r["ci_low"], r["ci_high"]),
                     "n": labels.fmt(r["n"], 0), "cluster": cluster, "best": cluster == 1})
     return out
@@ -100,7 +100,7 @@ def render_multiset_html(multi: MultiSetResult) -> str:
         sets.append({"name": name, "title": result.dataset.title or result.dataset.name,
                      "human": result.human, "sizes": sizes, "data": result.signature.data,
                      "rows": _set_rows(result)})
-    warnings = [f"{name}: {w}" for name, r in multi.sets for w in r.warnings]
+    warnings = [f"{name}: {w}" for name, r in multi.sets for w in r.notes]
     return render("meta.html.j2", title=f"metaeval meta-analysis: {len(sets)} test sets",
                   version=multi.settings.get("metaeval_version", ""),
                   signature=str(multi.signature), settings=multi.settings, sets=sets,

@@ -35,7 +35,7 @@ def pooled_order(rows, metrics: list[str], pooled_name: str | None = POOLED) -> 
     """Metrics sorted by the pooled value (or the mean over groups), best first."""
     pooled = rows[rows["group"] == pooled_name]
     source = pooled if len(pooled) else rows
-    means = source.groupby("metric")["value"].mean()
+    means = source.groupby("metric")["statistic"].mean()
     return sorted(metrics, key=lambda m: -(means.get(m, -np.inf) if not
                                            math.isnan(means.get(m, np.nan)) else -np.inf))
 

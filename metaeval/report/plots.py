@@ -56,7 +56,7 @@ def draw_forest(result: CorrelationResult, level: str, coefficient: str):
                 continue
             r = sub.loc[metric]
             ys.append(mi - 0.4 + step * (gi + 0.5))
-            xs.append(r["value"])
+            xs.append(r["statistic"])
             lo.append(r["ci_low"])
             hi.append(r["ci_high"])
         interval_lines(ax, ys, lo, hi, colours[group], horizontal=True)

@@ -35,18 +35,18 @@ def _leave_out_table(result: CorrelationResult, block: dict) -> dict:
 
 
 def _comparison(result: CorrelationResult, comp: dict) -> dict:
-    rows = sorted(comp["metrics"], key=lambda r: r["p_value"]
-                  if not labels.is_missing(r["p_value"]) else 2.0)
+    rows = sorted(comp["metrics"], key=lambda r: r["pvalue"]
+                  if not labels.is_missing(r["pvalue"]) else 2.0)
     metrics = [{"label": labels.metric_label(result, r["metric"]), "a": labels.fmt(r["value_a"]),
                 "b": labels.fmt(r["value_b"]), "rank_a": labels.fmt(r["rank_a"], 0), "rank_b": labels.fmt(r["rank_b"], 0),
                 "delta": labels.fmt(r["delta"]),
                 "ci": labels.fmt_interval(r["ci_low"], r["ci_high"]),
-                "p": labels.fmt_p(r["p_value"])} for r in rows]
+                "p": labels.fmt_p(r["pvalue"])} for r in rows]
     reversals = [{"i": labels.metric_label(result, r["metric_i"]),
                   "j": labels.metric_label(result, r["metric_j"]),
                   "gap_a": labels.fmt(r["gap_a"]), "gap_b": labels.fmt(r["gap_b"]),
                   "ci": labels.fmt_interval(r["ci_low"], r["ci_high"]),
-                  "p": labels.fmt_p(r["p_value"])} for r in comp["reversals"][:MAX_REVERSALS]]
+                  "p": labels.fmt_p(r["pvalue"])} for r in comp["reversals"][:MAX_REVERSALS]]
     return {"a": comp["group_a"], "b": comp["group_b"], "column": comp["column"],
             "note": comp["note"], "metrics": metrics, "reversals": reversals,
             "n_reversals": len(comp["reversals"])}

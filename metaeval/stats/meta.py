@@ -59,7 +59,7 @@ class MetaAnalysis:
     q: np.ndarray
     q_pvalue: np.ndarray
     i2: np.ndarray
-    p_value: np.ndarray  # two-sided z test of mu = 0
+    pvalue: np.ndarray  # two-sided z test of mu = 0
     n_sets: np.ndarray
 
     def correlation(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -124,7 +124,7 @@ def dersimonian_laird(effects: np.ndarray, variances: np.ndarray,
     return MetaAnalysis(mu=mu * nan, se=se * nan, ci_low=(mu - z * se) * nan,
                         ci_high=(mu + z * se) * nan, tau2=tau2 * single, q=q * single,
                         q_pvalue=chi2.sf(q, np.maximum(df, 1)) * single, i2=i2 * single,
-                        p_value=2 * norm.sf(np.abs(mu / se)) * nan, n_sets=k)
+                        pvalue=2 * norm.sf(np.abs(mu / se)) * nan, n_sets=k)
 
 
 def average_over_sets(values: np.ndarray, draws: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -109,7 +109,7 @@ class Difference:
     delta: np.ndarray
     low: np.ndarray
     high: np.ndarray
-    p_value: np.ndarray
+    pvalue: np.ndarray
     n_draws: np.ndarray
 
 
@@ -126,7 +126,7 @@ def bootstrap_difference(value_a: np.ndarray, value_b: np.ndarray, draws_a: np.n
         warnings.simplefilter("ignore", RuntimeWarning)  # a group without a finite draw: NaN
         bounds = np.nanquantile(d, q, axis=-1)
     return Difference(delta=np.asarray(value_a, float) - np.asarray(value_b, float),
-                      low=bounds[0], high=bounds[1], p_value=bootstrap_pvalue(d),
+                      low=bounds[0], high=bounds[1], pvalue=bootstrap_pvalue(d),
                       n_draws=np.isfinite(d).sum(-1))
 
 

@@ -64,11 +64,6 @@ class TieCalibration:
     n_rows: int
     sampled: bool = False
 
-    @property
-    def value(self) -> float:
-        """Alias of :attr:`statistic` (the name of earlier releases)."""
-        return self.statistic
-
 
 def _rows(gold: np.ndarray, metric: np.ndarray, level: str) -> tuple[np.ndarray, np.ndarray]:
     """(R, n) arrays whose rows hold the vectors of the level (NaN = missing)."""
@@ -256,7 +251,7 @@ def pair_outcome_permutation(
     with ``D_g`` the group's differing pairs: all k draws come from one ``Generator.binomial``
     call (``numpy.random.default_rng(seed)``).
 
-    Returns ``(p_value, delta)``: delta = acc_23(A) - acc_23(B), both calibrated, and
+    Returns ``(pvalue, delta)``: delta = acc_23(A) - acc_23(B), both calibrated, and
     p = (c + 1) / (k + 1) with c = #(delta* >= delta), so p is in (0, 1].
     """
     if k < 1:

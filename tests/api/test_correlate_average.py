@@ -41,8 +41,8 @@ def test_median_of_within_item_correlations_equals_scipy():
     median = correlate(js, levels=("item",), coefficients=("spearman",), k=50, chance=False,
                        average="median")
     r = per_item_spearman(f)
-    assert mean.table["value"].iloc[0] == pytest.approx(np.mean(r))
-    assert median.table["value"].iloc[0] == pytest.approx(np.median(r))
+    assert mean.table["statistic"].iloc[0] == pytest.approx(np.mean(r))
+    assert median.table["statistic"].iloc[0] == pytest.approx(np.median(r))
     assert np.median(r) != pytest.approx(np.mean(r))
     low, high = median.table[["ci_low", "ci_high"]].iloc[0]
     assert low <= high
@@ -69,11 +69,11 @@ def test_system_level_warns_for_an_incomplete_design():
     f = frame(incomplete=True)
     js = JudgementSet.from_frame(f, item="item", system="system", human="h", metrics=["m"])
     result = correlate(js, levels=("system",), coefficients=("pearson",), k=20, chance=False)
-    assert any("different item sets" in w for w in result.warnings)
+    assert any("different item sets" in w for w in result.notes)
     complete = JudgementSet.from_frame(frame(), item="item", system="system", human="h",
                                        metrics=["m"])
     result = correlate(complete, levels=("system",), coefficients=("pearson",), k=20)
-    assert not any("different item sets" in w for w in result.warnings)
+    assert not any("different item sets" in w for w in result.notes)
 
 
 def test_cli_average_flag(tmp_path):
@@ -86,4 +86,4 @@ def test_cli_average_flag(tmp_path):
                                       "--quiet"])
     assert result.exit_code == 0, result.output
     results = pd.read_csv(tmp_path / "o" / "results.csv")
-    assert results["value"].iloc[0] == pytest.approx(np.median(per_item_spearman(frame())))
+    assert results["statistic"].iloc[0] == pytest.approx(np.median(per_item_spearman(frame())))

@@ -41,10 +41,10 @@ def test_every_group_equals_scipy(result, released, coefficient, fn):
     for group, frame in [*released.groupby("model_type"), ("all", released)]:
         for metric in METRICS:
             row = table[(table["group"] == group) & (table["metric"] == metric)].iloc[0]
-            assert row["value"] == pytest.approx(_scipy(frame, metric, fn), abs=1e-12)
+            assert row["statistic"] == pytest.approx(_scipy(frame, metric, fn), abs=1e-12)
             assert row["n"] == len(frame)
             if coefficient != "kendall_b":
-                assert row["p_value"] == pytest.approx(
+                assert row["pvalue"] == pytest.approx(
                     fn(frame["DMOS"], frame[metric])[1], rel=1e-9)
 
 
@@ -55,15 +55,15 @@ def test_group_sizes_match_the_paper(result):
 
 def test_intervals_clusters_and_pairs(result):
     table = result.table
-    assert (table["ci_low"] <= table["value"] + 1e-12).all()
-    assert (table["value"] <= table["ci_high"] + 1e-12).all()
+    assert (table["ci_low"] <= table["statistic"] + 1e-12).all()
+    assert (table["statistic"] <= table["ci_high"] + 1e-12).all()
     assert table["cluster"].min() == 1
     best = table[(table["cluster"] == 1)]
     assert not best.empty
     pairs = result.pairwise
     assert len(pairs) == 3 * 3 * len(METRICS) * (len(METRICS) - 1)
-    assert ((pairs["p_value"] > 0) & (pairs["p_value"] <= 1)).all()
-    assert (pairs["p_holm"] >= pairs["p_value"] - 1e-15).all()
+    assert ((pairs["pvalue"] > 0) & (pairs["pvalue"] <= 1)).all()
+    assert (pairs["p_holm"] >= pairs["pvalue"] - 1e-15).all()
     # the chance interval straddles zero for Pearson
     pearson = table[table["coefficient"] == "pearson"]
     assert ((pearson["chance_low"] < 0) & (pearson["chance_high"] > 0)).all()
@@ -133,7 +133,7 @@ def test_pairwise_accuracy_is_also_pooled_over_groups(released):
                 total += 1
                 agree += np.sign(means[i, 0] - means[j, 0]) == np.sign(means[i, 1] - means[j, 1])
     assert total == 3 + 1  # 3 discriminative pairs, 1 generative pair
-    assert pooled.loc["sdr", "value"] == pytest.approx(agree / total)
+    assert pooled.loc["sdr", "statistic"] == pytest.approx(agree / total)
     assert pooled.loc["sdr", "n"] == total
 
 
@@ -150,7 +150,7 @@ def test_noise_ceiling_from_the_individual_ratings(tmp_path):
     # the same ceiling for every metric of a (group, coefficient), above every metric here
     per_cell = table.groupby(["group", "coefficient"])["ceiling"].nunique()
     assert (per_cell == 1).all()
-    assert (table["ceiling"] > table["value"]).all()
+    assert (table["ceiling"] > table["statistic"]).all()
     assert ((table["ceiling_low"] <= table["ceiling"]) & (table["ceiling"] <= table["ceiling_high"])).all()
     # equals sqrt of the listening module's split-half Spearman-Brown estimate on that subset
     ratings = gensvs_ratings()
@@ -181,11 +181,11 @@ def test_tie_calibrated_accuracy_with_epsilon_ci_and_pair_test():
     for m, metric in enumerate(["sdr", "visqol"]):
         row = result.table[result.table["metric"] == metric].iloc[0]
         cal = tie_calibrate(gold, scores[m], "none")
-        assert row["value"] == pytest.approx(cal.value, abs=1e-12)
+        assert row["statistic"] == pytest.approx(cal.statistic, abs=1e-12)
         assert row["epsilon"] == pytest.approx(cal.epsilon)
-        assert row["ci_low"] <= row["value"] <= row["ci_high"]
+        assert row["ci_low"] <= row["statistic"] <= row["ci_high"]
         # chance: a shuffled metric, re-calibrated, still gets the human-tie share and more
-        assert row["chance_low"] <= row["chance_high"] < row["value"]
+        assert row["chance_low"] <= row["chance_high"] < row["statistic"]
     pairs = result.pairwise
     assert set(pairs["test"]) == {"pair-outcome-permutation"}
-    assert ((pairs["p_value"] > 0) & (pairs["p_value"] <= 1)).all()
+    assert ((pairs["pvalue"] > 0) & (pairs["pvalue"] <= 1)).all()

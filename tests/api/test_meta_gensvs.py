@@ -51,13 +51,13 @@ def test_meta_analysis_follows_the_per_set_numbers(sets):
     payloads = {n: json.loads((f / "results.json").read_text()) for n, (_, f) in sets.items()}
     record = meta_analysis([set_summary(p, n) for n, p in payloads.items()])
     tables = {n: r.table.set_index("metric") for n, (r, _) in sets.items()}
-    values = np.array([[tables[n].loc[m, "value"] for n in sets] for m in METRICS])
+    values = np.array([[tables[n].loc[m, "statistic"] for n in sets] for m in METRICS])
     n = np.array([[tables[s].loc[m, "n"] for s in sets] for m in METRICS], float)
     assert n[0].tolist() == [150, 100]  # 3 x 50 and 2 x 50 trials
     want = dersimonian_laird(fisher_z(values), fisher_variance(n, "pearson"))
     rows = {r["metric"]: r for r in record["metrics"]}
     for i, m in enumerate(METRICS):
-        assert rows[m]["per_set"]["generative"]["value"] == pytest.approx(values[i, 1])
+        assert rows[m]["per_set"]["generative"]["statistic"] == pytest.approx(values[i, 1])
         assert rows[m]["pooled"] == pytest.approx(np.tanh(want.mu[i]))
         assert rows[m]["i2"] == pytest.approx(want.i2[i])
         assert rows[m]["average"] == pytest.approx(values[i].mean())

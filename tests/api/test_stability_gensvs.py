@@ -34,7 +34,7 @@ def _pooled(js, settings=SETTINGS):
     one = replace(settings, coefficients=("spearman",), group_by=None, chance=False,
                   ceiling=False)
     table = correlate(js, metrics=METRICS, settings=one).table.set_index("metric").loc[METRICS]
-    return table["value"].to_numpy(float), (table["cluster"] == 1).to_numpy(bool)
+    return table["statistic"].to_numpy(float), (table["cluster"] == 1).to_numpy(bool)
 
 
 def test_leave_one_system_out_is_correlate_without_that_system(gsvs, record):
@@ -42,7 +42,7 @@ def test_leave_one_system_out_is_correlate_without_that_system(gsvs, record):
     assert block["unit"] == "system"
     assert [r["left_out"] for r in block["runs"]] == sorted(gsvs.table["system"].unique())
     full, _ = _pooled(gsvs)
-    assert [f["value"] for f in record["full"]] == pytest.approx(full.tolist())
+    assert [f["statistic"] for f in record["full"]] == pytest.approx(full.tolist())
     for run in block["runs"]:
         values, best = _pooled(gsvs.without_systems([run["left_out"]]))
         assert [run["values"][m] for m in METRICS] == pytest.approx(values.tolist())
@@ -81,7 +81,7 @@ def test_subgroup_differences_use_each_groups_bootstrap(gsvs, record):
         assert row["ci_low"] == pytest.approx(np.quantile(d, 0.025))
         k = len(d)
         p = min(1, 2 * min((d <= 0).sum() + 1, (d >= 0).sum() + 1) / (k + 1))
-        assert row["p_value"] == pytest.approx(p)
+        assert row["pvalue"] == pytest.approx(p)
     for rev in comp["reversals"]:
         i, j = METRICS.index(rev["metric_i"]), METRICS.index(rev["metric_j"])
         assert a.statistic[i] > a.statistic[j] and b.statistic[i] < b.statistic[j]

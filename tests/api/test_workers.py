@@ -36,7 +36,7 @@ def test_rows_pairs_and_notes_do_not_depend_on_the_workers(average):
     three = correlate(js, workers=3, **options)
     pd.testing.assert_frame_equal(one.table, three.table)
     pd.testing.assert_frame_equal(one.pairwise, three.pairwise)
-    assert one.warnings == three.warnings
+    assert one.notes == three.notes
     assert str(one.signature) == str(three.signature)
 
 
@@ -45,9 +45,9 @@ def test_the_median_average_reaches_the_workers():
     options = dict(levels=["item"], coefficients=["pearson"], k=30, seed=0)
     mean = correlate(js, workers=2, average="mean", **options).table
     median = correlate(js, workers=2, average="median", **options).table
-    assert not np.allclose(mean["value"], median["value"])
+    assert not np.allclose(mean["statistic"], median["statistic"])
     alone = correlate(js, workers=1, average="median", **options).table
-    np.testing.assert_allclose(median["value"], alone["value"], rtol=0, atol=0)
+    np.testing.assert_allclose(median["statistic"], alone["statistic"], rtol=0, atol=0)
 
 
 def test_a_failing_task_fails_the_run():

@@ -40,11 +40,11 @@ def test_phenomenon_taus_equal_sacrebleu(aces, result):
                 "ter": _taus(pairs, -score["ter"]["good"], -score["ter"]["bad"])}  # lower = better
     table = result.table[(result.table["langpair"] == "") & (result.table["phenomenon"] != "")]
     for row in table.itertuples():
-        assert row.tau == pytest.approx(expected[row.metric][row.phenomenon], abs=1e-12)
+        assert row.statistic == pytest.approx(expected[row.metric][row.phenomenon], abs=1e-12)
         if np.isnan(row.ci_low):  # every draw equal (e.g. all pairs alike): no interval
             assert "gave the same value" in row.note
         else:
-            assert row.ci_low <= row.tau + 1e-12 and row.tau <= row.ci_high + 1e-12
+            assert row.ci_low <= row.statistic + 1e-12 and row.statistic <= row.ci_high + 1e-12
     assert result.metrics == {"chrf": "higher", "ter": "lower"}
     assert np.allclose(result.good["chrf"], score["chrf"]["good"])
 
@@ -53,7 +53,7 @@ def test_aces_score_is_the_weighted_category_means(result):
     pooled = result.table[(result.table["langpair"] == "") & (result.table["phenomenon"] == "")]
     assert result.headline == ACES_SCORE
     for _, part in pooled.groupby("metric"):
-        values = dict(zip(part["category"], part["tau"]))
+        values = dict(zip(part["category"], part["statistic"]))
         expected, absent = aces_score(values)
         assert values[ACES_SCORE] == pytest.approx(expected)
         assert "wrong language" in absent or "punctuation" in absent  # the sample lacks some
@@ -117,5 +117,5 @@ def test_missing_scores_leave_their_pairs_out(tmp_path):
     result = evaluate(read_challenge_set(tmp_path / "m.jsonl"), "chrf", k=10,
                       cache_dir=tmp_path / "cache")
     row = result.table[(result.table["langpair"] == "") & (result.table["phenomenon"] == "p")]
-    assert row["n"].iloc[0] == 1 and row["tau"].iloc[0] == 1.0
+    assert row["n"].iloc[0] == 1 and row["statistic"].iloc[0] == 1.0
     assert any("missing score" in n for n in result.notes)

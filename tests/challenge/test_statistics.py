@@ -57,14 +57,14 @@ def test_summary_rows_by_hand():
                           "langpair": ["en-de", "en-de", "en-de", "de-en"]})
     outcome = np.array([[1.0, -1.0, 1.0, 1.0]])
     table = summary_rows(pairs, ["m"], outcome, k=50, seed=0, ci=0.95)
-    pooled = table[table["langpair"] == ""].set_index(["phenomenon", "category"])["tau"]
+    pooled = table[table["langpair"] == ""].set_index(["phenomenon", "category"])["statistic"]
     assert pooled[("p1", "addition")] == 0.0 and pooled[("p2", "omission")] == 1.0
     assert pooled[("", "addition")] == 0.0 and pooled[("", "punctuation")] == 1.0
     assert pooled[("", "ACES-Score")] == pytest.approx(5 * 0 + 5 * 1 + 0.1 * 1)
     assert pooled[("", "mean tau")] == pytest.approx(2 / 3)
     assert pooled[("", "all pairs")] == pytest.approx(0.5)
     de_en = table[table["langpair"] == "de-en"].set_index("category")
-    assert de_en.loc["ACES-Score", "tau"] == pytest.approx(0.1)
+    assert de_en.loc["ACES-Score", "statistic"] == pytest.approx(0.1)
     # a phenomenon of one pair (or all pairs alike) has no interval (every draw is equal)
     p2 = table[(table["langpair"] == "") & (table["phenomenon"] == "p2")].iloc[0]
     assert np.isnan(p2["ci_low"]) and np.isnan(p2["ci_high"]) and p2["n"] == 1

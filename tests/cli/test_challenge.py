@@ -32,7 +32,7 @@ def ted_run(tmp_path_factory):
 def test_results_csv_layout(ted_run):
     out, _ = ted_run
     table = pd.read_csv(out / "results.csv", keep_default_na=False)
-    assert list(table.columns) == ["metric", "langpair", "phenomenon", "category", "tau",
+    assert list(table.columns) == ["metric", "langpair", "phenomenon", "category", "statistic",
                                    "ci_low", "ci_high", "n", "note"]
     pooled = table[table["langpair"] == ""]
     per_phenomenon = pooled[pooled["phenomenon"] != ""]

@@ -27,8 +27,8 @@ def test_main_job_writes_the_four_reports(tmp_path):
     for name in ("index.html", "table.tex", "results.csv", "results.json"):
         assert (out / name).stat().st_size > 0
     table = pd.read_csv(out / "results.csv")
-    for column in ("metric", "group", "level", "coefficient", "value", "ci_low", "ci_high",
-                   "p_value", "cluster"):
+    for column in ("metric", "group", "level", "coefficient", "statistic", "ci_low", "ci_high",
+                   "pvalue", "cluster"):
         assert column in table.columns
     assert set(table["group"]) == {"discriminative", "generative", "all"}
     assert set(table["coefficient"]) == {"spearman", "pearson", "kendall_b"}

@@ -69,7 +69,7 @@ def test_two_sets_give_per_set_reports_and_the_hand_meta_analysis(combined):
     disc, gen = _per_set(out, "disc"), _per_set(out, "gen")
     rows = {r["metric"]: r for r in meta["metrics"]}
     for metric in ("sdr", "multi_res_loss", "pam"):
-        r = [disc[1][metric]["value"], gen[1][metric]["value"]]
+        r = [disc[1][metric]["statistic"], gen[1][metric]["statistic"]]
         n = [disc[1][metric]["n"], gen[1][metric]["n"]]
         assert n == [150, 100]  # 3 and 2 systems x 50 items
         want = random_effects_by_hand(r, n)
@@ -77,7 +77,7 @@ def test_two_sets_give_per_set_reports_and_the_hand_meta_analysis(combined):
         for key in ("pooled", "ci_low", "ci_high", "tau2", "q", "i2"):
             assert got[key] == pytest.approx(want[key], abs=1e-10), (metric, key)
         assert got["average"] == pytest.approx(sum(r) / 2)
-        assert got["per_set"]["gen"]["value"] == pytest.approx(r[1])
+        assert got["per_set"]["gen"]["statistic"] == pytest.approx(r[1])
     # the average's p from the stored draws of each set, by hand
     draws = {name: dict(zip(p["draws"]["metrics"], np.asarray(p["draws"]["draws"])))
              for name, (p, _) in (("disc", disc), ("gen", gen))}
@@ -102,7 +102,7 @@ def test_reml_matches_the_restricted_likelihood_maximum(tables, combined, tmp_pa
         if not row["in_every_set"]:
             continue
         m = row["metric"]
-        want = random_effects_by_hand([disc[m]["value"], gen[m]["value"]], [disc[m]["n"], gen[m]["n"]], "reml")
+        want = random_effects_by_hand([disc[m]["statistic"], gen[m]["statistic"]], [disc[m]["n"], gen[m]["n"]], "reml")
         assert row["tau2"] == pytest.approx(want["tau2"], abs=1e-7)
         assert row["pooled"] == pytest.approx(want["pooled"], abs=1e-6)
     dl = json.loads((out / "results.json").read_text())["signature"]
@@ -117,7 +117,7 @@ def test_a_metric_in_one_set_is_kept_and_marked(combined):
     _, gen = _per_set(out, "gen")
     assert visqol["in_every_set"] is False and visqol["n_sets"] == 1
     assert list(visqol["per_set"]) == ["gen"]
-    assert visqol["pooled"] == pytest.approx(gen["visqol"]["value"], abs=1e-12)
+    assert visqol["pooled"] == pytest.approx(gen["visqol"]["statistic"], abs=1e-12)
     assert visqol["average"] is None and visqol["average_cluster"] is None
     assert meta["metrics"][-1]["metric"] == "visqol"  # after the ranked metrics
     assert any("visqol is in 1 of 2 sets" in line for line in meta["notes"])
@@ -183,7 +183,7 @@ def test_audio_meta_by_report_has_the_section(tmp_path):
               if r["coefficient"] == "pearson"}
     for row in meta["metrics"]:
         m = row["metric"]
-        r = [groups[("discriminative", m)]["value"], groups[("generative", m)]["value"]]
+        r = [groups[("discriminative", m)]["statistic"], groups[("generative", m)]["statistic"]]
         n = [groups[("discriminative", m)]["n"], groups[("generative", m)]["n"]]
         assert row["pooled"] == pytest.approx(random_effects_by_hand(r, n)["pooled"], abs=1e-10)
         assert row["i2"] == pytest.approx(random_effects_by_hand(r, n)["i2"], abs=1e-10)

@@ -30,7 +30,7 @@ def test_power_section_on_the_bundled_audio_set(tmp_path):
     record = saved["power"]
     assert record["method"] == "subsample" and record["grid"] == [10, 20, 30, 40, 50]
     assert record["raters"] == [1, 2, 4, 8, 12] and record["coefficient"] == "pearson"
-    top = max(saved["results"], key=lambda r: r["value"] if r["group"] == "all" else -9)
+    top = max(saved["results"], key=lambda r: r["statistic"] if r["group"] == "all" else -9)
     assert [p["metric_a"] for p in record["pairs"]] == [top["metric"]] * 3
     assert len(record["curves"]) == 3 * (5 + 5)
     assert all(0 <= c["power"] <= 1 for c in record["curves"])

@@ -33,7 +33,7 @@ def test_stability_option_on_the_bundled_audio_set(tmp_path):
         assert record["top"] in flag
         shown = flag.split(":")[0].replace(record["top"], label)
         assert shown in html and flag.split(":")[0] not in html
-        assert f"ranking stability: {shown}" in " ".join(payload["warnings"])
+        assert f"ranking stability: {shown}" in " ".join(payload["notes"])
 
 
 def test_without_the_option_there_is_no_stability(tmp_path):

@@ -28,7 +28,7 @@ def test_every_coefficient_is_a_column(result):
     lines = _block(result, "generative")
     assert lines[1].split() == ["metric", "spearman", "95%", "CI", "pearson", "kendall_b",
                                 "cluster", "n"]
-    t = result.table.set_index(["metric", "group", "coefficient"])["value"]
+    t = result.table.set_index(["metric", "group", "coefficient"])["statistic"]
     row = next(line for line in lines if line.startswith("M-L12 MSE (-)"))
     for coef in ("spearman", "pearson", "kendall_b"):
         assert f"{t['emb_mse_mert_df', 'generative', coef]:.3f}" in row

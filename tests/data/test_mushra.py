@@ -102,7 +102,7 @@ def test_codec_run_pesq_stoi_dnsmos_vs_mushra(mushra):
                                  metrics=["pesq", "stoi", "dnsmos"], missing="drop")
     result = correlate(js, coefficients=("spearman", "pearson"), levels=("none",), k=200,
                        significance="none")
-    table = result.table.set_index(["metric", "coefficient"])["value"]
+    table = result.table.set_index(["metric", "coefficient"])["statistic"]
     for name in ("pesq", "stoi", "dnsmos"):
         keep = frame[name].notna()
         values, human = frame.loc[keep, name], frame.loc[keep, "mushra"]

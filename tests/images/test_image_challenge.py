@@ -38,7 +38,7 @@ def test_read_image_set(tmp_path):
 def test_tau_per_phenomenon(tmp_path, image_plugins):
     result = evaluate(read_challenge_set(_set(tmp_path)), "colour_word_distance", k=50, seed=0)
     pooled = result.table[(result.table["langpair"] == "") & (result.table["phenomenon"] != "")]
-    taus = dict(zip(pooled["phenomenon"], pooled["tau"]))
+    taus = dict(zip(pooled["phenomenon"], pooled["statistic"]))
     # colour: the good caption names the image's colour (distance 0), the bad one does not: C=3.
     # shape: both captions name the same colour, equal scores: ties count as discordant, D=2.
     assert taus == {"colour": 1.0, "shape": -1.0}
@@ -54,10 +54,10 @@ def test_cli_challenge_on_images(tmp_path, image_plugins):
     table = pd.read_csv(out / "results.csv", keep_default_na=False)
     row = table[(table["metric"] == "colour_word_distance") & (table["phenomenon"] == "colour")
                 & (table["langpair"] == "")]
-    assert float(row["tau"].iloc[0]) == 1.0
+    assert float(row["statistic"].iloc[0]) == 1.0
     # colourfulness sees only the image, the same on both sides: every pair a tie
     tied = table[(table["metric"] == "colourfulness") & (table["phenomenon"] != "")]
-    assert set(tied["tau"].astype(float)) == {-1.0}
+    assert set(tied["statistic"].astype(float)) == {-1.0}
 
 
 def test_missing_image_and_empty_caption_refused(tmp_path):

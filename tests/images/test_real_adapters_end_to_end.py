@@ -57,7 +57,7 @@ def test_score_then_correlate_with_clipscore_and_refclipscore(clip_dir, tmp_path
                                  "--quiet"])
     assert result.exit_code == 0, result.output
     record = json.loads((tmp_path / "report" / "results.json").read_text())
-    values = {r["metric"].split(":")[0]: r["value"] for r in record["results"]
+    values = {r["metric"].split(":")[0]: r["statistic"] for r in record["results"]
               if r["coefficient"] == "pearson"}
     merged = frame.merge(scores, on=["item", "system"])
     assert values["clipscore"] == pytest.approx(np.corrcoef(merged["human"],

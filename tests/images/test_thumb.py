@@ -102,5 +102,5 @@ def test_thumb_api_matches_cli_numbers(scored):
                        levels=["none"], k=20, seed=0)
     cells = js.cells()
     expected = cells["human_score"].corr(cells["colour_word_distance"])
-    assert result.table["value"].iloc[0] == pytest.approx(expected, abs=1e-12)
+    assert result.table["statistic"].iloc[0] == pytest.approx(expected, abs=1e-12)
     assert defaults["levels"] == ["none", "system"]

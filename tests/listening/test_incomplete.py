@@ -35,10 +35,10 @@ def test_durbin_by_hand_on_the_fano_design():
     result = durbin_test(wide)
     assert result.statistic == pytest.approx(6 * 26 / 14)
     assert result.df == 6 and result.n_items == 7
-    assert result.p_value == pytest.approx(scipy.stats.chi2.sf(6 * 26 / 14, 6))
+    assert result.pvalue == pytest.approx(scipy.stats.chi2.sf(6 * 26 / 14, 6))
     # T2 = (T1/(t-1)) / ((b(k-1) - T1)/(bk - b - t + 1)) = (26/14) / ((14 - 156/14)/8)
     t2 = (26 / 14) / ((14 - 156 / 14) / 8)
-    assert result.p_value_f == pytest.approx(scipy.stats.f.sf(t2, 6, 8))
+    assert result.pvalue_f == pytest.approx(scipy.stats.f.sf(t2, 6, 8))
     # without ties Skillings-Mack equals Durbin's T1 on a balanced incomplete design
     assert skillings_mack(wide).statistic == pytest.approx(result.statistic)
     assert omnibus_test(pd.DataFrame(wide)).name == "durbin"
@@ -51,7 +51,7 @@ def test_durbin_on_a_complete_design_is_friedman(rounding):
     wide = np.round(wide) if rounding else wide  # ties: Conover's form is Friedman's corrected
     friedman = scipy.stats.friedmanchisquare(*wide.T)
     assert durbin_test(wide).statistic == pytest.approx(friedman.statistic)
-    assert durbin_test(wide).p_value == pytest.approx(friedman.pvalue)
+    assert durbin_test(wide).pvalue == pytest.approx(friedman.pvalue)
     if not rounding:  # Skillings-Mack is Friedman without ties
         assert skillings_mack(wide).statistic == pytest.approx(friedman.statistic)
 
@@ -68,7 +68,7 @@ def test_skillings_mack_by_hand_on_a_small_unbalanced_design():
     expected = a @ np.linalg.pinv(sigma) @ a
     result = skillings_mack(wide)
     assert result.statistic == pytest.approx(expected) and result.df == 2
-    assert result.p_value == pytest.approx(scipy.stats.chi2.sf(expected, 2))
+    assert result.pvalue == pytest.approx(scipy.stats.chi2.sf(expected, 2))
 
 
 def test_disconnected_design_is_refused():

@@ -66,7 +66,7 @@ def test_incomplete_mushra_with_replicates_from_the_cli(sisec, tmp_path):
     assert result.exit_code == 0, result.output
     summary = json.loads((out / "summary.json").read_text())
     assert summary["tests"]["test"] == "skillings-mack" and summary["tests"]["df"] == 20
-    assert 0 <= summary["tests"]["p_value"] < 0.001  # quality rises steeply with the system
+    assert 0 <= summary["tests"]["pvalue"] < 0.001  # quality rises steeply with the system
     assert summary["counts"]["systems"] == 21 and summary["counts"]["stimuli"] == 150
     assert summary["screening"]["method"] == "mushra"  # screened with the reference
     pre = summary["preprocessing"]

@@ -134,7 +134,7 @@ def test_summary_agreement_tests_and_ceiling_equal_the_modules(gsvs):
     assert agreement["rater_vs_rest_mean"] == pytest.approx(float(np.nanmean(rest["r"])))
     posthoc = friedman_posthoc(table)
     assert summary["tests"]["statistic"] == pytest.approx(posthoc.statistic)
-    assert summary["tests"]["p_value"] == pytest.approx(posthoc.pvalue)
+    assert summary["tests"]["pvalue"] == pytest.approx(posthoc.pvalue)
     assert summary["tests"]["letters"] == posthoc.letters
     systems = _read(out, "systems.csv").set_index("system")
     assert systems["letter"].to_dict() == posthoc.letters
@@ -252,4 +252,4 @@ def test_items_csv_goes_straight_into_correlate(gsvs, tmp_path):
     assert set(table["metric"]) == {"meta_audiobox_aes_PQ"}
     row = table[(table["coefficient"] == "spearman") & (table["level"] == "none")].iloc[0]
     expected = spearmanr(raw["DMOS"], raw["meta_audiobox_aes_PQ"]).statistic
-    assert row["value"] == pytest.approx(expected)
+    assert row["statistic"] == pytest.approx(expected)

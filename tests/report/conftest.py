@@ -82,13 +82,13 @@ def build_gensvs_result(data_csv) -> CorrelationResult:
             values, p_pair = {}, {}
             for metric in METRICS:
                 m = cells[metric].to_numpy(float)
-                value, p_value = _scipy(coef, m, h)
+                value, pvalue = _scipy(coef, m, h)
                 boot = _coef(coef, m[draws], h[draws])
                 lo, hi = np.percentile(boot, [2.5, 97.5])
                 values[metric] = value
                 rows.append({"metric": metric, "group": group, "level": "none",
-                             "coefficient": coef, "value": value, "ci_low": lo, "ci_high": hi,
-                             "p_value": p_value, "cluster": 0, "n": n, "chance_low": np.nan,
+                             "coefficient": coef, "statistic": value, "ci_low": lo, "ci_high": hi,
+                             "pvalue": pvalue, "cluster": 0, "n": n, "chance_low": np.nan,
                              "chance_high": np.nan, "epsilon": np.nan})
             for a in METRICS:
                 for b in METRICS:
@@ -98,7 +98,7 @@ def build_gensvs_result(data_csv) -> CorrelationResult:
                     p_pair[(a, b)] = p
                     pair_rows.append({"group": group, "level": "none", "coefficient": coef,
                                       "metric_a": a, "metric_b": b,
-                                      "delta": values[a] - values[b], "p_value": p,
+                                      "delta": values[a] - values[b], "pvalue": p,
                                       "p_holm": min(1.0, p * 56), "p_bh": p,
                                       "test": "perm-both"})
             for metric, cluster in _clusters(values, p_pair).items():
@@ -130,7 +130,7 @@ def build_gensvs_result(data_csv) -> CorrelationResult:
         dataset=info, human="DMOS",
         metrics={m: ("lower" if m in LOWER_IS_BETTER else "higher") for m in METRICS},
         group_column="model_type",
-        warnings=["fixture warning: <b>not bold</b> & escaped"],
+        notes=["fixture warning: <b>not bold</b> & escaped"],
     )
 
 

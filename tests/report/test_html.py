@@ -57,7 +57,7 @@ def test_values_shown_with_ci(page, gensvs_result):
     t = gensvs_result.table
     row = t[(t["metric"] == "visqol") & (t["group"] == "generative")
             & (t["coefficient"] == "spearman")].iloc[0]
-    assert f"{row['value']:.3f} <span class=\"ci\">[{row['ci_low']:.3f}, {row['ci_high']:.3f}]" in page
+    assert f"{row['statistic']:.3f} <span class=\"ci\">[{row['ci_low']:.3f}, {row['ci_high']:.3f}]" in page
 
 
 def test_figures_present_with_unique_ids(page):
@@ -104,7 +104,7 @@ def test_group_vs_group_labels_each_clusters_best(gensvs_result):
     expected = set()
     for group in ("discriminative", "generative"):
         rows = t[(t["group"] == group) & (t["coefficient"] == "spearman")]
-        expected |= set(rows.sort_values("value", ascending=False).drop_duplicates("cluster")
+        expected |= set(rows.sort_values("statistic", ascending=False).drop_duplicates("cluster")
                         ["metric"])
     shown = {m for m in gensvs_result.metrics if f">{m}<" in svg}
     assert shown == expected and 0 < len(shown) < len(gensvs_result.metrics)
@@ -117,7 +117,7 @@ def test_group_vs_group_legend_table_lists_every_metric(page, gensvs_result):
                        re.S).group(0)
     listed = re.findall(r'data-metric-legend="([^"]+)"', legend)
     assert sorted(listed) == sorted(gensvs_result.metrics)
-    value = t.set_index(["metric", "group", "coefficient"])["value"]
+    value = t.set_index(["metric", "group", "coefficient"])["statistic"]
     x, y = value["sdr", "discriminative", "spearman"], value["sdr", "generative", "spearman"]
     row = re.search(r'data-metric-legend="sdr">(.*?)</tr>', legend, re.S).group(1)
     assert f"{x:.3f}" in row and f"{y:.3f}" in row and f"{y - x:+.3f}" in row

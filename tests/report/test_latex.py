@@ -40,7 +40,7 @@ def test_one_row_per_metric_with_escaped_names(tex, gensvs_result):
     t = gensvs_result.table
     primary = gensvs_result.settings["primary_coefficient"]
     pooled = t[(t["group"] == "all") & (t["coefficient"] == primary)
-               & (t["level"] == t["level"].iloc[0])].set_index("metric")["value"]
+               & (t["level"] == t["level"].iloc[0])].set_index("metric")["statistic"]
     assert [pooled[m] for m in names] == sorted(pooled[names], reverse=True)
     assert "fad\\_song2song\\_clap\\_audio\\_df$^\\dagger$" in tex
     assert "xls\\_r\\_sqa &" in tex
@@ -63,7 +63,7 @@ def test_cells_hold_value_and_ci(tex, gensvs_result):
     t = gensvs_result.table
     r = t[(t["metric"] == "sisdr") & (t["group"] == "generative")
           & (t["coefficient"] == "spearman")].iloc[0]
-    assert f"${r['value']:.3f}_{{[{r['ci_low']:.2f},\\,{r['ci_high']:.2f}]}}$" in tex
+    assert f"${r['statistic']:.3f}_{{[{r['ci_low']:.2f},\\,{r['ci_high']:.2f}]}}$" in tex
 
 
 def test_caption_has_short_settings(tex):

@@ -69,7 +69,7 @@ def test_compact_cells_hold_value_bold_cluster_and_ci(gsvs24):
     t = gsvs24.table
     r = t[(t["metric"] == "emb_mse_mert_df") & (t["group"] == "generative")
           & (t["coefficient"] == "spearman")].iloc[0]
-    value = f"{r['value']:.3f}"
+    value = f"{r['statistic']:.3f}"
     value = f"\\mathbf{{{value}}}" if r["cluster"] == 1 else value
     cell = (f"\\begin{{tabular}}[t]{{@{{}}c@{{}}}}${value}$\\\\{{\\scriptsize$"
             f"[{r['ci_low']:.2f},{r['ci_high']:.2f}]$}}\\end{{tabular}}")

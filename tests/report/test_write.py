@@ -29,14 +29,14 @@ def test_all_files_written_with_expected_names(gensvs_report):
 
 def test_csv_matches_table(gensvs_report, gensvs_result):
     frame = pd.read_csv(gensvs_report["csv"])
-    for column in ("metric", "group", "level", "coefficient", "value", "ci_low", "ci_high",
-                   "p_value", "cluster"):
+    for column in ("metric", "group", "level", "coefficient", "statistic", "ci_low", "ci_high",
+                   "pvalue", "cluster"):
         assert column in frame.columns
     assert len(frame) == len(gensvs_result.table) == 8 * 3 * 2
     key = ["metric", "group", "level", "coefficient"]
     merged = frame.merge(gensvs_result.table, on=key, suffixes=("_csv", "_table"))
     assert len(merged) == len(frame)
-    for column in ("value", "ci_low", "ci_high", "p_value"):
+    for column in ("statistic", "ci_low", "ci_high", "pvalue"):
         np.testing.assert_allclose(merged[f"{column}_csv"], merged[f"{column}_table"], rtol=1e-12)
     assert (merged["cluster_csv"] == merged["cluster_table"]).all()
 
@@ -51,8 +51,8 @@ def test_json_has_signature_settings_and_results(gensvs_report, gensvs_result):
     row = next(r for r in data["results"] if r["metric"] == "sisdr" and r["group"] == "all"
                and r["coefficient"] == "spearman")
     expected = gensvs_result.table.query(
-        "metric == 'sisdr' and group == 'all' and coefficient == 'spearman'")["value"].item()
-    assert row["value"] == pytest.approx(expected)
+        "metric == 'sisdr' and group == 'all' and coefficient == 'spearman'")["statistic"].item()
+    assert row["statistic"] == pytest.approx(expected)
     assert row["chance_low"] is None  # NaN is written as null, not as invalid JSON NaN
 
 

@@ -61,14 +61,14 @@ def test_system_level_p_value_through_correlate(tmp_path):
     result = correlate(_js(tmp_path, frame), levels=["system"], coefficients=["spearman"],
                        k=50, seed=0)
     row = result.table.set_index("metric").loc["m1"]
-    assert row["value"] == pytest.approx(1.0) and row["p_value"] == pytest.approx(2 / 24)
+    assert row["statistic"] == pytest.approx(1.0) and row["pvalue"] == pytest.approx(2 / 24)
 
 
 def test_one_item_has_no_interval_over_items(tmp_path):
     result = correlate(_js(tmp_path, _table(6, 1)), levels=["none"], coefficients=["pearson"],
                        k=50, seed=0)
     for row in result.table.itertuples():
-        assert np.isfinite(row.value) and np.isnan(row.ci_low) and np.isnan(row.ci_high)
+        assert np.isfinite(row.statistic) and np.isnan(row.ci_low) and np.isnan(row.ci_high)
         assert "one item to resample" in row.note
 
 
@@ -93,10 +93,10 @@ def test_k_one_and_small_k_warn(tmp_path):
                        k=1, seed=0)
     assert result.table["ci_low"].isna().all()
     assert all("all 1 bootstrap draw(s) gave the same value" in n for n in result.table["note"])
-    assert any("k = 1 leaves" in w for w in result.warnings)
+    assert any("k = 1 leaves" in w for w in result.notes)
     result = correlate(_js(tmp_path, _table(5, 8)), levels=["none"], coefficients=["pearson"],
                        k=150, seed=0)
-    assert any("use k >= 200" in w for w in result.warnings)
+    assert any("use k >= 200" in w for w in result.notes)
 
 
 @pytest.mark.parametrize("level", ["system", "item"])
@@ -104,9 +104,9 @@ def test_one_system_at_levels_that_need_several(tmp_path, level):
     result = correlate(_js(tmp_path, _table(1, 8)), levels=[level], coefficients=["pearson"],
                        k=20, seed=0)
     table = result.table
-    assert table["value"].isna().all() and table["cluster"].isna().all()
+    assert table["statistic"].isna().all() and table["cluster"].isna().all()
     assert all("fewer than the minimum 3" in n for n in table["note"])
-    assert result.pairwise["p_value"].isna().all()
+    assert result.pairwise["pvalue"].isna().all()
 
 
 def test_nan_rows_are_not_styled_best(tmp_path):
@@ -125,7 +125,7 @@ def test_missing_drop_counts_points_per_metric(tmp_path):
     result = correlate(_js(tmp_path, frame, missing="drop"), levels=["none"],
                        coefficients=["pearson"], k=20, seed=0)
     assert dict(zip(result.table["metric"], result.table["n"])) == {"m1": 20, "m2": 20}
-    assert result.table["value"].notna().all()
+    assert result.table["statistic"].notna().all()
 
 
 def test_missing_drop_with_no_usable_point_names_the_file(tmp_path, table):

@@ -63,5 +63,5 @@ def test_correlate_on_the_joined_scores_equals_scipy(scored, tmp_path):
         for metric, sign in (("sisdr", 1.0), ("mrstft", -1.0)):  # mrstft: lower is better
             row = table[(table["group"] == group) & (table["metric"] == metric)
                         & (table["coefficient"] == "spearman")].iloc[0]
-            assert row["value"] == pytest.approx(
+            assert row["statistic"] == pytest.approx(
                 scipy.stats.spearmanr(frame["DMOS"], sign * frame[metric])[0], abs=1e-12)

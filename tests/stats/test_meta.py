@@ -28,7 +28,7 @@ def test_dersimonian_laird_matches_the_hand_computation(r, n):
     assert meta.q[0] == pytest.approx(want["q"])
     assert meta.i2[0] == pytest.approx(want["i2"])
     assert meta.q_pvalue[0] == pytest.approx(want["q_p"])
-    assert meta.p_value[0] == pytest.approx(want["p"])
+    assert meta.pvalue[0] == pytest.approx(want["p"])
     pooled, low, high = meta.correlation()
     assert (pooled[0], low[0], high[0]) == pytest.approx((want["r"], want["low"], want["high"]))
 

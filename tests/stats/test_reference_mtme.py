@@ -57,9 +57,9 @@ def test_tie_calibrated_acc23_item_matches_mtme(ted_matrix, mtme_reference):
         metric = ted_matrix["metrics"][name]
         reference = mtme_reference["metrics"][name]
         result = tie_calibrate(gold, metric, "item")
-        assert abs(result.value - reference["acc23_tiecal_item"]) <= TOL, name
+        assert abs(result.statistic - reference["acc23_tiecal_item"]) <= TOL, name
         via_registry = float(correlation_at_level(gold, metric, "acc23_tiecal", "item"))
-        assert via_registry == result.value
+        assert via_registry == result.statistic
         assert result.n_rows == gold.shape[1]
         assert result.n_pairs == gold.shape[1] * gold.shape[0] * (gold.shape[0] - 1) // 2
         # The reported epsilon is the real threshold (MTME's wrapper reports 0.0 in its place);
@@ -68,7 +68,7 @@ def test_tie_calibrated_acc23_item_matches_mtme(ted_matrix, mtme_reference):
         from metaeval.stats.kendall import acc_23
 
         at_epsilon = acc_23(gold.T, metric.T, epsilon=result.epsilon).mean()
-        assert abs(at_epsilon - result.value) <= 1e-12
+        assert abs(at_epsilon - result.statistic) <= 1e-12
 
 
 def test_tie_calibration_flags_all_ties_on_ted(ted_matrix, mtme_reference):
@@ -81,10 +81,10 @@ def test_tie_calibration_flags_all_ties_on_ted(ted_matrix, mtme_reference):
     flagged = []
     for name in _metric_names(mtme_reference):
         result = tie_calibrate(gold, ted_matrix["metrics"][name], "item")
-        assert result.value >= tie_share - 1e-12  # predicting all ties is always a candidate
+        assert result.statistic >= tie_share - 1e-12  # predicting all ties is always a candidate
         if result.ties_all_pairs:
             flagged.append(name)
-            assert abs(result.value - tie_share) <= 1e-12
+            assert abs(result.statistic - tie_share) <= 1e-12
     assert {"BLEU", "chrF", "chrF++", "LenRatio"} <= set(flagged)
 
 
@@ -93,4 +93,4 @@ def test_tie_calibration_at_level_none_sweeps_every_pair(ted_matrix):
     gold, metric = ted_matrix["gold"], ted_matrix["metrics"]["Random"]
     result = tie_calibrate(gold, metric, "none")
     assert result.n_pairs == 6877 * 6876 // 2 and result.n_rows == 1
-    assert 0.0 <= result.value <= 1.0
+    assert 0.0 <= result.statistic <= 1.0

@@ -103,7 +103,7 @@ def test_difference_of_correlations_by_hand_on_a_small_case():
     assert diff.low[0] == pytest.approx(np.quantile(d, 0.025))
     assert diff.high[0] == pytest.approx(np.quantile(d, 0.975))
     below, above = sum(x <= 0 for x in d), sum(x >= 0 for x in d)
-    assert diff.p_value[0] == pytest.approx(min(1, 2 * min(below + 1, above + 1) / (len(d) + 1)))
+    assert diff.pvalue[0] == pytest.approx(min(1, 2 * min(below + 1, above + 1) / (len(d) + 1)))
     assert diff.n_draws[0] == len(d)
 
 
