@@ -1,13 +1,13 @@
-"""`Signature`: the provenance of every number in a correlation result (after sacrebleu's).
+"""`Signature`: the provenance of every number metaeval reports (after sacrebleu's signatures).
 
-One frozen object holds everything that changes the numbers: the data (name and content hash),
-the human score column and how it was derived (e.g. the MQM weights), the *oriented* metric list (each metric's name, direction and, where
-``metaeval score`` computed it, its config signature), the coefficients, levels, grouping,
-resampling, CI, k, seed, significance tests, alpha, minimum points, chance baseline, the noise
-ceiling (its splits and a hash of the individual ratings), the missing-value policy, the power
-curves' settings where they were computed (``power``) and the package versions. The printed string, the JSON settings and the LaTeX comment are all derived
-from it, and :meth:`Signature.parse` reads the string back::
+A signature is a list of ``key:value`` entries in a fixed order, one per thing that changes the
+numbers, then the package versions. Which keys a signature has is its :class:`Layout`:
+``correlate`` (data, human column, oriented metrics, tasks and every setting of
+:class:`metaeval.correlation.settings.Settings`), ``challenge`` and ``listening``; each layout
+is derived from the settings' one definition (:mod:`metaeval.spec`) and registered by the
+package that owns it. One class formats, parses and serialises all of them::
 
+    >>> import metaeval
     >>> sig = Signature(data="demo@0123456789ab", human="mos",
     ...                 metrics=(MetricEntry("bleu"), MetricEntry("ter", "lower")),
     ...                 versions=(("metaeval", "0.1.0"),))
@@ -23,32 +23,12 @@ metric named ``a|b`` or ``acc[red]`` survives the round trip and is never render
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass
 from typing import Any
 
 RESERVED = "%|,{}\n\r\t"
-# (attribute, long key, short key)
-FIELDS = (
-    ("data", "data", "d"), ("human", "human", "h"), ("human_definition", "human-def", "hd"),
-    ("metrics", "metrics", "m"),
-    ("coefficients", "coef", "c"), ("levels", "level", "l"), ("group_by", "group", "g"),
-    ("pooled", "pooled", "p"), ("resample", "resample", "r"), ("ci", "ci", "ci"),
-    ("ci_method", "ci-method", "cim"), ("k", "k", "k"), ("seed", "seed", "s"),
-    ("significance", "significance", "sig"), ("alpha", "alpha", "a"),
-    ("min_points", "min-points", "min"), ("chance", "chance", "ch"),
-    ("ceiling", "ceiling", "nc"), ("missing", "missing", "miss"), ("average", "average", "avg"),
-    ("tiecal_sample", "tiecal-sample", "tcs"), ("stability", "stability", "st"),
-    ("keep_draws", "keep-draws", "kd"), ("meta", "meta", "ma"), ("meta_by", "meta-by", "mb"),
-    ("sets", "sets", "ss"), ("power", "power", "pw"),
-)
-# fields written only when they differ from their default (older signatures stay as they were)
-OPTIONAL_FIELDS = {"average": "mean", "tiecal_sample": 1.0, "stability": False,
-                   "keep_draws": False, "meta": "off", "meta_by": None, "sets": (), "power": ""}
 VERSION_KEYS = {"metaeval": "v", "numpy": "np", "scipy": "sp", "pandas": "pd"}
-LISTS = ("coefficients", "levels", "sets")
-FLAGS = ("pooled", "chance", "stability", "keep_draws")
-INTEGERS = ("k", "seed", "min_points")
-FLOATS = ("ci", "alpha", "tiecal_sample")
+ALWAYS = object()
 
 
 def escape(text: str) -> str:
@@ -104,65 +84,119 @@ class MetricEntry:
 
 
 @dataclass(frozen=True)
-class Signature:
-    """Everything that determines the numbers of a result; see the module docstring.
+class Key:
+    """One entry of a layout: attribute name, long and short key, value syntax (``text``,
+    ``list``, ``flag``, ``int``, ``float``, ``floats``, ``group``, ``metrics``), default, and
+    the value at which it is omitted from the string (``ALWAYS``: never omitted)."""
 
-    ``ceiling`` is ``off`` (not computed), ``none`` (no individual ratings known) or
-    ``<splits>@<ratings hash>``; ``versions`` pairs package names with their versions.
-    ``stability`` / ``keep_draws``: the run also has a ranking-stability record / stored
-    bootstrap draws; ``meta``: the tau^2 method of a meta-analysis in the result (``dl``,
-    ``reml``) or ``off``; ``meta_by``: the column whose values are its test sets (one study);
-    ``sets``: ``name@datahash`` of each judgement set of a multi-set run.
-    """
+    attr: str
+    key: str
+    short: str
+    kind: str = "text"
+    default: Any = ""
+    omit: Any = ALWAYS
 
-    data: str
-    human: str
-    human_definition: str = ""
-    metrics: tuple[MetricEntry, ...] = ()
-    coefficients: tuple[str, ...] = ("spearman", "pearson")
-    levels: tuple[str, ...] = ("none",)
-    group_by: str | None = None
-    pooled: bool = True
-    resample: str = "items"
-    ci: float = 0.95
-    ci_method: str = "percentile"
-    k: int = 1000
-    seed: int = 0
-    significance: str = "primary"
-    alpha: float = 0.05
-    min_points: int = 3
-    chance: bool = True
-    ceiling: str = "off"
-    missing: str = "error"
-    tiecal_sample: float = 1.0
-    versions: tuple[tuple[str, str], ...] = field(default_factory=tuple)
-    average: str = "mean"
-    stability: bool = False
-    keep_draws: bool = False
-    meta: str = "off"
-    meta_by: str | None = None
-    sets: tuple[str, ...] = ()
-    power: str = ""  # the power section's settings (correlate --power); "" when not computed
-
-    def _value(self, attribute: str) -> str:
-        value = getattr(self, attribute)
-        if attribute == "metrics":
+    def render(self, value: Any) -> str:
+        if self.kind == "metrics":
             return ",".join(m.format() for m in value)
-        if attribute in LISTS:
-            return ",".join(escape(v) for v in value)
-        if attribute in FLAGS:
+        if self.kind in ("list", "floats"):
+            return ",".join(escape(f"{v:g}" if self.kind == "floats" else v) for v in value)
+        if self.kind == "flag":
             return "yes" if value else "no"
-        if attribute in FLOATS:
+        if self.kind == "float":
             return f"{value:g}"
-        if attribute == "group_by":
+        if self.kind == "group":
             return "none" if value is None else ("%6Eone" if value == "none" else escape(value))
         return escape(str(value))
 
+    def read(self, raw: str) -> Any:
+        if self.kind == "metrics":
+            return tuple(MetricEntry.parse(p) for p in raw.split(",") if p)
+        if self.kind in ("list", "floats"):
+            parts = [unescape(p) for p in raw.split(",") if p]
+            return tuple(float(p) for p in parts) if self.kind == "floats" else tuple(parts)
+        if self.kind == "flag":
+            return raw == "yes"
+        if self.kind in ("int", "float"):
+            return {"int": int, "float": float}[self.kind](raw)
+        if self.kind == "group":
+            return None if raw == "none" else unescape(raw)
+        return unescape(raw)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The ordered keys of one kind of signature; ``required``: attributes a string must have."""
+
+    name: str
+    keys: tuple[Key, ...]
+    required: tuple[str, ...] = ()
+
+    def key(self, attr: str) -> Key:
+        for key in self.keys:
+            if key.attr == attr:
+                return key
+        raise AttributeError(f"a {self.name} signature has no field {attr!r}")
+
+
+LAYOUTS: dict[str, Layout] = {}
+
+
+def register_layout(layout: Layout) -> Layout:
+    """Make ``layout`` known to :meth:`Signature.parse` and the constructor (by name)."""
+    LAYOUTS[layout.name] = layout
+    return layout
+
+
+class Signature:
+    """Everything that determines the numbers of a result (see the module docstring).
+
+    ``Signature(layout="correlate", versions=(...), **values)``: values by attribute name,
+    the layout's defaults for the rest; attributes read back as ``sig.k``.
+    """
+
+    __slots__ = ("layout", "values", "versions")
+
+    def __init__(self, layout: str | Layout = "correlate",
+                 versions: tuple[tuple[str, str], ...] = (), **values: Any):
+        layout = LAYOUTS[layout] if isinstance(layout, str) else layout
+        unknown = sorted(set(values) - {k.attr for k in layout.keys})
+        if unknown:
+            raise TypeError(f"a {layout.name} signature has no field(s) {unknown}")
+        object.__setattr__(self, "layout", layout)
+        object.__setattr__(self, "values", {k.attr: values.get(k.attr, k.default)
+                                            for k in layout.keys})
+        object.__setattr__(self, "versions", tuple(tuple(v) for v in versions))
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return object.__getattribute__(self, "values")[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("a Signature is immutable; use replace()")
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, Signature) and self.layout.name == other.layout.name
+                and self.values == other.values and self.versions == other.versions)
+
+    def __hash__(self) -> int:
+        return hash(self.format())
+
+    def __repr__(self) -> str:
+        return f"Signature({self.format()!r})"
+
+    def replace(self, **changes: Any) -> Signature:
+        """A copy with some values changed."""
+        versions = changes.pop("versions", self.versions)
+        return Signature(self.layout, versions, **{**self.values, **changes})
+
     def format(self, short: bool = False) -> str:
         """``key:value|key:value|...``; ``short`` uses one- to four-letter keys."""
-        parts = [f"{short_key if short else key}:{self._value(attr)}"
-                 for attr, key, short_key in FIELDS
-                 if OPTIONAL_FIELDS.get(attr, object()) != getattr(self, attr)]
+        parts = [f"{k.short if short else k.key}:{k.render(self.values[k.attr])}"
+                 for k in self.layout.keys
+                 if k.omit is ALWAYS or self.values[k.attr] != k.omit]
         parts += [f"{VERSION_KEYS.get(name, name) if short else name}:{escape(version)}"
                   for name, version in self.versions]
         return "|".join(parts)
@@ -171,92 +205,39 @@ class Signature:
         return self.format()
 
     @classmethod
-    def parse(cls, text: str) -> Signature:
-        """Read a string written by :meth:`format` (long or short keys)."""
-        keys = {k: attr for attr, long_key, short_key in FIELDS for k in (long_key, short_key)}
+    def parse(cls, text: str, layout: str | None = None) -> Signature:
+        """Read a string written by :meth:`format` (long or short keys); the layout is the one
+        whose first key the string starts with, unless named."""
+        first = text.strip().split("|")[0].partition(":")[0]
+        chosen = LAYOUTS[layout] if layout else next(
+            (lay for lay in LAYOUTS.values() if first in (lay.keys[0].key, lay.keys[0].short)),
+            None)
+        if chosen is None:
+            raise ValueError(f"not a metaeval signature (unknown first key {first!r}): {text!r}")
+        keys = {name: k for k in chosen.keys for name in (k.key, k.short)}
         versions = {**{v: k for k, v in VERSION_KEYS.items()}, **{k: k for k in VERSION_KEYS}}
-        values: dict[str, Any] = {}
-        found_versions = []
+        values, found_versions = {}, []
         for part in text.strip().split("|"):
-            key, _, raw = part.partition(":")
-            if key in keys:
-                values[keys[key]] = _decode(keys[key], raw)
+            name, _, raw = part.partition(":")
+            if name in keys:
+                values[keys[name].attr] = keys[name].read(raw)
             else:
-                found_versions.append((versions.get(key, key), unescape(raw)))
-        missing = [f.name for f in fields(cls) if f.name in ("data", "human")
-                   and f.name not in values]
+                found_versions.append((versions.get(name, name), unescape(raw)))
+        missing = [attr for attr in chosen.required if attr not in values]
         if missing:
             raise ValueError(f"not a metaeval signature (no {', '.join(missing)}): {text!r}")
-        return cls(**values, versions=tuple(found_versions))
+        return cls(chosen, tuple(found_versions), **values)
 
     def to_dict(self) -> dict[str, Any]:
-        """The fields as JSON-ready values (metrics as records, versions as a mapping)."""
-        record = asdict(self)
-        record["metrics"] = [asdict(m) for m in self.metrics]
-        record["coefficients"], record["levels"] = list(self.coefficients), list(self.levels)
-        record["sets"] = list(self.sets)
+        """The values as JSON-ready data (metrics as records, lists, versions as a mapping)."""
+        record: dict[str, Any] = {}
+        for key in self.layout.keys:
+            value = self.values[key.attr]
+            record[key.attr] = ([asdict(m) for m in value] if key.kind == "metrics" else
+                                list(value) if isinstance(value, tuple) else value)
         record["versions"] = dict(self.versions)
         return record
 
     @property
     def lower_is_better(self) -> list[str]:
-        return [m.name for m in self.metrics if m.direction == "lower"]
-
-
-def _decode(attribute: str, raw: str) -> Any:
-    if attribute == "metrics":
-        return tuple(MetricEntry.parse(p) for p in raw.split(",") if p)
-    if attribute in LISTS:
-        return tuple(unescape(p) for p in raw.split(",") if p)
-    if attribute in FLAGS:
-        return raw == "yes"
-    if attribute in INTEGERS:
-        return int(raw)
-    if attribute in FLOATS:
-        return float(raw)
-    if attribute == "group_by":
-        return None if raw == "none" else unescape(raw)
-    return unescape(raw)
-
-
-CHALLENGE_FIELDS = (("challenge_set", "set", "cs"), ("metrics", "metrics", "m"), ("k", "k", "k"),
-                    ("seed", "seed", "s"), ("ci", "ci", "ci"), ("alpha", "alpha", "a"))
-
-
-@dataclass(frozen=True)
-class ChallengeSignature:
-    """What determines the numbers of a challenge-set evaluation: the set (name and content
-    hash), the oriented metrics with their config signatures, k, seed, CI level, alpha and the
-    package versions. Same syntax and escaping as :class:`Signature`::
-
-        >>> ChallengeSignature("ted-mqm-pairs@0123456789ab", (MetricEntry("chrf"),)).format(True)
-        'cs:ted-mqm-pairs@0123456789ab|m:chrf|k:1000|s:0|ci:0.95|a:0.05'
-    """
-
-    challenge_set: str
-    metrics: tuple[MetricEntry, ...] = ()
-    k: int = 1000
-    seed: int = 0
-    ci: float = 0.95
-    alpha: float = 0.05
-    versions: tuple[tuple[str, str], ...] = field(default_factory=tuple)
-
-    def format(self, short: bool = False) -> str:
-        """``key:value|...``; ``short`` uses the short keys."""
-        values = {"challenge_set": escape(self.challenge_set),
-                  "metrics": ",".join(m.format() for m in self.metrics),
-                  "k": str(self.k), "seed": str(self.seed), "ci": f"{self.ci:g}",
-                  "alpha": f"{self.alpha:g}"}
-        parts = [f"{s if short else key}:{values[attr]}" for attr, key, s in CHALLENGE_FIELDS]
-        parts += [f"{VERSION_KEYS.get(name, name) if short else name}:{escape(version)}"
-                  for name, version in self.versions]
-        return "|".join(parts)
-
-    def __str__(self) -> str:
-        return self.format()
-
-    def to_dict(self) -> dict[str, Any]:
-        record = asdict(self)
-        record["metrics"] = [asdict(m) for m in self.metrics]
-        record["versions"] = dict(self.versions)
-        return record
+        return [m.name for m in self.values.get("metrics", ()) if m.direction == "lower"]

@@ -19,7 +19,7 @@ def _signature(**changes) -> Signature:
                      metrics=(MetricEntry("bleu"), MetricEntry("ter", "lower", "ter@abcdefabcdef")),
                      coefficients=("spearman", "kendall_b"), levels=("none", "item"),
                      group_by="domain", versions=(("metaeval", "0.1.0"), ("numpy", "2.0")))
-    return dataclasses.replace(base, **changes)
+    return base.replace(**changes)
 
 
 @pytest.mark.parametrize("short", [False, True])
@@ -83,6 +83,24 @@ def test_meta_fields_round_trip_and_are_absent_when_off(short):
 def test_parse_refuses_text_that_is_not_a_signature():
     with pytest.raises(ValueError, match="not a metaeval signature"):
         Signature.parse("k:10|seed:0")
+    with pytest.raises(ValueError, match="not a metaeval signature \\(no human\\)"):
+        Signature.parse("data:x@0|k:10")
+
+
+def test_one_class_for_correlate_challenge_and_listening_signatures():
+    """The layouts share the settings' keys (one definition) and parse back by their first key."""
+    from metaeval.challenge.evaluate import LAYOUT as CHALLENGE
+    from metaeval.listening.design import LAYOUT as LISTENING
+
+    challenge = Signature(CHALLENGE, challenge_set="ted@0123456789ab", k=50, seed=2,
+                          metrics=(MetricEntry("chrf"),))
+    assert challenge.format() == "set:ted@0123456789ab|metrics:chrf|k:50|seed:2|ci:0.95|alpha:0.05"
+    listening = Signature(LISTENING, ratings="r@0", kind="dcr", scale="1..5", screening="auto",
+                          correction="holm", exclude=("ref",))
+    for sig in (challenge, listening, _signature()):
+        assert Signature.parse(sig.format()) == sig and Signature.parse(sig.format(True)) == sig
+    shared = {key.attr: (key.key, key.short) for key in CHALLENGE.keys}
+    assert shared["k"] == ("k", "k") and shared["alpha"] == ("alpha", "a")
 
 
 # ----------------------------------------------------------- the signature of a correlate run

@@ -24,9 +24,11 @@ from metaeval.challenge.aces import ACES_SCORE, WEIGHTS
 from metaeval.challenge.sets import ChallengeSet
 from metaeval.challenge.spans import span_f1
 from metaeval.challenge.tables import CHANCE_NOTE, headline_weights, summary_rows
+from metaeval.correlation.settings import Settings
+from metaeval.correlation.signature import settings_keys
 from metaeval.data.judgements import frame_hash
 from metaeval.metrics.options import parse_metric_list
-from metaeval.provenance import ChallengeSignature, MetricEntry
+from metaeval.provenance import Key, Layout, MetricEntry, Signature, register_layout
 from metaeval.score.runner import resolve_metrics, score_items
 from metaeval.stats.clusters import significance_clusters
 from metaeval.stats.contrastive import outcomes, pair_permutation
@@ -57,8 +59,15 @@ class ChallengeResult:
     details: dict = field(default_factory=dict)  # (pair id, side) -> {metric: details}
     configs: dict = field(default_factory=dict)  # metric column -> config signature
     notes: list = field(default_factory=list)
-    signature: ChallengeSignature | None = None
+    signature: Signature | None = None
     spans: pd.DataFrame | None = None  # metric, span_f1, n (SPAN-ACES sets with error spans)
+
+
+# the challenge signature: the set (name@content hash), the oriented metrics, and the settings
+# shared with correlate runs (their keys from Settings' one definition)
+LAYOUT = register_layout(Layout("challenge", (
+    Key("challenge_set", "set", "cs"), Key("metrics", "metrics", "m", "metrics", default=()),
+    *settings_keys("k", "seed", "ci", "alpha").values()), required=("challenge_set",)))
 
 
 def instruction(langpair: str) -> str:
@@ -108,7 +117,10 @@ def _details(frame: pd.DataFrame) -> dict:
 def evaluate(challenge: ChallengeSet, metrics, k: int = 1000, seed: int = 0, ci: float = 0.95,
              alpha: float = 0.05, cache_dir=None, progress=None,
              device: str = "cpu") -> ChallengeResult:
-    """Score ``challenge`` with ``metrics`` (requests) and compute every table."""
+    """Score ``challenge`` with ``metrics`` (requests) and compute every table. ``k``, ``seed``,
+    ``ci`` and ``alpha`` are checked as :class:`~metaeval.correlation.settings.Settings` checks
+    them, before anything is scored."""
+    Settings(k=k, seed=seed, ci=ci, alpha=alpha)  # one-line ParameterError on a bad value
     requests = [r.text for r in parse_metric_list(metrics)] if isinstance(metrics, str) else metrics
     chosen = resolve_metrics(requests, device, challenge.domain)
     frame = score_items(pair_rows(challenge), chosen, device=device, cache_dir=cache_dir,
@@ -128,11 +140,12 @@ def evaluate(challenge: ChallengeSet, metrics, k: int = 1000, seed: int = 0, ci:
         notes.append(f"{failed} of {len(frame)} translations have a missing score for some "
                      "metric (their pairs are left out of that metric's taus).")
     details = _details(frame)
-    signature = ChallengeSignature(
+    signature = Signature(
+        LAYOUT, package_versions(),
         challenge_set=f"{challenge.name}@{frame_hash(challenge.pairs)}",
         metrics=tuple(MetricEntry(m.column, "higher" if m.higher_is_better else "lower",
                                   m.signature) for m in chosen),
-        k=k, seed=seed, ci=ci, alpha=alpha, versions=package_versions())
+        k=k, seed=seed, ci=ci, alpha=alpha)
     return ChallengeResult(
         challenge=challenge, metrics={m.column: "higher" if m.higher_is_better else "lower"
                                       for m in chosen},

@@ -13,33 +13,11 @@ from metaeval.correlation.result import (
     CorrelationResult,
 )
 from metaeval.correlation.settings import Settings
+from metaeval.correlation.signature import build_signature
 from metaeval.data.columns import ITEM, SYSTEM
 from metaeval.data.judgements import JudgementSet
-from metaeval.provenance import MetricEntry, Signature
-from metaeval.version import __version__, package_versions
-
-versions = package_versions
-
-def build_signature(js: JudgementSet, human: str, metrics: list[str],
-                    settings: Settings) -> Signature:
-    """The provenance of a run: data, human column, oriented metrics, settings, versions."""
-    ratings = js.ratings_hash() if settings.ceiling else None
-    ceiling = ("off" if not settings.ceiling else
-               "none" if ratings is None else f"{settings.ceiling_k}@{ratings}")
-    return Signature(
-        data=f"{js.info.name}@{js.data_hash()}", human=human,
-        human_definition=js.info.human_definition,
-        metrics=tuple(MetricEntry(m, js.metrics[m].direction, js.metrics[m].config)
-                      for m in metrics),
-        coefficients=settings.coefficients, levels=settings.levels, group_by=settings.group_by,
-        pooled=settings.pooled, resample=settings.resample, ci=settings.ci,
-        ci_method=settings.ci_method, k=settings.k, seed=settings.seed,
-        significance=settings.significance, alpha=settings.alpha,
-        min_points=settings.min_points, chance=settings.chance, ceiling=ceiling,
-        missing=js.missing, tiecal_sample=settings.tiecal_sample, versions=versions(),
-        average=settings.average, stability=settings.stability,
-        keep_draws=settings.keep_draws, meta_by=settings.meta_by,
-        meta=settings.meta_method if settings.meta_by else "off")
+from metaeval.provenance import Signature
+from metaeval.version import __version__
 
 
 def settings_record(signature: Signature, settings: Settings, js: JudgementSet,

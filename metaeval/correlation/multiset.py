@@ -11,7 +11,7 @@ the tau^2 method: it changes whenever a set, its data or a setting changes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from metaeval.correlation.meta import meta_analysis, result_summary
@@ -65,7 +65,7 @@ def combined_signature(sets: list[tuple[str, CorrelationResult]], settings: Sett
     order = list(dict.fromkeys(m for _, r in sets for m in r.metrics))
     humans = list(dict.fromkeys(r.human for _, r in sets))
     digest = short_hash("\n".join(f"{name}={r.signature}" for name, r in sets))
-    return replace(first, data=f"{len(sets)}-sets@{digest}", human="+".join(humans),
+    return first.replace(data=f"{len(sets)}-sets@{digest}", human="+".join(humans),
                    metrics=tuple(sorted(metrics, key=lambda m: order.index(m.name))),
                    sets=tuple(f"{name}@{r.signature.data.rsplit('@', 1)[-1]}"
                               for name, r in sets),

@@ -12,7 +12,7 @@ subsampling or by simulation from the fitted rater variance
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -168,6 +168,6 @@ def with_power(result: CorrelationResult, data: JudgementSet, settings: Settings
     check_power_settings(power, data, list(result.metrics), result.human)
     record = power_record(data, result, settings, power, progress)
     result.power = record
-    result.signature = replace(result.signature, power=record["signature"])
+    result.signature = result.signature.replace(power=record["signature"])
     result.settings["power"] = record["signature"]
     return result

@@ -1,16 +1,19 @@
-"""`Settings`: every choice of a `correlate` run that changes the numbers, validated once.
+"""`Settings`: every choice of a run that changes the numbers, each defined once.
 
-The vocabularies (levels, CI methods, resampling units) are those of :mod:`metaeval.stats`;
-``significance`` says which coefficients get PERM-BOTH tests and clusters. Errors are
+Each field is a :func:`metaeval.spec.setting`: type, default, doc, signature key, CLI flag and
+``--help`` panel, choices and range check. The Python keywords are the fields; ``metaeval
+correlate``'s options are generated from them (:mod:`metaeval.cli.settings`); the signature
+layout is derived from them (:mod:`metaeval.correlation.signature`). Errors are
 `ParameterError` naming the parameter (the CLI maps it to its flag).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Literal, get_args
 
 from metaeval.errors import ParameterError
+from metaeval.spec import check_fields, setting
 from metaeval.stats.coefficients import COEFFICIENTS
 from metaeval.stats.meta import META_METHODS
 from metaeval.stats.vocabulary import AVERAGES, CI_METHODS, LEVELS, RESAMPLE_UNITS
@@ -24,91 +27,91 @@ TIE_CALIBRATED = "acc23_tiecal"
 CEILING_COEFFICIENTS = ("pearson", "spearman", "kendall_b", "kendall_c")
 
 
-def _choose(parameter: str, values: tuple[str, ...], allowed: tuple[str, ...], what: str) -> None:
-    unknown = [v for v in values if v not in allowed]
-    if unknown:
-        raise ParameterError(parameter, ",".join(unknown), f"unknown {what}; choose from "
-                             f"{', '.join(allowed)}.")
-    repeated = sorted({v for v in values if values.count(v) > 1})
-    if repeated:
-        raise ParameterError(parameter, ",".join(values), f"{', '.join(repeated)} given twice. "
-                             "Fix: list each once.")
+def _between_0_1(value: float) -> str | None:
+    return None if 0 < value < 1 else "must be between 0 and 1, e.g. 0.95."
 
 
 @dataclass(frozen=True, kw_only=True)
 class Settings:
-    """Everything that determines the numbers; recorded in the result's signature.
+    """Everything that determines the numbers; recorded in the result's signature."""
 
-    ``pooled``: add the pooled group ``all`` when grouping; ``min_points``: fewest usable
-    (item, system) cells a group needs; ``chance``: permutation chance baseline; ``ceiling`` /
-    ``ceiling_k``: noise ceiling from the individual ratings with that many random splits.
-    ``stability``: add the ranking-stability record; ``keep_draws``: store the bootstrap draws;
-    ``meta_by``: a meta-analysis treating each value of this column as a test set, tau^2 by
-    ``meta_method`` (``dl`` or ``reml``; also the method of a multi-set run). The callers of
-    `correlate` (the CLI) act on these; they are recorded in the signature.
-    """
-
-    coefficients: tuple[str, ...] = ("spearman", "pearson")
-    levels: tuple[str, ...] = ("none",)
-    group_by: str | None = None
-    pooled: bool = True
-    k: int = 1000
-    seed: int = 0
-    ci: float = 0.95
-    ci_method: str = "percentile"
-    resample: str = "items"
-    alpha: float = 0.05
-    significance: str = "primary"
-    chance: bool = True
-    min_points: int = 3
-    ceiling: bool = True
-    ceiling_k: int = 200
-    tiecal_sample: float = 1.0
-    average: str = "mean"
-    stability: bool = False
-    keep_draws: bool = False
-    meta_method: str = "dl"
-    meta_by: str | None = None
+    coefficients: tuple[str, ...] = setting(
+        ("spearman", "pearson"), "Coefficients, comma-separated; the first is the primary one "
+        "(PERM-BOTH tests and clusters).", key="coef", short="c", kind="list", flag="--coef",
+        choices=tuple(COEFFICIENTS), noun="coefficient",
+        check=lambda v: None if v else "give at least one coefficient.")
+    levels: tuple[str, ...] = setting(
+        ("none",), "Levels, comma-separated: system (one score per system), item (across "
+        "systems within each item, averaged), sys (across items within each system, averaged), "
+        "none (all cells pooled).", key="level", short="l", kind="list", flag="--level",
+        choices=LEVELS, noun="level", check=lambda v: None if v else "give at least one level.")
+    group_by: str | None = setting(
+        None, "One result per value of this column (e.g. a language pair), plus the pooled "
+        "group 'all'.", key="group", short="g", kind="group", panel="Data")
+    pooled: bool = setting(True, "With --group-by: add the pooled group 'all'.", key="pooled",
+                           short="p", kind="flag", panel="Data")
+    resample: str = setting("items", "Bootstrap unit.", key="resample", short="r",
+                            choices=RESAMPLE_UNITS, noun="resampling unit")
+    ci: float = setting(0.95, "Confidence level of the bootstrap intervals.", key="ci",
+                        short="ci", kind="float", check=_between_0_1)
+    ci_method: str = setting("percentile", "Bootstrap interval method.", key="ci-method",
+                             short="cim", choices=CI_METHODS, noun="CI method")
+    k: int = setting(1000, "Bootstrap and permutation draws.", key="k", short="k", kind="int",
+                     check=lambda v: None if v >= 1 else "must be a positive number of draws, "
+                     "e.g. 1000.")
+    seed: int = setting(0, "Seed of every random draw.", key="seed", short="s", kind="int")
+    significance: str = setting(
+        "primary", "PERM-BOTH tests and clusters for the primary (first) coefficient, all "
+        "coefficients, or none.", key="significance", short="sig", choices=SIGNIFICANCE,
+        noun="significance setting", panel="Significance")
+    alpha: float = setting(0.05, "Significance level of the clusters.", key="alpha", short="a",
+                           kind="float", check=lambda v: None if 0 < v < 1 else "must be "
+                           "between 0 and 1, e.g. 0.05.", panel="Significance")
+    min_points: int = setting(3, "Fewest usable (item, system) cells a group needs.",
+                              key="min-points", short="min", kind="int",
+                              check=lambda v: None if v >= 2 else "a correlation needs at "
+                              "least 2 points.")
+    chance: bool = setting(True, "Chance baseline: the coefficient when the metric scores are "
+                           "permuted.", key="chance", short="ch", kind="flag")
+    ceiling: bool = setting(True, "Noise ceiling from the individual ratings (when known).",
+                            key="ceiling", short="nc", kind="flag", signature=False)
+    ceiling_k: int = setting(200, "Random splits of each stimulus's raters for the noise "
+                             "ceiling.", key="ceiling-k", short="nck", kind="int",
+                             signature=False, check=lambda v: None if v >= 1 else "must be a "
+                             "positive number of random splits, e.g. 200.")
+    average: str = setting("mean", "Levels item and sys: mean or median of the per-group "
+                           "correlations.", key="average", short="avg", choices=AVERAGES,
+                           noun="average", omit="mean")
+    tiecal_sample: float = setting(
+        1.0, "Share of the pairs acc23_tiecal calibrates on (1 = all pairs, exact; below 1 an "
+        "estimate, for very large matrices).", key="tiecal-sample", short="tcs", kind="float",
+        omit=1.0, check=lambda v: None if 0 < v <= 1 else "the share of pairs tie calibration "
+        "uses must be in (0, 1], e.g. 0.1.")
+    stability: bool = setting(
+        False, "Also rank stability: leave one system / one group out (rank changes, Kendall "
+        "tau, best cluster, top metric) and subgroup flips with bootstrap tests (report section "
+        "'Ranking stability', results.json 'stability').", key="stability", short="st",
+        kind="flag", omit=False, panel="Reports")
+    keep_draws: bool = setting(
+        False, "Store the bootstrap draws of the pooled primary rows in results.json ('draws'), "
+        "and with --meta-by those of each subset ('group_draws'), for `metaeval meta` without a "
+        "rerun.", key="keep-draws", short="kd", kind="flag", omit=False, panel="Reports")
+    meta_method: str = setting("dl", "Between-set variance tau^2 of a meta-analysis: dl "
+                               "(DerSimonian-Laird) or reml.", key="meta", short="ma",
+                               choices=META_METHODS, noun="meta-analysis method",
+                               signature=False, panel="Reports")
+    meta_by: str | None = setting(
+        None, "Column whose values are the test sets of a meta-analysis across subsets of one "
+        "study (e.g. model_type); also the --group-by column.", key="meta-by", short="mb",
+        kind="group", omit=None, panel="Reports")
 
     def __post_init__(self) -> None:
-        for name, kind in (("coefficients", tuple), ("levels", tuple)):
-            value = getattr(self, name)
-            object.__setattr__(self, name, (value,) if isinstance(value, str) else kind(value))
-        for f in fields(self):
-            if f.type in ("int", "float", "bool"):
-                object.__setattr__(self, f.name, {"int": int, "float": float,
-                                                  "bool": bool}[f.type](getattr(self, f.name)))
-        if not self.coefficients:
-            raise ParameterError("coefficients", "", "give at least one coefficient.")
-        if not self.levels:
-            raise ParameterError("levels", "", "give at least one level.")
-        _choose("coefficients", self.coefficients, tuple(COEFFICIENTS), "coefficient")
-        _choose("levels", self.levels, LEVELS, "level")
-        _choose("ci_method", (self.ci_method,), CI_METHODS, "CI method")
-        _choose("resample", (self.resample,), RESAMPLE_UNITS, "resampling unit")
-        _choose("significance", (self.significance,), SIGNIFICANCE, "significance setting")
-        _choose("average", (self.average,), AVERAGES, "average")
-        _choose("meta_method", (self.meta_method,), META_METHODS, "meta-analysis method")
-        if self.average != "mean" and "acc23_tiecal" in self.coefficients \
+        check_fields(self)
+        if self.average != "mean" and TIE_CALIBRATED in self.coefficients \
                 and {"item", "sys"} & set(self.levels):
             raise ParameterError("average", self.average, "acc23_tiecal pools its pairs over the "
                                  "groups; it has no per-group average to take the median of.",
                                  "leave --average mean for acc23_tiecal or use another level.")
-        if self.k < 1:
-            raise ParameterError("k", self.k, "must be a positive number of draws, e.g. 1000.")
-        if self.ceiling_k < 1:
-            raise ParameterError("ceiling_k", self.ceiling_k, "must be a positive number of "
-                                 "random splits, e.g. 200.")
-        if not 0 < self.ci < 1:
-            raise ParameterError("ci", self.ci, "must be between 0 and 1, e.g. 0.95.")
-        if not 0 < self.alpha < 1:
-            raise ParameterError("alpha", self.alpha, "must be between 0 and 1, e.g. 0.05.")
-        if not 0 < self.tiecal_sample <= 1:
-            raise ParameterError("tiecal_sample", self.tiecal_sample, "the share of pairs tie "
-                                 "calibration uses must be in (0, 1], e.g. 0.1.")
-        if self.min_points < 2:
-            raise ParameterError("min_points", self.min_points, "a correlation needs at least "
-                                 "2 points.")
 
     @property
     def primary(self) -> str:

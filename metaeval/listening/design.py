@@ -1,11 +1,12 @@
 """Design facts of a listening test that the summary reports: conditions left out, item sets
 that differ between systems (incomplete designs), and the signature of a summary.
 
-The signature uses the ``key:value|...`` syntax of :class:`metaeval.provenance.Signature`:
-``d`` data name and hash of the ratings as read (after replicate averaging / normalisation),
-``kind``, ``sc`` scale, ``rep`` replicate handling, ``norm`` trial normalisation, ``agg`` mean or
-median, ``x`` excluded systems, ``scr`` screening, ``k``, ``s`` seed, ``ci``, ``corr``
-correction, then the package versions.
+The signature is a :class:`metaeval.provenance.Signature` of layout ``listening``:
+``ratings`` data name and hash of the ratings as read (after replicate averaging /
+normalisation), ``kind``, ``scale``, ``replicates`` handling, ``normalize`` (trial
+normalisation), ``aggregate`` (mean or median), ``exclude`` (systems left out), ``screening``,
+``k``, ``seed``, ``ci`` (keys of the correlate settings), ``correction``, then the package
+versions.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from metaeval.correlation.signature import settings_keys
 from metaeval.errors import ParameterError
 from metaeval.listening.ratings import RatingTable
-from metaeval.provenance import escape, short_hash
+from metaeval.provenance import Key, Layout, Signature, register_layout, short_hash
 from metaeval.version import package_versions
 
 
@@ -53,18 +55,26 @@ def root(value: float) -> float:
     return float(np.sqrt(value)) if value is not None and value > 0 else float("nan")
 
 
-def listening_signature(raw: RatingTable, settings: dict) -> str:
-    """``key:value|...`` (the syntax of :class:`metaeval.provenance.Signature`) of everything
-    that changes a number of the summary."""
+LAYOUT = register_layout(Layout("listening", (
+    Key("ratings", "ratings", "rt"), Key("kind", "kind", "kind"), Key("scale", "scale", "sc"),
+    Key("replicates", "replicates", "rep", default="error"),
+    Key("normalize", "normalize", "norm", default="none"),
+    Key("aggregate", "aggregate", "agg", default="mean"),
+    Key("exclude", "exclude", "x", "list", default=()),
+    Key("screening", "screening", "scr"), *settings_keys("k", "seed", "ci").values(),
+    Key("correction", "correction", "corr")), required=("ratings",)))
+
+
+def listening_signature(raw: RatingTable, settings: dict) -> Signature:
+    """Everything that changes a number of the summary (the ``listening`` layout of
+    :class:`metaeval.provenance.Signature`)."""
     data = raw.frame[["item", "system", "rater", "rating"]].to_csv(index=False)
     pre = raw.preprocessing or {}
-    parts = [("d", f"{raw.info.name or 'ratings'}@{short_hash(data)}"), ("kind", raw.kind),
-             ("sc", f"{raw.scale[0]:g}..{raw.scale[1]:g}"),
-             ("rep", pre.get("replicates", "error")), ("norm", pre.get("normalize", "none")),
-             ("agg", settings["aggregate"]),
-             ("x", ",".join(escape(x) for x in settings["exclude_systems"]) or "none"),
-             ("scr", settings["screening"]), ("k", settings["k"]), ("s", settings["seed"]),
-             ("ci", f"{settings['ci']:g}"), ("corr", settings["correction"])]
-    parts += [(name, version) for name, version in package_versions()]
-    return "|".join(f"{key}:{value if key == 'x' else escape(str(value))}"
-                    for key, value in parts)
+    return Signature(LAYOUT, package_versions(),
+                     ratings=f"{raw.info.name or 'ratings'}@{short_hash(data)}", kind=raw.kind,
+                     scale=f"{raw.scale[0]:g}..{raw.scale[1]:g}",
+                     replicates=pre.get("replicates", "error"),
+                     normalize=pre.get("normalize", "none"), aggregate=settings["aggregate"],
+                     exclude=tuple(settings["exclude_systems"]),
+                     screening=settings["screening"], k=settings["k"], seed=settings["seed"],
+                     ci=settings["ci"], correction=settings["correction"])

@@ -273,7 +273,7 @@ def compute_summary(table: RatingTable, screening: str = "auto", k: int = 1000, 
         "pooling": json_safe(pooling) if pooling is not None else None,
         "systems": json_safe(systems),
         "settings": settings,
-        "signature": listening_signature(table, settings),
+        "signature": str(listening_signature(table, settings)),
     }
     return ListeningSummary(raw=table, table=screened, items=items, systems=systems,
                             raters=raters, summary=json_safe(summary), pairs=pairs, pooling=pooling)

@@ -73,7 +73,7 @@ def test_incomplete_mushra_with_replicates_from_the_cli(sisec, tmp_path):
     frame = incomplete_mushra()
     repeats = frame.groupby(["song", "method", "subject"]).size()
     assert pre["replicated"] == int((repeats > 1).sum()) and -1 <= pre["repeat_r"] <= 1
-    assert "rep:average" in summary["signature"] and "x:ref" in summary["signature"]
+    assert "replicates:average" in summary["signature"] and "exclude:ref" in summary["signature"]
     assert any("different item sets" in n for n in summary["notes"])
     assert "different item sets" in result.stderr
     systems = pd.read_csv(out / "systems.csv").set_index("system")
@@ -96,7 +96,7 @@ def test_gsvs_protocol_from_the_cli(tmp_path):
     summary = json.loads((out / "summary.json").read_text())
     root = np.sqrt(summary["ceiling"]["none"]["reliability"])
     assert f"noise ceiling (sqrt of reliability): {root:.3f}" in result.stdout
-    assert summary["tests"]["test"] == "friedman" and "agg:median" in summary["signature"]
+    assert summary["tests"]["test"] == "friedman" and "aggregate:median" in summary["signature"]
     items = pd.read_csv(out / "items.csv")
     table = read_ratings(format="dcr")
     expected = table.frame.groupby(["item", "system"])["rating"].median()
