@@ -34,28 +34,23 @@ from metaeval.cli.power_options import (
     power_settings,
 )
 from metaeval.cli.running import (
-    KEEP_DRAWS_OPTION,
-    STABILITY_OPTION,
     WORKERS_OPTION,
     run_one,
     with_extras,
 )
 from metaeval.cli.sets import (
     DATA_SETS_OPTION,
-    META_BY_OPTION,
-    META_METHOD_OPTION,
-    MetaMethod,
     check_meta_by,
     check_several,
     data_paths,
     run_sets,
 )
+from metaeval.cli.settings import settings_flags, with_settings_options
 from metaeval.cli.summary import print_summary
 from metaeval.correlation import Settings, judgements
 from metaeval.correlation.inputs import DATA_FORMATS
 from metaeval.correlation.power_curves import PowerSettings, check_power_settings, with_power
 from metaeval.correlation.protocols import PROTOCOLS, protocol
-from metaeval.correlation.settings import SIGNIFICANCE
 from metaeval.data.columns import MISSING_POLICIES
 from metaeval.data.studies import DOMAINS
 from metaeval.errors import ParameterError
@@ -64,109 +59,92 @@ from metaeval.report import FORMATS, write_reports
 from metaeval.report.explorer_inputs import with_details
 from metaeval.report.latex import DEFAULT_LAYOUT, LAYOUTS
 from metaeval.report.write import META_CSV, REPORT_FILES
-from metaeval.stats.coefficients import COEFFICIENTS
-from metaeval.stats.vocabulary import AVERAGES, CI_METHODS, LEVELS, RESAMPLE_UNITS
 
 DEFAULT_COEFFICIENTS = ("spearman", "pearson")
 DEFAULT_LEVELS = ("none",)
 Domain = choice_enum("Domain", (*DOMAINS, "image"))
-CIMethod = choice_enum("CIMethod", CI_METHODS)
-Resample = choice_enum("Resample", RESAMPLE_UNITS)
 Missing = choice_enum("Missing", MISSING_POLICIES)
-SignificanceChoice = choice_enum("Significance", SIGNIFICANCE)
 DataFormat = choice_enum("DataFormat", DATA_FORMATS)
 ProtocolChoice = choice_enum("Protocol", tuple(PROTOCOLS))
-AverageChoice = choice_enum("Average", AVERAGES)
 LatexLayout = choice_enum("LatexLayout", LAYOUTS)
+DATA, REPORTS, SPEED, STATISTICS = "Data", "Reports", "Speed", "Statistics"
 DATA_OPTION = typer.Option(None, "--data", help="Judgement table: CSV, TSV, JSONL or Parquet (or "
                                                 "a WMT MQM TSV / THumB JSONL, see --data-format).")
 DATA_FORMAT_OPTION = typer.Option("table", help="table (with a column mapping or card), wmt-mqm "
-                                                "(per-error MQM TSV) or thumb (THumB 1.0 JSONL).")
+                                                "(per-error MQM TSV) or thumb (THumB 1.0 JSONL).",
+                                  rich_help_panel=DATA)
 LATEX_LAYOUT_OPTION = typer.Option(
     DEFAULT_LAYOUT, help="table.tex: compact (fits an article column), two-column (table* "
-                         "across a two-column paper) or full (one wide table).")
+                         "across a two-column paper) or full (one wide table).",
+    rich_help_panel=REPORTS)
 EXCLUDE_OPTION = typer.Option(None, help="Comma-separated systems left out of every "
                                              "statistic (e.g. the hidden reference and anchors "
-                                             "of a MUSHRA test).")
-TIECAL_SAMPLE_OPTION = typer.Option(1.0, help="Share of the pairs acc23_tiecal calibrates on "
-                                                  "(1 = all pairs, exact; below 1 an estimate, "
-                                                  "for very large matrices).")
-SIGNIFICANCE_OPTION = typer.Option(
-    "primary", help="PERM-BOTH tests and clusters for the primary (first) coefficient, "
-                    "all coefficients, or none.")
+                                             "of a MUSHRA test).", rich_help_panel=DATA)
 MQM_WEIGHTS_OPTION = typer.Option(None, help="MQM penalties, e.g. major=5,minor=1,"
-                                              "minor_punctuation=0.1,non_translation=25.")
+                                              "minor_punctuation=0.1,non_translation=25.",
+                                  rich_help_panel=DATA)
 FORMAT_OPTION = typer.Option(",".join(FORMATS), "--format",
                              callback=comma_choices(tuple(FORMATS), "--format", "report format"),
-                             help=f"Comma-separated report formats: {', '.join(FORMATS)}.")
-IMAGE_OPTION = typer.Option(None, help="Column with image paths (thumbnails in the report).")
+                             help=f"Comma-separated report formats: {', '.join(FORMATS)}.",
+                             rich_help_panel=REPORTS)
+IMAGE_OPTION = typer.Option(None, help="Column with image paths (thumbnails in the report).",
+                            rich_help_panel=DATA)
 IMAGES_OPTION = typer.Option(None, help="Folder the image paths are relative to (default: the "
-                                        "data file's folder).")
-POOLED_OPTION = typer.Option(True, "--pooled/--no-pooled",
-                             help="With --group-by: add the pooled group 'all'.")
-PROTOCOL_OPTION = typer.Option(None, "--protocol", help="Defaults of a published protocol.")
+                                        "data file's folder).", rich_help_panel=DATA)
+PROTOCOL_OPTION = typer.Option(None, "--protocol", help="Defaults of a published protocol.",
+                               rich_help_panel=STATISTICS)
 FORCE_OPTION = typer.Option(False, help="Run even when the cost estimate exceeds the budget "
-                                        "(2 h).")
+                                        "(2 h).", rich_help_panel=SPEED)
+
 
 @app.command("correlate")
+@with_settings_options(Settings)
 def correlate_command(
     domain: Domain = shared.DOMAIN_OPTION,
     data: list[Path] = DATA_SETS_OPTION,
     data_format: DataFormat = DATA_FORMAT_OPTION,
     mqm_weights: str = MQM_WEIGHTS_OPTION,
-    scores: Path = typer.Option(None, help="Scores from `metaeval score`, joined on (item, system)."),
+    scores: Path = typer.Option(None, help="Scores from `metaeval score`, joined on (item, "
+                                           "system).", rich_help_panel=DATA),
     item: str = shared.ITEM_OPTION,
     system: str = shared.SYSTEM_OPTION,
     human: str = typer.Option(None, help="Human score column(s), comma-separated: one result set "
-                                         "per column (e.g. DMOS; coherence,fluency)."),
+                                         "per column (e.g. DMOS; coherence,fluency).",
+                              rich_help_panel=DATA),
     rater: str = shared.RATER_OPTION,
     image: str = IMAGE_OPTION,
     images: Path = IMAGES_OPTION,
     metrics: str = typer.Option(None, help="Comma-separated metric columns (default: all numeric); "
-                                           "with --domain mt/text: metrics to score, with options."),
+                                           "with --domain mt/text: metrics to score, with options.",
+                                rich_help_panel=DATA),
     lower_is_better: str = shared.LOWER_OPTION,
-    group_by: str = typer.Option(None, help="One result per value of this column, plus pooled."),
-    pooled: bool = POOLED_OPTION,
+    missing: Missing = typer.Option("error", help="Missing metric scores: error, or drop the "
+                                                  "cell.", rich_help_panel=DATA),
+    exclude_systems: str = EXCLUDE_OPTION,
     protocol_name: ProtocolChoice = PROTOCOL_OPTION,
-    level: str = typer.Option(None, callback=comma_choices(LEVELS, "--level", "level"),
-                              help=f"Comma-separated levels: {', '.join(LEVELS)}."),
-    coef: str = typer.Option(None, callback=comma_choices(tuple(COEFFICIENTS), "--coef", "coefficient"),
-                             help=f"Comma-separated coefficients: {', '.join(COEFFICIENTS)}."),
-    average: AverageChoice = typer.Option("mean", help="Item/sys levels: mean or median of the "
-                                                       "per-group correlations."),
-    k: int = typer.Option(1000, help="Bootstrap and permutation draws."),
-    seed: int = shared.SEED_OPTION,
-    ci: float = typer.Option(0.95, help="Confidence level of the bootstrap intervals."),
-    ci_method: CIMethod = typer.Option("percentile", help="Bootstrap interval method."),
-    resample: Resample = typer.Option("items", help="Bootstrap unit."),
-    alpha: float = typer.Option(0.05, help="Significance level for the clusters."),
-    missing: Missing = typer.Option("error", help="Missing metric scores: error, or drop the cell."),
-    significance: SignificanceChoice = SIGNIFICANCE_OPTION,
-    out: Path = typer.Option(None, help="Report folder (default reports/<dataset>/)."),
+    out: Path = typer.Option(None, help="Report folder (default reports/<dataset>/).",
+                             rich_help_panel=REPORTS),
     format: str = FORMAT_OPTION,
     latex_layout: LatexLayout = LATEX_LAYOUT_OPTION,
-    force: bool = FORCE_OPTION,
-    exclude_systems: str = EXCLUDE_OPTION,
-    tiecal_sample: float = TIECAL_SAMPLE_OPTION,
-    quiet: bool = typer.Option(False, help="No progress bar or summary table."),
-    workers: int = WORKERS_OPTION,
-    stability: bool = STABILITY_OPTION, keep_draws: bool = KEEP_DRAWS_OPTION,
-    meta_by: str = META_BY_OPTION, meta_method: MetaMethod = META_METHOD_OPTION,
+    quiet: bool = typer.Option(False, help="No progress bar or summary table.",
+                               rich_help_panel=REPORTS),
     manifest: Path = cli_media.MANIFEST_OPTION, embed_media: bool = cli_media.EMBED_OPTION,
     media_budget: float = cli_media.BUDGET_OPTION, media_seconds: float = cli_media.SECONDS_OPTION,
     power: bool = POWER_OPTION, power_pair: str = POWER_PAIR_OPTION,
     power_method: PowerMethod = POWER_METHOD_OPTION, power_grid: str = POWER_GRID_OPTION,
     power_raters: str = POWER_RATERS_OPTION, power_reps: int = POWER_REPS_OPTION,
+    workers: int = WORKERS_OPTION,
+    force: bool = FORCE_OPTION,
+    settings_options: dict | None = None,
 ) -> None:
     """Correlate metrics with human judgements and write the reports."""
     options = dict(locals())
-    with cli_errors():
+    with cli_errors(settings_flags(Settings)):
         run_correlate(**command_arguments(options))
 
 
-RENAMED = {"level": "levels", "coef": "coefficients", "format": "formats"}
-LIST_OPTIONS = ("human", "metrics", "lower_is_better", "level", "coef", "format",
-                "exclude_systems")
+RENAMED = {"format": "formats"}
+LIST_OPTIONS = ("human", "metrics", "lower_is_better", "format", "exclude_systems")
 MEDIA_OPTIONS = {"manifest": "manifest", "embed_media": "embed", "media_budget": "budget_mb",
                  "media_seconds": "seconds"}
 
@@ -174,12 +152,14 @@ MEDIA_OPTIONS = {"manifest": "manifest", "embed_media": "embed", "media_budget":
 def command_arguments(options: dict) -> dict:
     """`run_correlate`'s keywords from the command's options: choices as their text,
     comma-separated lists split, the --power options as one `PowerSettings` (or None), the
-    media options as one dict."""
+    media options as one dict, the settings options as they came."""
     power = power_settings(**{key: options.pop(key) for key in list(options)
                               if key.startswith("power")})
     media = {MEDIA_OPTIONS[key]: options.pop(key) for key in MEDIA_OPTIONS}
+    chosen = options.pop("settings_options") or {}
     return {**{RENAMED.get(key, key): split(value) if key in LIST_OPTIONS else value_of(value)
-               for key, value in options.items()}, "power": power, "media": media}
+               for key, value in options.items()}, "power": power, "media": media,
+            "settings_options": chosen}
 
 
 def _load(domain, data, scores, missing, lower_is_better, item, system, human, metrics, rater,
@@ -197,27 +177,25 @@ def _load(domain, data, scores, missing, lower_is_better, item, system, human, m
 
 
 def run_correlate(*, domain=None, data=None, item=None, system=None, human=(), rater=None,
-                  metrics=(), lower_is_better=(), group_by=None, pooled=True, levels=(),
-                  coefficients=(), k=1000, seed=0, ci=0.95, ci_method="percentile",
-                  resample="items", alpha=0.05, missing="error", significance="primary",
-                  out=None, formats=(), quiet=False, force=False, workers=None,
-                  tiecal_sample=1.0, exclude_systems=(), scores=None, data_format="table",
-                  mqm_weights=None, protocol_name=None, average="mean",
-                  latex_layout=DEFAULT_LAYOUT, image=None, images=None, stability=False,
-                  keep_draws=False, meta_by=None, meta_method="dl", media=None,
-                  power: PowerSettings | None = None) -> Path:
+                  metrics=(), lower_is_better=(), missing="error", out=None, formats=(),
+                  quiet=False, force=False, workers=None, exclude_systems=(), scores=None,
+                  data_format="table", mqm_weights=None, protocol_name=None,
+                  latex_layout=DEFAULT_LAYOUT, image=None, images=None, media=None,
+                  power: PowerSettings | None = None, settings_options=None) -> Path:
     """Load, correlate, write the reports into ``out`` (one folder per human score when there
     are several); print the summary unless ``quiet``. Several ``data`` files (or a folder):
     one report per set and their meta-analysis (:func:`run_sets`); ``meta_by``: the
     meta-analysis across the values of that column of one set. ``media``: the keywords of
     :func:`metaeval.cli.media.media_inputs` (manifest, embed, budget_mb, seconds)."""
     human = [human] if isinstance(human, str) else list(human or ())
+    chosen = dict(settings_options or {})
+    group_by, meta_by, pooled = (chosen.get(k) for k in ("group_by", "meta_by", "pooled"))
     paths = data_paths(data)
     several = len(paths) > 1
     check_output_folder(out if out else Path("reports"),  # before any long computation
                         owned=[*REPORT_FILES, META_CSV] if out else None)
     if several:
-        check_several(human, meta_by, pooled)
+        check_several(human, meta_by, pooled if pooled is not None else True)
         if power:
             raise ParameterError("power", True, "the power section applies to one judgement "
                                  "set.", "leave out --power / --power-pair with several --data.")
@@ -239,12 +217,7 @@ def run_correlate(*, domain=None, data=None, item=None, system=None, human=(), r
         for line in (f"{s.info.name}: {n}" if several else n for s, _ in loaded for n in s.notes):
             warn(line)
     defaults = {**defaults, **protocol(protocol_name)} if protocol_name else defaults
-    settings = _settings(js, defaults, group_by=group_by, meta_by=meta_by, several=several,
-                         coefficients=coefficients, levels=levels, pooled=pooled, k=k,
-                         seed=seed, ci=ci, ci_method=ci_method, resample=resample, alpha=alpha,
-                         significance=significance, tiecal_sample=tiecal_sample,
-                         average=average, stability=stability, keep_draws=keep_draws,
-                         meta_method=meta_method)
+    settings = _settings(js, defaults, several=several, **chosen)
     common = {"out": out, "formats": formats or list(FORMATS), "quiet": quiet, "force": force,
               "workers": workers,
               "latex_layout": latex_layout, "note": defaults.get("note", "")}
@@ -258,8 +231,8 @@ def run_correlate(*, domain=None, data=None, item=None, system=None, human=(), r
                        inputs=with_details(shown, js.details), power=power, **common)
 
 
-def _settings(js, defaults, *, group_by, meta_by, several, coefficients, levels, keep_draws,
-              **options) -> Settings:
+def _settings(js, defaults, *, several, group_by=None, meta_by=None, coefficients=(),
+              levels=(), keep_draws=False, **options) -> Settings:
     """The run's settings: the options, else the protocol defaults; --meta-by is the grouping
     (checked on the set); several sets keep their draws."""
     if meta_by and group_by and group_by != meta_by:

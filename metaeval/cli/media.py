@@ -17,16 +17,18 @@ from metaeval.report.explorer_inputs import DEFAULT_BUDGET_MB, ExplorerInputs, e
 MANIFEST_OPTION = typer.Option(
     None, "--manifest", help="Manifest of the cells' inputs (as for `metaeval score`: audio "
                              "estimate/reference paths, or texts): shown in the disagreement "
-                             "tables.")
+                             "tables.", rich_help_panel="Reports")
 EMBED_OPTION = typer.Option(
     False, "--embed-media/--no-embed-media",
     help="Embed audio players (first --media-seconds, mono 16 kHz 16-bit WAV) and image "
-         "thumbnails of the listed cells in the HTML (needs --manifest).")
+         "thumbnails of the listed cells in the HTML (needs --manifest).",
+    rich_help_panel="Reports")
 BUDGET_OPTION = typer.Option(DEFAULT_BUDGET_MB, "--media-budget",
                              help="Megabytes of embedded media at most; the rest is left out "
-                                  "with a note.")
+                                  "with a note.", rich_help_panel="Reports")
 SECONDS_OPTION = typer.Option(DEFAULT_SECONDS, "--media-seconds",
-                              help="Length of each embedded audio excerpt, seconds.")
+                              help="Length of each embedded audio excerpt, seconds.",
+                              rich_help_panel="Reports")
 
 
 def media_inputs(*, manifest: Path | None = None, scores: Path | None = None,

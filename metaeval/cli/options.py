@@ -1,13 +1,19 @@
 """Options that several commands share (`correlate`, `explain`, `power`, `challenge`): one
-definition, one help text."""
+definition, one help text, one ``--help`` panel."""
 
 from __future__ import annotations
 
 import typer
 
-DOMAIN_OPTION = typer.Option(None, help="Use the bundled data set of a domain.")
-ITEM_OPTION = typer.Option(None, help="Column naming the item (stimulus / segment).")
-SYSTEM_OPTION = typer.Option(None, help="Column naming the system (model / condition).")
-RATER_OPTION = typer.Option(None, help="Column with the rater id when rows are single ratings.")
-LOWER_OPTION = typer.Option(None, help="Metrics where lower is better (sign-flipped).")
-SEED_OPTION = typer.Option(0, help="Seed of every random draw.")
+DATA = "Data"
+DOMAIN_OPTION = typer.Option(None, help="Use the real study of a domain (audio: GSVS, mt: WMT21 "
+                                        "TED en-de MQM, text: SummEval).", rich_help_panel=DATA)
+ITEM_OPTION = typer.Option(None, help="Column naming the item (stimulus / segment).",
+                           rich_help_panel=DATA)
+SYSTEM_OPTION = typer.Option(None, help="Column naming the system (model / condition).",
+                             rich_help_panel=DATA)
+RATER_OPTION = typer.Option(None, help="Column with the rater id when rows are single ratings.",
+                            rich_help_panel=DATA)
+LOWER_OPTION = typer.Option(None, help="Metrics where lower is better (sign-flipped).",
+                            rich_help_panel=DATA)
+SEED_OPTION = typer.Option(0, help="Seed of every random draw.", rich_help_panel="Statistics")

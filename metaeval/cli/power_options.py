@@ -13,18 +13,22 @@ POWER_OPTION = typer.Option(
     False, "--power/--no-power",
     help="Also power curves: the probability that 'top metric better than the next 3' is "
          "significant for n items / m ratings per cell, and the items needed for 80% power "
-         "(report section 'Power', results.json 'power'; small grids, 100 draws each).")
+         "(report section 'Power', results.json 'power'; small grids, 100 draws each).",
+    rich_help_panel="Power")
 POWER_PAIR_OPTION = typer.Option(None, help="With --power (implies it): only this pair, A,B "
-                                            "(is A better than B?).")
+                                            "(is A better than B?).", rich_help_panel="Power")
 PowerMethod = choice_enum("PowerMethod", METHODS)
 POWER_METHOD_OPTION = typer.Option("subsample", help="--power: subsample the real items and "
                                    "ratings, or simulate panels from the fitted per-stimulus "
-                                   "rater variance (ratings per cell beyond the real panel).")
+                                   "rater variance (ratings per cell beyond the real panel).",
+                                   rich_help_panel="Power")
 POWER_GRID_OPTION = typer.Option(None, help="--power item counts (default 20%, 40%, ..., 100% "
-                                            "of the items).")
+                                            "of the items).", rich_help_panel="Power")
 POWER_RATERS_OPTION = typer.Option(None, help="--power ratings per cell (default 1, 2, 4, ... "
-                                              "up to the panel; twice it when simulating).")
-POWER_REPS_OPTION = typer.Option(100, help="--power subsamples (simulations) per grid point.")
+                                              "up to the panel; twice it when simulating).",
+                                  rich_help_panel="Power")
+POWER_REPS_OPTION = typer.Option(100, help="--power subsamples (simulations) per grid point.",
+                                 rich_help_panel="Power")
 
 
 def power_settings(power, power_pair, power_method, power_grid, power_raters,

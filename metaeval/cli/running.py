@@ -11,22 +11,9 @@ from metaeval.correlation import correlate
 from metaeval.correlation.meta import result_draws, with_meta_by
 from metaeval.correlation.stability import with_stability
 
-KEEP_DRAWS_OPTION = typer.Option(
-    False, "--keep-draws/--no-keep-draws",
-    help="Store the bootstrap draws of the pooled primary rows in results.json ('draws'), "
-         "and with --meta-by those of each subset ('group_draws'), for `metaeval meta` "
-         "significance without a rerun.")
 WORKERS_OPTION = typer.Option(
     None, min=1, help="Threads for the (group, level, coefficient) tasks (default: the cores, at "
-                      "most 4); the numbers do not depend on it.")
-STABILITY_OPTION = typer.Option(
-    False, "--stability/--no-stability",
-    help="Also rank stability: leave one system / one group out (rank changes, Kendall tau, "
-         "best cluster, top metric) and subgroup flips with bootstrap tests (report section "
-         "'Ranking stability', results.json 'stability'; about 2 + #systems + #groups "
-         "correlate runs of the primary coefficient).")
-
-
+                      "most 4); the numbers do not depend on it.", rich_help_panel="Speed")
 def run_one(js, metrics, human, settings, note, quiet, force=False, workers=None):
     options = {"metrics": metrics, "human": human, "settings": settings, "note": note,
                "force": force, "workers": workers}

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from metaeval.cli.common import choice_enum, echo, warn
+from metaeval.cli.common import echo, warn
 from metaeval.cli.meta import print_meta
 from metaeval.cli.running import run_one, with_extras
 from metaeval.correlation.api import chosen_metrics
@@ -20,22 +20,12 @@ from metaeval.io import check_output_folder, safe_name
 from metaeval.paths import display_path
 from metaeval.report import FORMATS, write_multiset_reports
 from metaeval.report.latex_meta import meta_latex_warnings, multiset_names
-from metaeval.stats.meta import META_METHODS
 
-MetaMethod = choice_enum("MetaMethod", META_METHODS)
 DATA_SETS_OPTION = typer.Option(
     None, "--data", help="Judgement table: CSV, TSV, JSONL or Parquet (or a WMT MQM TSV / THumB "
                          "JSONL, see --data-format). Repeat it (--data a.csv --data b.csv), or "
                          "give a folder (its tables with a card), for one report per set and "
-                         "their meta-analysis.")
-META_BY_OPTION = typer.Option(
-    None, "--meta-by", help="Column whose values are the test sets of a meta-analysis across "
-                            "subsets of one study (e.g. model_type); also the --group-by column. "
-                            "Report section 'Meta-analysis across test sets', results.json "
-                            "'meta'.")
-META_METHOD_OPTION = typer.Option(
-    "dl", "--meta-method", help="Between-set variance tau^2 of the meta-analysis (several "
-                                "--data, or --meta-by): dl (DerSimonian-Laird) or reml.")
+                         "their meta-analysis.", rich_help_panel="Data")
 
 
 def data_paths(data) -> list[Path]:
