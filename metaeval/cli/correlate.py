@@ -33,14 +33,9 @@ from metaeval.cli.power_options import (
     PowerMethod,
     power_settings,
 )
-from metaeval.cli.running import (
-    WORKERS_OPTION,
-    run_one,
-    with_extras,
-)
+from metaeval.cli.running import WORKERS_OPTION, run_one
 from metaeval.cli.sets import (
     DATA_SETS_OPTION,
-    check_meta_by,
     check_several,
     data_paths,
     run_sets,
@@ -49,7 +44,7 @@ from metaeval.cli.settings import settings_flags, with_settings_options
 from metaeval.cli.summary import print_summary
 from metaeval.correlation import Settings, judgements
 from metaeval.correlation.inputs import DATA_FORMATS
-from metaeval.correlation.power_curves import PowerSettings, check_power_settings, with_power
+from metaeval.correlation.power_curves import PowerSettings, check_power_settings
 from metaeval.correlation.protocols import PROTOCOLS, protocol
 from metaeval.data.columns import MISSING_POLICIES
 from metaeval.data.studies import DOMAINS
@@ -239,8 +234,6 @@ def _settings(js, defaults, *, several, group_by=None, meta_by=None, coefficient
         raise ParameterError("meta_by", meta_by, f"the test sets of --meta-by are the groups, "
                              f"but --group-by is {group_by}.", "leave out --group-by or give "
                              "the same column to both.")
-    if meta_by:
-        check_meta_by(js, meta_by)
     return Settings(
         coefficients=coefficients or defaults.get("coefficients", DEFAULT_COEFFICIENTS),
         levels=levels or defaults.get("levels", DEFAULT_LEVELS),
@@ -257,11 +250,7 @@ def _run_single(js, chosen, humans, settings, *, out, formats, quiet, force, wor
         check_power_settings(power, js, chosen, name)
     for name in humans:
         folder = out / safe_name(name) if len(humans) > 1 else out
-        result = with_extras(run_one(js, chosen, name, settings, note, quiet, force, workers), js,
-                             settings)
-        if power:
-            result = with_power(result, js, settings, power,
-                                progress=None if quiet else lambda line: warn(f"note: {line}"))
+        result = run_one(js, chosen, name, settings, note, quiet, force, workers, power)
         written = write_reports(result, folder, formats=formats, latex_layout=latex_layout,
                                 inputs=inputs)
         if not quiet:

@@ -1,6 +1,6 @@
-"""One `correlate` call of the CLI (with the cost estimate and a progress bar on stderr) and
-the additions its settings ask for (ranking stability, stored draws, the --meta-by
-meta-analysis)."""
+"""One `correlate` call of the CLI: the cost estimate and a progress bar on stderr; the call
+itself carries out the additions the settings ask for (ranking stability, stored draws, the
+--meta-by meta-analysis, power)."""
 
 from __future__ import annotations
 
@@ -8,15 +8,15 @@ import typer
 
 from metaeval.cli.common import warn
 from metaeval.correlation import correlate
-from metaeval.correlation.meta import result_draws, with_meta_by
-from metaeval.correlation.stability import with_stability
 
 WORKERS_OPTION = typer.Option(
     None, min=1, help="Threads for the (group, level, coefficient) tasks (default: the cores, at "
                       "most 4); the numbers do not depend on it.", rich_help_panel="Speed")
-def run_one(js, metrics, human, settings, note, quiet, force=False, workers=None):
+def run_one(js, metrics, human, settings, note, quiet, force=False, workers=None, power=None):
+    """`correlate` (with the extras its settings ask for, and ``power``), with the cost estimate
+    and a progress bar on stderr unless ``quiet``."""
     options = {"metrics": metrics, "human": human, "settings": settings, "note": note,
-               "force": force, "workers": workers}
+               "force": force, "workers": workers, "power": power}
     if quiet:
         return correlate(js, **options)
     return _with_progress(js, options)
@@ -41,14 +41,3 @@ def _with_progress(js, options):
 
         return correlate(js, progress=report, announce=lambda line: bar.console.print(
             f"note: {line}", markup=False, highlight=False), **options)
-
-
-def with_extras(result, js, settings):
-    """Stability, stored draws and the --meta-by meta-analysis, as the settings ask."""
-    if settings.stability:
-        result = with_stability(result, js, settings)
-    if settings.keep_draws:
-        result.draws = result_draws(result, js, settings)
-    if settings.meta_by:
-        result = with_meta_by(result, js, settings)
-    return result

@@ -10,14 +10,13 @@ import typer
 
 from metaeval.cli.common import echo, warn
 from metaeval.cli.meta import print_meta
-from metaeval.cli.running import run_one, with_extras
+from metaeval.cli.running import run_one
 from metaeval.correlation.api import chosen_metrics
 from metaeval.correlation.multiset import combine_sets, set_names
 from metaeval.data.cards import carded_tables
 from metaeval.data.datasets import expand
 from metaeval.errors import ParameterError
 from metaeval.io import check_output_folder, safe_name
-from metaeval.paths import display_path
 from metaeval.report import FORMATS, write_multiset_reports
 from metaeval.report.latex_meta import meta_latex_warnings, multiset_names
 
@@ -58,19 +57,6 @@ def check_several(human, meta_by, pooled) -> None:
                              "each set's pooled rows.", "leave out --no-pooled.")
 
 
-def check_meta_by(js, column: str) -> None:
-    """``column`` is a column of the set with two or more values."""
-    if column not in js.table.columns:
-        raise ParameterError("meta_by", column, "not a column of "
-                             f"{display_path(js.info.source) if js.info.source else js.info.name}; "
-                             f"columns: {', '.join(map(str, js.table.columns))}.")
-    values = js.group_values(column)
-    if len(values) < 2:
-        raise ParameterError("meta_by", column, f"has {len(values)} value(s); a meta-analysis "
-                             "needs two or more test sets.", "choose a column with several "
-                             "values (e.g. model_type).")
-
-
 def run_sets(loaded, settings, *, human, metrics, out, formats, quiet, force, workers, latex_layout,
              note) -> Path:
     """Correlate each set (same settings and seed; the choice of metrics and the human column
@@ -96,7 +82,7 @@ def run_sets(loaded, settings, *, human, metrics, out, formats, quiet, force, wo
         if not quiet:
             warn(f"set {name}: {js.info.source}")
         result = run_one(js, chosen, gold, settings, note, quiet, force, workers)
-        sets.append((name, with_extras(result, js, settings)))
+        sets.append((name, result))
     multi = combine_sets(sets, settings)
     written = write_multiset_reports(multi, out, formats=formats or list(FORMATS),
                                      latex_layout=latex_layout)

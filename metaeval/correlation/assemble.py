@@ -62,12 +62,14 @@ def _disagreements(points, js: JudgementSet, human: str, metrics: list[str],
 
 
 def assemble(js: JudgementSet, human: str, metrics: list[str], settings: Settings,
-             rows: list[dict], pairs: list[dict], notes: list[str]) -> CorrelationResult:
-    """The result object of a run."""
+             rows: list[dict], pairs: list[dict], notes: list[str],
+             **carried_out) -> CorrelationResult:
+    """The result object of a run; ``carried_out``: signature keys of what else was computed
+    (:func:`~metaeval.correlation.signature.build_signature`)."""
     table = pd.DataFrame(rows, columns=TABLE_COLUMNS)
     table["note"] = table["note"].fillna("").astype(str)
     table["cluster"] = table["cluster"].astype("Int64")
-    signature = build_signature(js, human, metrics, settings)
+    signature = build_signature(js, human, metrics, settings, **carried_out)
     points = result_points(js, metrics, human, settings.group_by)
     return CorrelationResult(
         table=table, pairwise=pd.DataFrame(pairs, columns=PAIRWISE_COLUMNS),

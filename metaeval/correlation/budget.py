@@ -81,24 +81,27 @@ def task_seconds(cells: int, level: str, name: str, n_metrics: int, settings: Se
 
 
 def estimate_cost(shapes: list[tuple[int, int, int]], n_metrics: int,
-                  settings: Settings) -> CostEstimate:
-    """The cost of a run over groups given as (cells, systems, items)."""
+                  settings: Settings, work=None) -> CostEstimate:
+    """The cost of a run over groups given as (cells, systems, items), crossed with the
+    settings' levels and coefficients; or of ``work``: (cells, systems, items, level,
+    coefficient) per task."""
+    if work is None:
+        work = [(*shape, level, name) for shape in shapes for level in settings.levels
+                for name in settings.coefficients]
     seconds, tiecal = 0.0, 0
-    for cells, systems, items in shapes:
-        for level in settings.levels:
-            for name in settings.coefficients:
-                seconds += task_seconds(cells, level, name, n_metrics, settings)
-                if _kind(name) == "tiecal":
-                    tiecal = max(tiecal, int(settings.tiecal_sample
-                                             * _pairs_at(cells, level, (systems, items))))
+    for cells, systems, items, level, name in work:
+        seconds += task_seconds(cells, level, name, n_metrics, settings)
+        if _kind(name) == "tiecal":
+            tiecal = max(tiecal, int(settings.tiecal_sample
+                                     * _pairs_at(cells, level, (systems, items))))
     return CostEstimate(seconds, tiecal)
 
 
 def preflight(shapes: list[tuple[int, int, int]], n_metrics: int, settings: Settings,
-              force: bool = False) -> list[str]:
+              force: bool = False, work=None) -> list[str]:
     """Notes on the expected cost; `ParameterError` when the run would exceed the budget
     (unless ``force``) or exact tie calibration would not fit in memory."""
-    cost = estimate_cost(shapes, n_metrics, settings)
+    cost = estimate_cost(shapes, n_metrics, settings, work)
     if cost.tiecal_pairs > TIECAL_MAX_PAIRS:
         share = TIECAL_MAX_PAIRS / cost.tiecal_pairs * settings.tiecal_sample
         raise ParameterError("coefficients", "acc23_tiecal", f"exact tie calibration would "
@@ -123,10 +126,7 @@ def preflight(shapes: list[tuple[int, int, int]], n_metrics: int, settings: Sett
     return []
 
 
-def group_shapes(parts) -> list[tuple[int, int, int]]:
-    """(gold cells, systems, items) of each group's gold matrix."""
-    shapes = []
-    for _, gold in parts:
-        present = np.isfinite(gold)
-        shapes.append((int(present.sum()), int(present.any(1).sum()), int(present.any(0).sum())))
-    return shapes
+def shape_of(gold: np.ndarray) -> tuple[int, int, int]:
+    """(gold cells, systems, items) of a gold matrix."""
+    present = np.isfinite(gold)
+    return int(present.sum()), int(present.any(1).sum()), int(present.any(0).sum())

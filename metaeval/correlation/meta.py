@@ -23,11 +23,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from metaeval.correlation.api import task_seed
 from metaeval.correlation.result import POOLED, CorrelationResult
+from metaeval.correlation.runner import task_seed
 from metaeval.correlation.settings import Settings
 from metaeval.data.judgements import JudgementSet
 from metaeval.errors import ParameterError
+from metaeval.paths import display_path
 from metaeval.stats.clusters import significance_clusters
 from metaeval.stats.meta import (
     FISHER_VARIANCE,
@@ -261,3 +262,16 @@ def meta_table(record: dict):
             flat[f"r[{name}]"], flat[f"n[{name}]"] = cell["statistic"], cell["n"]
         rows.append(flat)
     return pd.DataFrame(rows)
+
+
+def check_meta_by(js, column: str) -> None:
+    """``column`` is a column of the set with two or more values."""
+    if column not in js.table.columns:
+        raise ParameterError("meta_by", column, "not a column of "
+                             f"{display_path(js.info.source) if js.info.source else js.info.name}; "
+                             f"columns: {', '.join(map(str, js.table.columns))}.")
+    values = js.group_values(column)
+    if len(values) < 2:
+        raise ParameterError("meta_by", column, f"has {len(values)} value(s); a meta-analysis "
+                             "needs two or more test sets.", "choose a column with several "
+                             "values (e.g. model_type).")

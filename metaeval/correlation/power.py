@@ -19,7 +19,8 @@ from itertools import permutations
 import numpy as np
 import pandas as pd
 
-from metaeval.correlation.api import chosen_metrics, task_seed
+from metaeval.correlation.engine import chosen_metrics
+from metaeval.correlation.runner import task_seed
 from metaeval.data.columns import ITEM, SYSTEM
 from metaeval.data.judgements import JudgementSet
 from metaeval.errors import ParameterError

@@ -2,7 +2,8 @@
 
 Tables (pandas):
 
-- ``table``: one row per (metric, group, level, coefficient) with columns :data:`TABLE_COLUMNS`:
+- ``table``: one row per (task, metric) with columns :data:`TABLE_COLUMNS`: ``task`` the task's
+  name (:class:`~metaeval.correlation.taskset.Task`: coefficient, level, group, gold, table),
   ``statistic``; ``ci_low/ci_high`` the bootstrap interval; ``pvalue`` the two-sided p-value
   of the coefficient (exact by enumeration up to 9 points, else analytic; NaN where none exists); ``cluster`` the significance cluster
   (1 = best); ``n`` the number of points (cells for ``none``, systems for ``system``, averaged
@@ -47,12 +48,12 @@ from metaeval.paths import display_path
 from metaeval.provenance import Signature
 
 TABLE_COLUMNS = [
-    "metric", "group", "level", "coefficient", "statistic", "ci_low", "ci_high", "pvalue",
+    "task", "metric", "group", "level", "coefficient", "statistic", "ci_low", "ci_high", "pvalue",
     "cluster", "n", "chance_low", "chance_high", "epsilon", "ceiling", "ceiling_low",
     "ceiling_high", "note",
 ]
 PAIRWISE_COLUMNS = [
-    "group", "level", "coefficient", "metric_a", "metric_b", "delta", "pvalue", "p_holm",
+    "task", "group", "level", "coefficient", "metric_a", "metric_b", "delta", "pvalue", "p_holm",
     "p_bh", "p_williams", "test",
 ]
 POOLED = "all"  # name of the pooled group
@@ -89,6 +90,8 @@ class CorrelationResult:
     meta: dict[str, Any] | None = None
     # with --keep-draws, the draws of each --meta-by subset (same form as ``draws``)
     group_draws: list[dict[str, Any]] | None = None
+    # a weighted task set's averages over its tasks (metaeval.correlation.averages), or None
+    averages: pd.DataFrame | None = None
 
     def display_name(self, metric: str) -> str:
         """The label reports show for ``metric`` (its column name when it has none)."""
@@ -129,6 +132,8 @@ class CorrelationResult:
             **({"draws": self.draws} if self.draws is not None else {}),
             **({"meta": self.meta} if self.meta is not None else {}),
             **({"group_draws": self.group_draws} if self.group_draws is not None else {}),
+            **({"averages": self.averages.to_dict(orient="records")}
+               if self.averages is not None else {}),
         })
 
     def to_json(self) -> str:

@@ -56,9 +56,10 @@ class Settings:
                         short="ci", kind="float", check=_between_0_1)
     ci_method: str = setting("percentile", "Bootstrap interval method.", key="ci-method",
                              short="cim", choices=CI_METHODS, noun="CI method")
-    k: int = setting(1000, "Bootstrap and permutation draws.", key="k", short="k", kind="int",
-                     check=lambda v: None if v >= 1 else "must be a positive number of draws, "
-                     "e.g. 1000.")
+    k: int = setting(1000, "Bootstrap and permutation draws (0: point values only, no interval, "
+                     "chance baseline or test).", key="k", short="k", kind="int",
+                     check=lambda v: None if v >= 0 else "must be a number of draws (0 or more, "
+                     "e.g. 1000).")
     seed: int = setting(0, "Seed of every random draw.", key="seed", short="s", kind="int")
     significance: str = setting(
         "primary", "PERM-BOTH tests and clusters for the primary (first) coefficient, all "

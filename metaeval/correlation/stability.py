@@ -15,7 +15,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from metaeval.correlation.api import chosen_metrics, correlate
+from metaeval.correlation.engine import chosen_metrics, compute
 from metaeval.correlation.result import POOLED, CorrelationResult
 from metaeval.correlation.settings import Settings
 from metaeval.correlation.subgroups import subgroup_flips
@@ -36,7 +36,7 @@ def ranking(data: JudgementSet, metrics: list[str], human: str,
             settings: Settings) -> tuple[np.ndarray, np.ndarray, str]:
     """(values (M,), best-cluster mask (M,), note) of one `correlate` run of the ranking."""
     try:
-        result = correlate(data, metrics=metrics, human=human, settings=settings, force=True)
+        result = compute(data, None, metrics=metrics, human=human, settings=settings, force=True)
     except DataError as error:
         return np.full(len(metrics), np.nan), np.zeros(len(metrics), bool), str(error)
     rows = result.table[result.table["group"] == POOLED].set_index("metric").loc[metrics]

@@ -3,7 +3,7 @@ generative systems), with bootstrap significance of the difference of correlatio
 
 Per group the primary coefficient at the first level and its bootstrap draws
 (:func:`metaeval.stats.resampling.bootstrap_ci`, the run's k, resampling unit and a seed per
-group from :func:`metaeval.correlation.api.task_seed`); the groups are independent samples, so
+group from :func:`metaeval.correlation.runner.task_seed`); the groups are independent samples, so
 ``delta = r_A - r_B`` is tested on the differences of their draws
 (:func:`metaeval.stats.stability.bootstrap_difference`). A reversed pair (i better than j in
 A, worse in B) is tested the same way on its interaction (r_A,i - r_A,j) - (r_B,i - r_B,j).
@@ -15,7 +15,7 @@ from itertools import combinations
 
 import numpy as np
 
-from metaeval.correlation.api import task_seed
+from metaeval.correlation.runner import task_seed
 from metaeval.correlation.settings import Settings
 from metaeval.data.judgements import JudgementSet
 from metaeval.stats.resampling import bootstrap_ci

@@ -17,6 +17,8 @@ Each task returns ``(rows, pairs)``: dictionaries with the columns of
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from itertools import combinations
 
 import numpy as np
 
@@ -40,6 +42,16 @@ TIECAL_BOOTSTRAP_BUDGET = 2e8
 NAN = float("nan")
 
 
+@dataclass
+class TaskOutput:
+    """What one task produced: rows, pairs, notes and (when kept) the null draws of its tests."""
+
+    rows: list[dict] = field(default_factory=list)
+    pairs: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    null: dict = field(default_factory=dict)
+
+
 def point_count(gold: np.ndarray, metric: np.ndarray, level: str) -> int:
     """Points behind a value: cells (``none``), systems (``system``), or averaged vectors."""
     valid = np.isfinite(gold) & np.isfinite(metric)
@@ -60,26 +72,35 @@ def analytic_pvalue(coef: Coefficient, gold: np.ndarray, metric: np.ndarray, lev
 
 
 class CorrelationTask:
-    """Statistics for one (group, level, coefficient) over all metrics."""
+    """Statistics for one (group, level, coefficient) over all metrics.
+
+    With ``keep_null`` the null draws of every metric pair's test are kept in ``null``
+    ({(a, b): k deltas, a < b}) for the significance of averages over tasks. ``k = 0`` gives
+    the point values only (no interval, chance baseline or test), as mt-metrics-eval's k=0.
+    """
 
     test = "perm-both"
 
     def __init__(self, gold: np.ndarray, scores: np.ndarray, metrics: list[str],
                  coef: Coefficient, level: str, settings: Settings, seed: int,
-                 warn: Callable[[str], None]):
+                 warn: Callable[[str], None], keep_null: bool = False):
         self.gold, self.scores, self.metrics = gold, scores, metrics
         self.coef, self.level, self.settings, self.seed = coef, level, settings, seed
-        self.warn = warn
+        self.warn, self.keep_null, self.null = warn, keep_null, {}
+
+    def tests(self) -> bool:
+        """Whether this task runs the pairwise tests (and clusters)."""
+        return (self.settings.k > 0 and self.settings.tests_significance(self.coef.name)
+                and len(self.metrics) > 1)
 
     def run(self) -> tuple[list[dict], list[dict]]:
-        s = self.settings
         values = np.asarray(correlation_at_level(self.gold, self.scores, self.coef, self.level))
         low, high = self.bootstrap()
         chance = self.chance()
         rows = self.screened([self.row(m, values[m], low[m], high[m], *chance[m])
                               for m in range(len(self.metrics))])
         pairs: list[dict] = []
-        if s.tests_significance(self.coef.name) and len(self.metrics) > 1:
+        if self.tests():
             delta, p = self.without_blank(rows, *self.pair_tests())
             pairs = self.pairs(delta, p, self.williams())
             self.cluster(rows, p)
@@ -103,13 +124,15 @@ class CorrelationTask:
 
     def bootstrap(self) -> tuple[np.ndarray, np.ndarray]:
         s = self.settings
+        if s.k == 0:
+            return np.full(len(self.metrics), NAN), np.full(len(self.metrics), NAN)
         boot = bootstrap_ci(self.gold, self.scores, self.coef, self.level, k=s.k, seed=self.seed,
                             ci=s.ci, resample=s.resample, method=s.ci_method)
         return boot.confidence_interval
 
     def chance(self) -> list[tuple[float, float]]:
         s = self.settings
-        if not s.chance:
+        if not s.chance or s.k == 0:
             return [(NAN, NAN)] * len(self.metrics)
         return [c[:2] for c in chance_baselines(self.gold, self.scores, self.coef, self.level,
                                                 k=s.k, seed=self.seed + 1, ci=s.ci)]
@@ -117,7 +140,9 @@ class CorrelationTask:
     def pair_tests(self) -> tuple[np.ndarray, np.ndarray]:
         """delta[a, b] and one-sided p[a, b] for "a better than b"."""
         result = perm_both(self.gold, self.scores, self.coef, self.level, k=self.settings.k,
-                           seed=self.seed)
+                           seed=self.seed, keep_draws=self.keep_null)
+        if self.keep_null:
+            self.null = dict(zip(combinations(range(len(self.metrics)), 2), result.draws))
         return result.statistic, result.pvalue
 
     def row(self, m: int, value, low, high, chance_low, chance_high, epsilon=NAN) -> dict:
@@ -183,6 +208,8 @@ class TieCalibratedTask(CorrelationTask):
         if s.tiecal_sample < 1:
             self.warn(f"acc23_tiecal ({self.level}): calibrated on a {s.tiecal_sample:g} sample "
                       "of the pairs (an estimate); no bootstrap CI or chance baseline.")
+        elif s.k == 0:
+            pass  # point values only
         elif pair_draws <= TIECAL_BOOTSTRAP_BUDGET:
             (low, high), chance = self.bootstrap(), self.chance()
         else:
@@ -200,7 +227,7 @@ class TieCalibratedTask(CorrelationTask):
                                  epsilon=cal.epsilon))
         rows = self.screened(rows)
         pairs: list[dict] = []
-        if s.tests_significance(self.coef.name) and len(self.metrics) > 1:
+        if self.tests():
             delta, p = self.without_blank(rows, *self.pair_tests())
             pairs = self.pairs(delta, p, None)
             self.cluster(rows, p)
@@ -213,14 +240,18 @@ class TieCalibratedTask(CorrelationTask):
         for a in range(n):
             for b in range(a + 1, n):
                 seed = self.seed + a * n + b
-                p_ab, d_ab = pair_outcome_permutation(self.gold, self.scores[a], self.scores[b],
-                                                      self.level, k=self.settings.k, seed=seed)
+                p_ab, d_ab, null = pair_outcome_permutation(
+                    self.gold, self.scores[a], self.scores[b], self.level, k=self.settings.k,
+                    seed=seed, return_draws=True)
                 p_ba, _ = pair_outcome_permutation(self.gold, self.scores[b], self.scores[a],
                                                    self.level, k=self.settings.k, seed=seed)
                 p[a, b], p[b, a], delta[a, b], delta[b, a] = p_ab, p_ba, d_ab, -d_ab
+                if self.keep_null:
+                    self.null[(a, b)] = null
         return delta, p
 
 
 def task_for(coef: Coefficient):
-    """The task class of a coefficient: the whole-matrix (tie-calibrated) path or the generic."""
-    return TieCalibratedTask if coef.at_level is not None else CorrelationTask
+    """The task class of a coefficient: tie calibration's own path, or the generic one (which
+    also runs the other whole-matrix statistics through their ``at_level``)."""
+    return TieCalibratedTask if coef.name == "acc23_tiecal" else CorrelationTask

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 
 import numpy as np
 import scipy.stats
@@ -103,6 +104,7 @@ class Coefficient:
     from_counts: FromCounts | None = None
     needs_distinct: bool = False
     at_level: Callable[[np.ndarray, np.ndarray, str], np.ndarray] | None = None
+    arguments: tuple[tuple[str, float], ...] = ()
 
     @property
     def pair_based(self) -> bool:
@@ -176,6 +178,24 @@ for _coefficient in (
                 at_level=tiecal.acc23_tiecal_at_level),
 ):
     register(_coefficient)
+
+
+def with_arguments(name_or_coef: str | Coefficient, **values) -> Coefficient:
+    """A copy of the coefficient whose ``batched`` and ``at_level`` use ``values`` for its
+    ``arguments`` (e.g. ``with_arguments("kendall_like", thresh=10)``); the registry keeps the
+    defaults. An argument the coefficient does not take is a `ParameterError`."""
+    coef = get_coefficient(name_or_coef)
+    known = dict(coef.arguments)
+    for name, value in values.items():
+        if name not in known:
+            raise ParameterError(name, value, f"{coef.name} takes "
+                                 + (", ".join(known) or "no arguments") + ".")
+    if not values:
+        return coef
+    return replace(coef, batched=partial(coef.batched, **values),
+                   at_level=partial(coef.at_level, **values) if coef.at_level else None,
+                   arguments=tuple((name, values.get(name, value))
+                                   for name, value in coef.arguments))
 
 
 def get_coefficient(name: str | Coefficient) -> Coefficient:

@@ -40,11 +40,14 @@ TIE_TOLERANCE = 1e-12
 @dataclass(frozen=True)
 class PermBothResult:
     """``statistic[a, b] = stat(a) - stat(b)``; ``pvalue[a, b]``: p-value for "a correlates
-    better than b". The diagonals are NaN; ``k`` is the number of draws."""
+    better than b". The diagonals are NaN; ``k`` is the number of draws. ``draws`` (with
+    ``keep_draws``): the null deltas stat(a*) - stat(b*) of every pair a < b, in
+    ``itertools.combinations`` order, shape (pairs, k); None otherwise."""
 
     statistic: np.ndarray
     pvalue: np.ndarray
     k: int
+    draws: np.ndarray | None = None
 
 
 def zscore_on_gold(gold: np.ndarray, scores: np.ndarray) -> np.ndarray:
@@ -73,7 +76,8 @@ def _chunk_size(cells: int, fast: bool = False) -> int:
 
 
 def perm_both(gold, scores, coefficient: str | Coefficient, level: str, k: int = 1000,
-              seed: int = 0, chunk: int | None = None, fast: bool = True) -> PermBothResult:
+              seed: int = 0, chunk: int | None = None, fast: bool = True,
+              keep_draws: bool = False) -> PermBothResult:
     """PERM-BOTH p-values for every ordered metric pair; scores is (M, S, I)."""
     gold = np.asarray(gold, float)
     scores = np.asarray(scores, float)
@@ -94,6 +98,7 @@ def perm_both(gold, scores, coefficient: str | Coefficient, level: str, k: int =
     chunk = chunk or _chunk_size(gold.size, fast_path is not None)
     delta = value[:, None] - value[None, :]
     above = np.zeros((M, M), dtype=np.int64)  # above[a, b] = #(delta*_ab >= delta_ab)
+    kept = np.empty((len(pairs), k)) if keep_draws else None
     for start in range(0, k, chunk):
         masks = swap_masks(rng, min(chunk, k - start), gold.shape)
         fast_draws = fast_path.draws(pairs, masks) if fast_path is not None and pairs else None
@@ -102,10 +107,12 @@ def perm_both(gold, scores, coefficient: str | Coefficient, level: str, k: int =
                      else generic_pair_draws(gold_f, z[a], z[b], masks, coef, level))
             above[a, b] += int((draws >= delta[a, b] - TIE_TOLERANCE).sum())
             above[b, a] += int((draws <= delta[a, b] + TIE_TOLERANCE).sum())
+            if kept is not None:
+                kept[p_index, start:start + len(masks)] = draws
     p = (above + 1) / (k + 1)
     np.fill_diagonal(p, np.nan)
     np.fill_diagonal(delta, np.nan)
-    return PermBothResult(statistic=delta, pvalue=p, k=k)
+    return PermBothResult(statistic=delta, pvalue=p, k=k, draws=kept)
 
 
 def perm_both_draws(gold, scores, coefficient: str | Coefficient, level: str, a: int, b: int,

@@ -240,7 +240,8 @@ def pair_outcome_permutation(
     level: str = "none",
     k: int = 1000,
     seed: int = 0,
-) -> tuple[float, float]:
+    return_draws: bool = False,
+) -> tuple:
     """One-sided test that tie-calibrated metric A has a higher acc_23 than metric B.
 
     Both are compared on the same pairs (cells where gold, A and B are all present). A and B are
@@ -252,7 +253,8 @@ def pair_outcome_permutation(
     call (``numpy.random.default_rng(seed)``).
 
     Returns ``(pvalue, delta)``: delta = acc_23(A) - acc_23(B), both calibrated, and
-    p = (c + 1) / (k + 1) with c = #(delta* >= delta), so p is in (0, 1].
+    p = (c + 1) / (k + 1) with c = #(delta* >= delta), so p is in (0, 1]; with
+    ``return_draws`` also the k null deltas (for the significance of averages over tasks).
     """
     if k < 1:
         raise ParameterError("k", k, "the number of permutation draws must be at least 1.")
@@ -263,7 +265,7 @@ def pair_outcome_permutation(
     cal_a, cal_b = _sweep(g, ma), _sweep(g, mb)
     n_rows = cal_a.n_rows
     if n_rows == 0:
-        return float("nan"), float("nan")
+        return (float("nan"), float("nan")) + ((np.full(k, np.nan),) if return_draws else ())
     a_only: dict[int, int] = {}
     b_only: dict[int, int] = {}
     for size, dg, (dma, dmb) in _pair_blocks(g, [ma, mb], valid):
@@ -282,4 +284,6 @@ def pair_outcome_permutation(
         exceed = int((draws[:, 0] >= observed[0]).sum())  # exact, on integers
     else:
         exceed = int((draws @ weights >= delta - 1e-12).sum())
+    if return_draws:
+        return (exceed + 1) / (k + 1), delta, draws @ weights
     return (exceed + 1) / (k + 1), delta

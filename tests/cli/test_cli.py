@@ -95,8 +95,8 @@ def test_console_script_runs_as_a_process(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert (out / "index.html").exists()
     bad = subprocess.run([sys.executable, "-m", "metaeval.cli", "correlate", "--domain", "audio",
-                          "--k", "0"], capture_output=True, text=True)
-    assert bad.returncode == 2
+                          "--k", "-1"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "--k -1: must be a number of draws" in bad.stderr
     assert bad.stderr.strip().count("\n") == 0 and bad.stderr.startswith("error:")
     assert Path(out).is_dir()
 

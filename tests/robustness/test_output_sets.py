@@ -110,7 +110,7 @@ def test_hostile_names_compile_and_print_as_written(table, tmp_path):
                          cwd=tmp_path / "o", capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stdout[-2000:]
     csv = (tmp_path / "o" / "results.csv").read_text()
-    assert "\n'=HYPERLINK(1)," in csv and "\n=HYPERLINK" not in csv
+    assert ",'=HYPERLINK(1)," in csv and ",=HYPERLINK" not in csv
 
 
 def test_spreadsheet_safe_quotes_formula_starts_only_in_text():

@@ -1,0 +1,136 @@
+"""Run the tasks of a task set: each task's cells, its statistics task, the rows and pairs.
+
+For every :class:`~metaeval.correlation.taskset.Task` the source gives the judgement set of its
+selection; the cells are checked once per selection (enough usable points, constant columns,
+incomplete designs), then one job per task computes value, CI, p-value, chance baseline, noise
+ceiling and the pairwise tests (:mod:`metaeval.correlation.tasks`) on worker threads
+(:mod:`metaeval.correlation.scheduler`). Global accuracy (``pairwise_acc`` at level ``system``
+over several language pairs) takes :mod:`metaeval.correlation.global_accuracy`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import partial
+
+import numpy as np
+
+from metaeval.correlation.budget import task_seconds
+from metaeval.correlation.ceiling import group_ceiling
+from metaeval.correlation.global_accuracy import global_accuracy_rows, is_global_accuracy
+from metaeval.correlation.settings import Settings
+from metaeval.correlation.tasks import TaskOutput, task_for
+from metaeval.correlation.taskset import Task, TaskSet
+from metaeval.errors import DataError, located
+from metaeval.stats.coefficients import get_coefficient, with_arguments
+from metaeval.stats.grouping import averaging
+
+
+def task_seed(seed: int, *labels: object) -> int:
+    """A seed per task: reproducible, and independent between tasks."""
+    digest = hashlib.sha256(("|".join(map(str, (seed, *labels)))).encode()).digest()
+    return int.from_bytes(digest[:4], "little")
+
+
+def seed_labels(task: Task) -> tuple:
+    """The labels of a task's seed: (group, level, coefficient) for the tasks of a plain run
+    (their numbers stay what they were), plus every other field that is not the default."""
+    extra = [f"gold={task.gold}"] if task.gold else []
+    extra += [f"table={task.table}"] if task.table != "cells" else []
+    extra += [f"{k}={v:g}" for k, v in task.arguments]
+    return (task.group, task.level, task.coefficient, *extra)
+
+
+def check_usable(gold: np.ndarray, scores: np.ndarray, settings: Settings, group: str,
+                 source: str | None) -> None:
+    """A selection needs ``min_points`` cells with the human score and a metric score for at
+    least one metric (each metric counts its own cells; a metric below the minimum gets NaN
+    rows with the reason)."""
+    usable = (np.isfinite(gold)[None] & np.isfinite(scores)).sum((1, 2))
+    if usable.max(initial=0) < settings.min_points:
+        where = f"group {group!r}" if group != "all" else "the data"
+        raise DataError(located(
+            f"{where} has at most {int(usable.max(initial=0))} usable point(s) per metric "
+            f"(human score and metric both present; need >= {settings.min_points})",
+            file=source or None, fix="drop the group, choose another grouping, or score more "
+                                     "cells."))
+
+
+def constant_warnings(name: str, gold: np.ndarray, scores: np.ndarray,
+                      metrics: list[str]) -> list[str]:
+    """Notes for a constant human score or metric in a group (its correlations are NaN)."""
+    out = []
+    finite = gold[np.isfinite(gold)]
+    if finite.size and np.ptp(finite) == 0:
+        out.append(f"group {name}: the human scores are constant; correlations are undefined (NaN).")
+    for m, metric in enumerate(metrics):
+        values = scores[m][np.isfinite(scores[m])]
+        if values.size and np.ptp(values) == 0:
+            out.append(f"group {name}: metric {metric} is constant; its correlations are NaN.")
+    return out
+
+
+def incomplete_design_warning(name: str, gold: np.ndarray) -> list[str]:
+    """A note when the systems of a group are averaged over different item sets (level system)."""
+    present = np.isfinite(gold)
+    rated = present[present.any(1)]
+    if len(rated) < 2 or (rated == rated[0]).all():
+        return []
+    counts = rated.sum(1)
+    return [f"group {name}: at level system the systems are averaged over different item sets "
+            f"({int(counts.min())} to {int(counts.max())} items per system, "
+            f"{int(present.any(0).sum())} items in all; incomplete design): a system mean also "
+            "reflects which items it got."]
+
+
+def run_task(task: Task, gold, scores, metrics, part, ratings, settings: Settings,
+             keep_null: bool) -> TaskOutput:
+    """The rows (with the selection's noise ceiling) and metric pairs of one task."""
+    out = TaskOutput()
+    coef = with_arguments(get_coefficient(task.coefficient), **dict(task.arguments))
+    job = task_for(coef)(gold, scores, metrics, coef, task.level, settings,
+                         task_seed(settings.seed, *seed_labels(task)), out.notes.append,
+                         keep_null=keep_null)
+    task_rows, task_pairs = job.run()
+    ceiling = group_ceiling(ratings, part, task.level, task.coefficient, settings,
+                            task_seed(settings.seed, "ceiling", *seed_labels(task)),
+                            out.notes, task.group)
+    extra = {"task": task.name, "group": task.group}
+    out.rows = [{**r, **extra, "ceiling": ceiling[0], "ceiling_low": ceiling[1],
+                 "ceiling_high": ceiling[2]} for r in task_rows]
+    out.pairs = [{**p, **extra} for p in task_pairs]
+    out.null = job.null
+    return out
+
+
+def _averaged(average: str, *args) -> TaskOutput:
+    """:func:`run_task` inside the ``average`` context."""
+    with averaging(average):
+        return run_task(*args)
+
+
+def task_jobs(source, taskset: TaskSet, metrics: list[str], human: str, ratings,
+              settings: Settings, notes: list[str], keep_null: bool):
+    """(jobs, labels, costs): one job per task; each selection is checked once, its notes first."""
+    jobs, labels, costs, checked = [], [], [], set()
+    for task in taskset.tasks:
+        part = source.part(task)
+        gold_name = task.gold or human
+        gold, scores, _, _ = part.matrices(metrics, gold_name if gold_name in part.human
+                                           else part.gold)
+        key = (task.group, task.gold, task.table)
+        if key not in checked:
+            checked.add(key)
+            check_usable(gold, scores, settings, task.group, part.info.source)
+            notes.extend(constant_warnings(task.group, gold, scores, metrics))
+            if task.level == "system" and task.table == "cells":
+                notes.extend(incomplete_design_warning(task.group, gold))
+        if is_global_accuracy(task, part):
+            jobs.append(partial(global_accuracy_rows, task, part, metrics, settings, keep_null))
+        else:
+            jobs.append(partial(_averaged, settings.average, task, gold, scores, metrics, part,
+                                ratings, settings, keep_null))
+        labels.append(task.label)
+        costs.append(task_seconds(int(np.isfinite(gold).sum()), task.level, task.coefficient,
+                                  len(metrics), settings))
+    return jobs, labels, costs
