@@ -29,6 +29,7 @@ from typing import Any
 RESERVED = "%|,{}\n\r\t"
 VERSION_KEYS = {"metaeval": "v", "numpy": "np", "scipy": "sp", "pandas": "pd"}
 ALWAYS = object()
+NOT_APPLICABLE = "n/a"  # the value of a setting that the run did not carry out
 
 
 def escape(text: str) -> str:
@@ -97,6 +98,8 @@ class Key:
     omit: Any = ALWAYS
 
     def render(self, value: Any) -> str:
+        if value == NOT_APPLICABLE:
+            return NOT_APPLICABLE
         if self.kind == "metrics":
             return ",".join(m.format() for m in value)
         if self.kind in ("list", "floats"):
@@ -110,6 +113,8 @@ class Key:
         return escape(str(value))
 
     def read(self, raw: str) -> Any:
+        if raw == NOT_APPLICABLE:
+            return NOT_APPLICABLE
         if self.kind == "metrics":
             return tuple(MetricEntry.parse(p) for p in raw.split(",") if p)
         if self.kind in ("list", "floats"):

@@ -36,6 +36,8 @@ class Spec:
     ``float``, ``group`` for a column that may be None); ``omit``: the key is left out of the
     signature at this value (older signatures stay as they were); ``signature=False``: the setting
     enters the signature through a derived key (the noise ceiling's ``splits@ratings``);
+    ``applies(settings)``: whether the setting was carried out in a run with these settings
+    (False: the signature writes ``n/a``, nothing enters it that was not carried out);
     ``choices``: the allowed values (of each element, for a list), ``noun`` what one value is;
     ``check(value) -> problem or None``; ``fix``: how to repair a bad value; ``flag``: the CLI flag (default ``--name``).
     """
@@ -52,6 +54,7 @@ class Spec:
     fix: str = ""
     omit: Any = ALWAYS
     signature: bool = True
+    applies: Callable[[Any], bool] | None = None
     cli: bool = True
 
 

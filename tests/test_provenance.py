@@ -134,7 +134,22 @@ def test_direction_changes_signature_and_sign(gensvs):
     ("stability", True), ("keep_draws", True), ("meta_by", "model_type"),
 ])
 def test_settings_change_the_signature(gensvs, setting, value):
-    assert _run_signature(gensvs, **{setting: value}) != _run_signature(gensvs)
+    tested = {"significance": "primary"} if setting == "alpha" else {}  # alpha forms clusters
+    assert _run_signature(gensvs, **{setting: value}, **tested) != _run_signature(gensvs, **tested)
+
+
+def test_settings_not_carried_out_are_not_applicable(gensvs):
+    """k = 0 takes no draws: no interval method, resampling unit, chance baseline or tests; alpha
+    only where clusters are formed."""
+    text = _run_signature(gensvs, k=0, significance="primary")
+    for key in ("resample", "ci-method", "significance", "alpha", "chance"):
+        assert f"|{key}:n/a|" in text, key
+    assert "|ci:0.95|" in text  # the disagreement tables' intervals use it
+    assert "|alpha:n/a|" in _run_signature(gensvs, significance="none")
+    assert "|alpha:0.05|" in _run_signature(gensvs, significance="none", stability=True)
+    from metaeval.provenance import Signature
+
+    assert Signature.parse(text).format() == text
 
 
 def test_individual_ratings_change_the_signature(gensvs):

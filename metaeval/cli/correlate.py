@@ -12,6 +12,7 @@ from pathlib import Path
 import typer
 
 from metaeval.cli import media as cli_media
+from metaeval.cli import mtme as cli_mtme
 from metaeval.cli import options as shared
 from metaeval.cli.app import app
 from metaeval.cli.common import (
@@ -45,7 +46,7 @@ from metaeval.cli.summary import print_summary
 from metaeval.correlation import Settings, judgements
 from metaeval.correlation.inputs import DATA_FORMATS
 from metaeval.correlation.power_curves import PowerSettings, check_power_settings
-from metaeval.correlation.protocols import PROTOCOLS, protocol
+from metaeval.correlation.protocols import PROTOCOLS, protocol, protocol_taskset
 from metaeval.data.columns import MISSING_POLICIES
 from metaeval.data.studies import DOMAINS
 from metaeval.errors import ParameterError
@@ -66,7 +67,9 @@ DATA, REPORTS, SPEED, STATISTICS = "Data", "Reports", "Speed", "Statistics"
 DATA_OPTION = typer.Option(None, "--data", help="Judgement table: CSV, TSV, JSONL or Parquet (or "
                                                 "a WMT MQM TSV / THumB JSONL, see --data-format).")
 DATA_FORMAT_OPTION = typer.Option("table", help="table (with a column mapping or card), wmt-mqm "
-                                                "(per-error MQM TSV) or thumb (THumB 1.0 JSONL).",
+                                                "(per-error MQM TSV), thumb (THumB 1.0 JSONL) "
+                                                "or mtme (an mt-metrics-eval evalset folder, "
+                                                "with --lp).",
                                   rich_help_panel=DATA)
 LATEX_LAYOUT_OPTION = typer.Option(
     DEFAULT_LAYOUT, help="table.tex: compact (fits an article column), two-column (table* "
@@ -116,6 +119,8 @@ def correlate_command(
     missing: Missing = typer.Option("error", help="Missing metric scores: error, or drop the "
                                                   "cell.", rich_help_panel=DATA),
     exclude_systems: str = EXCLUDE_OPTION,
+    lp: str = cli_mtme.LP_OPTION, gold: str = cli_mtme.GOLD_OPTION, ref: str = cli_mtme.REF_OPTION,
+    human_outputs: bool = cli_mtme.HUMAN_OUTPUTS_OPTION,
     protocol_name: ProtocolChoice = PROTOCOL_OPTION,
     out: Path = typer.Option(None, help="Report folder (default reports/<dataset>/).",
                              rich_help_panel=REPORTS),
@@ -139,7 +144,7 @@ def correlate_command(
 
 
 RENAMED = {"format": "formats"}
-LIST_OPTIONS = ("human", "metrics", "lower_is_better", "format", "exclude_systems")
+LIST_OPTIONS = ("human", "metrics", "lower_is_better", "format", "exclude_systems", "lp")
 MEDIA_OPTIONS = {"manifest": "manifest", "embed_media": "embed", "media_budget": "budget_mb",
                  "media_seconds": "seconds"}
 
@@ -176,7 +181,8 @@ def run_correlate(*, domain=None, data=None, item=None, system=None, human=(), r
                   quiet=False, force=False, workers=None, exclude_systems=(), scores=None,
                   data_format="table", mqm_weights=None, protocol_name=None,
                   latex_layout=DEFAULT_LAYOUT, image=None, images=None, media=None,
-                  power: PowerSettings | None = None, settings_options=None) -> Path:
+                  power: PowerSettings | None = None, settings_options=None, lp=(), gold=None,
+                  ref=None, human_outputs=True) -> Path:
     """Load, correlate, write the reports into ``out`` (one folder per human score when there
     are several); print the summary unless ``quiet``. Several ``data`` files (or a folder):
     one report per set and their meta-analysis (:func:`run_sets`); ``meta_by``: the
@@ -184,6 +190,18 @@ def run_correlate(*, domain=None, data=None, item=None, system=None, human=(), r
     :func:`metaeval.cli.media.media_inputs` (manifest, embed, budget_mb, seconds)."""
     human = [human] if isinstance(human, str) else list(human or ())
     chosen = dict(settings_options or {})
+    if data_format == "mtme":
+        return cli_mtme.run_mtme(
+            data=list(data or []), lps=list(lp), gold=gold, ref=ref, include_human=human_outputs,
+            exclude_systems=list(exclude_systems), scores=scores, metrics=metrics,
+            protocol_name=protocol_name, settings_options=chosen, out=out,
+            formats=formats or list(FORMATS), quiet=quiet, force=force, workers=workers,
+            latex_layout=latex_layout)
+    if protocol_name and protocol_taskset(protocol_name, ["all"]) is not None:
+        raise ParameterError("protocol", protocol_name, "is a task set over language pairs of "
+                             "mt-metrics-eval evalsets.", "use --data-format mtme --data "
+                             "ROOT/<testset> --lp LP, or a protocol of one table (wmt, gsvs, "
+                             "tigerscore).")
     group_by, meta_by, pooled = (chosen.get(k) for k in ("group_by", "meta_by", "pooled"))
     paths = data_paths(data)
     several = len(paths) > 1

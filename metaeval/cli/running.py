@@ -7,18 +7,20 @@ from __future__ import annotations
 import typer
 
 from metaeval.cli.common import warn
-from metaeval.correlation import correlate
+from metaeval.correlation import run
 
 WORKERS_OPTION = typer.Option(
     None, min=1, help="Threads for the (group, level, coefficient) tasks (default: the cores, at "
                       "most 4); the numbers do not depend on it.", rich_help_panel="Speed")
-def run_one(js, metrics, human, settings, note, quiet, force=False, workers=None, power=None):
-    """`correlate` (with the extras its settings ask for, and ``power``), with the cost estimate
-    and a progress bar on stderr unless ``quiet``."""
+def run_one(js, metrics, human, settings, note, quiet, force=False, workers=None, power=None,
+            taskset=None):
+    """`run` of ``taskset`` (default: the settings' groups x levels x coefficients) with the
+    extras its settings ask for (and ``power``), the cost estimate and a progress bar on stderr
+    unless ``quiet``; ``js`` is a judgement set or a source (mt-metrics-eval evalsets)."""
     options = {"metrics": metrics, "human": human, "settings": settings, "note": note,
-               "force": force, "workers": workers, "power": power}
+               "force": force, "workers": workers, "power": power, "taskset": taskset}
     if quiet:
-        return correlate(js, **options)
+        return run(js, **options)
     return _with_progress(js, options)
 
 
@@ -30,7 +32,7 @@ def _with_progress(js, options):
 
     console = Console(stderr=True)
     if not console.is_terminal:
-        return correlate(js, announce=lambda line: warn(f"note: {line}"), **options)
+        return run(js, announce=lambda line: warn(f"note: {line}"), **options)
     with Progress(TextColumn("correlate {task.description}"), BarColumn(),
                   TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
                   console=console, transient=True) as bar:
@@ -39,5 +41,5 @@ def _with_progress(js, options):
         def report(label: str, done: int, total: int) -> None:
             bar.update(task, description=label, completed=done, total=total)
 
-        return correlate(js, progress=report, announce=lambda line: bar.console.print(
+        return run(js, progress=report, announce=lambda line: bar.console.print(
             f"note: {line}", markup=False, highlight=False), **options)

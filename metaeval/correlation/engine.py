@@ -52,7 +52,7 @@ def _costs(source, taskset: TaskSet, metrics: list[str], human: str) -> list:
     shapes = {}
     work = []
     for task in taskset.tasks:
-        key = (task.group, task.gold, task.table)
+        key = (task.group, task.gold, task.table, task.domain)
         if key not in shapes:
             part = source.part(task)
             shapes[key] = shape_of(part.matrices(metrics[:1], task.gold or human

@@ -66,7 +66,7 @@ def with_lower_is_better(js: JudgementSet, names: Sequence[str]) -> JudgementSet
     return replace(js, metrics=metrics)
 
 
-DATA_FORMATS = ("table", "wmt-mqm", "thumb")
+DATA_FORMATS = ("table", "wmt-mqm", "thumb", "mtme")  # mtme: metaeval.cli.mtme
 NO_IMAGE_SET = ("no image judgement set is bundled (no openly licensed set with its images may be "
                 "redistributed here); correlate your own")
 IMAGE_COMMAND = ("metaeval score --manifest captions.jsonl --metrics clipscore --out "

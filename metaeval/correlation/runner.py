@@ -37,6 +37,7 @@ def seed_labels(task: Task) -> tuple:
     (their numbers stay what they were), plus every other field that is not the default."""
     extra = [f"gold={task.gold}"] if task.gold else []
     extra += [f"table={task.table}"] if task.table != "cells" else []
+    extra += [f"domain={task.domain}"] if task.domain else []
     extra += [f"{k}={v:g}" for k, v in task.arguments]
     return (task.group, task.level, task.coefficient, *extra)
 
@@ -118,7 +119,7 @@ def task_jobs(source, taskset: TaskSet, metrics: list[str], human: str, ratings,
         gold_name = task.gold or human
         gold, scores, _, _ = part.matrices(metrics, gold_name if gold_name in part.human
                                            else part.gold)
-        key = (task.group, task.gold, task.table)
+        key = (task.group, task.gold, task.table, task.domain)
         if key not in checked:
             checked.add(key)
             check_usable(gold, scores, settings, task.group, part.info.source)

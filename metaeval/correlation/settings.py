@@ -31,6 +31,17 @@ def _between_0_1(value: float) -> str | None:
     return None if 0 < value < 1 else "must be between 0 and 1, e.g. 0.95."
 
 
+def _resampled(settings) -> bool:
+    """Draws were taken (k > 0): intervals, chance baselines and tests exist."""
+    return settings.k > 0
+
+
+def _clustered(settings) -> bool:
+    """Significance clusters were formed (pair tests, stability rankings, meta-analyses)."""
+    return settings.k > 0 and (settings.significance != "none" or settings.stability
+                               or settings.meta_by is not None or settings.keep_draws)
+
+
 @dataclass(frozen=True, kw_only=True)
 class Settings:
     """Everything that determines the numbers; recorded in the result's signature."""
@@ -51,11 +62,12 @@ class Settings:
     pooled: bool = setting(True, "With --group-by: add the pooled group 'all'.", key="pooled",
                            short="p", kind="flag", panel="Data")
     resample: str = setting("items", "Bootstrap unit.", key="resample", short="r",
-                            choices=RESAMPLE_UNITS, noun="resampling unit")
+                            choices=RESAMPLE_UNITS, noun="resampling unit", applies=_resampled)
     ci: float = setting(0.95, "Confidence level of the bootstrap intervals.", key="ci",
                         short="ci", kind="float", check=_between_0_1)
     ci_method: str = setting("percentile", "Bootstrap interval method.", key="ci-method",
-                             short="cim", choices=CI_METHODS, noun="CI method")
+                             short="cim", choices=CI_METHODS, noun="CI method",
+                             applies=_resampled)
     k: int = setting(1000, "Bootstrap and permutation draws (0: point values only, no interval, "
                      "chance baseline or test).", key="k", short="k", kind="int",
                      check=lambda v: None if v >= 0 else "must be a number of draws (0 or more, "
@@ -64,16 +76,17 @@ class Settings:
     significance: str = setting(
         "primary", "PERM-BOTH tests and clusters for the primary (first) coefficient, all "
         "coefficients, or none.", key="significance", short="sig", choices=SIGNIFICANCE,
-        noun="significance setting", panel="Significance")
+        noun="significance setting", panel="Significance", applies=_resampled)
     alpha: float = setting(0.05, "Significance level of the clusters.", key="alpha", short="a",
                            kind="float", check=lambda v: None if 0 < v < 1 else "must be "
-                           "between 0 and 1, e.g. 0.05.", panel="Significance")
+                           "between 0 and 1, e.g. 0.05.", panel="Significance", applies=_clustered)
     min_points: int = setting(3, "Fewest usable (item, system) cells a group needs.",
                               key="min-points", short="min", kind="int",
                               check=lambda v: None if v >= 2 else "a correlation needs at "
                               "least 2 points.")
     chance: bool = setting(True, "Chance baseline: the coefficient when the metric scores are "
-                           "permuted.", key="chance", short="ch", kind="flag")
+                           "permuted.", key="chance", short="ch", kind="flag",
+                           applies=_resampled)
     ceiling: bool = setting(True, "Noise ceiling from the individual ratings (when known).",
                             key="ceiling", short="nc", kind="flag", signature=False)
     ceiling_k: int = setting(200, "Random splits of each stimulus's raters for the noise "

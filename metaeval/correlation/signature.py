@@ -14,7 +14,14 @@ from __future__ import annotations
 
 from metaeval.correlation.settings import Settings
 from metaeval.data.judgements import JudgementSet
-from metaeval.provenance import Key, Layout, MetricEntry, Signature, register_layout
+from metaeval.provenance import (
+    NOT_APPLICABLE,
+    Key,
+    Layout,
+    MetricEntry,
+    Signature,
+    register_layout,
+)
 from metaeval.spec import spec_fields
 from metaeval.version import package_versions
 
@@ -61,9 +68,11 @@ LAYOUT = register_layout(correlate_layout())
 
 
 def settings_values(settings: Settings) -> dict:
-    """The signature values of the settings' own keys."""
-    return {f.name: getattr(settings, f.name) for f, spec in spec_fields(settings)
-            if spec.signature}
+    """The signature values of the settings' own keys; ``n/a`` for a setting the run did not
+    carry out (its spec's ``applies``)."""
+    return {f.name: getattr(settings, f.name)
+            if spec.applies is None or spec.applies(settings) else NOT_APPLICABLE
+            for f, spec in spec_fields(settings) if spec.signature}
 
 
 def build_signature(js: JudgementSet, human: str, metrics: list[str], settings: Settings,

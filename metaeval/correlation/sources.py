@@ -58,14 +58,19 @@ class JudgementData:
         if task.table != "cells":
             raise ParameterError("table", task.table, "a judgement table has cells only; "
                                  "system-level files come with mt-metrics-eval evalsets.")
-        if task.group == POOLED:
-            return self.js
-        values = {str(v): v for v in self.js.group_values(self.group_by)} if self.group_by \
-            else {}
-        if task.group not in values:
-            raise ParameterError("group", task.group, f"not a value of {self.group_by}; "
-                                 f"values: {sorted(values)}.")
-        return self.js.subset(self.group_by, values[task.group])
+        part = self.js
+        if task.group != POOLED:
+            values = {str(v): v for v in self.js.group_values(self.group_by)} \
+                if self.group_by else {}
+            if task.group not in values:
+                raise ParameterError("group", task.group, f"not a value of {self.group_by}; "
+                                     f"values: {sorted(values)}.")
+            part = self.js.subset(self.group_by, values[task.group])
+        if task.domain is not None:
+            if "domain" not in part.table.columns:
+                raise ParameterError("domain", task.domain, "the data has no domain column.")
+            part = part.subset("domain", task.domain)
+        return part
 
     def carried_out(self) -> dict:
         return {}
@@ -92,12 +97,13 @@ class EvalSetData:
             raise ParameterError("lp", lp, f"not loaded; language pairs: {list(self.evalsets)}.")
         return self.evalsets[lp]
 
-    def _table(self, lp: str, gold: str | None, level: str) -> JudgementSet:
-        key = (lp, gold, level)
+    def _table(self, lp: str, gold: str | None, level: str,
+               domain: str | None = None) -> JudgementSet:
+        key = (lp, gold, level, domain)
         if key not in self._cache:
             self._cache[key] = self._evalset(lp).judgements(
                 gold or self.gold, self.ref, level, self.include_human, self.exclude,
-                self.common_metrics())
+                self.common_metrics(), domain)
         return self._cache[key]
 
     def common_metrics(self) -> list[str]:
@@ -112,12 +118,12 @@ class EvalSetData:
     def part(self, task: Task) -> JudgementSet:
         level = "seg" if task.table == "cells" else "sys"
         if task.group != POOLED:
-            return self._table(task.group, task.gold, level)
+            return self._table(task.group, task.gold, level, task.domain)
         if len(self.evalsets) == 1:
-            return self._table(next(iter(self.evalsets)), task.gold, level)
-        if level != "sys":
-            raise ParameterError("group", POOLED, "segments of several language pairs are not "
-                                 "pooled; give one task per language pair.")
+            return self._table(next(iter(self.evalsets)), task.gold, level, task.domain)
+        if level != "sys" or task.domain is not None:
+            raise ParameterError("group", POOLED, "segments (and domains) of several language "
+                                 "pairs are not pooled; give one task per language pair.")
         return self._stacked(task.gold)
 
     def _stacked(self, gold: str | None) -> JudgementSet:

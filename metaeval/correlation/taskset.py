@@ -40,6 +40,7 @@ class Task:
     gold: str | None = None
     table: str = "cells"
     arguments: tuple[tuple[str, float], ...] = field(default=())
+    domain: str | None = None  # only the cells (system scores) of this domain
 
     def __post_init__(self) -> None:
         if self.coefficient not in COEFFICIENTS:
@@ -56,6 +57,7 @@ class Task:
         """Every field as ``key=value`` joined by ``;`` (the task's provenance)."""
         parts = [f"coef={self.coefficient}", f"level={self.level}", f"group={self.group}",
                  f"gold={self.gold or ''}", f"table={self.table}"]
+        parts += [f"domain={self.domain}"] if self.domain else []
         parts += [f"{key}={value:g}" for key, value in self.arguments]
         return ";".join(parts)
 
@@ -63,10 +65,10 @@ class Task:
     def parse(cls, name: str) -> Task:
         """Inverse of :attr:`name`."""
         values = dict(part.split("=", 1) for part in name.split(";"))
-        known = {"coef", "level", "group", "gold", "table"}
+        known = {"coef", "level", "group", "gold", "table", "domain"}
         return cls(values["coef"], values["level"], values["group"], values["gold"] or None,
                    values["table"], tuple((k, float(v)) for k, v in values.items()
-                                          if k not in known))
+                                          if k not in known), values.get("domain"))
 
     @property
     def range(self) -> tuple[float, float]:
@@ -79,7 +81,8 @@ class Task:
         level = {"system": "sys", "item": "seg (item)", "none": "seg", "sys": "seg (sys)"}
         where = "" if self.group == POOLED else f"{self.group} "
         table = "" if self.table == "cells" else " (sys file)"
-        return f"{where}{level[self.level]} {self.coefficient}{table}"
+        domain = f" [{self.domain}]" if self.domain else ""
+        return f"{where}{level[self.level]} {self.coefficient}{table}{domain}"
 
 
 @dataclass(frozen=True)

@@ -120,11 +120,18 @@ class EvalSet:
         return sorted(chosen & rated)
 
     def judgements(self, gold: str | None = None, ref: str | None = None, level: str = "seg",
-                   include_human: bool = True, exclude=(), metrics=None) -> JudgementSet:
+                   include_human: bool = True, exclude=(), metrics=None,
+                   domain: str | None = None) -> JudgementSet:
         """The cells of a task as a judgement set (level ``seg``: one row per segment and
-        system; ``sys``: one row per system, item ``sys``)."""
-        gold, refs = self.choose_gold(gold, level), self.choose_refs(ref)
-        systems = self.systems(gold, refs, level, include_human, exclude=exclude)
+        system; ``sys``: one row per system, item ``sys``); ``domain``: only that domain's
+        segments, or at level sys the domain-level scores (``.domain.score`` files; a metric
+        without one: the mean of its segment scores in the domain)."""
+        if domain is not None and domain not in self.domains:
+            raise ParameterError("domain", domain, f"not a domain of {self.lp}; domains: "
+                                 f"{sorted(set(self.domains))}.")
+        gold_level = "domain" if domain is not None and level == "sys" else level
+        gold, refs = self.choose_gold(gold, gold_level), self.choose_refs(ref)
+        systems = self.systems(gold, refs, gold_level, include_human, exclude=exclude)
         usable = self.usable_metrics(refs)
         if metrics is not None:
             unknown = sorted(set(metrics) - set(usable))
@@ -133,8 +140,9 @@ class EvalSet:
                                      f"{'.'.join(sorted(refs))}; usable: {list(usable)}.")
             usable = {m: usable[m] for m in metrics}
         if level == "sys":
-            return self._system_table(gold, systems, usable)
-        return self._segment_table(gold, systems, usable, level)
+            return self._system_table(gold, systems, usable, domain)
+        js = self._segment_table(gold, systems, usable, level)
+        return js if domain is None else js.subset("domain", domain)
 
     def _segment_table(self, gold: str, systems: list[str], usable: dict[str, str],
                        level: str) -> JudgementSet:
@@ -152,19 +160,30 @@ class EvalSet:
             frame[column] = [v for s in systems for v in self.metrics["seg"][full][s]]
         return self._judgement_set(frame, gold, usable, level="seg")
 
-    def _system_table(self, gold: str, systems: list[str], usable: dict[str, str]) -> JudgementSet:
-        frame = pd.DataFrame({"item": "sys", "system": systems, "lp": self.lp})
-        frame[gold] = [np.nan if (v := self.human["sys"][gold][s][0]) is None else v
-                       for s in systems]
+    def _system_table(self, gold: str, systems: list[str], usable: dict[str, str],
+                      domain: str | None = None) -> JudgementSet:
+        frame = pd.DataFrame({"item": "sys" if domain is None else f"sys:{domain}",
+                              "system": systems, "lp": self.lp})
+        if domain is None:
+            human = [self.human["sys"][gold][s][0] for s in systems]
+        else:
+            position = sorted(dict.fromkeys(self.domains)).index(domain)
+            human = [self.human["domain"][gold][s][position] for s in systems]
+        frame[gold] = [np.nan if v is None else v for v in human]
         for column, full in usable.items():
-            frame[column] = [self.system_score(full, s) for s in systems]
+            frame[column] = [self.system_score(full, s, domain) for s in systems]
         return self._judgement_set(frame, gold, usable, level="sys")
 
-    def system_score(self, full: str, system: str) -> float:
-        """A metric's system-level score: its .sys.score file, else the mean of its segments."""
-        if full in self.metrics.get("sys", {}):
-            return float(self.metrics["sys"][full][system][0])
-        return float(np.mean(self.metrics["seg"][full][system]))
+    def system_score(self, full: str, system: str, domain: str | None = None) -> float:
+        """A metric's system-level score: its .sys.score (``domain``: .domain.score) file, else
+        the mean of its segment scores (in the domain)."""
+        level = "sys" if domain is None else "domain"
+        if full in self.metrics.get(level, {}):
+            position = 0 if domain is None else sorted(dict.fromkeys(self.domains)).index(domain)
+            return float(self.metrics[level][full][system][position])
+        values = np.array(self.metrics["seg"][full][system], float)
+        keep = np.ones(len(values), bool) if domain is None else np.array(self.domains) == domain
+        return float(values[keep].mean())
 
     def sys_source(self, usable: dict[str, str]) -> dict[str, str]:
         """Per column: ``file`` (its .sys.score) or ``seg-mean`` (mean of its segment scores)."""
@@ -180,6 +199,34 @@ class EvalSet:
         return JudgementSet(table=frame, human=[gold], groups=groups, info=info,
                             metrics={c: MetricInfo(c, description=f"mt-metrics-eval {full}")
                                      for c, full in usable.items()})
+
+    def add_scores(self, frame: pd.DataFrame, columns: list[str], ref: str | None,
+                   source: str) -> None:
+        """Add metric columns scored on this evalset's texts (``item`` = segment number,
+        ``system``; a ``lp`` column, when present, selects this pair's rows) as metrics that used
+        the main reference(s) ``ref``; every segment of every scored system must be present."""
+        rows = frame[frame["lp"].astype(str) == self.lp] if "lp" in frame.columns else frame
+        refs = ".".join(sorted(self.choose_refs(ref)))
+        wanted = [str(i + 1) for i in range(self.segments)]
+        for column in columns:
+            name = f"{column}-{refs}"
+            if name in self.metrics.get("seg", {}):
+                raise DataError(f"{source}: metric {column!r} is also a metric of the evalset "
+                                f"({self.files[('seg', name)].name}). Fix: rename the column.")
+            scores = {}
+            for system, part in rows.groupby("system"):
+                values = part.set_index(part["item"].astype(str))[column]
+                absent = [i for i in wanted if i not in values.index]
+                if absent:
+                    raise DataError(f"{source}: system {system!r} of {self.lp} has no {column} "
+                                    f"score for segment(s) {absent[:5]}. Fix: score every segment "
+                                    "(metaeval data texts gives them all).")
+                scores[str(system)] = [float(v) for v in values.loc[wanted]]
+            missing = sorted(set(self.outputs) - self.choose_refs(ref) - set(scores))
+            if missing:
+                raise DataError(f"{source}: no {column} scores for system(s) {missing} of "
+                                f"{self.lp}. Fix: score every output of the evalset.")
+            self.metrics.setdefault("seg", {})[name] = scores
 
     def text_frame(self, ref: str | None = None) -> pd.DataFrame:
         """What to score: item, system, hypothesis, reference, source for every output."""

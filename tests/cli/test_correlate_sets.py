@@ -148,7 +148,7 @@ def test_a_folder_of_carded_tables_is_the_same_run(tables, combined, tmp_path):
 def test_a_bad_set_fails_before_any_set_is_computed(tables, tmp_path, monkeypatch):
     _, a, b = tables
     calls = []
-    monkeypatch.setattr("metaeval.cli.running.correlate",
+    monkeypatch.setattr("metaeval.cli.running.run",
                         lambda *args, **kw: calls.append(1))
     bad = tmp_path / "bad.csv"
     bad.write_text("item,system,DMOS,sdr\nx,y,not-a-number,1\n")

@@ -1,0 +1,91 @@
+"""`metaeval correlate --data-format mtme`: mt-metrics-eval evalsets, WMT protocols, reports.
+
+``--data ROOT/<testset> --lp zh-en[,en-de] --gold mqm --ref refA`` loads each language pair
+(:func:`metaeval.data.mtme.load_evalset`); ``--scores`` adds the metrics a user scored on the
+evalset's texts (``metaeval data texts``); ``--protocol wmt22|wmt23|wmt24|wmt25`` runs that
+task set (:mod:`metaeval.correlation.protocols`), otherwise the settings' levels and
+coefficients are crossed with the language pairs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from metaeval.cli.running import run_one
+from metaeval.cli.summary import print_summary
+from metaeval.correlation.protocols import DEFAULTS, protocol, protocol_taskset
+from metaeval.correlation.settings import Settings
+from metaeval.correlation.sources import EvalSetData
+from metaeval.data.mtme import load_evalset
+from metaeval.errors import ParameterError
+from metaeval.io import check_output_folder, safe_name
+from metaeval.report import write_reports
+from metaeval.score.files import read_scores
+
+DATA = "Data"
+LP_OPTION = typer.Option(None, "--lp", help="--data-format mtme: language pair(s), "
+                                            "comma-separated (e.g. zh-en or en-de,zh-en).",
+                         rich_help_panel=DATA)
+GOLD_OPTION = typer.Option(None, "--gold", help="--data-format mtme: the human scores (mqm, "
+                                                "wmt, ...; default mqm when present).",
+                           rich_help_panel=DATA)
+REF_OPTION = typer.Option(None, "--ref", help="--data-format mtme: the main reference(s) "
+                                              "(refA, or refA.refB; default refA).",
+                          rich_help_panel=DATA)
+HUMAN_OUTPUTS_OPTION = typer.Option(
+    True, "--human-outputs/--no-human-outputs",
+    help="--data-format mtme: score the other references as systems (as WMT did).",
+    rich_help_panel=DATA)
+
+
+def evalset_source(data: Path, lps: list[str], gold: str | None, ref: str | None,
+                   include_human: bool, exclude: list[str], scores: Path | None,
+                   metrics: list[str] | None) -> EvalSetData:
+    """The evalsets of every language pair, with the user's scores added."""
+    if not lps:
+        raise ParameterError("lp", None, "give the language pair(s) of the evalset, e.g. "
+                             "--lp zh-en.")
+    evalsets = {lp: load_evalset(data, lp) for lp in lps}
+    if scores is not None:
+        table, _ = read_scores(scores)
+        columns = [c for c in table.columns if c not in ("item", "system", "lp", "errors",
+                                                         "details")]
+        for evs in evalsets.values():
+            evs.add_scores(table, columns, ref, str(scores))
+    return EvalSetData(evalsets, gold=gold, ref=ref, include_human=include_human,
+                       exclude=tuple(exclude), metrics=tuple(metrics) if metrics else None)
+
+
+def mtme_settings(protocol_name: str | None, options: dict) -> tuple[Settings, str]:
+    """The settings (options over the protocol's defaults; WMT's levels and coefficients without
+    one) and the protocol's note."""
+    defaults = protocol(protocol_name) if protocol_name else DEFAULTS["wmt"]
+    options = dict(options)
+    options.setdefault("coefficients", tuple(defaults.get("coefficients", ("pearson",))))
+    options.setdefault("levels", tuple(defaults.get("levels", ("none",))))
+    return Settings(**options), defaults.get("note", "")
+
+
+def run_mtme(*, data, lps, gold, ref, include_human, exclude_systems, scores, metrics,
+             protocol_name, settings_options, out, formats, quiet, force, workers,
+             latex_layout) -> Path:
+    """Load the evalsets, run the protocol (or the plain crossing), write the reports."""
+    if len(data) != 1:
+        raise ParameterError("data", ",".join(map(str, data)) or None, "give one evalset "
+                             "folder (ROOT/<testset>) with --data-format mtme.")
+    source = evalset_source(data[0], lps, gold, ref, include_human, exclude_systems, scores,
+                            metrics)
+    settings, note = mtme_settings(protocol_name, settings_options)
+    domains = {lp: sorted(set(e.domains)) for lp, e in source.evalsets.items()}
+    taskset = protocol_taskset(protocol_name, lps, domains) if protocol_name else None
+    human = source.primary.gold
+    out = check_output_folder(Path(out) if out else Path("reports") /
+                              safe_name(source.info().name))
+    result = run_one(source, list(metrics) if metrics else None, human, settings, note, quiet,
+                     force, workers, taskset=taskset)
+    written = write_reports(result, out, formats=formats, latex_layout=latex_layout)
+    if not quiet:
+        print_summary(result, written)
+    return out
