@@ -208,14 +208,7 @@ def run_correlate(*, domain=None, data=None, item=None, system=None, human=(), r
     check_output_folder(out if out else Path("reports"),  # before any long computation
                         owned=[*REPORT_FILES, META_CSV] if out else None)
     if several:
-        check_several(human, meta_by, pooled if pooled is not None else True)
-        if power:
-            raise ParameterError("power", True, "the power section applies to one judgement "
-                                 "set.", "leave out --power / --power-pair with several --data.")
-        if media and (media.get("manifest") or media.get("embed")):
-            raise ParameterError("manifest", media.get("manifest"), "the disagreement inputs "
-                                 "apply to one judgement set.", "leave out --manifest / "
-                                 "--embed-media with several --data.")
+        _check_sets(human, meta_by, pooled, power, media)
     shown = None if several else cli_media.media_inputs(
         scores=scores, domain=domain, data=paths[0] if paths else None, **(media or {}))
     loaded = []
@@ -242,6 +235,18 @@ def run_correlate(*, domain=None, data=None, item=None, system=None, human=(), r
     chosen = list(metrics) if metrics and not scored else js.metric_names
     return _run_single(js, chosen, human or list(defaults.get("human") or [js.gold]), settings,
                        inputs=with_details(shown, js.details), power=power, **common)
+
+
+def _check_sets(human, meta_by, pooled, power, media) -> None:
+    """Refuse what applies to one judgement set when several ``--data`` are given."""
+    check_several(human, meta_by, pooled if pooled is not None else True)
+    if power:
+        raise ParameterError("power", True, "the power section applies to one judgement set.",
+                             "leave out --power / --power-pair with several --data.")
+    if media and (media.get("manifest") or media.get("embed")):
+        raise ParameterError("manifest", media.get("manifest"), "the disagreement inputs apply "
+                             "to one judgement set.", "leave out --manifest / --embed-media "
+                             "with several --data.")
 
 
 def _settings(js, defaults, *, several, group_by=None, meta_by=None, coefficients=(),

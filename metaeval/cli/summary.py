@@ -91,8 +91,37 @@ def summary_table(result, level: str, group: str) -> str | None:
             + ("\nnotes:\n" + "\n".join(notes) if notes else ""))
 
 
+def task_table(result, task: str) -> str:
+    """The plain table of one task of a task set: value, interval, cluster, n."""
+    rows = result.table[result.table["task"] == task].sort_values(
+        "statistic", ascending=False, na_position="last")
+    first = rows.iloc[0]
+    ci = round(100 * float(result.settings["ci"]))
+    headers = ["metric", first["coefficient"], f"{ci}% CI", "cluster", "n"]
+    body = [[_name(result, r["metric"]), fmt(r["statistic"]),
+             fmt_interval(r["ci_low"], r["ci_high"]),
+             "" if is_missing(r["cluster"]) else str(int(r["cluster"])), str(r["n"])]
+            for r in rows.to_dict(orient="records")]
+    return f"task {task}\n" + text_table(headers, body, right=(1, 3, 4))
+
+
+def averages_table(result) -> str:
+    """The average over the tasks of a weighted task set, best first."""
+    body = [[_name(result, r["metric"]), fmt(r["average"]), fmt(r["rank"], 2),
+             "" if is_missing(r["cluster"]) else str(int(r["cluster"]))]
+            for r in result.averages.to_dict(orient="records")]
+    protocol = result.signature.protocol or "task set"
+    return (f"{protocol}: average over {len(result.signature.tasks)} tasks (values rescaled "
+            "to [0, 1], weighted)\n" + text_table(["metric", "average", "avg. rank", "cluster"],
+                                                   body, right=(1, 2, 3)))
+
+
 def summary_tables(result) -> list[str]:
-    """One plain table per level and group, best metric (by the primary coefficient) first."""
+    """One plain table per level and group, best metric (by the primary coefficient) first;
+    for a task set one per task, then the averages."""
+    if result.signature.tasks:
+        blocks = [task_table(result, t) for t in result.signature.tasks]
+        return blocks + ([averages_table(result)] if result.averages is not None else [])
     table = result.table
     blocks = [summary_table(result, level, group) for level in dict.fromkeys(table["level"])
               for group in dict.fromkeys(table["group"])]
@@ -104,7 +133,7 @@ def legend(result) -> list[str]:
     s, lines = result.settings, []
     if any(direction == "lower" for direction in result.metrics.values()):
         lines.append("(-): lower is better; the metric was sign-flipped before every statistic.")
-    if s.get("permutation") == "perm-both":
+    if s.get("permutation") == "perm-both" and result.table["cluster"].notna().any():
         lines.append(f"cluster: significance cluster of {s['primary_coefficient']} "
                      f"(PERM-BOTH, alpha {s['alpha']:g}); 1 = best; a new cluster starts at "
                      "the first metric significantly worse than one of the current cluster.")

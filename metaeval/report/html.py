@@ -20,6 +20,7 @@ from metaeval.report.meta import meta_context
 from metaeval.report.methods import methods_text
 from metaeval.report.power import power_context
 from metaeval.report.stability import stability_context
+from metaeval.report.taskset import taskset_context
 from metaeval.report.templating import render
 
 
@@ -158,6 +159,7 @@ def render_html(result: CorrelationResult, inputs: ExplorerInputs | None = None)
         "meta": meta_context(result.meta, {m: labels.metric_label(result, m)
                                            for m in result.metrics}),
         "power": power_context(result),
+        "taskset": taskset_context(result),
         "colours": plots.group_colours(result),
         "sizes": [(word, s.get(key)) for key, word in
                   (("n_items", "items"), ("n_systems", "systems"), ("n_cells", "cells"))

@@ -28,6 +28,7 @@ from metaeval.report.latex import (
     non_latin,
     table_frame,
 )
+from metaeval.report.taskset import taskset_latex
 
 STATS_COLUMNS = 4  # pooled, tau^2, I^2, Q (p)
 TIGHT = r"\setlength{\tabcolsep}{3pt}"  # compact: 7 + K columns in an article column
@@ -140,8 +141,11 @@ def _flipped(result: CorrelationResult) -> set[str]:
 
 
 def latex_report(result: CorrelationResult, layout: str = DEFAULT_LAYOUT) -> str:
-    """``table.tex`` of one result: a table per level, then (``--meta-by``) the meta-analysis."""
+    """``table.tex`` of one result: a table per level, then (``--meta-by``) the meta-analysis
+    and (a protocol run) the task-set table."""
     text = latex_tables(result, layout)
+    if result.signature.tasks:
+        text += "\n" + taskset_latex(result)
     if not result.meta:
         return text
     names = {m: labels.metric_label(result, m) for m in result.metrics}

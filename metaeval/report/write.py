@@ -18,6 +18,7 @@ from metaeval.report.html import render_html
 from metaeval.report.latex import DEFAULT_LAYOUT, LAYOUTS
 from metaeval.report.latex_meta import latex_report, multiset_latex
 from metaeval.report.meta import render_multiset_html
+from metaeval.report.taskset import averages_csv
 
 FORMATS: dict[str, tuple[str, Callable[[CorrelationResult], str]]] = {
     "html": ("index.html", render_html),
@@ -27,7 +28,8 @@ FORMATS: dict[str, tuple[str, Callable[[CorrelationResult], str]]] = {
 }
 
 
-REPORT_FILES = tuple(name for name, _ in FORMATS.values())
+AVERAGES_CSV = "averages.csv"  # with the csv format, for a weighted task set (a protocol run)
+REPORT_FILES = (*(name for name, _ in FORMATS.values()), AVERAGES_CSV)
 META_CSV = "meta.csv"
 
 
@@ -48,7 +50,10 @@ def _render(result: CorrelationResult, formats: list[str], latex_layout: str,
     render = {**{f: FORMATS[f][1] for f in formats},
               "latex": lambda r: latex_report(r, latex_layout),
               "html": lambda r: render_html(r, inputs)}
-    return {FORMATS[f][0]: render[f](result) for f in formats}
+    texts = {FORMATS[f][0]: render[f](result) for f in formats}
+    if "csv" in formats and result.averages is not None:
+        texts[AVERAGES_CSV] = averages_csv(result)
+    return texts
 
 
 def report_folders(folder: Path) -> list[str]:
@@ -94,8 +99,9 @@ def write_reports(result: CorrelationResult, out_dir: Path | str,
     ``full`` (see :mod:`metaeval.report.latex`). ``inputs``: the cells' inputs shown in the
     HTML disagreement tables (:mod:`metaeval.report.explorer_inputs`).
 
-    Files: ``index.html``, ``table.tex`` (with ``--meta-by`` also the meta-analysis table),
-    ``results.csv``, ``results.json``. Everything is
+    Files: ``index.html``, ``table.tex`` (with ``--meta-by`` also the meta-analysis table; a
+    protocol run also the task-set table), ``results.csv`` (and ``averages.csv`` for a weighted
+    task set), ``results.json``. Everything is
     rendered first, then written as a set (:func:`metaeval.io.write_set`): an existing report
     folder is replaced whole or not at all, never mixed with files of an earlier run.
     """
