@@ -31,7 +31,7 @@ from metaeval.stats.levels import correlation_at_level
 from metaeval.stats.multitest import benjamini_hochberg, holm
 from metaeval.stats.permutation import perm_both
 from metaeval.stats.resampling import bootstrap_ci
-from metaeval.stats.tiecal import pair_outcome_permutation, tie_calibrate
+from metaeval.stats.tiecal import acc23_tiecal_at_level, pair_outcome_permutation, tie_calibrate
 from metaeval.stats.williams import williams_matrix
 
 # Bootstrap CIs of acc23_tiecal re-calibrate epsilon in every draw (the interval then includes the
@@ -222,5 +222,15 @@ class TieCalibratedTask(CorrelationTask):
 
 
 def task_for(coef: Coefficient):
-    """The task class of a coefficient: the whole-matrix (tie-calibrated) path or the generic."""
-    return TieCalibratedTask if coef.at_level is not None else CorrelationTask
+    """The task class of a coefficient: the whole-matrix (tie-calibrated) path or the generic.
+
+    Other whole-matrix statistics (``spa``, ``pdp``, ``kendall_like``) are in
+    :mod:`metaeval.stats` but not run by ``correlate`` yet: a clear error, never the
+    tie-calibration task under their name."""
+    if coef.at_level is None:
+        return CorrelationTask
+    if coef.at_level is acc23_tiecal_at_level:
+        return TieCalibratedTask
+    raise ParameterError("coefficients", coef.name, "this whole-matrix statistic is available "
+                         "in metaeval.stats (correlation_at_level, bootstrap_ci, perm_both) but "
+                         "correlate does not run it yet.")
