@@ -1,6 +1,6 @@
 """Soft pairwise accuracy: MTME's own case, a case enumerated by hand, a literal transcription of
-mt-metrics-eval's ``pce.compute_pairwise_p_values`` loop, missing-cell rules, PERM-BOTH, the
-bootstrap, and every ``sys_spa`` value of the WMT22 zh-en reference."""
+mt-metrics-eval's ``pce.compute_pairwise_p_values`` loop, missing-cell rules, the PERM-BOTH fast
+path, the bootstrap, and every ``sys_spa`` value of the WMT22 zh-en reference."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from metaeval.errors import ParameterError, StatsError
 from metaeval.stats import bootstrap_ci, correlation_at_level, perm_both
 from metaeval.stats.coefficients import get_coefficient, with_arguments
 from metaeval.stats.permfast import perm_both_fast_path
-from metaeval.stats.permutation import zscore_on_gold
+from metaeval.stats.permspa import SpaPermBoth
+from metaeval.stats.permutation import perm_both_draws, zscore_on_gold
 from metaeval.stats.spa import (
     PATTERN_NOTE,
     pairwise_pvalues,
@@ -214,6 +215,29 @@ def _spa_case(seed, systems=6, segments=40, metrics=4):
     scores = gold + rng.normal(size=(metrics, systems, segments))
     gold[:, 5] = np.nan
     return gold, scores
+
+
+def test_perm_both_fast_path_equals_the_generic_path():
+    gold, scores = _spa_case(7)
+    assert isinstance(perm_both_fast_path(get_coefficient("spa"), "system", gold,
+                                          zscore_on_gold(gold, scores)), SpaPermBoth)
+    fast = perm_both(gold, scores, "spa", "system", k=300, seed=2)
+    slow = perm_both(gold, scores, "spa", "system", k=300, seed=2, fast=False)
+    np.testing.assert_array_equal(fast.pvalue, slow.pvalue)
+    np.testing.assert_array_equal(fast.statistic, slow.statistic)
+    draws = perm_both_draws(gold, scores, "spa", "system", 0, 2, k=120, seed=5, chunk=50)
+    generic = perm_both_draws(gold, scores, "spa", "system", 0, 2, k=120, seed=5, fast=False)
+    np.testing.assert_allclose(draws, generic, rtol=0, atol=1e-12)
+
+
+def test_perm_both_fast_path_with_fewer_permutations_and_a_system_without_gold():
+    gold, scores = _spa_case(8, systems=5, segments=60, metrics=3)
+    gold[2] = np.nan  # left out, as in the generic path
+    coef = with_arguments("spa", permutations=200)
+    fast = perm_both(gold, scores, coef, "system", k=200, seed=3)
+    slow = perm_both(gold, scores, coef, "system", k=200, seed=3, fast=False)
+    np.testing.assert_array_equal(fast.pvalue, slow.pvalue)
+    np.testing.assert_allclose(fast.statistic, slow.statistic, rtol=0, atol=1e-12)
 
 
 def test_perm_both_takes_the_generic_path_for_differing_patterns():
