@@ -11,7 +11,7 @@ Light at import time: numpy/scipy/pandas only; plotting, torch and metric back-e
 
 from __future__ import annotations
 
-from metaeval.correlation import CorrelationResult, Settings, correlate
+from metaeval.correlation import CorrelationResult, Settings, Task, TaskSet, correlate, run
 from metaeval.data import (
     DatasetInfo,
     JudgementSet,
@@ -23,6 +23,7 @@ from metaeval.data import (
     load_wmt_mqm,
     wmt_mqm_judgements,
 )
+from metaeval.data.mtme import load_evalset
 from metaeval.errors import DataError, MetaevalError, MetricError, ParameterError, StatsError
 from metaeval.provenance import MetricEntry, Signature
 from metaeval.version import __version__
@@ -30,6 +31,6 @@ from metaeval.version import __version__
 __all__ = [
     "CorrelationResult", "DataError", "DatasetInfo", "JudgementSet", "MetaevalError",
     "MetricEntry", "MetricError", "MetricInfo", "ParameterError", "Settings", "Signature",
-    "StatsError", "__version__", "load_study", "correlate", "load_gensvs", "load_mushra",
-    "load_table", "load_wmt_mqm", "wmt_mqm_judgements",
+    "StatsError", "Task", "TaskSet", "__version__", "correlate", "load_evalset", "load_gensvs",
+    "load_mushra", "load_study", "load_table", "load_wmt_mqm", "run", "wmt_mqm_judgements",
 ]

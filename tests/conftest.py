@@ -70,6 +70,12 @@ def mtme_reference(reference_dir: Path) -> dict:
 
 
 @pytest.fixture(scope="session")
+def mtme_wmt22(reference_dir: Path) -> dict:
+    """mt-metrics-eval's values on the WMT22 zh-en evalset (``reference/wmt22_zhen_mtme.json``)."""
+    return json.loads((reference_dir / "wmt22_zhen_mtme.json").read_text())
+
+
+@pytest.fixture(scope="session")
 def ted_matrix(reference_dir: Path, tmp_path_factory) -> dict:
     """The TED en-de system x segment matrix rebuilt with the reference's own script.
 

@@ -46,7 +46,8 @@ from metaeval.cli.summary import print_summary
 from metaeval.correlation import Settings, judgements
 from metaeval.correlation.inputs import DATA_FORMATS
 from metaeval.correlation.power_curves import PowerSettings, check_power_settings
-from metaeval.correlation.protocols import PROTOCOLS, protocol, protocol_taskset
+from metaeval.correlation.protocols import PROTOCOLS, protocol, protocol_run
+from metaeval.correlation.result import POOLED
 from metaeval.data.columns import MISSING_POLICIES
 from metaeval.data.studies import DOMAINS
 from metaeval.errors import ParameterError
@@ -194,14 +195,11 @@ def run_correlate(*, domain=None, data=None, item=None, system=None, human=(), r
         return cli_mtme.run_mtme(
             data=list(data or []), lps=list(lp), gold=gold, ref=ref, include_human=human_outputs,
             exclude_systems=list(exclude_systems), scores=scores, metrics=metrics,
-            protocol_name=protocol_name, settings_options=chosen, out=out,
+            missing=missing, protocol_name=protocol_name, settings_options=chosen, out=out,
             formats=formats or list(FORMATS), quiet=quiet, force=force, workers=workers,
             latex_layout=latex_layout)
-    if protocol_name and protocol_taskset(protocol_name, ["all"]) is not None:
-        raise ParameterError("protocol", protocol_name, "is a task set over language pairs of "
-                             "mt-metrics-eval evalsets.", "use --data-format mtme --data "
-                             "ROOT/<testset> --lp LP, or a protocol of one table (wmt, gsvs, "
-                             "tigerscore).")
+    if protocol_name:  # a WMT task set is refused before anything is read
+        protocol_run(protocol_name, [POOLED], None, {}, evalsets=False)
     group_by, meta_by, pooled = (chosen.get(k) for k in ("group_by", "meta_by", "pooled"))
     paths = data_paths(data)
     several = len(paths) > 1

@@ -1,17 +1,22 @@
-"""`metaeval data list|download|path` (the data-set registry) and `metaeval datasets` (studies)."""
+"""`metaeval data list|download|path` (the data-set registry), `metaeval data texts` (an
+mt-metrics-eval evalset's texts as a score manifest) and `metaeval datasets` (studies)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import typer
 
 from metaeval.cli.app import OneLineErrors, app
 from metaeval.cli.common import choice_enum, cli_errors, echo, value_of
 from metaeval.data.datasets import locate, resolve, resolve_file
 from metaeval.data.download import download
+from metaeval.data.mtme import load_evalset
 from metaeval.data.registry import registry
 from metaeval.data.studies import list_studies
+from metaeval.errors import ParameterError
+from metaeval.io import check_output_file, write_atomic
 from metaeval.paths import DATA_DIR_VARIABLE, display_path
 
 data_app = typer.Typer(cls=OneLineErrors, no_args_is_help=True,
@@ -70,3 +75,28 @@ def path_command(
     """Print where a set (or one of its files) is, downloading or building it first if needed."""
     with cli_errors():
         echo(str(resolve_file(value_of(name), file) if file else resolve(value_of(name))))
+
+
+@data_app.command("texts")
+def texts_command(
+    data: Path = typer.Option(..., "--data", help="An mt-metrics-eval evalset: ROOT/<testset>."),
+    lp: str = typer.Option(..., "--lp", help="Language pair(s), comma-separated."),
+    ref: str = typer.Option(None, "--ref", help="The main reference(s) the metric may use "
+                                                "(refA, or refA.refB; default refA)."),
+    out: Path = typer.Option(..., "--out", help="The manifest to write (.jsonl)."),
+) -> None:
+    """Write an evalset's texts as a `metaeval score` manifest (JSONL: item, system, hypothesis,
+    reference, source, lp), to score a new metric and correlate it with WMT's metrics."""
+    with cli_errors():
+        lps = [p.strip() for p in lp.split(",") if p.strip()]
+        check_output_file(out)
+        if out.suffix != ".jsonl":
+            raise ParameterError("out", str(out), "the manifest is JSON lines (references are "
+                                 "lists).", "name it *.jsonl.")
+        frames = [load_evalset(data, p).text_frame(ref, prefixed=len(lps) > 1) for p in lps]
+        frame = pd.concat(frames, ignore_index=True)
+        frame["reference"] = frame["reference"].map(list)
+        write_atomic(out, frame.to_json(orient="records", lines=True, force_ascii=False))
+        echo(f"{len(frame)} outputs of {', '.join(lps)} written to {out}; next: metaeval score "
+             f"--manifest {out} --metrics NAME --out scores.csv, then metaeval correlate "
+             f"--data-format mtme --data {data} --lp {lp} --scores scores.csv")

@@ -15,7 +15,8 @@ import typer
 
 from metaeval.cli.running import run_one
 from metaeval.cli.summary import print_summary
-from metaeval.correlation.protocols import DEFAULTS, protocol, protocol_taskset
+from metaeval.correlation.inputs import registered_directions
+from metaeval.correlation.protocols import protocol_run
 from metaeval.correlation.settings import Settings
 from metaeval.correlation.sources import EvalSetData
 from metaeval.data.mtme import load_evalset
@@ -42,44 +43,37 @@ HUMAN_OUTPUTS_OPTION = typer.Option(
 
 def evalset_source(data: Path, lps: list[str], gold: str | None, ref: str | None,
                    include_human: bool, exclude: list[str], scores: Path | None,
-                   metrics: list[str] | None) -> EvalSetData:
+                   metrics: list[str] | None, missing: str = "error") -> EvalSetData:
     """The evalsets of every language pair, with the user's scores added."""
     if not lps:
         raise ParameterError("lp", None, "give the language pair(s) of the evalset, e.g. "
                              "--lp zh-en.")
     evalsets = {lp: load_evalset(data, lp) for lp in lps}
     if scores is not None:
-        table, _ = read_scores(scores)
+        table, infos = read_scores(scores)
         columns = [c for c in table.columns if c not in ("item", "system", "lp", "errors",
                                                          "details")]
+        infos = {**registered_directions(columns), **infos}  # directions, config signatures
         for evs in evalsets.values():
-            evs.add_scores(table, columns, ref, str(scores))
+            evs.add_scores(table, columns, ref, str(scores), missing, infos)
     return EvalSetData(evalsets, gold=gold, ref=ref, include_human=include_human,
-                       exclude=tuple(exclude), metrics=tuple(metrics) if metrics else None)
-
-
-def mtme_settings(protocol_name: str | None, options: dict) -> tuple[Settings, str]:
-    """The settings (options over the protocol's defaults; WMT's levels and coefficients without
-    one) and the protocol's note."""
-    defaults = protocol(protocol_name) if protocol_name else DEFAULTS["wmt"]
-    options = dict(options)
-    options.setdefault("coefficients", tuple(defaults.get("coefficients", ("pearson",))))
-    options.setdefault("levels", tuple(defaults.get("levels", ("none",))))
-    return Settings(**options), defaults.get("note", "")
+                       exclude=tuple(exclude), metrics=tuple(metrics) if metrics else None,
+                       missing=missing)
 
 
 def run_mtme(*, data, lps, gold, ref, include_human, exclude_systems, scores, metrics,
-             protocol_name, settings_options, out, formats, quiet, force, workers,
+             missing, protocol_name, settings_options, out, formats, quiet, force, workers,
              latex_layout) -> Path:
     """Load the evalsets, run the protocol (or the plain crossing), write the reports."""
     if len(data) != 1:
         raise ParameterError("data", ",".join(map(str, data)) or None, "give one evalset "
                              "folder (ROOT/<testset>) with --data-format mtme.")
     source = evalset_source(data[0], lps, gold, ref, include_human, exclude_systems, scores,
-                            metrics)
-    settings, note = mtme_settings(protocol_name, settings_options)
-    domains = {lp: sorted(set(e.domains)) for lp, e in source.evalsets.items()}
-    taskset = protocol_taskset(protocol_name, lps, domains) if protocol_name else None
+                            metrics, missing)
+    # no protocol: WMT's levels and coefficients over the language pairs
+    taskset, options, note = protocol_run(protocol_name or "wmt", source.groups(),
+                                          source.domains(), settings_options, evalsets=True)
+    settings = Settings(**options)
     human = source.primary.gold
     out = check_output_folder(Path(out) if out else Path("reports") /
                               safe_name(source.info().name))

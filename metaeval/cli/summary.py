@@ -9,6 +9,7 @@ line (stdout); warnings on stderr.
 
 from __future__ import annotations
 
+import shutil
 import textwrap
 
 from metaeval.cli.common import echo, note
@@ -84,7 +85,9 @@ def summary_table(result, level: str, group: str) -> str | None:
     ci = round(100 * float(result.settings["ci"]))
     headers = ["metric", primary, f"{ci}% CI", *others, "cluster", "n"]
     body = _body(result, rows, others) + _closing_rows(rows, others, ceilings)
-    notes = [f"  {_name(result, r['metric'])}: {r['note']}"
+    width = max(40, shutil.get_terminal_size().columns)
+    notes = [textwrap.fill(f"{_name(result, r['metric'])}: {r['note']}", width,
+                           initial_indent="  ", subsequent_indent="    ")
              for r in rows.to_dict(orient="records") if r.get("note")]
     title = f"{primary} with {result.human}, level {level}, group {group}"
     return (title + "\n" + _tables(headers, body, len(others))

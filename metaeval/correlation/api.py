@@ -19,10 +19,11 @@ from dataclasses import fields, replace
 from metaeval.correlation.engine import ProgressCallback, chosen_metrics, compute
 from metaeval.correlation.meta import check_meta_by, result_draws, with_meta_by
 from metaeval.correlation.power_curves import PowerSettings, check_power_settings, with_power
-from metaeval.correlation.result import CorrelationResult
-from metaeval.correlation.runner import task_seed
+from metaeval.correlation.protocols import protocol_run
+from metaeval.correlation.result import POOLED, CorrelationResult
+from metaeval.correlation.seeds import task_seed
 from metaeval.correlation.settings import Settings
-from metaeval.correlation.sources import JudgementData
+from metaeval.correlation.sources import EvalSetData, JudgementData, as_source
 from metaeval.correlation.stability import with_stability
 from metaeval.correlation.taskset import TaskSet
 from metaeval.data.judgements import JudgementSet
@@ -63,20 +64,33 @@ def _check_extras(source, settings: Settings, power: PowerSettings | None) -> Se
     return settings
 
 
-def run(data, taskset: TaskSet | None = None, *, metrics: Sequence[str] | None = None,
+def run(data, taskset: TaskSet | str | None = None, *, metrics: Sequence[str] | None = None,
         human: str | None = None, settings: Settings | None = None,
         power: PowerSettings | None = None, progress: ProgressCallback | None = None,
         note: str = "", force: bool = False, announce: Callable[[str], None] | None = None,
         workers: int | None = None, **options) -> CorrelationResult:
-    """Compute ``taskset`` (default: the settings' groups x levels x coefficients) on ``data``
-    (a :class:`JudgementSet`, or a source of :mod:`metaeval.correlation.sources` such as
-    mt-metrics-eval evalsets), then the extras the settings ask for (see the module docstring).
+    """Compute ``taskset`` (default: the settings' groups x levels x coefficients; a protocol
+    name such as ``"wmt24"``: its task set, or its defaults for a protocol of one table) on
+    ``data`` (a :class:`JudgementSet`, an mt-metrics-eval :class:`~metaeval.data.mtme.EvalSet`
+    or several, or a source of :mod:`metaeval.correlation.sources`), then the extras the
+    settings ask for (see the module docstring).
 
     ``settings`` (or its fields as keywords) fix everything that changes the numbers. ``note``:
     what the protocol wants a reader to know. Before computing, the cost is estimated:
     ``announce`` receives the estimate of a long run; a run over the budget is refused unless
     ``force``. ``workers``: threads for the tasks (the numbers do not depend on it).
     """
+    data = as_source(data)
+    if isinstance(taskset, str):
+        if settings is not None:
+            raise ParameterError("settings", settings, "given together with a protocol: its "
+                                 "defaults would be silently ignored.", "pass the protocol with "
+                                 "keywords (run(data, 'wmt24', k=1000)), or a TaskSet.")
+        taskset, options, protocol_note = protocol_run(
+            taskset, data.groups() if isinstance(data, EvalSetData) else [POOLED],
+            data.domains() if isinstance(data, EvalSetData) else None, options,
+            evalsets=isinstance(data, EvalSetData))
+        note = note or protocol_note
     settings = _check_extras(data, resolve_settings(settings, options), power)
     js = data.js if isinstance(data, JudgementData) else data
     if power is not None and isinstance(js, JudgementSet):

@@ -73,7 +73,8 @@ def compute(source, taskset: TaskSet | None, *, metrics: Sequence[str] | None = 
     js = source.primary
     human, metrics = chosen_metrics(js, metrics, human)
     plain = taskset is None
-    taskset = taskset or TaskSet.cross(source.groups(), settings.levels, settings.coefficients)
+    taskset = (taskset or TaskSet.cross(source.groups(), settings.levels,
+                                        settings.coefficients)).with_gold(human)
     if not plain:  # every task of a task set is tested (unless significance is none)
         settings = replace(settings, coefficients=taskset.coefficients, levels=taskset.levels,
                            significance="none" if settings.significance == "none" else "all")

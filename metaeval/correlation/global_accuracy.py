@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from metaeval.correlation.seeds import seed_labels, task_seed
 from metaeval.correlation.settings import Settings
 from metaeval.correlation.tasks import TaskOutput
 from metaeval.correlation.taskset import Task
@@ -50,7 +51,7 @@ def global_accuracy_rows(task: Task, part: JudgementSet, metrics: list[str], set
                  "ceiling_low": NAN, "ceiling_high": NAN} for i, m in enumerate(metrics)]
     if settings.k > 0 and settings.tests_significance("pairwise_acc") and len(metrics) > 1:
         delta, p, null = grouped_accuracy_perm_both(gold, scores, groups, settings.k,
-                                                    settings.seed)
+                                                    task_seed(settings.seed, *seed_labels(task)))
         out.null = null if keep_null else {}
         ranks = significance_clusters(values, p, alpha=settings.alpha)
         for row, rank in zip(out.rows, ranks):

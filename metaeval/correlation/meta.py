@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from metaeval.correlation.result import POOLED, CorrelationResult
-from metaeval.correlation.runner import task_seed
+from metaeval.correlation.seeds import task_seed
 from metaeval.correlation.settings import Settings
 from metaeval.data.judgements import JudgementSet
 from metaeval.errors import ParameterError

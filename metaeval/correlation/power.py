@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from metaeval.correlation.engine import chosen_metrics
-from metaeval.correlation.runner import task_seed
+from metaeval.correlation.seeds import task_seed
 from metaeval.data.columns import ITEM, SYSTEM
 from metaeval.data.judgements import JudgementSet
 from metaeval.errors import ParameterError

@@ -106,3 +106,23 @@ def protocol_taskset(name: str, lps: list[str],
     None for the protocols of one table."""
     protocol(name)
     return TASK_SETS[name](list(lps), domains) if name in TASK_SETS else None
+
+
+def protocol_run(name: str, groups: list[str], domains: dict[str, list[str]] | None,
+                 options: dict, *, evalsets: bool) -> tuple[TaskSet | None, dict, str]:
+    """What running protocol ``name`` means, for :func:`metaeval.correlation.run` and the CLI
+    alike: (its task set over ``groups``, or None for a protocol of one table; ``options``
+    with the protocol's levels and coefficients where they are not given; its note). The WMT
+    task sets need mt-metrics-eval evalsets (``evalsets``)."""
+    defaults = protocol(name)
+    taskset = protocol_taskset(name, groups, domains)
+    if taskset is not None and not evalsets:
+        raise ParameterError("protocol", name, "is a task set over language pairs of "
+                             "mt-metrics-eval evalsets.", "use --data-format mtme --data "
+                             "ROOT/<testset> --lp LP (Python: run(load_evalset(...), "
+                             f"'{name}')), or a protocol of one table (wmt, gsvs, tigerscore).")
+    options = dict(options)
+    for key in ("levels", "coefficients"):
+        if key in defaults:
+            options.setdefault(key, tuple(defaults[key]))
+    return taskset, options, defaults.get("note") or (taskset.note if taskset else "")

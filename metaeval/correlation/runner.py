@@ -10,7 +10,6 @@ over several language pairs) takes :mod:`metaeval.correlation.global_accuracy`.
 
 from __future__ import annotations
 
-import hashlib
 from functools import partial
 
 import numpy as np
@@ -18,28 +17,13 @@ import numpy as np
 from metaeval.correlation.budget import task_seconds
 from metaeval.correlation.ceiling import group_ceiling
 from metaeval.correlation.global_accuracy import global_accuracy_rows, is_global_accuracy
+from metaeval.correlation.seeds import seed_labels, task_seed
 from metaeval.correlation.settings import Settings
 from metaeval.correlation.tasks import TaskOutput, task_for
 from metaeval.correlation.taskset import Task, TaskSet
 from metaeval.errors import DataError, located
 from metaeval.stats.coefficients import get_coefficient, with_arguments
 from metaeval.stats.grouping import averaging
-
-
-def task_seed(seed: int, *labels: object) -> int:
-    """A seed per task: reproducible, and independent between tasks."""
-    digest = hashlib.sha256(("|".join(map(str, (seed, *labels)))).encode()).digest()
-    return int.from_bytes(digest[:4], "little")
-
-
-def seed_labels(task: Task) -> tuple:
-    """The labels of a task's seed: (group, level, coefficient) for the tasks of a plain run
-    (their numbers stay what they were), plus every other field that is not the default."""
-    extra = [f"gold={task.gold}"] if task.gold else []
-    extra += [f"table={task.table}"] if task.table != "cells" else []
-    extra += [f"domain={task.domain}"] if task.domain else []
-    extra += [f"{k}={v:g}" for k, v in task.arguments]
-    return (task.group, task.level, task.coefficient, *extra)
 
 
 def check_usable(gold: np.ndarray, scores: np.ndarray, settings: Settings, group: str,
@@ -85,16 +69,17 @@ def incomplete_design_warning(name: str, gold: np.ndarray) -> list[str]:
 
 
 def run_task(task: Task, gold, scores, metrics, part, ratings, settings: Settings,
-             keep_null: bool) -> TaskOutput:
-    """The rows (with the selection's noise ceiling) and metric pairs of one task."""
+             keep_null: bool, human: str | None = None) -> TaskOutput:
+    """The rows (with the selection's noise ceiling) and metric pairs of one task (``human``:
+    the run's human score, see :func:`seed_labels`)."""
     out = TaskOutput()
     coef = with_arguments(get_coefficient(task.coefficient), **dict(task.arguments))
     job = task_for(coef)(gold, scores, metrics, coef, task.level, settings,
-                         task_seed(settings.seed, *seed_labels(task)), out.notes.append,
+                         task_seed(settings.seed, *seed_labels(task, human)), out.notes.append,
                          keep_null=keep_null)
     task_rows, task_pairs = job.run()
     ceiling = group_ceiling(ratings, part, task.level, task.coefficient, settings,
-                            task_seed(settings.seed, "ceiling", *seed_labels(task)),
+                            task_seed(settings.seed, "ceiling", *seed_labels(task, human)),
                             out.notes, task.group)
     extra = {"task": task.name, "group": task.group}
     out.rows = [{**r, **extra, "ceiling": ceiling[0], "ceiling_low": ceiling[1],
@@ -130,7 +115,7 @@ def task_jobs(source, taskset: TaskSet, metrics: list[str], human: str, ratings,
             jobs.append(partial(global_accuracy_rows, task, part, metrics, settings, keep_null))
         else:
             jobs.append(partial(_averaged, settings.average, task, gold, scores, metrics, part,
-                                ratings, settings, keep_null))
+                                ratings, settings, keep_null, human))
         labels.append(task.label)
         costs.append(task_seconds(int(np.isfinite(gold).sum()), task.level, task.coefficient,
                                   len(metrics), settings))

@@ -87,10 +87,15 @@ class EvalSetData:
     include_human: bool = True
     exclude: tuple[str, ...] = ()
     metrics: tuple[str, ...] | None = None
+    missing: str = "error"
     _cache: dict = field(default_factory=dict, repr=False)
 
     def groups(self) -> list[str]:
         return list(self.evalsets)
+
+    def domains(self) -> dict[str, list[str]]:
+        """The domains of each language pair (from its ``.docs`` file)."""
+        return {lp: sorted(set(e.domains)) for lp, e in self.evalsets.items()}
 
     def _evalset(self, lp: str) -> EvalSet:
         if lp not in self.evalsets:
@@ -103,7 +108,7 @@ class EvalSetData:
         if key not in self._cache:
             self._cache[key] = self._evalset(lp).judgements(
                 gold or self.gold, self.ref, level, self.include_human, self.exclude,
-                self.common_metrics(), domain)
+                self.common_metrics(), domain, self.missing)
         return self._cache[key]
 
     def common_metrics(self) -> list[str]:
@@ -168,3 +173,16 @@ class EvalSetData:
                 sources.setdefault(how, set()).add(column)
         text = ";".join(f"{how}:{','.join(sorted(cols))}" for how, cols in sorted(sources.items()))
         return {"sys_scores": text}
+
+
+def as_source(data):
+    """``data`` as a source: an :class:`EvalSet`, or several (a list, or a dict by language pair),
+    become :class:`EvalSetData` with its defaults (gold mqm when present, reference refA, the
+    other references scored as systems); anything else is returned as it is."""
+    if isinstance(data, EvalSet):
+        return EvalSetData({data.lp: data})
+    if isinstance(data, (list, tuple)) and data and all(isinstance(e, EvalSet) for e in data):
+        return EvalSetData({e.lp: e for e in data})
+    if isinstance(data, dict) and data and all(isinstance(e, EvalSet) for e in data.values()):
+        return EvalSetData(dict(data))
+    return data

@@ -15,7 +15,7 @@ from itertools import combinations
 
 import numpy as np
 
-from metaeval.correlation.runner import task_seed
+from metaeval.correlation.seeds import task_seed
 from metaeval.correlation.settings import Settings
 from metaeval.data.judgements import JudgementSet
 from metaeval.stats.resampling import bootstrap_ci

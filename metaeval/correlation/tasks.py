@@ -109,7 +109,7 @@ class CorrelationTask:
     def screened(self, rows: list[dict]) -> list[dict]:
         """The rows with what cannot be reported honestly blanked, reasons in ``note``."""
         for m, row in enumerate(rows):
-            screen_row(row, self.gold, self.scores[m], self.level, self.settings)
+            screen_row(row, self.gold, self.scores[m], self.level, self.settings, self.coef)
         return rows
 
     @staticmethod

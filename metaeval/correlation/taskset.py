@@ -15,7 +15,7 @@ weights. Protocols (:mod:`metaeval.correlation.protocols`) build the published t
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from metaeval.correlation.result import POOLED
 from metaeval.errors import ParameterError
@@ -116,6 +116,12 @@ class TaskSet:
         """Every (group, level, coefficient), in that order, without weights."""
         return cls(tuple(Task(c, level, group, gold) for group in groups for level in levels
                          for c in coefficients))
+
+    def with_gold(self, gold: str) -> TaskSet:
+        """The tasks that leave the human score to the run take ``gold`` (so each name says
+        which human score it used)."""
+        tasks = tuple(t if t.gold else replace(t, gold=gold) for t in self.tasks)
+        return replace(self, tasks=tasks, weights=self.weights)
 
     @property
     def names(self) -> tuple[str, ...]:

@@ -7,7 +7,8 @@
   systems): no bootstrap interval;
 - every bootstrap draw equal (``k = 1``, or too few distinct resamples, e.g. two items at level
   ``sys``): a zero-width interval is no interval;
-- every permutation of the chance baseline equal: no chance interval.
+- every permutation of the chance baseline equal: no chance interval;
+- the coefficient itself undefined on the data (NaN): the coefficient's ``undefined`` reason.
 
 :func:`metaeval.stats.resampling.tail_warning` flags a ``k`` too small for the CI level.
 """
@@ -19,6 +20,7 @@ import math
 import numpy as np
 
 from metaeval.correlation.settings import Settings
+from metaeval.stats.coefficients import Coefficient
 
 NAN = float("nan")
 STATISTICS = ("statistic", "ci_low", "ci_high", "pvalue", "chance_low", "chance_high")
@@ -38,7 +40,7 @@ def _blank(row: dict, keys) -> None:
 
 
 def screen_row(row: dict, gold: np.ndarray, metric: np.ndarray, level: str,
-               settings: Settings) -> None:
+               settings: Settings, coef: Coefficient) -> None:
     """Blank what ``row`` cannot honestly report and write the reasons into ``row["note"]``."""
     reasons = [row["note"]] if row.get("note") else []
     if row["n"] < settings.min_points:
@@ -57,4 +59,7 @@ def screen_row(row: dict, gold: np.ndarray, metric: np.ndarray, level: str,
         if math.isfinite(row["chance_low"]) and row["chance_low"] == row["chance_high"]:
             _blank(row, ("chance_low", "chance_high"))
             reasons.append("every permutation gave the same value: no chance baseline")
+    else:
+        reasons.append(f"{coef.name} undefined: "
+                       + coef.undefined.format(**dict(coef.arguments)))
     row["note"] = "; ".join(reasons)

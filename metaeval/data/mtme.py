@@ -26,7 +26,7 @@ Items are segment numbers (1-based line numbers, as text); groups ``lp``, ``doma
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -57,6 +57,7 @@ class EvalSet:
     human: dict[str, dict[str, dict[str, list]]]  # level -> name -> system -> scores
     metrics: dict[str, dict[str, dict[str, list]]]  # level -> METRIC-REF -> system -> scores
     files: dict[tuple[str, str], Path] = field(default_factory=dict)  # (level, name) -> path
+    scored: dict[str, MetricInfo] = field(default_factory=dict)  # METRIC-REF -> a user's metric
 
     @property
     def human_systems(self) -> set[str]:
@@ -121,11 +122,12 @@ class EvalSet:
 
     def judgements(self, gold: str | None = None, ref: str | None = None, level: str = "seg",
                    include_human: bool = True, exclude=(), metrics=None,
-                   domain: str | None = None) -> JudgementSet:
+                   domain: str | None = None, missing: str = "error") -> JudgementSet:
         """The cells of a task as a judgement set (level ``seg``: one row per segment and
         system; ``sys``: one row per system, item ``sys``); ``domain``: only that domain's
         segments, or at level sys the domain-level scores (``.domain.score`` files; a metric
-        without one: the mean of its segment scores in the domain)."""
+        without one: the mean of its segment scores in the domain); ``missing``: the policy for
+        a missing metric score (:class:`JudgementSet`)."""
         if domain is not None and domain not in self.domains:
             raise ParameterError("domain", domain, f"not a domain of {self.lp}; domains: "
                                  f"{sorted(set(self.domains))}.")
@@ -140,12 +142,12 @@ class EvalSet:
                                      f"{'.'.join(sorted(refs))}; usable: {list(usable)}.")
             usable = {m: usable[m] for m in metrics}
         if level == "sys":
-            return self._system_table(gold, systems, usable, domain)
-        js = self._segment_table(gold, systems, usable, level)
+            return self._system_table(gold, systems, usable, domain, missing)
+        js = self._segment_table(gold, systems, usable, level, missing)
         return js if domain is None else js.subset("domain", domain)
 
     def _segment_table(self, gold: str, systems: list[str], usable: dict[str, str],
-                       level: str) -> JudgementSet:
+                       level: str, missing: str) -> JudgementSet:
         if level != "seg":
             raise ParameterError("level", level, "segment tables are read at level seg; use "
                                  "level sys for system scores.")
@@ -158,10 +160,10 @@ class EvalSet:
                        for v in self.human["seg"][gold][s]]
         for column, full in usable.items():
             frame[column] = [v for s in systems for v in self.metrics["seg"][full][s]]
-        return self._judgement_set(frame, gold, usable, level="seg")
+        return self._judgement_set(frame, gold, usable, "seg", missing)
 
     def _system_table(self, gold: str, systems: list[str], usable: dict[str, str],
-                      domain: str | None = None) -> JudgementSet:
+                      domain: str | None, missing: str) -> JudgementSet:
         frame = pd.DataFrame({"item": "sys" if domain is None else f"sys:{domain}",
                               "system": systems, "lp": self.lp})
         if domain is None:
@@ -172,7 +174,7 @@ class EvalSet:
         frame[gold] = [np.nan if v is None else v for v in human]
         for column, full in usable.items():
             frame[column] = [self.system_score(full, s, domain) for s in systems]
-        return self._judgement_set(frame, gold, usable, level="sys")
+        return self._judgement_set(frame, gold, usable, "sys", missing)
 
     def system_score(self, full: str, system: str, domain: str | None = None) -> float:
         """A metric's system-level score: its .sys.score (``domain``: .domain.score) file, else
@@ -190,32 +192,40 @@ class EvalSet:
         return {c: "file" if full in self.metrics.get("sys", {}) else "seg-mean"
                 for c, full in usable.items()}
 
-    def _judgement_set(self, frame, gold, usable, level) -> JudgementSet:
+    def _judgement_set(self, frame, gold, usable, level, missing) -> JudgementSet:
         info = DatasetInfo(name=f"{self.name}.{self.lp}", title=f"{self.name} {self.lp} "
                            "(mt-metrics-eval evalset)", citation=WMT_CITATION,
                            url="https://github.com/google-research/mt-metrics-eval",
                            source=str(self.folder), human_definition=f"{gold} ({level} level)")
         groups = ["lp"] + (["domain", "doc"] if level == "seg" else [])
-        return JudgementSet(table=frame, human=[gold], groups=groups, info=info,
-                            metrics={c: MetricInfo(c, description=f"mt-metrics-eval {full}")
-                                     for c, full in usable.items()})
+        metrics = {c: replace(self.scored[full], name=c) if full in self.scored
+                   else MetricInfo(c, description=f"mt-metrics-eval {full}")
+                   for c, full in usable.items()}
+        return JudgementSet(table=frame, human=[gold], groups=groups, info=info, missing=missing,
+                            metrics=metrics)
 
     def add_scores(self, frame: pd.DataFrame, columns: list[str], ref: str | None,
-                   source: str) -> None:
-        """Add metric columns scored on this evalset's texts (``item`` = segment number,
-        ``system``; a ``lp`` column, when present, selects this pair's rows) as metrics that used
+                   source: str, missing: str = "error",
+                   infos: dict[str, MetricInfo] | None = None) -> None:
+        """Add metric columns scored on this evalset's texts (``item`` = segment number or
+        ``lp:number``, ``system``; a ``lp`` column, when present, selects this pair's rows) as metrics that used
         the main reference(s) ``ref``; every segment of every scored system must be present."""
-        rows = frame[frame["lp"].astype(str) == self.lp] if "lp" in frame.columns else frame
+        items = frame["item"].astype(str)
+        rows = (frame[frame["lp"].astype(str) == self.lp] if "lp" in frame.columns
+                else frame[items.str.startswith(f"{self.lp}:")] if items.str.contains(":").any()
+                else frame)
         refs = ".".join(sorted(self.choose_refs(ref)))
         wanted = [str(i + 1) for i in range(self.segments)]
         for column in columns:
+            files.check_scored(rows, column, source, missing)
             name = f"{column}-{refs}"
             if name in self.metrics.get("seg", {}):
                 raise DataError(f"{source}: metric {column!r} is also a metric of the evalset "
                                 f"({self.files[('seg', name)].name}). Fix: rename the column.")
             scores = {}
             for system, part in rows.groupby("system"):
-                values = part.set_index(part["item"].astype(str))[column]
+                values = part.set_index(part["item"].astype(str).str.removeprefix(
+                    f"{self.lp}:"))[column]
                 absent = [i for i in wanted if i not in values.index]
                 if absent:
                     raise DataError(f"{source}: system {system!r} of {self.lp} has no {column} "
@@ -227,14 +237,18 @@ class EvalSet:
                 raise DataError(f"{source}: no {column} scores for system(s) {missing} of "
                                 f"{self.lp}. Fix: score every output of the evalset.")
             self.metrics.setdefault("seg", {})[name] = scores
+            self.scored[name] = (infos or {}).get(column) or MetricInfo(
+                column, description=f"scored on the evalset's texts ({source})")
 
-    def text_frame(self, ref: str | None = None) -> pd.DataFrame:
-        """What to score: item, system, hypothesis, reference, source for every output."""
+    def text_frame(self, ref: str | None = None, prefixed: bool = False) -> pd.DataFrame:
+        """What to score: item (segment number, ``lp:number`` when ``prefixed``), system,
+        hypothesis, reference(s), source for every output."""
         refs = sorted(self.choose_refs(ref))
         rows = []
-        for system in sorted(self.outputs):
+        prefix = f"{self.lp}:" if prefixed else ""
+        for system in sorted(set(self.outputs) - set(refs)):
             for i, hypothesis in enumerate(self.outputs[system]):
-                rows.append({"item": str(i + 1), "system": system, "hypothesis": hypothesis,
+                rows.append({"item": f"{prefix}{i + 1}", "system": system, "hypothesis": hypothesis,
                              "reference": tuple(self.references[r][i] for r in refs),
                              "source": self.source[i], "lp": self.lp})
         return pd.DataFrame(rows)
@@ -252,7 +266,7 @@ def load_evalset(folder: str | Path, lp: str) -> EvalSet:
                   for p in sorted((folder / "references").glob(f"{lp}.*.*"))}
     outputs = {p.stem: files.read_texts(p, "system-outputs")
                for p in sorted((folder / "system-outputs" / lp).glob("*.*"))}
-    _check_lengths(folder, lp, len(source), references, outputs)
+    files.check_lengths(folder, lp, len(source), references, outputs)
     evs = EvalSet(folder.name, lp, folder, source, references, outputs, domains, docs, {}, {})
     expected = {"seg": len(source), "sys": 1, "doc": len(dict.fromkeys(docs)),
                 "domain": len(dict.fromkeys(domains))}
@@ -275,11 +289,3 @@ def load_evalset(folder: str | Path, lp: str) -> EvalSet:
         raise DataError(f"{folder / 'human-scores'}: no {lp}.<NAME>.seg.score file. Fix: give "
                         "an evalset with segment-level human scores.")
     return evs
-
-
-def _check_lengths(folder: Path, lp: str, n: int, references: dict, outputs: dict) -> None:
-    for kind, texts in (("references", references), (f"system-outputs/{lp}", outputs)):
-        for name, lines in texts.items():
-            if len(lines) != n:
-                raise DataError(f"{folder / kind}: {name} has {len(lines)} lines for {n} source "
-                                "segments. Fix: one line per source segment.")

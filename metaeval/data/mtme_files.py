@@ -22,6 +22,8 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
+import pandas as pd
+
 from metaeval.errors import DataError, located
 
 NO_TRANSLATION = "[No translation supplied]"
@@ -62,9 +64,11 @@ def text_file(folder: Path, stem: str, kind: str) -> Path:
     for suffix in (".txt", ".jsonl"):
         if (folder / f"{stem}{suffix}").is_file():
             return folder / f"{stem}{suffix}"
+    here = sorted({p.name.split(".")[0] for p in folder.glob("*.*")}) if folder.is_dir() else []
     raise DataError(located(f"no {kind} file {stem}.txt or {stem}.jsonl", file=str(folder),
                             fix="give the evalset folder of mt-metrics-eval's layout "
-                                "(ROOT/<testset>) and a language pair it has (--lp)."))
+                                "(ROOT/<testset>) and a language pair it has (--lp"
+                                + (f"; here: {', '.join(here)})." if here else ").")))
 
 
 def parse_score_name(path: Path, human: bool) -> tuple[str, str]:
@@ -150,3 +154,24 @@ def read_documents(path: Path, segments: int) -> tuple[list[str], list[str]]:
         raise DataError(located(f"{len(domains)} lines for {segments} source segments",
                                 file=str(path), fix="one line per source segment."))
     return domains, docs
+
+
+def check_lengths(folder: Path, lp: str, n: int, references: dict, outputs: dict) -> None:
+    """Every reference and system output has one line per source segment."""
+    for kind, texts in (("references", references), (f"system-outputs/{lp}", outputs)):
+        for name, lines in texts.items():
+            if len(lines) != n:
+                raise DataError(f"{folder / kind}: {name} has {len(lines)} lines for {n} source "
+                                "segments. Fix: one line per source segment.")
+
+
+def check_scored(rows: pd.DataFrame, column: str, source: str, missing: str) -> None:
+    """A metric failure (NaN, its reason in ``errors``) is an error unless ``missing='drop'``."""
+    absent = rows[column].isna().to_numpy()
+    if absent.any() and missing == "error":
+        first = rows.index[absent.argmax()]
+        reason = str(rows.loc[first].get("errors") or "no score")
+        raise DataError(located(f"no score ({reason}; {int(absent.sum())} missing)", file=source,
+                                row=int(first) + 2, column=column, fix="rescore it, or pass "
+                                "--missing drop to leave the cell out of this metric's "
+                                "statistics"))

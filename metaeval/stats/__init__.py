@@ -16,14 +16,28 @@ Inputs are dense system x item matrices (NaN = missing): ``gold`` (S, I) and ``s
 from metaeval.stats.ceiling import NoiseCeiling, spearman_brown, split_half_ceiling
 from metaeval.stats.chance import ChanceBaseline, chance_baseline, chance_baselines
 from metaeval.stats.clusters import significance_clusters
-from metaeval.stats.coefficients import COEFFICIENTS, Coefficient, get_coefficient, register
+from metaeval.stats.coefficients import (
+    COEFFICIENTS,
+    Coefficient,
+    get_coefficient,
+    register,
+    with_arguments,
+)
 from metaeval.stats.grouping import check_level, group_vectors, system_scores
 from metaeval.stats.kendall import contrastive_tau, pairwise_agreement
+from metaeval.stats.kendall_like import kendall_like, kendall_like_at_level
 from metaeval.stats.levels import correlation_at_level
 from metaeval.stats.multitest import benjamini_hochberg, holm
 from metaeval.stats.paircounts import PairCounts, pair_counts
+from metaeval.stats.pdp import pdp_at_level
 from metaeval.stats.permutation import PermBothResult, perm_both
 from metaeval.stats.resampling import BootstrapResult, ConfidenceInterval, bootstrap_ci
+from metaeval.stats.spa import (
+    SoftPairwiseAccuracy,
+    pairwise_pvalues,
+    soft_pairwise_accuracy,
+    spa_at_level,
+)
 from metaeval.stats.tiecal import TieCalibration, pair_outcome_permutation, tie_calibrate
 from metaeval.stats.vocabulary import CI_METHODS, LEVELS, RESAMPLE_UNITS
 from metaeval.stats.williams import WilliamsResult, williams_matrix, williams_test
@@ -31,9 +45,11 @@ from metaeval.stats.williams import WilliamsResult, williams_matrix, williams_te
 __all__ = [
     "CI_METHODS", "COEFFICIENTS", "LEVELS", "RESAMPLE_UNITS", "BootstrapResult", "ChanceBaseline",
     "Coefficient", "ConfidenceInterval", "NoiseCeiling", "PairCounts", "PermBothResult",
-    "TieCalibration", "WilliamsResult", "benjamini_hochberg", "bootstrap_ci", "chance_baseline", "chance_baselines",
-    "check_level", "contrastive_tau", "correlation_at_level", "get_coefficient", "group_vectors",
-    "holm", "pair_counts", "pair_outcome_permutation", "pairwise_agreement", "perm_both",
-    "register", "significance_clusters", "spearman_brown", "split_half_ceiling", "system_scores",
-    "tie_calibrate", "williams_matrix", "williams_test",
+    "SoftPairwiseAccuracy", "TieCalibration", "WilliamsResult", "benjamini_hochberg",
+    "bootstrap_ci", "chance_baseline", "chance_baselines", "check_level", "contrastive_tau",
+    "correlation_at_level", "get_coefficient", "group_vectors", "holm", "kendall_like",
+    "kendall_like_at_level", "pair_counts", "pair_outcome_permutation", "pairwise_agreement",
+    "pairwise_pvalues", "pdp_at_level", "perm_both", "register", "significance_clusters",
+    "soft_pairwise_accuracy", "spa_at_level", "spearman_brown", "split_half_ceiling",
+    "system_scores", "tie_calibrate", "williams_matrix", "williams_test", "with_arguments",
 ]

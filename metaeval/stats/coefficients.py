@@ -7,9 +7,14 @@ items of a level), so one call evaluates thousands of correlations.
 
 Registered here, in one place (``COEFFICIENTS``): ``pearson``, ``spearman``, the pair-count
 family of :mod:`metaeval.stats.kendall` (``kendall_b``, ``kendall_c``, ``tau23``, ``acc23``,
-``aces_tau``, ``pairwise_acc``) and ``acc23_tiecal`` (:mod:`metaeval.stats.tiecal`), which needs
-the whole matrix (one epsilon per matrix and level) and so implements ``at_level``. The engine's
-fast paths look at a coefficient's capabilities (``linear``, ``rank_based``, ``from_counts``),
+``aces_tau``, ``pairwise_acc``) and the statistics that need the whole matrix and so implement
+``at_level``: ``acc23_tiecal`` (:mod:`metaeval.stats.tiecal`, one epsilon per matrix and level),
+``spa`` (soft pairwise accuracy, :mod:`metaeval.stats.spa`, level ``system`` only), ``pdp``
+(pairwise difference Pearson, :mod:`metaeval.stats.pdp`) and ``kendall_like`` (WMT20
+Kendall-like tau, :mod:`metaeval.stats.kendall_like`, pair-count weighted at ``item``/``sys``).
+A coefficient with ``arguments`` (``kendall_like``: ``thresh``; ``spa``: ``permutations``,
+``seed``) takes other values through :func:`with_arguments`. The engine's fast paths look at a
+coefficient's capabilities (``linear``, ``rank_based``, ``from_counts``, ``soft_pairwise``),
 never at its name.
 """
 
@@ -24,7 +29,7 @@ import numpy as np
 import scipy.stats
 
 from metaeval.errors import ParameterError
-from metaeval.stats import kendall, tiecal
+from metaeval.stats import kendall, kendall_like, pdp, spa, tiecal
 from metaeval.stats.exact import EXACT_MAX_N, exact_pvalue
 from metaeval.stats.paircounts import PairCounts
 from metaeval.stats.paired import paired
@@ -91,7 +96,12 @@ class Coefficient:
     ``rank_based`` (Pearson r of the average ranks), ``from_counts`` (a function of the pair
     counts, Kendall family; ``needs_distinct`` when it also needs the number of distinct values),
     ``at_level`` (needs the whole matrix, e.g. tie calibration's one epsilon per matrix:
-    ``at_level(gold, metric, level) -> (...)``).
+    ``at_level(gold, metric, level) -> (...)``), ``soft_pairwise`` (soft pairwise accuracy:
+    a function of pairwise permutation p-values of system sums under one sign matrix, whose
+    PERM-BOTH draws are matrix products, :mod:`metaeval.stats.permspa`). ``arguments``: the
+    ``(name, value)`` pairs that ``batched`` and ``at_level`` use (see :func:`with_arguments`).
+    ``undefined``: when the value is NaN (the reason a result row shows; ``{argument}`` fields
+    are filled with the arguments).
     """
 
     name: str
@@ -105,6 +115,9 @@ class Coefficient:
     needs_distinct: bool = False
     at_level: Callable[[np.ndarray, np.ndarray, str], np.ndarray] | None = None
     arguments: tuple[tuple[str, float], ...] = ()
+    soft_pairwise: bool = False
+    undefined: str = ("fewer than two usable points, or a constant human score or metric, in "
+                      "every group of the level")
 
     @property
     def pair_based(self) -> bool:
@@ -176,6 +189,24 @@ for _coefficient in (
                 "acc_23 with the metric tie threshold epsilon chosen to maximise it on the data"
                 " (Deutsch et al. 2023 tie calibration; one epsilon per matrix and level).",
                 at_level=tiecal.acc23_tiecal_at_level),
+    Coefficient("spa", spa.spa_vectors, "SPA",
+                "Soft pairwise accuracy (Thompson et al. 2024, arXiv 2409.09598; mt-metrics-eval"
+                " pce.py): 1 - mean |p_human - p_metric| over system pairs, p from paired"
+                " permutation tests of the segment scores; level system only.",
+                at_level=spa.spa_at_level, soft_pairwise=True,
+                undefined="fewer than two systems with a shared rated segment",
+                arguments=(("permutations", spa.PERMUTATIONS), ("seed", spa.SEED))),
+    Coefficient("pdp", pdp.pdp_vectors, "PDP",
+                "Pairwise difference Pearson (WMT25; mt-metrics-eval Pearson(pdp=True)):"
+                " uncentred correlation of the pairwise gold and metric differences within"
+                " each group, pooled over the groups.", at_level=pdp.pdp_at_level),
+    Coefficient("kendall_like", kendall_like.kendall_like, "Kendall-like τ",
+                "WMT20 Kendall-like tau (mt-metrics-eval KendallLike): (C - D) / (C + D) over"
+                " pairs with |gold difference| >= thresh (25), metric ties discordant;"
+                " pair-count weighted over items or systems.",
+                at_level=kendall_like.kendall_like_at_level,
+                undefined="no pair of cells whose gold scores differ by at least thresh={thresh:g}",
+                arguments=(("thresh", kendall_like.THRESHOLD),)),
 ):
     register(_coefficient)
 

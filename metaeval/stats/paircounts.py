@@ -147,7 +147,7 @@ def _all_pairs_counts(x: np.ndarray, y: np.ndarray, epsilon: float, out: np.ndar
         out[sl, 4] = both
 
 
-def _prefix_greater(values: np.ndarray, prefix: np.ndarray, threshold: np.ndarray) -> np.ndarray:
+def prefix_greater(values: np.ndarray, prefix: np.ndarray, threshold: np.ndarray) -> np.ndarray:
     """For each query q: #{k < prefix[q] : values[k] > threshold[q]} (values: ints in [0, K)).
 
     The prefix [0, s) splits into aligned blocks of width 2^l, one for each set bit l of s; at
@@ -210,7 +210,7 @@ def _sorted_counts(x: np.ndarray, y: np.ndarray, epsilon: float) -> np.ndarray:
     at_most = np.cumsum(counts)  # at_most[r] = #{k : xr[k] <= r}
     greater = n - at_most[xs]  # #{k : xr[k] > xs[i]}
     greater_eq = greater + counts[xs]
-    before = _prefix_greater(xs, np.concatenate([s, s]), np.concatenate([xs, xs - 1]))
+    before = prefix_greater(xs, np.concatenate([s, s]), np.concatenate([xs, xs - 1]))
     gt = greater - before[:n]  # partners ranked higher by the human score: concordant
     ge = greater_eq - before[n:]
     con = int(gt.sum())

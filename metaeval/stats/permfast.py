@@ -1,4 +1,6 @@
-"""Exact fast paths of PERM-BOTH for Pearson and Spearman (Deutsch, Dror & Roth 2021).
+"""Exact fast paths of PERM-BOTH for Pearson and Spearman (Deutsch, Dror & Roth 2021); the
+dispatch (:func:`perm_both_fast_path`) also hands soft pairwise accuracy to
+:mod:`metaeval.stats.permspa`.
 
 Both turn the draws of one metric pair into matrix products of the swap masks w (k, n) with
 fixed vectors or half-step matrices, for the groups (G) of a level (``item``, ``sys``, ``none``).
@@ -17,6 +19,7 @@ from metaeval.stats.blocks import run_blocks
 from metaeval.stats.coefficients import Coefficient, average_ranks
 from metaeval.stats.grouping import average_correlations, level_groups
 from metaeval.stats.permsorted import SortedSpearmanPermBoth, generic_pair_draws
+from metaeval.stats.permspa import SpaPermBoth
 
 FAST_MAX_CELLS = 3000  # longest vector (cells of one group) the quadratic Spearman path takes
 PAIR_BLOCK_BYTES = 2**28  # metric vectors (3 x metrics x cells float64) Pearson holds at once
@@ -191,7 +194,9 @@ def perm_both_fast_path(coef: Coefficient, level: str, gold: np.ndarray, z: np.n
     """The exact PERM-BOTH fast path for this coefficient and level, or None (generic path).
     Spearman: one sort per pair (:mod:`metaeval.stats.permsorted`); its pairs with tied values
     take the half-step matrices of :class:`SpearmanPermBoth` where the groups are short enough,
-    else the generic path."""
+    else the generic path. Soft pairwise accuracy: :class:`metaeval.stats.permspa.SpaPermBoth`."""
+    if SpaPermBoth.supports(coef, level, gold, z):
+        return SpaPermBoth(coef, gold, z)
     if PearsonPermBoth.supports(coef, level, gold, z):
         return PearsonPermBoth(gold, z, level)
     if not SortedSpearmanPermBoth.supports(coef, level, gold, z):

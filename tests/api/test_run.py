@@ -11,6 +11,7 @@ from metaeval import Settings, correlate
 from metaeval.correlation import Task, TaskSet, run
 from metaeval.data.judgements import JudgementSet
 from metaeval.errors import ParameterError
+from metaeval.stats.coefficients import with_arguments
 from metaeval.stats.levels import correlation_at_level
 from metaeval.stats.permutation import perm_both
 
@@ -88,7 +89,7 @@ def test_a_weighted_task_set_averages_ranks_and_tests_the_average():
     assert result.averages["rank"].tolist() == pytest.approx([1.0, 2.0])
     signature = str(result.signature)
     assert "protocol:demo" in signature and "weights:0.75,0.25" in signature
-    assert "tasks:coef=pearson;level=none;group=all;gold=;table=cells" in signature
+    assert "tasks:coef=pearson;level=none;group=all;gold=human;table=cells" in signature
     assert 0 < result.averages["pvalue_next"].iloc[0] < 0.05
 
 
@@ -97,7 +98,7 @@ def test_average_significance_equals_hand_combined_draws():
     task = Task("pearson", "none")
     tasks = TaskSet((task,), weights=(1,))
     result = run(js, tasks, k=100, seed=3, chance=False)
-    from metaeval.correlation.runner import seed_labels, task_seed
+    from metaeval.correlation.seeds import seed_labels, task_seed
 
     gold, scores, _, _ = js.matrices(["good", "noisy"])
     test = perm_both(gold, scores, "pearson", "none", k=100,
@@ -107,3 +108,25 @@ def test_average_significance_equals_hand_combined_draws():
     null = test.draws[0] / 2  # one task, weight 1, range (-1, 1)
     assert averages.loc["good", "pvalue_next"] == pytest.approx(
         ((null >= observed - 1e-12).sum() + 1) / 101)
+
+
+@pytest.mark.parametrize(("coef", "level"), [("pdp", "item"), ("pdp", "system"),
+                                             ("spa", "system"), ("kendall_like", "item")])
+def test_correlate_runs_the_wmt_statistics_under_their_own_names(coef, level):
+    """spa, pdp and kendall_like go through the generic task (never tie calibration's) and
+    equal the statistic computed directly; kendall_like's argument comes from the task."""
+    js = _data(12)
+    gold, scores, _, _ = js.matrices(["good", "noisy"])
+    arguments = (("thresh", 0.5),) if coef == "kendall_like" else ()
+    task = Task(coefficient=coef, level=level, arguments=arguments)
+    result = run(js, TaskSet((task,)), k=0)
+    expected = correlation_at_level(gold, scores, with_arguments(coef, **dict(arguments)), level)
+    np.testing.assert_array_equal(result.table["statistic"].to_numpy(float), expected)
+    assert result.table["epsilon"].isna().all() and (result.table["note"] == "").all()
+
+
+def test_an_undefined_statistic_says_why():
+    result = correlate(_data(13), coefficients=["kendall_like"], levels=["item"], k=0)
+    assert result.table["statistic"].isna().all()
+    assert (result.table["note"] == "kendall_like undefined: no pair of cells whose gold "
+                                    "scores differ by at least thresh=25").all()
