@@ -85,13 +85,23 @@ def summary_table(result, level: str, group: str) -> str | None:
     ci = round(100 * float(result.settings["ci"]))
     headers = ["metric", primary, f"{ci}% CI", *others, "cluster", "n"]
     body = _body(result, rows, others) + _closing_rows(rows, others, ceilings)
-    width = max(40, shutil.get_terminal_size().columns)
-    notes = [textwrap.fill(f"{_name(result, r['metric'])}: {r['note']}", width,
-                           initial_indent="  ", subsequent_indent="    ")
-             for r in rows.to_dict(orient="records") if r.get("note")]
     title = f"{primary} with {result.human}, level {level}, group {group}"
-    return (title + "\n" + _tables(headers, body, len(others))
-            + ("\nnotes:\n" + "\n".join(notes) if notes else ""))
+    return title + "\n" + _tables(headers, body, len(others)) + _notes(result, rows)
+
+
+def _notes(result, rows) -> str:
+    """The rows' notes under a table, wrapped to the terminal ('every metric' when they share
+    one), or ''."""
+    records = [r for r in rows.to_dict(orient="records") if r.get("note")]
+    if not records:
+        return ""
+    shared = len(records) == len(rows) and len({r["note"] for r in records}) == 1
+    lines = ([("every metric", records[0]["note"])] if shared else
+             [(_name(result, r["metric"]), r["note"]) for r in records])
+    width = max(40, shutil.get_terminal_size().columns)
+    return "\nnotes:\n" + "\n".join(textwrap.fill(f"{who}: {text}", width, initial_indent="  ",
+                                                   subsequent_indent="    ")
+                                     for who, text in lines)
 
 
 def task_table(result, task: str) -> str:
@@ -105,7 +115,7 @@ def task_table(result, task: str) -> str:
              fmt_interval(r["ci_low"], r["ci_high"]),
              "" if is_missing(r["cluster"]) else str(int(r["cluster"])), str(r["n"])]
             for r in rows.to_dict(orient="records")]
-    return f"task {task}\n" + text_table(headers, body, right=(1, 3, 4))
+    return f"task {task}\n" + text_table(headers, body, right=(1, 3, 4)) + _notes(result, rows)
 
 
 def averages_table(result) -> str:
@@ -136,14 +146,20 @@ def legend(result) -> list[str]:
     s, lines = result.settings, []
     if any(direction == "lower" for direction in result.metrics.values()):
         lines.append("(-): lower is better; the metric was sign-flipped before every statistic.")
+    tasks = result.averages is not None
+    what = "each task's statistic" if tasks else s["primary_coefficient"]
     if s.get("permutation") == "perm-both" and result.table["cluster"].notna().any():
-        lines.append(f"cluster: significance cluster of {s['primary_coefficient']} "
-                     f"(PERM-BOTH, alpha {s['alpha']:g}); 1 = best; a new cluster starts at "
-                     "the first metric significantly worse than one of the current cluster.")
+        tests = sorted({f"{c}: {t}" for c, t in zip(result.pairwise["coefficient"],
+                                                    result.pairwise["test"])}) if tasks else []
+        lines.append(f"cluster: significance cluster of {what} ("
+                     + (", ".join(tests) if tests else "PERM-BOTH")
+                     + f", alpha {s['alpha']:g}); 1 = best; a new cluster starts at the first "
+                     "metric significantly worse than one of the current cluster."
+                     + (" The average's clusters test the weighted average of each draw over "
+                        "the tasks (mt-metrics-eval's AverageCorrMatrix)." if tasks else ""))
     if (result.table["chance_low"].notna().any()):
-        lines.append(f"chance: the widest central interval of {s['primary_coefficient']} over "
-                     "the metrics when the metric scores are permuted (what an unrelated metric "
-                     "obtains).")
+        lines.append(f"chance: the widest central interval of {what} over the metrics when the "
+                     "metric scores are permuted (what an unrelated metric obtains).")
     if result.display_names:
         lines.append("Metrics are shown by the display names of the dataset card; results.csv "
                      "has both (columns metric and display_name).")

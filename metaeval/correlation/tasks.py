@@ -205,18 +205,22 @@ class TieCalibratedTask(CorrelationTask):
         pair_draws = sum(c.n_pairs for c in calibrations) * s.k * (2 if s.chance else 1)
         low = high = np.full(len(self.metrics), np.nan)
         chance = [(NAN, NAN)] * len(self.metrics)
+        reason = ""
         if s.tiecal_sample < 1:
-            self.warn(f"acc23_tiecal ({self.level}): calibrated on a {s.tiecal_sample:g} sample "
-                      "of the pairs (an estimate); no bootstrap CI or chance baseline.")
+            reason = (f"calibrated on a {s.tiecal_sample:g} sample of the pairs (an estimate); "
+                      "no bootstrap CI or chance baseline")
+            self.warn(f"acc23_tiecal ({self.level}): {reason}.")
         elif s.k == 0:
             pass  # point values only
         elif pair_draws <= TIECAL_BOOTSTRAP_BUDGET:
             (low, high), chance = self.bootstrap(), self.chance()
         else:
-            self.warn(f"acc23_tiecal ({self.level}): no bootstrap CI or chance baseline; "
-                      f"re-calibrating epsilon in each of {s.k} draws would sweep "
-                      f"{pair_draws:.2e} pairs. Use level item or fewer draws (k) for an "
-                      "interval.")
+            fits = int(TIECAL_BOOTSTRAP_BUDGET // (pair_draws / s.k))
+            reason = (f"no bootstrap CI or chance baseline: re-calibrating epsilon in each of "
+                      f"{s.k} draws would sweep {pair_draws:.2e} pairs (budget "
+                      f"{TIECAL_BOOTSTRAP_BUDGET:.0e}; " + (f"k <= {fits} fits)" if fits else
+                                                             "one draw exceeds it)"))
+            self.warn(f"acc23_tiecal ({self.level}): {reason}; the tests use all {s.k} draws.")
         rows = []
         for m, (name, cal) in enumerate(zip(self.metrics, calibrations)):
             if cal.ties_all_pairs:
@@ -225,6 +229,7 @@ class TieCalibratedTask(CorrelationTask):
                           "metric's ranking adds nothing over predicting 'all equal'.")
             rows.append(self.row(m, cal.statistic, low[m], high[m], *chance[m],
                                  epsilon=cal.epsilon))
+            rows[-1]["note"] = reason
         rows = self.screened(rows)
         pairs: list[dict] = []
         if self.tests():

@@ -1,9 +1,8 @@
 """Bootstrap confidence intervals for correlations at a level (Efron & Tibshirani 1993).
 
 ``gold`` is (S, I) and ``scores`` (M, S, I); every draw resamples the same item columns and/or
-system rows for all M metrics (paired bootstrap), so their intervals are comparable. Draws are
-evaluated as one batched array program, ``chunk`` draws at a time, through
-``correlation_at_level``, so every registered coefficient works.
+system rows for all M metrics (paired bootstrap), so their intervals are comparable. Draws go
+through ``correlation_at_level`` in batches of ``chunk``: every registered coefficient works.
 
 - percentile: the ``(1-ci)/2`` and ``(1+ci)/2`` quantiles of the finite draws.
 - BCa (Efron 1987): z0 = Phi^-1(share of draws below the estimate, ties counted half);
@@ -26,6 +25,7 @@ import numpy as np
 from scipy.special import ndtr, ndtri
 
 from metaeval.errors import ParameterError, StatsError
+from metaeval.stats import permspa
 from metaeval.stats.coefficients import Coefficient, get_coefficient
 from metaeval.stats.fastpaths import FAST_MAX_CELLS, pooled_pair_draws
 from metaeval.stats.levels import (
@@ -114,8 +114,8 @@ def resampled_correlations(gold: np.ndarray, scores: np.ndarray, coefficient: Co
     Shortcuts (exact): at ``item`` level with items resampled (``sys`` with systems), each draw
     is the average of the per-group correlations of the drawn groups, computed once. Pooled
     (``none``) Pearson and Kendall-family draws come from cell multiplicities: weighted sums
-    for Pearson, pair counts as quadratic forms (``fastpaths.pooled_pair_draws``) for Kendall.
-    """
+    for Pearson, pair counts as quadratic forms (``fastpaths.pooled_pair_draws``) for Kendall;
+    SPA from stacked products (:func:`metaeval.stats.permspa.bootstrap_draws`)."""
     k = indices.items.shape[0]
     shortcut = _group_resampling(level, indices)
     if coefficient.at_level is None and shortcut is not None:
@@ -130,6 +130,8 @@ def resampled_correlations(gold: np.ndarray, scores: np.ndarray, coefficient: Co
             return pooled_pair_draws(gold, scores, coefficient, indices.systems, indices.items)
         if all(grouped_is_faster(gold.ravel(), m.ravel()) for m in scores):
             return grouped_pair_draws(gold, scores, coefficient, indices.systems, indices.items)
+    if permspa.bootstrap_supports(coefficient, level, gold, scores, indices.systems):
+        return permspa.bootstrap_draws(gold, scores, coefficient, indices.items)
     chunk = chunk or _default_chunk(scores)
     out = np.empty((scores.shape[0], k))
     for start in range(0, k, chunk):

@@ -8,11 +8,12 @@ import numpy as np
 import pytest
 
 from metaeval.errors import ParameterError, StatsError
-from metaeval.stats import bootstrap_ci, correlation_at_level, perm_both
+from metaeval.stats import bootstrap_ci, correlation_at_level, perm_both, permspa
 from metaeval.stats.coefficients import get_coefficient, with_arguments
 from metaeval.stats.permfast import perm_both_fast_path
 from metaeval.stats.permspa import SpaPermBoth
 from metaeval.stats.permutation import perm_both_draws, zscore_on_gold
+from metaeval.stats.resampling import bootstrap_indices, resampled_correlations
 from metaeval.stats.spa import (
     PATTERN_NOTE,
     pairwise_pvalues,
@@ -258,6 +259,25 @@ def test_bootstrap_ci_of_spa():
     assert low.shape == high.shape == (2,)
     assert np.all(np.isfinite(low)) and np.all(low <= high)
     np.testing.assert_array_equal(result.statistic, soft_pairwise_accuracy(gold, scores).statistic)
+
+
+def test_bootstrap_fast_path_equals_spa_of_each_resample():
+    """Continuous scores, every item rated: the stacked product gives each draw's SPA exactly
+    (no permuted difference ties the observed one, so rounding decides nothing)."""
+    rng = np.random.default_rng(11)
+    gold = rng.normal(size=(5, 45))
+    scores = gold + rng.normal(size=(3, 5, 45))
+    coef = with_arguments("spa", permutations=300)
+    indices = bootstrap_indices(5, 45, 25, seed=4)
+    assert permspa.bootstrap_supports(coef, "system", gold, scores, indices.systems)
+    fast = resampled_correlations(gold, scores, coef, "system", indices)
+    each = np.stack([soft_pairwise_accuracy(gold[:, i], scores[:, :, i], 300).statistic
+                     for i in indices.items], 1)
+    np.testing.assert_array_equal(fast, each)
+    both = bootstrap_indices(5, 45, 25, seed=4, resample="both")  # systems resampled, or
+    assert not permspa.bootstrap_supports(coef, "system", gold, scores, both.systems)
+    gold[0, 3] = np.nan  # a missing cell: the generic path
+    assert not permspa.bootstrap_supports(coef, "system", gold, scores, indices.systems)
 
 
 # ---------------------------------------------------------------- WMT22 zh-en (MTME reference)
