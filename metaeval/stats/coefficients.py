@@ -98,7 +98,9 @@ class Coefficient:
     ``at_level`` (needs the whole matrix, e.g. tie calibration's one epsilon per matrix:
     ``at_level(gold, metric, level) -> (...)``), ``soft_pairwise`` (soft pairwise accuracy:
     a function of pairwise permutation p-values of system sums under one sign matrix, whose
-    PERM-BOTH draws are matrix products, :mod:`metaeval.stats.permspa`). ``arguments``: the
+    PERM-BOTH draws are matrix products, :mod:`metaeval.stats.permspa`), ``moments`` (per-group
+    sums pooled over the groups and the value from their totals, PDP: ``moments(x, y) ->
+    (..., 3, G)``, ``from_moments((..., 3)) -> (...)``). ``arguments``: the
     ``(name, value)`` pairs that ``batched`` and ``at_level`` use (see :func:`with_arguments`).
     ``undefined``: when the value is NaN (the reason a result row shows; ``{argument}`` fields
     are filled with the arguments).
@@ -116,6 +118,8 @@ class Coefficient:
     at_level: Callable[[np.ndarray, np.ndarray, str], np.ndarray] | None = None
     arguments: tuple[tuple[str, float], ...] = ()
     soft_pairwise: bool = False
+    moments: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
+    from_moments: Callable[[np.ndarray], np.ndarray] | None = None
     undefined: str = ("fewer than two usable points, or a constant human score or metric, in "
                       "every group of the level")
 
@@ -199,7 +203,8 @@ for _coefficient in (
     Coefficient("pdp", pdp.pdp_vectors, "PDP",
                 "Pairwise difference Pearson (WMT25; mt-metrics-eval Pearson(pdp=True)):"
                 " uncentred correlation of the pairwise gold and metric differences within"
-                " each group, pooled over the groups.", at_level=pdp.pdp_at_level),
+                " each group, pooled over the groups.", at_level=pdp.pdp_at_level,
+                moments=pdp.moments, from_moments=pdp.from_moments),
     Coefficient("kendall_like", kendall_like.kendall_like, "Kendall-like τ",
                 "WMT20 Kendall-like tau (mt-metrics-eval KendallLike): (C - D) / (C + D) over"
                 " pairs with |gold difference| >= thresh (25), metric ties discordant;"

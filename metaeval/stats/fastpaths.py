@@ -8,6 +8,8 @@ shuffled Pearson / Spearman.
   a metric against one fixed gold order (the chance baseline).
 - :func:`grouped_shuffle_vectors`: per-group unit vectors whose dot products are the Pearson /
   Spearman r of shuffles.
+- :func:`pooled_pearson_draws`: pooled Pearson of bootstrap draws from weighted sufficient
+  statistics.
 
 The statistic of the counts is the coefficient's own ``from_counts`` (one formula, one place,
 :mod:`metaeval.stats.kendall`); which path applies is decided by its capabilities.
@@ -193,3 +195,31 @@ def grouped_shuffle_vectors(coef: Coefficient, x: np.ndarray, y: np.ndarray):
         U = np.where(ok[:, None], xc / sx[:, None], 0.0)
         V = np.where(ok[:, None], yc / sy[:, None], 0.0)
     return U, V, ok
+
+
+def pooled_pearson_draws(gold: np.ndarray, scores: np.ndarray, systems: np.ndarray,
+                         items: np.ndarray) -> np.ndarray:
+    """Pooled Pearson of every draw from resampled sufficient statistics (exact up to rounding).
+
+    A draw weights cell (s, i) by (times s drawn) x (times i drawn); the weighted sums of
+    1, x, y, x^2, y^2, xy over valid cells (values centred first) give r.
+    """
+    k = items.shape[0]
+    S, n_items = gold.shape
+    cs, ci = multiplicities(systems, items, S, n_items)
+    out = np.empty((scores.shape[0], k))
+    for m, metric in enumerate(scores):
+        valid = np.isfinite(gold) & np.isfinite(metric)
+        x = np.where(valid, gold - gold[valid].mean() if valid.any() else 0.0, 0.0)
+        y = np.where(valid, metric - metric[valid].mean() if valid.any() else 0.0, 0.0)
+        q = np.stack([valid.astype(float), x, y, x * x, y * y, x * y])  # (6, S, I)
+        # sum_s cs[d, s] sum_i q[., s, i] ci[d, i]: one BLAS product over the items first
+        n, sx, sy, sxx, syy, sxy = np.einsum("qsk,ks->qk", (q.reshape(-1, n_items) @ ci.T)
+                                             .reshape(6, S, k), cs)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            vx = sxx - sx * sx / n
+            vy = syy - sy * sy / n
+            r = (sxy - sx * sy / n) / np.sqrt(vx * vy)
+        const = (vx <= 1e-24 * np.maximum(1.0, n)) | (vy <= 1e-24 * np.maximum(1.0, n))
+        out[m] = np.clip(np.where((n < 2) | const, np.nan, r), -1.0, 1.0)
+    return out

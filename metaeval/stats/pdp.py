@@ -16,7 +16,8 @@ Groups per level: ``item`` (pairs of systems within each item; MTME's PDP), ``sy
 items within each system), ``none`` (all pairs of cells: Pearson r over the cells), ``system``
 (pairs of system means: Pearson r of the system means). NaN when a denominator is 0. The pairs
 of all groups are pooled, so the ``--average`` setting (mean or median of per-group values)
-does not apply.
+does not apply. The per-group :func:`moments` add up, so a bootstrap of whole groups and the
+PERM-BOTH draws (:class:`metaeval.stats.permfast.PdpPermBoth`) need no pass over the pairs.
 """
 
 from __future__ import annotations
@@ -27,20 +28,29 @@ from metaeval.stats.grouping import check_level, group_vectors
 from metaeval.stats.paired import paired
 
 
-def _pooled(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """PDP over groups (..., G, n) (NaN = missing): (...)."""
+def moments(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Per group the sums PDP pools, n Sxy, n Sxx, n Syy, of (..., G, n) vectors (NaN =
+    missing): (..., 3, G). A resample of whole groups adds up its groups' moments."""
     x, y, valid = paired(x, y)
     n = valid.sum(-1)
     with np.errstate(invalid="ignore", divide="ignore"):
         xc = np.where(valid, x - np.nansum(x, -1, keepdims=True) / n[..., None], 0.0)
         yc = np.where(valid, y - np.nansum(y, -1, keepdims=True) / n[..., None], 0.0)
-    num = (n * (xc * yc).sum(-1)).sum(-1)
-    sxx = (n * (xc * xc).sum(-1)).sum(-1)
-    syy = (n * (yc * yc).sum(-1)).sum(-1)
+    return np.stack([n * (xc * yc).sum(-1), n * (xc * xc).sum(-1), n * (yc * yc).sum(-1)], -2)
+
+
+def from_moments(pooled: np.ndarray) -> np.ndarray:
+    """PDP from the moments summed over the groups (..., 3): (...); NaN when a denominator is 0."""
+    num, sxx, syy = pooled[..., 0], pooled[..., 1], pooled[..., 2]
     den = sxx * syy
     with np.errstate(invalid="ignore", divide="ignore"):
         r = num / np.sqrt(np.where(den > 0, den, 1.0))
     return np.clip(np.where(den > 0, r, np.nan), -1.0, 1.0)
+
+
+def _pooled(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """PDP over groups (..., G, n) (NaN = missing): (...)."""
+    return from_moments(moments(x, y).sum(-1))
 
 
 def pdp_vectors(x, y) -> np.ndarray:

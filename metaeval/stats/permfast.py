@@ -6,7 +6,8 @@ Both turn the draws of one metric pair into matrix products of the swap masks w 
 fixed vectors or half-step matrices, for the groups (G) of a level (``item``, ``sys``, ``none``).
 Every entry they add is exact in floating point, so the draws equal the generic path's to
 rounding (1e-15). Which path applies is decided by the coefficient's capabilities
-(``linear``: Pearson; ``rank_based``: Spearman), see :func:`perm_both_fast_path`.
+(``linear``: Pearson; ``moments``: PDP; ``rank_based``: Spearman), see
+:func:`perm_both_fast_path`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import numpy as np
 from metaeval.stats.blocks import run_blocks
 from metaeval.stats.coefficients import Coefficient, average_ranks
 from metaeval.stats.grouping import average_correlations, level_groups
+from metaeval.stats.pdp import from_moments as pdp_from_moments
 from metaeval.stats.permsorted import SortedSpearmanPermBoth, generic_pair_draws
 from metaeval.stats.permspa import SpaPermBoth
 
@@ -121,6 +123,34 @@ class PearsonPermBoth:
         return np.stack([(self.gc * z).sum(-1), z.sum(-1), (z * z).sum(-1)])[:, :, None]
 
 
+class PdpPermBoth(PearsonPermBoth):
+    """Exact PERM-BOTH draws for PDP (:mod:`metaeval.stats.pdp`) at ``item``, ``sys`` or
+    ``none``: the same three swapped sums per group as Pearson, pooled over the groups,
+    PDP = sum_g n_g sqrt(Sxx_g) <gc_g, m> / sqrt(sum_g n_g Sxx_g * sum_g n_g Syy_g)."""
+
+    def __init__(self, gold: np.ndarray, z: np.ndarray, level: str):
+        super().__init__(gold, z, level)
+        g = np.where(self.valid, level_groups(gold, level), 0.0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            gc = np.where(self.valid, g - g.sum(-1, keepdims=True) / self.n[:, None], 0.0)
+        sxx = np.where(self.n >= 1, (gc * gc).sum(-1), 0.0)
+        self.weight = np.where(self.gold_ok, self.n * np.sqrt(sxx), 0.0)  # <gc, m> -> n Sxy
+        self.nsxx = float((self.n * sxx).sum())
+
+    @staticmethod
+    def supports(coef: Coefficient, level: str, gold: np.ndarray, z: np.ndarray) -> bool:
+        present = np.isfinite(gold)
+        return (coef.moments is not None and level in ("item", "sys", "none")
+                and bool(np.isfinite(z[:, present]).all()))
+
+    def _stat(self, dot, total, square) -> np.ndarray:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            syy = np.where(self.n > 0, square - total * total / self.n, 0.0)
+        pooled = np.stack([(self.weight * dot).sum(-1), np.full(dot.shape[:-1], self.nsxx),
+                           (self.n * syy).sum(-1)], -1)
+        return pdp_from_moments(pooled)
+
+
 class SpearmanPermBoth:
     """Exact PERM-BOTH draws of Spearman's rho at ``item``, ``sys`` or ``none``.
 
@@ -199,6 +229,8 @@ def perm_both_fast_path(coef: Coefficient, level: str, gold: np.ndarray, z: np.n
         return SpaPermBoth(coef, gold, z)
     if PearsonPermBoth.supports(coef, level, gold, z):
         return PearsonPermBoth(gold, z, level)
+    if PdpPermBoth.supports(coef, level, gold, z):
+        return PdpPermBoth(gold, z, level)
     if not SortedSpearmanPermBoth.supports(coef, level, gold, z):
         return None
     if SpearmanPermBoth.supports(coef, level, gold, z):

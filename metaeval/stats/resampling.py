@@ -27,14 +27,14 @@ from scipy.special import ndtr, ndtri
 from metaeval.errors import ParameterError, StatsError
 from metaeval.stats import permspa
 from metaeval.stats.coefficients import Coefficient, get_coefficient
-from metaeval.stats.fastpaths import FAST_MAX_CELLS, pooled_pair_draws
+from metaeval.stats.fastpaths import FAST_MAX_CELLS, pooled_pair_draws, pooled_pearson_draws
 from metaeval.stats.levels import (
     average_correlations,
     check_level,
     correlation_at_level,
     group_vectors,
 )
-from metaeval.stats.rankdraws import multiplicities, pooled_rank_draws
+from metaeval.stats.rankdraws import pooled_rank_draws
 from metaeval.stats.vocabulary import CI_METHODS, RESAMPLE_UNITS
 from metaeval.stats.weightedcounts import grouped_is_faster, grouped_pair_draws
 
@@ -121,8 +121,11 @@ def resampled_correlations(gold: np.ndarray, scores: np.ndarray, coefficient: Co
     if coefficient.at_level is None and shortcut is not None:
         per_group = coefficient.batched(*group_vectors(gold[None], scores, level))  # (M, G)
         return np.stack([average_correlations(v[shortcut]) for v in per_group])
+    if coefficient.moments is not None and shortcut is not None:  # PDP: drawn groups' sums
+        sums = coefficient.moments(*group_vectors(gold[None], scores, level))[:, :, shortcut]
+        return coefficient.from_moments(np.moveaxis(sums.sum(-1), 1, -1))  # (M, k)
     if coefficient.linear and level == "none":
-        return _pooled_pearson_draws(gold, scores, indices)
+        return pooled_pearson_draws(gold, scores, indices.systems, indices.items)
     if coefficient.rank_based and level == "none":
         return pooled_rank_draws(gold, scores, indices.systems, indices.items)
     if coefficient.from_counts is not None and level == "none":
@@ -144,36 +147,8 @@ def resampled_correlations(gold: np.ndarray, scores: np.ndarray, coefficient: Co
     return out
 
 
-def _pooled_pearson_draws(gold: np.ndarray, scores: np.ndarray,
-                          indices: BootstrapIndices) -> np.ndarray:
-    """Pooled Pearson of every draw from resampled sufficient statistics (exact up to rounding).
-
-    A draw weights cell (s, i) by (times s drawn) x (times i drawn); the weighted sums of
-    1, x, y, x^2, y^2, xy over valid cells (values centred first) give r.
-    """
-    k = indices.items.shape[0]
-    S, n_items = gold.shape
-    cs, ci = multiplicities(indices.systems, indices.items, S, n_items)
-    out = np.empty((scores.shape[0], k))
-    for m, metric in enumerate(scores):
-        valid = np.isfinite(gold) & np.isfinite(metric)
-        x = np.where(valid, gold - gold[valid].mean() if valid.any() else 0.0, 0.0)
-        y = np.where(valid, metric - metric[valid].mean() if valid.any() else 0.0, 0.0)
-        q = np.stack([valid.astype(float), x, y, x * x, y * y, x * y])  # (6, S, I)
-        # sum_s cs[d, s] sum_i q[., s, i] ci[d, i]: one BLAS product over the items first
-        n, sx, sy, sxx, syy, sxy = np.einsum("qsk,ks->qk", (q.reshape(-1, n_items) @ ci.T)
-                                             .reshape(6, S, k), cs)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            vx = sxx - sx * sx / n
-            vy = syy - sy * sy / n
-            r = (sxy - sx * sy / n) / np.sqrt(vx * vy)
-        const = (vx <= 1e-24 * np.maximum(1.0, n)) | (vy <= 1e-24 * np.maximum(1.0, n))
-        out[m] = np.clip(np.where((n < 2) | const, np.nan, r), -1.0, 1.0)
-    return out
-
-
 def _group_resampling(level: str, indices: BootstrapIndices) -> np.ndarray | None:
-    """Drawn group indices (k, G) when only the averaged groups are resampled, else None."""
+    """Drawn group indices (k, G) when only the groups of the level are resampled, or None."""
     rows_fixed = (indices.systems == np.arange(indices.systems.shape[1])).all()
     cols_fixed = (indices.items == np.arange(indices.items.shape[1])).all()
     if level == "item" and rows_fixed:

@@ -13,6 +13,9 @@ import scipy.stats
 from metaeval.stats import correlation_at_level, system_scores
 from metaeval.stats.coefficients import get_coefficient
 from metaeval.stats.pdp import pdp_at_level, pdp_vectors
+from metaeval.stats.permfast import PdpPermBoth, perm_both_fast_path
+from metaeval.stats.permutation import perm_both, perm_both_draws, zscore_on_gold
+from metaeval.stats.resampling import bootstrap_indices, resampled_correlations
 from tests.stats import mtme_wmt22
 
 
@@ -93,6 +96,40 @@ def test_batched_equals_each_matrix():
         for idx in np.ndindex(3, 2):
             assert batched[idx] == pytest.approx(pdp_at_level(gold, metric[idx], level),
                                                  abs=1e-15)
+
+
+def _case(seed):
+    rng = np.random.default_rng(seed)
+    gold = np.round(rng.normal(size=(6, 25)), 1)  # ties, and a constant item
+    gold[:, 3] = 0.5
+    scores = gold + rng.normal(size=(4, 6, 25))
+    gold[2, 5] = gold[4, 9] = np.nan  # missing gold cells
+    return gold, scores
+
+
+@pytest.mark.parametrize("level", ["item", "sys", "none"])
+def test_perm_both_fast_path_equals_the_generic_path(level):
+    gold, scores = _case(21)
+    assert isinstance(perm_both_fast_path(get_coefficient("pdp"), level, gold,
+                                          zscore_on_gold(gold, scores)), PdpPermBoth)
+    fast = perm_both(gold, scores, "pdp", level, k=200, seed=4)
+    slow = perm_both(gold, scores, "pdp", level, k=200, seed=4, fast=False)
+    np.testing.assert_array_equal(fast.pvalue, slow.pvalue)
+    np.testing.assert_allclose(fast.statistic, slow.statistic, rtol=0, atol=1e-14)
+    draws = perm_both_draws(gold, scores, "pdp", level, 0, 3, k=60, seed=1)
+    generic = perm_both_draws(gold, scores, "pdp", level, 0, 3, k=60, seed=1, fast=False)
+    np.testing.assert_allclose(draws, generic, rtol=0, atol=1e-13)
+
+
+@pytest.mark.parametrize(("level", "resample"), [("item", "items"), ("sys", "systems")])
+def test_bootstrap_of_whole_groups_adds_their_moments(level, resample):
+    gold, scores = _case(22)
+    coef = get_coefficient("pdp")
+    indices = bootstrap_indices(*gold.shape, 30, seed=2, resample=resample)
+    got = resampled_correlations(gold, scores, coef, level, indices)
+    each = np.stack([correlation_at_level(gold[s][:, i], scores[:, s][:, :, i], "pdp", level)
+                     for s, i in zip(indices.systems, indices.items)], 1)
+    np.testing.assert_allclose(got, each, rtol=0, atol=1e-13)
 
 
 def test_seg_pdp_item_matches_mtme_on_wmt22(datasets_dir):
