@@ -212,8 +212,8 @@ def run_correlate(*, domain=None, data=None, item=None, system=None, human=(), r
     loaded = []
     for path in paths or [None]:  # every set is read and validated before any computation
         js, defaults = _load(domain, path, scores, missing, lower_is_better, item, system, human,
-                             metrics, rater, group_by, data_format, mqm_weights, quiet, image,
-                             images)
+                             metrics, rater, group_by or meta_by, data_format, mqm_weights,
+                             quiet, image, images)
         loaded.append((js.without_systems(list(exclude_systems)) if exclude_systems else js,
                        defaults))
     js, defaults = loaded[0]

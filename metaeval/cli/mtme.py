@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import typer
 
 from metaeval.cli.running import run_one
@@ -23,6 +24,7 @@ from metaeval.data.mtme import load_evalset
 from metaeval.errors import ParameterError
 from metaeval.io import check_output_folder, safe_name
 from metaeval.report import write_reports
+from metaeval.report.explorer_inputs import explorer_inputs
 from metaeval.score.files import read_scores
 
 DATA = "Data"
@@ -79,7 +81,10 @@ def run_mtme(*, data, lps, gold, ref, include_human, exclude_systems, scores, me
                               safe_name(source.info().name))
     result = run_one(source, list(metrics) if metrics else None, human, settings, note, quiet,
                      force, workers, taskset=taskset)
-    written = write_reports(result, out, formats=formats, latex_layout=latex_layout)
+    texts = pd.concat([e.text_frame(ref, prefixed=len(lps) > 1)
+                       for e in source.evalsets.values()], ignore_index=True)
+    written = write_reports(result, out, formats=formats, latex_layout=latex_layout,
+                            inputs=explorer_inputs(scores=scores, texts=texts))
     if not quiet:
         print_summary(result, written)
     return out

@@ -81,6 +81,8 @@ def run(data, taskset: TaskSet | str | None = None, *, metrics: Sequence[str] | 
     ``force``. ``workers``: threads for the tasks (the numbers do not depend on it).
     """
     data = as_source(data)
+    if taskset is None and settings is None and isinstance(data, EvalSetData):
+        taskset = "wmt"  # evalsets without a task set: WMT's levels and coefficients (as the CLI)
     if isinstance(taskset, str):
         if settings is not None:
             raise ParameterError("settings", settings, "given together with a protocol: its "

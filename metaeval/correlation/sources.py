@@ -138,15 +138,15 @@ class EvalSetData:
                            for lp, p in zip(self.evalsets, parts)], ignore_index=True)
         first = parts[0]
         return JudgementSet(table=frame, human=first.human, metrics=first.metrics,
-                            groups=["lp"], info=self.info())
+                            groups=["lp"], info=self.info(first.info.human_definition))
 
-    def info(self) -> DatasetInfo:
+    def info(self, human_definition: str = "") -> DatasetInfo:
         first = list(self.evalsets.values())[0]
         return DatasetInfo(name=f"{first.name}.{'+'.join(self.evalsets)}",
                            title=f"{first.name} {', '.join(self.evalsets)} (mt-metrics-eval "
                                  "evalset)", citation=WMT_CITATION,
                            url="https://github.com/google-research/mt-metrics-eval",
-                           source=str(first.folder))
+                           source=str(first.folder), human_definition=human_definition)
 
     @property
     def primary(self) -> JudgementSet:
@@ -160,7 +160,7 @@ class EvalSetData:
                                    for lp, p in zip(self.evalsets, parts)], ignore_index=True)
                 self._cache["primary"] = JudgementSet(
                     table=frame, human=parts[0].human, metrics=parts[0].metrics,
-                    groups=parts[0].groups, info=self.info())
+                    groups=parts[0].groups, info=self.info(parts[0].info.human_definition))
         return self._cache["primary"]
 
     def carried_out(self) -> dict:

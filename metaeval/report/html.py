@@ -59,9 +59,9 @@ def _metric_row(result: CorrelationResult, metric: str, cells: dict, coefs: list
 def summary_tables(result: CorrelationResult, level: str) -> list[dict]:
     """Per group: rows of (metric, direction, value/CI/p per coefficient, cluster, chance), best
     first, then the noise ceiling and the chance baseline rows where known."""
-    primary = labels.primary_coefficient(result)
     table = result.table[result.table["level"] == level]
     coefs = level_coefficients(result, level)
+    primary = coefs[0] if coefs else labels.primary_coefficient(result)  # the level's lead
     out = []
     for group in labels.groups(result):
         sub = table[table["group"].astype(str) == group]
@@ -107,6 +107,21 @@ def _ceiling_cells(rows, coefs: list[str]) -> list[dict] | None:
     return cells
 
 
+def _level_section(result: CorrelationResult, level: str, primary: str) -> dict:
+    """One level's summary tables and figures, led by its first coefficient (the primary one
+    where the level has it; a task set's level may not)."""
+    coefs = level_coefficients(result, level)
+    lead = coefs[0] if coefs else primary
+    return {"level": level, "description": labels.LEVEL_DESCRIPTIONS.get(level, level),
+            "primary": labels.coefficient_name(lead),
+            "coefficients": [labels.coefficient_name(c) for c in coefs],
+            "tables": summary_tables(result, level),
+            "group_vs_group": plots.group_vs_group_svg(result, level, lead),
+            "headline": headline_rows(result, level, lead),
+            "forest": plots.forest_plot_svg(result, level, lead),
+            "heatmap": plots.pairwise_heatmap_svg(result, level, lead)}
+
+
 def render_html(result: CorrelationResult, inputs: ExplorerInputs | None = None) -> str:
     """The full report as one HTML string; ``inputs``: what the disagreement tables show of
     each listed cell (:mod:`metaeval.report.explorer_media`)."""
@@ -114,19 +129,7 @@ def render_html(result: CorrelationResult, inputs: ExplorerInputs | None = None)
     media_note, stimuli = attach_inputs(rank_gaps, inputs)
     primary = labels.primary_coefficient(result)
     lvls = labels.levels(result)
-    sections = []
-    for level in lvls:
-        sections.append({
-            "level": level,
-            "description": labels.LEVEL_DESCRIPTIONS.get(level, level),
-            "coefficients": [labels.coefficient_name(c)
-                             for c in level_coefficients(result, level)],
-            "tables": summary_tables(result, level),
-            "group_vs_group": plots.group_vs_group_svg(result, level, primary),
-            "headline": headline_rows(result, level, primary),
-            "forest": plots.forest_plot_svg(result, level, primary),
-            "heatmap": plots.pairwise_heatmap_svg(result, level, primary),
-        })
+    sections = [_level_section(result, level, primary) for level in lvls]
     real = labels.real_groups(result)
     s = result.settings
     info = replace(result.dataset, source=display_path(result.dataset.source))

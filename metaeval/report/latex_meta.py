@@ -141,11 +141,9 @@ def _flipped(result: CorrelationResult) -> set[str]:
 
 
 def latex_report(result: CorrelationResult, layout: str = DEFAULT_LAYOUT) -> str:
-    """``table.tex`` of one result: a table per level, then (``--meta-by``) the meta-analysis
-    and (a protocol run) the task-set table."""
-    text = latex_tables(result, layout)
-    if result.signature.tasks:
-        text += "\n" + taskset_latex(result)
+    """``table.tex`` of one result: a table per level (a task set: its WMT-style table, one
+    column per task), then (``--meta-by``) the meta-analysis."""
+    text = taskset_latex(result) if result.signature.tasks else latex_tables(result, layout)
     if not result.meta:
         return text
     names = {m: labels.metric_label(result, m) for m in result.metrics}

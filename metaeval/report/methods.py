@@ -111,7 +111,7 @@ def _baselines(s: dict) -> list[str]:
     if s.get("chance_baseline"):
         parts.append("The chance baseline is the central interval of each statistic when the "
                      "metric scores are randomly permuted (k draws), i.e. what a metric unrelated "
-                     "to the listeners obtains.")
+                     "to the human scores obtains.")
     if s.get("noise_ceiling"):
         parts.append("The noise ceiling is the expected correlation of a perfect metric with the "
                      "panel mean: the raters of every stimulus are split at random into two "

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 import metaeval
 from metaeval.cli import app
+from metaeval.correlation.sources import EvalSetData
 from metaeval.correlation.taskset import Task
 from metaeval.data.mtme import load_evalset
 from metaeval.provenance import Signature
@@ -247,3 +248,43 @@ def test_a_users_scores_with_a_failed_cell_name_the_file_and_row(tmp_path):
     dropped = _correlate(folder, "--lp", "de-en", "--scores", str(scores), "--k", "0",
                          "--missing", "drop", "--out", str(tmp_path / "out"))
     assert dropped.exit_code == 0, dropped.output
+
+
+def test_the_evalset_options_equal_their_python_fields(tmp_path):
+    folder = write_evalset(tmp_path, "de-en", segments=10, systems=("A", "B", "C", "D"))
+    out = tmp_path / "out"
+    result = _correlate(folder, "--lp", "de-en", "--no-human-outputs", "--exclude-systems", "C",
+                        "--ref", "refA", "--gold", "mqm", "--coef", "pearson,kendall_b",
+                        "--level", "item,system", "--k", "30", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    source = EvalSetData({"de-en": load_evalset(folder, "de-en")}, gold="mqm", ref="refA",
+                         include_human=False, exclude=("C",))
+    python = metaeval.run(source, coefficients=("pearson", "kendall_b"),
+                          levels=("item", "system"), k=30)
+    assert str(python.signature) == json.loads((out / "results.json").read_text())["signature"]
+    cli = pd.read_csv(out / "results.csv")
+    merged = python.table.merge(cli, on=["task", "metric"], suffixes=("", "_cli"))
+    assert len(merged) == len(cli) == 2 * 2 * 3  # 2 levels x 2 coefficients x 3 metrics
+    np.testing.assert_array_equal(merged["statistic"], merged["statistic_cli"])
+    np.testing.assert_array_equal(merged["ci_low"], merged["ci_low_cli"])
+    assert set(python.points["system"]) == {"A", "B", "D"}  # refB and C left out
+
+
+def test_an_evalset_without_a_protocol_runs_wmts_levels_in_python_and_the_cli(tmp_path):
+    folder = write_evalset(tmp_path, "de-en", segments=8)
+    out = tmp_path / "out"
+    assert _correlate(folder, "--lp", "de-en", "--k", "0", "--out", str(out)).exit_code == 0
+    python = metaeval.run(load_evalset(folder, "de-en"), k=0)
+    cli = pd.read_csv(out / "results.csv")
+    assert set(python.table["level"]) == set(cli["level"]) == {"item", "none", "system"}
+    assert set(python.table["coefficient"]) == {"pearson", "kendall_b"}
+    assert str(python.signature) == json.loads((out / "results.json").read_text())["signature"]
+
+
+def test_the_disagreement_tables_show_the_evalset_texts(tmp_path):
+    folder = write_evalset(tmp_path, "de-en", segments=8)
+    out = tmp_path / "out"
+    assert _correlate(folder, "--lp", "de-en", "--k", "0", "--out", str(out)).exit_code == 0
+    html = (out / "index.html").read_text()
+    section = html[html.index('id="rank-gaps"'):]
+    assert "source says" in section and "refA says" in section  # source and reference texts
