@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 import metaeval
 from metaeval.cli import app
 from metaeval.correlation.settings import Settings
-from metaeval.spec import spec_fields
+from metaeval.spec import flag_of, spec_fields
 
 runner = CliRunner()
 BASE = {"k": 40}
@@ -99,3 +99,19 @@ def test_the_option_equals_the_keyword(tmp_path, name):
     for extra in ("stability", "meta", "draws"):
         assert (extra in stored and stored[extra] is not None) == \
             (getattr(python, extra) is not None), extra
+
+
+def test_help_is_grouped_into_the_settings_panels():
+    text = runner.invoke(app, ["correlate", "--help"], env={"COLUMNS": "200"}).stdout
+    panels = [line.split("─ ")[1].split(" ─")[0] for line in text.splitlines() if "╭─ " in line]
+    assert panels == ["Options", "Data", "Statistics", "Significance", "Reports", "Power",
+                      "Speed"]
+    starts = {p: text.index(f"╭─ {p} ") for p in panels}
+    for f, spec in spec_fields(Settings):
+        if not spec.cli:
+            continue
+        flag = flag_of(f.name, spec)
+        begin = starts[spec.panel]
+        end = min([s for s in starts.values() if s > begin], default=len(text))
+        assert f" {flag} " in text[begin:end] or f" {flag}/" in text[begin:end], (flag,
+                                                                                 spec.panel)
