@@ -23,6 +23,7 @@ import metaeval
 ROOT = Path(metaeval.__file__).resolve().parent
 LAYERS = {
     "errors": 0, "paths": 0, "io": 0, "version": 0, "citations": 0, "provenance": 0, "spec": 0,
+    "progress": 0,
     "stats": 1, "data": 2, "metrics": 3, "score": 4, "correlation": 5, "listening": 5, "challenge": 5,
     "report": 6, "cli": 7,
 }

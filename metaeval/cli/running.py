@@ -8,6 +8,7 @@ import typer
 
 from metaeval.cli.common import warn
 from metaeval.correlation import run
+from metaeval.progress import LineProgress
 
 WORKERS_OPTION = typer.Option(
     None, min=1, help="Threads for the (group, level, coefficient) tasks (default: the cores, at "
@@ -25,14 +26,19 @@ def run_one(js, metrics, human, settings, note, quiet, force=False, workers=None
 
 
 def _with_progress(js, options):
-    """`correlate` with the cost estimate and a progress bar on stderr (the bar only when
-    stderr is a terminal)."""
+    """`correlate` with the cost estimate and progress on stderr: a bar on a terminal, plain
+    lines otherwise (:class:`metaeval.progress.LineProgress`)."""
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     console = Console(stderr=True)
-    if not console.is_terminal:
-        return run(js, announce=lambda line: warn(f"note: {line}"), **options)
+    if not console.is_terminal:  # a log file: plain lines at most every 30 s
+        lines = LineProgress("correlate", unit="tasks")
+        result = run(js, announce=lambda line: warn(f"note: {line}"),
+                     progress=lambda label, done, total: lines.update(done, total, label),
+                     **options)
+        lines.close()
+        return result
     with Progress(TextColumn("correlate {task.description}"), BarColumn(),
                   TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
                   console=console, transient=True) as bar:

@@ -1,6 +1,9 @@
-"""Progress of a scoring run: a rich bar on stderr over items x metrics, a callback, or nothing."""
+"""Progress of a scoring run: a rich bar on stderr over items x metrics (plain lines when
+stderr is not a terminal), a callback, or nothing."""
 
 from __future__ import annotations
+
+from metaeval.progress import LineProgress
 
 
 class ScoreProgress:
@@ -8,12 +11,16 @@ class ScoreProgress:
 
     def __init__(self, progress, total: int):
         self.total, self.done, self._callback, self._bar = total, 0, None, None
+        self._lines = None
         if callable(progress):
             self._callback = progress
         elif progress:
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
+            if not Console(stderr=True).is_terminal:  # a log file: plain lines every 30 s
+                self._lines = LineProgress("scoring", total, unit="items x metrics")
+                return
             self._bar = Progress("[progress.description]{task.description}", BarColumn(),
                                  MofNCompleteColumn(), TimeRemainingColumn(),
                                  console=Console(stderr=True), transient=False)
@@ -28,7 +35,11 @@ class ScoreProgress:
             self._bar.update(self._task, advance=count, description=f"scoring: {escape(metric)}")
         if self._callback is not None:
             self._callback(self.done, self.total)
+        if self._lines is not None:
+            self._lines.update(self.done, detail=metric)
 
     def close(self) -> None:
         if self._bar is not None:
             self._bar.stop()
+        if self._lines is not None:
+            self._lines.close()
