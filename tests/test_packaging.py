@@ -56,7 +56,9 @@ def _shared_digests() -> set[str]:
 def test_the_explicit_package_list_covers_every_subpackage():
     tomllib = pytest.importorskip("tomllib")  # Python >= 3.11
     listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
-    found = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "metaeval").rglob("__init__.py")}
+    folders = [ROOT / "metaeval", *(p for p in (ROOT / "metaeval").rglob("*")
+                                    if p.is_dir() and p.name != "__pycache__")]
+    found = {".".join(p.relative_to(ROOT).parts) for p in folders}  # packages and data folders
     assert found == listed, sorted(found ^ listed)
 
 
