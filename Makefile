@@ -20,7 +20,7 @@ $(VENV)/bin/python:
 
 # the demo needs metaeval's core only (the study's metric scores are in its data set)
 $(DEMO_STAMP): pyproject.toml | $(VENV)/bin/python
-	$(PY) -m pip install -q -e .
+	$(PY) -m pip install -q .
 	touch $(DEMO_STAMP)
 
 $(STAMP): pyproject.toml requirements-dev.txt | $(VENV)/bin/python
