@@ -31,7 +31,13 @@ from pathlib import Path
 
 import numpy as np
 
-from metaeval.errors import DataError, MetaevalError, MetricError, MetricOptionError
+from metaeval.errors import (
+    DataError,
+    MetaevalError,
+    MetricError,
+    MetricOptionError,
+    ModelUnavailable,
+)
 from metaeval.io import write_atomic
 from metaeval.metrics.base import Batch, Metric, MetricConfig, config_hash, option
 from metaeval.metrics.image.images import as_rgb
@@ -201,6 +207,8 @@ class ImageRoundTrip(Metric):
                                  "generated": str(self.artifacts / f"{stem}.png")}
             try:
                 pairs[position] = (image, self._regenerated(stem, captions[position]))
+            except ModelUnavailable:  # no item can be scored: the run stops
+                raise
             except MetaevalError as error:
                 details[position]["error"] = str(error)
         if pairs:
