@@ -1,10 +1,10 @@
 """Thumbnails of the cells where a metric and the humans disagree most (image judgement sets).
 
 Per metric: the ``n`` cells with the largest rank gap ``|rank(metric) - rank(human)|`` over
-all points (the one formula of :mod:`metaeval.correlation.disagreement`) are shown with their image downscaled to ``size`` pixels on
-the longer side (Pillow, Lanczos), embedded as a base64 PNG. Images are read by the one image loader
-(:func:`metaeval.metrics.image.images.load_rgb`); an image it cannot read is a text placeholder
-with the reason, never an error of the report.
+all points (the one formula of :mod:`metaeval.correlation.disagreement`) are shown with their
+image downscaled to ``size`` pixels on the longer side (Pillow, Lanczos), embedded as a base64
+PNG. Images are read by the one image loader (:func:`metaeval.metrics.image.images.load_rgb`);
+an image it cannot read is a text placeholder with the reason, never an error of the report.
 """
 
 from __future__ import annotations
