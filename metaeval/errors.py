@@ -31,6 +31,12 @@ class MetricError(MetaevalError):
     """A metric could not be computed or is not available."""
 
 
+class ModelUnavailable(MetricError):
+    """A metric's model cannot be loaded (neither a local folder nor in the local Hugging Face
+    cache, or a broken folder): no item can be scored, so a scoring run stops with this error
+    instead of giving every item a missing score."""
+
+
 class MetricOptionError(MetricError):
     """An unknown metric, preset or config field, or a bad option value (a usage error)."""
 

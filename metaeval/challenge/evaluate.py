@@ -29,7 +29,7 @@ from metaeval.correlation.signature import settings_keys
 from metaeval.data.judgements import frame_hash
 from metaeval.metrics.options import parse_metric_list
 from metaeval.provenance import Key, Layout, MetricEntry, Signature, register_layout
-from metaeval.score.runner import resolve_metrics, score_items
+from metaeval.score.runner import failure_summary, resolve_metrics, score_items
 from metaeval.stats.clusters import significance_clusters
 from metaeval.stats.contrastive import outcomes, pair_permutation
 from metaeval.stats.resampling import tail_warning
@@ -137,8 +137,10 @@ def evaluate(challenge: ChallengeSet, metrics, k: int = 1000, seed: int = 0, ci:
     notes = [CHANCE_NOTE] + [w for w in [tail_warning(k, ci)] if w]
     failed = int(frame["errors"].astype(bool).sum())
     if failed:
-        notes.append(f"{failed} of {len(frame)} translations have a missing score for some "
-                     "metric (their pairs are left out of that metric's taus).")
+        sides = "captions" if challenge.domain == "image" else "translations"
+        notes.append(f"{failed} of {len(frame)} {sides} have a missing score for some metric "
+                     "(their pairs are left out of that metric's taus): "
+                     + "; ".join(failure_summary(frame)))
     details = _details(frame)
     signature = Signature(
         LAYOUT, package_versions(),

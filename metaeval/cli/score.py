@@ -42,6 +42,9 @@ def score_command(
     estimates: str = typer.Option(None, help="Folder pattern of estimates, e.g. 'out/{system}/{item}.wav'."),
     references: str = typer.Option(None, help="Folder pattern of references, e.g. 'ref/{item}.wav'."),
     mixtures: str = typer.Option(None, help="Folder pattern of mixtures (for sar/sir/isr)."),
+    images: Path = typer.Option(None, help="Folder the image paths of an image manifest or a "
+                                           "THumB file are relative to (default: the "
+                                           "manifest's folder)."),
     metrics: str = typer.Option(..., help="Comma-separated metrics with options, e.g. "
                                           "'sar:filter_length=512,sdr' (see `metaeval metrics "
                                           "--show NAME`)."),
@@ -65,7 +68,7 @@ def score_command(
     """Score system outputs with metrics; one row per (item, system), NaN + reason on failure."""
     with cli_errors():
         run_score(manifest=manifest, estimates=estimates, references=references,
-                  mixtures=mixtures, metrics=metrics, out=out, device=device,
+                  mixtures=mixtures, images=images, metrics=metrics, out=out, device=device,
                   batch_size=batch_size, jobs=jobs, cache=cache, resume=resume, quiet=quiet,
                   loudness_lufs=loudness_normalize, manifest_format=value_of(manifest_format),
                   backend=value_of(backend), ray_address=ray_address, ray_workers=ray_workers)
@@ -83,8 +86,8 @@ def _score(rows, chosen, **options) -> tuple[pd.DataFrame, list[str]]:
                                      if issubclass(w.category, LengthMismatchWarning)))
 
 
-def run_score(*, manifest=None, estimates=None, references=None, mixtures=None, metrics=(),
-              out, device="cpu", batch_size=8, jobs=1, cache=None, resume=False,
+def run_score(*, manifest=None, estimates=None, references=None, mixtures=None, images=None,
+              metrics=(), out, device="cpu", batch_size=8, jobs=1, cache=None, resume=False,
               quiet=False, loudness_lufs=None, manifest_format="auto", backend="local",
               ray_address=None, ray_workers=None) -> pd.DataFrame:
     """Score the rows of a manifest (or folder patterns) and write ``out``; return the frame."""
@@ -96,7 +99,7 @@ def run_score(*, manifest=None, estimates=None, references=None, mixtures=None, 
     requests = [r.text for r in parse_metric_list(metrics)] if isinstance(metrics, str) else metrics
     chosen = resolve_metrics(requests, device)
     rows = load_rows(manifest, estimates, references, mixtures, needs=needed_inputs(chosen),
-                     kind=manifest_format)
+                     kind=manifest_format, images=images)
     cache_dir = Path(cache) if cache is not None else DEFAULT_CACHE_DIR
     frame, notes = _score(rows, chosen, device=device, batch_size=batch_size, jobs=jobs,
                           cache_dir=cache_dir, resume=resume, progress=not quiet,

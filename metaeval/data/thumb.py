@@ -10,7 +10,9 @@ the penalties ``Fl`` (fluency), ``Con`` (conciseness), ``Inc`` (inclusive langua
 captions except the one scored as the system ``Human``).
 
 Item = ``seg_id``, system = ``SYS``, human scores ``human_score`` (the default), ``P``, ``R``,
-``Fl``, ``Con``, ``Inc``. Images are resolved against the JSONL's folder, or ``images=``.
+``Fl``, ``Con``, ``Inc``. Images are resolved against the JSONL's folder, or ``images=``. The
+rows to score (image, caption, references) are read by
+:func:`metaeval.score.image_manifest.read_thumb_manifest`.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from metaeval.data.columns import ITEM, SYSTEM
 from metaeval.data.images import image_table
 from metaeval.data.judgements import DatasetInfo, JudgementSet
 from metaeval.data.readers import read_table
@@ -107,20 +108,3 @@ def find_references(path: Path) -> Path | None:
     """THumB's references file next to the JSONL, if there is one."""
     found = [path.parent / name for name in REFERENCE_FILES if (path.parent / name).is_file()]
     return found[0] if found else None
-
-
-def score_frame(path: str | Path, references: str | Path | None = None,
-                images: str | Path | None = None) -> pd.DataFrame:
-    """What to score: item (seg_id), system (SYS), image, text (hyp) and references (the
-    image's reference captions, from ``references`` or the references file next to the JSONL;
-    absent when there is none)."""
-    path = Path(path)
-    frame, _ = read_thumb(path)
-    table = image_table(frame, "seg_id", "SYS", "image", images or path.parent, str(path))
-    out = pd.DataFrame({"item": table[ITEM], "system": table[SYSTEM], "image": table["image"],
-                        "text": frame["hyp"].fillna("").astype(str).to_numpy()})
-    references = references or find_references(path)
-    if references is not None:
-        refs = read_references(references)
-        out["references"] = [refs.get(str(item)) for item in out["item"]]
-    return out

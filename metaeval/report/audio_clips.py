@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from metaeval.score.audio_io import RESAMPLE_QUALITY
+from metaeval.score.audio_io import RESAMPLE_QUALITY, check_header
 
 DEFAULT_SECONDS = 5.0
 DEFAULT_RATE = 16_000
@@ -25,13 +25,15 @@ WAV_PREFIX = "data:audio/wav;base64,"
 def excerpt(path: str | Path, seconds: float = DEFAULT_SECONDS,
             rate: int = DEFAULT_RATE) -> np.ndarray:
     """The first ``seconds`` of ``path``, mono float64 at ``rate`` Hz (raises what soundfile
-    raises for an unreadable file, ValueError for an empty one)."""
+    raises for an unreadable file, ValueError for an empty one, and `DataError` for a header the
+    scoring loader refuses, e.g. a sample rate outside 1-768 kHz, checked before resampling)."""
     import soundfile as sf
 
     with sf.SoundFile(str(path)) as handle:
         source_rate = handle.samplerate
-        data = handle.read(frames=max(1, int(round(seconds * source_rate))), dtype="float64",
-                           always_2d=True)
+        frames = max(1, int(round(seconds * source_rate)))
+        check_header(Path(path), source_rate, min(frames, handle.frames), handle.channels, rate)
+        data = handle.read(frames=frames, dtype="float64", always_2d=True)
     if data.shape[0] == 0:
         raise ValueError("the audio file is empty (0 samples)")
     mono = data.mean(axis=1)

@@ -1,9 +1,10 @@
 """Thumbnails of the cells where a metric and the humans disagree most (image judgement sets).
 
 Per metric: the ``n`` cells with the largest rank gap ``|rank(metric) - rank(human)|`` over
-all points (the one formula of :mod:`metaeval.correlation.disagreement`) are shown with their image downscaled to ``size`` pixels on
-the longer side (Pillow, Lanczos), embedded as a base64 PNG. An image that cannot be read is
-a text placeholder with the reason, never an error of the report.
+all points (the one formula of :mod:`metaeval.correlation.disagreement`) are shown with their
+image downscaled to ``size`` pixels on the longer side (Pillow, Lanczos), embedded as a base64
+PNG. Images are read by the one image loader (:func:`metaeval.metrics.image.images.load_rgb`);
+an image it cannot read is a text placeholder with the reason, never an error of the report.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from pathlib import Path
 
 from metaeval.correlation.disagreement import fraction_ranks, largest_disagreements
 from metaeval.correlation.result import CorrelationResult
+from metaeval.errors import DataError
+from metaeval.metrics.image.images import load_rgb
 from metaeval.paths import display_path
 from metaeval.report import plots
 
@@ -23,16 +26,17 @@ SIZE = 96  # longest side of a thumbnail, pixels
 
 
 def thumbnail_uri(path: str | Path, size: int = SIZE) -> tuple[str | None, str]:
-    """(``data:image/png;base64,...`` of the downscaled image, "") or (None, the reason)."""
+    """(``data:image/png;base64,...`` of the downscaled image, "") or (None, the reason).
+
+    The image is read by the one image loader (:func:`metaeval.metrics.image.images.load_rgb`,
+    as the metrics see it: 16-bit grey scaled, alpha on white, float refused, ...)."""
     from PIL import Image
 
     try:
-        with Image.open(path) as image:
-            image.draft("RGB", (size, size))  # JPEG: decode at a reduced scale
-            small = image.convert("RGB")
-            small.thumbnail((size, size), Image.Resampling.LANCZOS)
-    except Exception as error:  # any unreadable file is a placeholder, never a crash
-        return None, f"{type(error).__name__}: {error}"
+        small = load_rgb(path)
+        small.thumbnail((size, size), Image.Resampling.LANCZOS)
+    except DataError as error:  # an unreadable file is a placeholder, never a crash
+        return None, str(error)
     buffer = io.BytesIO()
     small.save(buffer, format="PNG", optimize=True)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii"), ""

@@ -5,8 +5,16 @@
 - Optional loudness normalisation (``loudness_lufs``): each file, as stored (all channels), is
   scaled to that BS.1770 integrated loudness before the downmix, as the GSVS listening test
   played its outputs at -18 LUFS (:mod:`metaeval.metrics.audio.loudness`).
-- Unreadable, empty, silent (all zeros) and NaN/inf-containing files raise `DataError` naming the
-  file and the fix; the runner turns that into a missing score with the reason.
+- The header is checked before anything is decoded or resampled (:func:`check_header`): a sample
+  rate outside 1-768 kHz (a 64 KB file whose header says 1 Hz would resample to 1.4e9 samples),
+  a file over one hour, or one whose reading and resampling would need over 4 GiB
+  (:func:`needed_bytes`) is refused.
+- Unreadable, empty, NaN/inf-containing and silent files are refused. Silent means an RMS level
+  below -140 dBFS (``SILENCE_DBFS``; full scale = 1.0, as soundfile reads PCM; -140 dBFS is
+  below one step of 24-bit PCM, 2^-23 = -138.5 dBFS), whatever the file's numeric scale: all
+  zeros, or a float file of samples near 1e-38 (-760 dBFS).
+- Every refusal is a `DataError` naming the file and the fix; the runner turns it into a missing
+  score with the reason for that item.
 - Estimate and reference of different lengths are trimmed to the shorter one with a
   `LengthMismatchWarning` when they differ by at most ``tolerance_s`` (default 50 ms), and
   refused beyond it.
@@ -18,6 +26,7 @@ several systems or metrics is read and resampled once per rate.
 from __future__ import annotations
 
 import hashlib
+import math
 import warnings
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -30,6 +39,10 @@ from metaeval.metrics.audio.loudness import normalize_loudness
 
 DEFAULT_TOLERANCE_S = 0.05
 RESAMPLE_QUALITY = "HQ"
+MIN_RATE, MAX_RATE = 1_000, 768_000  # Hz: what a header may say (8 kHz telephony .. 768 kHz)
+MAX_SECONDS = 3_600.0  # one file, one hour at most
+MAX_BYTES = 4 * 1024 ** 3  # working memory of reading and resampling one file (needed_bytes)
+SILENCE_DBFS = -140.0  # RMS level (full scale 1.0) below one step of 24-bit PCM (-138.5 dBFS)
 LOADER_VERSION = f"soundfile+mean+soxr-{RESAMPLE_QUALITY}"  # part of every cache key
 
 
@@ -37,24 +50,73 @@ class LengthMismatchWarning(UserWarning):
     """Two inputs of an item differed in length by at most the tolerance and were trimmed."""
 
 
-def read_audio(path: str | Path, sample_rate: int | None = None,
-               loudness_lufs: float | None = None) -> tuple[np.ndarray, int]:
-    """Read ``path`` as a mono float32 array; resample to ``sample_rate`` when given, after
-    normalising to ``loudness_lufs`` when given.
+def level_dbfs(samples: np.ndarray) -> float:
+    """RMS level in dB relative to full scale (1.0): ``20 log10(sqrt(mean(x^2)))``, -inf for all
+    zeros; computed as ``peak * rms(x / peak)`` so no square underflows or overflows."""
+    peak = float(np.max(np.abs(samples))) if samples.size else 0.0
+    if peak == 0.0:
+        return float("-inf")
+    return 20.0 * math.log10(peak) + 10.0 * math.log10(float(np.mean(np.square(samples / peak))))
 
-    Returns ``(audio, rate)``. Raises `DataError` for an unreadable, empty, non-finite or silent file.
-    """
+
+def needed_bytes(frames: int, channels: int, rate: int, target: int | None) -> int:
+    """Working memory of reading a file and resampling it (bytes): the decoded channels and
+    their mono mix in float64, the resampled signal in float64 and in float32."""
+    out = frames if target is None or int(target) == int(rate) else \
+        math.ceil(frames * int(target) / int(rate))
+    return 8 * frames * (channels + 1) + 12 * out
+
+
+def check_header(path: Path, rate: int, frames: int, channels: int, target: int | None,
+                 max_seconds: float = MAX_SECONDS, max_bytes: int = MAX_BYTES) -> None:
+    """Refuse, from the header alone (before decoding or resampling), a sample rate outside
+    [MIN_RATE, MAX_RATE] Hz, a file over ``max_seconds`` and one whose resampling to ``target``
+    Hz would need more than ``max_bytes`` (:func:`needed_bytes`)."""
+    if not MIN_RATE <= rate <= MAX_RATE:
+        raise DataError(located(
+            f"the header's sample rate of {rate:,} Hz is outside {MIN_RATE:,}-{MAX_RATE:,} Hz "
+            f"(read as {frames:,} frames of {frames / max(rate, 1):,.0f} s)", file=str(path),
+            fix="re-export the file with its true sample rate (a corrupt or mislabelled header "
+                "would make resampling allocate without bound)."))
+    if frames / rate > max_seconds:
+        raise DataError(located(
+            f"the audio lasts {frames / rate:,.1f} s, over the limit of {max_seconds:,.1f} s",
+            file=str(path), fix="cut the file into excerpts (in Python: read_audio(..., "
+                                "max_seconds=...))."))
+    need = needed_bytes(frames, channels, rate, target)
+    if need > max_bytes:
+        goal = f" to {int(target):,} Hz" if target is not None and int(target) != rate else ""
+        raise DataError(located(
+            f"reading and resampling it{goal} would need about {need / 1e6:,.1f} MB "
+            f"({frames:,} frames x {channels} channel(s) at {rate:,} Hz), over the limit of "
+            f"{max_bytes / 1e6:,.1f} MB", file=str(path),
+            fix="cut the file into excerpts or resample it first (in Python: read_audio(..., "
+                "max_bytes=...))."))
+
+
+def _decode(path: Path, sample_rate: int | None, max_seconds: float,
+            max_bytes: int) -> tuple[np.ndarray, int]:
+    """The file's samples (frames x channels, float64) after :func:`check_header`."""
     import soundfile as sf
 
-    path = Path(path)
     try:
-        data, rate = sf.read(str(path), dtype="float64", always_2d=True)
+        with sf.SoundFile(str(path)) as handle:
+            rate = int(handle.samplerate)
+            check_header(path, rate, int(handle.frames), int(handle.channels), sample_rate,
+                         max_seconds, max_bytes)
+            return handle.read(dtype="float64", always_2d=True), rate
+    except DataError:
+        raise
     except Exception as error:  # libsndfile raises LibsndfileError, RuntimeError, OSError...
         raise DataError(located(f"cannot read the audio ({type(error).__name__}: {error})",
                                 file=str(path),
                                 fix="check that the file exists and is a WAV/FLAC/OGG file "
                                     "soundfile can open (re-export it if it is truncated).")
                         ) from error
+
+
+def _check_samples(data: np.ndarray, path: Path) -> None:
+    """Refuse empty, non-finite, silent (RMS below SILENCE_DBFS) and self-cancelling audio."""
     if data.shape[0] == 0:
         raise DataError(located("the audio file is empty (0 samples)", file=str(path),
                                 fix="re-export the file, or leave the item out of the manifest."))
@@ -62,13 +124,32 @@ def read_audio(path: str | Path, sample_rate: int | None = None,
         bad = int((~np.isfinite(data)).sum())
         raise DataError(located(f"the audio holds {bad} NaN/inf sample(s)", file=str(path),
                                 fix="re-export the file with finite samples."))
-    if not np.any(data):
-        raise DataError(located("the audio is silent (all samples are zero)", file=str(path),
+    level = level_dbfs(data)
+    if level < SILENCE_DBFS:
+        shown = "all samples are zero" if level == -math.inf else f"RMS level {level:,.1f} dBFS"
+        raise DataError(located(f"the audio is silent: {shown}, below the {SILENCE_DBFS:g} dBFS "
+                                "silence threshold", file=str(path),
                                 fix="check the system output; a silent file has no defined score."))
     if np.abs(data.mean(axis=1)).max() <= 1e-4 * np.abs(data).max():  # -80 dB: quantised L = -R
         raise DataError(located("the audio is silent once mixed to mono (its channels cancel, "
                                 "e.g. left = -right)", file=str(path),
                                 fix="check the channel polarity of the system output."))
+
+
+def read_audio(path: str | Path, sample_rate: int | None = None,
+               loudness_lufs: float | None = None, *, max_seconds: float = MAX_SECONDS,
+               max_bytes: int = MAX_BYTES) -> tuple[np.ndarray, int]:
+    """Read ``path`` as a mono float32 array; resample to ``sample_rate`` when given, after
+    normalising to ``loudness_lufs`` when given.
+
+    Returns ``(audio, rate)``. Raises `DataError` naming the file and the fix, before anything
+    is decoded, for a header rate outside [MIN_RATE, MAX_RATE] Hz, a file over ``max_seconds``
+    or over ``max_bytes`` of working memory (:func:`check_header`); after decoding, for an
+    unreadable, empty, non-finite or silent file (:data:`SILENCE_DBFS`).
+    """
+    path = Path(path)
+    data, rate = _decode(path, sample_rate, max_seconds, max_bytes)
+    _check_samples(data, path)
     if loudness_lufs is not None:
         data = _normalised(data, rate, float(loudness_lufs), path)
     mono = data.mean(axis=1)

@@ -2,7 +2,8 @@
 
 :func:`outcomes` returns one :class:`Outcome` per item: a finite score (with the metric's details
 for it), or a reason. If the batch call raises, its items are retried one by one, so one bad item
-costs only its own score.
+costs only its own score; except `ModelUnavailable` (the metric's model cannot be loaded, so no
+item can be scored), which is raised and stops the run.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from metaeval.errors import MetaevalError, MetricError
+from metaeval.errors import MetaevalError, MetricError, ModelUnavailable
 from metaeval.metrics.base import Batch, Metric
 
 MAX_REASON = 300
@@ -55,6 +56,8 @@ def outcomes(metric: Metric, batch: Batch) -> list[Outcome]:
     """One outcome per item of ``batch``; a failed batch is retried item by item."""
     try:
         values, details = _call(metric, batch)
+    except ModelUnavailable:  # no item can be scored: the run stops with the one-line fix
+        raise
     except Exception as error:
         if len(batch) == 1:
             return [Outcome(None, reason_of(error))]

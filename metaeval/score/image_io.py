@@ -1,75 +1,57 @@
-"""Image loading for the scoring runner: Pillow in, RGB ``PIL.Image`` out.
+"""Image loading for the scoring runner: the one image loader, memoised per run.
 
-Images are decoded once per run (memoised by path), converted to RGB (a palette or grey image
-becomes three channels; an alpha channel is composited on white, as a viewer shows it) and
-handed to image metrics as ``PIL.Image.Image`` objects. A file that cannot be read or decoded,
-an empty (0-pixel) image and an image above ``max_pixels`` raise `DataError` naming the file and
-the fix; the runner turns that into a missing score with the reason.
+Every image a scoring run (``metaeval score``, image challenge sets) hands to a metric is read
+by :func:`metaeval.metrics.image.images.load_rgb`, the loader the image metrics document:
+verified and fully decoded, 16-bit grey scaled by ``round(v / 257)``, palette / CMYK / grey
+converted, alpha composited on white, 32-bit float refused, a pixel limit. Any file it cannot
+read (missing, empty, truncated, not an image, an oversized PNG text chunk, over the limit, a
+mode without a conversion) raises `DataError` naming the file and the fix; the runner turns
+that into a missing score with the reason for that item only.
+
+`ImageLoader` memoises the decoded images of a run by (path, pixel limit), and the failures
+too, so a file shared by several rows or metrics is decoded once.
 """
 
 from __future__ import annotations
 
-import warnings
 from collections import OrderedDict
 from pathlib import Path
 
-from metaeval.errors import DataError, located
+from metaeval.errors import DataError
+from metaeval.metrics.image.images import DEFAULT_MAX_PIXELS, IMAGE_VERSION, load_rgb
 from metaeval.score.audio_io import memo_file_sha256
 
-IMAGE_VERSION = "pillow-rgb-v1"  # how images are decoded; part of every image cache key
-MAX_PIXELS = 178_956_970  # Pillow's decompression-bomb threshold
-
-
-def load_rgb_image(path: str | Path, max_pixels: int = MAX_PIXELS):
-    """The image at ``path`` as an RGB ``PIL.Image`` (alpha composited on white)."""
-    from PIL import Image, UnidentifiedImageError
-
-    path = Path(path)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as opened:
-                width, height = opened.size
-                if width * height > max_pixels:
-                    raise DataError(located(
-                        f"image of {width} x {height} pixels exceeds {max_pixels} pixels",
-                        file=str(path), fix="downscale the image before scoring."))
-                opened.load()
-                image = opened.copy()
-    except (OSError, UnidentifiedImageError, Image.DecompressionBombWarning,
-            Image.DecompressionBombError) as error:
-        raise DataError(located(f"cannot decode the image ({error})", file=str(path),
-                                fix="check that the file is a PNG/JPEG/WebP image.")) from error
-    if image.width == 0 or image.height == 0:
-        raise DataError(located("the image has no pixels", file=str(path),
-                                fix="replace the file with a real image."))
-    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
-        rgba = image.convert("RGBA")
-        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        return Image.alpha_composite(background, rgba).convert("RGB")
-    return image.convert("RGB")
+__all__ = ["IMAGE_VERSION", "ImageLoader"]
 
 
 class ImageLoader:
-    """Decoded images and file hashes of one run, memoised (at most ``capacity`` images)."""
+    """Decoded images (or their `DataError`) and file hashes of one run, memoised (at most
+    ``capacity`` entries, least recently used dropped first)."""
 
-    version = IMAGE_VERSION
+    version = IMAGE_VERSION  # how images are decoded; part of every image cache key
 
-    def __init__(self, max_pixels: int = MAX_PIXELS, capacity: int = 256):
-        self.max_pixels, self.capacity = max_pixels, capacity
-        self._images: OrderedDict[str, object] = OrderedDict()
+    def __init__(self, capacity: int = 256):
+        self.capacity = capacity
+        self._images: OrderedDict[tuple[str, int | None], object] = OrderedDict()
         self._hashes: dict[str, str] = {}
 
     def sha256(self, path: str | Path) -> str:
         return memo_file_sha256(self._hashes, path)
 
-    def load(self, path: str | Path):
-        key = str(Path(path))
+    def load(self, path: str | Path, max_pixels: int | None = DEFAULT_MAX_PIXELS):
+        """The image at ``path`` as an 8-bit RGB ``PIL.Image`` (``load_rgb``'s conversions)."""
+        key = (str(Path(path)), max_pixels)
         if key in self._images:
             self._images.move_to_end(key)
-            return self._images[key]
-        image = load_rgb_image(path, self.max_pixels)
-        self._images[key] = image
-        if len(self._images) > self.capacity:
-            self._images.popitem(last=False)
-        return image
+            found = self._images[key]
+        else:
+            try:
+                found = load_rgb(path, max_pixels)
+            except DataError as error:
+                found = error
+            self._images[key] = found
+            if len(self._images) > self.capacity:
+                self._images.popitem(last=False)
+        if isinstance(found, DataError):
+            raise found
+        return found

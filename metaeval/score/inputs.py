@@ -1,5 +1,5 @@
 """Where a metric's inputs come from: audio files (decoded, mono, resampled), texts, or images
-(decoded to RGB) with their captions.
+(decoded to 8-bit RGB by the one image loader) with their captions.
 
 An input source answers three questions for the runner about one (metric, row): which batch
 group it belongs to (audio: the metric's sample rate; text: one group), its cache key parts
@@ -14,6 +14,7 @@ import json
 
 from metaeval.errors import DataError
 from metaeval.metrics.base import Metric
+from metaeval.metrics.image.images import DEFAULT_MAX_PIXELS
 from metaeval.metrics.spec import IMAGE_FILES
 from metaeval.score.audio_io import DEFAULT_TOLERANCE_S, AudioLoader, align_lengths
 from metaeval.score.image_io import ImageLoader
@@ -95,8 +96,10 @@ class TextInputs:
 
 
 class ImageInputs:
-    """Image inputs: ``image`` / ``reference_image`` as RGB ``PIL.Image`` objects (files hashed
-    by content), ``text`` as a string, ``references`` as a list of strings."""
+    """Image inputs: ``image`` / ``reference_image`` as 8-bit RGB ``PIL.Image`` objects read by
+    the one image loader (:func:`metaeval.metrics.image.images.load_rgb`, under the metric's
+    ``max_pixels`` option when it has one; files hashed by content), ``text`` as a string,
+    ``references`` as a list of strings."""
 
     domain = "image"
 
@@ -120,9 +123,10 @@ class ImageInputs:
 
     def load(self, metric: Metric, row: ScoreRow, group=None) -> dict:
         inputs = {}
+        limit = getattr(metric.config, "max_pixels", DEFAULT_MAX_PIXELS)
         for name in self.names(metric, row):
             if name in IMAGE_FILES:
-                inputs[name] = self.loader.load(row.paths[name])
+                inputs[name] = self.loader.load(row.paths[name], limit)
             elif name == "references":
                 inputs[name] = [str(r) for r in row.texts[name]]
                 if not any(r.strip() for r in inputs[name]):

@@ -11,12 +11,17 @@ from metaeval.data.datasets import expand
 from metaeval.data.readers import read_table
 from metaeval.errors import ParameterError
 from metaeval.metrics.spec import INPUT_KINDS
-from metaeval.score.image_manifest import is_image_manifest, read_image_manifest
+from metaeval.score.image_manifest import (
+    is_image_manifest,
+    read_image_manifest,
+    read_thumb_manifest,
+)
 from metaeval.score.manifest import DEFAULT_NEEDS, expand_patterns, read_manifest
 from metaeval.score.rows import ScoreRow, as_rows
 from metaeval.score.text_manifest import is_text_manifest, read_text_manifest
 
 MANIFEST_KINDS = ("auto", "audio", "text", "wmt-mqm", "image", "thumb")
+IMAGE_KINDS = ("image", "thumb")
 
 
 def manifest_kind(path: str | Path) -> str:
@@ -38,8 +43,10 @@ def manifest_kind(path: str | Path) -> str:
 
 def load_rows(manifest: str | Path | None = None, estimates: str | None = None,
               references: str | None = None, mixtures: str | None = None,
-              needs: Sequence[str] = DEFAULT_NEEDS, kind: str = "auto") -> list[ScoreRow]:
-    """Rows from a manifest or from the audio folder patterns (exactly one of the two)."""
+              needs: Sequence[str] = DEFAULT_NEEDS, kind: str = "auto",
+              images: str | Path | None = None) -> list[ScoreRow]:
+    """Rows from a manifest or from the audio folder patterns (exactly one of the two);
+    ``images``: the folder relative image paths are read from (image manifests, THumB)."""
     if manifest is not None and estimates is not None:
         raise ParameterError("manifest", manifest, "give either a manifest or estimates "
                              "patterns, not both.")
@@ -52,16 +59,23 @@ def load_rows(manifest: str | Path | None = None, estimates: str | None = None,
                                  "estimates patterns; a manifest names its files in its own "
                                  "columns. Fix: drop them or drop the manifest.")
         kind = manifest_kind(manifest) if kind == "auto" else kind
+        image_needs = [n for n in needs if n in INPUT_KINDS["image"]]
+        if images is not None and kind not in IMAGE_KINDS:
+            raise ParameterError("images", str(images), f"is the folder of the image paths of "
+                                 f"an image manifest or a THumB file; {manifest} holds {kind} "
+                                 "inputs.", fix="drop --images.")
         if kind == "wmt-mqm":
             return as_rows(wmt_mqm.text_frame(manifest))
         if kind == "text":
             return read_text_manifest(manifest)
         if kind == "thumb":
-            return as_rows(thumb.score_frame(manifest))
+            return read_thumb_manifest(manifest, image_needs, images)
         if kind == "image":
-            image_needs = [n for n in needs if n in INPUT_KINDS["image"]]
-            return read_image_manifest(manifest, image_needs or ("image",))
+            return read_image_manifest(manifest, image_needs or ("image",), images)
         return read_manifest(manifest, needs)
+    if images is not None:
+        raise ParameterError("images", str(images), "goes with an image manifest or a THumB "
+                             "file.", fix="give --manifest, or drop --images.")
     if estimates is not None:
         return expand_patterns(estimates, references, mixtures, needs)
     raise ParameterError("manifest", None, "nothing to score. Fix: give --manifest items.csv, or "

@@ -236,6 +236,13 @@ def test_excerpt_of_a_stereo_sine(tmp_path):
     assert reason == "" and info.frames == 48000 and info.samplerate == 16000
 
 
+def test_excerpt_checks_the_header_as_the_scoring_loader(tmp_path):
+    path = tmp_path / "one.wav"  # a header that says 1 Hz: no player made of it
+    sf.write(path, 0.3 * np.random.default_rng(9).standard_normal(32_000), 1, subtype="PCM_16")
+    uri, reason = clip_uri(path)
+    assert uri is None and "the header's sample rate of 1 Hz is outside 1,000-768,000 Hz" in reason
+
+
 def test_snippet_cuts_at_a_word_boundary():
     assert snippet("a  b\n c") == "a b c"
     assert snippet("alpha beta gamma delta", 12) == "alpha beta\u2026"

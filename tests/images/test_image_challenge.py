@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from PIL import Image, PngImagePlugin
 from typer.testing import CliRunner
 
 from metaeval.challenge import evaluate, read_challenge_set
@@ -58,6 +59,23 @@ def test_cli_challenge_on_images(tmp_path, image_plugins):
     # colourfulness sees only the image, the same on both sides: every pair a tie
     tied = table[(table["metric"] == "colourfulness") & (table["phenomenon"] != "")]
     assert set(tied["statistic"].astype(float)) == {-1.0}
+
+
+def test_an_unreadable_image_is_a_missing_score_of_its_pair_not_a_crash(tmp_path, image_plugins):
+    pairs = _set(tmp_path)
+    scene = pairs.parent.parent / "thumb" / "images" / "scene_103.png"  # pair 3's image only
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Comment", "a" * (PngImagePlugin.MAX_TEXT_CHUNK + 1), zip=True)
+    Image.open(scene).convert("RGB").save(scene, pnginfo=info)  # same pixels, oversized zTXt
+    result = evaluate(read_challenge_set(pairs), "colour_word_distance", k=50, seed=0)
+    assert result.good.set_index("id")["colour_word_distance"].isna().tolist() == \
+        [False, False, True, False, False]
+    pooled = result.table[(result.table["langpair"] == "") & (result.table["phenomenon"] != "")]
+    taus = dict(zip(pooled["phenomenon"], pooled["statistic"]))
+    assert taus == {"colour": 1.0, "shape": -1.0}  # pairs 1 and 2; 4 and 5 (ties)
+    note = next(n for n in result.notes if "missing score" in n)
+    assert note.startswith("2 of 10 captions have a missing score")
+    assert "scene_103.png: a PNG text chunk is larger than Pillow's limit" in note
 
 
 def test_missing_image_and_empty_caption_refused(tmp_path):

@@ -53,7 +53,26 @@ def test_thumbnail_is_downscaled_and_unreadable_is_a_reason(tmp_path):
     image = Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1])))
     assert (image.size, reason, image.getpixel((5, 5))) == ((96, 48), "", (10, 20, 30))
     uri, reason = thumbnail_uri(tmp_path / "absent.png")
-    assert uri is None and "FileNotFoundError" in reason
+    assert uri is None and "absent.png: image file not found" in reason
+
+
+def _thumbnail(uri: str) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))))
+
+
+def test_thumbnails_read_images_as_the_metrics_do(tmp_path):
+    """16-bit grey is scaled by round(v / 257) (not clipped to white), alpha goes on white,
+    a float TIFF is a placeholder with the reason (not a black square)."""
+    level = int(np.random.default_rng(7).integers(1000, 60000))
+    Image.fromarray(np.full((8, 8), level, dtype=np.uint16)).save(tmp_path / "g.png")
+    uri, reason = thumbnail_uri(tmp_path / "g.png", 4)
+    grey = round(level / 257)
+    assert reason == "" and _thumbnail(uri)[0, 0].tolist() == [grey, grey, grey]
+    Image.new("RGBA", (8, 8), (200, 0, 0, 0)).save(tmp_path / "a.png")
+    assert _thumbnail(thumbnail_uri(tmp_path / "a.png", 4)[0])[0, 0].tolist() == [255] * 3
+    Image.fromarray(np.full((8, 8), 0.5, dtype=np.float32)).save(tmp_path / "f.tif")
+    uri, reason = thumbnail_uri(tmp_path / "f.tif", 4)
+    assert uri is None and "f.tif: image mode 'F' has no defined 8-bit RGB conversion" in reason
 
 
 def test_plain_table_with_an_image_column(tmp_path):

@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 
 from metaeval.cli import app
 from metaeval.errors import DataError
+from metaeval.metrics.image.images import load_rgb
 from metaeval.metrics.registry import get_metric
-from metaeval.score.image_io import load_rgb_image
 from metaeval.score.image_manifest import read_image_manifest
 from metaeval.score.runner import score_items
 from metaeval.score.sources import load_rows, manifest_kind
@@ -53,7 +53,7 @@ def test_plugin_metrics_score_the_manifest(manifest, image_plugins):
     assert frame["colour_word_distance"].iloc[1] == pytest.approx(-np.sqrt(2 * 128**2 + 127**2))
     assert frame["colour_word_distance"].iloc[0] == 0.0
     assert np.isnan(frame["colourfulness"].iloc[2])
-    assert "cannot decode the image" in frame["errors"].iloc[2]
+    assert "broken.png: not an image Pillow can read" in frame["errors"].iloc[2]
     assert frame["errors"].iloc[0] == ""
 
 
@@ -106,10 +106,10 @@ def test_jsonl_manifest_with_a_list_of_references(tmp_path):
 def test_rgba_is_composited_on_white(tmp_path):
     from PIL import Image
     Image.new("RGBA", (2, 2), (255, 0, 0, 0)).save(tmp_path / "t.png")
-    assert load_rgb_image(tmp_path / "t.png").getpixel((0, 0)) == (255, 255, 255)
+    assert load_rgb(tmp_path / "t.png").getpixel((0, 0)) == (255, 255, 255)
     png(tmp_path / "big.png", (1, 2, 3), (20, 20))
-    with pytest.raises(DataError, match="exceeds 100 pixels"):
-        load_rgb_image(tmp_path / "big.png", max_pixels=100)
+    with pytest.raises(DataError, match="over the limit of 100 pixels"):
+        load_rgb(tmp_path / "big.png", max_pixels=100)
 
 
 def test_plugin_is_listed_as_an_image_metric(image_plugins):

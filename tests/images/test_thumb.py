@@ -9,6 +9,7 @@ import re
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from PIL import Image
@@ -17,8 +18,9 @@ from typer.testing import CliRunner
 from metaeval.cli import app
 from metaeval.correlation import correlate
 from metaeval.correlation.inputs import judgements
-from metaeval.data.thumb import load_thumb, read_references, score_frame
+from metaeval.data.thumb import load_thumb, read_references
 from metaeval.errors import DataError
+from metaeval.score.image_manifest import read_thumb_manifest
 from metaeval.score.sources import manifest_kind
 
 runner = CliRunner()
@@ -40,11 +42,11 @@ def test_thumb_judgements_and_images():
 def test_references_and_score_rows():
     refs = read_references(FIXTURE / "mscoco_references.json")
     assert refs["101"][0] == "a red square on a white background"
-    frame = score_frame(JSONL)
+    rows = {r.key(): r for r in read_thumb_manifest(JSONL)}
     assert manifest_kind(JSONL) == "thumb"
-    row = frame[(frame["item"] == "103") & (frame["system"] == "VinVL-base")].iloc[0]
-    assert row["text"] == "A green line across a white background."
-    assert row["references"] == refs["103"] and Path(row["image"]).is_file()
+    row = rows[("103", "VinVL-base")]
+    assert row.texts["text"] == "A green line across a white background."
+    assert row.texts["references"] == refs["103"] and row.paths["image"].is_file()
 
 
 def test_duplicate_and_missing_fields(tmp_path):
@@ -89,7 +91,7 @@ def test_correlate_thumb_through_the_cli(scored, tmp_path):
     assert len(uris) >= 6
     sizes = {Image.open(io.BytesIO(base64.b64decode(u))).size for u in uris}
     assert sizes <= {(96, 72)}  # 160 x 120 downscaled to 96 on the longer side
-    assert "image not shown (UnidentifiedImageError" in html
+    assert "image not shown (" in html and "scene_103.png: not an image Pillow can read" in html
     table = pd.read_csv(out / "results.csv")
     assert set(table["level"]) == {"none", "system"}
     assert set(table["metric"]) == {"colour_word_distance", "colourfulness"}
@@ -104,3 +106,63 @@ def test_thumb_api_matches_cli_numbers(scored):
     expected = cells["human_score"].corr(cells["colour_word_distance"])
     assert result.table["statistic"].iloc[0] == pytest.approx(expected, abs=1e-12)
     assert defaults["levels"] == ["none", "system"]
+
+
+def real_thumb_jsonl(datasets_dir: Path, folder: Path) -> Path:
+    """THumB's 2,500 rated captions (500 MSCOCO images x 5 systems, the human scores of
+    ``thumb/combined.csv``) as THumB's JSONL, whose images are absent (as in the shared data):
+    ``image`` is ``images/<seg_id>.jpg``; the caption texts are not in the shared data, so
+    ``hyp`` is a fixed caption."""
+    frame = pd.read_csv(datasets_dir / "thumb" / "combined.csv", dtype={"item": str})
+    records = [{"SYS": row.system, "seg_id": row.item, "set_id": 0, "hyp": "A photo.",
+                "image": f"images/{row.item}.jpg", "P": row.P, "R": row.R, "Fl": row.Fl,
+                "Con": row.Con, "Inc": row.Inc, "human_score": row.human_score}
+               for row in frame.itertuples()]
+    path = folder / "mscoco_THumB-1.0.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def test_thumb_without_its_images_is_refused_before_any_model_loads(datasets_dir, tmp_path,
+                                                                    monkeypatch):
+    from metaeval.metrics.image import pretrained
+
+    loaded = []
+    monkeypatch.setattr(pretrained, "load_pretrained", lambda *a, **k: loaded.append(a))
+    data = real_thumb_jsonl(datasets_dir, tmp_path)
+    assert len(data.read_text().splitlines()) == 2500
+    out = tmp_path / "scores.csv"
+    result = runner.invoke(app, ["score", "--manifest", str(data), "--metrics", "clipscore",
+                                 "--out", str(out), "--cache", str(tmp_path / "cache"),
+                                 "--quiet"])
+    assert result.exit_code == 1, result.output
+    lines = result.output.strip().splitlines()
+    first = json.loads(data.read_text().splitlines()[0])["image"]
+    assert len(lines) == 1 and lines[0].startswith("error: ")
+    assert (f"mscoco_THumB-1.0.jsonl, row 1, column 'image': image file not found: "
+            f"{tmp_path / first}") in lines[0]
+    assert "Fix:" in lines[0] and "--images DIR" in lines[0]
+    assert loaded == [] and not out.exists()
+
+
+def test_thumb_images_from_another_folder(datasets_dir, tmp_path, image_plugins):
+    data = real_thumb_jsonl(datasets_dir, tmp_path)
+    head = tmp_path / "head.jsonl"  # the first 50 captions (10 images x 5 systems)
+    head.write_text("".join(data.read_text().splitlines(keepends=True)[:50]))
+    items = sorted({json.loads(line)["seg_id"] for line in head.read_text().splitlines()})
+    elsewhere = tmp_path / "coco"
+    (elsewhere / "images").mkdir(parents=True)
+    red = dict(zip(items, np.random.default_rng(5).integers(0, 256, len(items))))
+    for item in items:
+        Image.new("RGB", (8, 6), (int(red[item]), 0, 0)).save(
+            elsewhere / "images" / f"{item}.jpg", quality=100)
+    out = tmp_path / "scores.csv"
+    result = runner.invoke(app, ["score", "--manifest", str(head), "--images", str(elsewhere),
+                                 "--metrics", "colourfulness", "--out", str(out), "--cache",
+                                 str(tmp_path / "cache"), "--quiet"])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out, dtype={"item": str})
+    assert len(table) == 50 and table["errors"].isna().all()  # empty: no failure
+    # solid (r, 0, 0): rg = r, yb = r / 2, no spread: 0.3 * r * sqrt(1.25) (JPEG: +- 2 levels)
+    expected = 0.3 * np.sqrt(1.25) * table["item"].map(red).astype(float)
+    np.testing.assert_allclose(table["colourfulness"], expected, atol=0.3 * np.sqrt(1.25) * 2)

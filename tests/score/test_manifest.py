@@ -119,3 +119,8 @@ def test_load_rows_needs_exactly_one_source(tree):
         load_rows()
     with pytest.raises(ParameterError, match="not both"):
         load_rows(write_manifest(tree), estimates="x/{system}/{item}.wav")
+    with pytest.raises(ParameterError, match=r"images='x': is the folder of the image paths of an "
+                                             r"image manifest or a THumB file; .* holds audio inputs"):
+        load_rows(write_manifest(tree), images="x")
+    with pytest.raises(ParameterError, match="goes with an image manifest"):
+        load_rows(estimates=f"{tree}/out/{{system}}/{{item}}.wav", images="x")

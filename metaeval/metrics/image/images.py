@@ -1,10 +1,12 @@
 """Image inputs of the image metrics: open with Pillow, check, convert to 8-bit RGB.
 
-:func:`load_rgb` is the one way an image file becomes a metric input:
+:func:`load_rgb` is the one way an image file becomes a metric input (the scoring runner, image
+challenge sets and the reports' thumbnails read images with it too):
 
 - the file is opened, ``Image.verify()``-ed (structure, PNG chunk CRCs), opened again and fully
   ``load()``-ed, so a truncated or corrupt file is a `DataError` naming the file, never a
-  half-grey image (Pillow's ``LOAD_TRUNCATED_IMAGES`` is not used);
+  half-grey image (Pillow's ``LOAD_TRUNCATED_IMAGES`` is not used); so is whatever else the
+  decoder raises, e.g. a PNG text chunk that inflates past Pillow's ``MAX_TEXT_CHUNK`` (1 MB);
 - the pixel count (width x height, read from the header before decoding) must not exceed
   ``max_pixels`` (default 89,478,485 = Pillow's ``Image.MAX_IMAGE_PIXELS``), a guard against
   decompression bombs; the error names the file and the option (``max_pixels=``, ``none`` for no
@@ -101,8 +103,9 @@ def load_rgb(path, max_pixels: int | None = DEFAULT_MAX_PIXELS):
     """The image file ``path`` as a fully decoded 8-bit ``PIL.Image.Image`` in mode ``RGB``.
 
     Raises `DataError` (naming the file and the fix) for a missing, empty, unreadable, truncated
-    or corrupt file, an image over ``max_pixels`` pixels (None: no limit), or a mode without an
-    RGB conversion. See the module docstring for the conversions.
+    or corrupt file (whatever the decoder raises), a PNG text chunk over Pillow's
+    ``MAX_TEXT_CHUNK``, an image over ``max_pixels`` pixels (None: no limit), or a mode without
+    an RGB conversion. See the module docstring for the conversions.
     """
     from PIL import Image, UnidentifiedImageError
 
@@ -121,14 +124,25 @@ def load_rgb(path, max_pixels: int | None = DEFAULT_MAX_PIXELS):
                         "WebP, GIF, BMP or TIFF file.") from error
     except Image.DecompressionBombError as error:
         raise DataError(f"{path}: {error} Fix: raise max_pixels=N if you trust the file.") from error
-    except (OSError, SyntaxError, ValueError, EOFError) as error:
-        raise DataError(f"{path}: unreadable image, truncated or corrupt ({error}). Fix: "
-                        "regenerate or re-download the file.") from error
+    except ValueError as error:
+        if "MAX_TEXT" in str(error):  # PngImagePlugin's MAX_TEXT_CHUNK / MAX_TEXT_MEMORY
+            raise DataError(f"{path}: a PNG text chunk is larger than Pillow's limit ({error}). "
+                            "Fix: save the image again without its text metadata.") from error
+        raise _unreadable(path, error) from error
+    except Exception as error:  # a decoder's error on a malformed file, whatever its type
+        raise _unreadable(path, error) from error
     with image:
         try:
             return to_rgb(image)
         except DataError as error:
             raise DataError(f"{path}: {error}") from error
+        except Exception as error:  # a converter's error on an unusual mode
+            raise _unreadable(path, error) from error
+
+
+def _unreadable(path: Path, error: Exception) -> DataError:
+    return DataError(f"{path}: unreadable image, truncated or corrupt ({type(error).__name__}: "
+                     f"{error}). Fix: regenerate or re-download the file.")
 
 
 def as_rgb(value, max_pixels: int | None = DEFAULT_MAX_PIXELS, what: str = "image"):

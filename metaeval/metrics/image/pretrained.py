@@ -1,9 +1,10 @@
 """What the transformers-based image metrics share: config fields, device and precision, one
 loaded (processor, model) per process and configuration, and the batch's inputs as images/texts.
 
-``model`` is a hub name or a local folder holding the model and its processor (what
-``save_pretrained`` of both writes); it is loaded with the transformers class the metric names
-and ``AutoProcessor``. Device: ``cpu``, ``cuda[:N]``, or ``auto`` (cuda when available, else
+``model`` is a local folder holding the model and its processor (what ``save_pretrained`` of
+both writes) or a hub name in the local Hugging Face cache; it is loaded with the transformers
+class the metric names and ``AutoProcessor``, never downloaded (:mod:`metaeval.metrics.hub`):
+absent weights are a `ModelUnavailable` at once, which stops a scoring run. Device: ``cpu``, ``cuda[:N]``, or ``auto`` (cuda when available, else
 cpu). ``fp16=true`` loads the weights in float16 and needs a CUDA device (on CPU it is refused:
 float16 kernels there are slow and partly missing); scores are returned as float64.
 """
@@ -18,6 +19,7 @@ import numpy as np
 
 from metaeval.errors import DataError, MetricError, MetricOptionError
 from metaeval.metrics.base import Batch, Metric, MetricConfig, option
+from metaeval.metrics.hub import LOCAL_ONLY, offline, unavailable
 from metaeval.metrics.image.images import DEFAULT_MAX_PIXELS, as_rgb, caption
 from metaeval.metrics.text import quiet_loading
 
@@ -61,14 +63,12 @@ def _build(model_class: str, model: str, device: str, fp16: bool, where: str):
 
     dtype = torch.float16 if fp16 else torch.float32
     try:
-        with quiet_loading():
-            processor = transformers.AutoProcessor.from_pretrained(model)
-            network = getattr(transformers, model_class).from_pretrained(model, dtype=dtype)
+        with quiet_loading(), offline():
+            processor = transformers.AutoProcessor.from_pretrained(model, **LOCAL_ONLY)
+            network = getattr(transformers, model_class).from_pretrained(model, dtype=dtype,
+                                                                         **LOCAL_ONLY)
     except (OSError, ValueError, KeyError, TypeError) as error:
-        raise MetricError(f"{where}: cannot load {model_class} {model!r} with its processor "
-                          f"({' '.join(str(error).split())[:200]}). Fix: give a local folder "
-                          "holding the model and its processor (save_pretrained of both), or a "
-                          "hub name in the local Hugging Face cache.") from error
+        raise unavailable(where, model, error, what=model_class) from error
     return processor, network.to(device).eval()
 
 

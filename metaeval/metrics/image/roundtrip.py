@@ -31,9 +31,16 @@ from pathlib import Path
 
 import numpy as np
 
-from metaeval.errors import MetaevalError, MetricError, MetricOptionError
+from metaeval.errors import (
+    DataError,
+    MetaevalError,
+    MetricError,
+    MetricOptionError,
+    ModelUnavailable,
+)
 from metaeval.io import write_atomic
 from metaeval.metrics.base import Batch, Metric, MetricConfig, config_hash, option
+from metaeval.metrics.image.images import as_rgb
 from metaeval.metrics.image.roundtrip_models import Captioner, FeatureExtractor, TextToImage
 
 HUANG_2024 = ("J.-H. Huang, H. Zhu, Y. Shen, S. Rudinac, A. M. Sacchetti, E. Kanoulas, "
@@ -66,20 +73,17 @@ class RoundTripConfig(MetricConfig):
 
 
 def _load_rgb(value, where: str):
-    """An RGB PIL image from a path, a PIL image or an H x W (x 3) array."""
-    from PIL import Image, UnidentifiedImageError
+    """An RGB PIL image from a path or a PIL image (the one image loader,
+    :func:`metaeval.metrics.image.images.as_rgb`) or from an H x W (x 3) array."""
+    from PIL import Image
 
-    if isinstance(value, Image.Image):
-        return value.convert("RGB")
     if isinstance(value, np.ndarray):
         array = value if value.dtype == np.uint8 else np.clip(value * 255 + 0.5, 0, 255)
         return Image.fromarray(array.astype(np.uint8)).convert("RGB")
     try:
-        with Image.open(Path(value)) as image:
-            return image.convert("RGB")
-    except (OSError, UnidentifiedImageError, TypeError, ValueError) as error:
-        raise MetricError(f"{value}: cannot read the image of {where} ({type(error).__name__}: "
-                          f"{error}). Fix: give a readable PNG/JPEG/WebP file.") from error
+        return as_rgb(value)
+    except DataError as error:
+        raise MetricError(f"cannot read the image of {where}: {error}") from error
 
 
 def pixel_hash(image, caption: str | None = None) -> str:
@@ -203,6 +207,8 @@ class ImageRoundTrip(Metric):
                                  "generated": str(self.artifacts / f"{stem}.png")}
             try:
                 pairs[position] = (image, self._regenerated(stem, captions[position]))
+            except ModelUnavailable:  # no item can be scored: the run stops
+                raise
             except MetaevalError as error:
                 details[position]["error"] = str(error)
         if pairs:

@@ -3,8 +3,9 @@
 :class:`Captioner` (transformers ``AutoModelForImageTextToText``, greedy), :class:`TextToImage`
 (a diffusers ``DiffusionPipeline``, the initial noise from ``torch.Generator('cpu')`` seeded per
 image) and :class:`FeatureExtractor` (CLIP ``image_embeds`` or the DINOv2 CLS token). Each loads
-by hub name or local folder on first use, once per process, name, device and dtype; nothing is
-downloaded that is not in the local Hugging Face cache.
+by hub name or local folder on first use, once per process, name, device and dtype, with
+``local_files_only`` (:mod:`metaeval.metrics.hub`): nothing is downloaded, and a model that is not
+in the local Hugging Face cache is a `ModelUnavailable` at once.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import warnings
 
 import numpy as np
 
-from metaeval.errors import MetricError, MetricOptionError
+from metaeval.errors import MetricOptionError, ModelUnavailable
+from metaeval.metrics.hub import LOCAL_ONLY, offline, unavailable
 
 _MODELS: dict[tuple, object] = {}
 _LOCK = threading.Lock()
@@ -23,14 +25,13 @@ _LOCK = threading.Lock()
 def _shared(key: tuple, build):
     with _LOCK:
         if key not in _MODELS:
-            _MODELS[key] = build()
+            with offline():  # local folders and the local cache only: no hub request
+                _MODELS[key] = build()
         return _MODELS[key]
 
 
-def _cannot_load(role: str, name: str, error: Exception) -> MetricError:
-    return MetricError(f"i2t2i_roundtrip: cannot load the {role} {name!r} ({type(error).__name__}: "
-                       f"{error}). Fix: give a local folder or a model in the local Hugging Face "
-                       "cache; nothing is downloaded.")
+def _cannot_load(role: str, name: str, error: Exception) -> ModelUnavailable:
+    return unavailable("i2t2i_roundtrip", name, error, option=role)
 
 
 def _torch_dtype(name: str):
@@ -49,10 +50,10 @@ class Captioner:
         from transformers import AutoImageProcessor, AutoModelForImageTextToText, AutoTokenizer
 
         try:
-            processor = AutoImageProcessor.from_pretrained(self.name)
-            tokenizer = AutoTokenizer.from_pretrained(self.name)
+            processor = AutoImageProcessor.from_pretrained(self.name, **LOCAL_ONLY)
+            tokenizer = AutoTokenizer.from_pretrained(self.name, **LOCAL_ONLY)
             model = AutoModelForImageTextToText.from_pretrained(
-                self.name, dtype=_torch_dtype(self.dtype))
+                self.name, dtype=_torch_dtype(self.dtype), **LOCAL_ONLY)
         except (OSError, ValueError, KeyError) as error:
             raise _cannot_load("captioner", self.name, error) from error
         return processor, tokenizer, model.to(self.device).eval()
@@ -85,7 +86,7 @@ class TextToImage:
             with warnings.catch_warnings():  # torch_dtype: the keyword every diffusers >= 0.30 reads
                 warnings.simplefilter("ignore", FutureWarning)
                 pipeline = DiffusionPipeline.from_pretrained(
-                    self.name, torch_dtype=_torch_dtype(self.dtype))
+                    self.name, torch_dtype=_torch_dtype(self.dtype), **LOCAL_ONLY)
         except (OSError, ValueError, KeyError) as error:
             raise _cannot_load("generator", self.name, error) from error
         pipeline.set_progress_bar_config(disable=True)
@@ -123,14 +124,14 @@ class FeatureExtractor:
         import transformers
 
         try:
-            kind = transformers.AutoConfig.from_pretrained(self.name).model_type
+            kind = transformers.AutoConfig.from_pretrained(self.name, **LOCAL_ONLY).model_type
             if kind not in self.LOADERS:
                 raise MetricOptionError(f"i2t2i_roundtrip: extractor {self.name!r} is neither a "
                                         f"CLIP nor a DINOv2 model (model_type {kind!r}). Fix: "
                                         "give one, e.g. extractor=facebook/dinov2-base.")
             loader = getattr(transformers, self.LOADERS[kind])
-            model = loader.from_pretrained(self.name, dtype=_torch_dtype(self.dtype))
-            processor = transformers.AutoImageProcessor.from_pretrained(self.name)
+            model = loader.from_pretrained(self.name, dtype=_torch_dtype(self.dtype), **LOCAL_ONLY)
+            processor = transformers.AutoImageProcessor.from_pretrained(self.name, **LOCAL_ONLY)
         except (OSError, ValueError, KeyError) as error:
             raise _cannot_load("extractor", self.name, error) from error
         return kind, processor, model.to(self.device).eval()

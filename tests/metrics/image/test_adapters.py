@@ -244,7 +244,8 @@ def test_fp16_needs_cuda_and_device_auto():
 
 def test_unloadable_model_is_a_metric_error(tmp_path, image_files):
     metric = get_metric("clip_t", model=str(tmp_path))  # an empty folder
-    with pytest.raises(MetricError, match="cannot load CLIPModel.*local folder"):
+    with pytest.raises(MetricError, match="cannot load the CLIPModel in the folder .*Fix: give "
+                                          "a folder holding the model and its processor"):
         metric.score(_batch(image_files[:1]))
 
 

@@ -137,3 +137,14 @@ def test_as_rgb_and_caption():
     for bad, why in ((None, "no text given"), ("  ", "empty text"), (3, "not text")):
         with pytest.raises(DataError, match=why):
             caption(bad)
+
+
+def test_oversized_png_text_chunk_is_named_with_its_fix(tmp_path):
+    from PIL import PngImagePlugin
+
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Comment", "a" * (PngImagePlugin.MAX_TEXT_CHUNK + 1), zip=True)
+    path = _save(tmp_path, "t.png", Image.new("RGB", (3, 2), (9, 8, 7)), pnginfo=info)
+    with pytest.raises(DataError, match=r"t\.png: a PNG text chunk is larger than Pillow's "
+                                        r"limit .*MAX_TEXT_CHUNK.*Fix: save the image again"):
+        load_rgb(path)

@@ -15,7 +15,7 @@ transformers = pytest.importorskip("transformers")
 diffusers = pytest.importorskip("diffusers")
 from PIL import Image  # noqa: E402
 
-from metaeval.errors import MetricOptionError  # noqa: E402
+from metaeval.errors import MetricOptionError, ModelUnavailable  # noqa: E402
 from metaeval.metrics.base import Batch  # noqa: E402
 from metaeval.metrics.image import roundtrip  # noqa: E402
 from metaeval.metrics.registry import get_metric  # noqa: E402
@@ -297,6 +297,8 @@ def test_bad_options_and_models_are_clear_errors(models, images, tmp_path):
     results = outcomes(_metric(models, tmp_path, extractor="captioner"), _batch(images[:1]))
     assert results[0].value is None and "neither a CLIP nor a DINOv2" in results[0].reason
     missing = tmp_path / "no_such_model"
-    results = outcomes(get_metric("i2t2i_roundtrip", captioner=str(missing), resolution=32,
-                                  artifacts_dir=str(tmp_path)), _batch(images[:1]))
-    assert results[0].value is None and "cannot load the captioner" in results[0].reason
+    with pytest.raises(ModelUnavailable, match="i2t2i_roundtrip: captioner '.*no_such_model' is "
+                                               "neither a local folder nor in the local Hugging "
+                                               "Face cache"):  # stops the run: no item scores
+        outcomes(get_metric("i2t2i_roundtrip", captioner=str(missing), resolution=32,
+                            artifacts_dir=str(tmp_path)), _batch(images[:1]))
