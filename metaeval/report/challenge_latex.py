@@ -34,6 +34,7 @@ LABEL_SHARE = 0.30  # of \columnwidth: the category / phenomenon column
 N_EM = 2.2  # the number-of-pairs column
 METRIC_EM = 3.6  # a metric column: "-0.123" in bold at footnotesize is 3.4 em
 MAX_LINES = 40  # table rows (labels and headings) in one float
+RESERVE = 0.05  # of \columnwidth left free: bold numbers and the n column vary in width
 OPENING = [r"\centering", r"\footnotesize", r"\setlength{\tabcolsep}{3pt}"]
 
 
@@ -41,7 +42,8 @@ def metrics_per_table(with_n: bool) -> int:
     """Metric columns that fit next to the label (and ``n``) column in ``\\columnwidth``."""
     used = LABEL_SHARE * COLUMN_PT + 2 * TABCOLSEP_PT + (
         (N_EM * EM_PT + 2 * TABCOLSEP_PT) if with_n else 0.0)
-    return max(1, int((COLUMN_PT - used) // (METRIC_EM * EM_PT + 2 * TABCOLSEP_PT)))
+    free = (1 - RESERVE) * COLUMN_PT - used
+    return max(1, int(free // (METRIC_EM * EM_PT + 2 * TABCOLSEP_PT)))
 
 
 def chunks(items: list, size: int) -> list[list]:
@@ -60,16 +62,16 @@ def _num(value, bold: bool = False) -> str:
     return rf"$\mathbf{{{text}}}$" if bold else f"${text}$"
 
 
-def breakable(text: str) -> str:
+def breakable(text: str, longest: int = 5) -> str:
     """``text`` escaped, with line breaks allowed after ``: = , _ / -`` and a hyphenation
-    point after every fourth letter of a run of more than five (hyphenation patterns do not
-    apply to names such as ``word_order``)."""
+    point after every fourth letter of a run longer than ``longest`` (hyphenation patterns do
+    not apply to names such as ``word_order``)."""
     out = []
     for piece in re.split(r"([:=,_/\-])", str(text)):
         if len(piece) == 1 and piece in ":=,_/-":
             out.append(latex_escape(piece) + r"\allowbreak{}")
         else:
-            step = 4 if len(piece) > 5 else 5
+            step = 4 if len(piece) > longest else len(piece) or 1
             runs = [piece[i:i + step] for i in range(0, len(piece), step)] or [""]
             out.append(r"\-".join(latex_escape(r) for r in runs))
     return "".join(out)
@@ -81,7 +83,8 @@ def metric_header(name: str) -> str:
 
 
 def _label(text: str) -> str:
-    return r"\raggedright " + breakable(text)
+    """A row label: the label column holds about 20 letters of a word at footnotesize."""
+    return r"\raggedright " + breakable(text, longest=20)
 
 
 def _float(lines: list[str], metrics: list[str], with_n: bool, caption: str) -> list[str]:
