@@ -179,7 +179,8 @@ def render_html(result: ChallengeResult, hardest: int = 5) -> str:
 def results_csv(result: ChallengeResult) -> str:
     """One row per metric x phenomenon (and per category mean / headline with ``phenomenon``
     empty), pooled rows with ``langpair`` empty: columns ``metric, langpair, phenomenon,
-    category, tau, ci_low, ci_high, n``."""
+    category, statistic, ci_low, ci_high, n, note`` (the note says why a value or interval is
+    missing, or that a phenomenon has fewer than ``min_pairs`` pairs and is reported apart)."""
     return spreadsheet_safe(result.table).to_csv(columns=RESULT_COLUMNS, index=False,
                                                  lineterminator="\n")
 
