@@ -5,6 +5,7 @@ the rendered check)."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 
@@ -42,7 +43,7 @@ def test_phenomena_below_min_pairs_are_apart_in_every_format(challenge_results, 
     assert all(challenge_latex.breakable(p, 20) in after for p in small)
     record = json.loads(results_json(result))
     assert {r["phenomenon"]: r["n"] for r in record["reported_apart"]} == small
-    table = pd.read_csv(__import__("io").StringIO(results_csv(result)), keep_default_na=False)
+    table = pd.read_csv(io.StringIO(results_csv(result)), keep_default_na=False)
     rows = table[(table["langpair"] == "") & table["phenomenon"].isin(list(small))]
     assert len(rows) == n * len(small) and rows["note"].str.contains("reported apart").all()
     methods = re.search(r'<p class="methods">(.*?)</p>', html, re.S).group(1)
