@@ -94,13 +94,15 @@ def test_one_class_for_correlate_challenge_and_listening_signatures():
 
     challenge = Signature(CHALLENGE, challenge_set="ted@0123456789ab", k=50, seed=2,
                           metrics=(MetricEntry("chrf"),))
-    assert challenge.format() == "set:ted@0123456789ab|metrics:chrf|k:50|seed:2|ci:0.95|alpha:0.05"
+    assert challenge.format() == ("set:ted@0123456789ab|metrics:chrf|k:50|seed:2|ci:0.95|alpha:0.05"
+                                  "|min-pairs:10|resample:pairs-within-phenomena")
     listening = Signature(LISTENING, ratings="r@0", kind="dcr", scale="1..5", screening="auto",
                           correction="holm", exclude=("ref",))
     for sig in (challenge, listening, _signature()):
         assert Signature.parse(sig.format()) == sig and Signature.parse(sig.format(True)) == sig
     shared = {key.attr: (key.key, key.short) for key in CHALLENGE.keys}
     assert shared["k"] == ("k", "k") and shared["alpha"] == ("alpha", "a")
+    assert Signature.parse(challenge.format()).min_pairs == 10
 
 
 # ----------------------------------------------------------- the signature of a correlate run

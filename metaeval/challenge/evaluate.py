@@ -9,7 +9,9 @@ Per metric (lower-is-better metrics oriented first): per-phenomenon tau (ties di
 category means, the ACES-Score, the same per language pair, percentile bootstrap CIs from one
 set of draws over pairs (resampled within each phenomenon), the headline statistic (the
 ACES-Score when the set has ACES categories, else the mean of the phenomenon taus), PERM-BOTH
-on the same pairs between every two metrics, and WMT-style significance clusters.
+on the same pairs between every two metrics, and WMT-style significance clusters. Phenomena
+with fewer than ``min_pairs`` pairs are reported apart: they enter no category mean, headline,
+test or cluster (:mod:`metaeval.challenge.settings`).
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ import pandas as pd
 
 from metaeval.challenge.aces import ACES_SCORE, WEIGHTS
 from metaeval.challenge.sets import ChallengeSet
+from metaeval.challenge.settings import MIN_PAIRS, RESAMPLING, ChallengeSettings, challenge_keys
 from metaeval.challenge.spans import span_f1
-from metaeval.challenge.tables import CHANCE_NOTE, headline_weights, summary_rows
+from metaeval.challenge.tables import CHANCE_NOTE, apart, headline_weights, summary_rows
 from metaeval.correlation.settings import Settings
 from metaeval.correlation.signature import settings_keys
 from metaeval.data.judgements import frame_hash
@@ -67,7 +70,8 @@ class ChallengeResult:
 # shared with correlate runs (their keys from Settings' one definition)
 LAYOUT = register_layout(Layout("challenge", (
     Key("challenge_set", "set", "cs"), Key("metrics", "metrics", "m", "metrics", default=()),
-    *settings_keys("k", "seed", "ci", "alpha").values()), required=("challenge_set",)))
+    *settings_keys("k", "seed", "ci", "alpha").values(), *challenge_keys()),
+    required=("challenge_set",)))
 
 
 def instruction(langpair: str) -> str:
@@ -116,11 +120,13 @@ def _details(frame: pd.DataFrame) -> dict:
 
 def evaluate(challenge: ChallengeSet, metrics, k: int = 1000, seed: int = 0, ci: float = 0.95,
              alpha: float = 0.05, cache_dir=None, progress=None,
-             device: str = "cpu") -> ChallengeResult:
+             device: str = "cpu", min_pairs: int = MIN_PAIRS) -> ChallengeResult:
     """Score ``challenge`` with ``metrics`` (requests) and compute every table. ``k``, ``seed``,
     ``ci`` and ``alpha`` are checked as :class:`~metaeval.correlation.settings.Settings` checks
-    them, before anything is scored."""
+    them, ``min_pairs`` as :class:`~metaeval.challenge.settings.ChallengeSettings`, before
+    anything is scored."""
     Settings(k=k, seed=seed, ci=ci, alpha=alpha)  # one-line ParameterError on a bad value
+    min_pairs = ChallengeSettings(min_pairs=min_pairs).min_pairs
     requests = [r.text for r in parse_metric_list(metrics)] if isinstance(metrics, str) else metrics
     chosen = resolve_metrics(requests, device, challenge.domain)
     frame = score_items(pair_rows(challenge), chosen, device=device, cache_dir=cache_dir,
@@ -130,11 +136,11 @@ def evaluate(challenge: ChallengeSet, metrics, k: int = 1000, seed: int = 0, ci:
     good, bad = _side(frame, "good", ids, columns), _side(frame, "bad", ids, columns)
     signs = np.array([1.0 if m.higher_is_better else -1.0 for m in chosen])[:, None]
     outcome = outcomes(signs * good.to_numpy().T, signs * bad.to_numpy().T)  # (M, P)
-    table = summary_rows(challenge.pairs, columns, outcome, k, seed, ci)
-    headline = ACES_SCORE if challenge.pairs["category"].isin(list(WEIGHTS)).any() else "mean tau"
-    ranking, pairwise = _ranking(challenge.pairs, columns, outcome, table, headline, k, seed,
-                                 alpha)
-    notes = [CHANCE_NOTE] + [w for w in [tail_warning(k, ci)] if w]
+    table, headline, ranking, pairwise = challenge_statistics(
+        challenge.pairs, columns, outcome, k=k, seed=seed, ci=ci, alpha=alpha,
+        min_pairs=min_pairs)
+    notes = [CHANCE_NOTE] + [w for w in [tail_warning(k, ci), apart_line(challenge.pairs,
+                                                                         min_pairs)] if w]
     failed = int(frame["errors"].astype(bool).sum())
     if failed:
         sides = "captions" if challenge.domain == "image" else "translations"
@@ -147,13 +153,14 @@ def evaluate(challenge: ChallengeSet, metrics, k: int = 1000, seed: int = 0, ci:
         challenge_set=f"{challenge.name}@{frame_hash(challenge.pairs)}",
         metrics=tuple(MetricEntry(m.column, "higher" if m.higher_is_better else "lower",
                                   m.signature) for m in chosen),
-        k=k, seed=seed, ci=ci, alpha=alpha)
+        k=k, seed=seed, ci=ci, alpha=alpha, min_pairs=min_pairs)
     return ChallengeResult(
         challenge=challenge, metrics={m.column: "higher" if m.higher_is_better else "lower"
                                       for m in chosen},
         good=good.assign(id=ids), bad=bad.assign(id=ids), table=table, ranking=ranking,
         pairwise=pairwise, headline=headline, details=details, notes=notes,
-        settings={"k": k, "seed": seed, "ci": ci, "alpha": alpha, "pairs": len(ids)},
+        settings={"k": k, "seed": seed, "ci": ci, "alpha": alpha, "min_pairs": min_pairs,
+                  "resampling": RESAMPLING, "pairs": len(ids)},
         configs={m.column: m.signature for m in chosen}, signature=signature,
         spans=span_table(challenge, columns, details))
 
@@ -177,12 +184,36 @@ def span_table(challenge: ChallengeSet, columns: list[str], details: dict) -> pd
     return pd.DataFrame(rows, columns=["metric", "span_f1", "n"]) if rows else None
 
 
-def _ranking(pairs, columns, outcome, table, headline, k, seed, alpha):
-    """Headline statistic per metric with its CI, PERM-BOTH between metrics, clusters."""
+def apart_line(pairs: pd.DataFrame, min_pairs: int) -> str:
+    """The note naming the phenomena reported apart (fewer than ``min_pairs`` pairs)."""
+    small = apart(pairs, min_pairs)
+    if not small:
+        return ""
+    return (f"{len(small)} phenomen{'on has' if len(small) == 1 else 'a have'} fewer than "
+            f"min_pairs = {min_pairs} pairs and {'is' if len(small) == 1 else 'are'} reported "
+            "apart, outside the category means, the headline, its tests and clusters: "
+            + "; ".join(f"{p} ({n})" for p, n in small.items()) + ".")
+
+
+def challenge_statistics(pairs: pd.DataFrame, columns: list[str], outcome: np.ndarray, *,
+                         k: int, seed: int, ci: float, alpha: float, min_pairs: int):
+    """(results table, headline name, ranking, pairwise tests) from the (metrics x pairs)
+    ``outcome`` matrix (+1 good preferred, -1 not, NaN missing) of ``pairs`` (phenomenon,
+    category, langpair columns)."""
+    table = summary_rows(pairs, columns, outcome, k, seed, ci, min_pairs)
+    headline = ACES_SCORE if pairs["category"].isin(list(WEIGHTS)).any() else "mean tau"
+    ranking, pairwise = _ranking(pairs, columns, outcome, table, headline, k, seed, alpha,
+                                 min_pairs)
+    return table, headline, ranking, pairwise
+
+
+def _ranking(pairs, columns, outcome, table, headline, k, seed, alpha, min_pairs):
+    """Headline statistic per metric with its CI, PERM-BOTH between metrics on the same pairs
+    and weights (phenomena of at least ``min_pairs`` pairs), clusters."""
     rows = table[(table["langpair"] == "") & (table["phenomenon"] == "")]
     name = ACES_SCORE if headline == ACES_SCORE else "mean tau"
     head = rows[rows["category"] == name].set_index("metric").reindex(columns)
-    groups, weights = headline_weights(pairs, headline)
+    groups, weights = headline_weights(pairs, headline, min_pairs)
     n = len(columns)
     p = np.full((n, n), np.nan)
     delta = np.full((n, n), np.nan)

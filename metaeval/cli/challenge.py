@@ -13,11 +13,13 @@ import typer
 
 from metaeval.challenge.evaluate import evaluate
 from metaeval.challenge.sets import REGISTERED, read_challenge_set
+from metaeval.challenge.settings import ChallengeSettings
 from metaeval.cli.app import app
 from metaeval.cli.common import cli_errors, echo, note
 from metaeval.cli.options import (
     SEED_OPTION,
 )
+from metaeval.cli.settings import settings_flags, with_settings_options
 from metaeval.cli.text import text_table
 from metaeval.errors import ParameterError
 from metaeval.io import check_output_folder, safe_name
@@ -29,6 +31,7 @@ from metaeval.score.cache import DEFAULT_CACHE_DIR
 
 
 @app.command("challenge")
+@with_settings_options(ChallengeSettings)
 def challenge_command(
     set_: str = typer.Option(..., "--set", help=f"Challenge set: a TSV, JSONL or JSON file in "
                                                 f"the ACES layout, or {', '.join(REGISTERED)}."),
@@ -44,11 +47,13 @@ def challenge_command(
     formats: str = typer.Option("html,latex,csv,json", "--format",
                                 help=f"Report formats: {', '.join(FILES)}."),
     quiet: bool = typer.Option(False, help="No progress bar or summary table."),
+    settings_options: dict | None = None,
 ) -> None:
     """Per-phenomenon accuracy of metrics on contrastive pairs (ACES tau, ACES-Score)."""
-    with cli_errors():
+    with cli_errors(settings_flags(ChallengeSettings)):
         run_challenge(set_=set_, metrics=metrics, out=out, k=k, seed=seed, ci=ci, alpha=alpha,
-                      device=device, cache=cache, formats=formats, quiet=quiet)
+                      device=device, cache=cache, formats=formats, quiet=quiet,
+                      **(settings_options or {}))
 
 
 def _check(k: int, ci: float, alpha: float, formats: list[str]) -> None:
@@ -64,16 +69,19 @@ def _check(k: int, ci: float, alpha: float, formats: list[str]) -> None:
 
 
 def run_challenge(*, set_, metrics="chrf,bleu", out=None, k=1000, seed=0, ci=0.95, alpha=0.05,
-                  device="cpu", cache=None, formats="html,latex,csv,json", quiet=False):
-    """Read, score, evaluate and report a challenge set; return (result, written files)."""
+                  device="cpu", cache=None, formats="html,latex,csv,json", quiet=False,
+                  **challenge_settings):
+    """Read, score, evaluate and report a challenge set; return (result, written files).
+    ``challenge_settings``: the fields of :class:`ChallengeSettings` (``min_pairs``)."""
     chosen_formats = [f.strip() for f in str(formats).split(",") if f.strip()]
     _check(k, ci, alpha, chosen_formats)
+    settings = ChallengeSettings(**challenge_settings)
     parse_metric_list(metrics)  # option errors before reading anything
     check_output_folder(out if out else Path("reports"), owned=FILES.values() if out else None)
     challenge = read_challenge_set(set_)
     result = evaluate(challenge, metrics, k=k, seed=seed, ci=ci, alpha=alpha, device=device,
                       cache_dir=Path(cache) if cache else DEFAULT_CACHE_DIR,
-                      progress=not quiet)
+                      progress=not quiet, min_pairs=settings.min_pairs)
     folder = Path(out) if out else Path("reports") / "challenge" / safe_name(challenge.name)
     written = write_challenge_report(result, folder, chosen_formats)
     if not quiet:

@@ -4,9 +4,11 @@
 The page has the ranking by the headline statistic (ACES-Score, or the mean of the phenomenon
 taus for sets without ACES categories) with CIs and significance clusters, the category means
 (with the ACES categories the set lacks named as absent), a bar chart of the category means
-with their CIs, the per-phenomenon table as in the ACES paper, the per-language-pair headline,
-PERM-BOTH p-values, Span-F1 where the set marks error spans, the pairs each metric gets most
-wrong (scores, and TIGERScore's error analyses), the methods and the signature.
+with their CIs, the per-phenomenon table as in the ACES paper (phenomena with fewer than
+``min_pairs`` pairs in a table of their own), the per-language-pair headline, PERM-BOTH
+p-values, Span-F1 where the set marks error spans, the pairs each metric gets most wrong
+(scores, and TIGERScore's error analyses), the methods and the signature. Wide tables scroll
+sideways inside the page with their first column fixed; metric names in headers wrap.
 """
 
 from __future__ import annotations
@@ -92,10 +94,10 @@ def _matrix_rows(result: ChallengeResult, langpair: str = "") -> tuple[list[str]
     return columns, rows
 
 
-def _phenomena(result: ChallengeResult, metrics: list[str]) -> list[dict]:
+def _phenomena(rows: list[dict], metrics: list[str]) -> list[dict]:
     return [{"phenomenon": r["phenomenon"], "category": r["category"], "n": r["n"],
              "cells": [_cell(*r["cells"].get(m, (np.nan, np.nan, np.nan))) for m in metrics]}
-            for r in data.phenomenon_rows(result)]
+            for r in rows]
 
 
 def _langpairs(result: ChallengeResult, metrics: list[str]) -> list[dict]:
@@ -136,12 +138,17 @@ def methods_text(result: ChallengeResult) -> str:
         "metrics negated first). " + result.notes[0],
         "A category's score is the mean of its phenomena's taus; the headline statistic is "
         f"{head}.",
-        f"{ci}% percentile bootstrap CIs: pairs resampled with replacement within each "
-        f"phenomenon, {s['k']} draws shared by all summaries of a metric.",
-        "Metrics were compared with PERM-BOTH on the same pairs (each pair's outcomes swapped "
-        f"between the two metrics at random, {s['k']} permutations; Deutsch et al. 2021) and "
-        f"grouped into significance clusters at alpha = {s['alpha']} as in the WMT metrics "
-        f"task. Seed {s['seed']}."])
+        f"Phenomena with fewer than {data.min_pairs(result)} pairs (min_pairs) are reported "
+        "apart and enter no category mean, headline, test or cluster (the tau of all pairs "
+        "keeps every pair).",
+        f"{ci}% percentile bootstrap CIs, stratified: pairs resampled with replacement within "
+        f"each phenomenon (the phenomenon sizes fixed), {s['k']} draws shared by all summaries "
+        "of a metric and by all metrics.",
+        "Metrics were compared with PERM-BOTH on the same pairs and phenomenon weights as the "
+        "headline (each pair's outcomes swapped between the two metrics at random, "
+        f"{s['k']} permutations; Deutsch et al. 2021), so that the intervals and the tests "
+        "measure the same statistic over the same phenomena, and grouped into significance "
+        f"clusters at alpha = {s['alpha']} as in the WMT metrics task. Seed {s['seed']}."])
 
 
 def render_html(result: ChallengeResult, hardest: int = 5) -> str:
@@ -149,6 +156,7 @@ def render_html(result: ChallengeResult, hardest: int = 5) -> str:
     metrics = data.metric_order(result)
     columns, category_rows = _matrix_rows(result)
     pairs = result.challenge.pairs
+    kept, apart = data.split_phenomena(result)
     return render(
         "challenge.html.j2", name=result.challenge.name, source=display_path(result.challenge.source_file),
         citation=result.challenge.citation, licence=result.challenge.licence,
@@ -156,7 +164,8 @@ def render_html(result: ChallengeResult, hardest: int = 5) -> str:
         n_pairs=len(pairs), n_phenomena=pairs["phenomenon"].nunique(),
         langpairs=data.langpairs(result), ranking=_ranking(result), columns=columns,
         category_rows=category_rows, absent=data.absent_categories(result),
-        plot=category_plot_svg(result), phenomena=_phenomena(result, metrics),
+        plot=category_plot_svg(result), phenomena=_phenomena(kept, metrics),
+        apart=_phenomena(apart, metrics), min_pairs=data.min_pairs(result),
         langpair_rows=_langpairs(result, metrics),
         pairwise=[{"a": r["metric_a"], "b": r["metric_b"], "delta": fmt(r["delta"]),
                    "p": fmt_p(r["pvalue"])} for r in result.pairwise.to_dict(orient="records")],
@@ -170,13 +179,15 @@ def render_html(result: ChallengeResult, hardest: int = 5) -> str:
 def results_csv(result: ChallengeResult) -> str:
     """One row per metric x phenomenon (and per category mean / headline with ``phenomenon``
     empty), pooled rows with ``langpair`` empty: columns ``metric, langpair, phenomenon,
-    category, tau, ci_low, ci_high, n``."""
+    category, statistic, ci_low, ci_high, n, note`` (the note says why a value or interval is
+    missing, or that a phenomenon has fewer than ``min_pairs`` pairs and is reported apart)."""
     return spreadsheet_safe(result.table).to_csv(columns=RESULT_COLUMNS, index=False,
                                                  lineterminator="\n")
 
 
 def results_json(result: ChallengeResult) -> str:
-    """Signature, settings, ranking, table, pairwise tests, Span-F1 and notes as JSON."""
+    """Signature, settings, ranking, table, pairwise tests, Span-F1, the phenomena reported
+    apart (fewer than ``min_pairs`` pairs) and notes as JSON."""
     record = {"signature": str(result.signature), "settings": result.settings,
               "signature_fields": result.signature.to_dict(), "challenge_set": {
                   "name": result.challenge.name, "pairs": len(result.challenge.pairs),
@@ -185,7 +196,10 @@ def results_json(result: ChallengeResult) -> str:
               "ranking": json_safe(result.ranking), "table": json_safe(result.table),
               "pairwise": json_safe(result.pairwise),
               "spans": None if result.spans is None else json_safe(result.spans),
-              "absent_categories": data.absent_categories(result), "notes": result.notes}
+              "absent_categories": data.absent_categories(result),
+              "reported_apart": [{"phenomenon": r["phenomenon"], "category": r["category"],
+                                  "n": r["n"]} for r in data.split_phenomena(result)[1]],
+              "notes": result.notes}
     return json.dumps(json_safe(record), indent=1, ensure_ascii=False) + "\n"
 
 

@@ -31,10 +31,13 @@ def categories(result: ChallengeResult) -> list[str]:
 
 
 def absent_categories(result: ChallengeResult) -> list[str]:
-    """ACES categories with no phenomenon in the set (left out of the ACES-Score)."""
+    """ACES categories with no phenomenon of at least ``min_pairs`` pairs in the set (left out
+    of the ACES-Score)."""
     if result.headline != ACES_SCORE:
         return []
-    return [c for c in WEIGHTS if c not in set(result.challenge.pairs["category"])]
+    sizes = result.challenge.pairs.groupby(["category", "phenomenon"]).size()
+    present = {c for (c, _), n in sizes.items() if n >= min_pairs(result)}
+    return [c for c in WEIGHTS if c not in present]
 
 
 def category_matrix(result: ChallengeResult, langpair: str = "") -> pd.DataFrame:
@@ -60,6 +63,21 @@ def phenomenon_rows(result: ChallengeResult) -> list[dict]:
         out.append({"phenomenon": phenomenon, "category": category, "n": int(part["n"].max()),
                     "cells": cells})
     return sorted(out, key=lambda r: (rank.get(r["category"], len(rank)), r["phenomenon"]))
+
+
+def min_pairs(result: ChallengeResult) -> int:
+    """The run's ``min_pairs`` (1 for results made before the setting existed)."""
+    return int(result.settings.get("min_pairs", 1))
+
+
+def split_phenomena(result: ChallengeResult) -> tuple[list[dict], list[dict]]:
+    """(phenomena in the means, phenomena reported apart: fewer than ``min_pairs`` pairs), each
+    as :func:`phenomenon_rows`; ``n`` counts the set's pairs of the phenomenon."""
+    sizes = result.challenge.pairs["phenomenon"].value_counts()
+    rows = phenomenon_rows(result)
+    small = {p for p, n in sizes.items() if n < min_pairs(result)}
+    return ([r for r in rows if r["phenomenon"] not in small],
+            [r for r in rows if r["phenomenon"] in small])
 
 
 def langpairs(result: ChallengeResult) -> list[str]:

@@ -4,6 +4,9 @@ The figure is at most :data:`~metaeval.report.figures.CONTENT_WIDTH` wide (so th
 shows it unscaled) and every tick label is :data:`~metaeval.report.figures.MIN_FONT` points:
 panels go side by side while they fit, and with many metrics the cells shrink to fit one panel
 per row (column labels are vertical, one text line per cell).
+
+A cell with p < alpha is framed at every size; where the cells are wide enough to print their
+p-value (:func:`p_label`: two significant digits, ``<.001`` below 0.001), it is also in bold.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ MIN_CELL = 0.16  # inches: a 7 pt label line with room to spare
 COLORBAR = 1.0  # inches for the colour bar and its label
 LABEL_CHARS = 26  # tick labels longer than this are shortened (the table has the full name)
 VALUES_FROM = 0.3  # cells at least this wide (inches) print their p-value
+FRAME_LABEL = "_p below alpha"  # the frames of the significant cells (not in a legend)
 
 
 def label_margin(names: list[str]) -> float:
@@ -62,12 +66,32 @@ def _matrix(pw, group: str, index: dict[str, int]) -> np.ndarray:
     return matrix
 
 
+def p_label(p: float) -> str:
+    """A p-value in a heatmap cell: ``<.001`` below 0.001, else two significant digits without
+    the leading zero (``.0012``, ``.05``, ``.47``), ``1`` for 1."""
+    if p < 0.001:
+        return "<.001"
+    text = f"{float(f'{p:.2g}'):f}".rstrip("0").rstrip(".")
+    return text.removeprefix("0") if text != "0" else "0"
+
+
 def _values(ax, matrix: np.ndarray, alpha: float) -> None:
     for (a, b), p in np.ndenumerate(matrix):
         if not math.isnan(p):
-            ax.text(b, a, f"{p:.2f}".lstrip("0") if p < 1 else "1", ha="center", va="center",
+            ax.text(b, a, p_label(p), ha="center", va="center",
                     fontsize=MIN_FONT, weight="bold" if p < alpha else "normal",
                     color="white" if p < 0.35 else "#222222")
+
+
+def _frames(ax, matrix: np.ndarray, alpha: float, cell: float) -> None:
+    """A frame around every cell with p < alpha (visible whether or not values are printed)."""
+    from matplotlib.patches import Rectangle
+
+    width = max(0.6, min(1.4, cell * 4.0))  # points: thinner frames on smaller cells
+    for (a, b), p in np.ndenumerate(matrix):
+        if not math.isnan(p) and p < alpha:
+            ax.add_patch(Rectangle((b - 0.5, a - 0.5), 1.0, 1.0, fill=False, edgecolor="#d9480f",
+                                   linewidth=width, label=FRAME_LABEL))
 
 
 def draw_heatmap(result: CorrelationResult, pw, level: str, coefficient: str):
@@ -97,6 +121,7 @@ def draw_heatmap(result: CorrelationResult, pw, level: str, coefficient: str):
         ax.set_yticks(range(n), [names[m] for m in order] if i % ncols == 0 else [""] * n,
                       fontsize=MIN_FONT)
         ax.set_title("pooled" if labels.is_pooled(result, groups[i]) else groups[i])
+        _frames(ax, matrix, alpha, cell)
         if cell >= VALUES_FROM and n <= 14:
             _values(ax, matrix, alpha)
     if image is not None:

@@ -115,10 +115,15 @@ def short_settings(result: CorrelationResult, level: str) -> str:
 LAYOUTS = ("compact", "two-column", "full")
 DEFAULT_LAYOUT = "compact"
 SHORT_NAME = 16  # longer metric names get a wrapping column in the compact layout
+# compact layout: up to this many metrics the CI goes under the value (two lines a row); a
+# longer table puts it after the value, one line a row, so that the float fits the page (24
+# two-line rows of the GSVS study were 72 pt taller than an article's text height)
+STACKED_ROWS = 16
 
 
-def _compact_cell(row) -> str:
-    """Value (bold in cluster 1) over its CI in script size, in a nested one-column tabular."""
+def _compact_cell(row, stacked: bool = True) -> str:
+    """Value (bold in cluster 1) with its CI in script size: under it (``stacked``, a nested
+    one-column tabular) or after it on the same line."""
     if labels.is_missing(row["statistic"]):
         return "--"
     value = fixed(row["statistic"])
@@ -126,7 +131,10 @@ def _compact_cell(row) -> str:
         value = rf"\mathbf{{{value}}}"
     ci = ""
     if not (labels.is_missing(row["ci_low"]) or labels.is_missing(row["ci_high"])):
-        ci = rf"\\{{\scriptsize$[{fixed(row['ci_low'], 2)},{fixed(row['ci_high'], 2)}]$}}"
+        ci = rf"{{\scriptsize$[{fixed(row['ci_low'], 2)},{fixed(row['ci_high'], 2)}]$}}"
+    if not stacked:
+        return f"${value}$" + (rf"\,{ci}" if ci else "")
+    ci = rf"\\{ci}" if ci else ""
     return rf"\begin{{tabular}}[t]{{@{{}}c@{{}}}}${value}${ci}\end{{tabular}}"
 
 
@@ -185,8 +193,9 @@ def pd_rows(records: list[dict]):
 
 
 def _caption(result: CorrelationResult, coef: str, level: str, flipped: bool, notes: list[str],
-             missing: bool, layout: str) -> str:
-    where = "small print under each value" if layout == "compact" else "subscript"
+             missing: bool, layout: str, stacked: bool = True) -> str:
+    where = {"compact": "small print " + ("under" if stacked else "after") + " each value"}.get(
+        layout, "subscript")
     bits = [f"{where}: CI", "bold: best significance cluster"]
     if flipped:
         bits.append("$^\\dagger$: lower is better, sign-flipped")
@@ -203,7 +212,8 @@ def latex_table(result: CorrelationResult, level: str | None = None,
     """One booktabs table for ``level`` (default: the first level) and the primary coefficient.
 
     ``layout``: ``compact`` (default; fits the column of a one-column ``article``: footnotesize,
-    the CI under the value, long names wrap), ``two-column`` (a ``table*`` across both columns
+    the CI under the value, or after it for more than :data:`STACKED_ROWS` metrics so that the
+    float fits the page, long names wrap), ``two-column`` (a ``table*`` across both columns
     of a two-column paper, value and CI on one line) or ``full`` (``table``, one line a cell).
     """
     if layout not in LAYOUTS:
@@ -219,7 +229,8 @@ def latex_table(result: CorrelationResult, level: str | None = None,
     names = {m: labels.metric_label(result, m) for m in order}
     opening, closing, float_env = table_frame(layout, len(groups), list(names.values()))
     wrap = "p{" in opening[-1]
-    cell = _compact_cell if layout == "compact" else _cell
+    stacked = len(order) <= STACKED_ROWS
+    cell = (lambda row: _compact_cell(row, stacked)) if layout == "compact" else _cell
     header = " & ".join(["Metric"] + [latex_escape("pooled" if labels.is_pooled(result, g) else g)
                                       for g in groups])
     lines = [latex_comment(f"metaeval signature: {result.signature}"), *opening, r"\toprule",
@@ -233,7 +244,7 @@ def latex_table(result: CorrelationResult, level: str | None = None,
         lines.append(" & ".join([name] + row) + r" \\")
     extra, notes = _summary_rows(cells, groups, layout)
     caption = _caption(result, coef, level, bool(flipped), notes, table["statistic"].isna().any(),
-                       layout)
+                       layout, stacked)
     label = re.sub(r"[^A-Za-z0-9]+", "-", f"metaeval-{result.dataset.name}-{level}")
     lines += extra + closing + [rf"\caption{{{caption}}}", rf"\label{{tab:{label}}}",
                                 rf"\end{{{float_env}}}"]

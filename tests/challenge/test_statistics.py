@@ -11,7 +11,8 @@ import pytest
 
 from metaeval.challenge import aces_score, category_of, gold_spans, span_f1
 from metaeval.challenge.aces import WEIGHTS, phenomenon_categories
-from metaeval.challenge.tables import summary_rows
+from metaeval.challenge.evaluate import challenge_statistics
+from metaeval.challenge.tables import headline_weights, summary_rows
 from metaeval.errors import ParameterError
 from metaeval.stats.contrastive import bootstrap_taus, group_means, outcomes, pair_permutation
 
@@ -113,3 +114,66 @@ def test_span_f1_parses_the_annotation():
     assert span_f1([["x"]], ["no spans here"]) == 0.0
     assert span_f1([[annotated]], [annotated]) == 0.0  # the raw string is not a span
     assert math.isnan(span_f1([], []))
+
+
+def _singletons_against_the_majority(rng: np.random.Generator):
+    """Three phenomena of 60 pairs where metric a is right on ~90% and b on ~50%, and three of
+    one pair each where only b is right: weighted as whole phenomena the single pairs decide
+    the mean tau, yet their bootstrap draws have no variance."""
+    big = [np.where(rng.random(60) < p, 1.0, -1.0) for p in (0.9, 0.5)]
+    a = np.concatenate([big[0]] * 3 + [np.array([-1.0, -1.0, -1.0])])
+    b = np.concatenate([big[1]] * 3 + [np.array([1.0, 1.0, 1.0])])
+    phenomena = [f"big{j}" for j in range(3) for _ in range(60)] + ["s1", "s2", "s3"]
+    pairs = pd.DataFrame({"phenomenon": phenomena, "category": "other", "langpair": "en-de"})
+    return pairs, np.vstack([a, b])
+
+
+def _non_overlapping_share_no_cluster(ranking: pd.DataFrame) -> bool:
+    rows = ranking.to_dict("records")
+    return all(x["cluster"] != y["cluster"] for x in rows for y in rows
+               if x["ci_low"] > y["ci_high"])
+
+
+def test_min_pairs_keeps_single_pairs_out_of_the_headline_and_its_tests():
+    """A metric pair whose headline CIs do not overlap is never in one cluster: the intervals
+    (pairs resampled within phenomena) and PERM-BOTH (pairs swapped) measure the same statistic
+    over the same phenomena. With every phenomenon in (min_pairs=1, the earlier behaviour) the
+    single pairs give narrow intervals but a PERM-BOTH p far above alpha."""
+    pairs, outcome = _singletons_against_the_majority(np.random.default_rng(11))
+    table, headline, ranking, pairwise = challenge_statistics(
+        pairs, ["a", "b"], outcome, k=1000, seed=0, ci=0.95, alpha=0.05, min_pairs=10)
+    big = outcome[:, :180].reshape(2, 3, 60).mean(2).mean(1)  # mean tau of the big phenomena
+    head = ranking.set_index("metric")
+    assert headline == "mean tau" and head["statistic"].to_dict() == pytest.approx(
+        {"a": big[0], "b": big[1]})
+    assert list(head["cluster"]) == [1.0, 2.0] and _non_overlapping_share_no_cluster(ranking)
+    p = pairwise.set_index(["metric_a", "metric_b"])["pvalue"]
+    assert p[("a", "b")] == pytest.approx(1 / 1001)
+    single = table[(table["langpair"] == "") & (table["phenomenon"] == "s1")].iloc[0]
+    assert single["statistic"] == -1.0 and "fewer than min_pairs = 10" in single["note"]
+    everything = challenge_statistics(pairs, ["a", "b"], outcome, k=1000, seed=0, ci=0.95,
+                                      alpha=0.05, min_pairs=1)
+    assert not _non_overlapping_share_no_cluster(everything[2])  # the reported defect
+
+
+def test_headline_weights_leave_small_phenomena_out():
+    pairs = pd.DataFrame({"phenomenon": ["p1"] * 3 + ["p2"] + ["p3"] * 2,
+                          "category": ["addition"] * 3 + ["addition"] + ["omission"] * 2})
+    codes, weights = headline_weights(pairs, "mean tau", min_pairs=2)
+    assert codes.tolist() == [0, 0, 0, 1, 2, 2] and weights.tolist() == [0.5, 0.0, 0.5]
+    codes, weights = headline_weights(pairs, "ACES-Score", min_pairs=2)
+    assert weights.tolist() == [5.0, 0.0, 5.0]
+    assert headline_weights(pairs, "ACES-Score")[1].tolist() == [2.5, 2.5, 5.0]  # min_pairs 1
+
+
+def test_summary_rows_when_no_phenomenon_is_large_enough():
+    pairs = pd.DataFrame({"phenomenon": ["p1", "p1", "p2"], "category": ["omission"] * 3,
+                          "langpair": ["en-de"] * 3})
+    table = summary_rows(pairs, ["m"], np.array([[1.0, -1.0, 1.0]]), k=20, seed=0, ci=0.95,
+                         min_pairs=5)
+    pooled = table[(table["langpair"] == "") & (table["phenomenon"] == "")].set_index("category")
+    assert set(pooled.index) == {"mean tau", "all pairs", "ACES-Score"}
+    for name in ("mean tau", "ACES-Score"):
+        assert np.isnan(pooled.loc[name, "statistic"]) and pooled.loc[name, "n"] == 0
+        assert pooled.loc[name, "note"] == "no phenomenon has min_pairs = 5 pairs or more"
+    assert pooled.loc["all pairs", "statistic"] == pytest.approx(1 / 3)

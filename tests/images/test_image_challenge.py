@@ -37,7 +37,8 @@ def test_read_image_set(tmp_path):
 
 
 def test_tau_per_phenomenon(tmp_path, image_plugins):
-    result = evaluate(read_challenge_set(_set(tmp_path)), "colour_word_distance", k=50, seed=0)
+    result = evaluate(read_challenge_set(_set(tmp_path)), "colour_word_distance", k=50, seed=0,
+                      min_pairs=1)  # phenomena of 3 and 2 pairs: every phenomenon counts
     pooled = result.table[(result.table["langpair"] == "") & (result.table["phenomenon"] != "")]
     taus = dict(zip(pooled["phenomenon"], pooled["statistic"]))
     # colour: the good caption names the image's colour (distance 0), the bad one does not: C=3.

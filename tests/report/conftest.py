@@ -179,3 +179,23 @@ def gsvs24() -> CorrelationResult:
 @pytest.fixture(scope="session")
 def gsvs40() -> CorrelationResult:
     return many_metrics_result(40)
+
+
+# 24 sacrebleu configurations: long, wrapping metric names in the challenge report tests
+CHALLENGE_METRICS = ([f"chrf:char_order={n}:word_order={w}" for n in range(1, 7) for w in (0, 1, 2)]
+                     + [f"bleu:max_ngram_order={n}" for n in range(1, 5)] + ["ter", "rouge"])
+
+
+@pytest.fixture(scope="session")
+def challenge_results(tmp_path_factory):
+    """The registered TED MQM pairs (every fourth pair: phenomena from 1 to 148 pairs) evaluated
+    with 8 and with 24 metrics: {8: ChallengeResult, 24: ChallengeResult}."""
+    from dataclasses import replace
+
+    from metaeval.challenge import evaluate, read_challenge_set
+
+    challenge = read_challenge_set("ted-mqm-pairs")
+    challenge = replace(challenge, pairs=challenge.pairs.iloc[::4].reset_index(drop=True))
+    cache = tmp_path_factory.mktemp("challenge-cache")
+    return {n: evaluate(challenge, ",".join(CHALLENGE_METRICS[-n:]), k=100, seed=0,
+                        cache_dir=cache) for n in (8, 24)}

@@ -93,3 +93,59 @@ def test_screenshot_is_not_blank(gensvs_report, tmp_path):
     assert dark[:, :640].mean() > 0.01 and dark[:, 640:].mean() > 0.005  # both halves used
     rows_with_ink = dark.any(axis=1).mean()
     assert rows_with_ink > 0.3
+
+
+TABLE_PROBE = """<script>
+(function () {
+  var main = document.querySelector('main').getBoundingClientRect();
+  var tables = [], leaks = [];
+  document.querySelectorAll('table.summary').forEach(function (t) {
+    var wrap = t.parentElement, first = t.querySelector('tbody td');
+    tables.push({id: t.id, width: t.scrollWidth, room: wrap.clientWidth,
+                 overflow: getComputedStyle(wrap).overflowX,
+                 sticky: first ? getComputedStyle(first).position : ''});
+  });
+  document.querySelectorAll('main *').forEach(function (el) {
+    if (el.children.length || el.getBoundingClientRect().right <= main.right + 1) return;
+    for (var p = el.parentElement; p && p.tagName !== 'MAIN'; p = p.parentElement) {
+      var o = getComputedStyle(p).overflowX;
+      if (o === 'auto' || o === 'scroll') return;
+    }
+    leaks.push(el.tagName + '#' + (el.id || el.textContent.slice(0, 30)));
+  });
+  var pre = document.createElement('pre');
+  pre.id = 'probe';
+  pre.textContent = JSON.stringify({tables: tables, leaks: leaks,
+                                    page: document.documentElement.scrollWidth,
+                                    view: window.innerWidth});
+  document.body.appendChild(pre);
+})();
+</script>"""
+
+
+def _table_probe(html: str, tmp_path: Path) -> dict:
+    page = tmp_path / "challenge.html"
+    page.write_text(html.replace("</body>", TABLE_PROBE + "</body>"), encoding="utf-8")
+    run = _chromium(tmp_path, "--window-size=1280,1024", "--dump-dom", page.as_uri())
+    assert run.returncode == 0, run.stderr[-2000:]
+    found = re.search(r'<pre id="probe">(.*?)</pre>', run.stdout, re.S)
+    assert found, "probe script did not run"
+    return json.loads(found.group(1).replace("&quot;", '"').replace("&amp;", "&"))
+
+
+def test_challenge_tables_fit_or_scroll_inside_the_page(challenge_results, tmp_path):
+    """At 1280 px the 8-metric page's tables fit their column (the phenomenon table was 1572 px
+    in a 1007 px box, its last metrics cut off); the 24-metric tables scroll sideways inside
+    the page with the row labels fixed, and nothing runs past the page (the signature did)."""
+    from metaeval.report.challenge import render_html
+
+    for n in (8, 24):
+        probe = _table_probe(render_html(challenge_results[n]), tmp_path)
+        assert probe["leaks"] == [] and probe["page"] <= probe["view"], (n, probe)
+        assert len(probe["tables"]) >= 6
+        for table in probe["tables"]:
+            assert table["overflow"] == "auto" and table["sticky"] == "sticky", table
+            if n == 8:
+                assert table["width"] <= table["room"] + 1, table
+        if n == 24:
+            assert any(t["width"] > t["room"] for t in probe["tables"])  # they do scroll

@@ -18,7 +18,7 @@ from metaeval.report import write_reports
 from metaeval.report.csvjson import results_csv, results_json
 from metaeval.report.html import render_html
 from metaeval.report.labels import chance_envelope
-from metaeval.report.latex import DEFAULT_LAYOUT, latex_tables
+from metaeval.report.latex import DEFAULT_LAYOUT, STACKED_ROWS, latex_tables
 
 needs_pdflatex = pytest.mark.skipif(shutil.which("pdflatex") is None,
                                     reason="pdflatex not installed")
@@ -43,11 +43,14 @@ def _no_names(result):
 @needs_pdflatex
 @pytest.mark.parametrize("names", ["display names", "column names"])
 def test_default_layout_fits_an_article_column(gsvs24, tmp_path, names):
-    """The default table fits \\columnwidth of a one-column article (it was 18 pt too wide)."""
+    """The default table fits \\columnwidth of a one-column article (it was 18 pt too wide)
+    and the page's height (with the CI under each of the 24 values the float was 72 pt taller
+    than the text, pushing the page number into the caption)."""
     result = gsvs24 if names == "display names" else _no_names(gsvs24)
     log = _compile(tmp_path, latex_tables(result))
     assert DEFAULT_LAYOUT == "compact"
     assert "Overfull \\hbox" not in log
+    assert "Float too large" not in log and "Overfull \\vbox" not in log
 
 
 @needs_pdflatex
@@ -64,17 +67,29 @@ def test_two_column_layout_spans_a_twocolumn_paper(gsvs24, tmp_path):
     assert "Overfull \\hbox" not in _compile(tmp_path, tex, "[twocolumn]")
 
 
-def test_compact_cells_hold_value_bold_cluster_and_ci(gsvs24):
-    tex = latex_tables(gsvs24, "compact")
-    t = gsvs24.table
+@pytest.mark.parametrize("n_metrics", [8, 24])
+def test_compact_cells_hold_value_bold_cluster_and_ci(gsvs24, n_metrics):
+    """Up to STACKED_ROWS metrics the CI is under the value; the 24-metric table has it after
+    the value (one line a row) and its caption says so."""
+    result = gsvs24
+    if n_metrics < len(gsvs24.metrics):
+        keep = ["emb_mse_mert_df"] + [m for m in gsvs24.metrics if m != "emb_mse_mert_df"][
+            :n_metrics - 1]
+        result = dataclasses.replace(gsvs24, metrics={m: gsvs24.metrics[m] for m in keep},
+                                     table=gsvs24.table[gsvs24.table["metric"].isin(keep)])
+    tex = latex_tables(result, "compact")
+    t = result.table
     r = t[(t["metric"] == "emb_mse_mert_df") & (t["group"] == "generative")
           & (t["coefficient"] == "spearman")].iloc[0]
     value = f"{r['statistic']:.3f}"
-    value = f"\\mathbf{{{value}}}" if r["cluster"] == 1 else value
-    cell = (f"\\begin{{tabular}}[t]{{@{{}}c@{{}}}}${value}$\\\\{{\\scriptsize$"
-            f"[{r['ci_low']:.2f},{r['ci_high']:.2f}]$}}\\end{{tabular}}")
+    value = "$" + (f"\\mathbf{{{value}}}" if r["cluster"] == 1 else value) + "$"
+    ci = f"{{\\scriptsize$[{r['ci_low']:.2f},{r['ci_high']:.2f}]$}}"
+    stacked = n_metrics <= STACKED_ROWS
+    cell = (f"\\begin{{tabular}}[t]{{@{{}}c@{{}}}}{value}\\\\{ci}\\end{{tabular}}" if stacked
+            else f"{value}\\,{ci}")
     row = next(line for line in tex.splitlines() if line.startswith("M-L12 MSE"))
     assert cell in row
+    assert ("small print under each value" if stacked else "small print after each value") in tex
 
 
 def test_unknown_layout_is_refused(gsvs24, tmp_path):
