@@ -29,7 +29,7 @@ from metaeval.stats.chance import chance_baselines
 from metaeval.stats.clusters import significance_clusters
 from metaeval.stats.coefficients import Coefficient
 from metaeval.stats.grouping import group_vectors
-from metaeval.stats.levels import correlation_at_level
+from metaeval.stats.levels import correlation_at_level, scaled_for_means
 from metaeval.stats.multitest import benjamini_hochberg, holm
 from metaeval.stats.permutation import perm_both
 from metaeval.stats.resampling import bootstrap_ci
@@ -67,7 +67,7 @@ def analytic_pvalue(coef: Coefficient, gold: np.ndarray, metric: np.ndarray, lev
     """Two-sided analytic p-value for single-correlation levels (none, system), else NaN."""
     if coef.pvalue is None or level not in ("none", "system"):
         return NAN
-    g, m = group_vectors(gold, metric, level)
+    g, m = group_vectors(*scaled_for_means(coef, gold, metric, level), level)
     return coef.pvalue(g, m)
 
 

@@ -17,9 +17,20 @@ from metaeval.stats.grouping import (
     group_vectors,
     system_scores,
 )
+from metaeval.stats.scaling import unit_scale
 
 __all__ = ["LEVELS", "average_correlations", "check_level", "correlation_at_level",
-           "group_vectors", "system_scores"]
+           "group_vectors", "scaled_for_means", "system_scores"]
+
+
+def scaled_for_means(coef: Coefficient, gold, metric, level: str):
+    """The (..., S, I) matrices each multiplied by a power of two (exact,
+    :func:`metaeval.stats.scaling.unit_scale`) at level ``system`` for a scale-free coefficient,
+    else as they are: system means of subnormal scores (or of scores near 1e300) then keep the
+    precision that a sum in the normal range has."""
+    if level != "system" or not coef.scale_free:
+        return gold, metric
+    return unit_scale(gold, (-2, -1)), unit_scale(metric, (-2, -1))
 
 
 def correlation_at_level(
@@ -36,6 +47,7 @@ def correlation_at_level(
     1.0
     """
     coef = get_coefficient(coefficient)
+    gold, metric = scaled_for_means(coef, gold, metric, level)
     if coef.at_level is not None:
         return coef.at_level(gold, metric, level)
     g, m = group_vectors(gold, metric, level)

@@ -19,9 +19,11 @@ import numpy as np
 from metaeval.stats.blocks import run_blocks
 from metaeval.stats.coefficients import Coefficient, average_ranks
 from metaeval.stats.grouping import average_correlations, level_groups
+from metaeval.stats.paired import constant
 from metaeval.stats.pdp import from_moments as pdp_from_moments
 from metaeval.stats.permsorted import SortedSpearmanPermBoth, generic_pair_draws
 from metaeval.stats.permspa import SpaPermBoth
+from metaeval.stats.scaling import unit_scale
 
 FAST_MAX_CELLS = 3000  # longest vector (cells of one group) the quadratic Spearman path takes
 PAIR_BLOCK_BYTES = 2**28  # metric vectors (3 x metrics x cells float64) Pearson holds at once
@@ -51,10 +53,11 @@ class PearsonPermBoth:
         self.valid = valid
         n = valid.sum(-1)
         self.n = n.astype(float)
+        g = unit_scale(g)  # each group's r does not depend on its scale: exact, no underflow
         with np.errstate(invalid="ignore", divide="ignore"):
             gc = np.where(valid, g - np.where(valid, g, 0).sum(-1, keepdims=True) / n[:, None], 0.0)
             sgg = (gc * gc).sum(-1)
-            self.gold_ok = (n >= 2) & (sgg > 1e-24 * np.maximum(1.0, n))
+            self.gold_ok = (n >= 2) & (sgg > 0) & ~constant(g, valid)  # as coefficients.pearson
             self.gc = np.where(self.gold_ok[:, None], gc / np.sqrt(sgg)[:, None], 0.0)
         self.z = np.stack([np.where(valid, level_groups(m, level), 0.0) for m in z])  # (M, G, n)
 
@@ -130,7 +133,8 @@ class PdpPermBoth(PearsonPermBoth):
 
     def __init__(self, gold: np.ndarray, z: np.ndarray, level: str):
         super().__init__(gold, z, level)
-        g = np.where(self.valid, level_groups(gold, level), 0.0)
+        # PDP is invariant to one factor on all groups (not one per group): one power of two
+        g = np.where(self.valid, unit_scale(level_groups(gold, level), (-2, -1)), 0.0)
         with np.errstate(invalid="ignore", divide="ignore"):
             gc = np.where(self.valid, g - g.sum(-1, keepdims=True) / self.n[:, None], 0.0)
         sxx = np.where(self.n >= 1, (gc * gc).sum(-1), 0.0)
