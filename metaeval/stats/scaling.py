@@ -25,8 +25,10 @@ def binary_exponent(x: np.ndarray, axis: int | tuple[int, ...] = -1) -> np.ndarr
     """e with max |finite x| = m 2^e, m in [0.5, 1), over ``axis`` (kept as size-1 axes);
     0 where no finite value is non-zero. Integer array."""
     x = np.asarray(x, float)
-    top = np.max(np.abs(np.where(np.isfinite(x), x, 0.0)), axis=axis, keepdims=True,
-                 initial=0.0)
+    top = np.fmax.reduce(np.abs(x), axis=axis, keepdims=True, initial=0.0)  # NaN ignored
+    if np.isinf(top).any():  # the largest finite value, not inf
+        top = np.fmax.reduce(np.abs(np.where(np.isinf(x), np.nan, x)), axis=axis,
+                             keepdims=True, initial=0.0)
     return np.frexp(top)[1]
 
 
