@@ -170,7 +170,9 @@ def fixed_gold_statistic(coef: Coefficient, x: np.ndarray, ys: np.ndarray) -> np
 # ------------------------------------------------------------ Pearson / Spearman, shuffles
 def grouped_shuffle_vectors(coef: Coefficient, x: np.ndarray, y: np.ndarray):
     """Per-group unit vectors (U, V) and defined groups ``ok`` of (G, n) matrices such that the
-    Pearson (Spearman) r of group g with y shuffled within the group is shuffle(V_g) . U_g.
+    Pearson (Spearman) r of group g with y shuffled within the group is shuffle(V_g) . U_g;
+    U depends on the gold only (zero where the gold is undefined), so metrics with the same
+    valid cells share it.
 
     A shuffle keeps a group's values, so their mean and spread: r = <u, v'> with u, v the
     centred, unit-norm gold and metric (their average ranks for Spearman); one group of all
@@ -192,10 +194,12 @@ def grouped_shuffle_vectors(coef: Coefficient, x: np.ndarray, y: np.ndarray):
         xc = np.where(valid, xv - mx[:, None], 0.0)
         yc = np.where(valid, yv - my[:, None], 0.0)
         sx, sy = np.sqrt((xc * xc).sum(-1)), np.sqrt((yc * yc).sum(-1))
-        ok = (n >= 2) & ~constant(xv, valid) & ~constant(yv, valid)
+        gold_ok = (n >= 2) & ~constant(xv, valid)
+        ok = gold_ok & ~constant(yv, valid)
         if (ok & ((sx < 1e-8 * np.abs(mx)) | (sy < 1e-8 * np.abs(my)))).any():
             return None
-        U = np.where(ok[:, None], xc / sx[:, None], 0.0)
+        U = np.where(gold_ok[:, None], xc / sx[:, None], 0.0)  # the gold's alone: shared by
+        # every metric with these valid cells (chance._Unit), whatever groups they leave out
         V = np.where(ok[:, None], yc / sy[:, None], 0.0)
     return U, V, ok
 
