@@ -54,3 +54,11 @@ def published_story_pearson(datasets_dir: Path, metric: str, criterion: str) -> 
     """The authors' released story-level Pearson of ``metric`` with ``criterion`` (|r|)."""
     table = pd.read_csv(datasets_dir / "hanna" / "rankings" / "story_pearson.csv", index_col=0)
     return float(table.loc[metric, f"{criterion}_story_pearson"])
+
+
+def hanna_judgements(datasets_dir: Path, human: str, metrics: list[str]):
+    """The judgement set of one criterion and some metrics (without the reference story)."""
+    from metaeval.data.judgements import JudgementSet
+
+    frame = hanna_long(datasets_dir, [human, *metrics])
+    return JudgementSet.from_frame(frame, item="item", system="system", human=human)

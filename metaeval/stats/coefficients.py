@@ -104,7 +104,10 @@ class Coefficient:
     are filled with the arguments). ``scale_free``: the value does not change when the gold or
     the metric matrix is multiplied by a positive constant (all but ``kendall_like``, whose
     threshold is in gold units), so the engine may rescale the matrices exactly before it
-    forms system means (:mod:`metaeval.stats.scaling`).
+    forms system means (:mod:`metaeval.stats.scaling`). ``every_group_enters``: at ``item`` /
+    ``sys`` every group with a pair of cells enters the value (PDP's pooled sums, tie
+    calibration's mean over the rows with a pair); otherwise a group enters where the
+    coefficient of its own vector is defined (:func:`metaeval.stats.levels.groups_entered`).
     """
 
     name: str
@@ -124,6 +127,7 @@ class Coefficient:
     undefined: str = ("fewer than two usable points, or a constant human score or metric, in "
                       "every group of the level")
     scale_free: bool = True
+    every_group_enters: bool = False
 
     @property
     def pair_based(self) -> bool:
@@ -195,7 +199,7 @@ for _coefficient in (
     Coefficient("acc23_tiecal", tiecal.acc23_tiecal_vectors, "acc_23 (tie-calibrated)",
                 "acc_23 with the metric tie threshold epsilon chosen to maximise it on the data"
                 " (Deutsch et al. 2023 tie calibration; one epsilon per matrix and level).",
-                at_level=tiecal.acc23_tiecal_at_level),
+                at_level=tiecal.acc23_tiecal_at_level, every_group_enters=True),
     Coefficient("spa", spa.spa_vectors, "SPA",
                 "Soft pairwise accuracy (Thompson et al. 2024, arXiv 2409.09598; mt-metrics-eval"
                 " pce.py): 1 - mean |p_human - p_metric| over system pairs, p from paired"
@@ -207,7 +211,7 @@ for _coefficient in (
                 "Pairwise difference Pearson (WMT25; mt-metrics-eval Pearson(pdp=True)):"
                 " uncentred correlation of the pairwise gold and metric differences within"
                 " each group, pooled over the groups.", at_level=pdp.pdp_at_level,
-                moments=pdp.moments, from_moments=pdp.from_moments),
+                moments=pdp.moments, from_moments=pdp.from_moments, every_group_enters=True),
     Coefficient("kendall_like", kendall_like.kendall_like, "Kendall-like τ",
                 "WMT20 Kendall-like tau (mt-metrics-eval KendallLike): (C - D) / (C + D) over"
                 " pairs with |gold difference| >= thresh (25), metric ties discordant;"
