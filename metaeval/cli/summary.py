@@ -14,7 +14,14 @@ import textwrap
 
 from metaeval.cli.common import echo, note
 from metaeval.cli.text import text_table
-from metaeval.report.formatting import fmt, fmt_interval, is_missing
+from metaeval.report.formatting import (
+    ENTERED_LEGEND,
+    fmt,
+    fmt_interval,
+    fmt_n,
+    is_missing,
+    some_left_out,
+)
 from metaeval.report.labels import chance_envelope, coefficients
 from metaeval.report.latex import latex_warnings
 
@@ -33,7 +40,8 @@ def _body(result, rows, others: dict) -> list[list[str]]:
         cluster = "" if is_missing(r["cluster"]) else str(int(r["cluster"]))
         extra = [fmt(others[c].get(r["metric"])) for c in others]
         body.append([_name(result, r["metric"]), fmt(r["statistic"]),
-                     fmt_interval(r["ci_low"], r["ci_high"]), *extra, cluster, str(r["n"])])
+                     fmt_interval(r["ci_low"], r["ci_high"]), *extra, cluster,
+                     fmt_n(r["n"], r.get("n_items"))])
     return body
 
 
@@ -113,7 +121,8 @@ def task_table(result, task: str) -> str:
     headers = ["metric", first["coefficient"], f"{ci}% CI", "cluster", "n"]
     body = [[_name(result, r["metric"]), fmt(r["statistic"]),
              fmt_interval(r["ci_low"], r["ci_high"]),
-             "" if is_missing(r["cluster"]) else str(int(r["cluster"])), str(r["n"])]
+             "" if is_missing(r["cluster"]) else str(int(r["cluster"])),
+             fmt_n(r["n"], r.get("n_items"))]
             for r in rows.to_dict(orient="records")]
     return f"task {task}\n" + text_table(headers, body, right=(1, 3, 4)) + _notes(result, rows)
 
@@ -160,6 +169,8 @@ def legend(result) -> list[str]:
     if (result.table["chance_low"].notna().any()):
         lines.append(f"chance: the widest central interval of {what} over the metrics when the "
                      "metric scores are permuted (what an unrelated metric obtains).")
+    if some_left_out(result.table):
+        lines.append(ENTERED_LEGEND)
     if result.display_names:
         lines.append("Metrics are shown by the display names of the dataset card; results.csv "
                      "has both (columns metric and display_name).")

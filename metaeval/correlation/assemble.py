@@ -69,6 +69,7 @@ def assemble(js: JudgementSet, human: str, metrics: list[str], settings: Setting
     table = pd.DataFrame(rows, columns=TABLE_COLUMNS)
     table["note"] = table["note"].fillna("").astype(str)
     table["cluster"] = table["cluster"].astype("Int64")
+    table["n_items"] = table["n_items"].astype("Int64")
     signature = build_signature(js, human, metrics, settings, **carried_out)
     points = result_points(js, metrics, human, settings.group_by)
     return CorrelationResult(

@@ -144,6 +144,7 @@ def set_summary(payload: dict, name: str, group: str = POOLED) -> dict:
     return {"name": name, "signature": payload.get("signature", ""), "coefficient": coef,
             "level": level, "values": {r["metric"]: _num(r.get("statistic")) for r in rows},
             "n": {r["metric"]: _num(r.get("n")) for r in rows},
+            "n_items": {r["metric"]: _num(r.get("n_items")) for r in rows},
             "draws": dict(zip(draws["metrics"], np.asarray(draws["draws"], float)))
             if draws else None}
 
@@ -217,6 +218,7 @@ def meta_analysis(summaries: list[dict], ci: float = 0.95, alpha: float = 0.05,
     nan = float("nan")
     values = np.array([[s["values"].get(m, nan) for s in summaries] for m in metrics])
     n = np.array([[s["n"].get(m, nan) for s in summaries] for m in metrics])
+    entered = np.array([[s.get("n_items", {}).get(m, nan) for s in summaries] for m in metrics])
     if level in POINT_LEVELS and coef in FISHER_VARIANCE:
         meta = dersimonian_laird(fisher_z(values), fisher_variance(n, coef), ci, method)
         pooled = meta.correlation()
@@ -238,7 +240,8 @@ def meta_analysis(summaries: list[dict], ci: float = 0.95, alpha: float = 0.05,
                      "average": float(values[i].mean()) if every else nan,
                      "average_cluster": clusters[i] if every else nan,
                      "n_sets": int(np.isfinite(values[i]).sum()), "in_every_set": every,
-                     "per_set": {s["name"]: {"statistic": values[i, j], "n": n[i, j]}
+                     "per_set": {s["name"]: {"statistic": values[i, j], "n": n[i, j],
+                                             "n_items": entered[i, j]}
                                  for j, s in enumerate(summaries) if metric in s["values"]}})
     rows.sort(key=lambda r: (not r["in_every_set"], _descending(
         r["average"] if r["in_every_set"] else r["pooled"])))
@@ -252,7 +255,8 @@ def meta_analysis(summaries: list[dict], ci: float = 0.95, alpha: float = 0.05,
 
 
 def meta_table(record: dict):
-    """One row per metric: pooled r and CI, heterogeneity, average, cluster, per-set r and n."""
+    """One row per metric: pooled r and CI, heterogeneity, average, cluster, per-set r and n
+    (and at levels item / sys the items or systems that entered each set's average)."""
     import pandas as pd
 
     rows = []
@@ -260,6 +264,8 @@ def meta_table(record: dict):
         flat = {k: v for k, v in r.items() if k != "per_set"}
         for name, cell in r["per_set"].items():
             flat[f"r[{name}]"], flat[f"n[{name}]"] = cell["statistic"], cell["n"]
+            if record.get("level") in ("item", "sys"):
+                flat[f"n_items[{name}]"] = cell.get("n_items")
         rows.append(flat)
     return pd.DataFrame(rows)
 

@@ -13,6 +13,7 @@ from metaeval.correlation.result import POOLED
 from metaeval.data.judgements import JudgementSet
 from metaeval.stats.grouping import system_scores
 from metaeval.stats.kendall import pairwise_agreement
+from metaeval.stats.scaling import unit_scale
 
 
 def pooled_pairwise_accuracy(parts: list[tuple[str, JudgementSet]], metrics: list[str],
@@ -22,7 +23,9 @@ def pooled_pairwise_accuracy(parts: list[tuple[str, JudgementSet]], metrics: lis
     total = np.zeros(len(metrics))
     for _, part in parts:
         gold, scores, _, _ = part.matrices(metrics, human)
-        g, m = system_scores(gold[None], scores)
+        # matrices rescaled exactly first (metaeval.stats.scaling): means of subnormal scores
+        # keep their order
+        g, m = system_scores(unit_scale(gold[None], (-2, -1)), unit_scale(scores, (-2, -1)))
         a, n = pairwise_agreement(g, m)
         agree += a
         total += n

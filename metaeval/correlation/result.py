@@ -6,8 +6,11 @@ Tables (pandas):
   name (:class:`~metaeval.correlation.taskset.Task`: coefficient, level, group, gold, table),
   ``statistic``; ``ci_low/ci_high`` the bootstrap interval; ``pvalue`` the two-sided p-value
   of the coefficient (exact by enumeration up to 9 points, else analytic; NaN where none exists); ``cluster`` the significance cluster
-  (1 = best); ``n`` the number of points (cells for ``none``, systems for ``system``, averaged
-  vectors for ``item``/``sys``); ``chance_low/high`` the central interval of the permutation
+  (1 = best); ``n`` the number of points (cells for ``none``, systems for ``system``, items or
+  systems with two usable cells for ``item``/``sys``); ``n_items`` at ``item``/``sys`` the items
+  (systems) whose own correlation entered the value (the others undefined there, e.g. a
+  constant metric: the note says how many and why), empty at ``none``/``system``;
+  ``chance_low/high`` the central interval of the permutation
   null (chance baseline); ``epsilon`` the calibrated tie threshold (tie-calibrated coefficients
   only); ``ceiling`` (``ceiling_low/high``) the noise ceiling of the group, level and
   coefficient: the expected correlation of a perfect metric with the panel mean, sqrt of the
@@ -49,7 +52,7 @@ from metaeval.provenance import Signature
 
 TABLE_COLUMNS = [
     "task", "metric", "group", "level", "coefficient", "statistic", "ci_low", "ci_high", "pvalue",
-    "cluster", "n", "chance_low", "chance_high", "epsilon", "ceiling", "ceiling_low",
+    "cluster", "n", "n_items", "chance_low", "chance_high", "epsilon", "ceiling", "ceiling_low",
     "ceiling_high", "note",
 ]
 PAIRWISE_COLUMNS = [

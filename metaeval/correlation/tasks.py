@@ -23,13 +23,13 @@ from itertools import combinations
 import numpy as np
 
 from metaeval.correlation.settings import Settings
-from metaeval.correlation.validity import screen_row
+from metaeval.correlation.validity import entered_note, screen_row
 from metaeval.errors import ParameterError
 from metaeval.stats.chance import chance_baselines
 from metaeval.stats.clusters import significance_clusters
 from metaeval.stats.coefficients import Coefficient
 from metaeval.stats.grouping import group_vectors
-from metaeval.stats.levels import correlation_at_level
+from metaeval.stats.levels import correlation_at_level, groups_entered, scaled_for_means
 from metaeval.stats.multitest import benjamini_hochberg, holm
 from metaeval.stats.permutation import perm_both
 from metaeval.stats.resampling import bootstrap_ci
@@ -67,7 +67,7 @@ def analytic_pvalue(coef: Coefficient, gold: np.ndarray, metric: np.ndarray, lev
     """Two-sided analytic p-value for single-correlation levels (none, system), else NaN."""
     if coef.pvalue is None or level not in ("none", "system"):
         return NAN
-    g, m = group_vectors(gold, metric, level)
+    g, m = group_vectors(*scaled_for_means(coef, gold, metric, level), level)
     return coef.pvalue(g, m)
 
 
@@ -146,13 +146,15 @@ class CorrelationTask:
         return result.statistic, result.pvalue
 
     def row(self, m: int, value, low, high, chance_low, chance_high, epsilon=NAN) -> dict:
+        n = point_count(self.gold, self.scores[m], self.level)
+        entered = groups_entered(self.gold, self.scores[m], self.coef, self.level)
         return {
             "metric": self.metrics[m], "level": self.level, "coefficient": self.coef.name,
             "statistic": float(value), "ci_low": float(low), "ci_high": float(high),
             "pvalue": analytic_pvalue(self.coef, self.gold, self.scores[m], self.level),
-            "cluster": np.nan, "n": point_count(self.gold, self.scores[m], self.level),
+            "cluster": np.nan, "n": n, "n_items": entered[0] if entered else None,
             "chance_low": float(chance_low), "chance_high": float(chance_high),
-            "epsilon": float(epsilon), "note": "",
+            "epsilon": float(epsilon), "note": entered_note(self.coef, self.level, n, entered),
         }
 
     def cluster(self, rows: list[dict], p: np.ndarray) -> None:
@@ -229,7 +231,7 @@ class TieCalibratedTask(CorrelationTask):
                           "metric's ranking adds nothing over predicting 'all equal'.")
             rows.append(self.row(m, cal.statistic, low[m], high[m], *chance[m],
                                  epsilon=cal.epsilon))
-            rows[-1]["note"] = reason
+            rows[-1]["note"] = "; ".join(filter(None, [reason, rows[-1]["note"]]))
         rows = self.screened(rows)
         pairs: list[dict] = []
         if self.tests():

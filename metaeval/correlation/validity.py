@@ -10,6 +10,10 @@
 - every permutation of the chance baseline equal: no chance interval;
 - the coefficient itself undefined on the data (NaN): the coefficient's ``undefined`` reason.
 
+At ``item`` / ``sys`` the row's ``n_items`` counts the items (systems) whose own correlation
+entered the value, next to ``n`` (those with two usable cells); when some were left out as
+undefined, the note says how many and why (:func:`entered_note`).
+
 :func:`metaeval.stats.resampling.tail_warning` flags a ``k`` too small for the CI level.
 """
 
@@ -32,6 +36,21 @@ def resampling_units(gold: np.ndarray, metric: np.ndarray, resample: str) -> int
     valid = np.isfinite(gold) & np.isfinite(metric)
     items, systems = int(valid.any(0).sum()), int(valid.any(1).sum())
     return {"items": items, "systems": systems}.get(resample, max(items, systems))
+
+
+def entered_note(coef: Coefficient, level: str, n: int, entered: tuple[int, dict] | None) -> str:
+    """Why fewer groups entered the value than the row's ``n`` counts (``item``: items, ``sys``:
+    systems; :func:`metaeval.stats.levels.groups_entered`), or '' when all did."""
+    if entered is None or entered[0] >= n:
+        return ""
+    count, reasons = entered
+    if count == 0 and len(reasons) == 1 and f"{coef.name} undefined" in next(iter(reasons)):
+        return ""  # the coefficient's own reason (screen_row) says it all
+    unit = "items" if level == "item" else "systems"
+    what = "the average" if coef.at_level is None else "the value"
+    why = ", ".join(f"{reason} in {k}" for reason, k in reasons.items())
+    return (f"{count} of {n} {unit} entered {what}; {n - count} left out as undefined there "
+            f"({why})")
 
 
 def _blank(row: dict, keys) -> None:

@@ -24,6 +24,7 @@ import pandas as pd
 
 from metaeval.data.judgements import DatasetInfo
 from metaeval.errors import DataError, ParameterError, located
+from metaeval.stats.coefficients import pearson
 
 KINDS = ("dcr", "acr", "mushra", "long")
 REPLICATES = ("error", "average")
@@ -248,8 +249,7 @@ def average_replicates(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     second = frame[occurrence == 1].set_index(keys)["rating"]
     pairs = pd.concat([first.rename("a"), second.rename("b")], axis=1, join="inner")
     a, b = pairs["a"].to_numpy(float), pairs["b"].to_numpy(float)
-    r = (float(np.corrcoef(a, b)[0, 1]) if len(pairs) >= 3 and a.std() > 0 and b.std() > 0
-         else float("nan"))
+    r = float(pearson(a, b)) if len(pairs) >= 3 else float("nan")  # NaN when constant
     extra = {c: "first" for c in frame.columns if c not in keys + ["rating"]}
     averaged = frame.groupby(keys, sort=False, as_index=False).agg(rating=("rating", "mean"),
                                                                    **{c: (c, f) for c, f in

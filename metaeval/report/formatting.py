@@ -42,6 +42,29 @@ def fmt_interval(low, high, digits: int = 3, missing: str = "") -> str:
     return f"[{fmt(low, digits)}, {fmt(high, digits)}]"
 
 
+def fmt_n(n, n_items=None) -> str:
+    """The points behind a value: ``n``, or ``entered/n`` when fewer items (systems) entered
+    an item-level (sys-level) average than ``n`` counts (``n_items`` of the result table)."""
+    if is_missing(n):
+        return ""
+    if not is_missing(n_items) and int(n_items) < int(n):
+        return f"{int(n_items)}/{int(n)}"
+    return str(int(n))
+
+
+ENTERED_LEGEND = ("n: the points behind a value (cells at level none, systems at system, items "
+                  "at item, systems at sys); a/b: only a of the b items (systems) entered the "
+                  "average, the others' correlations being undefined (the notes say why).")
+
+
+def some_left_out(table) -> bool:
+    """Whether any row of a result table has fewer groups entered than its ``n``."""
+    if "n_items" not in table.columns:
+        return False
+    known = table["n_items"].notna()
+    return bool((table.loc[known, "n_items"].astype(int) < table.loc[known, "n"].astype(int)).any())
+
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 

@@ -53,7 +53,18 @@ def _metric_row(result: CorrelationResult, metric: str, cells: dict, coefs: list
             "cluster": cluster, "best": cluster == 1, "note": "; ".join(notes),
             "chance": labels.fmt_interval(main.get("chance_low"), main.get("chance_high")),
             "sort": -main["statistic"] if not labels.is_missing(main["statistic"]) else float("inf"),
-            "n": main.get("n")}
+            "n": main.get("n"), "n_items": main.get("n_items")}
+
+
+def _entered(rows: list[dict], level: str) -> str:
+    """'items entering the average: 43-96' when some row's average left groups out, else ''."""
+    known = [(int(r["n_items"]), int(r["n"])) for r in rows
+             if not labels.is_missing(r.get("n_items")) and not labels.is_missing(r["n"])]
+    if not any(used < n for used, n in known):
+        return ""
+    low, high = min(u for u, _ in known), max(u for u, _ in known)
+    unit = "items" if level == "item" else "systems"
+    return f"{unit} entering the average: {low}" + (f"\u2013{high}" if high > low else "")
 
 
 def summary_tables(result: CorrelationResult, level: str) -> list[dict]:
@@ -75,6 +86,7 @@ def summary_tables(result: CorrelationResult, level: str) -> list[dict]:
         out.append({"group": group,
                     "title": "pooled (all groups)" if labels.is_pooled(result, group) else group,
                     "rows": rows, "n": ", ".join(str(int(n)) for n in sorted(n_values)),
+                    "entered": _entered(rows, level),
                     "ceiling": _ceiling_cells(sub, coefs), "chance": _chance_cells(sub, coefs),
                     "has_chance": any(r["chance"] for r in rows),
                     "has_notes": any(r["note"] for r in rows)})

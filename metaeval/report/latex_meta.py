@@ -16,6 +16,7 @@ from collections.abc import Mapping
 
 from metaeval.correlation.result import CorrelationResult
 from metaeval.report import labels
+from metaeval.report.formatting import fmt_n
 from metaeval.report.latex import (
     DEFAULT_LAYOUT,
     LAYOUTS,
@@ -62,7 +63,8 @@ def _row_cells(r: Mapping, sets: list[str], layout: str) -> list[str]:
              _under(_value(r.get("q"), 2), q_p, layout)]
     for name in sets:
         cell = r["per_set"].get(name)
-        n = "" if not cell or labels.is_missing(cell.get("n")) else f"$n={cell['n']:.0f}$"
+        n = "" if not cell or labels.is_missing(cell.get("n")) else \
+            f"$n={fmt_n(cell['n'], cell.get('n_items'))}$"
         cells.append(_under(_value(cell["statistic"]), n, layout) if cell else r"\textit{absent}")
     cluster = r.get("average_cluster")
     best = not labels.is_missing(cluster) and int(cluster) == 1

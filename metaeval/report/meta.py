@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from metaeval.correlation.multiset import MultiSetResult
 from metaeval.correlation.result import POOLED, CorrelationResult
 from metaeval.report import labels
+from metaeval.report.formatting import fmt_n
 from metaeval.report.templating import render
 
 METHOD_TEXT = (
@@ -52,7 +53,8 @@ def meta_context(record: Mapping | None, names: Mapping[str, str] | None = None)
             "tau2": labels.fmt(r.get("tau2"), 4), "i2": "\u2013" if labels.is_missing(r.get("i2"))
             else f"{100 * r['i2']:.0f}%", "q": _cell(r.get("q"), 2),
             "q_p": labels.fmt_p(r.get("q_pvalue")),
-            "per_set": [{"value": _cell(c["statistic"]), "n": labels.fmt(c["n"], 0)} if c else
+            "per_set": [{"value": _cell(c["statistic"]), "n": fmt_n(c["n"], c.get("n_items"))}
+                        if c else
                         {"value": "absent", "n": ""} for c in per_set],
             "average": _cell(r["average"]), "cluster": cluster, "best": cluster == 1,
             "partial": not r.get("in_every_set", True), "n_sets": r.get("n_sets", len(sets))})
@@ -83,7 +85,8 @@ def _set_rows(result: CorrelationResult) -> list[dict]:
         out.append({"metric": r["metric"], "label": labels.metric_label(result, r["metric"]),
                     "value": labels.fmt(r["statistic"]),
                     "ci": labels.fmt_interval(r["ci_low"], r["ci_high"]),
-                    "n": labels.fmt(r["n"], 0), "cluster": cluster, "best": cluster == 1})
+                    "n": fmt_n(r["n"], r.get("n_items")), "cluster": cluster,
+                    "best": cluster == 1})
     return out
 
 

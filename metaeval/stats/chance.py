@@ -37,7 +37,7 @@ from metaeval.stats.fastpaths import (
     grouped_shuffle_vectors,
 )
 from metaeval.stats.grouping import average_correlations, level_groups, system_scores
-from metaeval.stats.levels import check_level, correlation_at_level
+from metaeval.stats.levels import check_level, correlation_at_level, scaled_for_means
 
 FAST_CELLS = 4_000_000     # draws x cells of one block on the matrix-product paths
 GENERIC_CELLS = 2_000_000  # ... on the generic path (it keeps several such arrays)
@@ -189,8 +189,8 @@ def chance_draws(gold, scores, coefficient: str | Coefficient, level: str, k: in
     coef = get_coefficient(coefficient)
     if level == "system":  # gold system scores depend on each metric's valid items
         rows = []
-        for metric in scores:
-            g, m = system_scores(gold, metric)
+        for metric in scores:  # (rescaled exactly first, as correlation_at_level does)
+            g, m = system_scores(*scaled_for_means(coef, gold, metric, level))
             rows.append(_unit_draws(g[None], m[None, None], coef, "system", (g.size, 1),
                                     k, seed, fast)[0])
         return np.stack(rows) if rows else np.empty((0, k))

@@ -32,28 +32,26 @@ from metaeval.errors import ParameterError
 from metaeval.stats import kendall, kendall_like, pdp, spa, tiecal
 from metaeval.stats.exact import EXACT_MAX_N, exact_pvalue
 from metaeval.stats.paircounts import PairCounts
-from metaeval.stats.paired import paired
+from metaeval.stats.paired import constant, paired
+from metaeval.stats.scaling import unit_scale
 
 Batched = Callable[[np.ndarray, np.ndarray], np.ndarray]
 FromCounts = Callable[[PairCounts, "np.ndarray | None"], np.ndarray]
 
 
-def _constant(x: np.ndarray, valid: np.ndarray) -> np.ndarray:
-    """True where all valid values of the last axis are equal (exactly, as scipy tests it)."""
-    hi = np.where(valid, x, -np.inf).max(-1, initial=-np.inf)
-    lo = np.where(valid, x, np.inf).min(-1, initial=np.inf)
-    return hi == lo
-
-
 def pearson(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Pearson r = sum((x-mx)(y-my)) / sqrt(sum((x-mx)^2) sum((y-my)^2)) (Pearson 1895).
 
+    Scale-free: each vector is first multiplied by the power of two that puts its largest
+    |value| in [0.5, 1) (:func:`metaeval.stats.scaling.unit_scale`, exact), so zeros and one
+    subnormal value, or values near 1e300, give scipy's r instead of an underflow or overflow.
     NaN for fewer than two pairs or an exactly constant vector (as ``scipy.stats.pearsonr``).
     Vectors that are constant up to rounding (spread below 1e-8 of the mean) are not constant
     for scipy and mt-metrics-eval, but their r is decided by rounding noise; those rare rows are
     computed by ``scipy.stats.pearsonr`` itself so that the result is the reference's, bit for bit.
     """
     x, y, valid = paired(x, y)
+    x, y = unit_scale(x), unit_scale(y)
     n = valid.sum(-1)
     with np.errstate(invalid="ignore", divide="ignore"):
         mx = np.nansum(x, -1) / n
@@ -63,7 +61,7 @@ def pearson(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         sxx = (xc * xc).sum(-1)
         syy = (yc * yc).sum(-1)
         r = np.asarray((xc * yc).sum(-1) / np.sqrt(sxx * syy))
-    undefined = (n < 2) | _constant(x, valid) | _constant(y, valid)
+    undefined = (n < 2) | constant(x, valid) | constant(y, valid)
     r = np.where(undefined, np.nan, r)
     fragile = ~undefined & ((np.sqrt(sxx) < 1e-8 * np.abs(mx)) | (np.sqrt(syy) < 1e-8 * np.abs(my)))
     if fragile.any():
@@ -103,7 +101,13 @@ class Coefficient:
     (..., 3, G)``, ``from_moments((..., 3)) -> (...)``). ``arguments``: the
     ``(name, value)`` pairs that ``batched`` and ``at_level`` use (see :func:`with_arguments`).
     ``undefined``: when the value is NaN (the reason a result row shows; ``{argument}`` fields
-    are filled with the arguments).
+    are filled with the arguments). ``scale_free``: the value does not change when the gold or
+    the metric matrix is multiplied by a positive constant (all but ``kendall_like``, whose
+    threshold is in gold units), so the engine may rescale the matrices exactly before it
+    forms system means (:mod:`metaeval.stats.scaling`). ``every_group_enters``: at ``item`` /
+    ``sys`` every group with a pair of cells enters the value (PDP's pooled sums, tie
+    calibration's mean over the rows with a pair); otherwise a group enters where the
+    coefficient of its own vector is defined (:func:`metaeval.stats.levels.groups_entered`).
     """
 
     name: str
@@ -122,6 +126,8 @@ class Coefficient:
     from_moments: Callable[[np.ndarray], np.ndarray] | None = None
     undefined: str = ("fewer than two usable points, or a constant human score or metric, in "
                       "every group of the level")
+    scale_free: bool = True
+    every_group_enters: bool = False
 
     @property
     def pair_based(self) -> bool:
@@ -131,11 +137,12 @@ class Coefficient:
 
 def _pvalue(fn, kind: str) -> Callable[[np.ndarray, np.ndarray], float]:
     """Two-sided p-value: exact by enumeration for n <= 9 (:mod:`metaeval.stats.exact`), else
-    scipy's analytic one (``fn(x, y).pvalue``)."""
+    scipy's analytic one (``fn(x, y).pvalue``), of the vectors rescaled exactly (scipy's mean
+    of subnormal values rounds)."""
 
     def pvalue(x: np.ndarray, y: np.ndarray) -> float:
         x, y, valid = paired(x, y)
-        x, y = x[valid], y[valid]
+        x, y = unit_scale(x[valid]), unit_scale(y[valid])
         if len(x) < 3 or np.ptp(x) == 0 or np.ptp(y) == 0:
             return float("nan")
         if len(x) <= EXACT_MAX_N:
@@ -192,7 +199,7 @@ for _coefficient in (
     Coefficient("acc23_tiecal", tiecal.acc23_tiecal_vectors, "acc_23 (tie-calibrated)",
                 "acc_23 with the metric tie threshold epsilon chosen to maximise it on the data"
                 " (Deutsch et al. 2023 tie calibration; one epsilon per matrix and level).",
-                at_level=tiecal.acc23_tiecal_at_level),
+                at_level=tiecal.acc23_tiecal_at_level, every_group_enters=True),
     Coefficient("spa", spa.spa_vectors, "SPA",
                 "Soft pairwise accuracy (Thompson et al. 2024, arXiv 2409.09598; mt-metrics-eval"
                 " pce.py): 1 - mean |p_human - p_metric| over system pairs, p from paired"
@@ -204,14 +211,14 @@ for _coefficient in (
                 "Pairwise difference Pearson (WMT25; mt-metrics-eval Pearson(pdp=True)):"
                 " uncentred correlation of the pairwise gold and metric differences within"
                 " each group, pooled over the groups.", at_level=pdp.pdp_at_level,
-                moments=pdp.moments, from_moments=pdp.from_moments),
+                moments=pdp.moments, from_moments=pdp.from_moments, every_group_enters=True),
     Coefficient("kendall_like", kendall_like.kendall_like, "Kendall-like τ",
                 "WMT20 Kendall-like tau (mt-metrics-eval KendallLike): (C - D) / (C + D) over"
                 " pairs with |gold difference| >= thresh (25), metric ties discordant;"
                 " pair-count weighted over items or systems.",
                 at_level=kendall_like.kendall_like_at_level,
                 undefined="no pair of cells whose gold scores differ by at least thresh={thresh:g}",
-                arguments=(("thresh", kendall_like.THRESHOLD),)),
+                arguments=(("thresh", kendall_like.THRESHOLD),), scale_free=False),
 ):
     register(_coefficient)
 

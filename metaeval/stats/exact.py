@@ -20,6 +20,8 @@ from itertools import permutations
 import numpy as np
 import scipy.stats
 
+from metaeval.stats.scaling import unit_scale
+
 EXACT_MAX_N = 9  # 9! = 362,880 orderings: a few milliseconds per p-value
 KINDS = ("values", "ranks", "pairs")
 
@@ -31,18 +33,21 @@ def orderings(n: int) -> np.ndarray:
 
 
 def _numerators(kind: str, x: np.ndarray, y: np.ndarray, perms: np.ndarray):
-    """(observed numerator, numerators of every ordering of y)."""
+    """(observed numerator, numerators of every ordering of y, the scale of a numerator: the
+    Cauchy-Schwarz bound sqrt(Sxx Syy) for Pearson and Spearman, 1 for Kendall's integers)."""
     if kind == "ranks":
         x, y = scipy.stats.rankdata(x), scipy.stats.rankdata(y)
     if kind in ("values", "ranks"):
+        x, y = unit_scale(x), unit_scale(y)  # exact: no product underflows or overflows
         xc = x - x.mean()
-        return float(y @ xc), y[perms] @ xc
+        scale = float(np.sqrt((xc @ xc) * ((y - y.mean()) @ (y - y.mean()))))
+        return float(y @ xc), y[perms] @ xc, scale
     i, j = np.triu_indices(len(x), 1)
     sx = np.sign(x[i] - x[j]).astype(np.float32)
     ranks = scipy.stats.rankdata(y, method="dense").astype(np.int8)  # order and ties kept
     yp = ranks[perms]
     signs = np.sign(yp[:, i] - yp[:, j]).astype(np.float32)
-    return float(np.sign(y[i] - y[j]) @ sx), signs @ sx
+    return float(np.sign(y[i] - y[j]) @ sx), signs @ sx, 1.0
 
 
 def exact_pvalue(kind: str, x: np.ndarray, y: np.ndarray) -> float:
@@ -51,8 +56,8 @@ def exact_pvalue(kind: str, x: np.ndarray, y: np.ndarray) -> float:
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
     x, y = np.asarray(x, float), np.asarray(y, float)
-    observed, null = _numerators(kind, x, y, orderings(len(y)))
-    tolerance = 1e-9 * max(abs(observed), 1.0)
+    observed, null, scale = _numerators(kind, x, y, orderings(len(y)))
+    tolerance = 1e-9 * max(abs(observed), scale)  # ties within 1e-9 of the largest possible
     greater = np.mean(null >= observed - tolerance)
     less = np.mean(null <= observed + tolerance)
     return float(min(1.0, 2 * min(greater, less)))

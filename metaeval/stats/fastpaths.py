@@ -22,7 +22,9 @@ import numpy as np
 from metaeval.stats.coefficients import Coefficient, average_ranks
 from metaeval.stats.kendall import distinct_counts
 from metaeval.stats.paircounts import SHORT_MAX, PairCounts, dense_ranks
+from metaeval.stats.paired import constant
 from metaeval.stats.rankdraws import multiplicities
+from metaeval.stats.scaling import unit_scale
 
 FAST_MAX_CELLS = 3000  # longest vector (cells of one group) the quadratic fast paths take
 
@@ -168,13 +170,17 @@ def fixed_gold_statistic(coef: Coefficient, x: np.ndarray, ys: np.ndarray) -> np
 # ------------------------------------------------------------ Pearson / Spearman, shuffles
 def grouped_shuffle_vectors(coef: Coefficient, x: np.ndarray, y: np.ndarray):
     """Per-group unit vectors (U, V) and defined groups ``ok`` of (G, n) matrices such that the
-    Pearson (Spearman) r of group g with y shuffled within the group is shuffle(V_g) . U_g.
+    Pearson (Spearman) r of group g with y shuffled within the group is shuffle(V_g) . U_g;
+    U depends on the gold only (zero where the gold is undefined), so metrics with the same
+    valid cells share it.
 
     A shuffle keeps a group's values, so their mean and spread: r = <u, v'> with u, v the
     centred, unit-norm gold and metric (their average ranks for Spearman); one group of all
     cells at ``none``. A group with fewer than two cells or a constant vector is undefined (NaN,
     as the generic path); None when a group's spread is so small against its mean that
-    ``coefficients.pearson`` would hand it to scipy (the generic path decides those)."""
+    ``coefficients.pearson`` would hand it to scipy (the generic path decides those). Each
+    group's vectors are first multiplied by a power of two (exact,
+    :mod:`metaeval.stats.scaling`), so no product underflows or overflows at any scale."""
     if not (coef.linear or coef.rank_based):
         return None
     valid = np.isfinite(x) & np.isfinite(y)
@@ -182,17 +188,18 @@ def grouped_shuffle_vectors(coef: Coefficient, x: np.ndarray, y: np.ndarray):
     xv, yv = np.where(valid, x, np.nan), np.where(valid, y, np.nan)
     if coef.rank_based:
         xv, yv = average_ranks(xv), average_ranks(yv)
+    xv, yv = unit_scale(xv), unit_scale(yv)
     with np.errstate(invalid="ignore", divide="ignore"):
         mx, my = np.nansum(xv, -1) / n, np.nansum(yv, -1) / n
         xc = np.where(valid, xv - mx[:, None], 0.0)
         yc = np.where(valid, yv - my[:, None], 0.0)
         sx, sy = np.sqrt((xc * xc).sum(-1)), np.sqrt((yc * yc).sum(-1))
-        constant = ((np.where(valid, xv, -np.inf).max(-1) == np.where(valid, xv, np.inf).min(-1))
-                    | (np.where(valid, yv, -np.inf).max(-1) == np.where(valid, yv, np.inf).min(-1)))
-        ok = (n >= 2) & ~constant
+        gold_ok = (n >= 2) & ~constant(xv, valid)
+        ok = gold_ok & ~constant(yv, valid)
         if (ok & ((sx < 1e-8 * np.abs(mx)) | (sy < 1e-8 * np.abs(my)))).any():
             return None
-        U = np.where(ok[:, None], xc / sx[:, None], 0.0)
+        U = np.where(gold_ok[:, None], xc / sx[:, None], 0.0)  # the gold's alone: shared by
+        # every metric with these valid cells (chance._Unit), whatever groups they leave out
         V = np.where(ok[:, None], yc / sy[:, None], 0.0)
     return U, V, ok
 
@@ -202,12 +209,15 @@ def pooled_pearson_draws(gold: np.ndarray, scores: np.ndarray, systems: np.ndarr
     """Pooled Pearson of every draw from resampled sufficient statistics (exact up to rounding).
 
     A draw weights cell (s, i) by (times s drawn) x (times i drawn); the weighted sums of
-    1, x, y, x^2, y^2, xy over valid cells (values centred first) give r.
+    1, x, y, x^2, y^2, xy over valid cells (values centred first) give r. Gold and each metric
+    are first multiplied by a power of two (exact, :mod:`metaeval.stats.scaling`): no square
+    underflows or overflows, and the constancy threshold is relative to the largest value.
     """
     k = items.shape[0]
     S, n_items = gold.shape
     cs, ci = multiplicities(systems, items, S, n_items)
     out = np.empty((scores.shape[0], k))
+    gold, scores = unit_scale(gold, (-2, -1)), unit_scale(scores, (-2, -1))
     for m, metric in enumerate(scores):
         valid = np.isfinite(gold) & np.isfinite(metric)
         x = np.where(valid, gold - gold[valid].mean() if valid.any() else 0.0, 0.0)

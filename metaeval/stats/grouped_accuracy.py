@@ -17,6 +17,8 @@ from itertools import combinations
 
 import numpy as np
 
+from metaeval.stats.scaling import unit_scale
+
 
 def _pairs(groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Index pairs (i, j), i < j, of systems in the same group."""
@@ -49,7 +51,7 @@ def grouped_accuracy_perm_both(gold: np.ndarray, scores: np.ndarray, groups: np.
     """(delta (M, M), one-sided p (M, M) for "a better than b", {(a, b): k null deltas})."""
     scores = np.asarray(scores, float)
     present = np.isfinite(np.asarray(gold, float))
-    z = np.where(present, scores, np.nan)
+    z = unit_scale(np.where(present, scores, np.nan))  # exact: z at any scale of the scores
     with np.errstate(invalid="ignore", divide="ignore"):
         z = (z - np.nanmean(z, -1, keepdims=True)) / np.nanstd(z, -1, keepdims=True)
     value = grouped_accuracy(gold, z, groups)

@@ -1,4 +1,4 @@
-"""Pairwise filtering and safe ratios, the two array idioms every coefficient shares."""
+"""Pairwise filtering, exact constancy and safe ratios: array idioms every coefficient shares."""
 
 from __future__ import annotations
 
@@ -20,3 +20,11 @@ def safe_ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     num, den = np.asarray(num, float), np.asarray(den, float)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+
+
+def constant(x: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """True where all valid values of the last axis are equal: exactly, as scipy tests it, so
+    whatever the scale (zeros and one subnormal value are not constant)."""
+    hi = np.where(valid, x, -np.inf).max(-1, initial=-np.inf)
+    lo = np.where(valid, x, np.inf).min(-1, initial=np.inf)
+    return hi == lo

@@ -26,12 +26,17 @@ import numpy as np
 
 from metaeval.stats.grouping import check_level, group_vectors
 from metaeval.stats.paired import paired
+from metaeval.stats.scaling import unit_scale
 
 
 def moments(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Per group the sums PDP pools, n Sxy, n Sxx, n Syy, of (..., G, n) vectors (NaN =
-    missing): (..., 3, G). A resample of whole groups adds up its groups' moments."""
+    missing): (..., 3, G). A resample of whole groups adds up its groups' moments. PDP is
+    invariant to multiplying all groups of x (or of y) by one constant, so each (G, n) set of
+    groups is first multiplied by one power of two (exact, :mod:`metaeval.stats.scaling`):
+    the sums neither underflow nor overflow at any scale of the scores."""
     x, y, valid = paired(x, y)
+    x, y = unit_scale(x, (-2, -1)), unit_scale(y, (-2, -1))
     n = valid.sum(-1)
     with np.errstate(invalid="ignore", divide="ignore"):
         xc = np.where(valid, x - np.nansum(x, -1, keepdims=True) / n[..., None], 0.0)

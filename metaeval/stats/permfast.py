@@ -5,7 +5,10 @@ dispatch (:func:`perm_both_fast_path`) also hands soft pairwise accuracy to
 Both turn the draws of one metric pair into matrix products of the swap masks w (k, n) with
 fixed vectors or half-step matrices, for the groups (G) of a level (``item``, ``sys``, ``none``).
 Every entry they add is exact in floating point, so the draws equal the generic path's to
-rounding (1e-15). Which path applies is decided by the coefficient's capabilities
+rounding (1e-15), except where a Pearson hybrid's spread in a group is within about 1e-7 of its
+values, which the moments resolve only to that accuracy (5 of 511,200 HANNA item-level draws of
+its 72 metrics differ by up to 2.7e-7; the hybrids that are one metric's own group vector, or
+surely constant, are exact: :mod:`metaeval.stats.permconst`). Which path applies is decided by the coefficient's capabilities
 (``linear``: Pearson; ``moments``: PDP; ``rank_based``: Spearman), see
 :func:`perm_both_fast_path`.
 """
@@ -19,9 +22,12 @@ import numpy as np
 from metaeval.stats.blocks import run_blocks
 from metaeval.stats.coefficients import Coefficient, average_ranks
 from metaeval.stats.grouping import average_correlations, level_groups
+from metaeval.stats.paired import constant
 from metaeval.stats.pdp import from_moments as pdp_from_moments
+from metaeval.stats.permconst import ExactGroups
 from metaeval.stats.permsorted import SortedSpearmanPermBoth, generic_pair_draws
 from metaeval.stats.permspa import SpaPermBoth
+from metaeval.stats.scaling import unit_scale
 
 FAST_MAX_CELLS = 3000  # longest vector (cells of one group) the quadratic Spearman path takes
 PAIR_BLOCK_BYTES = 2**28  # metric vectors (3 x metrics x cells float64) Pearson holds at once
@@ -40,23 +46,32 @@ class PearsonPermBoth:
     ``sys``, one group of all cells for ``none``. Per group, r(g, m) = <gc, m> / ||m - mean(m)||
     with gc the centred, unit-norm gold over the valid cells. For m* = a + w d (d = b - a):
     <gc, m*> = <gc, a> + w.(gc d); sum m* = sum a + w.d; sum m*^2 = sum a^2 + w.(b^2 - a^2).
+    Where m* is one metric's own group vector (nothing or everything swapped) its r is that
+    group's exact value, and where it is surely constant NaN (:mod:`metaeval.stats.permconst`:
+    moments of a vector that is constant, or nearly so, give rounding residue); the rare pairs
+    that share values take the generic path.
     """
 
     workers = 2  # threads over the pair blocks (numpy releases the GIL in their array loops)
 
-    def __init__(self, gold: np.ndarray, z: np.ndarray, level: str):
-        self.level = level
+    def __init__(self, gold: np.ndarray, z: np.ndarray, level: str,
+                 coef: Coefficient | None = None):
+        self.level, self.coef, self.gold, self.z_matrices = level, coef, gold, z
         g = level_groups(gold, level)  # (G, n)
         valid = np.isfinite(g)
         self.valid = valid
         n = valid.sum(-1)
         self.n = n.astype(float)
+        g = unit_scale(g)  # each group's r does not depend on its scale: exact, no underflow
         with np.errstate(invalid="ignore", divide="ignore"):
             gc = np.where(valid, g - np.where(valid, g, 0).sum(-1, keepdims=True) / n[:, None], 0.0)
             sgg = (gc * gc).sum(-1)
-            self.gold_ok = (n >= 2) & (sgg > 1e-24 * np.maximum(1.0, n))
+            self.gold_ok = (n >= 2) & (sgg > 0) & ~constant(g, valid)  # as coefficients.pearson
             self.gc = np.where(self.gold_ok[:, None], gc / np.sqrt(sgg)[:, None], 0.0)
         self.z = np.stack([np.where(valid, level_groups(m, level), 0.0) for m in z])  # (M, G, n)
+        self.shared = (ExactGroups(np.where(valid, level_groups(gold, level), np.nan),
+                                   np.where(valid, self.z, np.nan), valid)
+                       if coef is not None else None)
 
     @staticmethod
     def supports(coef: Coefficient, level: str, gold: np.ndarray, z: np.ndarray) -> bool:
@@ -64,8 +79,9 @@ class PearsonPermBoth:
         return (coef.linear and level in ("item", "sys", "none")
                 and bool(np.isfinite(z[:, present]).all()))
 
-    def _stat(self, dot, total, square) -> np.ndarray:
-        """Group-averaged r from the swapped sums (arrays of this block: overwritten)."""
+    def _stat(self, dot, total, square, fix=None) -> np.ndarray:
+        """Group-averaged r from the swapped sums (arrays of this block: overwritten); ``fix``
+        overwrites the groups that the sums cannot decide (:class:`ExactGroups`)."""
         n = self.n
         syy = np.multiply(total, total, out=total)
         syy /= n
@@ -78,9 +94,25 @@ class PearsonPermBoth:
             with np.errstate(invalid="ignore", divide="ignore"):
                 r = np.where(self.gold_ok & enough, dot / np.sqrt(syy), np.nan)
         np.clip(r, -1.0, 1.0, out=r)
+        if fix is not None:
+            fix(r)
         return average_correlations(r)  # mean over groups (last axis)
 
     def draws(self, pairs: list[tuple[int, int]], masks: np.ndarray) -> np.ndarray:
+        """delta* for each pair and mask: (P, k); the pairs whose constant hybrids the exact
+        rule cannot decide go through the generic path."""
+        out = np.empty((len(pairs), masks.shape[0]))
+        exact = [self.shared is None or self.shared.exact(*pair) for pair in pairs]
+        for p in np.flatnonzero(~np.array(exact, bool)):
+            a, b = pairs[p]
+            out[p] = generic_pair_draws(self.gold, self.z_matrices[a], self.z_matrices[b], masks,
+                                        self.coef, self.level)
+        if any(exact):
+            out[np.array(exact, bool)] = self._fast_draws(
+                [pair for pair, fast in zip(pairs, exact) if fast], masks)
+        return out
+
+    def _fast_draws(self, pairs: list[tuple[int, int]], masks: np.ndarray) -> np.ndarray:
         """delta* for each pair and mask: (P, k).
 
         The three swapped sums are linear in the metric, w.(gc d) = w.(gc z_b) - w.(gc z_a)
@@ -97,14 +129,20 @@ class PearsonPermBoth:
         sums = self._sums(np.array(used))  # (3, M', 1, G)
         step = max(1, int(PAIR_BLOCK_BYTES // (3 * 8 * prod[0, 0].size)))
         out = np.empty((len(pairs), masks.shape[0]))
+        swaps = self.shared.swaps(w) if self.shared is not None else None
+        metric_a, metric_b = (np.array([p[i] for p in pairs]) for i in (0, 1))
 
         def block(i: int) -> None:  # (3, pairs, k, G) arrays of at most 256 MB
             pa, pb = a[i:i + step], b[i:i + step]
+            ma, mb = metric_a[i:i + step], metric_b[i:i + step]
+            fix = ((None, None) if swaps is None else
+                   (lambda r: self.shared.fix(r, ma, mb, *swaps),  # a* = where(w, b, a)
+                    lambda r: self.shared.fix(r, mb, ma, *swaps)))  # b* = where(w, a, b)
             delta = prod[:, pb]
             delta -= prod[:, pa]  # swapped-in part of a*: w.(z_b - z_a)
-            a_star = self._stat(*(sums[:, pa] + delta))
+            a_star = self._stat(*(sums[:, pa] + delta), fix[0])
             np.negative(delta, out=delta)
-            out[i:i + step] = a_star - self._stat(*(sums[:, pb] + delta))
+            out[i:i + step] = a_star - self._stat(*(sums[:, pb] + delta), fix[1])
 
         starts = range(0, len(pairs), step)
         run_blocks([partial(block, i) for i in starts], self.workers)
@@ -129,8 +167,9 @@ class PdpPermBoth(PearsonPermBoth):
     PDP = sum_g n_g sqrt(Sxx_g) <gc_g, m> / sqrt(sum_g n_g Sxx_g * sum_g n_g Syy_g)."""
 
     def __init__(self, gold: np.ndarray, z: np.ndarray, level: str):
-        super().__init__(gold, z, level)
-        g = np.where(self.valid, level_groups(gold, level), 0.0)
+        super().__init__(gold, z, level)  # (a constant group adds 0 to the pooled sums)
+        # PDP is invariant to one factor on all groups (not one per group): one power of two
+        g = np.where(self.valid, unit_scale(level_groups(gold, level), (-2, -1)), 0.0)
         with np.errstate(invalid="ignore", divide="ignore"):
             gc = np.where(self.valid, g - g.sum(-1, keepdims=True) / self.n[:, None], 0.0)
         sxx = np.where(self.n >= 1, (gc * gc).sum(-1), 0.0)
@@ -143,7 +182,7 @@ class PdpPermBoth(PearsonPermBoth):
         return (coef.moments is not None and level in ("item", "sys", "none")
                 and bool(np.isfinite(z[:, present]).all()))
 
-    def _stat(self, dot, total, square) -> np.ndarray:
+    def _stat(self, dot, total, square, fix=None) -> np.ndarray:
         with np.errstate(invalid="ignore", divide="ignore"):
             syy = np.where(self.n > 0, square - total * total / self.n, 0.0)
         pooled = np.stack([(self.weight * dot).sum(-1), np.full(dot.shape[:-1], self.nsxx),
@@ -228,7 +267,7 @@ def perm_both_fast_path(coef: Coefficient, level: str, gold: np.ndarray, z: np.n
     if SpaPermBoth.supports(coef, level, gold, z):
         return SpaPermBoth(coef, gold, z)
     if PearsonPermBoth.supports(coef, level, gold, z):
-        return PearsonPermBoth(gold, z, level)
+        return PearsonPermBoth(gold, z, level, coef)
     if PdpPermBoth.supports(coef, level, gold, z):
         return PdpPermBoth(gold, z, level)
     if not SortedSpearmanPermBoth.supports(coef, level, gold, z):

@@ -56,6 +56,7 @@ from metaeval.stats.spa import (
     flag_buffer,
     flag_counts,
     masked_pvalues,
+    scaled_matrices,
     sign_matrix,
     spa_from_pvalues,
 )
@@ -172,7 +173,8 @@ def bootstrap_draws(gold: np.ndarray, scores: np.ndarray, coef, items: np.ndarra
     arguments = dict(coef.arguments)
     permutations = int(arguments.get("permutations", PERMUTATIONS))
     rows = np.isfinite(gold).any(-1)
-    z = np.ascontiguousarray(np.concatenate([gold[None], scores])[:, rows], dtype=np.float32)
+    z = scaled_matrices(np.concatenate([gold[None], scores])[:, rows])  # float32-safe
+    z = np.ascontiguousarray(z, dtype=np.float32)
     signs = sign_matrix(permutations, gold.shape[1], int(arguments.get("seed", SEED)))
     k = items.shape[0]
     out = np.empty((scores.shape[0], k))

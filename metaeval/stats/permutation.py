@@ -33,6 +33,7 @@ from metaeval.stats.coefficients import Coefficient, get_coefficient
 from metaeval.stats.levels import check_level, correlation_at_level
 from metaeval.stats.permfast import perm_both_fast_path
 from metaeval.stats.permsorted import generic_pair_draws
+from metaeval.stats.scaling import unit_scale
 
 TIE_TOLERANCE = 1e-12
 
@@ -51,9 +52,11 @@ class PermBothResult:
 
 
 def zscore_on_gold(gold: np.ndarray, scores: np.ndarray) -> np.ndarray:
-    """Metric cells outside gold set to NaN, the rest z-scored per metric (population sd)."""
+    """Metric cells outside gold set to NaN, the rest z-scored per metric (population sd); each
+    metric matrix is first multiplied by a power of two (exact, :mod:`metaeval.stats.scaling`),
+    so that its mean and sd neither underflow nor overflow: z does not depend on the scale."""
     present = np.isfinite(gold)
-    z = np.where(present, scores, np.nan)
+    z = unit_scale(np.where(present, scores, np.nan), (-2, -1))
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.nanmean(z, axis=(-2, -1), keepdims=True)
         sd = np.nanstd(z, axis=(-2, -1), keepdims=True)

@@ -8,7 +8,9 @@ MTME's test (``compute_pairwise_p_values``), transcribed exactly (float32 throug
 
 - one sign matrix T (P x I) of +-1 from ``default_rng(seed).random((P, I), float32)`` rounded
   (``np.rint``), times 2, minus 1; the SAME matrix (seed 4, P = 1000) for human and metric;
-- sums = x.sum(-1) and partial = T @ x^T over the float32 scores x (S x I);
+- sums = x.sum(-1) and partial = T @ x^T over the float32 scores x (S x I), each matrix first
+  multiplied by a power of two (:func:`scaled_matrices`: the same bits at ordinary scales, no
+  float32 overflow or flush to zero at others);
 - p[i, j] = #{rows: partial[:, i] - partial[:, j] >= sums[i] - sums[j]} / P.
 
 Missing cells (NaN gold or metric): MTME drops the gold-missing cells of the flattened matrix
@@ -34,6 +36,7 @@ import numpy as np
 
 from metaeval.errors import ParameterError, StatsError
 from metaeval.stats.grouping import check_level
+from metaeval.stats.scaling import unit_scale
 
 PERMUTATIONS = 1000
 SEED = 4
@@ -144,7 +147,7 @@ def pairwise_pvalues(scores, permutations: int = PERMUTATIONS, seed: int = SEED)
         raise StatsError("pairwise_pvalues needs complete score matrices; "
                          "soft_pairwise_accuracy handles missing cells.")
     *batch, S, n_items = scores.shape
-    flat = scores.reshape((-1, S, n_items))
+    flat = unit_scale(scores.reshape((-1, S, n_items)), (-2, -1))
     upper = _upper_pvalues(flat, sign_matrix(permutations, n_items, seed))
     out = np.full((flat.shape[0], S, S), np.nan)
     i, j = np.triu_indices(S, 1)
@@ -199,10 +202,22 @@ def _per_pair(x: np.ndarray, valid: np.ndarray, permutations: int, seed: int) ->
     return out
 
 
+def scaled_matrices(x: np.ndarray, valid: np.ndarray | None = None) -> np.ndarray:
+    """(..., S, I) matrices each multiplied by the power of two that puts its largest valid
+    |score| in [0.5, 1) (:mod:`metaeval.stats.scaling`), invalid cells NaN. SPA is a function of
+    comparisons of sums, so it does not change, and the float32 sums then neither overflow
+    (scores near 1e300) nor flush to zero (subnormal scores); on scores of ordinary size the
+    float32 values, sums and so MTME's counts are the same bits times that power of two."""
+    x = np.asarray(x, float)
+    return unit_scale(x if valid is None else np.where(valid, x, np.nan), (-2, -1))
+
+
 def masked_pvalues(x: np.ndarray, valid: np.ndarray, permutations: int = PERMUTATIONS,
                    seed: int = SEED) -> tuple[np.ndarray, np.ndarray]:
     """Pair p-values (n, pairs) of (n, S, I) matrices with missing cells (``valid`` False), NaN
-    for pairs left out, and whether each matrix's systems miss different segments (n,)."""
+    for pairs left out, and whether each matrix's systems miss different segments (n,). Each
+    matrix is first multiplied by a power of two (:func:`scaled_matrices`)."""
+    x = scaled_matrices(x, valid)
     present = valid.any(-1)  # (n, S)
     union = valid.any(-2)  # (n, I)
     same = ((valid == union[:, None, :]) | ~present[:, :, None]).all((-2, -1))

@@ -20,6 +20,7 @@ import scipy.stats
 from metaeval.errors import ParameterError, StatsError
 from metaeval.stats.coefficients import pearson
 from metaeval.stats.grouping import system_scores
+from metaeval.stats.scaling import unit_scale
 
 
 def williams_test(r12, r13, r23, n, one_sided: bool = True):
@@ -73,6 +74,9 @@ def williams_matrix(gold, scores, level: str = "none", one_sided: bool = True) -
     if scores.ndim != 3 or scores.shape[1:] != gold.shape:
         raise StatsError(f"scores must be (M, S, I) matching gold {gold.shape}; got {scores.shape}.")
     present = np.isfinite(gold)
+    # exact powers of two (metaeval.stats.scaling): system means of subnormal or huge scores
+    # keep their precision; r and so p do not depend on the scale
+    gold, scores = unit_scale(gold, (-2, -1)), unit_scale(scores, (-2, -1))
     if level == "none":
         g = gold[present]
         m = scores[:, present]

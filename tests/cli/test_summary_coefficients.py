@@ -55,3 +55,22 @@ def test_wide_tables_split_into_primary_and_the_rest(result):
     assert headers == [["metric", "spearman", "95%", "CI", "cluster", "n"],
                        ["metric", "pearson", "kendall_b"]]
     assert sum(line.startswith(name) for line in lines) == 2
+
+
+def test_item_level_n_shows_the_items_that_entered(datasets_dir):
+    """HANNA, Empathy at level item: ``n`` read 96 for CIDEr and ROUGE-4 although 66 and 43
+    prompts entered their averages; now ``66/96`` with the legend and the notes."""
+    from metaeval.cli.summary import legend
+    from tests.hanna import CIDER, hanna_judgements
+
+    js = hanna_judgements(datasets_dir, "Empathy", [CIDER, "ROUGE-4 F-Score Ξ§", "BLEU Ξ§"])
+    result = correlate(js, coefficients=["pearson"], levels=["item", "system"], k=0)
+    item = next(b for b in summary_tables(result) if "level item" in b.splitlines()[0])
+    cells = {line.split()[0]: line.split()[-1] for line in item.splitlines()[3:6]}
+    assert cells == {"CIDEr": "66/96", "ROUGE-4": "43/96", "BLEU": "96"}
+    notes = " ".join(item.split("notes:")[1].split())
+    assert "66 of 96 items entered the average" in notes
+    assert "43 of 96 items entered the average" in notes
+    system = next(b for b in summary_tables(result) if "level system" in b.splitlines()[0])
+    assert "/" not in "".join(line.split()[-1] for line in system.splitlines()[3:6])
+    assert any(line.startswith("n: the points behind a value") for line in legend(result))

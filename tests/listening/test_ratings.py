@@ -226,3 +226,18 @@ def test_rating_table_checks_reference_and_kind():
         RatingTable(frame, "mos", (0, 100))
     table = RatingTable(frame, "mushra", (0, 100), reference="s")
     assert table.matrix().loc[("a", "t"), "x"] == 60.0
+
+
+def test_repeat_r_is_scale_free():
+    """The test-retest r of replicated ratings is the Pearson kernel's, whatever the scale of
+    the ratings: on a 0..1e-310 scale np.corrcoef's std check made it NaN (the squares
+    underflow), on a 0..1e300 scale it overflowed."""
+    from metaeval.listening.ratings import average_replicates
+
+    first, second = [20.0, 50.0, 60.0, 35.0], [30.0, 30.0, 40.0, 45.0]
+    expected = np.corrcoef(first, second)[0, 1]
+    for scale in (1.0, 1e-310, 1e300):
+        frame = pd.DataFrame({"item": ["i"] * 8, "system": list("ABCD") * 2, "rater": ["r"] * 8,
+                              "rating": [v * scale for v in first + second]})
+        _, repeats = average_replicates(frame)
+        assert repeats["repeat_r"] == pytest.approx(expected, abs=1e-12), scale

@@ -128,3 +128,19 @@ def test_heatmap_absent_without_pairwise(gensvs_result):
     assert pairwise_heatmap_svg(empty, "none", "spearman") is None
     page = render_html(dataclasses.replace(empty, points=empty.points.iloc[0:0]))
     assert len(re.findall(r"<svg\b", page)) == 2  # group-vs-group and forest remain
+
+
+def test_item_level_caption_and_notes_say_how_many_items_entered(datasets_dir):
+    """HANNA, Empathy at level item: CIDEr averages 66 prompts, ROUGE-4 43, BLEU all 96; the
+    caption said only ``n = 96``."""
+    from metaeval import correlate
+    from tests.hanna import CIDER, hanna_judgements
+
+    js = hanna_judgements(datasets_dir, "Empathy", [CIDER, "ROUGE-4 F-Score Ξ§", "BLEU Ξ§"])
+    page = render_html(correlate(js, coefficients=["pearson"], levels=["item", "system"], k=0))
+    item = page.split('<section id="level-item">', 1)[1].split("</section>", 1)[0]
+    assert "(n = 96; items entering the average: 43\u201396, the notes say why)" in item
+    assert ("66 of 96 items entered the average; 30 left out as undefined there (a constant "
+            "metric score in 30)") in item
+    system = page.split('<section id="level-system">', 1)[1].split("</section>", 1)[0]
+    assert "(n = 10)" in system and "entering the average" not in system

@@ -108,3 +108,22 @@ def test_every_layout_compiles(record, tmp_path):
         files.append(name)
     log = compile_tex(tmp_path, *files)
     assert re.search(r"Output written on doc.pdf \((\d+) page", log)
+
+
+def test_item_level_sets_show_the_items_that_entered():
+    """Per-set n at level item: ``n=43/96`` where 43 of the 96 items entered the set's average
+    (the table said n=96)."""
+    def summary(name, entered, seed):
+        rng = np.random.default_rng(seed)
+        values = {"bleu_4": 0.3, "chrf": 0.2}
+        return {"name": name, "signature": "sig", "coefficient": "pearson", "level": "item",
+                "values": values, "n": {m: 96.0 for m in values},
+                "n_items": {"bleu_4": float(entered), "chrf": 96.0},
+                "draws": {m: v + rng.normal(0, 0.05, 200) for m, v in values.items()}}
+
+    record = meta_analysis([summary("a", 43, 0), summary("b", 96, 1)])
+    tex = meta_latex_table(record, "sig", {}, "full")
+    bleu = next(line for line in tex.splitlines() if line.startswith("bleu"))
+    assert "$n=43/96$" in bleu and "$n=96$" in bleu
+    chrf = next(line for line in tex.splitlines() if line.startswith("chrf"))
+    assert chrf.count("$n=96$") == 2 and "/96" not in chrf

@@ -122,3 +122,24 @@ def test_atomic_write_gives_new_files_a_normal_mode(tmp_path):
     path.chmod(0o600)
     write_atomic(path, "again")
     assert stat.S_IMODE(path.stat().st_mode) == 0o600 and path.read_text() == "again"
+
+
+def test_csv_and_json_carry_n_items(datasets_dir, tmp_path):
+    """HANNA at levels item and system: ``n_items`` next to ``n`` (66 of 96 prompts for CIDEr),
+    empty at level system."""
+    from metaeval import correlate
+    from tests.hanna import CIDER, hanna_judgements
+
+    js = hanna_judgements(datasets_dir, "Empathy", [CIDER, "BLEU Ξ§"])
+    result = correlate(js, coefficients=["pearson"], levels=["item", "system"], k=0)
+    written = write_reports(result, tmp_path / "out", formats=("csv", "json"))
+    csv = pd.read_csv(written["csv"])
+    assert list(csv.columns).index("n_items") == list(csv.columns).index("n") + 1
+    rows = csv.set_index(["metric", "level"])
+    assert (rows.loc[(CIDER, "item"), "n"], rows.loc[(CIDER, "item"), "n_items"]) == (96, 66)
+    assert rows.loc[("BLEU Ξ§", "item"), "n_items"] == 96
+    assert pd.isna(rows.loc[(CIDER, "system"), "n_items"])
+    payload = json.loads(written["json"].read_text(encoding="utf-8"))
+    by_key = {(r["metric"], r["level"]): r for r in payload["results"]}
+    assert by_key[(CIDER, "item")]["n_items"] == 66 and by_key[(CIDER, "system")]["n_items"] is None
+    assert by_key[(CIDER, "item")]["note"].startswith("66 of 96 items entered the average")
