@@ -14,6 +14,7 @@ import typer
 from metaeval.cli.app import app
 from metaeval.cli.common import choice_enum, cli_errors, echo, value_of
 from metaeval.correlation.meta import meta_analysis, meta_table, set_summary, subset_summaries
+from metaeval.csvio import csv_text
 from metaeval.errors import DataError
 from metaeval.io import check_output_folder, json_safe, write_set
 from metaeval.report.formatting import fmt, fmt_interval
@@ -97,7 +98,7 @@ def meta_command(
                                    ci, alpha)
         record["signature"] = signature
         write_set(out, {"meta.json": json.dumps(json_safe(record), indent=1),
-                        "meta.csv": meta_table(record).to_csv(index=False),
+                        "meta.csv": csv_text(meta_table(record)),
                         "table.tex": meta_latex_table(record, signature,
                                                       layout=value_of(latex_layout))},
                   owned=FILES)

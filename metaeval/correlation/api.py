@@ -97,7 +97,7 @@ def run(data, taskset: TaskSet | str | None = None, *, metrics: Sequence[str] | 
     js = data.js if isinstance(data, JudgementData) else data
     if power is not None and isinstance(js, JudgementSet):
         gold, chosen = chosen_metrics(js, metrics, human)
-        check_power_settings(power, js, chosen, gold)
+        check_power_settings(power, js, chosen, gold, settings.alpha)
     result = compute(data, taskset, metrics=metrics, human=human, settings=settings,
                      progress=progress, note=note, force=force, announce=announce,
                      workers=workers)

@@ -24,8 +24,11 @@ from metaeval.correlation.seeds import task_seed
 from metaeval.data.columns import ITEM, SYSTEM
 from metaeval.data.judgements import JudgementSet
 from metaeval.errors import ParameterError
+from metaeval.stats.coefficients import get_coefficient
+from metaeval.stats.levels import check_level
 from metaeval.stats.power import (
     TARGET,
+    check_power_options,
     item_power,
     items_needed,
     monte_carlo_se,
@@ -128,9 +131,18 @@ def power_analysis(js: JudgementSet, metrics=None, human: str | None = None,
     ordered (a, b) pairs to test (default: every ordered pair of ``metrics``); ``variance``
     (cell or pooled) and ``panel`` (raters per cell of the items curve) apply to simulate."""
     human, metrics = chosen_metrics(js, metrics, human)
+    if pairs is None and len(metrics) < 2:
+        raise ParameterError("metrics", ",".join(metrics), f"power compares two metrics; the "
+                             f"data has {len(metrics)} ({', '.join(metrics) or 'none'}).",
+                             "give two or more metric columns (or pairs=[(A, B)]).")
     pairs = check_pairs(pairs, metrics) if pairs is not None else list(permutations(metrics, 2))
-    gold, scores, systems, items = js.matrices(metrics, human)
     grid = [int(n) for n in grid]
+    check_power_options(grid, reps, k, alpha)
+    if raters:
+        check_power_options(raters, reps, k, alpha, minimum=1, option="raters")
+    get_coefficient(coefficient)
+    check_level(level)
+    gold, scores, systems, items = js.matrices(metrics, human)
     if max(grid, default=0) > len(items):
         raise ParameterError("grid", ",".join(map(str, grid)), f"the data has {len(items)} "
                              f"items; give subsample sizes from 2 to {len(items)}.")
