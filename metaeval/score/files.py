@@ -25,6 +25,7 @@ from metaeval.csvio import csv_text, read_back
 from metaeval.data.datasets import expand
 from metaeval.data.judgements import MetricInfo
 from metaeval.data.readers import no_rows_check
+from metaeval.data.strict import load_yaml
 from metaeval.errors import DataError, ParameterError, located
 from metaeval.io import check_output_file, json_safe, write_atomic
 from metaeval.metrics.base import Metric
@@ -107,7 +108,7 @@ def _metadata(path: Path) -> dict:
     card = sidecar(path)
     if card.is_file():
         try:
-            return yaml.safe_load(card.read_text(encoding="utf-8")) or {}
+            return load_yaml(card.read_text(encoding="utf-8"), card) or {}
         except yaml.YAMLError as error:
             raise DataError(located(f"not valid YAML: {error}", file=str(card),
                                     fix="delete it and re-run `metaeval score`.")) from error
