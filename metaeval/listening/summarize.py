@@ -194,10 +194,9 @@ def _scores(table: RatingTable, k: int, seed: int, ci: float, aggregate: str):
 def check_summary_options(screening: str = "auto", k: int = 1000, seed: int = 0,
                           ci: float = 0.95, correction: str = "bonferroni",
                           aggregate: str = "mean") -> dict:
-    """The options of :func:`compute_summary`, checked before anything is read or computed:
-    ``k``, ``seed`` and ``ci`` by the one definition of these settings
-    (:class:`~metaeval.correlation.settings.Settings`; a summary needs k >= 1 draws), the
-    others against their choices. Returns them coerced (one-line `ParameterError` otherwise)."""
+    """The options of :func:`compute_summary`, checked before anything is read or computed
+    (``k``, ``seed``, ``ci`` by the one definition of these settings in
+    :class:`~metaeval.correlation.settings.Settings`, k >= 1); returned coerced."""
     options = {name: check_value(Settings, name, value)
                for name, value in (("k", k), ("seed", seed), ("ci", ci))}
     if options["k"] < 1:
