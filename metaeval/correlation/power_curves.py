@@ -22,7 +22,7 @@ from metaeval.correlation.result import POOLED, CorrelationResult
 from metaeval.correlation.settings import Settings
 from metaeval.data.judgements import JudgementSet
 from metaeval.errors import ParameterError
-from metaeval.stats.power import check_reachable
+from metaeval.stats.power import check_reachable, draws_for
 from metaeval.stats.rater_variance import VARIANCES
 
 ITEM_SHARES = (0.2, 0.4, 0.6, 0.8, 1.0)  # default item grid: these shares of the items
@@ -88,7 +88,9 @@ def check_power_settings(power: PowerSettings, data: JudgementSet, metrics: list
         raise ParameterError("power", True, f"power compares two metrics; the run has "
                              f"{len(metrics)} ({', '.join(metrics)}).", "give two or more "
                              "metrics, or leave out power.")
-    check_reachable(alpha, power.k, "alpha", "power_k")
+    check_reachable(alpha, power.k, "alpha", "power_k",
+                    fix=f"use alpha > {1 / (power.k + 1):.4g} with power (or, in Python, "
+                        f"PowerSettings(k={draws_for(alpha)}) or more).")
     check_power_pair(power.pair, metrics)
     items = data.matrices(metrics[:1], human)[3]
     if power.grid and max(power.grid) > len(items):

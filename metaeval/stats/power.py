@@ -89,14 +89,16 @@ def draws_for(alpha: float) -> int:
     return k
 
 
-def check_reachable(alpha: float, k: int, parameter: str = "alpha", draws: str = "k") -> None:
+def check_reachable(alpha: float, k: int, parameter: str = "alpha", draws: str = "k",
+                    fix: str = "") -> None:
     """Refuse an ``alpha`` no PERM-BOTH test with ``k`` draws can reach: its p-values are at
     least 1/(k + 1), so the power would be 0 at every size (larger samples do not help)."""
     if 1 / (k + 1) >= alpha:
         raise ParameterError(parameter, alpha, f"is unreachable with {draws}={k} permutation "
                              f"draws: the smallest p-value is 1/({k} + 1) = {1 / (k + 1):.4g}, "
                              "so no number of items or raters can be significant.",
-                             f"use {draws} >= {draws_for(alpha)} draws, or a larger alpha.")
+                             fix or f"use {draws} >= {draws_for(alpha)} draws, or a larger "
+                             "alpha.")
 
 
 def check_power_options(grid, reps: int, k: int, alpha: float, minimum: int = 2,
