@@ -43,6 +43,13 @@ class MetricOptionError(MetricError):
     usage = True
 
 
+class OutputError(MetaevalError):
+    """An output file or folder cannot be written (permissions, read-only, disk full): a usage
+    error (the user chose the place)."""
+
+    usage = True
+
+
 class StatsError(MetaevalError):
     """A statistic was asked for on data that cannot support it."""
 

@@ -4,24 +4,31 @@
 a temporary file next to the target (same file system) and replace it with ``os.replace``
 (atomic on POSIX and Windows); the temporary file is removed when anything fails.
 :func:`write_set` writes a report folder as a set: every file into a staging folder next to it,
-then the staging folder takes the folder's place, so a failure or a kill never leaves files of
-two runs side by side. :func:`check_output_folder` / :func:`check_output_file` refuse an
-unusable ``--out`` before any long computation.
+then the staging folder (named by the run's pid and a random token) takes the folder's place,
+so a failure or a kill never leaves files of two runs side by side, and two runs writing the
+same folder both succeed; what dead runs left is cleaned, never a live run's staging folder.
+:func:`check_output_folder` / :func:`check_output_file` refuse an unusable ``--out`` before
+any long computation; a folder that turns out unwritable is one `OutputError` line.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import math
 import os
+import re
+import secrets
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from metaeval.errors import ParameterError
+from metaeval.errors import OutputError, ParameterError
 
 Writer = Callable[[Path], None]
 
@@ -40,8 +47,12 @@ def write_atomic(path: Path | str, data: str | bytes | Writer) -> Path:
     is given (e.g. ``lambda tmp: frame.to_parquet(tmp)``).
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}-",
+                                   suffix=".tmp")
+    except OSError as error:
+        raise unwritable(path.parent, error) from None
     temporary = Path(tmp)
     try:
         os.chmod(temporary, file_mode(path))
@@ -56,10 +67,29 @@ def write_atomic(path: Path | str, data: str | bytes | Writer) -> Path:
         if callable(data):
             data(temporary)
         os.replace(temporary, path)
-    except BaseException:
+    except BaseException as error:
         temporary.unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            raise unwritable(path.parent, error) from None
         raise
     return path
+
+
+UNWRITABLE = {errno.EACCES: "permission denied", errno.EPERM: "permission denied",
+              errno.EROFS: "read-only file system", errno.ENOSPC: "no space left on the device",
+              errno.EDQUOT: "disk quota exceeded"}
+
+
+def unwritable(folder: Path, error: OSError) -> BaseException:
+    """``error`` as one :class:`OutputError` line naming ``folder`` and the fix when the folder
+    cannot be written (permissions, read-only, full); any other ``error`` as it is."""
+    reason = UNWRITABLE.get(error.errno)
+    if reason is None:
+        return error
+    fix = ("free some space or choose another output folder." if error.errno in
+           (errno.ENOSPC, errno.EDQUOT) else f"make it writable (chmod -R u+w '{folder}') or "
+           "choose another output folder (--out).")
+    return OutputError(f"{folder}: cannot write here ({reason}). Fix: {fix}")
 
 
 def _writable_parent(path: Path) -> Path:
@@ -90,9 +120,11 @@ def check_output_folder(folder: Path | str, parameter: str = "out",
     if not parent.is_dir():
         raise ParameterError(parameter, str(folder), f"{parent} is a file, so the folder cannot be "
                              "created. Fix: choose another path.")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise ParameterError(parameter, str(folder), f"{parent} is not writable. Fix: choose a "
-                             "folder you can write to.")
+    for place in (parent, folder) if folder.is_dir() else (parent,):
+        if not os.access(place, os.W_OK | os.X_OK):
+            raise ParameterError(parameter, str(folder), f"{place} is not writable. Fix: make "
+                                 f"it writable (chmod -R u+w '{place}') or choose another "
+                                 "folder.")
     return folder
 
 
@@ -111,29 +143,89 @@ def check_output_file(path: Path | str, parameter: str = "out") -> Path:
 def safe_name(name: object, fallback: str = "report") -> str:
     """``name`` as one safe path component (a dataset card's name may be ``../../x`` or an
     absolute path): letters, digits, ``. _ -`` kept, anything else ``_``, no leading dot."""
-    import re
-
     text = re.sub(r"[^A-Za-z0-9._-]+", "_", str(name)).strip("._")
     return text or fallback
 
 
 STAGING, OLD = ".staging-", ".old-"
+STALE_AFTER = 24 * 3600  # seconds: a staging folder of a run whose liveness is unknown
+SWAP_TRIES = 50
+_OWNER = re.compile(r"(?:staging-|old-|\.)(\d+)-[0-9A-Za-z_]+(?:\.tmp)?$")  # pid of the run
+
+
+def _alive(pid: int) -> bool | None:
+    """Whether process ``pid`` runs (None where that cannot be told)."""
+    if pid == os.getpid() or os.name != "posix":
+        return True if pid == os.getpid() else None
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether it exists
+    except ProcessLookupError:
+        return False
+    except OSError:  # EPERM: it runs under another user
+        pass
+    return True
+
+
+def _is_stale(entry: Path) -> bool:
+    """Left by a run that is gone (its pid is dead; unknown liveness: after STALE_AFTER)."""
+    owner = _OWNER.search(entry.name)
+    if owner is None:
+        return True  # named before runs put their pid in it
+    alive = _alive(int(owner.group(1)))
+    if alive is not None:
+        return not alive
+    with contextlib.suppress(FileNotFoundError):
+        return time.time() - entry.stat().st_mtime > STALE_AFTER
+    return False
 
 
 def _clean_stale(folder: Path) -> None:
-    """Remove what killed runs left next to ``folder``: staging folders, temporary files; a
-    previous report moved aside just before a kill is put back when the folder is missing."""
+    """Remove what dead runs left next to ``folder``: staging folders and temporary files; a
+    previous report a dead run moved aside just before it was killed is put back when the
+    folder is missing. Folders and files of live runs (other writers of the same report) stay."""
     parent = folder.parent
     if not parent.is_dir():
         return
     for entry in parent.glob(f".{folder.name}.*"):
+        if not (entry.is_dir() and (STAGING in entry.name or OLD in entry.name)) \
+                or not _is_stale(entry):
+            continue
         if entry.name.startswith(f".{folder.name}{OLD}") and not folder.exists():
-            os.rename(entry, folder)
-        elif entry.is_dir() and (STAGING in entry.name or OLD in entry.name):
-            shutil.rmtree(entry, ignore_errors=True)
+            with contextlib.suppress(OSError):  # if it cannot go back, it stays
+                os.rename(entry, folder)
+            continue
+        shutil.rmtree(entry, ignore_errors=True)
     if folder.is_dir():
         for stale in folder.glob(".*.tmp"):
-            stale.unlink(missing_ok=True)
+            if _is_stale(stale):
+                stale.unlink(missing_ok=True)
+
+
+def _swap(stage: Path, folder: Path, token: str) -> None:
+    """Put ``stage`` in the place of ``folder``; another run may do the same at the same time:
+    the set moved in last wins, and neither run fails."""
+    old = folder.parent / f".{folder.name}{OLD}{token}"
+    for _ in range(SWAP_TRIES):
+        with contextlib.suppress(FileNotFoundError):
+            os.rename(folder, old)
+        try:
+            os.rename(stage, folder)
+            return
+        except OSError:
+            if not folder.exists():  # not a race with another writer
+                with contextlib.suppress(OSError):
+                    os.rename(old, folder)
+                raise
+        finally:
+            shutil.rmtree(old, ignore_errors=True)
+    raise OSError(errno.EBUSY, "other runs keep replacing the folder", str(folder))
+
+
+def _foreign(folder: Path, known: set[str]) -> list[str]:
+    with contextlib.suppress(FileNotFoundError):  # another run may be replacing it
+        return sorted(p.name for p in folder.iterdir() if p.name not in known
+                      and not (p.name.startswith(".") and p.name.endswith(".tmp")))
+    return []
 
 
 def write_set(folder: Path | str, files: Mapping[str, str | bytes | Writer],
@@ -141,37 +233,34 @@ def write_set(folder: Path | str, files: Mapping[str, str | bytes | Writer],
     """Write ``files`` (name -> data, as :func:`write_atomic`) as the whole content of
     ``folder``; return name -> final path.
 
-    The files go into ``.<folder>.staging-*`` next to ``folder``, which then replaces it (the
-    old folder is moved aside and removed), so readers see the old set or the new one. Files
-    of an earlier run with a name in ``owned`` (the other files such a report can hold) go with
-    the old set; any other file in ``folder`` makes this a `ParameterError` (never delete what
-    the report did not write).
-    """
+    The files go into ``.<folder>.staging-<pid>-<random>``, which then replaces ``folder``
+    (the old one moved aside and removed); of two runs writing the same folder the last set
+    wins. Files of an earlier run named in ``owned`` (the other files such a report can hold)
+    go with the old set; any other file makes this a `ParameterError` (never delete what the
+    report did not write); an unwritable folder, an :class:`OutputError`."""
     folder = Path(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    _clean_stale(folder)
-    if folder.exists():
-        known = set(files) | set(owned)
-        foreign = sorted(p.name for p in folder.iterdir() if p.name not in known)
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        _clean_stale(folder)
+        foreign = _foreign(folder, set(files) | set(owned)) if folder.exists() else []
         if foreign:
             raise ParameterError("out", str(folder), f"holds files this report does not write "
                                  f"({', '.join(foreign[:5])}). Fix: choose a new or empty "
                                  "folder.")
-    stage = Path(tempfile.mkdtemp(prefix=f".{folder.name}{STAGING}", dir=folder.parent))
+        token = f"{os.getpid()}-{secrets.token_hex(6)}"  # unique per run
+        stage = folder.parent / f".{folder.name}{STAGING}{token}"
+        os.mkdir(stage)
+    except OSError as error:
+        raise unwritable(folder, error) from None
     try:
         os.chmod(stage, 0o777 & ~_umask())
         for name, data in files.items():
             write_atomic(stage / name, data)
-        if folder.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{folder.name}{OLD}", dir=folder.parent))
-            os.rmdir(old)
-            os.rename(folder, old)
-            os.rename(stage, folder)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.rename(stage, folder)
-    except BaseException:
+        _swap(stage, folder, token)
+    except BaseException as error:
         shutil.rmtree(stage, ignore_errors=True)
+        if isinstance(error, OSError):
+            raise unwritable(folder, error) from None
         raise
     return {name: folder / name for name in files}
 

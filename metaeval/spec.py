@@ -22,6 +22,8 @@ from collections.abc import Callable
 from dataclasses import MISSING, Field, dataclass, field, fields
 from typing import Any, get_args, get_origin
 
+import numpy as np
+
 from metaeval.errors import ParameterError
 from metaeval.provenance import ALWAYS  # Spec.omit: the key is always written
 
@@ -73,37 +75,91 @@ def flag_of(name: str, spec: Spec) -> str:
     return spec.flag or "--" + name.replace("_", "-")
 
 
-def _coerce(value: Any, annotation: str) -> Any:
-    """A value of the declared type: tuples from single strings or lists, numbers, booleans."""
+def _number(name: str, value: Any, whole: bool) -> int | float:
+    """``value`` as an int (``whole``: 3 and 3.0, not 2.5 or True) or a float; else a
+    `ParameterError` naming ``name`` (never a silent truncation)."""
+    if isinstance(value, (bool, np.bool_)):
+        raise ParameterError(name, value, "must be a number, not True/False.")
+    try:
+        number = int(value) if isinstance(value, (int, np.integer)) else float(value)
+    except (TypeError, ValueError):
+        raise ParameterError(name, value, f"must be a {'whole ' if whole else ''}number.") from None
+    if whole and not float(number).is_integer():
+        raise ParameterError(name, value, "must be a whole number.")
+    return int(number) if whole else float(number)
+
+
+def whole(name: str, value: Any, minimum: int, example: str = "") -> int:
+    """``value`` as a whole number >= ``minimum`` (a count: draws, workers, sizes), else a
+    `ParameterError` naming ``name``; the one check of a count that is not a setting."""
+    number = _number(name, value, whole=True)
+    if number < minimum:
+        raise ParameterError(name, value, f"must be at least {minimum}" + (
+            f", e.g. {example}." if example else "."))
+    return number
+
+
+def _coerce(name: str, value: Any, annotation: str) -> Any:
+    """``value`` as the declared type: tuples from single strings or lists, whole numbers,
+    numbers, booleans (only True/False); None only where the annotation allows it."""
     if annotation.startswith("tuple"):
         return (value,) if isinstance(value, str) else tuple(value)
-    if value is None:
-        return None
-    converters = {"int": int, "float": float, "bool": bool}
     base = annotation.split("|")[0].strip()
-    return converters[base](value) if base in converters else value
+    if value is None:
+        if "None" in annotation or base not in ("int", "float", "bool"):
+            return None
+        kind = {"int": "a whole number", "float": "a number", "bool": "True or False"}[base]
+        raise ParameterError(name, value, f"must be {kind}, not None.")
+    if base == "bool":
+        if not isinstance(value, (bool, np.bool_)):
+            raise ParameterError(name, value, "must be True or False.")
+        return bool(value)
+    return _number(name, value, base == "int") if base in ("int", "float") else value
+
+
+def _checked(name: str, value: Any, annotation: str, spec: Spec) -> Any:
+    """``value`` coerced and checked by ``spec`` (choices of each element, repeated list
+    elements, the range check); a `ParameterError` naming ``name`` otherwise."""
+    value = _coerce(name, value, annotation)
+    values = value if isinstance(value, tuple) else (value,)
+    if spec.choices:
+        unknown = [v for v in values if v is not None and v not in spec.choices]
+        if unknown:
+            raise ParameterError(name, ",".join(map(str, unknown)), f"unknown {spec.noun}; "
+                                 f"choose from {', '.join(spec.choices)}.")
+    if isinstance(value, tuple):
+        repeated = sorted({str(v) for v in value if value.count(v) > 1})
+        if repeated:
+            raise ParameterError(name, ",".join(map(str, value)), f"{', '.join(repeated)} "
+                                 "given twice. Fix: list each once.")
+    problem = spec.check(value) if spec.check is not None and value is not None else None
+    if problem:
+        raise ParameterError(name, value, problem, spec.fix)
+    return value
+
+
+def _annotation(f: Field) -> str:
+    """A field's annotation as text (``int``, ``str | None``, ``tuple[str, ...]``)."""
+    return f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
 
 
 def check_fields(obj: Any) -> None:
-    """Coerce every spec'd field of a frozen dataclass to its type and check it: the choices
-    (each element of a tuple), repeated list elements, and the spec's ``check``."""
+    """Coerce every spec'd field of a frozen dataclass to its type and check it (see
+    :func:`check_value`)."""
     for f, spec in spec_fields(obj):
-        value = _coerce(getattr(obj, f.name), str(f.type))
-        object.__setattr__(obj, f.name, value)
-        values = value if isinstance(value, tuple) else (value,)
-        if spec.choices:
-            unknown = [v for v in values if v is not None and v not in spec.choices]
-            if unknown:
-                raise ParameterError(f.name, ",".join(map(str, unknown)), f"unknown {spec.noun}; "
-                                     f"choose from {', '.join(spec.choices)}.")
-        if isinstance(value, tuple):
-            repeated = sorted({str(v) for v in value if value.count(v) > 1})
-            if repeated:
-                raise ParameterError(f.name, ",".join(map(str, value)), f"{', '.join(repeated)} "
-                                     "given twice. Fix: list each once.")
-        problem = spec.check(value) if spec.check is not None and value is not None else None
-        if problem:
-            raise ParameterError(f.name, value, problem, spec.fix)
+        object.__setattr__(obj, f.name, _checked(f.name, getattr(obj, f.name), _annotation(f),
+                                                 spec))
+
+
+def check_value(cls: Any, name: str, value: Any, parameter: str | None = None) -> Any:
+    """``value`` checked and coerced by the definition of setting ``name`` of the settings
+    dataclass ``cls``: how an entry point whose parameter means that setting (a challenge's
+    ``k``, a listening summary's ``ci``) validates it; errors name ``parameter`` (default
+    ``name``)."""
+    for f, spec in spec_fields(cls):
+        if f.name == name:
+            return _checked(parameter or name, value, _annotation(f), spec)
+    raise KeyError(name)
 
 
 def defaults(cls) -> dict[str, Any]:

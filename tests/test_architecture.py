@@ -5,7 +5,7 @@ Every import of every module is read from its source with an AST walk, function-
 included (``if TYPE_CHECKING:`` blocks excluded), and resolved to the metaeval module it names.
 Layers, bottom first (a module may import its own layer and the layers below):
 
-    errors, paths, io, version, citations, provenance, spec  <-  stats  <-  data  <-  metrics  <-
+    errors, paths, io, csvio, version, citations, provenance, spec  <-  stats  <-  data  <-  metrics  <-
     score  <-  correlation, listening  <-  report  <-  cli
 
 ``metaeval/__init__.py`` is the façade on top; nothing inside the package imports it.
@@ -22,8 +22,8 @@ import metaeval
 
 ROOT = Path(metaeval.__file__).resolve().parent
 LAYERS = {
-    "errors": 0, "paths": 0, "io": 0, "version": 0, "citations": 0, "provenance": 0, "spec": 0,
-    "progress": 0,
+    "errors": 0, "paths": 0, "io": 0, "csvio": 0, "version": 0, "citations": 0, "provenance": 0,
+    "spec": 0, "progress": 0,
     "stats": 1, "data": 2, "metrics": 3, "score": 4, "correlation": 5, "listening": 5, "challenge": 5,
     "report": 6, "cli": 7,
 }

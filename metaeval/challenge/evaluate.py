@@ -30,9 +30,11 @@ from metaeval.challenge.tables import CHANCE_NOTE, apart, headline_weights, summ
 from metaeval.correlation.settings import Settings
 from metaeval.correlation.signature import settings_keys
 from metaeval.data.judgements import frame_hash
+from metaeval.errors import ParameterError
 from metaeval.metrics.options import parse_metric_list
 from metaeval.provenance import Key, Layout, MetricEntry, Signature, register_layout
 from metaeval.score.runner import failure_summary, resolve_metrics, score_items
+from metaeval.spec import check_value
 from metaeval.stats.clusters import significance_clusters
 from metaeval.stats.contrastive import outcomes, pair_permutation
 from metaeval.stats.resampling import tail_warning
@@ -118,6 +120,18 @@ def _details(frame: pd.DataFrame) -> dict:
                                                       frame["details"]) if d}
 
 
+def check_options(k: int = 1000, seed: int = 0, ci: float = 0.95, alpha: float = 0.05) -> dict:
+    """``k``, ``seed``, ``ci`` and ``alpha`` of a challenge run, checked and coerced by the one
+    definition of these settings (:class:`~metaeval.correlation.settings.Settings`) before
+    anything is read or scored; a challenge needs k >= 1 draws (its intervals and tests)."""
+    options = {name: check_value(Settings, name, value)
+               for name, value in (("k", k), ("seed", seed), ("ci", ci), ("alpha", alpha))}
+    if options["k"] < 1:
+        raise ParameterError("k", k, "must be at least 1 (a challenge's intervals and PERM-BOTH "
+                             "tests need draws), e.g. 1000.")
+    return options
+
+
 def evaluate(challenge: ChallengeSet, metrics, k: int = 1000, seed: int = 0, ci: float = 0.95,
              alpha: float = 0.05, cache_dir=None, progress=None,
              device: str = "cpu", min_pairs: int = MIN_PAIRS) -> ChallengeResult:
@@ -125,7 +139,8 @@ def evaluate(challenge: ChallengeSet, metrics, k: int = 1000, seed: int = 0, ci:
     ``ci`` and ``alpha`` are checked as :class:`~metaeval.correlation.settings.Settings` checks
     them, ``min_pairs`` as :class:`~metaeval.challenge.settings.ChallengeSettings`, before
     anything is scored."""
-    Settings(k=k, seed=seed, ci=ci, alpha=alpha)  # one-line ParameterError on a bad value
+    options = check_options(k, seed, ci, alpha)
+    k, seed, ci, alpha = options["k"], options["seed"], options["ci"], options["alpha"]
     min_pairs = ChallengeSettings(min_pairs=min_pairs).min_pairs
     requests = [r.text for r in parse_metric_list(metrics)] if isinstance(metrics, str) else metrics
     chosen = resolve_metrics(requests, device, challenge.domain)

@@ -23,6 +23,7 @@ from metaeval.challenge.image_sets import image_pairs, is_image_set
 from metaeval.data.datasets import expand, resolve_file
 from metaeval.data.readers import read_table
 from metaeval.data.registry import dataset
+from metaeval.data.strict import load_json
 from metaeval.errors import DataError, located
 
 FIELDS = ("source", "good-translation", "incorrect-translation", "reference", "phenomena",
@@ -59,7 +60,7 @@ def _records(path: Path) -> tuple[pd.DataFrame, list[int]]:
     if path.suffix.lower() != ".json":
         return read_table(path, ("id",))
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        raw = load_json(path.read_text(encoding="utf-8"), path, outer="id")
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise DataError(located(f"cannot read the challenge set ({error})", file=str(path),
                                 fix="give ACES JSON ({id: record}), JSON lines or a TSV.")) from error

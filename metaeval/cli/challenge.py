@@ -11,7 +11,7 @@ from pathlib import Path
 
 import typer
 
-from metaeval.challenge.evaluate import evaluate
+from metaeval.challenge.evaluate import check_options, evaluate
 from metaeval.challenge.sets import REGISTERED, read_challenge_set
 from metaeval.challenge.settings import ChallengeSettings
 from metaeval.cli.app import app
@@ -56,13 +56,8 @@ def challenge_command(
                       **(settings_options or {}))
 
 
-def _check(k: int, ci: float, alpha: float, formats: list[str]) -> None:
-    if k < 1:
-        raise ParameterError("k", k, "must be at least 1.")
-    if not 0 < ci < 1:
-        raise ParameterError("ci", ci, "must lie strictly between 0 and 1, e.g. 0.95.")
-    if not 0 < alpha < 1:
-        raise ParameterError("alpha", alpha, "must lie strictly between 0 and 1, e.g. 0.05.")
+def _check(k: int, seed: int, ci: float, alpha: float, formats: list[str]) -> None:
+    check_options(k, seed, ci, alpha)  # the library's check, before anything is read
     unknown = [f for f in formats if f not in FILES]
     if unknown:
         raise ParameterError("format", ",".join(unknown), f"choose from {', '.join(FILES)}.")
@@ -74,7 +69,7 @@ def run_challenge(*, set_, metrics="chrf,bleu", out=None, k=1000, seed=0, ci=0.9
     """Read, score, evaluate and report a challenge set; return (result, written files).
     ``challenge_settings``: the fields of :class:`ChallengeSettings` (``min_pairs``)."""
     chosen_formats = [f.strip() for f in str(formats).split(",") if f.strip()]
-    _check(k, ci, alpha, chosen_formats)
+    _check(k, seed, ci, alpha, chosen_formats)
     settings = ChallengeSettings(**challenge_settings)
     parse_metric_list(metrics)  # option errors before reading anything
     check_output_folder(out if out else Path("reports"), owned=FILES.values() if out else None)

@@ -268,7 +268,7 @@ def _run_single(js, chosen, humans, settings, *, out, formats, quiet, force, wor
     """One set: a report per human score (a folder each when there are several)."""
     out = check_output_folder(Path(out) if out else Path("reports") / safe_name(js.info.name))
     for name in humans if power else ():
-        check_power_settings(power, js, chosen, name)
+        check_power_settings(power, js, chosen, name, settings.alpha)
     for name in humans:
         folder = out / safe_name(name) if len(humans) > 1 else out
         result = run_one(js, chosen, name, settings, note, quiet, force, workers, power)

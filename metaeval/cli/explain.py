@@ -38,6 +38,7 @@ from metaeval.correlation import judgements
 from metaeval.correlation.api import chosen_metrics
 from metaeval.correlation.assemble import result_points
 from metaeval.correlation.disagreement import DEFAULT_TOP, disagreement_table
+from metaeval.csvio import csv_text
 from metaeval.data.judgements import JudgementSet
 from metaeval.errors import ParameterError
 from metaeval.io import check_output_file, write_atomic
@@ -102,7 +103,7 @@ def explain_command(
         grouping = group_by or defaults.get("group_by") or (js.groups[0] if js.groups else None)
         table = explain(js, split(metric) or None, human, grouping, pooled, top, confidence)
         if csv is not None:
-            write_atomic(csv, table.to_csv(index=False))
+            write_atomic(csv, csv_text(table))
         if html is not None:
             write_atomic(html, page(js, table, human, confidence, pooled, shown))
         print_tables(js, table)

@@ -22,7 +22,12 @@ from metaeval.listening.formats import FORMATS, read_ratings
 from metaeval.listening.posthoc import CORRECTIONS
 from metaeval.listening.ratings import NORMALIZATIONS, REPLICATES
 from metaeval.listening.scores import AGGREGATES
-from metaeval.listening.summarize import SCREENINGS, compute_summary, score_name
+from metaeval.listening.summarize import (
+    SCREENINGS,
+    check_summary_options,
+    compute_summary,
+    score_name,
+)
 from metaeval.report.formatting import fmt, fmt_p
 from metaeval.report.listening import FILES, write_summary
 
@@ -106,10 +111,7 @@ def run_listening_summarize(data: Path | None, format: str | None, out: Path | N
     if format not in FORMATS:
         raise ParameterError("format", format, f"unknown ratings format; use one of "
                              f"{', '.join(FORMATS)}.")
-    if screening not in SCREENINGS:
-        raise ParameterError("screening", screening, f"use one of {', '.join(SCREENINGS)}.")
-    if correction not in CORRECTIONS:
-        raise ParameterError("correction", correction, f"use one of {', '.join(CORRECTIONS)}.")
+    check_summary_options(screening, k, seed, ci, correction, aggregate)
     if data is None and format not in REGISTERED_FORMATS:
         raise ParameterError("format", format, "has no registered study. Fix: pass --data FILE.")
     data = expand(data) if data is not None else None  # metaeval:<set>/<file>

@@ -14,6 +14,8 @@ import typer
 from metaeval.cli.app import app
 from metaeval.cli.common import choice_enum, cli_errors, echo, value_of
 from metaeval.correlation.meta import meta_analysis, meta_table, set_summary, subset_summaries
+from metaeval.correlation.meta_inputs import check_meta_settings
+from metaeval.csvio import csv_text
 from metaeval.errors import DataError
 from metaeval.io import check_output_folder, json_safe, write_set
 from metaeval.report.formatting import fmt, fmt_interval
@@ -84,20 +86,21 @@ def meta_command(
                                              "two-column (table*) or full."),
 ) -> None:
     """Meta-analysis of metric correlations over several test sets."""
-    with cli_errors({"results": "RESULTS"}):
+    with cli_errors({"results": "RESULTS", "method": "--method"}):
+        check_meta_settings(ci, alpha, value_of(method))
         check_output_folder(out, owned=FILES)
         taken: set[str] = set()
         payloads = [(path, read_results(path)) for path in results]
         summaries = subset_summaries(payloads[0][1]) if len(payloads) == 1 else []
-        summaries = summaries or [set_summary(payload, _set_name(path, taken))
-                                  for path, payload in payloads]
+        summaries = summaries or [{**set_summary(payload, _set_name(path, taken)),
+                                   "source": str(path)} for path, payload in payloads]
         record = meta_analysis(summaries, ci=ci, alpha=alpha, method=value_of(method))
         sources = [p for _, p in payloads] * (len(summaries) if len(payloads) == 1 else 1)
         signature = meta_signature([s["name"] for s in summaries], sources, value_of(method),
                                    ci, alpha)
         record["signature"] = signature
         write_set(out, {"meta.json": json.dumps(json_safe(record), indent=1),
-                        "meta.csv": meta_table(record).to_csv(index=False),
+                        "meta.csv": csv_text(meta_table(record)),
                         "table.tex": meta_latex_table(record, signature,
                                                       layout=value_of(latex_layout))},
                   owned=FILES)

@@ -26,9 +26,9 @@ from metaeval.cli.options import (
 from metaeval.cli.text import text_table
 from metaeval.correlation import judgements
 from metaeval.correlation.power import METHODS, power_analysis
-from metaeval.io import check_output_folder, write_atomic
+from metaeval.io import check_output_folder
 from metaeval.report.formatting import fmt
-from metaeval.report.power import write_power_plots
+from metaeval.report.power import POWER_FILES, write_power_files
 from metaeval.stats.rater_variance import VARIANCES
 
 Method = choice_enum("PowerMethod", METHODS)
@@ -67,7 +67,7 @@ def power_command(
     (or simulating raters)."""
     with cli_errors({"grid": "--grid", "raters": "--raters", "coefficient": "--coef",
                      "method": "--method", "variance": "--variance", "panel": "--panel"}):
-        folder = check_output_folder(out)
+        folder = check_output_folder(out, owned=POWER_FILES)
         scoring = domain is not None and data is None
         js, _ = judgements(domain=value_of(domain), data=data, item=item, system=system,
                            human=human, rater=rater,
@@ -77,11 +77,9 @@ def power_command(
         table = power_analysis(js, split(metrics) or None, human, ints(grid, "grid"),
                                ints(raters, "raters"), reps, k, alpha, coef, level, seed,
                                value_of(method), value_of(variance), panel)
-        folder.mkdir(parents=True, exist_ok=True)
-        write_atomic(folder / "power.csv", table.to_csv(index=False))
-        plots = write_power_plots(table, folder)
+        written = write_power_files(table, folder)
         print_curves(table)
-        echo(f"wrote {folder / 'power.csv'}, " + ", ".join(str(p) for p in plots))
+        echo("wrote " + ", ".join(str(p) for p in written.values()))
 
 
 def print_curves(table) -> None:

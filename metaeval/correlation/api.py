@@ -28,6 +28,7 @@ from metaeval.correlation.stability import with_stability
 from metaeval.correlation.taskset import TaskSet
 from metaeval.data.judgements import JudgementSet
 from metaeval.errors import ParameterError
+from metaeval.spec import whole
 
 __all__ = ["chosen_metrics", "correlate", "resolve_settings", "run", "task_seed"]
 
@@ -81,6 +82,7 @@ def run(data, taskset: TaskSet | str | None = None, *, metrics: Sequence[str] | 
     ``force``. ``workers``: threads for the tasks (the numbers do not depend on it).
     """
     data = as_source(data)
+    workers = None if workers is None else whole("workers", workers, 1, "4")
     if taskset is None and settings is None and isinstance(data, EvalSetData):
         taskset = "wmt"  # evalsets without a task set: WMT's levels and coefficients (as the CLI)
     if isinstance(taskset, str):
@@ -97,7 +99,7 @@ def run(data, taskset: TaskSet | str | None = None, *, metrics: Sequence[str] | 
     js = data.js if isinstance(data, JudgementData) else data
     if power is not None and isinstance(js, JudgementSet):
         gold, chosen = chosen_metrics(js, metrics, human)
-        check_power_settings(power, js, chosen, gold)
+        check_power_settings(power, js, chosen, gold, settings.alpha)
     result = compute(data, taskset, metrics=metrics, human=human, settings=settings,
                      progress=progress, note=note, force=force, announce=announce,
                      workers=workers)

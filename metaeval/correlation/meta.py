@@ -10,19 +10,27 @@ draws are kept the same way (key ``group_draws``, one record per subset) and
 :func:`subset_summaries` reads them back. Combination (:func:`meta_analysis`):
 
 - DerSimonian-Laird on Fisher z (:mod:`metaeval.stats.meta`), pooled r, CI, tau^2, Q, I^2;
-  NaN with a note at the item/sys levels (an average of correlations has no n) or for a
-  coefficient without a Fisher-z variance.
+  NaN with a note at the item/sys levels (no n) or without a Fisher-z variance.
 - The average of r over the sets; its draws are the means of the sets' draws; one-sided
   p(a better than b) = (#{avg_a* - avg_b* <= 0} + 1) / (k + 1) (bootstrap, not PERM-BOTH),
   and WMT-style clusters from those p. Without draws for every set: no p, no clusters (noted).
 - A metric missing from some sets is kept: pooled over the sets that have it, with per-set
   values where present, but no average and no cluster (``in_every_set`` false, and a note).
+- Inputs are checked first and every set left out of the pooling is named with its reason
+  (:mod:`metaeval.correlation.meta_inputs`: repeated sets and impossible values refused; no
+  value, too few points, |r| = 1 noted in the row's ``note`` and the record's notes).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from metaeval.correlation.meta_inputs import (
+    average_note,
+    check_meta_inputs,
+    pooling_plan,
+    unaveraged,
+)
 from metaeval.correlation.result import POOLED, CorrelationResult
 from metaeval.correlation.seeds import task_seed
 from metaeval.correlation.settings import Settings
@@ -32,7 +40,6 @@ from metaeval.paths import display_path
 from metaeval.stats.clusters import significance_clusters
 from metaeval.stats.meta import (
     FISHER_VARIANCE,
-    META_METHODS,
     average_over_sets,
     dersimonian_laird,
     fisher_variance,
@@ -145,6 +152,7 @@ def set_summary(payload: dict, name: str, group: str = POOLED) -> dict:
             "level": level, "values": {r["metric"]: _num(r.get("statistic")) for r in rows},
             "n": {r["metric"]: _num(r.get("n")) for r in rows},
             "n_items": {r["metric"]: _num(r.get("n_items")) for r in rows},
+            "notes": {r["metric"]: r["note"] for r in rows if r.get("note")},
             "draws": dict(zip(draws["metrics"], np.asarray(draws["draws"], float)))
             if draws else None}
 
@@ -189,6 +197,8 @@ def _common(summaries: list[dict]) -> tuple[str, str, list[str], list[str], list
 def _average_tests(summaries, metrics, values, alpha) -> tuple[np.ndarray, np.ndarray, str]:
     """(clusters (M,), p (M, M) one-sided), or NaN with the reason without common draws."""
     m = len(metrics)
+    if m == 0:
+        return np.full(0, np.nan), np.full((0, 0), np.nan), ""
     ks = {len(next(iter(s["draws"].values()))) for s in summaries if s["draws"]}
     if any(s["draws"] is None for s in summaries) or len(ks) != 1:
         return np.full(m, np.nan), np.full((m, m), np.nan), (
@@ -208,19 +218,24 @@ def meta_analysis(summaries: list[dict], ci: float = 0.95, alpha: float = 0.05,
                   method: str = "dl") -> dict:
     """Combine the sets' summaries (:func:`set_summary`); see the module docstring. ``method``:
     ``dl`` (DerSimonian-Laird tau^2) or ``reml``."""
-    if method not in META_METHODS:
-        raise ParameterError("method", method, f"choose from {', '.join(META_METHODS)}.")
-    if len(summaries) < 2:
-        raise ParameterError("results", len(summaries), "a meta-analysis needs at least two "
-                             "result sets.")
+    check_meta_inputs(summaries, ci, alpha, method)
     coef, level, common, partial, notes = _common(summaries)
-    metrics = common + partial
     nan = float("nan")
+    lacking = unaveraged(common, np.array([[s["values"][m] for s in summaries] for m in common]))
+    notes += [average_note(m, len(summaries), sum(s["values"][m] != s["values"][m]
+                                                  for s in summaries)) for m in lacking]
+    common = [m for m in common if m not in lacking]
+    metrics = common + lacking + partial
     values = np.array([[s["values"].get(m, nan) for s in summaries] for m in metrics])
     n = np.array([[s["n"].get(m, nan) for s in summaries] for m in metrics])
     entered = np.array([[s.get("n_items", {}).get(m, nan) for s in summaries] for m in metrics])
-    if level in POINT_LEVELS and coef in FISHER_VARIANCE:
-        meta = dersimonian_laird(fisher_z(values), fisher_variance(n, coef), ci, method)
+    pooling = level in POINT_LEVELS and coef in FISHER_VARIANCE
+    used, row_notes, plan_notes = pooling_plan(summaries, metrics, values, n, coef, pooling)
+    notes += plan_notes
+    if pooling:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            meta = dersimonian_laird(np.where(used, fisher_z(values), nan),
+                                     np.where(used, fisher_variance(n, coef), nan), ci, method)
         pooled = meta.correlation()
     else:
         meta, pooled = None, (np.full(len(metrics), np.nan),) * 3
@@ -239,7 +254,9 @@ def meta_analysis(summaries: list[dict], ci: float = 0.95, alpha: float = 0.05,
                      "ci_high": pooled[2][i], **stats,
                      "average": float(values[i].mean()) if every else nan,
                      "average_cluster": clusters[i] if every else nan,
-                     "n_sets": int(np.isfinite(values[i]).sum()), "in_every_set": every,
+                     "n_sets": int(meta.n_sets[i] if meta is not None
+                                   else np.isfinite(values[i]).sum()),
+                     "in_every_set": every, "note": row_notes[i],
                      "per_set": {s["name"]: {"statistic": values[i, j], "n": n[i, j],
                                              "n_items": entered[i, j]}
                                  for j, s in enumerate(summaries) if metric in s["values"]}})

@@ -21,18 +21,21 @@ import pandas as pd
 
 from metaeval.correlation.engine import chosen_metrics
 from metaeval.correlation.seeds import task_seed
+from metaeval.correlation.settings import Settings
 from metaeval.data.columns import ITEM, SYSTEM
 from metaeval.data.judgements import JudgementSet
 from metaeval.errors import ParameterError
+from metaeval.spec import check_value, whole
 from metaeval.stats.power import (
     TARGET,
+    check_power_options,
     item_power,
     items_needed,
     monte_carlo_se,
     rater_power,
     simulated_rater_power,
 )
-from metaeval.stats.rater_variance import RaterVariance, fit_rater_variance
+from metaeval.stats.rater_variance import VARIANCES, RaterVariance, fit_rater_variance
 
 METHODS = ("subsample", "simulate")
 POWER_COLUMNS = ["metric_a", "metric_b", "unit", "n", "power", "se", "reps", "k", "alpha",
@@ -84,8 +87,7 @@ def _fit(tensor, method: str, human: str, panel) -> tuple[RaterVariance | None, 
     """The rater-variance fit (``simulate``) and the panel size behind an items curve."""
     if method not in METHODS:
         raise ParameterError("method", method, f"choose from {', '.join(METHODS)}.")
-    if panel is not None and int(panel) < 1:
-        raise ParameterError("panel", panel, "a simulated panel needs at least 1 rater.")
+    panel = None if panel is None else whole("panel", panel, 1, "5")
     if method == "subsample":
         real = np.isfinite(tensor).sum(-1) if tensor is not None else None
         return None, float(np.median(real[real > 0])) if real is not None else float("nan")
@@ -118,6 +120,26 @@ def _curves(a, b, gold, ma, mb, tensor, fit, run, options) -> list[dict]:
     return rows + _rows(a, b, "raters", raters, power, reps, options, gold.shape[1])
 
 
+def check_power_inputs(grid, raters, reps, k, alpha, seed, coefficient, level, variance):
+    """The options of :func:`power_analysis`, checked before anything is computed: k, alpha,
+    seed, coefficient and level by the one definition of these settings
+    (:class:`~metaeval.correlation.settings.Settings`), sizes and reps as whole numbers, alpha
+    reachable with k draws; returns (grid, raters, reps, k, alpha, seed) as numbers."""
+    k = whole("k", k, 1, "100")
+    alpha, seed = check_value(Settings, "alpha", alpha), check_value(Settings, "seed", seed)
+    check_value(Settings, "coefficients", coefficient, "coefficient")
+    check_value(Settings, "levels", level, "level")
+    if variance not in VARIANCES:
+        raise ParameterError("variance", variance, f"choose from {', '.join(VARIANCES)}.")
+    grid = [whole("grid", n, 2, "10,20,40") for n in grid]
+    raters = [whole("raters", m, 1, "1,2,4") for m in raters]
+    reps = whole("reps", reps, 1, "200")
+    check_power_options(grid, reps, k, alpha)
+    if raters:
+        check_power_options(raters, reps, k, alpha, minimum=1, option="raters")
+    return grid, raters, reps, k, alpha, seed
+
+
 def power_analysis(js: JudgementSet, metrics=None, human: str | None = None,
                    grid=(10, 20, 40), raters=(), reps: int = 200, k: int = 100,
                    alpha: float = 0.05, coefficient: str = "pearson", level: str = "none",
@@ -128,15 +150,20 @@ def power_analysis(js: JudgementSet, metrics=None, human: str | None = None,
     ordered (a, b) pairs to test (default: every ordered pair of ``metrics``); ``variance``
     (cell or pooled) and ``panel`` (raters per cell of the items curve) apply to simulate."""
     human, metrics = chosen_metrics(js, metrics, human)
+    if pairs is None and len(metrics) < 2:
+        raise ParameterError("metrics", ",".join(metrics), f"power compares two metrics; the "
+                             f"data has {len(metrics)} ({', '.join(metrics) or 'none'}).",
+                             "give two or more metric columns (or pairs=[(A, B)]).")
     pairs = check_pairs(pairs, metrics) if pairs is not None else list(permutations(metrics, 2))
+    grid, raters, reps, k, alpha, seed = check_power_inputs(
+        grid, raters, reps, k, alpha, seed, coefficient, level, variance)
     gold, scores, systems, items = js.matrices(metrics, human)
-    grid = [int(n) for n in grid]
     if max(grid, default=0) > len(items):
         raise ParameterError("grid", ",".join(map(str, grid)), f"the data has {len(items)} "
                              f"items; give subsample sizes from 2 to {len(items)}.")
     tensor = ratings_tensor(js, systems, items) if human == js.gold else None
     fit, size = _fit(tensor, method, human, panel)
-    run = {"grid": grid, "reps": reps, "panel": size, "raters": [int(m) for m in raters]}
+    run = {"grid": grid, "reps": reps, "panel": size, "raters": raters}
     if fit is not None:
         run["variance"] = fit.variance(variance)
         run["spread"] = np.sqrt(run["variance"] / size)

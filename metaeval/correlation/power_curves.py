@@ -22,6 +22,7 @@ from metaeval.correlation.result import POOLED, CorrelationResult
 from metaeval.correlation.settings import Settings
 from metaeval.data.judgements import JudgementSet
 from metaeval.errors import ParameterError
+from metaeval.stats.power import check_reachable, draws_for
 from metaeval.stats.rater_variance import VARIANCES
 
 ITEM_SHARES = (0.2, 0.4, 0.6, 0.8, 1.0)  # default item grid: these shares of the items
@@ -46,9 +47,12 @@ class PowerSettings:
             if any(int(v) < low for v in values):
                 raise ParameterError(name, ",".join(map(str, values)),
                                      f"give sizes >= {low}, e.g. {'10,20,40' if low > 1 else '1,2,4'}.")
-        for name, value in (("power_reps", self.reps), ("power_k", self.k)):
-            if value < 1:
-                raise ParameterError(name, value, "must be at least 1.")
+        if self.reps < 2:
+            raise ParameterError("power_reps", self.reps, "the power and its Monte Carlo "
+                                 "standard error need at least 2 subsamples per size.",
+                                 "use e.g. 100.")
+        if self.k < 1:
+            raise ParameterError("power_k", self.k, "must be at least 1.")
         if self.method not in METHODS:
             raise ParameterError("power_method", self.method, f"choose from {', '.join(METHODS)}.")
         if self.variance not in VARIANCES:
@@ -77,8 +81,16 @@ def check_power_pair(pair, metrics: list[str]) -> tuple[str, str] | None:
 
 
 def check_power_settings(power: PowerSettings, data: JudgementSet, metrics: list[str],
-                         human: str) -> None:
-    """One-line errors, before any computation, for a pair or grid the data cannot support."""
+                         human: str, alpha: float) -> None:
+    """One-line errors, before any computation, for a pair, grid or alpha the data and the
+    power draws cannot support (the run's ``alpha`` must be reachable with ``power.k``)."""
+    if len(metrics) < 2:
+        raise ParameterError("power", True, f"power compares two metrics; the run has "
+                             f"{len(metrics)} ({', '.join(metrics)}).", "give two or more "
+                             "metrics, or leave out power.")
+    check_reachable(alpha, power.k, "alpha", "power_k",
+                    fix=f"use alpha > {1 / (power.k + 1):.4g} with power (or, in Python, "
+                        f"PowerSettings(k={draws_for(alpha)}) or more).")
     check_power_pair(power.pair, metrics)
     items = data.matrices(metrics[:1], human)[3]
     if power.grid and max(power.grid) > len(items):
@@ -165,7 +177,7 @@ def power_record(data: JudgementSet, result: CorrelationResult, settings: Settin
 def with_power(result: CorrelationResult, data: JudgementSet, settings: Settings,
                power: PowerSettings, progress=None) -> CorrelationResult:
     """The result with ``result.power`` and the power settings in its signature/settings."""
-    check_power_settings(power, data, list(result.metrics), result.human)
+    check_power_settings(power, data, list(result.metrics), result.human, settings.alpha)
     record = power_record(data, result, settings, power, progress)
     result.power = record
     result.signature = result.signature.replace(power=record["signature"])

@@ -72,7 +72,9 @@ class Settings:
                      "chance baseline or test).", key="k", short="k", kind="int",
                      check=lambda v: None if v >= 0 else "must be a number of draws (0 or more, "
                      "e.g. 1000).")
-    seed: int = setting(0, "Seed of every random draw.", key="seed", short="s", kind="int")
+    seed: int = setting(0, "Seed of every random draw.", key="seed", short="s", kind="int",
+                        check=lambda v: None if v >= 0 else "must be 0 or more (numpy's "
+                        "generators take non-negative seeds), e.g. 0.")
     significance: str = setting(
         "primary", "PERM-BOTH tests and clusters for the primary (first) coefficient, all "
         "coefficients, or none.", key="significance", short="sig", choices=SIGNIFICANCE,

@@ -39,6 +39,8 @@ import yaml
 
 from metaeval.data.judgements import DatasetInfo, MetricInfo
 from metaeval.data.readers import FORMATS
+from metaeval.data.strict import load_yaml
+from metaeval.data.validate import visible_form
 from metaeval.errors import DataError, located
 
 INFO_KEYS = ("name", "title", "citation", "licence", "url", "description")
@@ -166,10 +168,10 @@ def display_names(card: Path, raw, metrics: dict[str, MetricInfo] | None) -> dic
             raise _fail(card, f"metric '{name}' has two display names ('{names[name]}' and "
                               f"'{info.label}')", "display_names", fix="keep one of them.")
     seen: dict[str, str] = {}
-    for name, label in names.items():
-        if seen.setdefault(label, name) != name:
-            raise _fail(card, f"the display name '{label}' is given to both '{seen[label]}' and "
-                              f"'{name}'", "display_names",
+    for name, label in names.items():  # labels that only look the same count as the same
+        if seen.setdefault(visible_form(label), name) != name:
+            raise _fail(card, f"the display name {label!r} is given to both "
+                              f"'{seen[visible_form(label)]}' and '{name}'", "display_names",
                         fix="give every metric its own label (reports would be ambiguous).")
     return names
 
@@ -178,7 +180,7 @@ def read_card(path: str | Path) -> DatasetCard:
     """Read and validate a card file."""
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = load_yaml(path.read_text(encoding="utf-8"), path)
     except OSError as exc:
         raise DataError(located(f"cannot read the dataset card ({exc.strerror or exc})",
                                 file=str(path), fix="check the path given as card=.")) from exc

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from metaeval.csvio import write_csv
+
 # system (model_name of the release) -> folder of the audio examples
 SYSTEM_FOLDERS = {"htdemucs": "HTDemucs", "melroformer_small": "Mel-RoFo-S",
                   "melroformer_large": "Mel-RoFo-L", "sgmsvs": "SGMSVS",
@@ -52,6 +54,6 @@ def build(inputs: dict[str, Path], out: Path) -> None:
             judgements.append({"item": item, "system": system, "model_type": row["model_type"],
                                "DMOS": row["DMOS"], "released_sisdr": row["sisdr"],
                                "released_multi_res_loss": row["multi_res_loss"]})
-    pd.DataFrame(manifest).to_csv(out / MANIFEST, index=False)
-    pd.DataFrame(judgements).to_csv(out / JUDGEMENTS, index=False)
+    write_csv(out / MANIFEST, pd.DataFrame(manifest))
+    write_csv(out / JUDGEMENTS, pd.DataFrame(judgements))
     shutil.copyfile(CARD, out / f"{JUDGEMENTS}.yaml")

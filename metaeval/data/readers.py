@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from metaeval.csvio import read_back
 from metaeval.errors import DataError, located
 
 DELIMITED = {".csv": ",", ".tsv": "\t", ".tab": "\t"}
@@ -93,7 +94,7 @@ def _read_delimited(path: Path, sep: str,
         raise _unreadable(path, str(exc)) from exc
     if len(frame) != len(lines):  # pandas and csv disagree on some odd quoting: fall back
         lines = [i + 2 for i in range(len(frame))]
-    return frame, lines
+    return read_back(frame), lines
 
 
 def _no_duplicate_keys(pairs: list[tuple[str, object]]) -> dict:
@@ -173,9 +174,21 @@ def _as_text(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
 def read_text_csv(path: str | Path, fix: str) -> pd.DataFrame:
     """A CSV with every cell as text (empty cells NaN); a `DataError` with ``fix`` if unreadable."""
     try:
-        return pd.read_csv(path, dtype=str, keep_default_na=True)
+        frame = pd.read_csv(path, dtype=str, keep_default_na=True)
+    except pd.errors.EmptyDataError:
+        raise DataError(located("the file is empty", file=str(path), fix=fix)) from None
     except (OSError, ValueError) as error:
         raise DataError(located(f"cannot read the file ({error})", file=str(path), fix=fix)) from error
+    return no_rows_check(read_back(frame), path)
+
+
+def no_rows_check(frame: pd.DataFrame, path: str | Path) -> pd.DataFrame:
+    """``frame``, or one line saying the file has a header and no data rows."""
+    if len(frame) == 0:
+        raise DataError(located(f"the file has a header ({len(frame.columns)} columns) and no "
+                                "data rows", file=str(path), fix="write one row per record under "
+                                "the header (was the file written completely?)."))
+    return frame
 
 
 def read_table(path: str | Path,
@@ -196,4 +209,4 @@ def read_table(path: str | Path,
         frame, lines = _read_json_lines(path)
     else:
         frame, lines = _read_parquet(path)
-    return _as_text(frame, text_columns), lines
+    return _as_text(no_rows_check(frame, path), text_columns), lines

@@ -10,6 +10,7 @@ row order under a one-line header.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -17,6 +18,36 @@ import pandas as pd
 
 from metaeval.data.columns import ITEM, MISSING_POLICIES, RATER, SYSTEM
 from metaeval.errors import DataError, located
+
+HIDDEN = ("Cf", "Cc", "Zl", "Zp")  # format (zero-width, BOM, soft hyphen...), control, breaks
+
+
+def visible_form(name: object) -> str:
+    """``name`` as a reader sees it: invisible characters (zero-width spaces, BOM, soft hyphen,
+    direction marks, controls) removed, every kind of space (NBSP, thin space...) one space."""
+    text = "".join(" " if unicodedata.category(c).startswith("Z") else c for c in str(name)
+                   if unicodedata.category(c) not in HIDDEN)
+    return " ".join(text.split())
+
+
+def _odd_characters(*names: str) -> str:
+    odd = sorted({c for n in names for c in n if unicodedata.category(c) in HIDDEN
+                  or (unicodedata.category(c).startswith("Z") and c != " ")})
+    return ", ".join(f"U+{ord(c):04X} {unicodedata.name(c, 'unnamed')}" for c in odd)
+
+
+def check_lookalikes(names: Sequence[str], file: str | None, what: str = "columns") -> None:
+    """Refuse two different names that look the same (they differ only by invisible or space
+    characters): every report would show them as two rows with one name."""
+    seen: dict[str, str] = {}
+    for name in names:
+        first = seen.setdefault(visible_form(name), name)
+        if first != name:
+            raise DataError(located(
+                f"{what} {first!r} and {name!r} look the same: they differ only by invisible or "
+                f"space characters ({_odd_characters(first, name)}), so reports would show two "
+                "rows with one name", file=file,
+                fix="rename one of them, or remove the invisible character from the header."))
 
 
 def _line(index_label) -> int:
@@ -141,6 +172,7 @@ def validate_judgements(table: pd.DataFrame, *, human: Sequence[str], metrics: S
     if absent:
         raise DataError(located(f"missing column(s) {absent}; the table has {list(table.columns)}",
                                 file=file, fix="check the column mapping."))
+    check_lookalikes(list(human) + list(metrics) + list(groups), file)
     overlap = set(human) & set(metrics)
     if overlap:
         raise DataError(located(f"column(s) {sorted(overlap)} are both human and metric columns",

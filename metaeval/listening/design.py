@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from metaeval.correlation.signature import settings_keys
+from metaeval.csvio import csv_text
 from metaeval.errors import ParameterError
 from metaeval.listening.ratings import RatingTable
 from metaeval.provenance import Key, Layout, Signature, register_layout, short_hash
@@ -68,7 +69,7 @@ LAYOUT = register_layout(Layout("listening", (
 def listening_signature(raw: RatingTable, settings: dict) -> Signature:
     """Everything that changes a number of the summary (the ``listening`` layout of
     :class:`metaeval.provenance.Signature`)."""
-    data = raw.frame[["item", "system", "rater", "rating"]].to_csv(index=False)
+    data = csv_text(raw.frame, ["item", "system", "rater", "rating"])
     pre = raw.preprocessing or {}
     return Signature(LAYOUT, package_versions(),
                      ratings=f"{raw.info.name or 'ratings'}@{short_hash(data)}", kind=raw.kind,

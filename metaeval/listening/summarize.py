@@ -33,12 +33,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from metaeval.correlation.settings import Settings
 from metaeval.errors import DataError, ParameterError, StatsError
 from metaeval.io import json_safe
 from metaeval.listening.agreement import icc, krippendorff_alpha_interval, rater_vs_rest
 from metaeval.listening.ceiling import noise_ceiling
 from metaeval.listening.design import exclude, item_set_warning, listening_signature, root
-from metaeval.listening.posthoc import friedman_posthoc, pooling_tests
+from metaeval.listening.posthoc import CORRECTIONS, friedman_posthoc, pooling_tests
 from metaeval.listening.ratings import RatingTable
 from metaeval.listening.scores import AGGREGATES, stimulus_scores, system_scores
 from metaeval.listening.screening import (
@@ -48,6 +49,7 @@ from metaeval.listening.screening import (
     zero_variance_raters,
 )
 from metaeval.paths import display_path
+from metaeval.spec import check_value
 
 SCREENINGS = ("auto", "p808", "mushra", "none")
 ITEM_COLUMNS = ["item", "system", "mos", "ci_low", "ci_high", "n_ratings"]
@@ -189,13 +191,24 @@ def _scores(table: RatingTable, k: int, seed: int, ci: float, aggregate: str):
     return items, systems
 
 
-def _check_options(k: int, ci: float, aggregate: str) -> None:
-    if k < 1:
-        raise ParameterError("k", k, "must be at least 1, e.g. 1000.")
-    if not 0 < ci < 1:
-        raise ParameterError("ci", ci, "must be between 0 and 1, e.g. 0.95.")
-    if aggregate not in AGGREGATES:
-        raise ParameterError("aggregate", aggregate, f"use one of {', '.join(AGGREGATES)}.")
+def check_summary_options(screening: str = "auto", k: int = 1000, seed: int = 0,
+                          ci: float = 0.95, correction: str = "bonferroni",
+                          aggregate: str = "mean") -> dict:
+    """The options of :func:`compute_summary`, checked before anything is read or computed
+    (``k``, ``seed``, ``ci`` by the one definition of these settings in
+    :class:`~metaeval.correlation.settings.Settings`, k >= 1); returned coerced."""
+    options = {name: check_value(Settings, name, value)
+               for name, value in (("k", k), ("seed", seed), ("ci", ci))}
+    if options["k"] < 1:
+        raise ParameterError("k", k, "must be at least 1 (the intervals and the noise ceiling "
+                             "need draws), e.g. 1000.")
+    for name, value, allowed in (("screening", screening, SCREENINGS),
+                                 ("correction", correction, CORRECTIONS),
+                                 ("aggregate", aggregate, AGGREGATES)):
+        if value not in allowed:
+            raise ParameterError(name, value, f"unknown {name}; use one of {', '.join(allowed)}.")
+    return {**options, "screening": screening, "correction": correction,
+            "aggregate": aggregate}
 
 
 def _screening_record(rule_name: str, result, raters: pd.DataFrame) -> dict:
@@ -238,7 +251,8 @@ def compute_summary(table: RatingTable, screening: str = "auto", k: int = 1000, 
     ceiling. ``aggregate``: ``mean`` or ``median`` of the ratings of a stimulus and of the
     per-item scores of a system.
     """
-    _check_options(k, ci, aggregate)
+    options = check_summary_options(screening, k, seed, ci, correction, aggregate)
+    k, seed, ci = options["k"], options["seed"], options["ci"]
     exclude_systems = [str(x) for x in exclude_systems or ()]
     exclude(table, exclude_systems)  # unknown names: an error before any computation
     rule_name, result, screened = screen(table, screening)

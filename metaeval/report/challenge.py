@@ -19,13 +19,14 @@ from pathlib import Path
 import numpy as np
 
 from metaeval.challenge.evaluate import RESULT_COLUMNS, ChallengeResult
+from metaeval.csvio import csv_text
 from metaeval.errors import MetaevalError
 from metaeval.io import json_safe, write_set
 from metaeval.paths import display_path
 from metaeval.report import challenge_data as data
 from metaeval.report.challenge_latex import challenge_latex
 from metaeval.report.figures import PALETTE, figure, render_svg
-from metaeval.report.formatting import fmt, fmt_interval, fmt_p, spreadsheet_safe
+from metaeval.report.formatting import fmt, fmt_interval, fmt_p
 from metaeval.report.templating import render
 
 FILES = {"html": "index.html", "latex": "table.tex", "csv": "results.csv",
@@ -181,8 +182,7 @@ def results_csv(result: ChallengeResult) -> str:
     empty), pooled rows with ``langpair`` empty: columns ``metric, langpair, phenomenon,
     category, statistic, ci_low, ci_high, n, note`` (the note says why a value or interval is
     missing, or that a phenomenon has fewer than ``min_pairs`` pairs and is reported apart)."""
-    return spreadsheet_safe(result.table).to_csv(columns=RESULT_COLUMNS, index=False,
-                                                 lineterminator="\n")
+    return csv_text(result.table, RESULT_COLUMNS)
 
 
 def results_json(result: ChallengeResult) -> str:

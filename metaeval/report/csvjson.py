@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from metaeval.correlation.result import TABLE_COLUMNS, CorrelationResult
-from metaeval.report.formatting import spreadsheet_safe
+from metaeval.csvio import csv_text
 
 
 def results_csv(result: CorrelationResult) -> str:
@@ -13,12 +13,12 @@ def results_csv(result: CorrelationResult) -> str:
     coefficient, statistic, ci_low, ci_high, pvalue, cluster, n, chance_low, chance_high, epsilon,
     ceiling, ceiling_low, ceiling_high, note``), then any extra columns of the table, then
     ``display_name`` (the metric's report label; the column name when it has none). Missing =
-    empty; a text cell starting with ``= + - @`` gets a leading ``'`` (no spreadsheet formula).
+    empty; formulas neutralised (:mod:`metaeval.csvio`).
     """
     table = result.table.assign(display_name=result.table["metric"].map(result.display_name))
     columns = [c for c in TABLE_COLUMNS if c in table.columns]
     columns += [c for c in table.columns if c not in columns]
-    return spreadsheet_safe(table).to_csv(columns=columns, index=False, lineterminator="\n")
+    return csv_text(table, columns)
 
 
 def results_json(result: CorrelationResult) -> str:

@@ -63,18 +63,3 @@ def some_left_out(table) -> bool:
         return False
     known = table["n_items"].notna()
     return bool((table.loc[known, "n_items"].astype(int) < table.loc[known, "n"].astype(int)).any())
-
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(frame):
-    """A copy of ``frame`` whose text cells cannot run as spreadsheet formulas: a cell starting
-    with ``= + - @``, tab or carriage return gets a leading ``'`` (OWASP, CSV injection).
-    Numeric columns are untouched."""
-    out = frame.copy()
-    for column in out.columns:
-        if out[column].dtype == object or str(out[column].dtype) in ("string", "str"):
-            out[column] = out[column].map(
-                lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_STARTS) else v)
-    return out

@@ -16,11 +16,12 @@ from pathlib import Path
 
 import numpy as np
 
+from metaeval.csvio import csv_text
 from metaeval.io import json_safe, write_set
 from metaeval.listening.ratings import RatingTable
 from metaeval.listening.summarize import ListeningSummary, compute_summary, score_name
 from metaeval.report.figures import PALETTE, figure, render_svg
-from metaeval.report.formatting import fmt, fmt_p, spreadsheet_safe
+from metaeval.report.formatting import fmt, fmt_p
 from metaeval.report.templating import render
 
 TEST_NAMES = {"friedman": "Friedman", "durbin": "Durbin", "skillings-mack": "Skillings-Mack"}
@@ -233,11 +234,11 @@ def write_summary(result: ListeningSummary, out_dir: str | Path) -> dict[str, Pa
     out_dir = Path(out_dir)
     page = render_html(result)  # render first: a failing plot leaves no partial report
     texts = {
-        "items.csv": result.items.to_csv(index=False),  # data for `metaeval correlate`: raw
+        "items.csv": csv_text(result.items),  # data for `metaeval correlate` (reads it back)
         "items.csv.yaml": items_card(result),
         "items.json": json.dumps(json_safe(result.items), indent=1) + "\n",
-        "systems.csv": spreadsheet_safe(result.systems).to_csv(index=False),
-        "raters.csv": spreadsheet_safe(result.raters).to_csv(index=False),
+        "systems.csv": csv_text(result.systems),
+        "raters.csv": csv_text(result.raters),
         "summary.json": json.dumps(result.summary, indent=1) + "\n",
         "index.html": page,
     }

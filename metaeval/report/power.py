@@ -11,7 +11,8 @@ from pathlib import Path
 import pandas as pd
 
 from metaeval.correlation.result import CorrelationResult
-from metaeval.io import write_atomic
+from metaeval.csvio import csv_text
+from metaeval.io import write_set
 from metaeval.report import labels
 from metaeval.report.figures import STYLE, figure, render_svg
 from metaeval.stats.power import TARGET
@@ -38,21 +39,31 @@ def power_figure(table: pd.DataFrame, label=str):
     return fig
 
 
-def write_power_plots(table: pd.DataFrame, folder: Path) -> list[Path]:
-    """power.svg and power.png in ``folder``."""
+POWER_FILES = ("power.csv", "power.svg", "power.png")
+
+
+def power_files(table: pd.DataFrame) -> dict[str, bytes | str]:
+    """The files of `metaeval power` (:data:`POWER_FILES`), rendered: the curves as CSV
+    (through the one CSV writer) and the figure as SVG and PNG."""
     import io
 
     import matplotlib
 
-    written = []
+    files: dict[str, bytes | str] = {"power.csv": csv_text(table)}
     with matplotlib.rc_context(STYLE):
         fig = power_figure(table)
         for fmt in ("svg", "png"):
             buffer = io.BytesIO()
             fig.savefig(buffer, format=fmt, dpi=150, metadata={"Date": None} if fmt == "svg"
                         else None)
-            written.append(write_atomic(Path(folder) / f"power.{fmt}", buffer.getvalue()))
-    return written
+            files[f"power.{fmt}"] = buffer.getvalue()
+    return files
+
+
+def write_power_files(table: pd.DataFrame, folder: Path) -> dict[str, Path]:
+    """Render every file first, then write them as one set into ``folder``
+    (:func:`metaeval.io.write_set`): never a CSV without its figure."""
+    return write_set(Path(folder), power_files(table), owned=POWER_FILES)
 
 
 def _needed(value) -> str:

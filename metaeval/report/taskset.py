@@ -15,8 +15,8 @@ import pandas as pd
 from metaeval.correlation.averages import AVERAGE_COLUMNS
 from metaeval.correlation.result import CorrelationResult
 from metaeval.correlation.taskset import Task
+from metaeval.csvio import csv_text
 from metaeval.report import labels
-from metaeval.report.csvjson import spreadsheet_safe
 from metaeval.report.latex import latex_comment, latex_escape
 
 
@@ -96,5 +96,4 @@ def taskset_latex(result: CorrelationResult) -> str:
 
 def averages_csv(result: CorrelationResult) -> str:
     """``averages.csv``: metric, average, rank, cluster, pvalue_next (best first)."""
-    return spreadsheet_safe(result.averages).to_csv(columns=AVERAGE_COLUMNS, index=False,
-                                                    lineterminator="\n")
+    return csv_text(result.averages, AVERAGE_COLUMNS)

@@ -10,6 +10,7 @@ from pathlib import Path
 from metaeval.correlation.meta import meta_table
 from metaeval.correlation.multiset import MultiSetResult
 from metaeval.correlation.result import CorrelationResult
+from metaeval.csvio import csv_text
 from metaeval.errors import MetaevalError
 from metaeval.io import write_set
 from metaeval.report.csvjson import results_csv, results_json
@@ -81,7 +82,7 @@ def write_multiset_reports(multi: MultiSetResult, out_dir: Path | str,
                       for file, text in _render(result, formats, latex_layout).items()})
     top = {"html": ("index.html", lambda: render_multiset_html(multi)),
            "json": ("results.json", lambda: json.dumps(multi.to_json_dict(), indent=1)),
-           "csv": (META_CSV, lambda: meta_table(multi.meta).to_csv(index=False)),
+           "csv": (META_CSV, lambda: csv_text(meta_table(multi.meta))),
            "latex": ("table.tex", lambda: multiset_latex(multi, latex_layout))}
     texts.update({top[f][0]: top[f][1]() for f in formats if f in top})
     owned = [*REPORT_FILES, META_CSV, *report_folders(out_dir), *(n for n, _ in multi.sets)]

@@ -21,8 +21,11 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from metaeval.csvio import csv_text, read_back
 from metaeval.data.datasets import expand
 from metaeval.data.judgements import MetricInfo
+from metaeval.data.readers import no_rows_check
+from metaeval.data.strict import load_yaml
 from metaeval.errors import DataError, ParameterError, located
 from metaeval.io import check_output_file, json_safe, write_atomic
 from metaeval.metrics.base import Metric
@@ -91,7 +94,7 @@ def write_scores(frame: pd.DataFrame, out: str | Path) -> Path:
         metadata = {**(table.schema.metadata or {}), METADATA_KEY: json.dumps(card).encode()}
         table = table.replace_schema_metadata(metadata)
         return write_atomic(out, lambda tmp: pq.write_table(table, tmp))
-    text = plain.to_csv(index=False)
+    text = csv_text(plain)
     write_atomic(sidecar(out), yaml.safe_dump(card, sort_keys=False))
     return write_atomic(out, text)
 
@@ -105,7 +108,7 @@ def _metadata(path: Path) -> dict:
     card = sidecar(path)
     if card.is_file():
         try:
-            return yaml.safe_load(card.read_text(encoding="utf-8")) or {}
+            return load_yaml(card.read_text(encoding="utf-8"), card) or {}
         except yaml.YAMLError as error:
             raise DataError(located(f"not valid YAML: {error}", file=str(card),
                                     fix="delete it and re-run `metaeval score`.")) from error
@@ -135,8 +138,8 @@ def read_scores(path: str | Path) -> tuple[pd.DataFrame, dict[str, MetricInfo]]:
                                                     "by `metaeval score`."))
     try:
         if suffix == ".csv":
-            frame = pd.read_csv(path, dtype={"item": str, "system": str}, keep_default_na=False,
-                                na_values=[""])
+            frame = read_back(pd.read_csv(path, dtype={"item": str, "system": str},
+                                          keep_default_na=False, na_values=[""]))
         else:
             frame = pd.read_parquet(path)
         metadata = _metadata(path)
@@ -145,5 +148,6 @@ def read_scores(path: str | Path) -> tuple[pd.DataFrame, dict[str, MetricInfo]]:
     except Exception as error:  # pyarrow / pandas raise assorted types for a bad file
         raise DataError(located(f"cannot read the scores ({type(error).__name__}: {error})",
                                 file=str(path), fix="re-run `metaeval score`.")) from error
+    no_rows_check(frame, path)
     infos = metric_infos(metadata)
     return frame, {c: info for c, info in infos.items() if c in frame.columns}

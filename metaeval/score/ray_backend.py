@@ -11,11 +11,17 @@ after every batch. Results come back keyed by (item, system, metric), so the ord
 tasks finish does not matter. On completion each worker hands its shard's entries back and the
 driver merges them by key into the main cache, which stays the single source; shards left by an
 interrupted run are merged at the start of the next one (:func:`~metaeval.score.cache.merge_shards`).
+A cluster address must answer within ``METAEVAL_RAY_TIMEOUT`` seconds (default 30): an address
+nobody listens on, or one that is not a Ray cluster, is one line naming it and the fix (Ray
+alone would retry for minutes).
 """
 
 from __future__ import annotations
 
+import os
+import socket
 import tempfile
+import threading
 import uuid
 from pathlib import Path
 
@@ -26,6 +32,9 @@ from metaeval.score.rows import ScoreRow
 from metaeval.score.run import ScoringRun
 
 INSTALL = "pip install 'metaeval[distributed]'"
+DEFAULT_TIMEOUT_S = 30.0
+JOIN_FIX = ("start the cluster with `ray start --head` and give its address ('auto', "
+            "'HOST:6379' or 'ray://HOST:10001'); METAEVAL_RAY_TIMEOUT sets the wait in seconds.")
 
 
 def import_ray():
@@ -112,18 +121,71 @@ def plan_tasks(run: ScoringRun) -> tuple[list[tuple[str, list[ScoreRow]]], int]:
     return tasks, settled
 
 
-def _connect(ray, address: str | None) -> bool:
-    """Join (or start) a Ray cluster unless one is joined; True when this call joined it."""
+def connect_timeout() -> float:
+    """Seconds to wait for a Ray cluster to answer: ``METAEVAL_RAY_TIMEOUT``, default 30."""
+    text = os.environ.get("METAEVAL_RAY_TIMEOUT", "")
+    try:
+        return float(text) if text else DEFAULT_TIMEOUT_S
+    except ValueError:
+        raise ParameterError("METAEVAL_RAY_TIMEOUT", text, "must be a number of seconds.",
+                             "e.g. METAEVAL_RAY_TIMEOUT=30.") from None
+
+
+def _no_cluster(address: str, timeout: float, reason: str) -> ParameterError:
+    return ParameterError("ray_address", address, f"no Ray cluster answered there within "
+                          f"{timeout:g} s ({reason}).", fix=JOIN_FIX)
+
+
+def _check_reachable(address: str, timeout: float) -> None:
+    """A TCP connection to HOST:PORT of ``address`` (``HOST:PORT`` or ``ray://HOST:PORT``)
+    within ``timeout`` seconds; ``auto`` is looked up by Ray itself."""
+    if address == "auto":
+        return
+    host, colon, port = address.removeprefix("ray://").rpartition(":")
+    if not colon or not port.isdigit() or not host:
+        raise ParameterError("ray_address", address, "is not a Ray address.", fix=JOIN_FIX)
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+    except OSError as error:
+        raise _no_cluster(address, timeout, error.strerror or str(error) or "timed out") from None
+
+
+def _init_within(ray, address: str, timeout: float) -> None:
+    """``ray.init(address)`` given at most ``timeout`` seconds (Ray itself retries for minutes
+    on an address that accepts connections but is not a Ray cluster)."""
+    outcome: dict[str, BaseException] = {}
+
+    def join() -> None:
+        try:
+            ray.init(address=address, log_to_driver=False)
+        except BaseException as error:  # handed to the caller's thread
+            outcome["error"] = error
+
+    thread = threading.Thread(target=join, name="metaeval-ray-init", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        raise _no_cluster(address, timeout, "it accepts connections but did not answer as Ray")
+    if "error" in outcome:
+        raise outcome["error"]
+
+
+def _connect(ray, address: str | None, timeout: float | None = None) -> bool:
+    """Join (or start) a Ray cluster unless one is joined; True when this call joined it. A
+    remote ``address`` that does not answer within ``timeout`` seconds (default
+    :func:`connect_timeout`) is one `ParameterError` line, never a hang."""
     if ray.is_initialized():
         return False
-    local = address in (None, "local")
+    timeout = connect_timeout() if timeout is None else timeout
     try:
-        ray.init(address=address or "local", log_to_driver=False,
-                 **({"include_dashboard": False} if local else {}))
+        if address in (None, "local"):
+            ray.init(address="local", log_to_driver=False, include_dashboard=False)
+        else:
+            _check_reachable(address, timeout)
+            _init_within(ray, address, timeout)
     except (ConnectionError, ValueError) as error:
         raise ParameterError("ray_address", address, f"cannot join this Ray cluster ({error}).",
-                             fix="start it with `ray start --head` and give its address "
-                                 "(e.g. 'auto', 'ray://HEAD:10001').") from error
+                             fix=JOIN_FIX) from error
     return True
 
 
@@ -165,8 +227,9 @@ def _merge(ray, run: ScoringRun, actors: list) -> None:
 
 
 def score_on_ray(run: ScoringRun, progress, address: str | None = None,
-                 workers: int | None = None) -> None:
-    """Fill ``run`` (planned, cache read, not yet scored) by scoring its pending items on Ray."""
+                 workers: int | None = None, timeout: float | None = None) -> None:
+    """Fill ``run`` (planned, cache read, not yet scored) by scoring its pending items on Ray;
+    a cluster at ``address`` must answer within ``timeout`` s (:func:`connect_timeout`)."""
     if workers is not None and workers < 1:
         raise ParameterError("ray_workers", workers, "must be at least 1.")
     ray = import_ray()
@@ -175,7 +238,7 @@ def score_on_ray(run: ScoringRun, progress, address: str | None = None,
     tasks, settled = plan_tasks(run)
     progress.advance(settled, "cache")
     if tasks:
-        joined = _connect(ray, address)
+        joined = _connect(ray, address, timeout)
         try:
             actors = _actors(ray, run, workers, len(tasks))
             where = {row.key(): position for position, row in enumerate(run.rows)}

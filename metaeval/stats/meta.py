@@ -32,8 +32,11 @@ META_METHODS = ("dl", "reml")
 
 
 def fisher_z(r: np.ndarray) -> np.ndarray:
-    """artanh(r), clipped to |r| <= 1 - 1e-12 so a perfect correlation stays finite."""
-    return np.arctanh(np.clip(np.asarray(r, float), -1 + 1e-12, 1 - 1e-12))
+    """artanh(r): +-inf for a perfect correlation (|r| = 1), NaN for |r| > 1; never clipped (a
+    clipped z would be an arbitrary effect; :func:`dersimonian_laird` leaves non-finite effects
+    out, and the meta-analysis notes every set it leaves out)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.arctanh(np.asarray(r, float))
 
 
 def fisher_variance(n: np.ndarray, coefficient: str) -> np.ndarray:

@@ -81,18 +81,41 @@ def items_needed(grid, power, target: float = TARGET) -> float:
     return float(reached[0]) if reached else float("nan")
 
 
+def draws_for(alpha: float) -> int:
+    """The fewest permutation draws k whose smallest p-value 1/(k + 1) is below ``alpha``."""
+    k = max(1, int(np.floor(1 / alpha)) - 1)
+    while 1 / (k + 1) >= alpha:
+        k += 1
+    return k
+
+
+def check_reachable(alpha: float, k: int, parameter: str = "alpha", draws: str = "k",
+                    fix: str = "") -> None:
+    """Refuse an ``alpha`` no PERM-BOTH test with ``k`` draws can reach: its p-values are at
+    least 1/(k + 1), so the power would be 0 at every size (larger samples do not help)."""
+    if 1 / (k + 1) >= alpha:
+        raise ParameterError(parameter, alpha, f"is unreachable with {draws}={k} permutation "
+                             f"draws: the smallest p-value is 1/({k} + 1) = {1 / (k + 1):.4g}, "
+                             "so no number of items or raters can be significant.",
+                             fix or f"use {draws} >= {draws_for(alpha)} draws, or a larger "
+                             "alpha.")
+
+
 def check_power_options(grid, reps: int, k: int, alpha: float, minimum: int = 2,
                         option: str = "grid") -> None:
-    """One-line errors for a bad grid, number of subsamples, draws or alpha."""
+    """One-line errors for a bad grid, number of subsamples, draws or alpha: sizes >= minimum,
+    reps >= 2 (a Monte Carlo SE needs two subsamples), k >= 1, 0 < alpha < 1 and reachable."""
     if not len(grid) or any(int(n) < minimum for n in grid):
         raise ParameterError(option, ",".join(map(str, grid)),
                              f"give sizes >= {minimum}, e.g. 10,20,40.")
-    if reps < 1:
-        raise ParameterError("reps", reps, "the number of subsamples must be at least 1.")
+    if reps < 2:
+        raise ParameterError("reps", reps, "the power and its Monte Carlo standard error need "
+                             "at least 2 subsamples per size.", "use e.g. 200.")
     if k < 1:
         raise ParameterError("k", k, "the number of permutation draws must be at least 1.")
     if not 0 < alpha < 1:
         raise ParameterError("alpha", alpha, "must lie strictly between 0 and 1, e.g. 0.05.")
+    check_reachable(alpha, k)
 
 
 def _batches(reps: int, cells: int, k: int) -> list[slice]:
@@ -168,5 +191,9 @@ def simulated_rater_power(means, variance, a, b, coefficient, level, grid, reps:
 
 
 def monte_carlo_se(power: np.ndarray, reps: int) -> np.ndarray:
-    """Standard error of a share estimated from ``reps`` subsamples: sqrt(P (1 - P) / reps)."""
+    """Standard error of a share estimated from ``reps`` subsamples: sqrt(P (1 - P) / reps);
+    NaN for fewer than 2 subsamples (one draw says nothing about its own spread)."""
+    power = np.asarray(power, float)
+    if reps < 2:
+        return np.full(power.shape, np.nan)
     return np.sqrt(power * (1 - power) / reps)

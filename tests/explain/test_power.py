@@ -8,11 +8,15 @@ import pytest
 from typer.testing import CliRunner
 
 from metaeval.cli import app
+from metaeval.correlation.power_curves import PowerSettings
+from metaeval.errors import ParameterError
 from metaeval.stats.permutation import perm_both
 from metaeval.stats.power import (
+    draws_for,
     item_power,
     item_subsamples,
     items_needed,
+    monte_carlo_se,
     perm_both_pvalues,
     rater_means,
     rater_power,
@@ -109,3 +113,67 @@ def test_grid_beyond_the_items_is_refused(tmp_path):
                                       "--out", str(tmp_path / "p")])
     assert result.exit_code == 2
     assert "--grid 2,3: the data has 1 items" in result.output
+
+
+def _small_table(tmp_path, metrics=("m1", "m2")):
+    rng = np.random.default_rng(11)
+    rows = []
+    for s in range(4):
+        for i in range(10):
+            h = rng.normal() + 0.5 * s
+            rows.append({"item": f"i{i}", "system": f"s{s}", "human": h,
+                         **{m: h + (j + 1) * rng.normal() for j, m in enumerate(metrics)}})
+    path = tmp_path / "t.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    (tmp_path / "t.csv.yaml").write_text("item: item\nsystem: system\nhuman: human\n")
+    return path
+
+
+def test_one_metric_is_refused_before_anything_is_written(tmp_path):
+    data = _small_table(tmp_path, metrics=("m1",))
+    ran = runner.invoke(app, ["power", "--data", str(data), "--grid", "5,10", "--reps", "5",
+                              "--k", "20", "--out", str(tmp_path / "p")])
+    assert ran.exit_code == 2, ran.output
+    lines = [line for line in ran.output.splitlines() if line.strip()]
+    assert lines == ["error: --metrics m1: power compares two metrics; the data has 1 (m1). "
+                     "Fix: give two or more metric columns (or pairs=[(A, B)])."]
+    assert not (tmp_path / "p").exists()
+
+
+def test_alpha_below_the_smallest_pvalue_is_unreachable_not_a_sample_size_problem(tmp_path):
+    gold, good, worse = _case()
+    assert draws_for(0.05) == 20 and draws_for(0.005) == 200 and draws_for(0.01) == 100
+    with pytest.raises(ParameterError, match=r"alpha=0.005: is unreachable with k=100 "
+                       r"permutation draws: the smallest p-value is 1/\(100 \+ 1\) = 0.009901"):
+        item_power(gold, good, worse, "pearson", "none", [10, 40], reps=10, k=100, alpha=0.005)
+    # k = 200 reaches it: p = 1/201 < 0.005, and the better metric then has power
+    power = item_power(gold, good, worse, "pearson", "none", [100], reps=10, k=200, alpha=0.005)
+    assert power[0] > 0.5
+    ran = runner.invoke(app, ["power", "--data", str(_small_table(tmp_path)), "--grid", "5",
+                              "--reps", "5", "--k", "100", "--alpha", "0.005",
+                              "--out", str(tmp_path / "p")])
+    assert ran.exit_code == 2 and "unreachable with k=100" in ran.output
+    assert "k >= 200" in ran.output and "larger sizes" not in ran.output
+    assert not (tmp_path / "p").exists()
+
+
+def test_correlate_power_refuses_an_unreachable_alpha_before_computing():
+    from metaeval import correlate, load_gensvs
+
+    with pytest.raises(ParameterError, match="unreachable with power_k=100"):
+        correlate(load_gensvs(), metrics=["sisdr", "multi_res_loss"], k=10, alpha=0.001,
+                  power=PowerSettings(k=100))
+
+
+def test_one_subsample_has_no_standard_error(tmp_path):
+    gold, good, worse = _case()
+    assert np.isnan(monte_carlo_se(np.array([0.0, 1.0]), 1)).all()
+    assert monte_carlo_se(np.array([0.5]), 4)[0] == pytest.approx(0.25)
+    with pytest.raises(ParameterError, match="reps=1: the power and its Monte Carlo standard "
+                       "error need at least 2 subsamples"):
+        item_power(gold, good, worse, "pearson", "none", [10], reps=1, k=20)
+    ran = runner.invoke(app, ["power", "--data", str(_small_table(tmp_path)), "--grid", "5",
+                              "--reps", "1", "--k", "20", "--out", str(tmp_path / "p")])
+    assert ran.exit_code == 2 and "--reps 1: " in ran.output
+    with pytest.raises(ParameterError, match="power_reps=1"):
+        PowerSettings(reps=1)

@@ -115,8 +115,8 @@ def test_item_level_sets_show_the_items_that_entered():
     (the table said n=96)."""
     def summary(name, entered, seed):
         rng = np.random.default_rng(seed)
-        values = {"bleu_4": 0.3, "chrf": 0.2}
-        return {"name": name, "signature": "sig", "coefficient": "pearson", "level": "item",
+        values = {"bleu_4": 0.3 + seed / 100, "chrf": 0.2 + seed / 100}  # two different sets
+        return {"name": name, "signature": f"sig-{name}", "coefficient": "pearson", "level": "item",
                 "values": values, "n": {m: 96.0 for m in values},
                 "n_items": {"bleu_4": float(entered), "chrf": 96.0},
                 "draws": {m: v + rng.normal(0, 0.05, 200) for m, v in values.items()}}

@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from metaeval.csvio import spreadsheet_safe
 from metaeval.errors import DataError, ParameterError
 from metaeval.io import write_set
-from metaeval.report.formatting import spreadsheet_safe
 from metaeval.report.latex import latex_comment, latex_escape
 from metaeval.score.audio_io import read_audio
 from tests.robustness.conftest import BASE, invoke

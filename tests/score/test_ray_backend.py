@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import random
+import socket
+import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -17,6 +22,7 @@ from metaeval.score.runner import score_items
 from tests.registered import registered
 
 pytest.importorskip("sacrebleu")
+ROOT = Path(__file__).resolve().parents[2]
 TEXT_METRICS = ["bleu:corpus=true", "chrf", "bleu"]  # corpus first: reasons in schedule order
 ROWS = [{"item": str(i), "system": system,
          "hypothesis": "" if i % 4 == 1 else f"the cat {i} sat on the {system} mat",
@@ -163,3 +169,49 @@ def test_a_worker_builds_its_metrics_once_and_falls_back_to_a_shard_folder_of_it
     assert worker.shard_dir != blocked / "worker-0"
     worker.remove_shards()
     assert not worker.shard_dir.exists()
+
+
+def _score_on(address: str, tmp_path, timeout: str = "3") -> tuple[subprocess.CompletedProcess,
+                                                                   float]:
+    """`metaeval score --backend ray --ray-address ADDRESS` in a fresh process (a Ray join that
+    was given up leaves a thread behind; it must not share a process with other tests)."""
+    env = {**os.environ, "METAEVAL_RAY_TIMEOUT": timeout}
+    start = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "metaeval.cli", "score", "--manifest", str(_manifest(tmp_path)),
+         "--metrics", "chrf", "--quiet", "--out", str(tmp_path / "s.csv"), "--cache",
+         str(tmp_path / "c"), "--backend", "ray", "--ray-address", address],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
+    return done, time.monotonic() - start
+
+
+def _fix() -> str:
+    return ("Fix: start the cluster with `ray start --head` and give its address ('auto', "
+            "'HOST:6379' or 'ray://HOST:10001'); METAEVAL_RAY_TIMEOUT sets the wait in seconds.")
+
+
+def test_an_address_nobody_listens_on_fails_at_once_with_the_fix(tmp_path):
+    pytest.importorskip("ray")
+    with socket.socket() as probe:  # a port that was free a moment ago: nothing listens
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    done, seconds = _score_on(f"127.0.0.1:{port}", tmp_path)
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr[-2000:]
+    assert errors == [f"error: --ray-address 127.0.0.1:{port}: no Ray cluster answered there "
+                      f"within 3 s (Connection refused). {_fix()}"]
+    assert seconds < 60 and not (tmp_path / "s.csv").exists()
+
+
+def test_an_address_that_is_not_ray_fails_within_the_timeout(tmp_path):
+    pytest.importorskip("ray")
+    with socket.socket() as silent:  # accepts connections and never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        address = f"127.0.0.1:{silent.getsockname()[1]}"
+        done, seconds = _score_on(address, tmp_path)
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert errors == [f"error: --ray-address {address}: no Ray cluster answered there within "
+                      f"3 s (it accepts connections but did not answer as Ray). {_fix()}"]
+    assert seconds < 60  # Ray alone retries for minutes
