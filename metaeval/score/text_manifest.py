@@ -1,8 +1,10 @@
 """What to score (text): a manifest with one row per (item, system) and its texts.
 
 Columns: ``item``, ``system``, ``hypothesis`` (the system output), and as the metrics need them
-``reference`` (one reference; in JSON lines or Parquet also a list of references; in a CSV also
-a JSON list ``["ref a", "ref b"]``), or ``reference_1``, ``reference_2``, ... for several,
+``reference`` (one reference per cell, read as plain text whatever it starts with: ``[2019]``
+stays ``[2019]``; in JSON lines or Parquet a list value is a list of references), or for several
+``references`` (a JSON list per cell, ``["ref a", "ref b"]``; in JSON lines or Parquet also a
+list) or ``reference_1``, ``reference_2``, ... (one text each; all of these columns add up),
 ``source``, and for instruction-following metrics (TIGERScore) ``instruction`` and ``context``.
 CSV/TSV, JSON lines or Parquet (by extension), UTF-8. Errors name the file, row and column;
 an empty hypothesis or reference is scored as a missing value with its reason, not refused here.
@@ -36,25 +38,37 @@ def _text(value) -> str | None:
     return str(value)
 
 
+def _listed(value, path: Path, line: int) -> list[str]:
+    """A ``references`` cell: a list (JSON lines, Parquet) or a JSON list written as text."""
+    if isinstance(value, (list, tuple)) or hasattr(value, "tolist"):
+        return [str(v) for v in list(value)]
+    if _text(value) is None:
+        return []
+    fix = ('write a JSON list such as ["ref 1", "ref 2"], or put a single reference in a '
+           "'reference' column (read as plain text).")
+    try:
+        parsed = json.loads(str(value))
+    except json.JSONDecodeError as error:
+        raise DataError(located(f"not a JSON list ({error.msg}); the references column holds "
+                                "JSON lists", file=str(path), row=line, column="references",
+                                fix=fix)) from error
+    if not isinstance(parsed, list):
+        raise DataError(located(f"not a JSON list (a JSON {type(parsed).__name__}); the "
+                                "references column holds JSON lists", file=str(path), row=line,
+                                column="references", fix=fix))
+    return [str(v) for v in parsed]
+
+
 def _references(record: dict, numbered: list[str], path: Path, line: int) -> tuple[str, ...]:
-    """The row's references: ``reference`` (a text or a list) and ``reference_i`` columns."""
+    """The row's references: ``reference`` (one text as written, never parsed; a list when the
+    file format holds lists), ``references`` (JSON lists) and ``reference_i`` columns."""
     value = record.get("reference")
     found: list[str] = []
     if isinstance(value, (list, tuple)) or hasattr(value, "tolist"):
         found += [str(v) for v in list(value)]
     elif _text(value) is not None:
-        text = str(value)
-        if text.lstrip().startswith("["):
-            try:
-                parsed = json.loads(text)
-            except json.JSONDecodeError as error:
-                raise DataError(located(f"reference looks like a JSON list but is not one "
-                                        f"({error.msg})", file=str(path), row=line,
-                                        column="reference",
-                                        fix='write ["ref 1", "ref 2"] or one plain text.')) from error
-            found += [str(v) for v in parsed]
-        else:
-            found.append(text)
+        found.append(str(value))
+    found += _listed(record.get("references"), path, line)
     found += [str(record[c]) for c in numbered if _text(record.get(c)) is not None]
     return tuple(found)
 

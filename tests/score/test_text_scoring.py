@@ -21,7 +21,7 @@ from tests.registered import registered
 pytest.importorskip("sacrebleu")
 ROWS = [
     {"item": "007", "system": "A", "hypothesis": "the cat sat on the mat",
-     "reference": '["the cat sat on the mat", "a cat was on the mat"]', "source": "x"},
+     "references": '["the cat sat on the mat", "a cat was on the mat"]', "source": "x"},
     {"item": "007", "system": "B", "hypothesis": "", "reference": "the cat sat", "source": "x"},
     {"item": "8", "system": "A", "hypothesis": "dogs bark", "reference": "", "source": "y"},
     {"item": "8", "system": "B", "hypothesis": "dogs are barking", "reference": "dogs bark",
@@ -58,7 +58,7 @@ def test_jsonl_and_numbered_references(tmp_path):
     (b"item,system,hypothesis\n1,a,ok\n2,a,caf\xe9\n", r"row 3: not UTF-8 text"),
     (b"item,system,text\n1,a,ok\n", r"missing column 'hypothesis'"),
     (b"item,system,hypothesis\n1,a,x\n1,a,y\n", r"row 3.*duplicate \(item, system\)"),
-    (b'item,system,hypothesis,reference\n1,a,x,"[bad"\n', r"row 2.*JSON list"),
+    (b'item,system,hypothesis,references\n1,a,x,"[bad"\n', r"row 2.*'references'.*JSON list"),
 ])
 def test_manifest_errors_name_file_and_row(tmp_path, content, needle):
     path = tmp_path / "bad.csv"
