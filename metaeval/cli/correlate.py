@@ -103,8 +103,10 @@ def correlate_command(
     data: list[Path] = DATA_SETS_OPTION,
     data_format: DataFormat = DATA_FORMAT_OPTION,
     mqm_weights: str = MQM_WEIGHTS_OPTION,
-    scores: Path = typer.Option(None, help="Scores from `metaeval score`, joined on (item, "
-                                           "system).", rich_help_panel=DATA),
+    scores: list[Path] = typer.Option(None, help="Scores from `metaeval score`, joined on "
+                                                 "(item, system); repeat it for several files "
+                                                 "(merged; a metric in two files is an error).",
+                                      rich_help_panel=DATA),
     item: str = shared.ITEM_OPTION,
     system: str = shared.SYSTEM_OPTION,
     human: str = typer.Option(None, help="Human score column(s), comma-separated: one result set "

@@ -67,9 +67,9 @@ def explain_command(
     confidence: float = typer.Option(0.95, help="Confidence level of the human t-intervals."),
     exclude_systems: str = EXCLUDE_OPTION,
     csv: Path = typer.Option(None, "--csv", help="Write all rows to this CSV file."),
-    scores: Path = typer.Option(None, help="Scores from `metaeval score`, joined on (item, "
-                                           "system); their details (TIGERScore's error "
-                                           "analyses) go into --html."),
+    scores: list[Path] = typer.Option(None, help="Scores from `metaeval score` (repeat for "
+                                                 "several), joined on (item, system); their "
+                                                 "details go into --html."),
     html: Path = typer.Option(None, "--html", help="Write the tables as an HTML page, with the "
                                                    "cells' inputs (--manifest)."),
     manifest: Path = MANIFEST_OPTION,

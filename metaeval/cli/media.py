@@ -13,6 +13,7 @@ from metaeval.data.studies import DOMAINS, study
 from metaeval.errors import ParameterError
 from metaeval.report.audio_clips import DEFAULT_SECONDS
 from metaeval.report.explorer_inputs import DEFAULT_BUDGET_MB, ExplorerInputs, explorer_inputs
+from metaeval.score.merge import score_paths
 
 MANIFEST_OPTION = typer.Option(
     None, "--manifest", help="Manifest of the cells' inputs (as for `metaeval score`: audio "
@@ -31,13 +32,13 @@ SECONDS_OPTION = typer.Option(DEFAULT_SECONDS, "--media-seconds",
                               rich_help_panel="Reports")
 
 
-def media_inputs(*, manifest: Path | None = None, scores: Path | None = None,
+def media_inputs(*, manifest: Path | None = None, scores=None,
                  domain: str | None = None, data: Path | None = None, embed: bool = False,
                  budget_mb: float = DEFAULT_BUDGET_MB,
                  seconds: float = DEFAULT_SECONDS) -> ExplorerInputs | None:
     """What the disagreement tables show: the manifest's inputs (else a study's MT/text
     texts) and the scores' details; None when there is nothing to show."""
-    texts = None
+    texts, scores = None, score_paths(scores) or None  # one file or several
     manifest = expand(manifest) if manifest is not None else None  # metaeval:<set>/<file>
     if manifest is None and data is None and domain in DOMAINS:
         entry = study(domain)

@@ -14,9 +14,10 @@ from pathlib import Path
 import pandas as pd
 import typer
 
+from metaeval.cli.common import warn
 from metaeval.cli.running import run_one
 from metaeval.cli.summary import print_summary
-from metaeval.correlation.inputs import registered_directions
+from metaeval.correlation.domains import registered_directions
 from metaeval.correlation.protocols import protocol_run
 from metaeval.correlation.settings import Settings
 from metaeval.correlation.sources import EvalSetData
@@ -25,7 +26,7 @@ from metaeval.errors import ParameterError
 from metaeval.io import check_output_folder, safe_name
 from metaeval.report import write_reports
 from metaeval.report.explorer_inputs import explorer_inputs
-from metaeval.score.files import read_scores
+from metaeval.score.merge import read_score_tables, score_paths
 
 DATA = "Data"
 LP_OPTION = typer.Option(None, "--lp", help="--data-format mtme: language pair(s), "
@@ -44,20 +45,21 @@ HUMAN_OUTPUTS_OPTION = typer.Option(
 
 
 def evalset_source(data: Path, lps: list[str], gold: str | None, ref: str | None,
-                   include_human: bool, exclude: list[str], scores: Path | None,
+                   include_human: bool, exclude: list[str], scores,
                    metrics: list[str] | None, missing: str = "error") -> EvalSetData:
     """The evalsets of every language pair, with the user's scores added."""
     if not lps:
         raise ParameterError("lp", None, "give the language pair(s) of the evalset, e.g. "
                              "--lp zh-en.")
     evalsets = {lp: load_evalset(data, lp) for lp in lps}
-    if scores is not None:
-        table, infos = read_scores(scores)
-        columns = [c for c in table.columns if c not in ("item", "system", "lp", "errors",
-                                                         "details")]
-        infos = {**registered_directions(columns), **infos}  # directions, config signatures
+    if score_paths(scores):  # several files are merged on (item, system) first
+        tables = read_score_tables(scores, missing)
+        columns = tables.metric_columns
+        infos = {**registered_directions(columns), **tables.infos}  # directions, configs
         for evs in evalsets.values():
-            evs.add_scores(table, columns, ref, str(scores), missing, infos)
+            evs.add_scores(tables.frame, columns, ref, tables.source, missing, infos)
+        for note in tables.notes:
+            warn(note)
     return EvalSetData(evalsets, gold=gold, ref=ref, include_human=include_human,
                        exclude=tuple(exclude), metrics=tuple(metrics) if metrics else None,
                        missing=missing)

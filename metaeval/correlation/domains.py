@@ -19,19 +19,38 @@ import pandas as pd
 from metaeval.data.judgements import JudgementSet, MetricInfo
 from metaeval.data.studies import Study, study
 from metaeval.data.wmt_mqm import MQMWeights, mqm_info, wmt_mqm_judgements
-from metaeval.errors import DataError
+from metaeval.errors import DataError, MetaevalError
+from metaeval.metrics.options import parse_metric_request
+from metaeval.metrics.registry import all_specs
 from metaeval.score.cache import DEFAULT_CACHE_DIR
-from metaeval.score.files import NOT_SCORES, metric_infos, read_scores, scores_card
+from metaeval.score.files import NOT_SCORES, metric_infos, scores_card
 from metaeval.score.join import join_scores
+from metaeval.score.merge import read_score_tables, score_paths
 from metaeval.score.runner import failure_summary, score_items
 
 
-def with_scores(js: JudgementSet, scores: pd.DataFrame,
-                infos: dict[str, MetricInfo]) -> JudgementSet:
+def registered_directions(columns: Sequence[str]) -> dict[str, MetricInfo]:
+    """Columns named after a registered metric request: their registered direction."""
+    specs = {s.name: s for s in all_specs()}
+    out = {}
+    for column in columns:
+        try:
+            name = parse_metric_request(column).name
+        except MetaevalError:
+            continue
+        if name in specs:
+            out[column] = MetricInfo(column, specs[name].higher_is_better)
+    return out
+
+
+def with_scores(js: JudgementSet, scores: pd.DataFrame, infos: dict[str, MetricInfo], *,
+                source: str | None = None, file_rows: bool = True) -> JudgementSet:
     """``js`` with the metric columns of a score table joined on (item, system), and the
-    table's ``details`` column (when it has one) as the set's details."""
+    table's ``details`` column (when it has one) as the set's details; a missing score follows
+    the set's missing-score policy (``source``, ``file_rows``: as in :func:`join_scores`)."""
     columns = [c for c in scores.columns if c not in NOT_SCORES]
-    table = join_scores(js.table, scores, "item", "system")
+    table = join_scores(js.table, scores, "item", "system", missing=js.missing, source=source,
+                        file_rows=file_rows)
     metrics = {**js.metrics, **{c: infos.get(c, MetricInfo(c)) for c in columns}}
     return JudgementSet(table=table, human=list(js.human), metrics=metrics, groups=js.groups,
                         has_rater=js.has_rater, info=js.info, missing=js.missing,
@@ -84,13 +103,22 @@ def scored_domain(domain: str, metrics: Sequence[str] | None = None, missing: st
     return with_scores(js, frame, infos), entry
 
 
+def joined_scores(js: JudgementSet, scores) -> JudgementSet:
+    """``js`` with ``metaeval score`` table(s) joined (several merged on (item, system)), each
+    column's metadata, and the merge's notes; the set's missing-score policy applies."""
+    judged = set(zip(js.table["item"].astype(str), js.table["system"].astype(str)))
+    tables = read_score_tables(scores, js.missing, judged)
+    infos = {**registered_directions(tables.metric_columns), **tables.infos}
+    joined = with_scores(js, tables.frame, infos, source=tables.source,
+                         file_rows=len(score_paths(scores)) == 1)
+    joined.notes = [*js.notes, *tables.notes]
+    return joined
+
+
 def mqm_judgements(path: str | Path, weights: MQMWeights | None = None,
-                   scores: str | Path | None = None, missing: str = "error") -> JudgementSet:
-    """A WMT MQM per-error TSV as a judgement set, with ``scores`` (a `metaeval score` table)."""
+                   scores=None, missing: str = "error") -> JudgementSet:
+    """A WMT MQM per-error TSV as a judgement set, with ``scores`` (`metaeval score` table(s))."""
     weights = weights or MQMWeights()
     js = wmt_mqm_judgements(path, missing=missing, weights=weights)
     js = replace(js, info=mqm_info(Path(js.info.source), weights))
-    if scores is None:
-        return js
-    table, infos = read_scores(scores)
-    return with_scores(js, table, infos)
+    return joined_scores(js, scores) if score_paths(scores) else js

@@ -12,47 +12,40 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from metaeval.correlation.domains import mqm_judgements, scored_domain, with_scores
-from metaeval.data.judgements import JudgementSet, MetricInfo
+from metaeval.correlation.domains import (
+    joined_scores,
+    mqm_judgements,
+    registered_directions,
+    scored_domain,
+)
+from metaeval.data.judgements import JudgementSet
 from metaeval.data.loaders import column_mapping, load_table
 from metaeval.data.readers import read_table
 from metaeval.data.thumb import load_thumb
 from metaeval.data.wmt_mqm import MQMWeights
-from metaeval.errors import MetaevalError, ParameterError
-from metaeval.metrics.options import parse_metric_request
-from metaeval.metrics.registry import all_specs
-from metaeval.score.files import NOT_SCORES, read_scores
+from metaeval.errors import ParameterError
 from metaeval.score.join import join_scores
+from metaeval.score.merge import read_score_tables, score_paths
 
 
-def registered_directions(columns: Sequence[str]) -> dict[str, MetricInfo]:
-    """Columns named after a registered metric request: their registered direction."""
-    specs = {s.name: s for s in all_specs()}
-    out = {}
-    for column in columns:
-        try:
-            name = parse_metric_request(column).name
-        except MetaevalError:
-            continue
-        if name in specs:
-            out[column] = MetricInfo(column, specs[name].higher_is_better)
-    return out
-
-
-def load_with_scores(path: str | Path, scores: str | Path, **mapping) -> JudgementSet:
-    """A judgement table with the columns of a ``metaeval score`` table joined onto it."""
+def load_with_scores(path: str | Path, scores, **mapping) -> JudgementSet:
+    """A judgement table with the columns of ``metaeval score`` table(s) joined onto it
+    (several tables are merged first: :func:`metaeval.score.merge.read_score_tables`)."""
     path = Path(path)
     keys = column_mapping(path, item=mapping.get("item"), system=mapping.get("system"),
                           rater=mapping.get("rater"), groups=mapping.get("groups") or (),
                           missing=mapping.get("missing"), card=mapping.get("card"),
                           image=mapping.get("image"))
     frame, lines = read_table(path, keys.id_columns)
-    table, scored = read_scores(scores)
-    joined = join_scores(frame, table, keys.item, keys.system, missing=keys.missing,
-                         source=str(scores))
-    columns = [c for c in table.columns if c not in NOT_SCORES]
-    meta = {**registered_directions(columns), **scored}
-    return load_table(path, table=(joined, lines), scored=meta, **mapping)
+    judged = ({(str(i), str(s)) for i, s in zip(frame[keys.item], frame[keys.system])}
+              if keys.item in frame.columns and keys.system in frame.columns else None)
+    tables = read_score_tables(scores, keys.missing, judged)
+    joined = join_scores(frame, tables.frame, keys.item, keys.system, missing=keys.missing,
+                         source=tables.source, file_rows=len(score_paths(scores)) == 1)
+    meta = {**registered_directions(tables.metric_columns), **tables.infos}
+    js = load_table(path, table=(joined, lines), scored=meta, **mapping)
+    js.notes = [*js.notes, *tables.notes]
+    return js
 
 
 def with_lower_is_better(js: JudgementSet, names: Sequence[str]) -> JudgementSet:
@@ -74,30 +67,29 @@ IMAGE_COMMAND = ("metaeval score --manifest captions.jsonl --metrics clipscore -
                  "--scores scores.parquet")
 
 
-def thumb_judgements(path: str | Path, scores: str | Path | None = None, missing: str = "error",
+def thumb_judgements(path: str | Path, scores=None, missing: str = "error",
                      images: str | Path | None = None) -> JudgementSet:
-    """A THumB JSONL as a judgement set, with ``scores`` (a `metaeval score` table) joined."""
+    """A THumB JSONL as a judgement set, with ``scores`` (`metaeval score` table(s)) joined."""
     js = load_thumb(path, images=images, missing=missing)
-    if scores is None:
-        return js
-    table, infos = read_scores(scores)
-    columns = [c for c in table.columns if c not in NOT_SCORES]
-    return with_scores(js, table, {**registered_directions(columns), **infos})
+    return joined_scores(js, scores) if score_paths(scores) else js
 
 
 def judgements(*, domain: str | None = None, data: str | Path | None = None,
-               scores: str | Path | None = None, missing: str = "error",
+               scores: str | Path | Sequence[str | Path] | None = None, missing: str = "error",
                lower_is_better: Sequence[str] = (), data_format: str = "table",
                mqm_weights: str | None = None, score_metrics: Sequence[str] | None = None,
                progress=None, **mapping) -> tuple[JudgementSet, dict]:
     """(judgement set, protocol defaults) of a bundled ``domain`` or of the file ``data``.
 
+    ``scores``: one `metaeval score` table or several, merged on (item, system) (a metric in
+    two files is an error; a judged pair one file lacks is a missing score of its metrics).
     ``data_format``: ``table`` (CSV/TSV/JSONL/Parquet with a column mapping or card) or
     ``wmt-mqm`` (a WMT MQM per-error TSV; ``mqm_weights`` like ``major=5,minor=1``) or
     ``thumb`` (THumB 1.0 caption judgements, JSON lines; ``images``: the image folder). For the
     ``mt`` and ``text`` domains ``score_metrics`` (metric requests; default: the domain's) are
     scored on the bundled texts first (cached).
     """
+    scores = score_paths(scores) or None
     if scores is not None and data is None:
         raise ParameterError("scores", scores, "joins metric scores onto a judgement table: "
                              "give data too.")

@@ -27,8 +27,8 @@ import pandas as pd
 
 from metaeval.errors import ParameterError
 from metaeval.report.audio_clips import DEFAULT_SECONDS
-from metaeval.score.files import read_scores
 from metaeval.score.image_manifest import read_image_manifest
+from metaeval.score.merge import read_score_tables, score_paths
 from metaeval.score.rows import ScoreRow, as_rows
 from metaeval.score.sources import load_rows, manifest_kind
 
@@ -59,10 +59,13 @@ class ExplorerInputs:
         return int(self.budget_mb * 1_000_000)
 
 
-def score_details(scores: str | Path | pd.DataFrame) -> dict[tuple[str, str], dict]:
-    """{(item, system): {metric column: details}} from a scores table's ``details`` column
-    (empty when it has none)."""
-    frame = scores if isinstance(scores, pd.DataFrame) else read_scores(scores)[0]
+def score_details(scores) -> dict[tuple[str, str], dict]:
+    """{(item, system): {metric column: details}} from the ``details`` column of a scores table
+    or of several files (merged; empty when none has it)."""
+    if not isinstance(scores, pd.DataFrame) and not score_paths(scores):
+        return {}
+    frame = (scores if isinstance(scores, pd.DataFrame) else
+             read_score_tables(scores, missing="drop").frame)
     if "details" not in frame.columns:
         return {}
     out = {}
@@ -77,7 +80,7 @@ def score_details(scores: str | Path | pd.DataFrame) -> dict[tuple[str, str], di
     return out
 
 
-def explorer_inputs(manifest: str | Path | None = None, scores: str | Path | None = None,
+def explorer_inputs(manifest: str | Path | None = None, scores=None,
                     texts: pd.DataFrame | None = None, embed: bool = False,
                     budget_mb: float = DEFAULT_BUDGET_MB,
                     seconds: float = DEFAULT_SECONDS) -> ExplorerInputs:

@@ -20,11 +20,13 @@ SHOWN = 5
 
 def join_scores(judgements: pd.DataFrame, scores: str | Path | pd.DataFrame,
                 item_col: str | None = "item", system_col: str | None = "system",
-                missing: str = "drop", source: str | None = None) -> pd.DataFrame:
+                missing: str = "drop", source: str | None = None,
+                file_rows: bool = True) -> pd.DataFrame:
     """``judgements`` with the metric columns of ``scores`` added, matched on (item, system).
 
     ``missing="error"``: a missing score of a matched pair is an error naming the scores file's
-    row and column (and the reason from its ``errors`` column), not the judgement file's row."""
+    row (unless ``file_rows`` is False: a table merged from several files has no file rows) and
+    column (and the reason from its ``errors`` column), not the judgement file's row."""
     item_col, system_col = item_col or "item", system_col or "system"
     where = source or (str(scores) if not isinstance(scores, pd.DataFrame) else "scores table")
     frame = read_scores(scores)[0] if not isinstance(scores, pd.DataFrame) else scores
@@ -66,14 +68,15 @@ def join_scores(judgements: pd.DataFrame, scores: str | Path | pd.DataFrame,
             file=where, fix=f"score those pairs, or check that the judgements' {item_col!r}/"
                             f"{system_col!r} values are the names used in the scores' item/system."))
     if missing == "error":
-        _check_missing(merged, metric_cols, where)
+        _check_missing(merged, metric_cols, where, file_rows)
     out = judgements.copy()
     for col in metric_cols:
         out[col] = merged[col].to_numpy()
     return out
 
 
-def _check_missing(merged: pd.DataFrame, metric_cols: list[str], where: str) -> None:
+def _check_missing(merged: pd.DataFrame, metric_cols: list[str], where: str,
+                   file_rows: bool = True) -> None:
     for col in metric_cols:
         absent = pd.to_numeric(merged[col], errors="coerce").isna()
         if absent.any():
@@ -82,7 +85,7 @@ def _check_missing(merged: pd.DataFrame, metric_cols: list[str], where: str) -> 
             raise DataError(located(
                 f"missing score for item {first['_item']!r}, system {first['_system']!r}{why}; "
                 f"{int(absent.sum())} missing in this column", file=where,
-                row=int(first["_row"]) + 2, column=col,
+                row=int(first["_row"]) + 2 if file_rows else None, column=col,
                 fix="re-score those items, or pass --missing drop to leave those cells out of "
                     "this metric's statistics (never filled with 0)."))
 
