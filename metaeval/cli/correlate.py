@@ -166,7 +166,7 @@ def command_arguments(options: dict) -> dict:
 
 
 def _load(domain, data, scores, missing, lower_is_better, item, system, human, metrics, rater,
-          group_by, data_format, mqm_weights, quiet, image=None, images=None):
+          group_by, data_format, mqm_weights, quiet, image=None, images=None, exclude=()):
     """The judgement set and protocol defaults; bundled MT/text sets are scored first."""
     scoring = domain is not None and data is None
     return judgements(domain=domain, data=data, scores=scores, missing=missing,
@@ -175,7 +175,7 @@ def _load(domain, data, scores, missing, lower_is_better, item, system, human, m
                       metrics=None if scoring else (metrics or None), rater=rater,
                       groups=[group_by] if group_by else (), data_format=data_format,
                       mqm_weights=mqm_weights, score_metrics=metrics if scoring else None,
-                      progress=not quiet, **({"image": image} if image else {}),
+                      exclude_systems=list(exclude), progress=not quiet, **({"image": image} if image else {}),
                       **({"images": images} if images else {}))
 
 
@@ -215,9 +215,8 @@ def run_correlate(*, domain=None, data=None, item=None, system=None, human=(), r
     for path in paths or [None]:  # every set is read and validated before any computation
         js, defaults = _load(domain, path, scores, missing, lower_is_better, item, system, human,
                              metrics, rater, group_by or meta_by, data_format, mqm_weights,
-                             quiet, image, images)
-        loaded.append((js.without_systems(list(exclude_systems)) if exclude_systems else js,
-                       defaults))
+                             quiet, image, images, exclude_systems)
+        loaded.append((js, defaults))
     js, defaults = loaded[0]
     if not quiet:
         for line in (f"{s.info.name}: {n}" if several else n for s, _ in loaded for n in s.notes):

@@ -97,9 +97,7 @@ def explain_command(
             rater=rater, metrics=None if scoring else (split(metric) or None),
             score_metrics=split(metric) or None if scoring else None,
             lower_is_better=split(lower_is_better), progress=False,
-            groups=[group_by] if group_by else ())
-        if exclude_systems:
-            js = js.without_systems(split(exclude_systems))
+            groups=[group_by] if group_by else (), exclude_systems=split(exclude_systems))
         grouping = group_by or defaults.get("group_by") or (js.groups[0] if js.groups else None)
         table = explain(js, split(metric) or None, human, grouping, pooled, top, confidence)
         if csv is not None:

@@ -92,14 +92,20 @@ def score_texts(texts: pd.DataFrame, metrics: Sequence[str], cache_dir: Path | N
 
 def scored_domain(domain: str, metrics: Sequence[str] | None = None, missing: str = "error",
                   cache_dir: Path | None = DEFAULT_CACHE_DIR, progress=None,
-                  device: str = "cpu") -> tuple[JudgementSet, Study]:
-    """The bundled judgement set of ``domain`` with its metrics scored (audio: as bundled)."""
+                  device: str = "cpu",
+                  exclude_systems: Sequence[str] = ()) -> tuple[JudgementSet, Study]:
+    """The bundled judgement set of ``domain`` with its metrics scored (audio: as bundled),
+    without the systems ``exclude_systems`` (left out before scoring)."""
     entry = study(domain)
     js = entry.loader(missing)
+    js = js.without_systems(exclude_systems) if exclude_systems else js
     if entry.texts is None:
         return js, entry
     requests = list(metrics) if metrics else list(entry.metrics)
-    frame, infos = score_texts(entry.texts(), requests, cache_dir, progress, device)
+    texts = entry.texts()
+    texts = texts[~texts["system"].astype(str).isin(list(exclude_systems))]
+    frame, infos = score_texts(texts.reset_index(drop=True), requests, cache_dir, progress,
+                               device)
     return with_scores(js, frame, infos), entry
 
 
@@ -116,9 +122,11 @@ def joined_scores(js: JudgementSet, scores) -> JudgementSet:
 
 
 def mqm_judgements(path: str | Path, weights: MQMWeights | None = None,
-                   scores=None, missing: str = "error") -> JudgementSet:
+                   scores=None, missing: str = "error",
+                   exclude_systems: Sequence[str] = ()) -> JudgementSet:
     """A WMT MQM per-error TSV as a judgement set, with ``scores`` (`metaeval score` table(s))."""
     weights = weights or MQMWeights()
     js = wmt_mqm_judgements(path, missing=missing, weights=weights)
     js = replace(js, info=mqm_info(Path(js.info.source), weights))
+    js = js.without_systems(exclude_systems) if exclude_systems else js
     return joined_scores(js, scores) if score_paths(scores) else js

@@ -19,7 +19,7 @@ from metaeval.correlation.domains import (
     scored_domain,
 )
 from metaeval.data.judgements import JudgementSet
-from metaeval.data.loaders import column_mapping, load_table
+from metaeval.data.loaders import column_mapping, load_table, without_systems
 from metaeval.data.readers import read_table
 from metaeval.data.thumb import load_thumb
 from metaeval.data.wmt_mqm import MQMWeights
@@ -37,6 +37,9 @@ def load_with_scores(path: str | Path, scores, **mapping) -> JudgementSet:
                           missing=mapping.get("missing"), card=mapping.get("card"),
                           image=mapping.get("image"))
     frame, lines = read_table(path, keys.id_columns)
+    if keys.system in frame.columns:  # excluded systems go before the scores are joined
+        frame, lines = without_systems(frame, lines, keys.system,
+                                       mapping.pop("exclude_systems", ()))
     judged = ({(str(i), str(s)) for i, s in zip(frame[keys.item], frame[keys.system])}
               if keys.item in frame.columns and keys.system in frame.columns else None)
     tables = read_score_tables(scores, keys.missing, judged)
@@ -68,9 +71,11 @@ IMAGE_COMMAND = ("metaeval score --manifest captions.jsonl --metrics clipscore -
 
 
 def thumb_judgements(path: str | Path, scores=None, missing: str = "error",
-                     images: str | Path | None = None) -> JudgementSet:
+                     images: str | Path | None = None,
+                     exclude_systems: Sequence[str] = ()) -> JudgementSet:
     """A THumB JSONL as a judgement set, with ``scores`` (`metaeval score` table(s)) joined."""
     js = load_thumb(path, images=images, missing=missing)
+    js = js.without_systems(exclude_systems) if exclude_systems else js
     return joined_scores(js, scores) if score_paths(scores) else js
 
 
@@ -78,10 +83,13 @@ def judgements(*, domain: str | None = None, data: str | Path | None = None,
                scores: str | Path | Sequence[str | Path] | None = None, missing: str = "error",
                lower_is_better: Sequence[str] = (), data_format: str = "table",
                mqm_weights: str | None = None, score_metrics: Sequence[str] | None = None,
-               progress=None, **mapping) -> tuple[JudgementSet, dict]:
+               exclude_systems: Sequence[str] = (), progress=None,
+               **mapping) -> tuple[JudgementSet, dict]:
     """(judgement set, protocol defaults) of a bundled ``domain`` or of the file ``data``.
 
-    ``scores``: one `metaeval score` table or several, merged on (item, system) (a metric in
+    ``exclude_systems``: systems left out before anything is checked or scored (a hidden
+    reference without metric scores is no missing score). ``scores``: one `metaeval score`
+    table or several, merged on (item, system) (a metric in
     two files is an error; a judged pair one file lacks is a missing score of its metrics).
     ``data_format``: ``table`` (CSV/TSV/JSONL/Parquet with a column mapping or card) or
     ``wmt-mqm`` (a WMT MQM per-error TSV; ``mqm_weights`` like ``major=5,minor=1``) or
@@ -104,20 +112,22 @@ def judgements(*, domain: str | None = None, data: str | Path | None = None,
         if domain is None:
             raise ParameterError("data", None, "give a judgement table (with item, system and "
                                  "human columns) or a domain with bundled data (audio, mt, text).")
-        js, entry = scored_domain(domain, score_metrics, missing, progress=progress)
+        js, entry = scored_domain(domain, score_metrics, missing, progress=progress,
+                                  exclude_systems=exclude_systems)
         if lower_is_better:
             js = with_lower_is_better(js, lower_is_better)
         return js, entry.protocol.as_dict()
     if data_format == "thumb":
-        js = thumb_judgements(data, scores, missing, mapping.get("images"))
+        js = thumb_judgements(data, scores, missing, mapping.get("images"), exclude_systems)
         return (with_lower_is_better(js, lower_is_better) if lower_is_better else js), {
             "levels": ["none", "system"], "group_by": None}
     if data_format == "wmt-mqm":
-        js = mqm_judgements(data, weights, scores, missing)
+        js = mqm_judgements(data, weights, scores, missing, exclude_systems)
         return (with_lower_is_better(js, lower_is_better) if lower_is_better else js), {
             "levels": ["item", "none", "system"], "coefficients": ["pearson", "kendall_b"],
             "group_by": None}
-    options = dict(mapping, missing=missing, lower_is_better=lower_is_better)
+    options = dict(mapping, missing=missing, lower_is_better=lower_is_better,
+                   exclude_systems=exclude_systems)
     if scores is not None:
         return load_with_scores(data, scores, **options), {}
     return load_table(data, **options), {}

@@ -209,15 +209,7 @@ class JudgementSet:
     def without_systems(self, names: Sequence[str]) -> JudgementSet:
         """The set without the rows (and individual ratings) of the systems ``names``, e.g. a
         hidden reference and anchors; the data hash, and so the signature, changes with it."""
-        known = set(self.table[SYSTEM].astype(str))
-        unknown = [n for n in names if n not in known]
-        if unknown:
-            raise ParameterError("exclude_systems", ",".join(unknown), "no such system; the "
-                                 f"systems are {', '.join(sorted(known))}.")
-        keep = ~self.table[SYSTEM].astype(str).isin(list(names))
-        if not keep.any():
-            raise ParameterError("exclude_systems", ",".join(names), "that excludes every "
-                                 "system.")
+        keep = kept_systems(self.table[SYSTEM], names)
         ratings = self.ratings
         if ratings is not None:
             ratings = ratings[~ratings[SYSTEM].astype(str).isin(list(names))].reset_index(drop=True)
@@ -261,6 +253,21 @@ class JudgementSet:
 
     def __len__(self) -> int:
         return len(self.table)
+
+
+def kept_systems(systems: pd.Series, names: Sequence[str]) -> pd.Series:
+    """Which rows to keep when the systems ``names`` are excluded (compared as text); a name
+    that is no system, or excluding every system, is a `ParameterError`."""
+    systems = systems.astype(str)
+    known = set(systems)
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise ParameterError("exclude_systems", ",".join(unknown), "no such system; the "
+                             f"systems are {', '.join(sorted(known))}.")
+    keep = ~systems.isin(list(names))
+    if not keep.any():
+        raise ParameterError("exclude_systems", ",".join(names), "that excludes every system.")
+    return keep
 
 
 def frame_hash(frame: pd.DataFrame) -> str:

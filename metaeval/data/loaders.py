@@ -21,7 +21,7 @@ from metaeval.data.cards import DatasetCard, find_card, read_card
 from metaeval.data.columns import is_mostly_numeric
 from metaeval.data.datasets import expand
 from metaeval.data.images import image_table
-from metaeval.data.judgements import DatasetInfo, JudgementSet, MetricInfo
+from metaeval.data.judgements import DatasetInfo, JudgementSet, MetricInfo, kept_systems
 from metaeval.data.readers import FORMATS, read_table, read_text_csv  # noqa: F401 (re-exported)
 from metaeval.data.validate import check_rows
 from metaeval.errors import DataError, located
@@ -178,6 +178,7 @@ def load_table(
     table: tuple[pd.DataFrame, list[int]] | None = None,
     scored: Mapping[str, MetricInfo] | None = None,
     image: str | None = None, images: str | Path | None = None,
+    exclude_systems: Sequence[str] = (),
 ) -> JudgementSet:
     """Load a judgement table with a column mapping.
 
@@ -189,7 +190,9 @@ def load_table(
     file already read (``(frame, file lines)``, e.g. with scores joined); ``scored``: metadata
     (direction, config signature) of columns computed by ``metaeval score``. ``image``: the
     image-path column (else the card's), relative to ``images`` (default: the file's folder).
-    ``path`` may name a registered set's file as ``metaeval:<set>/<file>``.
+    ``exclude_systems``: systems whose rows are dropped before any check (a hidden reference's
+    missing metric cells are no error). ``path`` may name a registered set's file as
+    ``metaeval:<set>/<file>``.
     """
     path = expand(path)
     mapping = column_mapping(path, item=item, system=system, human=human, metrics=metrics,
@@ -197,6 +200,7 @@ def load_table(
                              missing=missing, card=card, image=image)
     frame, lines = table if table is not None else read_table(path, mapping.id_columns)
     _check_columns(path, frame, mapping)
+    frame, lines = without_systems(frame, lines, mapping.system, exclude_systems)
     chosen, notes = mapping.metrics, []
     if chosen is None:
         chosen, notes = default_metrics(frame, mapping)
@@ -216,6 +220,16 @@ def load_table(
     js.metrics = _metric_infos(js, spec, scored, frame, path)
     js.images = _images(frame, mapping, path, images)
     return js
+
+
+def without_systems(frame: pd.DataFrame, lines: list[int], system: str,
+                    names: Sequence[str]) -> tuple[pd.DataFrame, list[int]]:
+    """The rows (and their file lines) of every system but ``names``."""
+    if not names:
+        return frame, lines
+    keep = kept_systems(frame[system], names).to_numpy()
+    return (frame[keep].reset_index(drop=True),
+            [line for line, kept in zip(lines, keep, strict=False) if kept])
 
 
 def _metric_infos(js: JudgementSet, spec: DatasetCard | None, scored: Mapping[str, MetricInfo],
