@@ -92,6 +92,9 @@ IMAGES_OPTION = typer.Option(None, help="Folder the image paths are relative to 
                                         "data file's folder).", rich_help_panel=DATA)
 PROTOCOL_OPTION = typer.Option(None, "--protocol", help="Defaults of a published protocol.",
                                rich_help_panel=STATISTICS)
+MISSING_OPTION = typer.Option("error", help="Missing metric scores (a failed or absent score, "
+                                             "also of --domain mt/text scoring): error, or drop "
+                                             "the cell.", rich_help_panel=DATA)
 FORCE_OPTION = typer.Option(False, help="Run even when the cost estimate exceeds the budget "
                                         "(2 h).", rich_help_panel=SPEED)
 
@@ -119,8 +122,7 @@ def correlate_command(
                                            "with --domain mt/text: metrics to score, with options.",
                                 rich_help_panel=DATA),
     lower_is_better: str = shared.LOWER_OPTION,
-    missing: Missing = typer.Option("error", help="Missing metric scores: error, or drop the "
-                                                  "cell.", rich_help_panel=DATA),
+    missing: Missing = MISSING_OPTION,
     exclude_systems: str = EXCLUDE_OPTION,
     lp: str = cli_mtme.LP_OPTION, gold: str = cli_mtme.GOLD_OPTION, ref: str = cli_mtme.REF_OPTION,
     human_outputs: bool = cli_mtme.HUMAN_OUTPUTS_OPTION,

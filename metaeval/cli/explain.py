@@ -18,7 +18,7 @@ import typer
 
 from metaeval.cli.app import app
 from metaeval.cli.common import cli_errors, echo, split, value_of
-from metaeval.cli.correlate import DATA_OPTION, EXCLUDE_OPTION, Domain
+from metaeval.cli.correlate import DATA_OPTION, EXCLUDE_OPTION, MISSING_OPTION, Domain, Missing
 from metaeval.cli.media import (
     BUDGET_OPTION,
     EMBED_OPTION,
@@ -65,7 +65,7 @@ def explain_command(
     pooled: bool = typer.Option(True, "--pooled/--no-pooled", help="Add the pooled group 'all'."),
     top: int = typer.Option(DEFAULT_TOP, help="Cells per metric and group."),
     confidence: float = typer.Option(0.95, help="Confidence level of the human t-intervals."),
-    exclude_systems: str = EXCLUDE_OPTION,
+    exclude_systems: str = EXCLUDE_OPTION, missing: Missing = MISSING_OPTION,
     csv: Path = typer.Option(None, "--csv", help="Write all rows to this CSV file."),
     scores: list[Path] = typer.Option(None, help="Scores from `metaeval score` (repeat for "
                                                  "several), joined on (item, system); their "
@@ -96,7 +96,7 @@ def explain_command(
             human=human,
             rater=rater, metrics=None if scoring else (split(metric) or None),
             score_metrics=split(metric) or None if scoring else None,
-            lower_is_better=split(lower_is_better), progress=False,
+            lower_is_better=split(lower_is_better), progress=False, missing=value_of(missing),
             groups=[group_by] if group_by else (), exclude_systems=split(exclude_systems))
         grouping = group_by or defaults.get("group_by") or (js.groups[0] if js.groups else None)
         table = explain(js, split(metric) or None, human, grouping, pooled, top, confidence)

@@ -74,9 +74,12 @@ def score_details_frame(scores: pd.DataFrame,
 
 
 def score_texts(texts: pd.DataFrame, metrics: Sequence[str], cache_dir: Path | None,
-                progress, device: str = "cpu") -> tuple[pd.DataFrame, dict[str, MetricInfo]]:
-    """Score a text frame (item, system, hypothesis, reference, source); the scores and the
-    metric information of each column (direction, config signature, options)."""
+                progress, device: str = "cpu", missing: str = "error",
+                ) -> tuple[pd.DataFrame, dict[str, MetricInfo], list[str]]:
+    """Score a text frame (item, system, hypothesis, reference, source); the scores, the
+    metric information of each column (direction, config signature, options) and notes. An
+    item that failed is an error naming the failures, or with ``missing="drop"`` a missing
+    cell (NaN, its reason in ``errors``) left out of that metric's statistics, with a note."""
     # item-major order: a batch holds every system of its segments, so metrics that work per
     # distinct reference (sacrebleu, BERTScore) compute each reference once
     order = texts.sort_values("item", kind="stable").index
@@ -84,10 +87,13 @@ def score_texts(texts: pd.DataFrame, metrics: Sequence[str], cache_dir: Path | N
                         batch_size=64, cache_dir=cache_dir, progress=progress)
     frame = frame.set_axis(order).sort_index()
     failed = failure_summary(frame)
-    if failed:
+    if failed and missing != "drop":
         raise DataError("scoring failed for some items: " + "; ".join(failed) + ". Fix: see the "
-                        "reasons; pass --missing drop to correlate the items that scored.")
-    return frame, metric_infos(scores_card(frame))
+                        "reasons; pass --missing drop (Python: missing='drop') to leave the "
+                        "failed cells out of those metrics' statistics.")
+    notes = [f"--missing drop: {line}; those cells are left out of that metric's statistics."
+             for line in failed]
+    return frame, metric_infos(scores_card(frame)), notes
 
 
 def scored_domain(domain: str, metrics: Sequence[str] | None = None, missing: str = "error",
@@ -97,16 +103,18 @@ def scored_domain(domain: str, metrics: Sequence[str] | None = None, missing: st
     """The bundled judgement set of ``domain`` with its metrics scored (audio: as bundled),
     without the systems ``exclude_systems`` (left out before scoring)."""
     entry = study(domain)
-    js = entry.loader(missing)
+    js = replace(entry.loader(missing), missing=missing)  # the run's policy, whatever the set's
     js = js.without_systems(exclude_systems) if exclude_systems else js
     if entry.texts is None:
         return js, entry
     requests = list(metrics) if metrics else list(entry.metrics)
     texts = entry.texts()
     texts = texts[~texts["system"].astype(str).isin(list(exclude_systems))]
-    frame, infos = score_texts(texts.reset_index(drop=True), requests, cache_dir, progress,
-                               device)
-    return with_scores(js, frame, infos), entry
+    frame, infos, notes = score_texts(texts.reset_index(drop=True), requests, cache_dir,
+                                      progress, device, missing)
+    scored = with_scores(js, frame, infos)
+    scored.notes = [*js.notes, *notes]
+    return scored, entry
 
 
 def joined_scores(js: JudgementSet, scores) -> JudgementSet:

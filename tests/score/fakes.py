@@ -135,3 +135,21 @@ def write_manifest(root: Path, systems=("good", "odd"), items=("a", "b", "c", "d
     path = root / name
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+@dataclass(frozen=True)
+class WordsConfig(MetricConfig):
+    fail_on: str = "?"
+
+
+class WordsUnlessMarked(Metric):
+    """Text: the hypothesis's word count; NaN (a failed item) when it contains ``fail_on``."""
+
+    name = "test_words"
+    domain = "text"
+    inputs = ("hypothesis",)
+    Config = WordsConfig
+
+    def score(self, batch: Batch) -> np.ndarray:
+        return np.array([np.nan if self.config.fail_on in text else float(len(text.split()))
+                         for text in batch["hypothesis"]])

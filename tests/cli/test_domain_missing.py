@@ -1,0 +1,78 @@
+"""`--domain mt|text` with items whose scoring fails: `--missing drop` leaves those cells out
+(with a note saying how many and why), the default stops with a message naming the option that
+applies. The failing metric is a test metric (word count, NaN for a hypothesis with "?"), so the
+failed cells are known in advance; the human scores are the bundled studies' (TED en-de MQM,
+SummEval)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from scipy import stats
+from typer.testing import CliRunner
+
+from metaeval.cli import app
+from metaeval.data import summeval
+from metaeval.data.studies import study
+from metaeval.data.wmt_mqm import mqm_segments
+from metaeval.metrics import registry
+from metaeval.metrics.spec import MetricSpec
+from tests.registered import registered
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def words(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the score cache lives under ./.cache
+    monkeypatch.setitem(registry._BUILTIN, "test_words", MetricSpec(
+        "test_words", "text", "tests.score.fakes:WordsUnlessMarked", ("hypothesis",)))
+    return tmp_path
+
+
+def _expected(domain: str) -> pd.DataFrame:
+    """item, system, human and the test metric (NaN where the hypothesis has a "?")."""
+    texts = study(domain).texts()
+    texts = texts.assign(item=texts["item"].astype(str), system=texts["system"].astype(str),
+                         test_words=[float("nan") if "?" in h else float(len(h.split()))
+                                     for h in texts["hypothesis"]])
+    if domain == "mt":
+        human = mqm_segments(registered("wmt_mqm_ted") / "ende").rename(
+            columns={"seg_id": "item"})[["item", "system", "mqm"]]
+    else:
+        human = summeval.summaries(registered("summeval")).rename(
+            columns={"doc_id": "item"})[["item", "system", "coherence"]]
+    human = human.assign(item=human["item"].astype(str), system=human["system"].astype(str))
+    return texts[["item", "system", "test_words"]].merge(human, on=["item", "system"])
+
+
+@pytest.mark.parametrize("domain, human", [("mt", "mqm"), ("text", "coherence")])
+def test_missing_drop_leaves_failed_cells_out_with_a_note(words, domain, human):
+    expected = _expected(domain)
+    failed = int(expected["test_words"].isna().sum())
+    assert failed > 0
+    result = runner.invoke(app, ["correlate", "--domain", domain, "--metrics", "test_words",
+                                 "--missing", "drop", "--human", human, "--coef", "pearson",
+                                 "--level", "none", "--k", "20", "--out", "o", "--format",
+                                 "csv"])
+    assert result.exit_code == 0, result.output
+    assert (f"--missing drop: test_words: {failed} of {len(expected)} items failed"
+            in result.stderr)
+    assert "left out of that metric's statistics" in result.stderr
+    table = pd.read_csv(words / "o" / "results.csv")
+    kept = expected.dropna(subset=["test_words", human])
+    assert table["n"].tolist() == [len(kept)]
+    assert table["statistic"][0] == pytest.approx(
+        stats.pearsonr(kept[human], kept["test_words"]).statistic)
+
+
+def test_without_missing_drop_the_message_names_the_option(words):
+    result = runner.invoke(app, ["correlate", "--domain", "mt", "--metrics", "test_words",
+                                 "--k", "20", "--out", "o", "--format", "csv", "--quiet"])
+    assert result.exit_code == 1
+    assert "scoring failed for some items: test_words:" in result.stderr
+    assert "pass --missing drop" in result.stderr
+    explained = runner.invoke(app, ["explain", "--domain", "mt", "--metric", "test_words",
+                                    "--missing", "drop", "--top", "1"])
+    assert explained.exit_code == 0, explained.output
+    assert "test_words" in explained.stdout
