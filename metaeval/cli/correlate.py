@@ -196,6 +196,10 @@ def run_correlate(*, domain=None, data=None, item=None, system=None, human=(), r
     human = [human] if isinstance(human, str) else list(human or ())
     chosen = dict(settings_options or {})
     if data_format == "mtme":
+        if mqm_weights:
+            raise ParameterError("mqm_weights", mqm_weights, "an evalset's MQM scores come "
+                                 "computed; there are no per-error rows to weigh.",
+                                 "leave out --mqm-weights.")
         return cli_mtme.run_mtme(
             data=list(data or []), lps=list(lp), gold=gold, ref=ref, include_human=human_outputs,
             exclude_systems=list(exclude_systems), scores=scores, metrics=metrics,

@@ -19,7 +19,7 @@ import pandas as pd
 from metaeval.data.judgements import JudgementSet, MetricInfo
 from metaeval.data.studies import Study, study
 from metaeval.data.wmt_mqm import MQMWeights, mqm_info, wmt_mqm_judgements
-from metaeval.errors import DataError, MetaevalError
+from metaeval.errors import DataError, MetaevalError, ParameterError
 from metaeval.metrics.options import parse_metric_request
 from metaeval.metrics.registry import all_specs
 from metaeval.score.cache import DEFAULT_CACHE_DIR
@@ -98,12 +98,18 @@ def score_texts(texts: pd.DataFrame, metrics: Sequence[str], cache_dir: Path | N
 
 def scored_domain(domain: str, metrics: Sequence[str] | None = None, missing: str = "error",
                   cache_dir: Path | None = DEFAULT_CACHE_DIR, progress=None,
-                  device: str = "cpu",
-                  exclude_systems: Sequence[str] = ()) -> tuple[JudgementSet, Study]:
+                  device: str = "cpu", exclude_systems: Sequence[str] = (),
+                  mqm_weights: MQMWeights | None = None) -> tuple[JudgementSet, Study]:
     """The bundled judgement set of ``domain`` with its metrics scored (audio: as bundled),
-    without the systems ``exclude_systems`` (left out before scoring)."""
+    without the systems ``exclude_systems`` (left out before scoring); ``mqm_weights``: the
+    MQM penalties of an MQM study (``mt``; refused for the others)."""
     entry = study(domain)
-    js = replace(entry.loader(missing), missing=missing)  # the run's policy, whatever the set's
+    if mqm_weights is not None and not entry.mqm:
+        raise ParameterError("mqm_weights", mqm_weights.as_option(), f"the {domain} study's "
+                             "human scores are not MQM.", "leave out --mqm-weights (it applies "
+                             "to --domain mt and --data-format wmt-mqm).")
+    js = entry.loader(missing, mqm_weights) if mqm_weights is not None else entry.loader(missing)
+    js = replace(js, missing=missing)  # the run's policy, whatever the set's
     js = js.without_systems(exclude_systems) if exclude_systems else js
     if entry.texts is None:
         return js, entry

@@ -103,7 +103,12 @@ def judgements(*, domain: str | None = None, data: str | Path | None = None,
                              "give data too.")
     if data_format not in DATA_FORMATS:
         raise ParameterError("data_format", data_format, f"choose from {', '.join(DATA_FORMATS)}.")
-    weights = MQMWeights.parse(mqm_weights) if mqm_weights else MQMWeights()
+    weights = MQMWeights.parse(mqm_weights) if mqm_weights else None
+    if weights is not None and data is not None and data_format != "wmt-mqm":
+        raise ParameterError("mqm_weights", mqm_weights, f"weighs the errors of a WMT MQM "
+                             f"per-error file; data format {data_format!r} has no MQM errors.",
+                             "leave out --mqm-weights, or give the per-error TSV with "
+                             "--data-format wmt-mqm.")
     if data is None and domain == "image":
         raise ParameterError("domain", "image", NO_IMAGE_SET + ".", f"{IMAGE_COMMAND} (THumB "
                              "JSONL; or --data ratings.csv --item ID --system SYS --human COL "
@@ -113,7 +118,7 @@ def judgements(*, domain: str | None = None, data: str | Path | None = None,
             raise ParameterError("data", None, "give a judgement table (with item, system and "
                                  "human columns) or a domain with bundled data (audio, mt, text).")
         js, entry = scored_domain(domain, score_metrics, missing, progress=progress,
-                                  exclude_systems=exclude_systems)
+                                  exclude_systems=exclude_systems, mqm_weights=weights)
         if lower_is_better:
             js = with_lower_is_better(js, lower_is_better)
         return js, entry.protocol.as_dict()

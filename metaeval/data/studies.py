@@ -60,12 +60,13 @@ class Study:
     name: str
     domain: str
     dataset: str  # the registered set (metaeval.data.registry)
-    loader: Callable[[str], JudgementSet]  # missing policy -> judgement set
+    loader: Callable[..., JudgementSet]  # (missing policy[, MQM weights]) -> judgement set
     protocol: Protocol
     description: str = ""
     texts: Callable[[], pd.DataFrame] | None = None  # what to score (MT, text)
     metrics: tuple[str, ...] = ()  # metric requests scored by default
     subfolder: str = ""  # the study's folder inside the set (TED: ende)
+    mqm: bool = False  # the human score is MQM: the loader takes ``weights`` (MQMWeights)
 
     @property
     def path(self) -> Path:
@@ -104,8 +105,10 @@ TED_ENDE = Study(
     domain="mt",
     dataset="wmt_mqm_ted",
     subfolder="ende",
-    loader=lambda missing="error": wmt_mqm.wmt_mqm_judgements(
-        resolve("wmt_mqm_ted") / "ende", missing=missing),
+    loader=lambda missing="error", weights=None: wmt_mqm.wmt_mqm_judgements(
+        resolve("wmt_mqm_ted") / "ende", missing=missing,
+        weights=weights or wmt_mqm.MQMWeights()),
+    mqm=True,
     protocol=Protocol(item="seg_id", system="system", human="mqm", level=("item", "none", "system"),
                       coefficients=("pearson", "kendall_b"), source=WMT_MQM_2021,
                       note="WMT segment level: group-by-item and pooled; system level over the "

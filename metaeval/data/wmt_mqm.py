@@ -54,6 +54,10 @@ class MQMWeights:
                 f"{self.minor:g}; minor Fluency/Punctuation {self.minor_punctuation:g}; "
                 f"Non-translation {self.non_translation:g}")
 
+    def as_option(self) -> str:
+        """The weights as ``--mqm-weights`` text: ``major=5,minor=1,...``."""
+        return ",".join(f"{f.name}={getattr(self, f.name):g}" for f in fields(self))
+
     @classmethod
     def parse(cls, text: str) -> MQMWeights:
         """``major=5,minor=1,minor_punctuation=0.1,non_translation=25`` (any subset)."""
