@@ -7,6 +7,9 @@ errors (:class:`ParameterError`, :class:`MetricOptionError`: what the user asked
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable, Sequence
+
 
 class MetaevalError(Exception):
     """Base class of every error metaeval raises on purpose.
@@ -94,3 +97,22 @@ def located(message: str, *, file: str | None = None, row: int | None = None,
     if fix:
         text += f" Fix: {fix}"
     return text
+
+
+def did_you_mean(name: str, choices: Iterable[str]) -> str:
+    """``"did you mean 'sisdr'? "`` for the closest of ``choices`` to a misspelt ``name``
+    (difflib's ratio >= 0.6), else ``""``; put before the list of choices."""
+    close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=1)
+    return f"did you mean {close[0]!r}? " if close else ""
+
+
+def unknown_names(parameter: str, unknown: Sequence[str], available: Sequence[str],
+                  what: str = "metric") -> ParameterError:
+    """The error for names that are not among ``available`` (``--metrics sisdr,nosuch``): one
+    line with the unknown names, a close match when there is one, and every available name."""
+    hints = "".join(did_you_mean(name, available) for name in unknown)
+    return ParameterError(parameter, ",".join(map(str, unknown)),
+                          f"unknown {what}{'s' if len(unknown) > 1 else ''}; the available "
+                          f"{what}s are {', '.join(map(str, available))}.",
+                          f"{hints}Otherwise pick names from that list." if hints else
+                          "pick names from that list.")

@@ -19,7 +19,7 @@ import pandas as pd
 from metaeval.data.judgements import JudgementSet, MetricInfo
 from metaeval.data.studies import Study, study
 from metaeval.data.wmt_mqm import MQMWeights, mqm_info, wmt_mqm_judgements
-from metaeval.errors import DataError, MetaevalError, ParameterError
+from metaeval.errors import DataError, MetaevalError, ParameterError, unknown_names
 from metaeval.metrics.options import parse_metric_request
 from metaeval.metrics.registry import all_specs
 from metaeval.score.cache import DEFAULT_CACHE_DIR
@@ -111,6 +111,7 @@ def scored_domain(domain: str, metrics: Sequence[str] | None = None, missing: st
     js = entry.loader(missing, mqm_weights) if mqm_weights is not None else entry.loader(missing)
     js = replace(js, missing=missing)  # the run's policy, whatever the set's
     js = js.without_systems(exclude_systems) if exclude_systems else js
+    check_metric_names(entry, js, metrics or ())
     if entry.texts is None:
         return js, entry
     requests = list(metrics) if metrics else list(entry.metrics)
@@ -133,6 +134,20 @@ def joined_scores(js: JudgementSet, scores) -> JudgementSet:
                          file_rows=len(score_paths(scores)) == 1)
     joined.notes = [*js.notes, *tables.notes]
     return joined
+
+
+def check_metric_names(entry: Study, js: JudgementSet, metrics: Sequence[str]) -> None:
+    """Before anything is computed: ``metrics`` name columns of a bundled set that comes
+    scored (audio), or registered metrics of the study's domain for one that is scored here."""
+    if entry.texts is None:
+        unknown = [m for m in metrics if m not in js.metrics]
+        available = js.metric_names
+    else:
+        available = sorted(s.name for s in all_specs(entry.domain if entry.domain != "mt"
+                                                      else "text"))
+        unknown = [m for m in metrics if parse_metric_request(m).name not in available]
+    if unknown:
+        raise unknown_names("metrics", unknown, available)
 
 
 def mqm_judgements(path: str | Path, weights: MQMWeights | None = None,

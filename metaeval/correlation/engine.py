@@ -22,7 +22,7 @@ from metaeval.correlation.settings import Settings
 from metaeval.correlation.sources import JudgementData
 from metaeval.correlation.taskset import Task, TaskSet
 from metaeval.data.judgements import JudgementSet
-from metaeval.errors import ParameterError
+from metaeval.errors import ParameterError, unknown_names
 from metaeval.stats.resampling import tail_warning
 
 ProgressCallback = Callable[[str, int, int], None]
@@ -40,8 +40,7 @@ def chosen_metrics(data: JudgementSet, metrics: Sequence[str] | None, human: str
                              "list each metric once.")
     unknown = [m for m in metrics if m not in data.metrics]
     if unknown:
-        raise ParameterError("metrics", ",".join(unknown), f"unknown metric(s); the data has "
-                             f"{data.metric_names}.")
+        raise unknown_names("metrics", unknown, data.metric_names)
     if not metrics:
         raise ParameterError("metrics", "", "no metric columns to correlate. Fix: name them.")
     return human, metrics

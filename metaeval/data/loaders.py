@@ -24,7 +24,7 @@ from metaeval.data.images import image_table
 from metaeval.data.judgements import DatasetInfo, JudgementSet, MetricInfo, kept_systems
 from metaeval.data.readers import FORMATS, read_table, read_text_csv  # noqa: F401 (re-exported)
 from metaeval.data.validate import check_rows
-from metaeval.errors import DataError, located
+from metaeval.errors import DataError, did_you_mean, located
 
 
 def _resolve_card(path: Path, card: str | Path | None) -> DatasetCard | None:
@@ -96,10 +96,12 @@ def _check_columns(path: Path, frame: pd.DataFrame, mapping: ColumnMapping) -> N
               + mapping.lower_is_better + ([mapping.image] if mapping.image else []))
     unknown = list(dict.fromkeys(c for c in wanted if c not in frame.columns))
     if unknown:
+        hints = "".join(did_you_mean(name, map(str, frame.columns)) for name in unknown)
         raise DataError(located(
             f"unknown column(s) {unknown}{card_note}; the file has {list(frame.columns)}",
             file=str(path), column=unknown[0],
-            fix="spell the column names exactly as in the file header."))
+            fix=(f"{hints}Otherwise spell" if hints else "spell") + " the column names "
+                "exactly as in the file header."))
     if spec and not mapping.lower_is_better:
         typo = [c for c in spec.lower_is_better if c not in frame.columns]
         if typo:

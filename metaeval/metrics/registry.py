@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 from importlib.metadata import entry_points
 
-from metaeval.errors import MetricOptionError
+from metaeval.errors import MetricOptionError, did_you_mean
 from metaeval.metrics.base import Metric
 from metaeval.metrics.catalog import BUILTIN
 from metaeval.metrics.options import parse_metric_request
@@ -69,8 +69,9 @@ def all_specs(domain: str | None = None) -> list[MetricSpec]:
 def get_spec(name: str) -> MetricSpec:
     specs = {s.name: s for s in all_specs()}
     if name not in specs:
-        raise MetricOptionError(f"unknown metric {name!r}. Fix: choose from {', '.join(sorted(specs))} "
-                          "(see `metaeval metrics`).")
+        raise MetricOptionError(f"unknown metric {name!r}. Fix: {did_you_mean(name, specs)}"
+                                f"choose from {', '.join(sorted(specs))} (see `metaeval "
+                                "metrics`).")
     return specs[name]
 
 

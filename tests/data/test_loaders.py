@@ -222,7 +222,8 @@ def test_binary_csv(tmp_path):
 def test_unknown_columns(tmp_path):
     path = write(SMALL, tmp_path / "r.csv")
     with pytest.raises(DataError, match=r"r\.csv, column 'DMOZ': unknown column\(s\) \['DMOZ'\]"
-                                        r".*the file has .*Fix: spell"):
+                                        r".*the file has .*Fix: did you mean 'DMOS'\? "
+                                        r"Otherwise spell"):
         load_table(path, **{**MAPPING, "human": "DMOZ"})
 
 
