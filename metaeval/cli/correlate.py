@@ -177,7 +177,8 @@ def _load(domain, data, scores, missing, lower_is_better, item, system, human, m
                       metrics=None if scoring else (metrics or None), rater=rater,
                       groups=[group_by] if group_by else (), data_format=data_format,
                       mqm_weights=mqm_weights, score_metrics=metrics if scoring else None,
-                      exclude_systems=list(exclude), progress=not quiet, **({"image": image} if image else {}),
+                      exclude_systems=list(exclude), progress=not quiet,
+                      **({"image": image} if image else {}),
                       **({"images": images} if images else {}))
 
 

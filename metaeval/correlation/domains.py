@@ -5,7 +5,11 @@ entry's default) metrics through :func:`metaeval.score.runner.score_items`, with
 so a second run computes nothing; the score columns then join the judgement table with their
 direction and config signature, like a ``--scores`` file, and the scores' ``details`` (what a
 metric explained, e.g. TIGERScore's error analyses, computed or from the cache) stay with the
-set (``JudgementSet.details``) for the disagreement explorer.
+set (``JudgementSet.details``) for the disagreement explorer. The run's options apply before
+anything is scored: the ``--metrics`` names are checked (audio: the set's columns; MT/text: the
+registered text metrics), ``--exclude-systems`` are left out, ``--mqm-weights`` recompute the
+MQM study's segment scores (refused for a study that is not MQM); an item that fails to score
+is an error, or with ``--missing drop`` a missing cell and a note.
 """
 
 from __future__ import annotations
