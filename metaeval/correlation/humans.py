@@ -99,6 +99,8 @@ class HumanResults:
     def settings(self) -> dict[str, Any]:
         """The settings record of the run: the first human's, with the run's signature; a
         count that differs between the humans (``n_cells``) is left to each human's record."""
+        if len(self) == 1:
+            return dict(self.first.settings)
         record = {**self.first.settings, **self.signature.to_dict()}
         for key, value in self.first.settings.items():
             if key not in self.signature.to_dict() and any(r.settings.get(key) != value
