@@ -11,7 +11,15 @@ Light at import time: numpy/scipy/pandas only; plotting, torch and metric back-e
 
 from __future__ import annotations
 
-from metaeval.correlation import CorrelationResult, Settings, Task, TaskSet, correlate, run
+from metaeval.correlation import (
+    CorrelationResult,
+    HumanResults,
+    Settings,
+    Task,
+    TaskSet,
+    correlate,
+    run,
+)
 from metaeval.data import (
     DatasetInfo,
     JudgementSet,
@@ -29,7 +37,7 @@ from metaeval.provenance import MetricEntry, Signature
 from metaeval.version import __version__
 
 __all__ = [
-    "CorrelationResult", "DataError", "DatasetInfo", "JudgementSet", "MetaevalError",
+    "CorrelationResult", "DataError", "DatasetInfo", "HumanResults", "JudgementSet", "MetaevalError",
     "MetricEntry", "MetricError", "MetricInfo", "ParameterError", "Settings", "Signature",
     "StatsError", "Task", "TaskSet", "__version__", "correlate", "load_evalset", "load_gensvs",
     "load_mushra", "load_study", "load_table", "load_wmt_mqm", "run", "wmt_mqm_judgements",

@@ -87,8 +87,10 @@ class MetricEntry:
 @dataclass(frozen=True)
 class Key:
     """One entry of a layout: attribute name, long and short key, value syntax (``text``,
-    ``list``, ``flag``, ``int``, ``float``, ``floats``, ``group``, ``metrics``), default, and
-    the value at which it is omitted from the string (``ALWAYS``: never omitted)."""
+    ``list``, ``names``, ``flag``, ``int``, ``float``, ``floats``, ``group``, ``metrics``),
+    default, and the value at which it is omitted from the string (``ALWAYS``: never omitted).
+    ``names``: one name (a string, written as ``text``) or several (a tuple, written as a
+    ``list``), read back as a string when there is one."""
 
     attr: str
     key: str
@@ -102,6 +104,8 @@ class Key:
             return NOT_APPLICABLE
         if self.kind == "metrics":
             return ",".join(m.format() for m in value)
+        if self.kind == "names" and not isinstance(value, str):
+            return ",".join(escape(v) for v in value)
         if self.kind in ("list", "floats"):
             return ",".join(escape(f"{v:g}" if self.kind == "floats" else v) for v in value)
         if self.kind == "flag":
@@ -117,6 +121,9 @@ class Key:
             return NOT_APPLICABLE
         if self.kind == "metrics":
             return tuple(MetricEntry.parse(p) for p in raw.split(",") if p)
+        if self.kind == "names":
+            parts = tuple(unescape(p) for p in raw.split(","))
+            return parts[0] if len(parts) == 1 else parts
         if self.kind in ("list", "floats"):
             parts = [unescape(p) for p in raw.split(",") if p]
             return tuple(float(p) for p in parts) if self.kind == "floats" else tuple(parts)

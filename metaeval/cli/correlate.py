@@ -45,7 +45,7 @@ from metaeval.cli.settings import settings_flags, with_settings_options
 from metaeval.cli.summary import print_summary
 from metaeval.correlation import Settings, judgements
 from metaeval.correlation.inputs import DATA_FORMATS
-from metaeval.correlation.power_curves import PowerSettings, check_power_settings
+from metaeval.correlation.power_curves import PowerSettings
 from metaeval.correlation.protocols import PROTOCOLS, protocol, protocol_run
 from metaeval.correlation.result import POOLED
 from metaeval.data.columns import MISSING_POLICIES
@@ -112,8 +112,9 @@ def correlate_command(
                                       rich_help_panel=DATA),
     item: str = shared.ITEM_OPTION,
     system: str = shared.SYSTEM_OPTION,
-    human: str = typer.Option(None, help="Human score column(s), comma-separated: one result set "
-                                         "per column (e.g. DMOS; coherence,fluency).",
+    human: str = typer.Option(None, help="Human score column(s), comma-separated: one run over "
+                                         "all of them, a section per column in one report "
+                                         "(e.g. DMOS; coherence,fluency).",
                               rich_help_panel=DATA),
     rater: str = shared.RATER_OPTION,
     image: str = IMAGE_OPTION,
@@ -189,8 +190,8 @@ def run_correlate(*, domain=None, data=None, item=None, system=None, human=(), r
                   latex_layout=DEFAULT_LAYOUT, image=None, images=None, media=None,
                   power: PowerSettings | None = None, settings_options=None, lp=(), gold=None,
                   ref=None, human_outputs=True) -> Path:
-    """Load, correlate, write the reports into ``out`` (one folder per human score when there
-    are several); print the summary unless ``quiet``. Several ``data`` files (or a folder):
+    """Load, correlate, write the reports into ``out`` (one folder, a section per human score);
+    print the summary unless ``quiet``. Several ``data`` files (or a folder):
     one report per set and their meta-analysis (:func:`run_sets`); ``meta_by``: the
     meta-analysis across the values of that column of one set. ``media``: the keywords of
     :func:`metaeval.cli.media.media_inputs` (manifest, embed, budget_mb, seconds)."""
@@ -273,17 +274,15 @@ def _settings(js, defaults, *, several, group_by=None, meta_by=None, coefficient
 
 def _run_single(js, chosen, humans, settings, *, out, formats, quiet, force, workers, latex_layout,
                 note, inputs=None, power=None) -> Path:
-    """One set: a report per human score (a folder each when there are several)."""
+    """One set: one run over every human score (one cost estimate, one progress count, shared
+    draws) and one report folder whatever their number."""
     out = check_output_folder(Path(out) if out else Path("reports") / safe_name(js.info.name))
-    for name in humans if power else ():
-        check_power_settings(power, js, chosen, name, settings.alpha)
-    for name in humans:
-        folder = out / safe_name(name) if len(humans) > 1 else out
-        result = run_one(js, chosen, name, settings, note, quiet, force, workers, power)
-        written = write_reports(result, folder, formats=formats, latex_layout=latex_layout,
-                                inputs=inputs)
-        if not quiet:
-            print_summary(result, written)
-            if result.meta:
-                print_meta(result.meta)
+    result = run_one(js, chosen, list(humans), settings, note, quiet, force, workers, power)
+    written = write_reports(result, out, formats=formats, latex_layout=latex_layout,
+                            inputs=inputs)
+    if not quiet:
+        print_summary(result, written)
+        for one in result:
+            if one.meta:
+                print_meta(one.meta)
     return out

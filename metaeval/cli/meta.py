@@ -13,6 +13,7 @@ import typer
 
 from metaeval.cli.app import app
 from metaeval.cli.common import choice_enum, cli_errors, echo, value_of
+from metaeval.correlation.humans import human_payload
 from metaeval.correlation.meta import meta_analysis, meta_table, set_summary, subset_summaries
 from metaeval.correlation.meta_inputs import check_meta_settings
 from metaeval.csvio import csv_text
@@ -36,11 +37,12 @@ def meta_signature(names: list[str], payloads: list[dict], method: str, ci: floa
     return f"meta:{method}|ci:{ci}|alpha:{alpha}|sets:{sets}"
 
 
-def read_results(path: Path) -> dict:
-    """The payload of a results.json (or of ``path/results.json`` for a report folder)."""
+def read_results(path: Path, human: str | None = None) -> dict:
+    """The payload of a results.json (or of ``path/results.json`` for a report folder): the
+    part of its human column ``human`` (which may be left out when it has one)."""
     file = path / "results.json" if path.is_dir() else path
     try:
-        return json.loads(file.read_text(encoding="utf-8"))
+        return human_payload(json.loads(file.read_text(encoding="utf-8")), human, str(file))
     except FileNotFoundError:
         raise DataError(f"{file}: no such results file. Fix: give the results.json (or report "
                         "folder) of a `metaeval correlate` run.") from None
@@ -84,13 +86,15 @@ def meta_command(
                                                  "(DerSimonian-Laird) or reml."),
     latex_layout: LatexLayout = typer.Option(DEFAULT_LAYOUT, help="table.tex: compact, "
                                              "two-column (table*) or full."),
+    human: str = typer.Option(None, help="The human score column whose results to combine, "
+                                         "when a results.json holds several."),
 ) -> None:
     """Meta-analysis of metric correlations over several test sets."""
-    with cli_errors({"results": "RESULTS", "method": "--method"}):
+    with cli_errors({"results": "RESULTS", "method": "--method", "human": "--human"}):
         check_meta_settings(ci, alpha, value_of(method))
         check_output_folder(out, owned=FILES)
         taken: set[str] = set()
-        payloads = [(path, read_results(path)) for path in results]
+        payloads = [(path, read_results(path, human)) for path in results]
         summaries = subset_summaries(payloads[0][1]) if len(payloads) == 1 else []
         summaries = summaries or [{**set_summary(payload, _set_name(path, taken)),
                                    "source": str(path)} for path, payload in payloads]

@@ -1,6 +1,6 @@
 """The terminal summary of a correlation result: plain tables readable at 80 columns.
 
-One table per level and group: every requested coefficient (the primary one with its interval
+One table per human column, level and group: every requested coefficient (the primary one with its interval
 and cluster, best metric first), metrics by their display names, the noise ceiling and the
 chance baseline rows; a table wider than 80 columns is split into the primary coefficient and
 the others. Then a legend of the markers, the written files and the signature as one unwrapped
@@ -14,6 +14,7 @@ import textwrap
 
 from metaeval.cli.common import echo, note
 from metaeval.cli.text import text_table
+from metaeval.correlation.humans import as_humans
 from metaeval.report.formatting import (
     ENTERED_LEGEND,
     fmt,
@@ -178,15 +179,19 @@ def legend(result) -> list[str]:
 
 
 def print_summary(result, written) -> None:
-    """The summary tables, the legend and the written files on stdout; warnings on stderr;
-    the signature as one line."""
-    for block in summary_tables(result):
+    """The summary tables of each human column (their titles name it), the legend and the
+    written files on stdout; warnings on stderr (a note of some humans only after the
+    human's name); the run's signature as one line."""
+    run = as_humans(result)
+    for block in (b for r in run for b in summary_tables(r)):
         echo(block)
         echo()
-    for line in legend(result):
+    for line in dict.fromkeys(line for r in run for line in legend(r)):
         echo(line)
-    for message in result.notes + (latex_warnings(result) if "latex" in written else []):
+    texts = list(dict.fromkeys(m for r in run for m in latex_warnings(r))) \
+        if "latex" in written else []
+    for message in run.notes + texts:
         note(f"warning: {message}")
     for fmt_name, path in written.items():
         echo(f"{fmt_name:>5}: {path}")
-    echo(f"signature: {result.signature}")
+    echo(f"signature: {run.signature}")

@@ -9,6 +9,11 @@ it forms WMT-style significance clusters; a weighted task set also gets its aver
 stability, stored bootstrap draws, the meta-analysis across the values of ``meta_by``, and
 (``power=``) power curves. Every setting in the signature was carried out; a setting that cannot
 be is refused, and ``settings=`` together with setting keywords is an error.
+
+Several human score columns (``human=["coherence", "fluency"]``) are one run: one cost
+estimate, one progress count, the same draws for every human (:mod:`metaeval.correlation.draws`),
+and a :class:`~metaeval.correlation.humans.HumanResults` with one result per human; a list
+of one human gives the same with one result.
 """
 
 from __future__ import annotations
@@ -16,7 +21,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import fields, replace
 
-from metaeval.correlation.engine import ProgressCallback, chosen_metrics, compute
+from metaeval.correlation.engine import (
+    ProgressCallback,
+    chosen_humans,
+    chosen_metrics,
+    compute_humans,
+)
+from metaeval.correlation.humans import HumanResults
 from metaeval.correlation.meta import check_meta_by, result_draws, with_meta_by
 from metaeval.correlation.power_curves import PowerSettings, check_power_settings, with_power
 from metaeval.correlation.protocols import protocol_run
@@ -30,7 +41,8 @@ from metaeval.data.judgements import JudgementSet
 from metaeval.errors import ParameterError
 from metaeval.spec import whole
 
-__all__ = ["chosen_metrics", "correlate", "resolve_settings", "run", "task_seed"]
+__all__ = ["HumanResults", "chosen_metrics", "correlate", "resolve_settings", "run",
+           "task_seed"]
 
 
 def resolve_settings(settings: Settings | None, options: dict) -> Settings:
@@ -66,23 +78,27 @@ def _check_extras(source, settings: Settings, power: PowerSettings | None) -> Se
 
 
 def run(data, taskset: TaskSet | str | None = None, *, metrics: Sequence[str] | None = None,
-        human: str | None = None, settings: Settings | None = None,
+        human: str | Sequence[str] | None = None, settings: Settings | None = None,
         power: PowerSettings | None = None, progress: ProgressCallback | None = None,
         note: str = "", force: bool = False, announce: Callable[[str], None] | None = None,
-        workers: int | None = None, **options) -> CorrelationResult:
+        workers: int | None = None, **options) -> CorrelationResult | HumanResults:
     """Compute ``taskset`` (default: the settings' groups x levels x coefficients; a protocol
     name such as ``"wmt24"``: its task set, or its defaults for a protocol of one table) on
     ``data`` (a :class:`JudgementSet`, an mt-metrics-eval :class:`~metaeval.data.mtme.EvalSet`
     or several, or a source of :mod:`metaeval.correlation.sources`), then the extras the
     settings ask for (see the module docstring).
 
+    ``human``: the human score column (default: the data's default score), or a list of
+    columns: one run over all of them, returned as :class:`HumanResults`.
     ``settings`` (or its fields as keywords) fix everything that changes the numbers. ``note``:
-    what the protocol wants a reader to know. Before computing, the cost is estimated:
-    ``announce`` receives the estimate of a long run; a run over the budget is refused unless
-    ``force``. ``workers``: threads for the tasks (the numbers do not depend on it).
+    what the protocol wants a reader to know. Before computing, the cost of the whole run is
+    estimated: ``announce`` receives the estimate of a long run (once); a run over the budget
+    is refused unless ``force``. ``workers``: threads for the tasks (the numbers do not depend
+    on it).
     """
     data = as_source(data)
     workers = None if workers is None else whole("workers", workers, 1, "4")
+    several = human is not None and not isinstance(human, str)
     if taskset is None and settings is None and isinstance(data, EvalSetData):
         taskset = "wmt"  # evalsets without a task set: WMT's levels and coefficients (as the CLI)
     if isinstance(taskset, str):
@@ -97,12 +113,21 @@ def run(data, taskset: TaskSet | str | None = None, *, metrics: Sequence[str] | 
         note = note or protocol_note
     settings = _check_extras(data, resolve_settings(settings, options), power)
     js = data.js if isinstance(data, JudgementData) else data
+    humans = list(human) if several else [human]
     if power is not None and isinstance(js, JudgementSet):
-        gold, chosen = chosen_metrics(js, metrics, human)
-        check_power_settings(power, js, chosen, gold, settings.alpha)
-    result = compute(data, taskset, metrics=metrics, human=human, settings=settings,
-                     progress=progress, note=note, force=force, announce=announce,
-                     workers=workers)
+        for gold in chosen_humans(js, humans):
+            chosen = chosen_metrics(js, metrics, gold)[1]
+            check_power_settings(power, js, chosen, gold, settings.alpha)
+    results = compute_humans(data, taskset, metrics=metrics, humans=humans, settings=settings,
+                             progress=progress, note=note, force=force, announce=announce,
+                             workers=workers)
+    results = [_with_extras(r, js, settings, power, announce) for r in results]
+    return HumanResults.of(results) if several else results[0]
+
+
+def _with_extras(result: CorrelationResult, js, settings: Settings,
+                 power: PowerSettings | None, announce) -> CorrelationResult:
+    """One human's result with what the settings ask for after the statistics."""
     if settings.stability:
         result = with_stability(result, js, settings)
     if settings.keep_draws and isinstance(js, JudgementSet):
@@ -115,10 +140,11 @@ def run(data, taskset: TaskSet | str | None = None, *, metrics: Sequence[str] | 
 
 
 def correlate(data: JudgementSet, *, metrics: Sequence[str] | None = None,
-              human: str | None = None, settings: Settings | None = None,
-              **keywords) -> CorrelationResult:
+              human: str | Sequence[str] | None = None, settings: Settings | None = None,
+              **keywords) -> CorrelationResult | HumanResults:
     """Correlate every metric with the human scores, with CIs, significance and clusters:
-    :func:`run` over every group, level and coefficient of the settings.
+    :func:`run` over every group, level and coefficient of the settings (``human`` a list:
+    one run over those human columns, a :class:`HumanResults`).
 
     Example::
 

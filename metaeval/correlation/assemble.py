@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from metaeval.correlation.ceiling import human_ratings
 from metaeval.correlation.disagreement import disagreement_table
 from metaeval.correlation.result import (
     PAIRWISE_COLUMNS,
@@ -53,7 +54,7 @@ def _disagreements(points, js: JudgementSet, human: str, metrics: list[str],
                    settings: Settings):
     """The largest metric/human rank gaps per metric and group, human t-intervals at the
     confidence of the bootstrap intervals (:mod:`metaeval.correlation.disagreement`)."""
-    ratings = js.individual_ratings() if human == js.gold else None
+    ratings = human_ratings(js, human)
     reason = ("no individual ratings" if js.individual_ratings() is None else
               f"the individual ratings are of {js.gold}, not {human}")
     return disagreement_table(points, human, {m: js.metrics[m].direction for m in metrics},

@@ -2,7 +2,8 @@
 
 The expected correlation of a perfect metric with the panel mean: the square root of the
 split-half reliability stepped up with Spearman-Brown (:mod:`metaeval.stats.ceiling`;
-Nili et al. 2014), computed on the ratings of the group's (item, system) cells.
+Nili et al. 2014), computed on the ratings of the group's (item, system) cells, of the human
+score the run correlates with (:func:`human_ratings`).
 """
 
 from __future__ import annotations
@@ -11,12 +12,23 @@ import numpy as np
 import pandas as pd
 
 from metaeval.correlation.settings import CEILING_COEFFICIENTS, Settings
-from metaeval.data.columns import ITEM, SYSTEM
+from metaeval.data.columns import ITEM, RATER, SYSTEM
 from metaeval.data.judgements import JudgementSet
 from metaeval.data.panel import panel_ceiling
 from metaeval.errors import StatsError
 
 NAN3 = (float("nan"),) * 3
+
+
+def human_ratings(js: JudgementSet, human: str) -> pd.DataFrame | None:
+    """The individual ratings (item, system, rater, rating) of the human score ``human``: the
+    set's own for its default score, the ``human`` column of a table with one row per rating
+    for another; None when they are unknown (never another human score's ratings)."""
+    if human == js.gold:
+        return js.individual_ratings()
+    if js.has_rater:
+        return js.table[[ITEM, SYSTEM, RATER, human]].rename(columns={human: "rating"})
+    return None
 
 
 def group_ceiling(ratings: pd.DataFrame | None, part: JudgementSet, level: str,

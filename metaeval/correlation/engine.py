@@ -14,6 +14,8 @@ from dataclasses import replace
 from metaeval.correlation.assemble import assemble
 from metaeval.correlation.averages import average_table
 from metaeval.correlation.budget import preflight, shape_of
+from metaeval.correlation.ceiling import human_ratings
+from metaeval.correlation.draws import SharedDraws
 from metaeval.correlation.pooled import pooled_pairwise_accuracy
 from metaeval.correlation.result import CorrelationResult
 from metaeval.correlation.runner import task_jobs
@@ -28,11 +30,17 @@ from metaeval.stats.resampling import tail_warning
 ProgressCallback = Callable[[str, int, int], None]
 
 
-def chosen_metrics(data: JudgementSet, metrics: Sequence[str] | None, human: str | None) -> tuple:
-    """(human column, metric list) checked against the judgement set."""
+def checked_human(data: JudgementSet, human: str | None) -> str:
+    """``human`` (default: the set's default score), checked to be a human score column."""
     human = human or data.gold
     if human not in data.human:
         raise ParameterError("human", human, f"not a human score column; choose from {data.human}.")
+    return human
+
+
+def chosen_metrics(data: JudgementSet, metrics: Sequence[str] | None, human: str | None) -> tuple:
+    """(human column, metric list) checked against the judgement set."""
+    human = checked_human(data, human)
     metrics = list(metrics) if metrics is not None else data.metric_names
     repeated = list(dict.fromkeys(m for m in metrics if metrics.count(m) > 1))
     if repeated:
@@ -61,40 +69,83 @@ def _costs(source, taskset: TaskSet, metrics: list[str], human: str) -> list:
     return work
 
 
+def chosen_humans(data: JudgementSet, humans: Sequence[str | None] | None) -> list[str]:
+    """The human columns of a run (default: the set's default score), each checked once."""
+    humans = list(humans or [None])
+    names = [checked_human(data, h) for h in humans]
+    repeated = list(dict.fromkeys(h for h in names if names.count(h) > 1))
+    if repeated:
+        raise ParameterError("human", ",".join(names), f"{', '.join(repeated)} given twice; "
+                             "list each human score once.")
+    return names
+
+
 def compute(source, taskset: TaskSet | None, *, metrics: Sequence[str] | None = None,
             human: str | None = None, settings: Settings, progress: ProgressCallback | None = None,
             note: str = "", force: bool = False, announce: Callable[[str], None] | None = None,
             workers: int | None = None) -> CorrelationResult:
     """Every task of ``taskset`` (default: the settings' groups x levels x coefficients) on
     ``source`` (a judgement set, or a :mod:`~metaeval.correlation.sources` source)."""
+    return compute_humans(source, taskset, metrics=metrics, humans=[human], settings=settings,
+                          progress=progress, note=note, force=force, announce=announce,
+                          workers=workers)[0]
+
+
+def compute_humans(source, taskset: TaskSet | None, *, metrics: Sequence[str] | None = None,
+                   humans: Sequence[str | None] | None = None, settings: Settings,
+                   progress: ProgressCallback | None = None, note: str = "",
+                   force: bool = False, announce: Callable[[str], None] | None = None,
+                   workers: int | None = None) -> list[CorrelationResult]:
+    """:func:`compute` for each of ``humans`` (default: the set's default score) as one run:
+    every human column and metric is checked and the cost of the whole run estimated (and
+    announced) once before anything is computed; the tasks of every human run as one batch
+    (one progress count), each task's bootstrap resamples drawn once for all humans
+    (:mod:`metaeval.correlation.draws`). A human's result is the same, bit for bit, as a
+    run with that human alone."""
     if isinstance(source, JudgementSet):
         source = JudgementData(source, settings.group_by, settings.pooled)
     js = source.primary
-    human, metrics = chosen_metrics(js, metrics, human)
+    humans = chosen_humans(js, humans)
+    metrics = chosen_metrics(js, metrics, humans[0])[1]
     plain = taskset is None
-    taskset = (taskset or TaskSet.cross(source.groups(), settings.levels,
-                                        settings.coefficients)).with_gold(human)
+    base = taskset or TaskSet.cross(source.groups(), settings.levels, settings.coefficients)
     if not plain:  # every task of a task set is tested (unless significance is none)
-        settings = replace(settings, coefficients=taskset.coefficients, levels=taskset.levels,
+        settings = replace(settings, coefficients=base.coefficients, levels=base.levels,
                            significance="none" if settings.significance == "none" else "all")
-    notes: list[str] = [w for w in [tail_warning(settings.k, settings.ci) if settings.k else
-                                    "k = 0: point values only (no interval, chance baseline or "
-                                    "test)."] if w]
-    for line in preflight([], len(metrics), settings, force, _costs(source, taskset, metrics,
-                                                                    human)):
-        (announce or notes.append)(line)
-    ratings = js.individual_ratings() if settings.ceiling else None
-    keep_null = bool(taskset.weights)
-    jobs, labels, costs = task_jobs(source, taskset, metrics, human, ratings, settings, notes,
-                                    keep_null)
+    tasksets = [base.with_gold(h) for h in humans]
+    run_notes: list[str] = [w for w in [tail_warning(settings.k, settings.ci) if settings.k else
+                                        "k = 0: point values only (no interval, chance "
+                                        "baseline or test)."] if w]
+    work = [w for h, ts in zip(humans, tasksets) for w in _costs(source, ts, metrics, h)]
+    for line in preflight([], len(metrics), settings, force, work):
+        (announce or run_notes.append)(line)
+    draws = SharedDraws(len(humans))
+    plans, jobs, labels, costs = [], [], [], []
+    for human, ts in zip(humans, tasksets):
+        notes = list(run_notes)
+        ratings = human_ratings(js, human) if settings.ceiling else None
+        more = task_jobs(source, ts, metrics, human, ratings, settings, notes,
+                         bool(ts.weights), draws)
+        plans.append((human, ts, notes, len(jobs), len(jobs) + len(more[0])))
+        jobs += more[0]
+        labels += [f"{human}: {label}" if len(humans) > 1 else label for label in more[1]]
+        costs += more[2]
     with warnings.catch_warnings():  # here, not in the workers: the filters are global
         warnings.simplefilter("ignore", RuntimeWarning)
         outputs = run_tasks(jobs, labels, workers, progress, costs)
     if progress:
         progress("done", len(jobs), len(jobs))
+    return [_result(source, human, metrics, settings, ts, outputs[first:last], notes,
+                    note, plain) for human, ts, notes, first, last in plans]
+
+
+def _result(source, human: str, metrics: list[str], settings: Settings, taskset: TaskSet,
+            outputs: list, notes: list[str], note: str, plain: bool) -> CorrelationResult:
+    """One human column's result from the outputs of its tasks."""
+    js = source.primary
     rows = [r for out in outputs for r in out.rows]
     pairs = [p for out in outputs for p in out.pairs]
-    notes += [n for out in outputs for n in out.notes]
+    notes = notes + [n for out in outputs for n in out.notes]
     if plain and settings.group_by and "pairwise_acc" in settings.coefficients \
             and "system" in settings.levels:
         groups = [g for g in source.groups() if g != "all"]

@@ -1,13 +1,12 @@
 """Meta-analysis across test sets: per-set results, a random-effects pooled correlation and the
 WMT-style average over sets with significance from the sets' stored bootstrap draws.
 
-Each set contributes the pooled-group (``all``) rows of its primary coefficient at its first
-level (a `CorrelationResult` or its ``results.json``): value r and point count n per metric.
-:func:`result_draws` keeps the bootstrap draws of those rows in the result (``results.json``
-key ``draws``): they are the draws behind the reported CIs (same seed), so a later combination
-needs no rerun; for ``--meta-by`` (:func:`with_meta_by`) with ``--keep-draws`` each subset's
-draws are kept the same way (key ``group_draws``, one record per subset) and
-:func:`subset_summaries` reads them back. Combination (:func:`meta_analysis`):
+Each set contributes the pooled (``all``) rows of its primary coefficient at its first level
+(a `CorrelationResult` or one human's part of its ``results.json``): r and n per metric.
+:func:`result_draws` keeps the bootstrap draws behind those CIs (same seed; key ``draws``), so a
+later combination needs no rerun; ``--meta-by`` (:func:`with_meta_by`) with ``--keep-draws``
+keeps each subset's (``group_draws``), read back by :func:`subset_summaries`. Combination
+(:func:`meta_analysis`):
 
 - DerSimonian-Laird on Fisher z (:mod:`metaeval.stats.meta`), pooled r, CI, tau^2, Q, I^2;
   NaN with a note at the item/sys levels (no n) or without a Fisher-z variance.
@@ -16,15 +15,16 @@ draws are kept the same way (key ``group_draws``, one record per subset) and
   and WMT-style clusters from those p. Without draws for every set: no p, no clusters (noted).
 - A metric missing from some sets is kept: pooled over the sets that have it, with per-set
   values where present, but no average and no cluster (``in_every_set`` false, and a note).
-- Inputs are checked first and every set left out of the pooling is named with its reason
-  (:mod:`metaeval.correlation.meta_inputs`: repeated sets and impossible values refused; no
-  value, too few points, |r| = 1 noted in the row's ``note`` and the record's notes).
+- Inputs are checked first, every set left out of the pooling named with its reason
+  (:mod:`~metaeval.correlation.meta_inputs`: repeated sets, impossible values refused; no value,
+  too few points, |r| = 1 noted in the row's ``note`` and the record's notes).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from metaeval.correlation.humans import human_payload
 from metaeval.correlation.meta_inputs import (
     average_note,
     check_meta_inputs,
@@ -67,8 +67,7 @@ def group_draws(part: JudgementSet, metrics: list[str], human: str, settings: Se
 
 def draws_record(draws: np.ndarray, metrics: list[str], settings: Settings,
                  group: str = POOLED) -> dict:
-    """The stored form (``results.json`` ``draws``, or one entry of ``group_draws``) of the
-    draws (M, k) of ``group``'s rows."""
+    """The stored form (``draws``, or an entry of ``group_draws``) of ``group``'s draws (M, k)."""
     return {"group": group, "level": settings.levels[0], "coefficient": settings.primary,
             "k": settings.k, "seed": settings.seed, "resample": settings.resample,
             "metrics": list(metrics), "draws": np.asarray(draws).tolist()}
@@ -133,8 +132,9 @@ def with_meta_by(result: CorrelationResult, data: JudgementSet,
 
 
 def set_summary(payload: dict, name: str, group: str = POOLED) -> dict:
-    """Values, n and (if stored) draws of one set from a ``results.json`` payload: the rows of
-    ``group`` (the pooled rows, or one --meta-by subset with its ``group_draws`` entry)."""
+    """Values, n and (if stored) draws of one set from a ``results.json`` payload (of one
+    human column, :func:`human_payload`): the rows of ``group`` (pooled, or a subset)."""
+    payload = human_payload(payload, where=name)
     settings = payload.get("settings", {})
     coef = settings.get("primary_coefficient")
     level = (settings.get("levels") or ["none"])[0]
@@ -158,9 +158,9 @@ def set_summary(payload: dict, name: str, group: str = POOLED) -> dict:
 
 
 def subset_summaries(payload: dict) -> list[dict]:
-    """One summary per test set of a ``--meta-by`` run's ``results.json`` (its ``meta``
-    record): the subset's rows and, stored with ``--keep-draws``, its draws; empty for a run
-    without ``--meta-by``."""
+    """One summary per test set of a ``--meta-by`` run's ``results.json`` (its ``meta``): the
+    subset's rows and (``--keep-draws``) draws; empty for a run without ``--meta-by``."""
+    payload = human_payload(payload)
     meta = payload.get("meta") or {}
     if not meta.get("meta_by"):
         return []

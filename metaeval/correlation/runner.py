@@ -16,6 +16,7 @@ import numpy as np
 
 from metaeval.correlation.budget import task_seconds
 from metaeval.correlation.ceiling import group_ceiling
+from metaeval.correlation.draws import SharedDraws
 from metaeval.correlation.global_accuracy import global_accuracy_rows, is_global_accuracy
 from metaeval.correlation.seeds import seed_labels, task_seed
 from metaeval.correlation.settings import Settings
@@ -69,14 +70,16 @@ def incomplete_design_warning(name: str, gold: np.ndarray) -> list[str]:
 
 
 def run_task(task: Task, gold, scores, metrics, part, ratings, settings: Settings,
-             keep_null: bool, human: str | None = None) -> TaskOutput:
+             keep_null: bool, human: str | None = None,
+             draws: SharedDraws | None = None) -> TaskOutput:
     """The rows (with the selection's noise ceiling) and metric pairs of one task (``human``:
-    the run's human score, see :func:`seed_labels`)."""
+    the run's human score, see :func:`seed_labels`; ``draws``: the bootstrap resamples the
+    run's human columns share)."""
     out = TaskOutput()
     coef = with_arguments(get_coefficient(task.coefficient), **dict(task.arguments))
     job = task_for(coef)(gold, scores, metrics, coef, task.level, settings,
                          task_seed(settings.seed, *seed_labels(task, human)), out.notes.append,
-                         keep_null=keep_null)
+                         keep_null=keep_null, draws=draws)
     task_rows, task_pairs = job.run()
     ceiling = group_ceiling(ratings, part, task.level, task.coefficient, settings,
                             task_seed(settings.seed, "ceiling", *seed_labels(task, human)),
@@ -96,8 +99,10 @@ def _averaged(average: str, *args) -> TaskOutput:
 
 
 def task_jobs(source, taskset: TaskSet, metrics: list[str], human: str, ratings,
-              settings: Settings, notes: list[str], keep_null: bool):
-    """(jobs, labels, costs): one job per task; each selection is checked once, its notes first."""
+              settings: Settings, notes: list[str], keep_null: bool,
+              draws: SharedDraws | None = None):
+    """(jobs, labels, costs): one job per task; each selection is checked once, its notes
+    first; ``draws``: the bootstrap resamples shared by the run's human columns."""
     jobs, labels, costs, checked = [], [], [], set()
     for task in taskset.tasks:
         part = source.part(task)
@@ -115,7 +120,7 @@ def task_jobs(source, taskset: TaskSet, metrics: list[str], human: str, ratings,
             jobs.append(partial(global_accuracy_rows, task, part, metrics, settings, keep_null))
         else:
             jobs.append(partial(_averaged, settings.average, task, gold, scores, metrics, part,
-                                ratings, settings, keep_null, human))
+                                ratings, settings, keep_null, human, draws))
         labels.append(task.label)
         costs.append(task_seconds(int(np.isfinite(gold).sum()), task.level, task.coefficient,
                                   len(metrics), settings))

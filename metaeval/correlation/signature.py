@@ -2,7 +2,8 @@
 
 The layout is derived from :class:`~metaeval.correlation.settings.Settings` (each setting's
 key, short key, syntax and omit value come from its one definition) plus the keys that describe
-the data and what was carried out: ``data`` (name@content hash), ``human`` and its definition,
+the data and what was carried out: ``data`` (name@content hash), ``human`` (the human score
+column; every column of a run over several, :func:`run_signature`) and its definition,
 the oriented ``metrics`` with their config signatures, the task set of a protocol (``protocol``,
 ``tasks`` = every task's name, ``weights``), ``ceiling`` (``off``, ``none`` = no individual
 ratings, or ``splits@ratings hash``), ``missing``, ``meta`` (the tau^2 method when a
@@ -12,8 +13,9 @@ section's settings) and ``sys-scores`` (where system-level metric scores came fr
 
 from __future__ import annotations
 
+from metaeval.correlation.ceiling import human_ratings
 from metaeval.correlation.settings import Settings
-from metaeval.data.judgements import JudgementSet
+from metaeval.data.judgements import JudgementSet, frame_hash
 from metaeval.provenance import (
     NOT_APPLICABLE,
     Key,
@@ -26,7 +28,7 @@ from metaeval.spec import spec_fields
 from metaeval.version import package_versions
 
 DATA_KEYS = {
-    "data": Key("data", "data", "d"), "human": Key("human", "human", "h"),
+    "data": Key("data", "data", "d"), "human": Key("human", "human", "h", "names"),
     "human_definition": Key("human_definition", "human-def", "hd"),
     "metrics": Key("metrics", "metrics", "m", "metrics", default=()),
     "protocol": Key("protocol", "protocol", "pr", omit=""),
@@ -80,7 +82,8 @@ def build_signature(js: JudgementSet, human: str, metrics: list[str], settings: 
     """The provenance of a run: data, human column, oriented metrics, settings, versions;
     ``carried_out``: further keys of what was computed (``protocol``, ``tasks``, ``weights``,
     ``sets``, ``power``, ``sys_scores``, ``meta``)."""
-    ratings = js.ratings_hash() if settings.ceiling else None
+    ratings = human_ratings(js, human) if settings.ceiling else None
+    ratings = None if ratings is None else frame_hash(ratings)
     ceiling = ("off" if not settings.ceiling else
                "none" if ratings is None else f"{settings.ceiling_k}@{ratings}")
     return Signature(
@@ -91,3 +94,25 @@ def build_signature(js: JudgementSet, human: str, metrics: list[str], settings: 
         ceiling=ceiling, missing=js.missing,
         meta=carried_out.pop("meta", settings.meta_method if settings.meta_by else "off"),
         **settings_values(settings), **carried_out)
+
+
+def run_signature(signatures: list[Signature]) -> Signature:
+    """The signature of a run over several human columns of one data set, from each human's:
+    ``human`` lists every column, ``tasks`` (and ``weights``) every human's tasks in turn, and
+    a text value that differs between the humans (the noise ceiling's ratings hash) is each
+    human's joined by ``+``; one human's signature is the run's."""
+    first = signatures[0]
+    if len(signatures) == 1:
+        return first
+    changes: dict = {"human": tuple(s.human for s in signatures)}
+    if len({s.tasks for s in signatures}) > 1:
+        changes["tasks"] = tuple(t for s in signatures for t in s.tasks)
+        changes["weights"] = tuple(w for s in signatures for w in s.weights)
+    for key in first.layout.keys:
+        values = [s.values[key.attr] for s in signatures]
+        if key.attr in changes or all(v == values[0] for v in values):
+            continue
+        if key.kind != "text":
+            raise ValueError(f"the human columns' signatures differ in {key.key}: {values}")
+        changes[key.attr] = "+".join(map(str, values))
+    return first.replace(**changes)

@@ -22,6 +22,7 @@ from itertools import combinations
 
 import numpy as np
 
+from metaeval.correlation.draws import SharedDraws, bootstrap_interval
 from metaeval.correlation.settings import Settings
 from metaeval.correlation.validity import entered_note, screen_row
 from metaeval.errors import ParameterError
@@ -32,7 +33,6 @@ from metaeval.stats.grouping import group_vectors
 from metaeval.stats.levels import correlation_at_level, groups_entered, scaled_for_means
 from metaeval.stats.multitest import benjamini_hochberg, holm
 from metaeval.stats.permutation import perm_both
-from metaeval.stats.resampling import bootstrap_ci
 from metaeval.stats.tiecal import pair_outcome_permutation, tie_calibrate
 from metaeval.stats.williams import williams_matrix
 
@@ -77,16 +77,20 @@ class CorrelationTask:
     With ``keep_null`` the null draws of every metric pair's test are kept in ``null``
     ({(a, b): k deltas, a < b}) for the significance of averages over tasks. ``k = 0`` gives
     the point values only (no interval, chance baseline or test), as mt-metrics-eval's k=0.
+    ``draws``: the run's bootstrap resamples, shared by its human columns
+    (:class:`~metaeval.correlation.draws.SharedDraws`; by default this task's own).
     """
 
     test = "perm-both"
 
     def __init__(self, gold: np.ndarray, scores: np.ndarray, metrics: list[str],
                  coef: Coefficient, level: str, settings: Settings, seed: int,
-                 warn: Callable[[str], None], keep_null: bool = False):
+                 warn: Callable[[str], None], keep_null: bool = False,
+                 draws: SharedDraws | None = None):
         self.gold, self.scores, self.metrics = gold, scores, metrics
         self.coef, self.level, self.settings, self.seed = coef, level, settings, seed
         self.warn, self.keep_null, self.null = warn, keep_null, {}
+        self.draws = draws or SharedDraws()
 
     def tests(self) -> bool:
         """Whether this task runs the pairwise tests (and clusters)."""
@@ -126,9 +130,9 @@ class CorrelationTask:
         s = self.settings
         if s.k == 0:
             return np.full(len(self.metrics), NAN), np.full(len(self.metrics), NAN)
-        boot = bootstrap_ci(self.gold, self.scores, self.coef, self.level, k=s.k, seed=self.seed,
-                            ci=s.ci, resample=s.resample, method=s.ci_method)
-        return boot.confidence_interval
+        indices = self.draws.bootstrap_indices(self.gold.shape, s.k, self.seed, s.resample)
+        return bootstrap_interval(self.gold, self.scores, self.coef, self.level, indices, s.ci,
+                                  s.ci_method, s.resample)
 
     def chance(self) -> list[tuple[float, float]]:
         s = self.settings

@@ -1,26 +1,32 @@
-"""Machine-readable reports: the tidy table as CSV and the whole result as JSON."""
+"""Machine-readable reports: the tidy table as CSV and the whole result as JSON, for one run
+over one or more human columns (a ``human`` column names each row's; one layout whatever the
+number of humans)."""
 
 from __future__ import annotations
 
+from metaeval.correlation.humans import HUMAN, HumanResults, as_humans
 from metaeval.correlation.result import TABLE_COLUMNS, CorrelationResult
 from metaeval.csvio import csv_text
 
 
-def results_csv(result: CorrelationResult) -> str:
-    """The result table as CSV: one row per (metric, group, level, coefficient).
+def results_csv(result: CorrelationResult | HumanResults) -> str:
+    """The result table as CSV: one row per (human, metric, group, level, coefficient).
 
-    Columns: :data:`metaeval.correlation.result.TABLE_COLUMNS` (``metric, group, level,
-    coefficient, statistic, ci_low, ci_high, pvalue, cluster, n, chance_low, chance_high, epsilon,
-    ceiling, ceiling_low, ceiling_high, note``), then any extra columns of the table, then
-    ``display_name`` (the metric's report label; the column name when it has none). Missing =
-    empty; formulas neutralised (:mod:`metaeval.csvio`).
+    Columns: ``human`` (the human score column of the row), then
+    :data:`metaeval.correlation.result.TABLE_COLUMNS` (``task, metric, group, level,
+    coefficient, statistic, ci_low, ci_high, pvalue, cluster, n, n_items, chance_low,
+    chance_high, epsilon, ceiling, ceiling_low, ceiling_high, note``), then any extra columns of
+    the table, then ``display_name`` (the metric's report label; the column name when it has
+    none). Missing = empty; formulas neutralised (:mod:`metaeval.csvio`).
     """
-    table = result.table.assign(display_name=result.table["metric"].map(result.display_name))
-    columns = [c for c in TABLE_COLUMNS if c in table.columns]
+    run = as_humans(result)
+    table = run.table.assign(display_name=run.table["metric"].map(run.first.display_name))
+    columns = [HUMAN] + [c for c in TABLE_COLUMNS if c in table.columns]
     columns += [c for c in table.columns if c not in columns]
     return csv_text(table, columns)
 
 
-def results_json(result: CorrelationResult) -> str:
-    """The whole result (signature, settings, dataset, table, pairwise) as JSON text."""
-    return result.to_json() + "\n"
+def results_json(result: CorrelationResult | HumanResults) -> str:
+    """The whole run (signature, humans, settings, dataset, every human's rows and pairs, each
+    human's own record) as JSON text (:meth:`HumanResults.to_json_dict`)."""
+    return as_humans(result).to_json() + "\n"

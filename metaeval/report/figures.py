@@ -52,9 +52,14 @@ def render_svg(draw, prefix: str, label: str, *args) -> str:
 def inline_svg(text: str, prefix: str, label: str) -> str:
     """Strip the XML prolog and metadata, prefix every id, add a class and an accessible name."""
     text = text[text.index("<svg"):]
-    text = re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.S)
-    text = re.sub(r'\bid="([^"]+)"', rf'id="{prefix}-\1"', text)
-    text = re.sub(r'href="#([^"]+)"', rf'href="#{prefix}-\1"', text)
-    text = re.sub(r"url\(#([^)]+)\)", rf"url(#{prefix}-\1)", text)
+    text = prefix_ids(re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.S), prefix)
     return text.replace("<svg ", f'<svg class="plot" role="img" aria-label="{html.escape(label)}" ',
                         1).strip()
+
+
+def prefix_ids(svg: str, prefix: str) -> str:
+    """Every id of ``svg`` and every reference to one (``href="#..."``, ``url(#...)``) with
+    ``prefix-`` in front, so that the SVG shares a page with others made alike."""
+    svg = re.sub(r'\bid="([^"]+)"', rf'id="{prefix}-\1"', svg)
+    svg = re.sub(r'href="#([^"]+)"', rf'href="#{prefix}-\1"', svg)
+    return re.sub(r"url\(#([^)]+)\)", rf"url(#{prefix}-\1)", svg)

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from metaeval.correlation.humans import HumanResults, as_humans
 from metaeval.correlation.result import CorrelationResult
+from metaeval.io import safe_name
 from metaeval.paths import display_path
 from metaeval.report import labels, plots, thumbnails
 from metaeval.report.disagreement import SHOWN as DISAGREEMENTS_SHOWN
 from metaeval.report.disagreement import disagreement_tables
 from metaeval.report.explorer_inputs import ExplorerInputs
 from metaeval.report.explorer_media import attach_inputs
+from metaeval.report.figures import prefix_ids
 from metaeval.report.headline import headline_rows
 from metaeval.report.meta import meta_context
 from metaeval.report.methods import methods_text
@@ -134,48 +137,78 @@ def _level_section(result: CorrelationResult, level: str, primary: str) -> dict:
             "heatmap": plots.pairwise_heatmap_svg(result, level, lead)}
 
 
-def render_html(result: CorrelationResult, inputs: ExplorerInputs | None = None) -> str:
-    """The full report as one HTML string; ``inputs``: what the disagreement tables show of
-    each listed cell (:mod:`metaeval.report.explorer_media`)."""
-    rank_gaps = disagreement_tables(result)
-    media_note, stimuli = attach_inputs(rank_gaps, inputs)
+def human_slugs(humans: list[str]) -> list[str]:
+    """One HTML id fragment per human column: its safe name, made unique."""
+    out: list[str] = []
+    for human in humans:
+        slug = base = safe_name(human, "human")
+        while slug in out:
+            slug = f"{base}-{len(out)}"
+        out.append(slug)
+    return out
+
+
+def _prefixed(value, prefix: str):
+    """``value`` (a context: dicts, lists, strings) with the ids of its SVG figures prefixed."""
+    if isinstance(value, str):
+        return prefix_ids(value, prefix) if value.lstrip().startswith("<svg") else value
+    if isinstance(value, dict):
+        return {k: _prefixed(v, prefix) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_prefixed(v, prefix) for v in value]
+    return value
+
+
+def human_context(result: CorrelationResult) -> dict:
+    """What the report shows of one human column (its section of the page)."""
     primary = labels.primary_coefficient(result)
     lvls = labels.levels(result)
-    sections = [_level_section(result, level, primary) for level in lvls]
-    real = labels.real_groups(result)
-    s = result.settings
-    info = replace(result.dataset, source=display_path(result.dataset.source))
-    context = {
-        "title": f"metaeval report: {info.title or info.name}",
-        "dataset": info,
-        "human": result.human,
-        "settings": s,
-        "signature": str(result.signature),
-        "warnings": list(result.notes),
-        "primary": labels.coefficient_name(primary),
-        "coefficients": [labels.coefficient_name(c) for c in labels.coefficients(result)],
-        "groups": real,
-        "group_by": s.get("group_by") or result.group_column,
-        "metrics": labels.metrics(result),
-        "sections": sections,
-        "multi_level": len(lvls) > 1,
+    return {
+        "human": result.human, "settings": result.settings,
+        "signature": str(result.signature), "warnings": list(result.notes),
+        "sections": [_level_section(result, level, primary) for level in lvls],
+        "multi_level": len(lvls) > 1, "groups": labels.real_groups(result),
+        "group_by": result.settings.get("group_by") or result.group_column,
         "scatter": plots.scatter_grid_svg(result) if len(result.points) else None,
         "disagreements": thumbnails.disagreement_panels(result),
-        "rank_gaps": rank_gaps,
-        "rank_gaps_shown": DISAGREEMENTS_SHOWN,
-        "rank_gaps_open": False,
-        "media_note": media_note,
-        "stimuli": stimuli,
+        "rank_gaps": disagreement_tables(result), "rank_gaps_shown": DISAGREEMENTS_SHOWN,
+        "rank_gaps_open": False, "media_note": "", "stimuli": [],
         "shown": {"scatter": min(plots.MAX_PANELS, len(result.metrics)),
                   "heatmap": min(plots.MAX_HEATMAP, len(result.metrics)),
                   "all": len(result.metrics)},
-        "methods": methods_text(result),
-        "stability": stability_context(result),
+        "methods": methods_text(result), "stability": stability_context(result),
         "meta": meta_context(result.meta, {m: labels.metric_label(result, m)
                                            for m in result.metrics}),
-        "power": power_context(result),
-        "taskset": taskset_context(result),
+        "power": power_context(result), "taskset": taskset_context(result),
         "colours": plots.group_colours(result),
+    }
+
+
+def render_html(result: CorrelationResult | HumanResults,
+                inputs: ExplorerInputs | None = None) -> str:
+    """The full report as one HTML string: a section per human column (one when one), each
+    with its tables, figures and methods; ``inputs``: what the disagreement tables show of
+    each listed cell (:mod:`metaeval.report.explorer_media`), each file embedded once."""
+    run = as_humans(result)
+    humans = [human_context(r) for r in run]
+    for h, slug in zip(humans, human_slugs(run.humans)):
+        h.update(slug=slug, pid=f"{slug}-" if len(humans) > 1 else "")
+        if len(humans) > 1:  # the figures of each section keep ids of their own
+            h.update(_prefixed(h, slug))
+    media_note, stimuli = attach_inputs([t for h in humans for t in h["rank_gaps"]], inputs)
+    shown = [h for h in humans if h["rank_gaps"]]
+    if shown:  # the embedded files are listed once, after the last disagreement tables
+        shown[-1].update(media_note=media_note, stimuli=stimuli)
+    first, s = run.first, run.settings()
+    info = replace(first.dataset, source=display_path(first.dataset.source))
+    context = {
+        "title": f"metaeval report: {info.title or info.name}",
+        "dataset": info, "humans": humans, "settings": s, "signature": str(run.signature),
+        "primary": labels.coefficient_name(labels.primary_coefficient(first)),
+        "coefficients": [labels.coefficient_name(c) for c in labels.coefficients(first)],
+        "groups": labels.real_groups(first),
+        "group_by": s.get("group_by") or first.group_column,
+        "metrics": labels.metrics(first),
         "sizes": [(word, s.get(key)) for key, word in
                   (("n_items", "items"), ("n_systems", "systems"), ("n_cells", "cells"))
                   if s.get(key) is not None],

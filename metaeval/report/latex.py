@@ -245,10 +245,16 @@ def latex_table(result: CorrelationResult, level: str | None = None,
     extra, notes = _summary_rows(cells, groups, layout)
     caption = _caption(result, coef, level, bool(flipped), notes, table["statistic"].isna().any(),
                        layout, stacked)
-    label = re.sub(r"[^A-Za-z0-9]+", "-", f"metaeval-{result.dataset.name}-{level}")
-    lines += extra + closing + [rf"\caption{{{caption}}}", rf"\label{{tab:{label}}}",
+    lines += extra + closing + [rf"\caption{{{caption}}}", table_label(result, level),
                                 rf"\end{{{float_env}}}"]
     return "\n".join(lines) + "\n"
+
+
+def table_label(result: CorrelationResult, what: str) -> str:
+    """``\\label{tab:metaeval-<data set>-<human>-<what>}``: one label per table of a report,
+    whatever the number of human columns (letters and digits kept, the rest ``-``)."""
+    tag = re.sub(r"[^A-Za-z0-9]+", "-", f"metaeval-{result.dataset.name}-{result.human}-{what}")
+    return rf"\label{{tab:{tag}}}"
 
 
 def latex_tables(result: CorrelationResult, layout: str = DEFAULT_LAYOUT) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from metaeval.correlation.humans import HumanResults, as_humans
 from metaeval.correlation.result import CorrelationResult
 from metaeval.report import labels
 from metaeval.report.formatting import fmt_n
@@ -142,15 +143,24 @@ def _flipped(result: CorrelationResult) -> set[str]:
         result.settings.get("lower_is_better") or [])
 
 
-def latex_report(result: CorrelationResult, layout: str = DEFAULT_LAYOUT) -> str:
-    """``table.tex`` of one result: a table per level (a task set: its WMT-style table, one
-    column per task), then (``--meta-by``) the meta-analysis."""
+def latex_report(result: CorrelationResult | HumanResults,
+                 layout: str = DEFAULT_LAYOUT) -> str:
+    """``table.tex`` of a run: for each human column (one when one), after a comment naming
+    it, a table per level (a task set: its WMT-style table, one column per task), then
+    (``--meta-by``) the meta-analysis; every table labelled with the data set, the human and
+    what it shows (:func:`~metaeval.report.latex.table_label`)."""
+    return "\n".join(f"{latex_comment(f'human score: {r.human}')}\n{_human_latex(r, layout)}"
+                      for r in as_humans(result))
+
+
+def _human_latex(result: CorrelationResult, layout: str) -> str:
     text = taskset_latex(result) if result.signature.tasks else latex_tables(result, layout)
     if not result.meta:
         return text
     names = {m: labels.metric_label(result, m) for m in result.metrics}
     return text + "\n" + meta_latex_table(result.meta, result.signature, names, layout,
-                                          _flipped(result), result.dataset.name)
+                                          _flipped(result),
+                                          f"{result.dataset.name}-{result.human}")
 
 
 def multiset_names(multi) -> dict[str, str]:

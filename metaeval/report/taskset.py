@@ -13,11 +13,12 @@ from __future__ import annotations
 import pandas as pd
 
 from metaeval.correlation.averages import AVERAGE_COLUMNS
+from metaeval.correlation.humans import HUMAN, HumanResults, as_humans
 from metaeval.correlation.result import CorrelationResult
 from metaeval.correlation.taskset import Task
 from metaeval.csvio import csv_text
 from metaeval.report import labels
-from metaeval.report.latex import latex_comment, latex_escape
+from metaeval.report.latex import latex_comment, latex_escape, table_label
 
 
 def _tasks(result: CorrelationResult) -> list[Task]:
@@ -89,11 +90,13 @@ def taskset_latex(result: CorrelationResult) -> str:
         "average over the tasks (values rescaled to [0, 1], weighted), the weighted average "
         "rank, and each task's value with its significance-cluster rank; bold: best cluster of "
         "the average." if averaged else "each task's value with its significance-cluster rank.")
+    caption += f" Human score: {result.human}."
     lines += [r"\bottomrule", r"\end{tabular}", r"\caption{" + latex_escape(caption) + "}",
-              r"\end{table*}", ""]
+              table_label(result, "tasks"), r"\end{table*}", ""]
     return "\n".join(lines)
 
 
-def averages_csv(result: CorrelationResult) -> str:
-    """``averages.csv``: metric, average, rank, cluster, pvalue_next (best first)."""
-    return csv_text(result.averages, AVERAGE_COLUMNS)
+def averages_csv(result: CorrelationResult | HumanResults) -> str:
+    """``averages.csv``: human, metric, average, rank, cluster, pvalue_next (each human's
+    rows best first)."""
+    return csv_text(as_humans(result).stacked("averages"), [HUMAN, *AVERAGE_COLUMNS])

@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from metaeval.correlation.humans import HumanResults, as_humans
 from metaeval.correlation.meta import meta_table
 from metaeval.correlation.multiset import MultiSetResult
 from metaeval.correlation.result import CorrelationResult
@@ -21,7 +22,7 @@ from metaeval.report.latex_meta import latex_report, multiset_latex
 from metaeval.report.meta import render_multiset_html
 from metaeval.report.taskset import averages_csv
 
-FORMATS: dict[str, tuple[str, Callable[[CorrelationResult], str]]] = {
+FORMATS: dict[str, tuple[str, Callable[[CorrelationResult | HumanResults], str]]] = {
     "html": ("index.html", render_html),
     "latex": ("table.tex", latex_report),
     "csv": ("results.csv", results_csv),
@@ -46,14 +47,15 @@ def _check(formats: Iterable[str], latex_layout: str) -> list[str]:
     return formats
 
 
-def _render(result: CorrelationResult, formats: list[str], latex_layout: str,
+def _render(result: CorrelationResult | HumanResults, formats: list[str], latex_layout: str,
             inputs: ExplorerInputs | None = None) -> dict[str, str]:
+    run = as_humans(result)
     render = {**{f: FORMATS[f][1] for f in formats},
               "latex": lambda r: latex_report(r, latex_layout),
               "html": lambda r: render_html(r, inputs)}
-    texts = {FORMATS[f][0]: render[f](result) for f in formats}
-    if "csv" in formats and result.averages is not None:
-        texts[AVERAGES_CSV] = averages_csv(result)
+    texts = {FORMATS[f][0]: render[f](run) for f in formats}
+    if "csv" in formats and any(r.averages is not None for r in run):
+        texts[AVERAGES_CSV] = averages_csv(run)
     return texts
 
 
@@ -90,11 +92,15 @@ def write_multiset_reports(multi: MultiSetResult, out_dir: Path | str,
     return {f: written[top[f][0]] for f in formats if f in top}
 
 
-def write_reports(result: CorrelationResult, out_dir: Path | str,
+def write_reports(result: CorrelationResult | HumanResults, out_dir: Path | str,
                   formats: Iterable[str] = ("html", "latex", "csv", "json"),
                   latex_layout: str = DEFAULT_LAYOUT,
                   inputs: ExplorerInputs | None = None) -> dict[str, Path]:
-    """Write the requested reports into ``out_dir`` (created if needed); return {format: path}.
+    """Write the requested reports of a run into ``out_dir`` (created if needed); return
+    {format: path}. One folder whatever the number of human columns (``result``: a
+    :class:`HumanResults`, or one human's `CorrelationResult`, the same as a run of one): the
+    CSV files have a ``human`` column, results.json a ``humans`` list and ``by_human``, the HTML
+    a section per human, table.tex the tables of each human, labelled.
 
     ``latex_layout``: ``compact`` (fits an article column), ``two-column`` (``table*``) or
     ``full`` (see :mod:`metaeval.report.latex`). ``inputs``: the cells' inputs shown in the

@@ -91,7 +91,7 @@ def test_listening_compute_summary(ratings, keyword, value, message):
     ("min_points", 2.5, "min_points=2.5: must be a whole number."),
     ("workers", 0, "workers=0: must be at least 1, e.g. 4.")])
 def test_correlate(gsvs, monkeypatch, keyword, value, message):
-    monkeypatch.setattr("metaeval.correlation.api.compute", _never)
+    monkeypatch.setattr("metaeval.correlation.api.compute_humans", _never)
     _refused(lambda **kw: correlate(gsvs, metrics=["sdr", "pam"], **kw), keyword, value, message)
 
 

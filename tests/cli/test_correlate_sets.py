@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from metaeval import load_gensvs
 from metaeval.cli import app
+from metaeval.correlation.humans import human_payload
 from tests.meta_by_hand import random_effects_by_hand
 from tests.report.latex_compile import compile_tex, needs_pdflatex
 
@@ -56,7 +57,7 @@ def combined(tables, tmp_path_factory):
 
 
 def _per_set(out, name):
-    payload = json.loads((out / name / "results.json").read_text())
+    payload = human_payload(json.loads((out / name / "results.json").read_text()))
     rows = {r["metric"]: r for r in payload["results"] if r["group"] == "all"}
     return payload, rows
 
@@ -174,7 +175,7 @@ def test_audio_meta_by_report_has_the_section(tmp_path):
     assert result.exit_code == 0, result.output
     html = (out / "index.html").read_text()
     assert "Meta-analysis across test sets (subsets of one study: model_type)" in html
-    record = json.loads((out / "results.json").read_text())
+    record = human_payload(json.loads((out / "results.json").read_text()))
     meta = record["meta"]
     assert meta["meta_by"] == "model_type" and [s["name"] for s in meta["sets"]] == [
         "discriminative", "generative"]
@@ -231,7 +232,7 @@ def meta_by_draws(tmp_path_factory):
         "sdr,multi_res_loss,pam,visqol", "--keep-draws", "--out", str(out), *OPTIONS,
         "--format", "json,latex"])
     assert result.exit_code == 0, result.output
-    return out, json.loads((out / "results.json").read_text())
+    return out, human_payload(json.loads((out / "results.json").read_text()))
 
 
 def test_meta_by_keep_draws_stores_each_subset_s_draws(meta_by_draws):

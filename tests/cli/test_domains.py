@@ -30,14 +30,18 @@ def test_mt_domain_scores_then_correlates(tmp_path, monkeypatch):
     assert list((tmp_path / ".cache" / "metaeval-scores").glob("chrf.sqlite"))
 
 
-def test_text_domain_writes_one_result_set_per_aspect(tmp_path, monkeypatch):
+def test_text_domain_writes_one_report_with_every_aspect(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(app, ["correlate", "--domain", "text", "--metrics",
                                  "bleu,rouge:variant=rouge1", "--k", "20", "--out", "o",
                                  "--format", "csv", "--human", "coherence,relevance"])
     assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (tmp_path / "o").iterdir()) == ["results.csv"]
+    table = pd.read_csv(tmp_path / "o" / "results.csv")
+    assert list(pd.unique(table["human"])) == ["coherence", "relevance"]
     for aspect in ("coherence", "relevance"):
-        table = pd.read_csv(tmp_path / "o" / aspect / "results.csv")
-        assert set(table["metric"]) == {"bleu", "rouge:variant=rouge1"}
-        assert set(table["level"]) == {"item", "system"}
+        rows = table[table["human"] == aspect]
+        assert set(rows["metric"]) == {"bleu", "rouge:variant=rouge1"}
+        assert set(rows["level"]) == {"item", "system"}
+        assert rows["task"].str.contains(f"gold={aspect};").all()
     assert "kendall_b with coherence" in result.stdout and "with relevance" in result.stdout

@@ -87,7 +87,7 @@ def test_every_reference_value_through_the_cli(cli_runs, mtme_wmt22, task):
                                                ("wmt24", "wmt24_style_average")])
 def test_the_wmt_style_averages(cli_runs, mtme_wmt22, run_name, key):
     averages = cli_runs[run_name]["averages"]
-    assert list(averages.columns[:4]) == ["metric", "average", "rank", "cluster"]
+    assert list(averages.columns[:5]) == ["human", "metric", "average", "rank", "cluster"]
     got = dict(zip(averages["metric"], averages["average"]))
     expected = mtme_wmt22[key]["values"]
     assert sorted(got) == sorted(expected)
@@ -193,7 +193,8 @@ def test_significance_clusters_and_the_significance_of_the_average(tmp_path):
     table = pd.read_csv(out / "results.csv")
     assert table["cluster"].notna().all() and table["ci_low"].notna().all()
     averages = pd.read_csv(out / "averages.csv")
-    assert list(averages.columns) == ["metric", "average", "rank", "cluster", "pvalue_next"]
+    assert list(averages.columns) == ["human", "metric", "average", "rank", "cluster",
+                                      "pvalue_next"]
     assert averages["cluster"].notna().all() and averages["pvalue_next"].iloc[:-1].between(0, 1).all()
     html = (out / "index.html").read_text()
     assert 'id="taskset-table"' in html and "COMET-refA" not in html

@@ -9,6 +9,7 @@ import time
 from typer.testing import CliRunner
 
 from metaeval.cli import app
+from metaeval.correlation.humans import human_payload
 from metaeval.provenance import Signature
 
 runner = CliRunner()
@@ -26,7 +27,7 @@ def test_power_section_on_the_bundled_audio_set(tmp_path):
     ran = _correlate(out, "--power", "--power-reps", "30")
     assert ran.exit_code == 0, ran.output
     assert "note: power 1/3:" in ran.output                     # progress (stderr)
-    saved = json.loads((out / "results.json").read_text())
+    saved = human_payload(json.loads((out / "results.json").read_text()))
     record = saved["power"]
     assert record["method"] == "subsample" and record["grid"] == [10, 20, 30, 40, 50]
     assert record["raters"] == [1, 2, 4, 8, 12] and record["coefficient"] == "pearson"
@@ -50,7 +51,7 @@ def test_chosen_pair_and_simulation(tmp_path):
                      "--power-grid", "10,50", "--power-raters", "6,24", "--power-reps", "20",
                      "--quiet")
     assert ran.exit_code == 0, ran.output
-    saved = json.loads((out / "results.json").read_text())
+    saved = human_payload(json.loads((out / "results.json").read_text()))
     record = saved["power"]
     assert [(p["metric_a"], p["metric_b"]) for p in record["pairs"]] == [("visqol", "xls_r_sqa")]
     assert record["variance"] == "cell" and record["raters"] == [6, 24]
@@ -62,7 +63,7 @@ def test_without_power_no_section_and_no_signature_field(tmp_path):
     out = tmp_path / "plain"
     ran = _correlate(out, "--quiet")
     assert ran.exit_code == 0, ran.output
-    saved = json.loads((out / "results.json").read_text())
+    saved = human_payload(json.loads((out / "results.json").read_text()))
     assert "power" not in saved and "|power:" not in saved["signature"]
     assert 'id="power"' not in (out / "index.html").read_text()
 

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 import metaeval
 from metaeval.cli import app
+from metaeval.correlation.humans import human_payload
 from metaeval.correlation.settings import Settings
 from metaeval.spec import flag_of, spec_fields
 
@@ -88,7 +89,7 @@ def test_the_option_equals_the_keyword(tmp_path, name):
     js = metaeval.load_table(path, item="item", system="system", human="human", rater="rater",
                              metrics=["good", "noisy"], groups=[grouped] if grouped else [])
     python = metaeval.correlate(js, **{**BASE, **keywords})
-    stored = json.loads((out / "results.json").read_text())
+    stored = human_payload(json.loads((out / "results.json").read_text()))
     assert stored["signature"] == str(python.signature)
     cli = pd.read_csv(out / "results.csv")
     merged = python.table.merge(cli, on=["task", "metric"], suffixes=("", "_cli"))

@@ -26,7 +26,9 @@ def wmt23(tmp_path_factory):
 def test_averages_csv_holds_the_averages_best_first(wmt23, tmp_path):
     write_reports(wmt23, tmp_path, formats=["csv"])
     table = pd.read_csv(tmp_path / "averages.csv")
-    assert list(table.columns) == ["metric", "average", "rank", "cluster", "pvalue_next"]
+    assert list(table.columns) == ["human", "metric", "average", "rank", "cluster",
+                                   "pvalue_next"]
+    assert set(table["human"]) == {wmt23.human}
     pd.testing.assert_series_equal(table["average"], wmt23.averages["average"],
                                    check_names=False, rtol=0, atol=1e-15)
     assert list(table["average"]) == sorted(table["average"], reverse=True)

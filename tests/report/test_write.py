@@ -45,7 +45,9 @@ def test_json_has_signature_settings_and_results(gensvs_report, gensvs_result):
     data = json.loads(gensvs_report["json"].read_text())
     assert data["signature"] == str(gensvs_result.signature)
     assert data["settings"]["k"] == 200 and data["settings"]["seed"] == 7
-    assert data["human"] == "DMOS"
+    assert data["humans"] == ["DMOS"] and list(data["by_human"]) == ["DMOS"]
+    assert data["by_human"]["DMOS"]["signature"] == str(gensvs_result.signature)
+    assert {r["human"] for r in data["results"] + data["pairwise"]} == {"DMOS"}
     assert len(data["results"]) == len(gensvs_result.table)
     assert len(data["pairwise"]) == len(gensvs_result.pairwise)
     row = next(r for r in data["results"] if r["metric"] == "sisdr" and r["group"] == "all"
