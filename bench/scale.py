@@ -140,6 +140,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("case", choices=sorted(CASES))
     parser.add_argument("--k", type=int, default=None)
+    parser.add_argument("--levels", default=None,
+                        help="comma-separated levels instead of the case's (e.g. none)")
     parser.add_argument("--humans", default=None,
                         help="comma-separated human columns to run (default: all)")
     args = parser.parse_args()
@@ -147,6 +149,8 @@ def main() -> None:
     settings = {"k": 1000, "seed": 0, "chance": True, **settings}
     if args.k:
         settings["k"] = args.k
+    if args.levels:
+        settings["levels"] = args.levels.split(",")
     js = build(kind, systems, items, metrics)
     humans = args.humans.split(",") if args.humans else js.human
     walls = []
