@@ -3,9 +3,12 @@
 The estimate counts the work of every (group, level, coefficient): bootstrap draws x metrics x
 cells, chance-baseline draws x metrics x cells, and PERM-BOTH draws x metric pairs x cells,
 each times a per-unit cost measured on the 2-core development machine for the coefficient's
-path (:data:`UNIT_SECONDS`; Pearson's vectorised paths are the cheapest, Spearman's exact
-PERM-BOTH, quadratic in the cells of a group, the dearest). It is a rough guide (within a
-factor of about 3), printed before runs estimated over :data:`ANNOUNCE_SECONDS`; runs over
+path (:data:`UNIT_SECONDS`; Pearson's vectorised paths are the cheapest; Spearman's PERM-BOTH
+costs one small product per pair for short groups, e.g. the systems of an item, and one sort
+per pair for longer ones, ties or not; at level ``system`` PERM-BOTH works on the system means,
+so its cost grows with the systems, not the cells). It is a rough guide (within a factor of
+about 2 on the benchmark cases under the machine's usual load, bench/README.md), printed
+before runs estimated over :data:`ANNOUNCE_SECONDS`; runs over
 :data:`BUDGET_SECONDS` are refused unless ``force`` is given. Exact tie calibration at level
 ``none`` needs every pair of cells in memory (about 16 bytes a pair) and is refused above
 :data:`TIECAL_MAX_PAIRS` pairs regardless. More than :data:`MAX_DRAWS` draws are refused unless forced: the stored draws
@@ -21,6 +24,7 @@ import numpy as np
 from metaeval.correlation.settings import Settings
 from metaeval.errors import ParameterError
 from metaeval.stats.coefficients import get_coefficient
+from metaeval.stats.permshort import SHORT_MAX_CELLS
 
 ANNOUNCE_SECONDS = 30.0
 BUDGET_SECONDS = 2 * 3600.0
@@ -30,10 +34,16 @@ DRAW_SECONDS = 5e-6  # fixed cost of one draw of one metric, whatever the cells
 # seconds per (draw x cell) of one metric (bootstrap, chance) or one pair (perm)
 UNIT_SECONDS = {
     "linear": {"bootstrap": 2e-9, "chance": 2e-9, "perm": 1.5e-9},
-    "rank": {"bootstrap": 3e-8, "chance": 1e-8, "perm": 7e-9},
+    "rank": {"bootstrap": 3e-8, "chance": 1e-8, "perm": 1.2e-8},
     "pairs": {"bootstrap": 7e-8, "chance": 5e-8, "perm": 1.5e-7},
     "tiecal": {"bootstrap": 2e-7, "chance": 2e-7, "perm": 3e-7},
 }
+# Spearman PERM-BOTH, seconds per (draw x cell) of one pair, for groups of at most
+# SHORT_MAX_CELLS cells (one small product per pair; UNIT_SECONDS["rank"]["perm"]: one sort per
+# pair), and PERM-BOTH at level system per (draw x system) of one pair (system sums from one
+# mask product per metric), whatever the ties (issue 18: HANNA, 96 x 11 cells, 72 metrics)
+SHORT_RANK_PERM_SECONDS = 1e-8
+SYSTEM_PERM_SECONDS = {"linear": 5e-7, "rank": 8e-8, "pairs": 5e-7}
 
 
 @dataclass(frozen=True)
@@ -64,8 +74,24 @@ def _pairs_at(cells: int, level: str, shape: tuple[int, int]) -> int:
     return rows * length * (length - 1) // 2
 
 
-def task_seconds(cells: int, level: str, name: str, n_metrics: int, settings: Settings) -> float:
-    """Rough seconds of one (group, level, coefficient) task over ``cells`` cells."""
+def _perm_pair_seconds(kind: str, cells: int, level: str, shape: tuple[int, int] | None,
+                       k: int) -> float:
+    """Rough seconds of one metric pair's k PERM-BOTH draws over ``cells`` cells of a
+    (systems, items) ``shape`` (None: unknown, the dearest path is assumed)."""
+    systems, items = shape if shape is not None else (cells, cells)
+    if level == "system" and kind in SYSTEM_PERM_SECONDS:
+        return k * min(systems, cells) * SYSTEM_PERM_SECONDS[kind]
+    if kind == "rank":
+        longest = {"item": systems, "sys": items}.get(level, cells)
+        short = longest <= SHORT_MAX_CELLS and level != "system"
+        return k * cells * (SHORT_RANK_PERM_SECONDS if short else UNIT_SECONDS["rank"]["perm"])
+    return k * cells * UNIT_SECONDS[kind]["perm"] + k * DRAW_SECONDS
+
+
+def task_seconds(cells: int, level: str, name: str, n_metrics: int, settings: Settings,
+                 shape: tuple[int, int] | None = None) -> float:
+    """Rough seconds of one (group, level, coefficient) task over ``cells`` cells of
+    ``shape`` (systems, items with gold; None: unknown)."""
     unit = UNIT_SECONDS[_kind(name)]
     work = settings.k * cells
     fixed = settings.k * DRAW_SECONDS
@@ -76,7 +102,8 @@ def task_seconds(cells: int, level: str, name: str, n_metrics: int, settings: Se
     if settings.chance:
         seconds += n_metrics * (work * unit["chance"] + fixed)
     if settings.tests_significance(name) and n_metrics > 1:
-        seconds += n_metrics * (n_metrics - 1) / 2 * (work * unit["perm"] + fixed)
+        seconds += n_metrics * (n_metrics - 1) / 2 * _perm_pair_seconds(
+            _kind(name), cells, level, shape, settings.k)
     return seconds
 
 
@@ -90,7 +117,7 @@ def estimate_cost(shapes: list[tuple[int, int, int]], n_metrics: int,
                 for name in settings.coefficients]
     seconds, tiecal = 0.0, 0
     for cells, systems, items, level, name in work:
-        seconds += task_seconds(cells, level, name, n_metrics, settings)
+        seconds += task_seconds(cells, level, name, n_metrics, settings, (systems, items))
         if _kind(name) == "tiecal":
             tiecal = max(tiecal, int(settings.tiecal_sample
                                      * _pairs_at(cells, level, (systems, items))))

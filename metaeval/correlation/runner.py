@@ -122,6 +122,8 @@ def task_jobs(source, taskset: TaskSet, metrics: list[str], human: str, ratings,
             jobs.append(partial(_averaged, settings.average, task, gold, scores, metrics, part,
                                 ratings, settings, keep_null, human, draws))
         labels.append(task.label)
-        costs.append(task_seconds(int(np.isfinite(gold).sum()), task.level, task.coefficient,
-                                  len(metrics), settings))
+        present = np.isfinite(gold)
+        costs.append(task_seconds(int(present.sum()), task.level, task.coefficient,
+                                  len(metrics), settings,
+                                  (int(present.any(1).sum()), int(present.any(0).sum()))))
     return jobs, labels, costs

@@ -1,16 +1,17 @@
-"""Exact fast paths of PERM-BOTH for Pearson and Spearman (Deutsch, Dror & Roth 2021); the
-dispatch (:func:`perm_both_fast_path`) also hands soft pairwise accuracy to
-:mod:`metaeval.stats.permspa`.
+"""Exact fast paths of PERM-BOTH for Pearson and PDP (Deutsch, Dror & Roth 2021), and the
+dispatch (:func:`perm_both_fast_path`) to every fast path: Spearman's one sort per pair
+(:mod:`metaeval.stats.permsorted`), level ``system`` (:mod:`metaeval.stats.permsystem`) and
+soft pairwise accuracy (:mod:`metaeval.stats.permspa`).
 
-Both turn the draws of one metric pair into matrix products of the swap masks w (k, n) with
-fixed vectors or half-step matrices, for the groups (G) of a level (``item``, ``sys``, ``none``).
+Pearson and PDP turn the draws of one metric pair into matrix products of the swap masks
+w (k, n) with fixed vectors, for the groups (G) of a level (``item``, ``sys``, ``none``).
 Every entry they add is exact in floating point, so the draws equal the generic path's to
 rounding (1e-15), except where a Pearson hybrid's spread in a group is within about 1e-7 of its
 values, which the moments resolve only to that accuracy (5 of 511,200 HANNA item-level draws of
 its 72 metrics differ by up to 2.7e-7; the hybrids that are one metric's own group vector, or
-surely constant, are exact: :mod:`metaeval.stats.permconst`). Which path applies is decided by the coefficient's capabilities
-(``linear``: Pearson; ``moments``: PDP; ``rank_based``: Spearman), see
-:func:`perm_both_fast_path`.
+surely constant, are exact: :mod:`metaeval.stats.permconst`). Which path applies is decided by
+the coefficient's capabilities (``linear``: Pearson; ``moments``: PDP; ``rank_based``:
+Spearman; no ``at_level``: level ``system``), see :func:`perm_both_fast_path`.
 """
 
 from __future__ import annotations
@@ -20,23 +21,18 @@ from functools import partial
 import numpy as np
 
 from metaeval.stats.blocks import run_blocks
-from metaeval.stats.coefficients import Coefficient, average_ranks
+from metaeval.stats.coefficients import Coefficient
 from metaeval.stats.grouping import average_correlations, level_groups
 from metaeval.stats.paired import constant
 from metaeval.stats.pdp import from_moments as pdp_from_moments
 from metaeval.stats.permconst import ExactGroups
+from metaeval.stats.permshort import ShortSpearmanPermBoth
 from metaeval.stats.permsorted import SortedSpearmanPermBoth, generic_pair_draws
 from metaeval.stats.permspa import SpaPermBoth
+from metaeval.stats.permsystem import SystemPermBoth
 from metaeval.stats.scaling import unit_scale
 
-FAST_MAX_CELLS = 3000  # longest vector (cells of one group) the quadratic Spearman path takes
 PAIR_BLOCK_BYTES = 2**28  # metric vectors (3 x metrics x cells float64) Pearson holds at once
-
-
-def _half_step(u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """K[..., d, c] = [u_d < v_c] + 1/2 [u_d == v_c], float32 (exact: values 0, 1/2, 1)."""
-    u, v = u[..., :, None], v[..., None, :]
-    return (u < v).astype(np.float32) + np.float32(0.5) * (u == v)
 
 
 class PearsonPermBoth:
@@ -190,92 +186,29 @@ class PdpPermBoth(PearsonPermBoth):
         return pdp_from_moments(pooled)
 
 
-class SpearmanPermBoth:
-    """Exact PERM-BOTH draws of Spearman's rho at ``item``, ``sys`` or ``none``.
-
-    Within a group of n valid cells the average rank of value v among values u_1..u_n is
-    rank(v) = 1/2 + sum_d K(u_d, v), K(u, v) = [u < v] + 1/2 [u == v]. In a draw with swap
-    mask w, a*_d = b_d where w_d = 1 else a_d, so for the cell c (a* = a_c when w_c = 0):
-
-        rank_a*(c) = 1/2 + sum_d K(a_d, a_c) + (w @ (K(b_d, a_c) - K(a_d, a_c)))_c   (w_c = 0)
-        rank_a*(c) = 1/2 + sum_d K(a_d, b_c) + (w @ (K(b_d, b_c) - K(a_d, b_c)))_c   (w_c = 1)
-
-    and b* = a* with w -> 1 - w reuses the same two products with the sign flipped. The d = c
-    term is always right for the branch selected by w_c. rho is then the Pearson r of these
-    ranks with the fixed gold ranks: rho = <gc, r - (n+1)/2> / ||r - (n+1)/2||, gc the centred
-    unit-norm gold ranks (NaN for constant gold or metric, fewer than two cells, as
-    ``coefficients.spearman``). Needs the z-scored metrics finite wherever gold is present, so
-    that the valid cells do not change between draws.
-    """
-
-    def __init__(self, gold: np.ndarray, z: np.ndarray, level: str):
-        self.level = level
-        g = level_groups(gold, level)  # (G, n)
-        valid = np.isfinite(g)
-        self.valid = valid
-        n = valid.sum(-1)
-        self.centre = (n + 1) / 2.0
-        with np.errstate(invalid="ignore", divide="ignore"):
-            rc = np.where(valid, average_ranks(np.where(valid, g, np.nan)) - self.centre[:, None], 0.0)
-            sgg = (rc * rc).sum(-1)
-            self.gold_ok = (n >= 2) & (sgg > 0)
-            self.gc = np.where(self.gold_ok[:, None], rc / np.sqrt(sgg)[:, None], 0.0)
-        self.z = np.where(valid, level_groups(z, level), 0.0)  # (M, G, n)
-
-    @staticmethod
-    def supports(coef: Coefficient, level: str, gold: np.ndarray, z: np.ndarray) -> bool:
-        longest = gold.shape[0] if level == "item" else gold.shape[1] if level == "sys" else gold.size
-        return longest <= FAST_MAX_CELLS and SortedSpearmanPermBoth.supports(coef, level, gold, z)
-
-    def _rho(self, ranks: np.ndarray) -> np.ndarray:
-        """Group-averaged rho of metric ranks (..., k, G, n) against the gold ranks."""
-        rc = np.where(self.valid, ranks - self.centre[:, None], 0.0)
-        syy = (rc * rc).sum(-1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            r = (self.gc * rc).sum(-1) / np.sqrt(syy)
-        r = np.clip(np.where(self.gold_ok & (syy > 0), r, np.nan), -1.0, 1.0)
-        return average_correlations(r)
-
-    def draws(self, pairs: list[tuple[int, int]], masks: np.ndarray) -> np.ndarray:
-        """delta* = rho(a*) - rho(b*) for each pair and mask: (P, k)."""
-        w = level_groups(masks, self.level)  # (k, G, n) booleans
-        wf = np.moveaxis(w, 0, 1).astype(np.float32)  # (G, k, n)
-        rows = self.valid[:, :, None]  # invalid cells d contribute nothing
-        n = w.shape[-1]
-        out = np.empty((len(pairs), masks.shape[0]))
-        for p, (a, b) in enumerate(pairs):
-            za, zb = self.z[a], self.z[b]
-            k_aa = np.where(rows, _half_step(za, za), 0)
-            k_ba = np.where(rows, _half_step(zb, za), 0)
-            k_ab = np.where(rows, _half_step(za, zb), 0)
-            k_bb = np.where(rows, _half_step(zb, zb), 0)
-            both = np.matmul(wf, np.concatenate([k_ba - k_aa, k_bb - k_ab], -1))  # (G, k, 2n)
-            q = np.moveaxis(both, 0, 1).astype(float)  # (k, G, 2n)
-            q0, q1 = q[..., :n], q[..., n:]
-            s_aa, s_ba, s_ab, s_bb = (m.sum(-2, dtype=float) for m in (k_aa, k_ba, k_ab, k_bb))
-            rank_a = 0.5 + np.where(w, s_ab + q1, s_aa + q0)
-            rank_b = 0.5 + np.where(w, s_ba - q0, s_bb - q1)
-            out[p] = self._rho(rank_a) - self._rho(rank_b)
-        return out
-
-
 def perm_both_fast_path(coef: Coefficient, level: str, gold: np.ndarray, z: np.ndarray):
     """The exact PERM-BOTH fast path for this coefficient and level, or None (generic path).
-    Spearman: one sort per pair (:mod:`metaeval.stats.permsorted`); its pairs with tied values
-    take the half-step matrices of :class:`SpearmanPermBoth` where the groups are short enough,
-    else the generic path. Soft pairwise accuracy: :class:`metaeval.stats.permspa.SpaPermBoth`."""
+    Soft pairwise accuracy: :class:`metaeval.stats.permspa.SpaPermBoth`; any other coefficient
+    of vectors at level ``system``: :class:`metaeval.stats.permsystem.SystemPermBoth`; Spearman
+    at ``item``, ``sys`` and ``none``, ties included: one small product per pair for short
+    groups (:mod:`metaeval.stats.permshort`), else one sort per pair
+    (:mod:`metaeval.stats.permsorted`; its tied pairs in groups too long for exact integer sums
+    take the generic path)."""
     if SpaPermBoth.supports(coef, level, gold, z):
         return SpaPermBoth(coef, gold, z)
+    if SystemPermBoth.supports(coef, level, gold, z):
+        return SystemPermBoth(coef, gold, z)
     if PearsonPermBoth.supports(coef, level, gold, z):
         return PearsonPermBoth(gold, z, level, coef)
     if PdpPermBoth.supports(coef, level, gold, z):
         return PdpPermBoth(gold, z, level)
+    if ShortSpearmanPermBoth.supports(coef, level, gold, z):
+        return ShortSpearmanPermBoth(gold, z, level)
     if not SortedSpearmanPermBoth.supports(coef, level, gold, z):
         return None
-    if SpearmanPermBoth.supports(coef, level, gold, z):
-        fallback = SpearmanPermBoth(gold, z, level).draws
-    else:
-        def fallback(pairs, masks):
-            return np.stack([generic_pair_draws(gold, z[a], z[b], masks, coef, level)
-                             for a, b in pairs])
+
+    def fallback(pairs, masks):
+        return np.stack([generic_pair_draws(gold, z[a], z[b], masks, coef, level)
+                         for a, b in pairs])
+
     return SortedSpearmanPermBoth(gold, z, level, fallback)

@@ -16,8 +16,11 @@ valid PERM-BOTH test; sharing makes the p matrix consistent and the run cheaper)
 ``item``, ``sys`` and ``none`` levels has an exact fast path: the swapped metric is
 a + w (b - a) with w in {0, 1}, so the per-group sums that Pearson needs are matrix products of
 the swap masks with fixed vectors (gold centred and normalised once). Spearman at the same
-levels has one too (``permfast.SpearmanPermBoth``): the average ranks of every draw are matrix
-products of the swap masks with fixed half-step matrices.
+levels has one too, ties included (average ranks of every draw from one small product per pair
+for short groups, ``permshort``, else from one sort per pair, ``permsorted``), and every
+coefficient of vectors has one at level ``system`` (``permsystem``: system sums of every hybrid
+from one mask product per metric). A metric that is not finite on every gold cell (constant, so
+NaN once z-scored, or missing a cell) takes the generic path in its own pairs only.
 """
 
 from __future__ import annotations
@@ -78,6 +81,21 @@ def _chunk_size(cells: int, fast: bool = False) -> int:
     return int(max(1, min(250, 2_000_000 // max(1, cells))))
 
 
+def _fast_subset(coef: Coefficient, level: str, gold: np.ndarray, z: np.ndarray, pairs):
+    """(fast path, {pair index: pair in its metrics' numbering}) for the pairs of metrics that
+    are finite on every gold cell (a metric that is constant, so NaN after z-scoring, or missing
+    a cell takes the generic path in its own pairs only); (None, {}) without a fast path."""
+    complete = np.isfinite(z[:, np.isfinite(gold)]).all(-1)
+    if complete.sum() < 2:
+        return None, {}
+    fast_path = perm_both_fast_path(coef, level, gold, z[complete])
+    if fast_path is None:
+        return None, {}
+    local = np.cumsum(complete) - 1
+    return fast_path, {i: (int(local[a]), int(local[b])) for i, (a, b) in enumerate(pairs)
+                       if complete[a] and complete[b]}
+
+
 def perm_both(gold, scores, coefficient: str | Coefficient, level: str, k: int = 1000,
               seed: int = 0, chunk: int | None = None, fast: bool = True,
               keep_draws: bool = False) -> PermBothResult:
@@ -95,7 +113,7 @@ def perm_both(gold, scores, coefficient: str | Coefficient, level: str, k: int =
     gold_f = np.where(np.isfinite(gold), gold, np.nan)
     value = correlation_at_level(gold_f[None], z, coef, level)
     pairs = list(combinations(range(M), 2))
-    fast_path = perm_both_fast_path(coef, level, gold_f, z) if fast else None
+    fast_path, fast_pairs = _fast_subset(coef, level, gold_f, z, pairs) if fast else (None, {})
 
     rng = np.random.default_rng(seed)
     chunk = chunk or _chunk_size(gold.size, fast_path is not None)
@@ -104,9 +122,10 @@ def perm_both(gold, scores, coefficient: str | Coefficient, level: str, k: int =
     kept = np.empty((len(pairs), k)) if keep_draws else None
     for start in range(0, k, chunk):
         masks = swap_masks(rng, min(chunk, k - start), gold.shape)
-        fast_draws = fast_path.draws(pairs, masks) if fast_path is not None and pairs else None
+        fast_draws = fast_path.draws(list(fast_pairs.values()), masks) if fast_pairs else None
+        row = {p_index: i for i, p_index in enumerate(fast_pairs)}
         for p_index, (a, b) in enumerate(pairs):
-            draws = (fast_draws[p_index] if fast_path is not None
+            draws = (fast_draws[row[p_index]] if p_index in row
                      else generic_pair_draws(gold_f, z[a], z[b], masks, coef, level))
             above[a, b] += int((draws >= delta[a, b] - TIE_TOLERANCE).sum())
             above[b, a] += int((draws <= delta[a, b] + TIE_TOLERANCE).sum())
@@ -126,14 +145,14 @@ def perm_both_draws(gold, scores, coefficient: str | Coefficient, level: str, a:
     scores = np.asarray(scores, float)
     coef = get_coefficient(coefficient)
     z = zscore_on_gold(gold, scores)
-    fast_path = perm_both_fast_path(coef, level, gold, z) if fast else None
+    fast_path, fast_pairs = _fast_subset(coef, level, gold, z, [(a, b)]) if fast else (None, {})
     rng = np.random.default_rng(seed)
     chunk = chunk or _chunk_size(gold.size, fast_path is not None)
     out = []
     for start in range(0, k, chunk):
         masks = swap_masks(rng, min(chunk, k - start), gold.shape)
-        if fast_path is not None:
-            out.append(fast_path.draws([(a, b)], masks)[0])
+        if fast_pairs:
+            out.append(fast_path.draws([fast_pairs[0]], masks)[0])
         else:
             out.append(generic_pair_draws(gold, z[a], z[b], masks, coef, level))
     return np.concatenate(out)

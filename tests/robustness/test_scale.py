@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from metaeval.correlation.budget import estimate_cost, preflight
+from metaeval.correlation.budget import estimate_cost, preflight, task_seconds
 from metaeval.correlation.settings import Settings
 from metaeval.errors import ParameterError
 from metaeval.stats.coefficients import get_coefficient, pearson
@@ -107,6 +107,23 @@ def test_runs_beyond_the_budget_need_force():
         preflight([(30_000, 15, 2_000)], 40, Settings(coefficients=("spearman",), k=100_000))
     small = estimate_cost([(400, 20, 20)], 2, Settings(k=100))
     assert small.seconds < 5
+
+
+def test_the_estimate_follows_the_perm_both_paths():
+    """HANNA's shape (11 systems x 96 items, 72 metrics, 2,556 pairs, k=1000): at level system
+    PERM-BOTH works on 11 system means per draw, at level item on groups of 11 systems (one
+    small product per pair), at level none on all 1,056 cells (one sort per pair); the
+    estimate counted every level as cells (system was estimated like none, 13x too dear)."""
+    shape, cells, pairs = (11, 96), 1056, 72 * 71 // 2
+    tested = Settings(levels=("system", "item"))
+    untested = Settings(levels=("system", "item"), significance="none")
+    perm = {level: task_seconds(cells, level, "spearman", 72, tested, shape)
+            - task_seconds(cells, level, "spearman", 72, untested, shape)
+            for level in ("system", "item", "none")}
+    assert perm["system"] == pytest.approx(pairs * 1000 * 11 * 8e-8)
+    assert perm["item"] == pytest.approx(pairs * 1000 * cells * 1e-8)
+    assert perm["none"] == pytest.approx(pairs * 1000 * cells * 1.2e-8)
+    assert 20 < estimate_cost([(cells, *shape)], 72, tested).seconds < 60
 
 
 def test_cli_refuses_an_absurd_k_with_an_estimate(table, tmp_path):

@@ -14,7 +14,9 @@ from metaeval.stats.fastpaths import (
 )
 from metaeval.stats.kendall import pair_counts, tau_b_from_counts
 from metaeval.stats.levels import correlation_at_level
-from metaeval.stats.permfast import SpearmanPermBoth
+from metaeval.stats.permfast import perm_both_fast_path
+from metaeval.stats.permshort import ShortSpearmanPermBoth
+from metaeval.stats.permsorted import SortedSpearmanPermBoth
 from metaeval.stats.permutation import (
     chance_baseline,
     perm_both,
@@ -56,15 +58,22 @@ def test_spearman_perm_both_matrix_equals_generic():
     np.testing.assert_allclose(fast.statistic, slow.statistic, atol=1e-12, equal_nan=True)
 
 
-def test_spearman_ranks_of_one_draw_match_scipy():
+@pytest.mark.parametrize("level", ["none", "item"])  # sorted path (90 cells), short path (6)
+def test_spearman_ranks_of_one_draw_match_scipy(level):
     gold, scores = _tied(3, holes=False)
     z = zscore_on_gold(gold, scores)
-    path = SpearmanPermBoth(gold, z, "none")
+    path = perm_both_fast_path(get_coefficient("spearman"), level, gold, z)
     mask = np.random.default_rng(0).random((1,) + gold.shape) < 0.5
-    a_star = np.where(mask[0], z[1], z[0]).ravel()
-    b_star = np.where(mask[0], z[0], z[1]).ravel()
-    expected = (scipy.stats.spearmanr(gold.ravel(), a_star).statistic
-                - scipy.stats.spearmanr(gold.ravel(), b_star).statistic)
+    a_star = np.where(mask[0], z[1], z[0])
+    b_star = np.where(mask[0], z[0], z[1])
+    if level == "none":
+        expected = (scipy.stats.spearmanr(gold.ravel(), a_star.ravel()).statistic
+                    - scipy.stats.spearmanr(gold.ravel(), b_star.ravel()).statistic)
+    else:
+        expected = np.nanmean([scipy.stats.spearmanr(gold[:, i], a_star[:, i]).statistic
+                               for i in range(gold.shape[1])]) - np.nanmean(
+            [scipy.stats.spearmanr(gold[:, i], b_star[:, i]).statistic
+             for i in range(gold.shape[1])])
     assert path.draws([(0, 1)], mask)[0, 0] == pytest.approx(expected, abs=1e-12)
 
 
@@ -72,11 +81,13 @@ def test_spearman_fast_path_declines_missing_metric_cells():
     gold, scores = _tied(4)
     z = zscore_on_gold(gold, scores)
     coef = get_coefficient("spearman")
-    assert SpearmanPermBoth.supports(coef, "none", gold, z)
+    for path in (SortedSpearmanPermBoth, ShortSpearmanPermBoth):
+        assert path.supports(coef, "item", gold, z)
     scores[1, 3, 3] = np.nan  # gold present there: the valid cells would change between draws
-    assert not SpearmanPermBoth.supports(coef, "none", gold, zscore_on_gold(gold, scores))
-    assert not SpearmanPermBoth.supports(get_coefficient("kendall_b"), "none", gold, z)
-    # the generic path still answers
+    for path in (SortedSpearmanPermBoth, ShortSpearmanPermBoth):
+        assert not path.supports(coef, "item", gold, zscore_on_gold(gold, scores))
+        assert not path.supports(get_coefficient("kendall_b"), "item", gold, z)
+    # the generic path still answers (for the pairs of that metric)
     fast = perm_both(gold, scores, "spearman", "none", k=50, seed=0)
     slow = perm_both(gold, scores, "spearman", "none", k=50, seed=0, fast=False)
     np.testing.assert_array_equal(fast.pvalue, slow.pvalue)

@@ -1,6 +1,6 @@
 """Spearman PERM-BOTH from one sort per pair (metaeval.stats.permsorted): equal to the generic
 path draw by draw, at every level, with missing gold cells, a constant gold group, and pairs
-with tied values (which take the fallback) in the same matrix."""
+with tied values (average ranks from the sorted order) in the same matrix."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ def _continuous(seed=0, S=7, n_items=12):
     rng = np.random.default_rng(seed)
     gold = np.round(rng.normal(size=(S, n_items)), 1)  # ties in gold are fine
     scores = gold[None] + rng.normal(size=(4, S, n_items)) * np.array([0.3, 1, 2, 4])[:, None, None]
-    scores[3] = np.round(scores[3])  # a tied metric: its pairs take the fallback
+    scores[3] = np.round(scores[3])  # a tied metric: its pairs take the tie bounds
     gold[0, 1] = gold[2, 5] = np.nan
     return gold, scores
 
@@ -33,13 +33,13 @@ def test_sorted_draws_equal_generic(level):
         np.testing.assert_allclose(fast, slow, rtol=0, atol=1e-12, equal_nan=True)
 
 
-def test_the_sorted_path_is_taken_for_untied_pairs():
+def test_the_sorted_path_is_taken_for_tied_and_untied_pairs():
     gold, scores = _continuous(2)
     z = zscore_on_gold(gold, scores)
     path = perm_both_fast_path(get_coefficient("spearman"), "none", gold, z)
     assert isinstance(path, SortedSpearmanPermBoth)
-    assert path._plan(0, 1) is not None
-    assert path._plan(0, 3) is None  # metric 3 ties: fallback
+    assert path._plan(0, 1)[0] is False  # no tie: ranks are a permutation
+    assert path._plan(0, 3)[0] is True  # metric 3 ties: with the bounds of each tie group
 
 
 def test_matrix_with_tied_and_untied_pairs_equals_generic():
