@@ -20,6 +20,9 @@ from metaeval.data.judgements import JudgementSet, MetricInfo
 from metaeval.data.studies import Study, study
 from metaeval.data.wmt_mqm import MQMWeights, mqm_info, wmt_mqm_judgements
 from metaeval.errors import DataError
+from metaeval.metrics.base import Metric
+from metaeval.metrics.options import parse_metric_request
+from metaeval.metrics.registry import get_metric
 from metaeval.score.cache import DEFAULT_CACHE_DIR
 from metaeval.score.files import NOT_SCORES, metric_infos, read_scores, scores_card
 from metaeval.score.join import join_scores
@@ -54,15 +57,32 @@ def score_details_frame(scores: pd.DataFrame,
                          "details": text[kept].to_numpy()})
 
 
+def in_language(requests: Sequence[str], language: str, device: str = "cpu") -> list[Metric]:
+    """The metrics of ``requests``; one with a ``lang`` option that the request leaves unset
+    gets ``lang=language`` (its column stays the request as written, its signature has it)."""
+    metrics = []
+    for request in requests:
+        metric = get_metric(request, device=device)
+        given = parse_metric_request(request).options
+        if language and hasattr(metric.config, "lang") and "lang" not in given:
+            metric = get_metric(request, device=device, lang=language)
+            metric.column = request
+        metrics.append(metric)
+    return metrics
+
+
 def score_texts(texts: pd.DataFrame, metrics: Sequence[str], cache_dir: Path | None,
-                progress, device: str = "cpu") -> tuple[pd.DataFrame, dict[str, MetricInfo]]:
-    """Score a text frame (item, system, hypothesis, reference, source); the scores and the
-    metric information of each column (direction, config signature, options)."""
+                progress, device: str = "cpu",
+                language: str = "") -> tuple[pd.DataFrame, dict[str, MetricInfo]]:
+    """Score a text frame (item, system, hypothesis, reference, source) in ``language`` (given
+    to metrics with a ``lang`` option); the scores and the metric information of each column
+    (direction, config signature, options)."""
     # item-major order: a batch holds every system of its segments, so metrics that work per
     # distinct reference (sacrebleu, BERTScore) compute each reference once
     order = texts.sort_values("item", kind="stable").index
-    frame = score_items(texts.loc[order].reset_index(drop=True), list(metrics), device=device,
-                        batch_size=64, cache_dir=cache_dir, progress=progress)
+    frame = score_items(texts.loc[order].reset_index(drop=True),
+                        in_language(metrics, language, device), device=device,
+                        cache_dir=cache_dir, progress=progress)  # each metric's batch
     frame = frame.set_axis(order).sort_index()
     failed = failure_summary(frame)
     if failed:
@@ -80,7 +100,8 @@ def scored_domain(domain: str, metrics: Sequence[str] | None = None, missing: st
     if entry.texts is None:
         return js, entry
     requests = list(metrics) if metrics else list(entry.metrics)
-    frame, infos = score_texts(entry.texts(), requests, cache_dir, progress, device)
+    frame, infos = score_texts(entry.texts(), requests, cache_dir, progress, device,
+                               entry.language)
     return with_scores(js, frame, infos), entry
 
 

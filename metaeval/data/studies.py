@@ -66,6 +66,7 @@ class Study:
     texts: Callable[[], pd.DataFrame] | None = None  # what to score (MT, text)
     metrics: tuple[str, ...] = ()  # metric requests scored by default
     subfolder: str = ""  # the study's folder inside the set (TED: ende)
+    language: str = ""  # language of the texts scored (MT: the target), given to ``lang`` options
 
     @property
     def path(self) -> Path:
@@ -116,6 +117,7 @@ TED_ENDE = Study(
     texts=lambda: with_instruction(wmt_mqm.text_frame(resolve("wmt_mqm_ted") / "ende"),
                                    "Translate the following text from English to German."),
     metrics=("bleu", "chrf", "chrf++", "ter", "bertscore:model=minilm"),
+    language="de",
 )
 
 SUMMEVAL = Study(
@@ -136,6 +138,7 @@ SUMMEVAL = Study(
                                                          "article."),
     metrics=("rouge:variant=rouge1", "rouge:variant=rouge2", "rouge:variant=rougeL", "bleu",
              "chrf", "bertscore:model=minilm"),
+    language="en",
 )
 
 STUDIES: dict[str, Study] = {e.name: e for e in (GENSVS, TED_ENDE, SUMMEVAL)}

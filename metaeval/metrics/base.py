@@ -110,6 +110,8 @@ class Metric(ABC):
     optional_inputs: ClassVar[tuple[str, ...]] = ()  # passed when the row gives them
     # distributions (pip names) that may compute the score; backend_versions(): those used
     backends: ClassVar[tuple[str, ...]] = ()
+    # items per call the runner gives the metric unless the user sets a batch size
+    items_per_call: ClassVar[int] = 8
 
     def __init__(self, config: Any | None = None, device: str = "cpu", *,
                  preset: str | tuple[str, ...] = (), column: str | None = None,
@@ -146,6 +148,13 @@ class Metric(ABC):
     def signature(self) -> str:
         """``name@<config hash>``: identifies the configuration that produced a score column."""
         return f"{self.name}@{self.config_hash}"
+
+    def caveats(self) -> list[str]:
+        """One-line warnings about what this configuration's scores mean on the given inputs
+        (BERTScore: an English-only model on German text); `metaeval score` prints them on
+        stderr, they travel in the score metadata (option ``caveat``) and `correlate` adds them
+        to the result's notes (stderr and report). None by default."""
+        return []
 
     @property
     def corpus_level(self) -> bool:

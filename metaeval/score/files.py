@@ -49,6 +49,8 @@ def metric_metadata(metric: Metric, loader: str = "") -> dict:
         options["backend_versions"] = ", ".join(f"{k} {v}" for k, v in versions.items())
     if loader:
         options["audio_loader" if not loader.startswith("text") else "text_reader"] = loader
+    if metric.caveats():
+        options["caveat"] = " ".join(metric.caveats())
     return {"metric": metric.name, "signature": metric.signature,
             "higher_is_better": bool(metric.higher_is_better),
             "description": metric.description, "options": json_safe(options)}
