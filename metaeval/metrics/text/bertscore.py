@@ -21,7 +21,7 @@ rescaling, version) and ``lang`` are part of the config signature.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import cached_property
 from pathlib import Path
 
@@ -42,6 +42,7 @@ MULTILINGUAL = ("multilingual", "xlm-roberta", "xlm-mlm-100", "mbart", "mt5", "m
 SINGLE_LANGUAGE = {"chinese": "zh", "turkish": "tr"}  # the rest of bert-score's table: English
 LANGUAGE_NAMES = {"en": "English", "zh": "Chinese", "tr": "Turkish"}
 MINILM_LAYERS = 6
+PER_CALL = ("batch_size", "output")  # options that do not change the loaded scorer
 _SCORERS: dict[tuple, object] = {}
 _LOCK = threading.Lock()
 
@@ -125,7 +126,8 @@ class BERTScore(Metric):
 
     def scorer(self):
         """The shared ``BERTScorer`` of this configuration (built on first use)."""
-        key = (self.config_hash, self.device)
+        fields = {k: v for k, v in asdict(self.config).items() if k not in PER_CALL}
+        key = (tuple(sorted(fields.items())), self.device)
         with _LOCK:
             if key not in _SCORERS:
                 _SCORERS[key] = self._build()
@@ -161,16 +163,17 @@ class BERTScore(Metric):
             return []
         return [f"bertscore: model {self.config.model} is {LANGUAGE_NAMES.get(trained, trained)}"
                 f"-only but the texts are {self.config.lang!r} (lang): its scores there are not "
-                "BERTScore as published. Fix: model=bert-base-multilingual-cased:num_layers=9 "
-                "(or another multilingual model)."]
+                "BERTScore as published. Fix: a multilingual model, e.g. "
+                "model=bert-base-multilingual-cased (or its local folder with num_layers=9)."]
 
     def score(self, batch: Batch) -> np.ndarray:
         texts = text_inputs(batch, self.inputs)
         scorer = self.scorer()
         hyps, refs = texts["hypothesis"], texts["reference"]
         ids = tokenize(scorer._tokenizer, hyps + [r for group in refs for r in group])
+        limit = scorer._tokenizer.model_max_length
         embeddings = embed(self._forward(scorer._model), ids, self.config.batch_size,
-                           scorer._tokenizer.pad_token_id)
+                           scorer._tokenizer.pad_token_id, limit if limit < 1 << 20 else None)
         idf = self._idf_lookup(scorer)
         weights = {s: token_weights(ids[s], idf) for s in ids}
         column = OUTPUTS_ORDER.index(self.config.output)

@@ -43,17 +43,21 @@ def tokenize(tokenizer, sentences: Sequence[str]) -> dict[str, list[int]]:
     return {s: sent_encode(tokenizer, s) for s in dict.fromkeys(sentences)}
 
 
-def embed(forward: Callable, ids: dict[str, list[int]], rows: int,
-          pad_id: int) -> dict[str, np.ndarray]:
+def embed(forward: Callable, ids: dict[str, list[int]], rows: int, pad_id: int,
+          longest: int | None = None) -> dict[str, np.ndarray]:
     """``{sentence: float32 [tokens, dims]}`` from ``forward(ids [rows, P], mask [rows, P])``.
 
-    Sentences are grouped by padded length ``P``; each group is cut into passes of exactly
+    Sentences are grouped by padded length ``P = bucket(len)`` (at most ``longest``, the
+    model's input limit, and at least ``len``); each group is cut into passes of exactly
     ``rows`` sentences (the last completed with copies of its first), so that every sentence's
-    pass has shape ``[rows, bucket(len)]`` whatever its neighbours.
+    pass has shape ``[rows, P]`` whatever its neighbours.
     """
+    def padded(length: int) -> int:
+        return max(length, min(bucket(length), longest or bucket(length)))
+
     groups: dict[int, list[str]] = {}
     for sentence in sorted(ids, key=lambda s: (len(ids[s]), s)):
-        groups.setdefault(bucket(len(ids[sentence])), []).append(sentence)
+        groups.setdefault(padded(len(ids[sentence])), []).append(sentence)
     out: dict[str, np.ndarray] = {}
     for padded, sentences in groups.items():
         for start in range(0, len(sentences), rows):
