@@ -76,6 +76,7 @@ class _SacreBLEUMetric(Metric):
     domain = "text"
     inputs = ("hypothesis", "reference")
     backends = ("sacrebleu",)
+    items_per_call = 1024  # a call extracts each distinct reference set once
     _class_name = ""
 
     def _options(self) -> dict:

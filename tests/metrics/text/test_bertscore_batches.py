@@ -115,3 +115,37 @@ def test_bert_score_itself_depends_on_the_batch(ted_pairs):
     together = scorer.score(hyps, refs, batch_size=64)[2].numpy()
     assert not np.array_equal(alone, together)
     np.testing.assert_allclose(alone, together, atol=1e-6)
+
+
+def test_the_runner_gives_each_metric_its_own_call_size():
+    """No --batch-size: each metric gets its ``items_per_call`` (BERTScore many, so that its
+    forward passes are not mostly filler); --batch-size N: every metric gets N."""
+    from metaeval.metrics.base import Metric
+    from metaeval.score.runner import score_items
+
+    calls: dict[str, list[int]] = {"small": [], "large": []}
+
+    class Counting(Metric):
+        domain, inputs = "text", ("hypothesis",)
+
+        def score(self, batch):
+            calls[self.name].append(len(batch))
+            return np.array([len(h) for h in batch["hypothesis"]], dtype=float)
+
+    class Small(Counting):
+        name = "small"
+
+    class Large(Counting):
+        name, items_per_call = "large", 50
+
+    rows = [{"item": str(i), "system": "s", "hypothesis": "x" * (i + 1)} for i in range(120)]
+    frame = score_items(rows, [Small(), Large()])
+    assert calls == {"small": [8] * 15, "large": [50, 50, 20]}
+    np.testing.assert_array_equal(frame["small"], frame["large"])
+    calls = {"small": [], "large": []}
+    score_items(rows, [Small(), Large()], batch_size=30)
+    assert calls == {"small": [30] * 4, "large": [30] * 4}
+    from metaeval.metrics.text.bertscore import BERTScore
+    from metaeval.metrics.text.sacrebleu_metrics import BLEU
+
+    assert BERTScore.items_per_call >= 1024 and BLEU.items_per_call >= 1024
