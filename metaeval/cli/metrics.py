@@ -132,9 +132,9 @@ def show_metric(name: str) -> str:
     lines.append(f"options (write {spec.name}:field=value[:field=value]):" if fields else
                  "options: none")
     if fields:
-        lines.append(text_table(["field", "type", "default", "doc"],
-                                [[f, t, "none" if d is None else d, doc]
-                                 for f, t, d, doc in fields]))
+        lines.append(text_table(["field", "type", "default", "allowed", "doc"],
+                                [[f, t, "none" if d is None else d, allowed or "-", doc]
+                                 for f, t, d, doc, allowed in fields]))
     return "\n".join(lines)
 
 

@@ -50,7 +50,8 @@ def score_command(
                                           "--show NAME`)."),
     out: Path = typer.Option(..., help="Output table: .parquet or .csv (+ .csv.yaml metadata)."),
     device: str = typer.Option("cpu", help="cpu or cuda."),
-    batch_size: int = typer.Option(8, help="Items per metric call."),
+    batch_size: int = typer.Option(None, help="Items per metric call (default: each metric's "
+                                              "own: 8; BERTScore and sacrebleu many more)."),
     jobs: int = typer.Option(1, help="Parallel workers for loading audio."),
     cache: Path = typer.Option(None, help="Score cache folder (default .cache/metaeval-scores)."),
     resume: bool = typer.Option(False, help="Continue an interrupted run from its cache."),
@@ -87,17 +88,19 @@ def _score(rows, chosen, **options) -> tuple[pd.DataFrame, list[str]]:
 
 
 def run_score(*, manifest=None, estimates=None, references=None, mixtures=None, images=None,
-              metrics=(), out, device="cpu", batch_size=8, jobs=1, cache=None, resume=False,
+              metrics=(), out, device="cpu", batch_size=None, jobs=1, cache=None, resume=False,
               quiet=False, loudness_lufs=None, manifest_format="auto", backend="local",
               ray_address=None, ray_workers=None) -> pd.DataFrame:
     """Score the rows of a manifest (or folder patterns) and write ``out``; return the frame."""
     out = check_output(out)
-    if batch_size < 1:
+    if batch_size is not None and batch_size < 1:
         raise ParameterError("batch_size", batch_size, "must be at least 1.")
     if jobs < 1:
         raise ParameterError("jobs", jobs, "must be at least 1.")
     requests = [r.text for r in parse_metric_list(metrics)] if isinstance(metrics, str) else metrics
     chosen = resolve_metrics(requests, device)
+    for caveat in [c for metric in chosen for c in metric.caveats()]:
+        note(f"warning: {caveat}")
     rows = load_rows(manifest, estimates, references, mixtures, needs=needed_inputs(chosen),
                      kind=manifest_format, images=images)
     cache_dir = Path(cache) if cache is not None else DEFAULT_CACHE_DIR

@@ -73,12 +73,14 @@ def assemble(js: JudgementSet, human: str, metrics: list[str], settings: Setting
     table["n_items"] = table["n_items"].astype("Int64")
     signature = build_signature(js, human, metrics, settings, **carried_out)
     points = result_points(js, metrics, human, settings.group_by)
+    caveats = [dict(js.metrics[m].options)["caveat"] for m in metrics
+               if "caveat" in dict(js.metrics[m].options)]  # what `score` warned about the scores
     return CorrelationResult(
         table=table, pairwise=pd.DataFrame(pairs, columns=PAIRWISE_COLUMNS),
         points=points,
         settings=settings_record(signature, settings, js, metrics, human), signature=signature,
         dataset=js.info, human=human, metrics={m: js.metrics[m].direction for m in metrics},
-        group_column=settings.group_by, notes=list(dict.fromkeys(notes)),
+        group_column=settings.group_by, notes=list(dict.fromkeys(caveats + notes)),
         metric_options={m: dict(js.metrics[m].options) for m in metrics if js.metrics[m].options},
         display_names={m: js.metrics[m].label for m in metrics if js.metrics[m].label},
         images=js.images,

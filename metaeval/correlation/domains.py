@@ -24,8 +24,9 @@ from metaeval.data.judgements import JudgementSet, MetricInfo
 from metaeval.data.studies import Study, study
 from metaeval.data.wmt_mqm import MQMWeights, mqm_info, wmt_mqm_judgements
 from metaeval.errors import DataError, MetaevalError, ParameterError, unknown_names
+from metaeval.metrics.base import Metric
 from metaeval.metrics.options import parse_metric_request
-from metaeval.metrics.registry import all_specs
+from metaeval.metrics.registry import all_specs, get_metric
 from metaeval.score.cache import DEFAULT_CACHE_DIR
 from metaeval.score.files import NOT_SCORES, metric_infos, scores_card
 from metaeval.score.join import join_scores
@@ -77,18 +78,34 @@ def score_details_frame(scores: pd.DataFrame,
                          "details": text[kept].to_numpy()})
 
 
+def in_language(requests: Sequence[str], language: str, device: str = "cpu") -> list[Metric]:
+    """The metrics of ``requests``; one with a ``lang`` option that the request leaves unset
+    gets ``lang=language`` (its column stays the request as written, its signature has it)."""
+    metrics = []
+    for request in requests:
+        metric = get_metric(request, device=device)
+        given = parse_metric_request(request).options
+        if language and hasattr(metric.config, "lang") and "lang" not in given:
+            metric = get_metric(request, device=device, lang=language)
+            metric.column = request
+        metrics.append(metric)
+    return metrics
+
+
 def score_texts(texts: pd.DataFrame, metrics: Sequence[str], cache_dir: Path | None,
-                progress, device: str = "cpu", missing: str = "error",
+                progress, device: str = "cpu", missing: str = "error", language: str = "",
                 ) -> tuple[pd.DataFrame, dict[str, MetricInfo], list[str]]:
-    """Score a text frame (item, system, hypothesis, reference, source); the scores, the
-    metric information of each column (direction, config signature, options) and notes. An
-    item that failed is an error naming the failures, or with ``missing="drop"`` a missing
-    cell (NaN, its reason in ``errors``) left out of that metric's statistics, with a note."""
+    """Score a text frame (item, system, hypothesis, reference, source) in ``language`` (given
+    to metrics with a ``lang`` option); the scores, the metric information of each column
+    (direction, config signature, options) and notes. An item that failed is an error naming
+    the failures, or with ``missing="drop"`` a missing cell (NaN, its reason in ``errors``) left
+    out of that metric's statistics, with a note."""
     # item-major order: a batch holds every system of its segments, so metrics that work per
     # distinct reference (sacrebleu, BERTScore) compute each reference once
     order = texts.sort_values("item", kind="stable").index
-    frame = score_items(texts.loc[order].reset_index(drop=True), list(metrics), device=device,
-                        batch_size=64, cache_dir=cache_dir, progress=progress)
+    frame = score_items(texts.loc[order].reset_index(drop=True),
+                        in_language(metrics, language, device), device=device,
+                        cache_dir=cache_dir, progress=progress)  # each metric's batch
     frame = frame.set_axis(order).sort_index()
     failed = failure_summary(frame)
     if failed and missing != "drop":
@@ -122,7 +139,7 @@ def scored_domain(domain: str, metrics: Sequence[str] | None = None, missing: st
     texts = entry.texts()
     texts = texts[~texts["system"].astype(str).isin(list(exclude_systems))]
     frame, infos, notes = score_texts(texts.reset_index(drop=True), requests, cache_dir,
-                                      progress, device, missing)
+                                      progress, device, missing, entry.language)
     scored = with_scores(js, frame, infos)
     scored.notes = [*js.notes, *notes]
     return scored, entry

@@ -67,6 +67,7 @@ class Study:
     metrics: tuple[str, ...] = ()  # metric requests scored by default
     subfolder: str = ""  # the study's folder inside the set (TED: ende)
     mqm: bool = False  # the human score is MQM: the loader takes ``weights`` (MQMWeights)
+    language: str = ""  # language of the texts scored (MT: the target), given to ``lang`` options
 
     @property
     def path(self) -> Path:
@@ -119,6 +120,7 @@ TED_ENDE = Study(
     texts=lambda: with_instruction(wmt_mqm.text_frame(resolve("wmt_mqm_ted") / "ende"),
                                    "Translate the following text from English to German."),
     metrics=("bleu", "chrf", "chrf++", "ter", "bertscore:model=minilm"),
+    language="de",
 )
 
 SUMMEVAL = Study(
@@ -139,6 +141,7 @@ SUMMEVAL = Study(
                                                          "article."),
     metrics=("rouge:variant=rouge1", "rouge:variant=rouge2", "rouge:variant=rougeL", "bleu",
              "chrf", "bertscore:model=minilm"),
+    language="en",
 )
 
 STUDIES: dict[str, Study] = {e.name: e for e in (GENSVS, TED_ENDE, SUMMEVAL)}

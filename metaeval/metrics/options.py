@@ -153,14 +153,17 @@ def convert(value: Any, kind: Any, where: str) -> Any:
     return text
 
 
-def describe_fields(config_class: type) -> list[tuple[str, str, Any, str]]:
-    """(name, type, default, doc) of each config field; ``doc`` from the field's metadata."""
+def describe_fields(config_class: type) -> list[tuple[str, str, Any, str, str]]:
+    """(name, type, default, doc, allowed values) of each config field, from its definition
+    (``allowed`` is ``""`` when the field declares no range)."""
     hints = _field_types(config_class)
     out = []
     for f in dataclasses.fields(config_class):
         kind = hints.get(f.name, f.type)
         shown = kind.__name__ if isinstance(kind, type) else str(kind).replace("typing.", "")
-        out.append((f.name, shown, f.default, f.metadata.get("doc", "")))
+        valid = f.metadata.get("valid")
+        out.append((f.name, shown, f.default, f.metadata.get("doc", ""),
+                    valid.describe() if valid is not None else ""))
     return out
 
 
@@ -187,10 +190,3 @@ def make_config(metric: str, config_class: type, presets: dict[str, dict[str, An
         values[key] = convert(value, hints[key], f"metric {metric!r}, option {key!r}")
     return config_class(**values)
 
-
-def check_choice(metric: str, field: str, value: str, allowed) -> None:
-    """Refuse a metric option whose value is not one of ``allowed`` (one-line fix)."""
-    if value not in allowed:
-        where = f"{metric}: " if metric else ""
-        raise MetricOptionError(f"{where}unknown {field} {value!r}. Fix: choose one of "
-                                f"{', '.join(allowed)}.")

@@ -6,8 +6,9 @@ batch on disk and nothing half-written. The key is
 
     sha256(json([metric, config_hash, loader_version, sample_rate, {input: sha256(file bytes)}]))
 
-so renaming or moving a file keeps its score, and changing the audio, the metric's config or the
-loading (mono/resampling) recomputes it. Text inputs are hashed by their content the same way.
+so renaming or moving a file keeps its score, and changing the audio, the metric's config, the
+version of a package that computes it (``Metric.backend_versions``, inside ``config_hash``) or
+the loading (mono/resampling) recomputes it. Text inputs are hashed by their content the same way.
 Only finite scores are stored, each with its details (e.g. a TIGERScore error analysis, JSON) when
 the metric gives any: a failure is retried on the next run.
 """

@@ -4,8 +4,8 @@ Columns: ``item, system``, one float column per metric request (``sisdr``,
 ``sar:filter_length=512``), ``errors``, and ``details`` when a metric explained its scores
 (JSON ``{metric column: details}`` per row, e.g. TIGERScore's error analysis; not a score column,
 so `correlate --scores` skips it and the disagreement explorer shows it). Each metric column's
-provenance (the registered metric, its config signature ``name@hash`` and config fields, its
-direction) travels with the file: in
+provenance (the registered metric, its config signature ``name@hash``, its config fields and
+the versions of the packages that computed it, its direction) travels with the file: in
 the Parquet key-value metadata (key ``metaeval``) and, for CSV, in a sidecar ``<file>.yaml`` that
 is also a valid dataset card (``metrics: {column: {higher_is_better, description, config}}``), so
 ``metaeval correlate --scores`` puts every column's config into the result's signature.
@@ -44,8 +44,13 @@ def metric_metadata(metric: Metric, loader: str = "") -> dict:
     backend = getattr(metric, "backend_signature", "")
     if backend:
         options["backend"] = backend
+    versions = metric.backend_versions()
+    if versions:  # part of the config hash: shown with it
+        options["backend_versions"] = ", ".join(f"{k} {v}" for k, v in versions.items())
     if loader:
         options["audio_loader" if not loader.startswith("text") else "text_reader"] = loader
+    if metric.caveats():
+        options["caveat"] = " ".join(metric.caveats())
     return {"metric": metric.name, "signature": metric.signature,
             "higher_is_better": bool(metric.higher_is_better),
             "description": metric.description, "options": json_safe(options)}

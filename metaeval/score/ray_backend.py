@@ -2,7 +2,7 @@
 
 The driver plans every (row, metric) as the local backend does and takes what the main cache
 already holds; only the rest is sent. Pending rows go out in tasks of ``batch_size`` rows per
-metric (a corpus-level metric: one system's rows per task) to a `ray.util.ActorPool` of
+metric (default: the metric's ``items_per_call``) (a corpus-level metric: one system's rows per task) to a `ray.util.ActorPool` of
 `ScoringWorker` actors, one per device (``num_gpus=1`` each on ``cuda``), each building its
 metric objects once and keeping its models loaded across tasks. A worker scores a task with a
 :class:`~metaeval.score.run.ScoringRun` of its own and writes new scores to its shard cache
@@ -51,7 +51,7 @@ def import_ray():
 class ScoringWorker:
     """One Ray actor's scorer: metrics built once, a shard cache per metric."""
 
-    def __init__(self, specs, device: str, batch_size: int, domain: str,
+    def __init__(self, specs, device: str, batch_size: int | None, domain: str,
                  shard_dir: str | None, source_options: dict):
         self.metrics = {column: cls(config=config, device=device, column=column)
                         for cls, config, column in specs}
@@ -115,8 +115,8 @@ def plan_tasks(run: ScoringRun) -> tuple[list[tuple[str, list[ScoreRow]]], int]:
                 systems.setdefault(run.rows[position].system, []).append(position)
             chunks = list(systems.values())
         else:
-            chunks = [pending[i:i + run.batch_size] for i in range(0, len(pending),
-                                                                   run.batch_size)]
+            size = run.size_for(metric)
+            chunks = [pending[i:i + size] for i in range(0, len(pending), size)]
         tasks += [(metric.column, [run.rows[p] for p in chunk]) for chunk in chunks if chunk]
     return tasks, settled
 

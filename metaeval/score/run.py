@@ -26,10 +26,11 @@ from metaeval.score.rows import ScoreRow
 class ScoringRun:
     """Scores of ``rows`` x ``metrics`` as they are computed or read from the cache."""
 
-    def __init__(self, rows: list[ScoreRow], metrics: list[Metric], device: str, batch_size: int,
-                 cache_dir: str | Path | None, domain: str, **source_options):
+    def __init__(self, rows: list[ScoreRow], metrics: list[Metric], device: str,
+                 batch_size: int | None, cache_dir: str | Path | None, domain: str,
+                 **source_options):
         self.rows, self.metrics, self.device = rows, metrics, device
-        self.batch_size = max(1, int(batch_size))
+        self.batch_size = None if batch_size is None else max(1, int(batch_size))
         options = source_options if domain == "audio" else {}
         self.domain, self.source_options = domain, options
         self.cache_dir = Path(cache_dir) if cache_dir else None
@@ -41,17 +42,25 @@ class ScoringRun:
         self.from_cache = self.computed = 0
 
     # ------------------------------------------------------------------ what to score when
+    def size_for(self, metric: Metric) -> int:
+        """Items per call of ``metric``: the run's ``batch_size``, else the metric's own
+        ``items_per_call`` (BERTScore fills its forward passes with many sentences)."""
+        return self.batch_size or max(1, int(metric.items_per_call))
+
     def schedule(self) -> Iterator[tuple[Sequence[int], Metric]]:
-        """(positions, metric) batches: ``batch_size`` rows, or one system's rows at a time for
-        corpus-level metrics."""
+        """(positions, metric) batches: :meth:`size_for` rows (the metrics of one size take
+        each window in turn), or one system's rows at a time for corpus-level metrics."""
         systems: dict[str, list[int]] = {}
         for position, row in enumerate(self.rows):
             systems.setdefault(row.system, []).append(position)
-        for start in range(0, len(self.rows), self.batch_size):
-            positions = range(start, min(len(self.rows), start + self.batch_size))
-            for metric in self.metrics:
-                if not metric.corpus_level:
-                    yield positions, metric
+        sizes: dict[int, list[Metric]] = {}
+        for metric in self.metrics:
+            if not metric.corpus_level:
+                sizes.setdefault(self.size_for(metric), []).append(metric)
+        for size, metrics in sizes.items():
+            for start in range(0, len(self.rows), size):
+                positions = range(start, min(len(self.rows), start + size))
+                yield from ((positions, metric) for metric in metrics)
         for metric in self.metrics:
             if metric.corpus_level:
                 yield from ((positions, metric) for positions in systems.values())

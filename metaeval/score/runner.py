@@ -68,7 +68,8 @@ def needed_inputs(metrics: Sequence[Metric]) -> tuple[str, ...]:
     return tuple(n for n in known if n in wanted)
 
 
-def score_items(rows, metrics: Sequence[str | Metric], device: str = "cpu", batch_size: int = 8,
+def score_items(rows, metrics: Sequence[str | Metric], device: str = "cpu",
+                batch_size: int | None = None,
                 jobs: int = 1, cache_dir: str | Path | None = None, resume: bool = False,
                 progress: bool | Callable[[int, int], None] | None = None,
                 tolerance_s: float = DEFAULT_TOLERANCE_S,
@@ -79,7 +80,8 @@ def score_items(rows, metrics: Sequence[str | Metric], device: str = "cpu", batc
     ``rows``: `ScoreRow` objects (:mod:`metaeval.score.manifest`,
     :mod:`metaeval.score.text_manifest`), or records / a frame with ``item, system, estimate,
     reference[, mixture]`` (audio) or ``item, system, hypothesis[, reference, source]`` (text). ``metrics``: registered names or `Metric`
-    instances. ``cache_dir=None`` scores without a cache; ``resume=True`` requires scores of an
+    instances. ``batch_size``: items per metric call (None: each metric's ``items_per_call``,
+    8 for most, more for BERTScore and sacrebleu). ``cache_dir=None`` scores without a cache; ``resume=True`` requires scores of an
     earlier run of these rows in ``cache_dir`` and continues from them. ``progress``: True for a
     progress bar over items x metrics, or a callback ``(done, total)``. ``loudness_lufs``:
     normalise every file to this integrated loudness (ITU-R BS.1770) before scoring, as the GSVS

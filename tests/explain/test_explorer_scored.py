@@ -85,7 +85,9 @@ def test_explain_domain_text_shows_the_runs_analyses_computed_and_cached(recorde
                                   "--top", "3", "--html", str(tmp_path / name)])
         assert ran.exit_code == 0, ran.output
         pages.append((tmp_path / name).read_text(encoding="utf-8"))
-    assert len(recorded.prompts) == 1600  # SummEval: 100 articles x 16 systems, once
+    # SummEval: 100 articles x 16 systems, 1546 distinct summaries; an identical summary scored
+    # in an earlier runner batch comes from the cache: every distinct prompt, at most 1600
+    assert len(set(recorded.prompts)) == 1546 and len(recorded.prompts) <= 1600
     assert recorded.prompts[0].startswith("You are evaluating errors in a model-generated output "
                                           "for a given instruction.\nInstruction: \nSummarize the "
                                           "following news article.\n")

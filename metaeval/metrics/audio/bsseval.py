@@ -41,7 +41,7 @@ from metaeval.metrics.audio.bss_items import sdr_item, si_sdr_item, si_sdr_items
 from metaeval.metrics.audio.bss_kernels import image_sdr, isr, single_torch_thread
 from metaeval.metrics.audio.bsseval_images import bss_eval_images_v3
 from metaeval.metrics.base import Batch, Metric, MetricConfig, option
-from metaeval.metrics.options import check_choice
+from metaeval.metrics.valid import at_least, one_of
 
 __all__ = ["ISR", "SAR", "SDR", "SIR", "SISDR", "bss_eval_images_v3", "image_sdr", "isr",
            "sdr_item", "si_sdr_item", "si_sdr_items", "single_torch_thread", "sir_sar_item"]
@@ -56,6 +56,7 @@ class _WholeExcerptMetric(Metric):
     domain = "audio"
     sample_rate = 44100
     inputs = ("estimate", "reference")
+    backends = ("numpy", "scipy", "torch")
 
     def score(self, batch: Batch) -> np.ndarray:
         arrays = mono_inputs(batch, self.inputs, dtype=None)
@@ -105,7 +106,6 @@ class _WholeExcerptMetric(Metric):
 
 def _check_method(metric: Metric) -> None:
     config = metric.config
-    check_choice(metric.name, "method", config.method, METHODS)
     if config.method == "bss_eval_v3" and getattr(config, "load_diag", None) is not None:
         raise MetricOptionError(f"{metric.name}: method bss_eval_v3 solves the exact least-squares "
                           "problem (as mir_eval) and takes no load_diag. Fix: use the preset "
@@ -120,11 +120,12 @@ def _images(estimate, reference, mixture, filter_length: int, index: int):
 class SDRConfig(MetricConfig):
     method: str = option("fast_bss_eval", "fast_bss_eval: the estimate projected on the delayed "
                          "reference (torchmetrics / GSVS); bss_eval_v3: mir_eval images SDR "
-                         "(||s||^2 / ||e - s||^2, no distortion filter)")
-    filter_length: int = option(512, "distortion filter taps (fast_bss_eval method)")
+                         "(||s||^2 / ||e - s||^2, no distortion filter)", one_of(*METHODS))
+    filter_length: int = option(512, "distortion filter taps (fast_bss_eval method)",
+                                at_least(1))
     zero_mean: bool = option(False, "subtract each signal's mean first")
     load_diag: float | None = option(None, "value added to the diagonal of the autocorrelation "
-                                           "(regularisation); none: no loading")
+                                           "(regularisation); none: no loading", at_least(0))
 
 
 class SDR(_WholeExcerptMetric):
@@ -175,10 +176,12 @@ class SISDR(_WholeExcerptMetric):
 @dataclass(frozen=True)
 class BSSEvalConfig(MetricConfig):
     method: str = option("fast_bss_eval", "fast_bss_eval: bss_eval_sources of fast_bss_eval "
-                         "(GSVS study); bss_eval_v3: mir_eval bss_eval_images")
-    filter_length: int = option(1024, "distortion filter taps (mir_eval / BSS Eval v3: 512)")
+                         "(GSVS study); bss_eval_v3: mir_eval bss_eval_images", one_of(*METHODS))
+    filter_length: int = option(1024, "distortion filter taps (mir_eval / BSS Eval v3: 512)",
+                                at_least(1))
     load_diag: float | None = option(1e-7, "diagonal loading of the normalised correlation "
-                                           "matrices (fast_bss_eval); none for bss_eval_v3")
+                                           "matrices (fast_bss_eval); none for bss_eval_v3",
+                                     at_least(0))
 
 
 class _WithInterferer(_WholeExcerptMetric):
@@ -228,7 +231,8 @@ class SAR(_WithInterferer):
 
 @dataclass(frozen=True)
 class ISRConfig(MetricConfig):
-    filter_length: int = option(1024, "distortion filter taps (mir_eval / BSS Eval v3: 512)")
+    filter_length: int = option(1024, "distortion filter taps (mir_eval / BSS Eval v3: 512)",
+                                at_least(1))
 
 
 class ISR(_WholeExcerptMetric):

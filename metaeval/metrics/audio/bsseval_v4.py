@@ -21,6 +21,7 @@ from metaeval.citations import SISEC_2018
 from metaeval.errors import MetricError
 from metaeval.metrics.audio import is_silent, mono_inputs
 from metaeval.metrics.base import Batch, Metric, MetricConfig, option
+from metaeval.metrics.valid import at_least, greater_than
 
 
 @lru_cache(maxsize=1)
@@ -42,9 +43,11 @@ def museval_metrics():
 
 @dataclass(frozen=True)
 class BSSEvalV4Config(MetricConfig):
-    window_seconds: float = option(1.0, "frame length in seconds (SiSEC: 1 s)")
-    hop_seconds: float = option(1.0, "hop between frames in seconds (SiSEC: 1 s)")
-    filter_length: int = option(512, "distortion filter taps, computed once on the whole excerpt")
+    window_seconds: float = option(1.0, "frame length in seconds (SiSEC: 1 s)", greater_than(0))
+    hop_seconds: float = option(1.0, "hop between frames in seconds (SiSEC: 1 s)",
+                                greater_than(0))
+    filter_length: int = option(512, "distortion filter taps, computed once on the whole excerpt",
+                                at_least(1))
 
 
 def framewise_sdr(estimate: np.ndarray, reference: np.ndarray, mixture: np.ndarray,
@@ -66,6 +69,7 @@ class BSSEvalV4SDR(Metric):
     domain = "audio"
     inputs = ("estimate", "reference", "mixture")
     sample_rate = 44100
+    backends = ("museval", "numpy", "scipy")
     citation = SISEC_2018
     description = "Framewise BSS-Eval v4 SDR (museval: 1 s windows and hop, median over frames)."
     Config = BSSEvalV4Config

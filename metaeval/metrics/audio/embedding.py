@@ -33,7 +33,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from metaeval.citations import GSVS_2025
-from metaeval.errors import MetricError, MetricOptionError
+from metaeval.errors import MetricError
 from metaeval.metrics.audio.encoders import (
     CLAP_DEFAULT,
     MERT_DEFAULT,
@@ -41,6 +41,7 @@ from metaeval.metrics.audio.encoders import (
     shared_encoder,
 )
 from metaeval.metrics.base import Batch, Metric, MetricConfig, option
+from metaeval.metrics.valid import at_least, greater_than, one_of
 
 MERT_2024 = ("Y. Li et al., MERT: Acoustic Music Understanding Model with Large-Scale "
              "Self-supervised Training, ICLR 2024.")
@@ -130,26 +131,30 @@ def frechet_audio_distance(reference: np.ndarray, estimate: np.ndarray,
 @dataclass(frozen=True)
 class MertConfig(MetricConfig):
     model: str = option(MERT_DEFAULT, "hub name or local directory of the MERT checkpoint")
-    layer: int = option(12, "index into the 13 stacked hidden states (0 = CNN projection)")
+    layer: int = option(12, "index into the 13 stacked hidden states (0 = CNN projection)",
+                        at_least(0))
     float16_embeddings: bool = option(True, "round embeddings to float16 first (as fadtk caches)")
-    matrix_sqrt: str = option("eigh", "Tr sqrt(S_r S_e) by eigh (stable) or scipy (sqrtm)")
+    matrix_sqrt: str = option("eigh", "Tr sqrt(S_r S_e) by eigh (stable) or scipy (sqrtm)",
+                              one_of(*MATRIX_SQRT))
 
 
 @dataclass(frozen=True)
 class Music2LatentConfig(MetricConfig):
     checkpoint: str = option("", "local checkpoint path; empty: the package's music2latent.pt")
     float16_embeddings: bool = option(True, "round embeddings to float16 first (as fadtk caches)")
-    matrix_sqrt: str = option("eigh", "Tr sqrt(S_r S_e) by eigh (stable) or scipy (sqrtm)")
+    matrix_sqrt: str = option("eigh", "Tr sqrt(S_r S_e) by eigh (stable) or scipy (sqrtm)",
+                              one_of(*MATRIX_SQRT))
 
 
 @dataclass(frozen=True)
 class ClapConfig(MetricConfig):
     model: str = option(CLAP_DEFAULT, "hub name (e.g. laion/larger_clap_music) or local directory")
-    window_s: float = option(10.0, "window length in seconds (fadtk CLAP: 10 s)")
-    hop_s: float = option(1.0, "hop between windows in seconds")
+    window_s: float = option(10.0, "window length in seconds (fadtk CLAP: 10 s)", greater_than(0))
+    hop_s: float = option(1.0, "hop between windows in seconds", greater_than(0))
     quantize_int16: bool = option(True, "quantise the waveform to int16 and back (as fadtk)")
     float16_embeddings: bool = option(True, "round embeddings to float16 first (as fadtk caches)")
-    matrix_sqrt: str = option("eigh", "Tr sqrt(S_r S_e) by eigh (stable) or scipy (sqrtm)")
+    matrix_sqrt: str = option("eigh", "Tr sqrt(S_r S_e) by eigh (stable) or scipy (sqrtm)",
+                              one_of(*MATRIX_SQRT))
 
 
 class EmbeddingMetric(Metric):
@@ -168,9 +173,6 @@ class EmbeddingMetric(Metric):
     def __init__(self, config: Any | None = None, device: str = "cpu", *,
                  encoder: FrameEncoder | None = None, **overrides: Any):
         super().__init__(config, device, **overrides)
-        if self.config.matrix_sqrt not in MATRIX_SQRT:
-            raise MetricOptionError(f"unknown matrix_sqrt {self.config.matrix_sqrt!r}. "
-                              f"Fix: choose from {', '.join(MATRIX_SQRT)}.")
         self._encoder = encoder
 
     @property
@@ -213,6 +215,7 @@ class _FAD:
 
 class _Mert(EmbeddingMetric):
     sample_rate = 24000
+    backends = ("numpy", "scipy", "torch", "transformers")
     Config = MertConfig
     encoder_kind = "mert"
     encoder_fields = ("model", "layer")
@@ -220,6 +223,7 @@ class _Mert(EmbeddingMetric):
 
 class _Music2Latent(EmbeddingMetric):
     sample_rate = 44100
+    backends = ("music2latent", "numpy", "scipy", "torch")
     Config = Music2LatentConfig
     encoder_kind = "music2latent"
     encoder_fields = ("checkpoint",)
@@ -227,6 +231,7 @@ class _Music2Latent(EmbeddingMetric):
 
 class _Clap(EmbeddingMetric):
     sample_rate = 48000
+    backends = ("numpy", "scipy", "torch", "transformers")
     Config = ClapConfig
     encoder_kind = "clap"
     encoder_fields = ("model", "window_s", "hop_s", "quantize_int16")

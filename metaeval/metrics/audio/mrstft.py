@@ -26,6 +26,7 @@ import numpy as np
 from metaeval.citations import AURALOSS_2020
 from metaeval.metrics.audio import mono_inputs
 from metaeval.metrics.base import Batch, Metric, MetricConfig, option
+from metaeval.metrics.valid import at_least, greater_than
 
 AURALOSS = AURALOSS_2020
 
@@ -114,20 +115,24 @@ def multi_resolution_stft_loss(estimate: np.ndarray, target: np.ndarray, sample_
 
 @dataclass(frozen=True)
 class MRSTFTConfig(MetricConfig):
-    fft_sizes: tuple[int, ...] = option((256, 512, 1024, 2048, 4096), "FFT size of each resolution")
-    hop_sizes: tuple[int, ...] = option((64, 128, 256, 512, 1024), "hop of each resolution")
+    fft_sizes: tuple[int, ...] = option((256, 512, 1024, 2048, 4096), "FFT size of each resolution",
+                                        at_least(1))
+    hop_sizes: tuple[int, ...] = option((64, 128, 256, 512, 1024), "hop of each resolution",
+                                        at_least(1))
     win_lengths: tuple[int, ...] = option((256, 512, 1024, 2048, 4096),
-                                          "Hann window length of each resolution")
+                                          "Hann window length of each resolution", at_least(1))
     perceptual_weighting: bool = option(True, "A-weighting FIR pre-filter (auraloss, 101 taps)")
-    w_sc: float = option(1.0, "weight of the spectral convergence term")
-    w_log_mag: float = option(1.0, "weight of the L1 log-magnitude term")
-    eps: float = option(1e-8, "floor of the power spectrum before the square root")
+    w_sc: float = option(1.0, "weight of the spectral convergence term", at_least(0))
+    w_log_mag: float = option(1.0, "weight of the L1 log-magnitude term", at_least(0))
+    eps: float = option(1e-8, "floor of the power spectrum before the square root",
+                        greater_than(0))
 
 
 class MRSTFT(Metric):
     """auraloss multi-resolution STFT loss of the estimate against the reference (lower is better)."""
 
     name = "mrstft"
+    backends = ("numpy", "scipy")
     domain = "audio"
     inputs = ("estimate", "reference")
     higher_is_better = False

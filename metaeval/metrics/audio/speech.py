@@ -21,10 +21,10 @@ from typing import Any
 
 import numpy as np
 
-from metaeval.errors import MetricError, MetricOptionError
+from metaeval.errors import MetricError
 from metaeval.metrics.audio import mono_inputs
 from metaeval.metrics.base import Batch, Metric, MetricConfig, option
-from metaeval.metrics.options import check_choice
+from metaeval.metrics.valid import greater_than, one_of
 
 PESQ_RATES = {"wb": 16000, "nb": 8000}
 DNSMOS_RATE = 16000
@@ -33,13 +33,14 @@ DNSMOS_OUTPUTS = {"SIG": "sig_mos", "BAK": "bak_mos", "OVRL": "ovrl_mos", "P808"
 
 @dataclass(frozen=True)
 class PESQConfig(MetricConfig):
-    mode: str = option("wb", "wb (P.862.2, 16 kHz) or nb (P.862, 8 kHz)")
+    mode: str = option("wb", "wb (P.862.2, 16 kHz) or nb (P.862, 8 kHz)", one_of(*PESQ_RATES))
 
 
 class PESQ(Metric):
     """PESQ MOS-LQO of the estimate against the reference (``pesq`` package, ITU-T P.862/P.862.2)."""
 
     name = "pesq"
+    backends = ("pesq",)
     domain = "audio"
     inputs = ("estimate", "reference")
     higher_is_better = True
@@ -50,9 +51,6 @@ class PESQ(Metric):
 
     def __init__(self, config: Any | None = None, device: str = "cpu", **overrides: Any):
         super().__init__(config, device, **overrides)
-        if self.config.mode not in PESQ_RATES:
-            raise MetricOptionError(f"pesq: unknown mode {self.config.mode!r}. Fix: use mode='wb' "
-                              "(wide band, 16 kHz) or mode='nb' (narrow band, 8 kHz).")
         self.sample_rate = PESQ_RATES[self.config.mode]
 
     def score(self, batch: Batch) -> np.ndarray:
@@ -74,13 +72,14 @@ class PESQ(Metric):
 class STOIConfig(MetricConfig):
     extended: bool = option(False, "extended STOI (ESTOI; Jensen and Taal 2016)")
     sample_rate: int | None = option(None, "rate to score at; none: the files' own rate "
-                                           "(pystoi resamples to 10 kHz)")
+                                           "(pystoi resamples to 10 kHz)", greater_than(0))
 
 
 class STOI(Metric):
     """Short-time objective intelligibility of the estimate against the reference (pystoi)."""
 
     name = "stoi"
+    backends = ("pystoi", "numpy", "scipy")
     domain = "audio"
     inputs = ("estimate", "reference")
     higher_is_better = True
@@ -109,7 +108,7 @@ class STOI(Metric):
 
 @dataclass(frozen=True)
 class DNSMOSConfig(MetricConfig):
-    output: str = option("OVRL", "SIG, BAK, OVRL (P.835) or P808")
+    output: str = option("OVRL", "SIG, BAK, OVRL (P.835) or P808", one_of(*DNSMOS_OUTPUTS))
     personalized: bool = option(False, "the personalised DNSMOS model (speechmos pdnsmos_models)")
 
 
@@ -134,6 +133,7 @@ class DNSMOS(Metric):
     """DNSMOS P.835 (default OVRL) of the estimate alone, ONNX models from ``speechmos``."""
 
     name = "dnsmos"
+    backends = ("speechmos", "onnxruntime", "librosa", "numpy")
     domain = "audio"
     inputs = ("estimate",)
     higher_is_better = True
@@ -145,7 +145,6 @@ class DNSMOS(Metric):
 
     def __init__(self, config: Any | None = None, device: str = "cpu", **overrides: Any):
         super().__init__(config, device, **overrides)
-        check_choice("dnsmos", "output", self.config.output, DNSMOS_OUTPUTS)
 
     def score(self, batch: Batch) -> np.ndarray:
         _check_rate(self, batch)

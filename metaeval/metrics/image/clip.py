@@ -40,6 +40,7 @@ from metaeval.metrics.image.pretrained import (
     as_scores,
     with_prefix,
 )
+from metaeval.metrics.valid import greater_than
 
 CLIP_2021 = ("A. Radford, J. W. Kim, C. Hallacy et al., Learning Transferable Visual Models From "
              "Natural Language Supervision, ICML 2021.")
@@ -66,7 +67,7 @@ class CLIPTextConfig(CLIPConfig):
 class CLIPScoreConfig(CLIPConfig):
     prefix: str = option(CLIPSCORE_PREFIX, "text put before each caption (and reference), one "
                                            "space between (reference implementation's)")
-    w: float = option(2.5, "weight w of w * max(cos, 0)")
+    w: float = option(2.5, "weight w of w * max(cos, 0)", greater_than(0))
 
 
 def _unit(features):

@@ -22,6 +22,7 @@ from metaeval.metrics.base import Batch, Metric, MetricConfig, option
 from metaeval.metrics.hub import LOCAL_ONLY, offline, unavailable
 from metaeval.metrics.image.images import DEFAULT_MAX_PIXELS, as_rgb, caption
 from metaeval.metrics.text import quiet_loading
+from metaeval.metrics.valid import at_least
 
 _MODELS: dict[tuple, tuple[Any, Any]] = {}
 _LOCK = threading.Lock()
@@ -32,7 +33,7 @@ class PretrainedImageConfig(MetricConfig):
     model: str = option("", "hub name or local folder (model + processor)")
     fp16: bool = option(False, "float16 weights and inputs (CUDA only)")
     max_pixels: int | None = option(DEFAULT_MAX_PIXELS, "largest image (width x height) read; "
-                                                        "none: no limit")
+                                                        "none: no limit", at_least(1))
 
 
 def resolve_device(device: str) -> str:
@@ -76,6 +77,7 @@ class PretrainedImageMetric(Metric):
     """Base of the image metrics that run a transformers model on (image, text) pairs."""
 
     domain = "image"
+    backends = ("torch", "transformers", "pillow")
     model_class: ClassVar[str] = ""
     Config = PretrainedImageConfig
 

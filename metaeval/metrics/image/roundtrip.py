@@ -42,6 +42,7 @@ from metaeval.io import write_atomic
 from metaeval.metrics.base import Batch, Metric, MetricConfig, config_hash, option
 from metaeval.metrics.image.images import as_rgb
 from metaeval.metrics.image.roundtrip_models import Captioner, FeatureExtractor, TextToImage
+from metaeval.metrics.valid import at_least, one_of
 
 HUANG_2024 = ("J.-H. Huang, H. Zhu, Y. Shen, S. Rudinac, A. M. Sacchetti, E. Kanoulas, "
               "A Novel Evaluation Framework for Image2Text Generation, LLM4Eval @ SIGIR 2024, "
@@ -56,18 +57,21 @@ NOT_IN_GENERATION = NOT_IN_SIGNATURE + ("extractor",)
 class RoundTripConfig(MetricConfig):
     captioner: str = option("Salesforce/blip-image-captioning-base",
                             "image-to-text model (hub name or local folder)")
-    max_new_tokens: int = option(30, "most caption tokens the captioner generates (greedy)")
+    max_new_tokens: int = option(30, "most caption tokens the captioner generates (greedy)",
+                                 at_least(1))
     caption_from: str = option("captioner", "captioner, or text: the row's text input is the "
-                                            "caption under test")
+                                            "caption under test", one_of(*CAPTION_SOURCES))
     generator: str = option("stable-diffusion-v1-5/stable-diffusion-v1-5",
                             "diffusers text-to-image pipeline (hub name or local folder)")
-    steps: int = option(50, "denoising steps")
-    guidance: float = option(7.5, "classifier-free guidance scale (<= 1: none)")
-    resolution: int = option(512, "height and width of the generated image (multiple of 8)")
-    seed: int = option(0, "seed of the initial noise, the same for every item")
+    steps: int = option(50, "denoising steps", at_least(1))
+    guidance: float = option(7.5, "classifier-free guidance scale (<= 1: none)", at_least(0))
+    resolution: int = option(512, "height and width of the generated image (multiple of 8)",
+                             at_least(8))
+    seed: int = option(0, "seed of the initial noise, the same for every item", at_least(0))
     extractor: str = option("openai/clip-vit-base-patch32",
                             "image features: a CLIP (image_embeds) or DINOv2 (CLS) model")
-    dtype: str = option("float32", "float32, float16 or bfloat16 for all three models")
+    dtype: str = option("float32", "float32, float16 or bfloat16 for all three models",
+                        one_of(*DTYPES))
     artifacts_dir: str = option(".cache/metaeval-artifacts",
                                 "folder of the kept captions and images (not in the signature)")
 
@@ -105,6 +109,7 @@ class ImageRoundTrip(Metric):
     """Cosine of image features of the image and of its caption's regeneration."""
 
     name = "i2t2i_roundtrip"
+    backends = ("numpy", "torch", "transformers", "diffusers", "pillow")
     domain = "image"
     inputs = ("image",)
     optional_inputs = ("text",)
@@ -116,17 +121,10 @@ class ImageRoundTrip(Metric):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         c = self.config
-        checks = [(c.caption_from in CAPTION_SOURCES, "caption_from", CAPTION_SOURCES),
-                  (c.dtype in DTYPES, "dtype", DTYPES)]
-        for ok, field, choices in checks:
-            if not ok:
-                raise MetricOptionError(f"i2t2i_roundtrip: unknown {field} "
-                                        f"{getattr(c, field)!r}. Fix: choose one of "
-                                        f"{', '.join(choices)}.")
-        if c.resolution < 8 or c.resolution % 8 or c.steps < 1 or c.max_new_tokens < 1:
-            raise MetricOptionError("i2t2i_roundtrip: resolution must be a positive multiple of "
-                                    "8, steps and max_new_tokens at least 1. Fix: e.g. "
-                                    "resolution=512:steps=50:max_new_tokens=30.")
+        if c.resolution % 8:
+            raise MetricOptionError(f"metric 'i2t2i_roundtrip', option resolution="
+                                    f"{c.resolution}: must be a multiple of 8. Fix: e.g. "
+                                    "resolution=512.")
         self.captioner = Captioner(c.captioner, self.device, c.dtype, c.max_new_tokens)
         self.generator = TextToImage(c.generator, self.device, c.dtype, c.steps, c.guidance,
                                      c.resolution, c.seed)
@@ -135,14 +133,13 @@ class ImageRoundTrip(Metric):
     def _fields(self, excluded) -> dict:
         return {k: v for k, v in asdict(self.config).items() if k not in excluded}
 
-    @property
-    def config_hash(self) -> str:
-        return config_hash(self._fields(NOT_IN_SIGNATURE))
+    def signature_fields(self) -> dict:
+        return {**self._fields(NOT_IN_SIGNATURE), "backend_versions": self.backend_versions()}
 
     @cached_property
     def artifacts(self) -> Path:
         """``<artifacts_dir>/i2t2i/<generation hash>``, with the fields that made its files."""
-        fields = self._fields(NOT_IN_GENERATION)
+        fields = {**self._fields(NOT_IN_GENERATION), "backend_versions": self.backend_versions()}
         folder = Path(self.config.artifacts_dir).expanduser() / "i2t2i" / config_hash(fields)
         if not (folder / "config.json").exists():
             write_atomic(folder / "config.json", json.dumps(fields, indent=1, sort_keys=True))

@@ -20,6 +20,7 @@ import numpy as np
 from metaeval.errors import MetricError
 from metaeval.metrics.base import Batch, Metric, MetricConfig, option
 from metaeval.metrics.text import text_inputs
+from metaeval.metrics.valid import at_least
 
 COMET_2020 = ("R. Rei, C. Stewart, A. C. Farinha, A. Lavie, COMET: A Neural Framework for MT "
               "Evaluation, EMNLP 2020.")
@@ -32,7 +33,7 @@ class COMETConfig(MetricConfig):
     model: str = option("Unbabel/wmt22-comet-da", "local checkpoint (model.ckpt) or a name in "
                                                   "the local Hugging Face cache")
     reference_free: bool = option(False, "quality estimation: source and hypothesis only")
-    batch_size: int = option(16, "samples per forward pass")
+    batch_size: int = option(16, "samples per forward pass", at_least(1))
 
 
 def load_comet(model: str):
@@ -56,6 +57,7 @@ class COMET(Metric):
     """COMET score of the hypothesis given the source (and the reference)."""
 
     name = "comet"
+    backends = ("unbabel-comet", "torch", "transformers")
     domain = "text"
     inputs = ("hypothesis", "source", "reference")
     citation = COMET_2020

@@ -23,7 +23,6 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 from metaeval.errors import MetricError, MetricOptionError
-from metaeval.metrics.options import check_choice
 from metaeval.metrics.text import quiet_loading
 
 BACKENDS = ("transformers", "http")
@@ -138,7 +137,6 @@ class HTTPGenerator:
 
 def make_generator(config, device: str = "cpu"):
     """The generator a TIGERScore-style config asks for."""
-    check_choice("", "backend", config.backend, BACKENDS)
     if config.backend == "http":
         return HTTPGenerator(config.url, config.model, config.api_key_env, config.max_new_tokens,
                              config.timeout_s, config.retries, config.concurrency, config.stop)

@@ -18,8 +18,8 @@ import numpy as np
 
 from metaeval.errors import MetricOptionError
 from metaeval.metrics.base import Batch, Metric, MetricConfig, option
-from metaeval.metrics.options import check_choice
 from metaeval.metrics.text import text_inputs
+from metaeval.metrics.valid import one_of
 
 LIN_2004 = "C.-Y. Lin, ROUGE: A Package for Automatic Evaluation of Summaries, ACL Workshop 2004."
 VARIANT = re.compile(r"rouge([1-9]|L|Lsum)\Z")
@@ -30,9 +30,10 @@ RULES = ("max", "mean")
 @dataclass(frozen=True)
 class ROUGEConfig(MetricConfig):
     variant: str = option("rougeL", "rouge1, rouge2, ... rougeL or rougeLsum")
-    measure: str = option("fmeasure", "fmeasure, precision or recall")
+    measure: str = option("fmeasure", "fmeasure, precision or recall", one_of(*MEASURES))
     use_stemmer: bool = option(True, "Porter stemming of both texts")
-    multi_reference: str = option("max", "max (best reference) or mean over the references")
+    multi_reference: str = option("max", "max (best reference) or mean over the references",
+                                  one_of(*RULES))
     split_summaries: bool = option(False, "rougeLsum: split sentences with nltk when the texts "
                                           "have no newlines")
 
@@ -41,6 +42,7 @@ class ROUGE(Metric):
     """One ROUGE variant and measure of the hypothesis against its references."""
 
     name = "rouge"
+    backends = ("rouge-score", "nltk")  # nltk: the Porter stemmer
     domain = "text"
     inputs = ("hypothesis", "reference")
     citation = LIN_2004
@@ -50,8 +52,6 @@ class ROUGE(Metric):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         c = self.config
-        check_choice("rouge", "measure", c.measure, MEASURES)
-        check_choice("rouge", "multi_reference", c.multi_reference, RULES)
         if not VARIANT.match(c.variant):
             raise MetricOptionError(f"rouge: unknown variant {c.variant!r}. Fix: rouge1, rouge2, "
                                     "..., rougeL or rougeLsum.")

@@ -19,8 +19,9 @@ from functools import cached_property
 
 import numpy as np
 
-from metaeval.metrics.base import Batch, Metric, MetricConfig, config_hash, option
+from metaeval.metrics.base import Batch, Metric, MetricConfig, option
 from metaeval.metrics.text import reference_streams, text_inputs
+from metaeval.metrics.valid import at_least, one_of
 
 SACREBLEU = "M. Post, A Call for Clarity in Reporting BLEU Scores, WMT 2018 (sacrebleu)."
 BLEU_2002 = "K. Papineni, S. Roukos, T. Ward, W.-J. Zhu, BLEU, ACL 2002."
@@ -34,9 +35,12 @@ class BLEUConfig(MetricConfig):
     lowercase: bool = option(False, "lowercase hypotheses and references")
     tokenize: str | None = option(None, "sacrebleu tokenizer (13a, intl, zh, ja-mecab, char, "
                                         "none ...); none: sacrebleu's default for trg_lang")
-    smooth_method: str = option("exp", "exp, floor, add-k or none")
-    smooth_value: float | None = option(None, "value of floor / add-k smoothing")
-    max_ngram_order: int = option(4, "largest n-gram order")
+    smooth_method: str = option("exp", "exp, floor, add-k or none",
+                                one_of("exp", "floor", "add-k", "none"))
+    smooth_value: float | None = option(None, "value of floor / add-k smoothing; none: "
+                                              "sacrebleu's default (floor 0.1, add-k 1)",
+                                        at_least(0))
+    max_ngram_order: int = option(4, "largest n-gram order", at_least(1))
     effective_order: bool = option(True, "ignore n-gram orders with no match (sentence level)")
     trg_lang: str = option("", "target language code (chooses the default tokenizer)")
 
@@ -44,9 +48,9 @@ class BLEUConfig(MetricConfig):
 @dataclass(frozen=True)
 class CHRFConfig(MetricConfig):
     corpus: bool = option(False, "corpus chrF of each system instead of one score per sentence")
-    char_order: int = option(6, "character n-gram order")
-    word_order: int = option(0, "word n-gram order (2 = chrF++)")
-    beta: int = option(2, "recall weight of the F-score")
+    char_order: int = option(6, "character n-gram order", at_least(0))
+    word_order: int = option(0, "word n-gram order (2 = chrF++)", at_least(0))
+    beta: int = option(2, "recall weight of the F-score (0: precision only)", at_least(0))
     lowercase: bool = option(False, "lowercase hypotheses and references")
     whitespace: bool = option(False, "keep whitespace in character n-grams")
     eps_smoothing: bool = option(False, "epsilon smoothing (as chrF++.py) instead of the default")
@@ -54,7 +58,7 @@ class CHRFConfig(MetricConfig):
 
 @dataclass(frozen=True)
 class CHRFPPConfig(CHRFConfig):
-    word_order: int = option(2, "word n-gram order (2 = chrF++)")
+    word_order: int = option(2, "word n-gram order (2 = chrF++)", at_least(0))
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,8 @@ class _SacreBLEUMetric(Metric):
 
     domain = "text"
     inputs = ("hypothesis", "reference")
+    backends = ("sacrebleu",)
+    items_per_call = 1024  # a call extracts each distinct reference set once
     _class_name = ""
 
     def _options(self) -> dict:
@@ -92,9 +98,8 @@ class _SacreBLEUMetric(Metric):
         parts = str(probe.get_signature()).split("|")
         return "|".join(p for p in parts if not p.startswith("nrefs:"))
 
-    @property
-    def config_hash(self) -> str:
-        return config_hash({**asdict(self.config), "sacrebleu": self.backend_signature})
+    def signature_fields(self) -> dict:
+        return {**super().signature_fields(), "sacrebleu": self.backend_signature}
 
     @property
     def corpus_level(self) -> bool:

@@ -25,9 +25,10 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from metaeval.metrics.base import Batch, Metric, MetricConfig, option
+from metaeval.metrics.base import Batch, Metric, MetricConfig, option, package_versions
 from metaeval.metrics.text import text_inputs
-from metaeval.metrics.text.generation import make_generator
+from metaeval.metrics.text.generation import BACKENDS, make_generator
+from metaeval.metrics.valid import at_least, greater_than, one_of
 
 TIGERSCORE_2024 = ("D. Jiang, Y. Li, G. Zhang, W. Huang, B. Y. Lin, W. Chen, TIGERScore: Towards "
                    "Building Explainable Metric for All Text Generation Tasks, TMLR 2024.")
@@ -142,22 +143,27 @@ class TIGERScoreConfig(MetricConfig):
                                                    "the served model's name (http)")
     gguf_file: str = option("", "GGUF file inside the model folder (transformers gguf_file=)")
     backend: str = option("transformers", "transformers (local causal LM) or http "
-                                          "(OpenAI-compatible completions endpoint)")
+                                          "(OpenAI-compatible completions endpoint)",
+                          one_of(*BACKENDS))
     url: str = option("", "http: base URL, e.g. http://127.0.0.1:8000/v1")
     api_key_env: str = option("", "http: environment variable holding the API key")
-    max_new_tokens: int = option(1024, "largest analysis length in tokens (TIGERScore: 1024)")
-    batch_size: int = option(4, "prompts per generate call (transformers)")
-    dtype: str = option("auto", "transformers dtype: auto, float32, bfloat16, float16")
+    max_new_tokens: int = option(1024, "largest analysis length in tokens (TIGERScore: 1024)",
+                                 at_least(1))
+    batch_size: int = option(4, "prompts per generate call (transformers)", at_least(1))
+    dtype: str = option("auto", "transformers dtype: auto, float32, bfloat16, float16",
+                        one_of("auto", "float32", "bfloat16", "float16"))
     stop: tuple[str, ...] = option(("\n\n\n",), "stop strings; the text is cut at the first")
-    timeout_s: float = option(120.0, "http: seconds per request")
-    retries: int = option(3, "http: retries of a failed request (exponential back-off)")
-    concurrency: int = option(4, "http: requests in flight at once")
+    timeout_s: float = option(120.0, "http: seconds per request", greater_than(0))
+    retries: int = option(3, "http: retries of a failed request (exponential back-off)",
+                          at_least(0))
+    concurrency: int = option(4, "http: requests in flight at once", at_least(1))
 
 
 class TIGERScore(Metric):
     """-(sum of score reductions) of the model's error analysis; higher (closer to 0) is better."""
 
     name = "tigerscore"
+    backends = ("torch", "transformers", "gguf")
     domain = "text"
     inputs = ("hypothesis", "instruction")
     optional_inputs = ("context",)
@@ -169,6 +175,15 @@ class TIGERScore(Metric):
     def __init__(self, *args, generator=None, **kwargs):
         super().__init__(*args, **kwargs)
         self._generator = generator  # an object with generate(prompts) -> texts (tests, reuse)
+
+    def backend_versions(self) -> dict[str, str]:
+        """torch and transformers (and gguf for a GGUF file) when the model runs here; none
+        for ``backend=http`` (the server's software is outside this process: name the served
+        model in ``model``)."""
+        if self.config.backend == "http":
+            return {}
+        used = [p for p in self.backends if p != "gguf" or self.config.gguf_file]
+        return package_versions(used)
 
     @property
     def generator(self):
