@@ -10,6 +10,7 @@ import pytest
 
 from metaeval.data.gensvs import CARD as GSVS_CARD
 from metaeval.data.gensvs import DATA_FILE, LOWER_IS_BETTER, load_gensvs
+from metaeval.correlation.inputs import load_with_scores
 from metaeval.data.loaders import load_table, read_table
 from metaeval.errors import DataError
 from tests.registered import registered
@@ -228,8 +229,27 @@ def test_unknown_columns(tmp_path):
 
 def test_no_mapping_and_no_card(tmp_path):
     path = write(SMALL, tmp_path / "r.csv")
-    with pytest.raises(DataError, match=r"r\.csv: no item column given.*Fix: pass item=COL"):
+    with pytest.raises(DataError, match=r"r\.csv: no item column given and none is named "
+                                        r"'item'.*Fix: pass item=COL"):
         load_table(path)
+
+
+def test_item_and_system_are_the_columns_so_named_by_default(tmp_path):
+    """README: `metaeval correlate --data ratings.csv --human score --scores scores.parquet` on
+    a table whose key columns are called item and system needs no --item/--system."""
+    explicit = load_table(write(SMALL, tmp_path / "a.csv"), **MAPPING)
+    renamed = SMALL.rename(columns={"file_id": "item", "model_name": "system"})
+    mapping = {k: v for k, v in MAPPING.items() if k not in ("item", "system")}
+    js = load_table(write(renamed, tmp_path / "b.csv"), **mapping)
+    pd.testing.assert_frame_equal(js.table, explicit.table)
+    scores = write(renamed[["item", "system", "sisdr"]], tmp_path / "scores.csv")
+    judged = write(renamed.drop(columns="sisdr"), tmp_path / "c.csv")
+    joined = load_with_scores(judged, scores, **{**mapping, "metrics": ["sdr", "sisdr"],
+                                                 "lower_is_better": ()})
+    pd.testing.assert_series_equal(joined.table["sisdr"], explicit.table["sisdr"])
+    assert joined.table["DMOS"].tolist() == explicit.table["DMOS"].tolist()
+    with pytest.raises(DataError, match=r"no system column given and none is named 'system'"):
+        load_table(write(renamed.drop(columns="system"), tmp_path / "d.csv"), **mapping)
 
 
 @pytest.mark.parametrize("suffix,first_line", [(".csv", 2), (".jsonl", 1)])
