@@ -116,7 +116,7 @@ def _sisec(folder, rng) -> None:
     for song in range(10):
         shown = [methods[(song + k) % 8] for k in range(0, 8, 2)]
         for subject in range(6):
-            for repeat in range(2 if subject == 0 and song < 2 else 1):
+            for _repeat in range(2 if subject == 0 and song < 2 else 1):
                 for name in ["ref", "anchor35", *shown]:
                     mean = {"ref": 97, "anchor35": 20}.get(name) or skill[methods.index(name)]
                     rows.append({"song": f"song{song}", "method": name,

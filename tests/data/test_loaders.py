@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from metaeval.correlation.inputs import load_with_scores
 from metaeval.data.gensvs import CARD as GSVS_CARD
 from metaeval.data.gensvs import DATA_FILE, LOWER_IS_BETTER, load_gensvs
-from metaeval.correlation.inputs import load_with_scores
 from metaeval.data.loaders import load_table, read_table
 from metaeval.errors import DataError
 from tests.registered import registered
