@@ -138,6 +138,8 @@ def default_metrics(frame: pd.DataFrame, mapping: ColumnMapping) -> tuple[list[s
                 skipped.append(f"{column} ({roles[column]})")
         elif pd.api.types.is_bool_dtype(frame[column]):
             skipped.append(f"{column} (true/false values)")
+        elif frame[column].isna().all():
+            skipped.append(f"{column} (empty)")
         elif is_mostly_numeric(frame[column]):
             chosen.append(column)
         else:

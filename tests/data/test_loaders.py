@@ -348,3 +348,13 @@ def test_default_metrics_keep_a_mostly_numeric_column_and_report_its_bad_cell(tm
                     human="DMOS", groups=["model_type", "group_id"])
     assert "filepath" not in js.metrics and "trial_id" not in js.metrics
     assert js.metric_names[:2] == ["rating_0", "rating_1"] and "sdr" in js.metrics
+
+
+def test_an_empty_column_is_no_metric(tmp_path):
+    """A column without a value (read as float NaN from CSV) is not a metric candidate, as an
+    empty text column already was not; the note says why it was left out."""
+    frame = SMALL.assign(empty=np.nan)
+    js = load_table(write(frame, tmp_path / "r.csv"), item="file_id", system="model_name",
+                    human="DMOS", groups=["model_type"])
+    assert js.metric_names == ["sdr", "sisdr", "multi_res_loss"]
+    assert js.notes[0].endswith("not metrics: group_id (not numbers), empty (empty)")
