@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 LANGUAGES = {"bash": "bash", "sh": "bash", "shell": "bash", "python": "python", "py": "python"}
 FENCE = re.compile(r"^```\s*([\w+-]*)")
+ASSIGNMENT = re.compile(r"^(export\s+)?[A-Za-z_]\w*=\S*$")
 
 
 @dataclass(frozen=True)
@@ -39,14 +40,14 @@ class Block:
 
 
 def first_command(text: str, words: int = 4) -> str:
-    """The first ``words`` words of the block's first line that is not blank or a comment
-    (``metaeval correlate --data judgements.csv --item segment`` -> ``metaeval correlate --data
-    judgements.csv``): options further on may change without changing the key."""
-    for line in text.splitlines():
-        stripped = line.strip()
-        if stripped and not stripped.startswith("#"):
-            return " ".join(re.sub(r"\s+#\s.*$", "", stripped).rstrip("\\ ").split()[:words])
-    return ""
+    """The first ``words`` words of the block's first line that is not blank, a comment or a
+    variable assignment (``metaeval correlate --data judgements.csv --item segment`` ->
+    ``metaeval correlate --data judgements.csv``): options further on may change without
+    changing the key."""
+    lines = [re.sub(r"\s+#\s.*$", "", line.strip()).rstrip("\\ ") for line in text.splitlines()]
+    lines = [line for line in lines if line and not line.startswith("#")]
+    commands = [line for line in lines if not ASSIGNMENT.match(line)] or lines
+    return " ".join(commands[0].split()[:words]) if commands else ""
 
 
 def read_blocks(path: Path = README) -> list[Block]:

@@ -1,12 +1,14 @@
 """Every command of the README runs as written (issue 18).
 
 Each fenced ``bash``/``sh``/``python`` block of README.md is one test (:mod:`tests.readme`): it
-runs as written in a folder of its own, offline, with the registered data through
-``METAEVAL_DATA_DIR``; the files a user would bring (``judgements.csv``, ``texts.csv``, ...)
-are built there first, small and seeded, so that each command has something real to compute
-on. A block is either run or named in ``SKIPPED`` with the reason it cannot run here; a new
-block is simply run. Blocks in ``SLOW`` (over ~15 s) run in ``make test``, not in
-``make test-fast``.
+runs as written, offline, with the registered data through ``METAEVAL_DATA_DIR``, in one
+folder shared by all blocks in README order, as a user following the README would (so a block
+that trips over what an earlier one wrote fails; ``xdist_group`` keeps them on one worker with
+``--dist loadgroup``, and each block also passes alone). The files a user would bring
+(``judgements.csv``, ``texts.csv``, ...) are built before each block that names them, small and
+seeded, so that each command has something real to compute on. A block is either run or named
+in ``SKIPPED`` with the reason it cannot run here; a new block is simply run. Blocks in ``SLOW``
+(over ~15 s) run in ``make test``, not in ``make test-fast``.
 """
 
 from __future__ import annotations
@@ -32,6 +34,9 @@ SKIPPED = {
     "workers with GPUs); tests/score/test_ray_backend.py runs --backend ray on a local Ray.",
     "Image captions: the i2t2i round trip: metaeval score --manifest images.csv": "needs the "
     "BLIP captioner, Stable Diffusion v1.5 and DINOv2 weights (several GB, never downloaded).",
+    "Disagreements and power: metaeval score --manifest texts.csv": "needs the "
+    "TIGER-Lab/TIGERScore-7B weights (13 GB, never downloaded); tests/metrics runs TIGERScore "
+    "end to end with SmolLM2 and explain with its analyses.",
 }
 SLOW = {
     "Quick start (Python): from metaeval import correlate,",
@@ -41,7 +46,7 @@ SLOW = {
     "Text and translation: metaeval correlate --domain mt",
     "Text and translation: metaeval score --manifest texts.csv",
     "Text and translation: from metaeval.challenge import evaluate,",
-    "WMT metrics tasks (mt-metrics-eval evalsets): E=../shared/datasets/wmt22_zhen_mtme/wmt22",
+    "WMT metrics tasks (mt-metrics-eval evalsets): metaeval correlate --data-format mtme",
     "WMT metrics tasks (mt-metrics-eval evalsets): metaeval data texts --data",
     "WMT metrics tasks (mt-metrics-eval evalsets): import metaeval",
     "Disagreements and power: metaeval explain --domain audio",
@@ -147,11 +152,9 @@ def build_inputs(block: Block, folder) -> list[str]:
     builders = {"judgements.csv": _judgements, "sisec.csv": _sisec, "mqm_ende.tsv": _mqm,
                 "texts.csv": _texts,
                 "ratings.csv": _webmushra if block.mentions("webmushra") else _text_judgements}
-    built = []
-    for name, build in builders.items():
-        if block.mentions(name) and not (folder / name).exists():
-            build(folder, rng)
-            built.append(name)
+    built = [name for name in builders if block.mentions(name)]
+    for name in built:  # rebuilt for each block: two examples may mean different ratings.csv
+        builders[name](folder, rng)
     return built
 
 
@@ -171,22 +174,31 @@ def plugin(tmp_path_factory):
     return target
 
 
+@pytest.fixture(scope="session")
+def readme_folder(tmp_path_factory):
+    """(base, work): the user's folder every block runs in, in README order."""
+    base = tmp_path_factory.mktemp("readme")
+    return base, user_folder(base, data_dir())
+
+
 def _param(block: Block):
-    marks = [pytest.mark.slow] if block.key in SLOW else []
+    marks = [pytest.mark.xdist_group("readme")]
+    marks += [pytest.mark.slow] if block.key in SLOW else []
     return pytest.param(block, id=re.sub(r"\W+", "-", block.key).strip("-")[:90], marks=marks)
 
 
 @pytest.mark.parametrize("block", [_param(b) for b in BLOCKS])
-def test_readme_block_runs_as_written(block, tmp_path, request):
+def test_readme_block_runs_as_written(block, readme_folder, request):
     if block.key in SKIPPED:
         pytest.skip(SKIPPED[block.key])
     data = data_dir()
-    work = user_folder(tmp_path, data)
+    base, work = readme_folder
     build_inputs(block, work)
     extra = [request.getfixturevalue("plugin")] if block.mentions("colourfulness") else []
-    env = environment(tmp_path, extra, METAEVAL_CACHE_DIR=str(tmp_path / "cache"))
+    env = environment(base, extra, METAEVAL_CACHE_DIR=str(base / "cache"))
     if block.mentions("download"):  # the data sets come from a local mirror, not the network
-        env.update(METAEVAL_OFFLINE=None, METAEVAL_DATA_MIRROR=(data or tmp_path).as_uri())
+        env.pop("METAEVAL_OFFLINE", None)
+        env["METAEVAL_DATA_MIRROR"] = (data or base).as_uri()
     done = run_block(block, work, env, TIMEOUT_S)
     if done.returncode != 0 and data is None:
         pytest.skip(f"needs the registered data (METAEVAL_DATA_DIR unset): {done.stderr[-300:]}")
@@ -211,7 +223,7 @@ def test_named_blocks_exist(table):
 
 def test_extraction_keys_and_languages(tmp_path):
     readme = tmp_path / "README.md"
-    readme.write_text("# Title\n\n## Use\n\n```bash\n# a comment\n\nmetaeval correlate --data "
+    readme.write_text("# Title\n\n## Use\n\n```bash\n# a comment\nE=x  # data\nmetaeval correlate --data "
                       "x.csv --k 10 \\\n   --out r   # note\n```\n```yaml\nname: x\n```\n"
                       "```python\nprint(1)\n```\n```python\nprint(1)\n```\n### Next\n```sh\n"
                       "ls\n```\n", encoding="utf-8")
