@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -122,5 +123,13 @@ def run_block(block: Block, folder: Path, env: dict[str, str],
     script.write_text(block.text, encoding="utf-8")
     command = (["bash", "-e", "-o", "pipefail", str(script)] if block.language == "bash"
                else [sys.executable, str(script)])
-    return subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True,
-                          timeout=timeout, stdin=subprocess.DEVNULL)
+    with subprocess.Popen(command, cwd=folder, env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
+                          start_new_session=True) as process:
+        try:
+            stdout, stderr = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:  # the block's commands too, not only its shell
+            os.killpg(process.pid, signal.SIGKILL)
+            stdout, stderr = process.communicate()
+            stderr += f"\n(killed after {timeout:.0f} s)"
+    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
