@@ -30,12 +30,13 @@ $(STAMP): pyproject.toml requirements-dev.txt | $(VENV)/bin/python
 demo: $(DEMO_STAMP)
 	$(VENV)/bin/metaeval correlate --domain audio
 
+# --dist loadgroup: the README's examples (tests/test_readme.py) run in order on one worker
 test: $(STAMP)
-	$(PY) -m pytest -q -n 2
+	$(PY) -m pytest -q -n 2 --dist loadgroup
 
 # the inner loop: everything but the tests marked slow (end-to-end model runs)
 test-fast: $(STAMP)
-	$(PY) -m pytest -q -n 2 -m "not slow"
+	$(PY) -m pytest -q -n 2 --dist loadgroup -m "not slow"
 
 bench: $(STAMP)
 	$(PY) bench/engine.py

@@ -8,9 +8,11 @@ import typer
 DATA = "Data"
 DOMAIN_OPTION = typer.Option(None, help="Use the real study of a domain (audio: GSVS, mt: WMT21 "
                                         "TED en-de MQM, text: SummEval).", rich_help_panel=DATA)
-ITEM_OPTION = typer.Option(None, help="Column naming the item (stimulus / segment).",
+ITEM_OPTION = typer.Option(None, help="Column naming the item (stimulus / segment); default: "
+                                      "the dataset card's, else the column named item.",
                            rich_help_panel=DATA)
-SYSTEM_OPTION = typer.Option(None, help="Column naming the system (model / condition).",
+SYSTEM_OPTION = typer.Option(None, help="Column naming the system (model / condition); default: "
+                                        "the dataset card's, else the column named system.",
                              rich_help_panel=DATA)
 RATER_OPTION = typer.Option(None, help="Column with the rater id when rows are single ratings.",
                             rich_help_panel=DATA)

@@ -23,9 +23,9 @@ def is_mostly_numeric(values: pd.Series) -> bool:
     """A column is a metric candidate when most of its non-empty cells are numbers.
 
     A stray bad cell then reaches validation (which names its row) instead of silently dropping
-    the whole column from the metrics.
+    the whole column from the metrics. A column without a value is not one, whatever its type.
     """
-    if pd.api.types.is_bool_dtype(values):
+    if pd.api.types.is_bool_dtype(values) or values.isna().all():
         return False
     if pd.api.types.is_numeric_dtype(values):
         return True

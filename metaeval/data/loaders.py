@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from metaeval.data.cards import DatasetCard, find_card, read_card
-from metaeval.data.columns import is_mostly_numeric
+from metaeval.data.columns import ITEM, SYSTEM, is_mostly_numeric
 from metaeval.data.datasets import expand
 from metaeval.data.images import image_table
 from metaeval.data.judgements import DatasetInfo, JudgementSet, MetricInfo, kept_systems
@@ -48,6 +48,7 @@ class ColumnMapping:
     missing: str = "error"
     card: DatasetCard | None = None
     image: str | None = None  # the column of image paths
+    defaulted: tuple[str, ...] = ()  # roles taken by their canonical name (item, system)
 
 
     @property
@@ -63,16 +64,18 @@ class ColumnMapping:
 def column_mapping(path: Path, *, item=None, system=None, human=None, metrics=None, rater=None,
                    groups=(), lower_is_better=(), missing=None, card=None,
                    image=None) -> ColumnMapping:
-    """The mapping of the arguments, completed from the dataset card of ``path``."""
+    """The mapping of the arguments, completed from the dataset card of ``path``; an item or
+    system column named by neither is the column called ``item`` / ``system``."""
     spec = _resolve_card(path, card)
     if human is None and spec:
         human = spec.human
     human = [] if human is None else [human] if isinstance(human, str) else list(human)
     if metrics is None and spec and spec.metrics is not None:
         metrics = list(spec.metrics)
+    item, system = item or (spec.item if spec else None), system or (spec.system if spec else None)
     return ColumnMapping(
-        item=item or (spec.item if spec else None),
-        system=system or (spec.system if spec else None), human=human,
+        item=item or ITEM, system=system or SYSTEM, human=human,
+        defaulted=tuple(role for role, given in ((ITEM, item), (SYSTEM, system)) if not given),
         rater=rater or (spec.rater if spec else None),
         groups=list(groups) or list(spec.groups or [] if spec else []),
         metrics=list(metrics) if metrics is not None else None,
@@ -86,9 +89,11 @@ def _check_columns(path: Path, frame: pd.DataFrame, mapping: ColumnMapping) -> N
     card_note = f" (mapping from card {spec.path})" if spec else ""
     for role, value in (("item", mapping.item), ("system", mapping.system),
                         ("human", mapping.human)):
-        if not value:
+        if not value or (role in mapping.defaulted and value not in frame.columns):
+            none_named = f" and none is named '{role}'" if role in mapping.defaulted else ""
             raise DataError(located(
-                f"no {role} column given{card_note}; the file has {list(frame.columns)}",
+                f"no {role} column given{card_note}{none_named}; the file has "
+                f"{list(frame.columns)}",
                 file=str(path),
                 fix=f"pass {role}=COL (CLI: --{role} COL) or add '{role}: COL' to a dataset card "
                     f"({path.name}.yaml)."))
@@ -135,6 +140,8 @@ def default_metrics(frame: pd.DataFrame, mapping: ColumnMapping) -> tuple[list[s
                 skipped.append(f"{column} ({roles[column]})")
         elif pd.api.types.is_bool_dtype(frame[column]):
             skipped.append(f"{column} (true/false values)")
+        elif frame[column].isna().all():
+            skipped.append(f"{column} (empty)")
         elif is_mostly_numeric(frame[column]):
             chosen.append(column)
         else:

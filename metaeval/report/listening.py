@@ -213,7 +213,9 @@ def items_card(result: ListeningSummary) -> str:
     """YAML dataset card of ``items.csv`` (see :mod:`metaeval.data.cards`) for `metaeval correlate`.
 
     ``human`` lists ``mos`` first (the gold score) and then the interval and count columns, so
-    that only joined metric scores are correlated.
+    that only joined metric scores are correlated; a column without a value (the median's
+    interval when no stimulus has enough ratings for one) is left out, as an empty human score
+    is refused (and an empty column is no metric).
     """
     import yaml
 
@@ -224,7 +226,8 @@ def items_card(result: ListeningSummary) -> str:
                                           ("description", info.description)) if value}
     card.update({"item": "item", "system": "system",
                  "human": ["mos"] + [c for c in result.items.columns
-                                     if c not in ("item", "system", "mos")]})
+                                     if c not in ("item", "system", "mos")
+                                     and result.items[c].notna().any()]})
     return yaml.safe_dump(card, sort_keys=False, allow_unicode=True)
 
 

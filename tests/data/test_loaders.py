@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from metaeval.correlation.inputs import load_with_scores
 from metaeval.data.gensvs import CARD as GSVS_CARD
 from metaeval.data.gensvs import DATA_FILE, LOWER_IS_BETTER, load_gensvs
 from metaeval.data.loaders import load_table, read_table
@@ -229,8 +230,27 @@ def test_unknown_columns(tmp_path):
 
 def test_no_mapping_and_no_card(tmp_path):
     path = write(SMALL, tmp_path / "r.csv")
-    with pytest.raises(DataError, match=r"r\.csv: no item column given.*Fix: pass item=COL"):
+    with pytest.raises(DataError, match=r"r\.csv: no item column given and none is named "
+                                        r"'item'.*Fix: pass item=COL"):
         load_table(path)
+
+
+def test_item_and_system_are_the_columns_so_named_by_default(tmp_path):
+    """README: `metaeval correlate --data ratings.csv --human score --scores scores.parquet` on
+    a table whose key columns are called item and system needs no --item/--system."""
+    explicit = load_table(write(SMALL, tmp_path / "a.csv"), **MAPPING)
+    renamed = SMALL.rename(columns={"file_id": "item", "model_name": "system"})
+    mapping = {k: v for k, v in MAPPING.items() if k not in ("item", "system")}
+    js = load_table(write(renamed, tmp_path / "b.csv"), **mapping)
+    pd.testing.assert_frame_equal(js.table, explicit.table)
+    scores = write(renamed[["item", "system", "sisdr"]], tmp_path / "scores.csv")
+    judged = write(renamed.drop(columns="sisdr"), tmp_path / "c.csv")
+    joined = load_with_scores(judged, scores, **{**mapping, "metrics": ["sdr", "sisdr"],
+                                                 "lower_is_better": ()})
+    pd.testing.assert_series_equal(joined.table["sisdr"], explicit.table["sisdr"])
+    assert joined.table["DMOS"].tolist() == explicit.table["DMOS"].tolist()
+    with pytest.raises(DataError, match=r"no system column given and none is named 'system'"):
+        load_table(write(renamed.drop(columns="system"), tmp_path / "d.csv"), **mapping)
 
 
 @pytest.mark.parametrize("suffix,first_line", [(".csv", 2), (".jsonl", 1)])
@@ -329,3 +349,13 @@ def test_default_metrics_keep_a_mostly_numeric_column_and_report_its_bad_cell(tm
                     human="DMOS", groups=["model_type", "group_id"])
     assert "filepath" not in js.metrics and "trial_id" not in js.metrics
     assert js.metric_names[:2] == ["rating_0", "rating_1"] and "sdr" in js.metrics
+
+
+def test_an_empty_column_is_no_metric(tmp_path):
+    """A column without a value (read as float NaN from CSV) is not a metric candidate, as an
+    empty text column already was not; the note says why it was left out."""
+    frame = SMALL.assign(empty=np.nan)
+    js = load_table(write(frame, tmp_path / "r.csv"), item="file_id", system="model_name",
+                    human="DMOS", groups=["model_type"])
+    assert js.metric_names == ["sdr", "sisdr", "multi_res_loss"]
+    assert js.notes[0].endswith("not metrics: group_id (not numbers), empty (empty)")

@@ -9,6 +9,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.stats import spearmanr
 from typer.testing import CliRunner
 
 from metaeval.cli import app
@@ -176,3 +177,36 @@ def test_exclude_unknown_system_is_refused_before_computing():
     table = read_ratings(format="dcr")
     with pytest.raises(Exception, match="exclude_systems.*nosuch"):
         compute_summary(table, exclude_systems=["nosuch"], k=10)
+
+
+def test_median_items_csv_feeds_correlate_as_the_readme_shows(tmp_path):
+    """README: summarize with --aggregate median, then `metaeval correlate --data
+    .../items.csv --scores scores.csv --level item --average median`. With 5 ratings per
+    stimulus the median has no 95% order-statistic interval (2/2^5 > 0.05), so ci_low/ci_high
+    are empty: the card of items.csv must not make them human scores (an empty human column is
+    refused) and an empty column is no metric."""
+    rng = np.random.default_rng(18)
+    frame = incomplete_mushra()
+    path = tmp_path / "sisec.csv"
+    frame[frame["subject"] != "L5"].to_csv(path, index=False)  # 5 listeners per stimulus
+    out = tmp_path / "listening"
+    result = invoke("--data", path, "--format", "long", "--item", "song", "--system", "method",
+                    "--rater", "subject", "--rating", "score", "--scale", "0,100",
+                    "--reference", "ref", "--exclude-systems", "ref", "--replicates", "average",
+                    "--aggregate", "median", "--screening", "none", "--k", 20, "--out", out)
+    assert result.exit_code == 0, result.output
+    items = pd.read_csv(out / "items.csv")
+    assert items["ci_low"].isna().all() and items["ci_high"].isna().all()
+    scores = items[["item", "system"]].assign(
+        quality=items["mos"].to_numpy() + rng.normal(0, 10, len(items)))
+    scores.to_csv(tmp_path / "scores.csv", index=False)
+    done = runner.invoke(app, ["correlate", "--data", str(out / "items.csv"), "--scores",
+                               str(tmp_path / "scores.csv"), "--level", "item", "--average",
+                               "median", "--coef", "spearman", "--k", "0", "--out",
+                               str(tmp_path / "report")])
+    assert done.exit_code == 0, done.output
+    table = pd.read_csv(tmp_path / "report" / "results.csv")
+    assert table["metric"].tolist() == ["quality"]  # not ci_low, n_ratings, boot_low, ...
+    merged = items.merge(scores, on=["item", "system"])
+    per_item = [spearmanr(g["quality"], g["mos"]).statistic for _, g in merged.groupby("item")]
+    assert table["statistic"].iloc[0] == pytest.approx(np.median(per_item), abs=1e-12)
