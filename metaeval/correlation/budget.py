@@ -34,7 +34,7 @@ DRAW_SECONDS = 5e-6  # fixed cost of one draw of one metric, whatever the cells
 # seconds per (draw x cell) of one metric (bootstrap, chance) or one pair (perm)
 UNIT_SECONDS = {
     "linear": {"bootstrap": 2e-9, "chance": 2e-9, "perm": 1.5e-9},
-    "rank": {"bootstrap": 3e-8, "chance": 1e-8, "perm": 1.2e-8},
+    "rank": {"bootstrap": 3e-8, "chance": 1e-8, "perm": 2e-8},
     "pairs": {"bootstrap": 7e-8, "chance": 5e-8, "perm": 1.5e-7},
     "tiecal": {"bootstrap": 2e-7, "chance": 2e-7, "perm": 3e-7},
 }

@@ -36,6 +36,7 @@ from metaeval.stats.grouping import average_correlations, level_groups
 from metaeval.stats.levels import correlation_at_level
 
 PAIRS_PER_BLOCK = 8
+DRAW_BLOCK_CELLS = 2**18  # draws x cells per block (1.3x faster than all 1,000 HANNA draws)
 TIED_MAX_CELLS = 2**16  # 16 n^3 < 2^53: the sums of squared doubled ranks are exact in float64
 
 
@@ -190,7 +191,11 @@ class SortedSpearmanPermBoth:
     def draws(self, pairs: list[tuple[int, int]], masks: np.ndarray) -> np.ndarray:
         """delta* = rho(a*) - rho(b*) for each pair and mask: (P, k)."""
         w = level_groups(masks, self.level)  # (k, G, n) booleans
-        out = np.empty((len(pairs), masks.shape[0]))
+        k = w.shape[0]
+        step = max(1, DRAW_BLOCK_CELLS // w[0].size)  # (draws, G, 2n) arrays that stay in cache
+        blocks = [(slice(i, i + step), np.ascontiguousarray(w[i:i + step]))
+                  for i in range(0, k, step)]
+        out = np.empty((len(pairs), k))
         long_tied: list[int] = []
 
         def block(start: int) -> None:
@@ -198,8 +203,10 @@ class SortedSpearmanPermBoth:
                 plan = self._plan(*pairs[p])
                 if plan is None:
                     long_tied.append(p)
-                else:
-                    out[p] = (self._tied_pair if plan[0] else self._pair)(plan[1], w)
+                    continue
+                draws = self._tied_pair if plan[0] else self._pair
+                for rows, part in blocks:
+                    out[p, rows] = draws(plan[1], part)
 
         run_blocks([partial(block, i) for i in range(0, len(pairs), PAIRS_PER_BLOCK)],
                    self.workers)

@@ -122,7 +122,7 @@ def test_the_estimate_follows_the_perm_both_paths():
             for level in ("system", "item", "none")}
     assert perm["system"] == pytest.approx(pairs * 1000 * 11 * 8e-8)
     assert perm["item"] == pytest.approx(pairs * 1000 * cells * 1e-8)
-    assert perm["none"] == pytest.approx(pairs * 1000 * cells * 1.2e-8)
+    assert perm["none"] == pytest.approx(pairs * 1000 * cells * 2e-8)
     assert 20 < estimate_cost([(cells, *shape)], 72, tested).seconds < 60
 
 
