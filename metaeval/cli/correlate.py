@@ -24,6 +24,7 @@ from metaeval.cli.common import (
     warn,
 )
 from metaeval.cli.meta import print_meta
+from metaeval.cli import preferences as prefs
 from metaeval.cli.power_options import (
     POWER_GRID_OPTION,
     POWER_METHOD_OPTION,
@@ -46,6 +47,7 @@ from metaeval.cli.summary import print_summary
 from metaeval.correlation import Settings, judgements
 from metaeval.correlation.inputs import DATA_FORMATS
 from metaeval.correlation.power_curves import PowerSettings, check_power_settings
+from metaeval.correlation.preference_settings import PreferenceSettings
 from metaeval.correlation.protocols import PROTOCOLS, protocol, protocol_run
 from metaeval.correlation.result import POOLED
 from metaeval.data.columns import MISSING_POLICIES
@@ -68,9 +70,10 @@ DATA, REPORTS, SPEED, STATISTICS = "Data", "Reports", "Speed", "Statistics"
 DATA_OPTION = typer.Option(None, "--data", help="Judgement table: CSV, TSV, JSONL or Parquet (or "
                                                 "a WMT MQM TSV / THumB JSONL, see --data-format).")
 DATA_FORMAT_OPTION = typer.Option("table", help="table (with a column mapping or card), wmt-mqm "
-                                                "(per-error MQM TSV), thumb (THumB 1.0 JSONL) "
-                                                "or mtme (an mt-metrics-eval evalset folder, "
-                                                "with --lp).",
+                                                "(per-error MQM TSV), thumb (THumB 1.0 JSONL), "
+                                                "mtme (an mt-metrics-eval evalset folder, with "
+                                                "--lp), pairwise or best-of-n (human choices, "
+                                                "with --scores).",
                                   rich_help_panel=DATA)
 LATEX_LAYOUT_OPTION = typer.Option(
     DEFAULT_LAYOUT, help="table.tex: compact (fits an article column), two-column (table* "
@@ -97,6 +100,7 @@ FORCE_OPTION = typer.Option(False, help="Run even when the cost estimate exceeds
 
 
 @app.command("correlate")
+@with_settings_options(PreferenceSettings, into="choice_options")
 @with_settings_options(Settings)
 def correlate_command(
     domain: Domain = shared.DOMAIN_OPTION,
@@ -111,6 +115,8 @@ def correlate_command(
                                          "per column (e.g. DMOS; coherence,fluency).",
                               rich_help_panel=DATA),
     rater: str = shared.RATER_OPTION,
+    system_a: str = prefs.SYSTEM_A_OPTION, system_b: str = prefs.SYSTEM_B_OPTION,
+    winner: str = prefs.WINNER_OPTION, picked: str = prefs.PICKED_OPTION,
     image: str = IMAGE_OPTION,
     images: Path = IMAGES_OPTION,
     metrics: str = typer.Option(None, help="Comma-separated metric columns (default: all numeric); "
@@ -136,11 +142,12 @@ def correlate_command(
     power_raters: str = POWER_RATERS_OPTION, power_reps: int = POWER_REPS_OPTION,
     workers: int = WORKERS_OPTION,
     force: bool = FORCE_OPTION,
-    settings_options: dict | None = None,
+    settings_options: dict | None = None, choice_options: dict | None = None,
 ) -> None:
-    """Correlate metrics with human judgements and write the reports."""
+    """Correlate metrics with human judgements (ratings, or pairwise / best-of-N choices) and
+    write the reports."""
     options = dict(locals())
-    with cli_errors(settings_flags(Settings)):
+    with cli_errors({**settings_flags(Settings), **settings_flags(PreferenceSettings)}):
         run_correlate(**command_arguments(options))
 
 
@@ -158,9 +165,13 @@ def command_arguments(options: dict) -> dict:
                               if key.startswith("power")})
     media = {MEDIA_OPTIONS[key]: options.pop(key) for key in MEDIA_OPTIONS}
     chosen = options.pop("settings_options") or {}
-    return {**{RENAMED.get(key, key): split(value) if key in LIST_OPTIONS else value_of(value)
-               for key, value in options.items()}, "power": power, "media": media,
-            "settings_options": chosen}
+    converted = {RENAMED.get(key, key): split(value) if key in LIST_OPTIONS else value_of(value)
+                 for key, value in options.items()}
+    if converted["data_format"] in prefs.CHOICE_FORMATS:
+        return {"choices": {**converted, "media": media, "power": power,
+                            "settings_options": chosen}}
+    prefs.refuse_choice_options(converted)
+    return {**converted, "power": power, "media": media, "settings_options": chosen}
 
 
 def _load(domain, data, scores, missing, lower_is_better, item, system, human, metrics, rater,
@@ -177,7 +188,7 @@ def _load(domain, data, scores, missing, lower_is_better, item, system, human, m
                       **({"images": images} if images else {}))
 
 
-def run_correlate(*, domain=None, data=None, item=None, system=None, human=(), rater=None,
+def run_correlate(*, choices=None, domain=None, data=None, item=None, system=None, human=(), rater=None,
                   metrics=(), lower_is_better=(), missing="error", out=None, formats=(),
                   quiet=False, force=False, workers=None, exclude_systems=(), scores=None,
                   data_format="table", mqm_weights=None, protocol_name=None,
@@ -189,6 +200,8 @@ def run_correlate(*, domain=None, data=None, item=None, system=None, human=(), r
     one report per set and their meta-analysis (:func:`run_sets`); ``meta_by``: the
     meta-analysis across the values of that column of one set. ``media``: the keywords of
     :func:`metaeval.cli.media.media_inputs` (manifest, embed, budget_mb, seconds)."""
+    if choices is not None:  # --data-format pairwise|best-of-n
+        return prefs.run_choices(choices)
     human = [human] if isinstance(human, str) else list(human or ())
     chosen = dict(settings_options or {})
     if data_format == "mtme":

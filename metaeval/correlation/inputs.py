@@ -66,7 +66,8 @@ def with_lower_is_better(js: JudgementSet, names: Sequence[str]) -> JudgementSet
     return replace(js, metrics=metrics)
 
 
-DATA_FORMATS = ("table", "wmt-mqm", "thumb", "mtme")  # mtme: metaeval.cli.mtme
+# mtme: metaeval.cli.mtme; pairwise, best-of-n (human choices): metaeval.correlation.preferences
+DATA_FORMATS = ("table", "wmt-mqm", "thumb", "mtme", "pairwise", "best-of-n")
 NO_IMAGE_SET = ("no image judgement set is bundled (no openly licensed set with its images may be "
                 "redistributed here); correlate your own")
 IMAGE_COMMAND = ("metaeval score --manifest captions.jsonl --metrics clipscore --out "
@@ -103,6 +104,10 @@ def judgements(*, domain: str | None = None, data: str | Path | None = None,
                              "give data too.")
     if data_format not in DATA_FORMATS:
         raise ParameterError("data_format", data_format, f"choose from {', '.join(DATA_FORMATS)}.")
+    if data_format in ("pairwise", "best-of-n"):
+        raise ParameterError("data_format", data_format, "choices are not a judgement table.",
+                             "use metaeval.correlation.preference_inputs.load_choices and "
+                             "correlate_choices.")
     weights = MQMWeights.parse(mqm_weights) if mqm_weights else MQMWeights()
     if data is None and domain == "image":
         raise ParameterError("domain", "image", NO_IMAGE_SET + ".", f"{IMAGE_COMMAND} (THumB "

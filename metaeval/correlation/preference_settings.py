@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from metaeval.correlation.signature import settings_keys, settings_values
+from metaeval.correlation.signature import DATA_KEYS, settings_keys, settings_values
 from metaeval.provenance import Key, Layout, MetricEntry, Signature, register_layout
 from metaeval.spec import check_fields, setting, spec_fields
 from metaeval.stats.preference_accuracy import AGGREGATIONS, HUMAN_TIES, METRIC_TIES
@@ -62,7 +62,9 @@ def _layout() -> Layout:
            for f, spec in spec_fields(PreferenceSettings)}
     keys = (Key("format", "choices", "cf"), Key("data", "data", "d"),
             Key("metrics", "metrics", "m", "metrics", default=()), *own.values(),
-            *settings_keys(*SHARED).values(), Key("ceiling", "ceiling", "nc", default="off"))
+            *settings_keys(*SHARED).values(), Key("ceiling", "ceiling", "nc", default="off"),
+            *(DATA_KEYS[name] for name in ("protocol", "tasks", "weights")))  # never set: the
+    # reports read them from every correlate-like signature (a preference run has no task set)
     return Layout("preferences", keys, required=("format", "data"))
 
 

@@ -19,6 +19,7 @@ from metaeval.report.headline import headline_rows
 from metaeval.report.meta import meta_context
 from metaeval.report.methods import methods_text
 from metaeval.report.power import power_context
+from metaeval.report.preferences import preference_context
 from metaeval.report.stability import stability_context
 from metaeval.report.taskset import taskset_context
 from metaeval.report.templating import render
@@ -174,6 +175,7 @@ def render_html(result: CorrelationResult, inputs: ExplorerInputs | None = None)
         "meta": meta_context(result.meta, {m: labels.metric_label(result, m)
                                            for m in result.metrics}),
         "power": power_context(result),
+        "preferences": preference_context(result),
         "taskset": taskset_context(result),
         "colours": plots.group_colours(result),
         "sizes": [(word, s.get(key)) for key, word in

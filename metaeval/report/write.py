@@ -19,6 +19,7 @@ from metaeval.report.html import render_html
 from metaeval.report.latex import DEFAULT_LAYOUT, LAYOUTS
 from metaeval.report.latex_meta import latex_report, multiset_latex
 from metaeval.report.meta import render_multiset_html
+from metaeval.report.preferences import CHOICE_CSVS, choice_csvs
 from metaeval.report.taskset import averages_csv
 
 FORMATS: dict[str, tuple[str, Callable[[CorrelationResult], str]]] = {
@@ -30,7 +31,7 @@ FORMATS: dict[str, tuple[str, Callable[[CorrelationResult], str]]] = {
 
 
 AVERAGES_CSV = "averages.csv"  # with the csv format, for a weighted task set (a protocol run)
-REPORT_FILES = (*(name for name, _ in FORMATS.values()), AVERAGES_CSV)
+REPORT_FILES = (*(name for name, _ in FORMATS.values()), AVERAGES_CSV, *CHOICE_CSVS)
 META_CSV = "meta.csv"
 
 
@@ -54,6 +55,8 @@ def _render(result: CorrelationResult, formats: list[str], latex_layout: str,
     texts = {FORMATS[f][0]: render[f](result) for f in formats}
     if "csv" in formats and result.averages is not None:
         texts[AVERAGES_CSV] = averages_csv(result)
+    if "csv" in formats and result.preferences is not None:
+        texts.update(choice_csvs(result))
     return texts
 
 
