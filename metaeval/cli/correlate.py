@@ -14,6 +14,7 @@ import typer
 from metaeval.cli import media as cli_media
 from metaeval.cli import mtme as cli_mtme
 from metaeval.cli import options as shared
+from metaeval.cli import preferences as prefs
 from metaeval.cli.app import app
 from metaeval.cli.common import (
     choice_enum,
@@ -24,7 +25,6 @@ from metaeval.cli.common import (
     warn,
 )
 from metaeval.cli.meta import print_meta
-from metaeval.cli import preferences as prefs
 from metaeval.cli.power_options import (
     POWER_GRID_OPTION,
     POWER_METHOD_OPTION,

@@ -17,10 +17,10 @@ import typer
 from metaeval.cli.common import echo, note
 from metaeval.cli.text import text_table
 from metaeval.correlation.preference_inputs import load_choices
-from metaeval.data.preferences import CHOICE_FORMATS
 from metaeval.correlation.preference_settings import SHARED, PreferenceSettings
 from metaeval.correlation.preferences import correlate_choices
 from metaeval.correlation.settings import Settings
+from metaeval.data.preferences import CHOICE_FORMATS  # noqa: F401 (re-exported)
 from metaeval.errors import ParameterError
 from metaeval.io import check_output_folder, safe_name
 from metaeval.report import FORMATS, write_reports
