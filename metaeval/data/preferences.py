@@ -142,7 +142,7 @@ def load_pairwise(path: str | Path, *, item: str = "item", system_a: str = "syst
     bad = ~verdict.isin(list(WINNERS))
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise DataError(located(f"winner {frame[winner].iloc[row]!r} is not a, b or tie",
+        raise DataError(located(f"winner '{frame[winner].iloc[row]}' is not a, b or tie",
                                 file=str(path), row=lines[row], column=winner,
                                 fix="write a (the first system won), b (the second) or tie."))
     same = (frame[system_a].astype(str) == frame[system_b].astype(str)).to_numpy()
@@ -163,7 +163,7 @@ def _check_pages(pages: pd.DataFrame, lines: list[int], path: Path, picked: str)
     bad = ~value.isin([0, 1])
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise DataError(located(f"picked is {pages['picked'].iloc[row]!r}, not 0 or 1",
+        raise DataError(located(f"picked is '{pages['picked'].iloc[row]}', not 0 or 1",
                                 file=str(path), row=lines[row], column=picked,
                                 fix="write 1 for the chosen candidate and 0 for the others."))
     twice = pages.duplicated(["item", "rater", "system"]).to_numpy()

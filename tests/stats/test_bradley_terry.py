@@ -15,15 +15,22 @@ from metaeval.stats.bradley_terry import (
 )
 
 
+def negative_log_likelihood(free: np.ndarray, wins: np.ndarray) -> tuple[float, np.ndarray]:
+    """-log L and its gradient at theta = (0, free): d log L / d theta_i =
+    sum_j wins_ij - (wins_ij + wins_ji) sigma(theta_i - theta_j)."""
+    theta = np.concatenate([[0.0], free])
+    games = wins + wins.T
+    chance = 1.0 / (1.0 + np.exp(theta[None, :] - theta[:, None]))
+    gradient = wins.sum(1) - (games * chance).sum(1)
+    return -log_likelihood(theta, wins), -gradient[1:]
+
+
 def _direct(wins: np.ndarray) -> np.ndarray:
     """argmax of the log-likelihood over theta with theta_0 = 0, then centred (sum 0)."""
     s = len(wins)
 
-    def negative(free):
-        return -log_likelihood(np.concatenate([[0.0], free]), wins)
-
-    fit = scipy.optimize.minimize(negative, np.zeros(s - 1), method="BFGS",
-                                  options={"gtol": 1e-10})
+    fit = scipy.optimize.minimize(negative_log_likelihood, np.zeros(s - 1), args=(wins,),
+                                  jac=True, method="BFGS", options={"gtol": 1e-12})
     theta = np.concatenate([[0.0], fit.x])
     return theta - theta.mean()
 
