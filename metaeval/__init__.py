@@ -12,6 +12,9 @@ Light at import time: numpy/scipy/pandas only; plotting, torch and metric back-e
 from __future__ import annotations
 
 from metaeval.correlation import CorrelationResult, Settings, Task, TaskSet, correlate, run
+from metaeval.correlation.preference_inputs import load_choices
+from metaeval.correlation.preference_settings import PreferenceSettings
+from metaeval.correlation.preferences import correlate_choices
 from metaeval.data import (
     DatasetInfo,
     JudgementSet,
@@ -30,7 +33,8 @@ from metaeval.version import __version__
 
 __all__ = [
     "CorrelationResult", "DataError", "DatasetInfo", "JudgementSet", "MetaevalError",
-    "MetricEntry", "MetricError", "MetricInfo", "ParameterError", "Settings", "Signature",
-    "StatsError", "Task", "TaskSet", "__version__", "correlate", "load_evalset", "load_gensvs",
-    "load_mushra", "load_study", "load_table", "load_wmt_mqm", "run", "wmt_mqm_judgements",
+    "MetricEntry", "MetricError", "MetricInfo", "ParameterError", "PreferenceSettings",
+    "Settings", "Signature", "StatsError", "Task", "TaskSet", "__version__", "correlate",
+    "correlate_choices", "load_choices", "load_evalset", "load_gensvs", "load_mushra",
+    "load_study", "load_table", "load_wmt_mqm", "run", "wmt_mqm_judgements",
 ]
