@@ -56,6 +56,8 @@ def test_reports_hold_every_statistic(run):
     assert "Bradley-Terry log-strengths" in output
     html = (out / "index.html").read_text()
     assert "Bradley-Terry strengths" in html and "Per item: spearman" in html
+    assert "human ceiling (held-out rater)" in html and "noise ceiling" not in html
+    assert r"\textit{human ceiling}" in (out / "table.tex").read_text()
 
 
 def test_values_equal_hand_and_scipy(sisec, run):

@@ -168,3 +168,16 @@ def test_bradley_terry_equals_direct_maximisation(sisec, result):
     sdr = bt[bt["source"] == "SDR_pub"].set_index("system").loc[systems, "strength"]
     assert value(result, "bt_tau", "system", "SDR_pub") == pytest.approx(
         scipy.stats.kendalltau(humans, sdr).statistic, abs=1e-12)
+
+
+def test_items_and_raters_resampled(sisec):
+    pset = load_choices(sisec / "ratings_long.csv", "best-of-n", sisec / "published_scores.csv")
+    result = correlate_choices(pset, k=100, resample="both", human_ties=("drop",),
+                               metric_ties=("wrong",), aggregation=("pooled",))
+    assert result.signature.resample == "both"
+    assert "human-ties:drop|metric-ties:wrong|aggregation:pooled" in str(result.signature)
+    table = result.table
+    assert (table["ci_low"] <= table["statistic"]).all()
+    assert (table["statistic"] <= table["ci_high"]).all()
+    accuracy = table[table["coefficient"] == "pref_acc[drop,wrong]"]
+    assert (accuracy["ceiling_low"] < accuracy["ceiling"]).all()
