@@ -21,6 +21,7 @@ import pandas as pd
 
 from metaeval.correlation.preference_settings import SHARED, PreferenceSettings
 from metaeval.correlation.preference_tables import finish_result
+from metaeval.correlation.seeds import task_seed
 from metaeval.correlation.settings import Settings
 from metaeval.correlation.tasks import TaskOutput
 from metaeval.data.preferences import PreferenceSet
@@ -170,7 +171,7 @@ def correlate_choices(pset: PreferenceSet, *, metrics: Sequence[str] | None = No
     output = TaskOutput()
     per_item = []
     for number, statistic in enumerate(statistics):
-        seed = settings.seed + 7919 * number
+        seed = task_seed(settings.seed, "choices", statistic.name, statistic.level)
         rows, items = _rows(statistic, arrays, scores, chosen, settings, seed)
         if _tested(settings, number, len(chosen)):
             output.pairs += _tests(statistic, arrays, scores, chosen, rows, settings, seed + 2)
