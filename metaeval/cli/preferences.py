@@ -56,7 +56,8 @@ def _refuse_others(options: dict, chosen: dict) -> None:
     for name, default in NOT_FOR_CHOICES.items():
         value = options.get(name, default)
         if value not in (default, None) and not (isinstance(default, tuple) and not value):
-            raise ParameterError(name, value, "does not apply to choice data.",
+            shown = ",".join(map(str, value)) if isinstance(value, (list, tuple)) else value
+            raise ParameterError(name, shown, "does not apply to choice data.",
                                  f"leave out --{name.replace('_name', '').replace('_', '-')}.")
     default = defaults(Settings)
     other = sorted(k for k in set(chosen) - set(SHARED) if chosen[k] != default.get(k))

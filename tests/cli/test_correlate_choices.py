@@ -95,6 +95,8 @@ def test_bradley_terry_rankings(run):
     (["--resample", "systems"], "--resample systems"),
     (["--human-ties", "ignore"], "--human-ties: unknown human-tie policy 'ignore'"),
     (["--bt-prior", "-1"], "--bt-prior -1"),
+    (["--group-by", "item"], "--group-by item: applies to rating tables"),
+    (["--human", "x"], "--human x: does not apply to choice data"),
 ])
 def test_what_does_not_apply_is_refused(sisec, tmp_path, extra, message):
     result = runner.invoke(app, [
