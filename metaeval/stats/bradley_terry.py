@@ -18,7 +18,8 @@ through a chain, every other one (the directed "won at least half a comparison a
 strongly connected; Zermelo 1929, Ford 1957). ``prior`` > 0 adds that many virtual tied
 comparisons to every pair of systems compared at least once (a declared regularisation, recorded
 in the signature), so the estimate exists whenever the comparison graph is connected; a draw
-where it does not exist has NaN strengths (an undefined draw, left out of the interval).
+where it does not exist, or whose iterations did not converge, has NaN strengths (an undefined
+draw, left out of the interval; never a half-converged number).
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ def bradley_terry(wins: np.ndarray, prior: float = 0.0,
     exists = strongly_connected(graph) & (present.sum() >= 2)
     theta, converged = _mm(wins, games, exists)
     out = np.full((len(wins), len(present)), np.nan)
-    out[:, present] = np.where(exists[:, None], theta, np.nan)
+    out[:, present] = np.where((exists & converged)[:, None], theta, np.nan)
     return out, converged | ~exists
 
 
