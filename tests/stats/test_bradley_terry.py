@@ -79,3 +79,11 @@ def test_draws_are_fitted_independently():
     theta, _ = bradley_terry(wins)
     for d in range(2):
         np.testing.assert_allclose(theta[d], _direct(wins[d]), atol=1e-6)
+
+
+def test_unconverged_fit_is_nan(monkeypatch):
+    import metaeval.stats.bradley_terry as bt
+
+    monkeypatch.setattr(bt, "MAX_ITERATIONS", 2)
+    theta, converged = bt.bradley_terry(_random_wins(6))
+    assert not converged[0] and np.isnan(theta).all()
