@@ -22,6 +22,7 @@ from metaeval.report.headline import headline_rows
 from metaeval.report.meta import meta_context
 from metaeval.report.methods import methods_text
 from metaeval.report.power import power_context
+from metaeval.report.preferences import preference_context
 from metaeval.report.stability import stability_context
 from metaeval.report.taskset import taskset_context
 from metaeval.report.templating import render
@@ -179,7 +180,8 @@ def human_context(result: CorrelationResult) -> dict:
         "methods": methods_text(result), "stability": stability_context(result),
         "meta": meta_context(result.meta, {m: labels.metric_label(result, m)
                                            for m in result.metrics}),
-        "power": power_context(result), "taskset": taskset_context(result),
+        "power": power_context(result), "preferences": preference_context(result),
+        "taskset": taskset_context(result),
         "colours": plots.group_colours(result),
     }
 

@@ -20,6 +20,7 @@ from metaeval.report.html import render_html
 from metaeval.report.latex import DEFAULT_LAYOUT, LAYOUTS
 from metaeval.report.latex_meta import latex_report, multiset_latex
 from metaeval.report.meta import render_multiset_html
+from metaeval.report.preferences import CHOICE_CSVS, choice_csvs
 from metaeval.report.taskset import averages_csv
 
 FORMATS: dict[str, tuple[str, Callable[[CorrelationResult | HumanResults], str]]] = {
@@ -31,7 +32,7 @@ FORMATS: dict[str, tuple[str, Callable[[CorrelationResult | HumanResults], str]]
 
 
 AVERAGES_CSV = "averages.csv"  # with the csv format, for a weighted task set (a protocol run)
-REPORT_FILES = (*(name for name, _ in FORMATS.values()), AVERAGES_CSV)
+REPORT_FILES = (*(name for name, _ in FORMATS.values()), AVERAGES_CSV, *CHOICE_CSVS)
 META_CSV = "meta.csv"
 
 
@@ -56,6 +57,8 @@ def _render(result: CorrelationResult | HumanResults, formats: list[str], latex_
     texts = {FORMATS[f][0]: render[f](run) for f in formats}
     if "csv" in formats and any(r.averages is not None for r in run):
         texts[AVERAGES_CSV] = averages_csv(run)
+    if "csv" in formats and any(r.preferences is not None for r in run):
+        texts.update(choice_csvs(run))
     return texts
 
 
