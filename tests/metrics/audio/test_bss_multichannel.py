@@ -9,35 +9,18 @@ excerpt (its real separation errors), plus synthetic images with a generator per
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pytest
 
 from metaeval.errors import MetricError, MetricOptionError
 from metaeval.metrics import Batch, get_metric
-from tests.metrics.audio import gsvs_example
+from tests.metrics.audio import mir_eval_images, stereo
 
 torch = pytest.importorskip("torch")
-separation = pytest.importorskip("mir_eval.separation")
+pytest.importorskip("mir_eval.separation")
 EXAMPLES = [("HTDemucs", (1, 2)), ("SGMSVS", (5, 6)), ("Mel-RoFo-S_BigVGAN", (3, 10))]
 CRITERIA = ("sdr", "isr", "sir", "sar")  # the order of bss_eval_images' outputs
 NAMES = ("estimate", "reference", "mixture")
-
-
-def stereo(datasets_dir, kind: str, file_ids) -> np.ndarray:
-    """(2, T) float64: one real GSVS recording per channel."""
-    return np.stack([gsvs_example(datasets_dir, kind, i) for i in file_ids]).astype(np.float64)
-
-
-def mir_eval_images(estimate, reference, mixture) -> np.ndarray:
-    """mir_eval bss_eval_images (SDR, ISR, SIR, SAR) of the target, (C, T) signals."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FutureWarning)  # bss_eval_images is deprecated
-        values = separation.bss_eval_images(
-            np.stack([reference.T, (mixture - reference).T]),
-            np.stack([estimate.T, (mixture - estimate).T]), compute_permutation=False)
-    return np.array([float(v[0]) for v in values[:4]])
 
 
 def batch_of(rows, rate: int = 44100) -> Batch:
