@@ -71,19 +71,23 @@ def test_stereo_images_equal_mir_eval_on_synthetic_images():
 
 def test_dual_mono_and_panned_images_score_as_mono_and_as_mir_eval():
     """Linearly dependent channels (left = right, right = 0.5 left): the Gram matrix is singular,
-    the projection on the span is not; the images criteria equal the mono ones."""
+    the projection on the span is not; the images criteria equal the mono ones. Scored in one
+    batch with an independent stereo item (the fallback fills only its own items)."""
     rng = np.random.default_rng(1902)
     target, other = rng.normal(size=(2, 3000))
     estimate = target + 0.2 * other + 0.1 * rng.normal(size=3000)
     mono = {"estimate": estimate, "reference": target, "mixture": target + other}
-    for gain in (1.0, 0.5):
-        images = {n: np.stack([x, gain * x]) for n, x in mono.items()}
-        expected = mir_eval_images(*(images[n] for n in NAMES))
-        for index, criterion in enumerate(CRITERIA):
-            name = f"{criterion}:bss_eval_v3"
-            ours = get_metric(f"{name}:channels=multichannel").score(batch_of([images]))[0]
-            assert ours == pytest.approx(expected[index], abs=1e-6), (gain, criterion)
-            assert ours == pytest.approx(get_metric(name).score(batch_of([mono]))[0], abs=1e-6)
+    rows = [{n: np.stack([x, gain * x]) for n, x in mono.items()} for gain in (1.0, 0.5)]
+    images, others = random_images(rng, 2, 3000), random_images(rng, 2, 3000)
+    rows.append({"estimate": images + 0.2 * others + 0.1 * rng.normal(size=(2, 3000)),
+                 "reference": images, "mixture": images + others})
+    expected = np.array([mir_eval_images(*(row[n] for n in NAMES)) for row in rows])
+    for index, criterion in enumerate(CRITERIA):
+        name = f"{criterion}:bss_eval_v3"
+        ours = get_metric(f"{name}:channels=multichannel").score(batch_of(rows))
+        np.testing.assert_allclose(ours, expected[:, index], atol=1e-6, err_msg=criterion)
+        alone = get_metric(name).score(batch_of([mono]))[0]
+        np.testing.assert_allclose(ours[:2], [alone, alone], atol=1e-6, err_msg=criterion)
 
 
 def test_isr_default_taps_equal_museval_images_on_real_stereo(real_stereo):
