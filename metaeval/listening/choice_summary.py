@@ -97,7 +97,8 @@ def _with_intervals(frame: pd.DataFrame, unit: list[str], method: str, ci: float
     if method == "none":
         return frame
     frame["sim_low"], frame["sim_high"] = np.nan, np.nan
-    for key, rows in frame.groupby(unit, sort=False).groups.items():
+    by = unit if len(unit) > 1 else unit[0]  # a list of one would key the groups by 1-tuples
+    for key, rows in frame.groupby(by, sort=False).groups.items():
         part = frame.loc[rows]
         if part["n"].nunique() != 1 or part["votes"].sum() != part["n"].iloc[0]:
             notes.append(f"{key}: the pages of this unit did not all show the same candidates; "
