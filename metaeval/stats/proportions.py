@@ -137,13 +137,18 @@ def unit_weights(n_units: int, k: int, seed: int) -> np.ndarray:
     return weights
 
 
-def bootstrap_ratio(successes, totals, weights: np.ndarray,
-                    ci: float = 0.95) -> tuple[float, float]:
-    """Percentile interval of sum_u w_u s_u / sum_u w_u t_u over the draws ``weights`` (k, U);
-    draws whose denominator is 0 are ignored; NaN when every draw is."""
+def ratio_draws(successes, totals, weights: np.ndarray) -> np.ndarray:
+    """(k,) sum_u w_u s_u / sum_u w_u t_u per draw of ``weights`` (k, U); NaN where the
+    denominator is 0."""
     s = weights @ np.asarray(successes, dtype=float)
     t = weights @ np.asarray(totals, dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        draws = np.where(t > 0, s / t, np.nan)
-    low, high = percentile_bounds(draws[None, :], ci)
+        return np.where(t > 0, s / t, np.nan)
+
+
+def bootstrap_ratio(successes, totals, weights: np.ndarray,
+                    ci: float = 0.95) -> tuple[float, float]:
+    """Percentile interval of :func:`ratio_draws` (draws with a zero denominator ignored; NaN
+    when every draw has one)."""
+    low, high = percentile_bounds(ratio_draws(successes, totals, weights)[None, :], ci)
     return float(low[0]), float(high[0])
