@@ -17,6 +17,7 @@ from metaeval.errors import DataError, ParameterError
 from metaeval.listening.choice_summary import compute_choice_summary
 from metaeval.listening.choices import read_choices
 from metaeval.report.listening_choices import CHOICE_FILES
+from metaeval.stats.proportions import goodman_intervals
 
 runner = CliRunner()
 
@@ -206,3 +207,20 @@ def test_cli_refuses_rating_options_for_choices(tmp_path, args, flag):
 def test_simultaneous_is_checked_by_its_definition():
     with pytest.raises(ParameterError, match="simultaneous"):
         compute_choice_summary(None, simultaneous="wilson")
+
+
+def test_cli_pairwise_prints_win_rates_and_writes_the_tables(tmp_path):
+    _pairwise_file(tmp_path / "pairs.csv")
+    out = tmp_path / "pairs"
+    result = runner.invoke(app, ["listening", "summarize", "--data", str(tmp_path / "pairs.csv"),
+                                 "--format", "pairwise", "--k", "30", "--simultaneous", "goodman",
+                                 "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    systems = pd.read_csv(out / "systems.csv").set_index("system")
+    assert systems.loc["x", "win_rate"] == pytest.approx(3 / 7)
+    assert "win rate" in result.stdout and "0.429" in result.stdout
+    items = pd.read_csv(out / "items.csv")
+    unit = items[(items["item"] == "i1") & (items["system_b"] == "z")]
+    low, high = goodman_intervals([0, 2, 1])  # a, b, tie of i1 x-z
+    assert unit["sim_low"].tolist() == pytest.approx(low.tolist())
+    assert unit["sim_high"].tolist() == pytest.approx(high.tolist())
