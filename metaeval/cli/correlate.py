@@ -46,7 +46,7 @@ from metaeval.cli.summary import print_summary
 from metaeval.correlation import Settings, judgements
 from metaeval.correlation.inputs import DATA_FORMATS
 from metaeval.correlation.power_curves import PowerSettings, check_power_settings
-from metaeval.correlation.protocols import PROTOCOLS, protocol, protocol_run
+from metaeval.correlation.protocols import PROTOCOLS, protocol, protocol_run, table_taskset
 from metaeval.correlation.result import POOLED
 from metaeval.data.columns import MISSING_POLICIES
 from metaeval.data.studies import DOMAINS
@@ -225,6 +225,7 @@ def run_correlate(*, domain=None, data=None, item=None, system=None, human=(), r
     common = {"out": out, "formats": formats or list(FORMATS), "quiet": quiet, "force": force,
               "workers": workers,
               "latex_layout": latex_layout, "note": defaults.get("note", "")}
+    taskset = table_taskset(protocol_name, js, settings.group_by, settings.pooled, several)
     if several:
         return run_sets(loaded, settings, human=human[0] if human else None, metrics=metrics,
                         **common)
@@ -232,7 +233,8 @@ def run_correlate(*, domain=None, data=None, item=None, system=None, human=(), r
     scored = domain is not None and not paths and not set(metrics or ()) <= set(js.metric_names)
     chosen = list(metrics) if metrics and not scored else js.metric_names
     return _run_single(js, chosen, human or list(defaults.get("human") or [js.gold]), settings,
-                       inputs=with_details(shown, js.details), power=power, **common)
+                       inputs=with_details(shown, js.details), power=power, taskset=taskset,
+                       **common)
 
 
 def _check_sets(human, meta_by, pooled, power, media) -> None:
@@ -264,14 +266,14 @@ def _settings(js, defaults, *, several, group_by=None, meta_by=None, coefficient
 
 
 def _run_single(js, chosen, humans, settings, *, out, formats, quiet, force, workers, latex_layout,
-                note, inputs=None, power=None) -> Path:
+                note, inputs=None, power=None, taskset=None) -> Path:
     """One set: a report per human score (a folder each when there are several)."""
     out = check_output_folder(Path(out) if out else Path("reports") / safe_name(js.info.name))
     for name in humans if power else ():
         check_power_settings(power, js, chosen, name, settings.alpha)
     for name in humans:
         folder = out / safe_name(name) if len(humans) > 1 else out
-        result = run_one(js, chosen, name, settings, note, quiet, force, workers, power)
+        result = run_one(js, chosen, name, settings, note, quiet, force, workers, power, taskset)
         written = write_reports(result, folder, formats=formats, latex_layout=latex_layout,
                                 inputs=inputs)
         if not quiet:

@@ -65,6 +65,17 @@ def _check_extras(source, settings: Settings, power: PowerSettings | None) -> Se
     return settings
 
 
+def _table_groups(data, options: dict) -> list[str]:
+    """The groups a protocol's task set crosses on a judgement table: the values of
+    ``group_by`` (or ``meta_by``) and the pooled group, as a plain run's."""
+    if isinstance(data, JudgementData):
+        return data.groups()
+    if not isinstance(data, JudgementSet):
+        return [POOLED]
+    by = options.get("group_by") or options.get("meta_by")
+    return JudgementData(data, by, options.get("pooled", True)).groups()
+
+
 def run(data, taskset: TaskSet | str | None = None, *, metrics: Sequence[str] | None = None,
         human: str | None = None, settings: Settings | None = None,
         power: PowerSettings | None = None, progress: ProgressCallback | None = None,
@@ -91,7 +102,8 @@ def run(data, taskset: TaskSet | str | None = None, *, metrics: Sequence[str] | 
                                  "defaults would be silently ignored.", "pass the protocol with "
                                  "keywords (run(data, 'wmt24', k=1000)), or a TaskSet.")
         taskset, options, protocol_note = protocol_run(
-            taskset, data.groups() if isinstance(data, EvalSetData) else [POOLED],
+            taskset, data.groups() if isinstance(data, EvalSetData) else _table_groups(data,
+                                                                                   options),
             data.domains() if isinstance(data, EvalSetData) else None, options,
             evalsets=isinstance(data, EvalSetData))
         note = note or protocol_note

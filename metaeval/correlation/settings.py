@@ -128,6 +128,12 @@ class Settings:
             raise ParameterError("average", self.average, "acc23_tiecal pools its pairs over the "
                                  "groups; it has no per-group average to take the median of.",
                                  "leave --average mean for acc23_tiecal or use another level.")
+        if COEFFICIENTS[self.primary].lower_is_better and (self.stability or self.meta_by):
+            what = "stability" if self.stability else "meta_by"
+            raise ParameterError(what, getattr(self, what), f"ranks and meta-analyses are of "
+                                 f"correlations; the primary coefficient {self.primary} is not "
+                                 "one.", "put a correlation first in --coef (e.g. "
+                                 f"--coef spearman,{self.primary}).")
 
     @property
     def primary(self) -> str:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 from metaeval.correlation.result import TABLE_COLUMNS, CorrelationResult
 from metaeval.csvio import csv_text
+from metaeval.io import json_safe
+from metaeval.report.voicemos import voicemos_frame
 
 
 def results_csv(result: CorrelationResult) -> str:
@@ -22,5 +26,11 @@ def results_csv(result: CorrelationResult) -> str:
 
 
 def results_json(result: CorrelationResult) -> str:
-    """The whole result (signature, settings, dataset, table, pairwise) as JSON text."""
-    return result.to_json() + "\n"
+    """The whole result (signature, settings, dataset, table, pairwise) as JSON text; a
+    ``--protocol voicemos`` run also its table (``voicemos``: one record per group and metric,
+    :mod:`metaeval.report.voicemos`)."""
+    data = result.to_json_dict()
+    frame = voicemos_frame(result)
+    if frame is not None:
+        data["voicemos"] = json_safe(frame.to_dict(orient="records"))
+    return json.dumps(data, indent=1, default=str) + "\n"

@@ -22,6 +22,7 @@ from metaeval.report.power import power_context
 from metaeval.report.stability import stability_context
 from metaeval.report.taskset import taskset_context
 from metaeval.report.templating import render
+from metaeval.report.voicemos import voicemos_context
 
 
 def level_coefficients(result: CorrelationResult, level: str) -> list[str]:
@@ -52,7 +53,8 @@ def _metric_row(result: CorrelationResult, metric: str, cells: dict, coefs: list
             "direction": result.metrics.get(metric, "higher"), "values": values,
             "cluster": cluster, "best": cluster == 1, "note": "; ".join(notes),
             "chance": labels.fmt_interval(main.get("chance_low"), main.get("chance_high")),
-            "sort": -main["statistic"] if not labels.is_missing(main["statistic"]) else float("inf"),
+            "sort": -labels.goodness(coefs[0], main["statistic"])
+            if not labels.is_missing(main["statistic"]) else float("inf"),
             "n": main.get("n"), "n_items": main.get("n_items")}
 
 
@@ -144,6 +146,7 @@ def render_html(result: CorrelationResult, inputs: ExplorerInputs | None = None)
     sections = [_level_section(result, level, primary) for level in lvls]
     real = labels.real_groups(result)
     s = result.settings
+    voicemos = voicemos_context(result)
     info = replace(result.dataset, source=display_path(result.dataset.source))
     context = {
         "title": f"metaeval report: {info.title or info.name}",
@@ -174,7 +177,8 @@ def render_html(result: CorrelationResult, inputs: ExplorerInputs | None = None)
         "meta": meta_context(result.meta, {m: labels.metric_label(result, m)
                                            for m in result.metrics}),
         "power": power_context(result),
-        "taskset": taskset_context(result),
+        "taskset": None if voicemos else taskset_context(result),
+        "voicemos": voicemos,
         "colours": plots.group_colours(result),
         "sizes": [(word, s.get(key)) for key, word in
                   (("n_items", "items"), ("n_systems", "systems"), ("n_cells", "cells"))

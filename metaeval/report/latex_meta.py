@@ -30,6 +30,7 @@ from metaeval.report.latex import (
     table_frame,
 )
 from metaeval.report.taskset import taskset_latex
+from metaeval.report.voicemos import voicemos_latex
 
 STATS_COLUMNS = 4  # pooled, tau^2, I^2, Q (p)
 TIGHT = r"\setlength{\tabcolsep}{3pt}"  # compact: 7 + K columns in an article column
@@ -144,8 +145,9 @@ def _flipped(result: CorrelationResult) -> set[str]:
 
 def latex_report(result: CorrelationResult, layout: str = DEFAULT_LAYOUT) -> str:
     """``table.tex`` of one result: a table per level (a task set: its WMT-style table, one
-    column per task), then (``--meta-by``) the meta-analysis."""
-    text = taskset_latex(result) if result.signature.tasks else latex_tables(result, layout)
+    column per task; ``voicemos``: its eight-number tables), then (``--meta-by``) the meta-analysis."""
+    text = (voicemos_latex(result) or taskset_latex(result) if result.signature.tasks
+            else latex_tables(result, layout))
     if not result.meta:
         return text
     names = {m: labels.metric_label(result, m) for m in result.metrics}

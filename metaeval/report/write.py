@@ -20,6 +20,7 @@ from metaeval.report.latex import DEFAULT_LAYOUT, LAYOUTS
 from metaeval.report.latex_meta import latex_report, multiset_latex
 from metaeval.report.meta import render_multiset_html
 from metaeval.report.taskset import averages_csv
+from metaeval.report.voicemos import voicemos_csv, voicemos_frame
 
 FORMATS: dict[str, tuple[str, Callable[[CorrelationResult], str]]] = {
     "html": ("index.html", render_html),
@@ -30,7 +31,8 @@ FORMATS: dict[str, tuple[str, Callable[[CorrelationResult], str]]] = {
 
 
 AVERAGES_CSV = "averages.csv"  # with the csv format, for a weighted task set (a protocol run)
-REPORT_FILES = (*(name for name, _ in FORMATS.values()), AVERAGES_CSV)
+VOICEMOS_CSV = "voicemos.csv"  # with the csv format, for --protocol voicemos
+REPORT_FILES = (*(name for name, _ in FORMATS.values()), AVERAGES_CSV, VOICEMOS_CSV)
 META_CSV = "meta.csv"
 
 
@@ -54,6 +56,8 @@ def _render(result: CorrelationResult, formats: list[str], latex_layout: str,
     texts = {FORMATS[f][0]: render[f](result) for f in formats}
     if "csv" in formats and result.averages is not None:
         texts[AVERAGES_CSV] = averages_csv(result)
+    if "csv" in formats and voicemos_frame(result) is not None:
+        texts[VOICEMOS_CSV] = voicemos_csv(result)
     return texts
 
 
