@@ -7,6 +7,7 @@ printed as one unwrapped line.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import typer
@@ -44,6 +45,7 @@ from metaeval.cli.sets import (
 from metaeval.cli.settings import settings_flags, with_settings_options
 from metaeval.cli.summary import print_summary
 from metaeval.correlation import Settings, judgements
+from metaeval.correlation.humans_mean import check_aggregation, mean_name, mean_of_correlations
 from metaeval.correlation.inputs import DATA_FORMATS
 from metaeval.correlation.power_curves import PowerSettings, check_power_settings
 from metaeval.correlation.protocols import PROTOCOLS, protocol, protocol_run, table_taskset
@@ -267,13 +269,21 @@ def _settings(js, defaults, *, several, group_by=None, meta_by=None, coefficient
 
 def _run_single(js, chosen, humans, settings, *, out, formats, quiet, force, workers, latex_layout,
                 note, inputs=None, power=None, taskset=None) -> Path:
-    """One set: a report per human score (a folder each when there are several)."""
+    """One set: a report per human score (a folder each when there are several), and with
+    --aggregate-humans the mean of the correlations in a folder ``mean(<cols>)``."""
     out = check_output_folder(Path(out) if out else Path("reports") / safe_name(js.info.name))
+    mean = settings.aggregate_humans != "none"
+    if mean:  # before any computation
+        check_aggregation(settings, humans, js)
     for name in humans if power else ():
         check_power_settings(power, js, chosen, name, settings.alpha)
-    for name in humans:
-        folder = out / safe_name(name) if len(humans) > 1 else out
-        result = run_one(js, chosen, name, settings, note, quiet, force, workers, power, taskset)
+    each = replace(settings, aggregate_humans="none")
+    results = {name: run_one(js, chosen, name, each, note, quiet, force, workers, power, taskset)
+               for name in humans}
+    if mean:
+        results[mean_name(humans)] = mean_of_correlations(js, dict(results), chosen, settings)
+    for name, result in results.items():
+        folder = out / safe_name(name) if len(results) > 1 else out
         written = write_reports(result, folder, formats=formats, latex_layout=latex_layout,
                                 inputs=inputs)
         if not quiet:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import fields, replace
 
 from metaeval.correlation.engine import ProgressCallback, chosen_metrics, compute
+from metaeval.correlation.humans_mean import check_aggregation, mean_of_correlations
 from metaeval.correlation.meta import check_meta_by, result_draws, with_meta_by
 from metaeval.correlation.power_curves import PowerSettings, check_power_settings, with_power
 from metaeval.correlation.protocols import protocol_run
@@ -76,6 +77,24 @@ def _table_groups(data, options: dict) -> list[str]:
     return JudgementData(data, by, options.get("pooled", True)).groups()
 
 
+def _mean_over_humans(data, taskset, humans: list[str], metrics, settings, options,
+                      **keywords) -> CorrelationResult:
+    """``human=[...]`` with ``aggregate_humans="mean-of-correlations"``: each column's run,
+    then their mean (:mod:`metaeval.correlation.humans_mean`)."""
+    settings = resolve_settings(settings, options)
+    js = data.js if isinstance(data, JudgementData) else data
+    if settings.aggregate_humans == "none" or not isinstance(js, JudgementSet) or taskset:
+        raise ParameterError("human", ",".join(humans), "several human columns in one call "
+                             "need aggregate_humans='mean-of-correlations' on a judgement "
+                             "table without a protocol.", "run each column, or set "
+                             "aggregate_humans.")
+    check_aggregation(settings, humans, js)
+    _, chosen = chosen_metrics(js, metrics, humans[0])
+    each = replace(settings, aggregate_humans="none")
+    results = {h: run(data, metrics=chosen, human=h, settings=each, **keywords) for h in humans}
+    return mean_of_correlations(js, results, chosen, settings)
+
+
 def run(data, taskset: TaskSet | str | None = None, *, metrics: Sequence[str] | None = None,
         human: str | None = None, settings: Settings | None = None,
         power: PowerSettings | None = None, progress: ProgressCallback | None = None,
@@ -87,12 +106,18 @@ def run(data, taskset: TaskSet | str | None = None, *, metrics: Sequence[str] | 
     or several, or a source of :mod:`metaeval.correlation.sources`), then the extras the
     settings ask for (see the module docstring).
 
+    ``human``: one column; several (a list) with ``aggregate_humans="mean-of-correlations"``
+    give the result of their mean (:mod:`metaeval.correlation.humans_mean`).
     ``settings`` (or its fields as keywords) fix everything that changes the numbers. ``note``:
     what the protocol wants a reader to know. Before computing, the cost is estimated:
     ``announce`` receives the estimate of a long run; a run over the budget is refused unless
     ``force``. ``workers``: threads for the tasks (the numbers do not depend on it).
     """
     data = as_source(data)
+    if human is not None and not isinstance(human, str):  # several columns: their mean
+        return _mean_over_humans(data, taskset, list(human), metrics, settings, options,
+                                 progress=progress, force=force, announce=announce,
+                                 workers=workers)
     workers = None if workers is None else whole("workers", workers, 1, "4")
     if taskset is None and settings is None and isinstance(data, EvalSetData):
         taskset = "wmt"  # evalsets without a task set: WMT's levels and coefficients (as the CLI)

@@ -24,6 +24,10 @@ SIGNIFICANCE: tuple[str, ...] = get_args(Significance)
 coefficient; ``none``: no pairwise tests."""
 
 TIE_CALIBRATED = "acc23_tiecal"
+AGGREGATIONS = ("none", "mean-of-correlations")
+"""How several human columns are combined: ``none`` (a result per column) or
+``mean-of-correlations`` (also the mean of each metric's correlations with them, human
+``mean(<cols>)``, interval from the joint bootstrap: :mod:`metaeval.correlation.humans_mean`)."""
 CEILING_COEFFICIENTS = ("pearson", "spearman", "kendall_b", "kendall_c")
 
 
@@ -116,6 +120,11 @@ class Settings:
                                "(DerSimonian-Laird) or reml.", key="meta", short="ma",
                                choices=META_METHODS, noun="meta-analysis method",
                                signature=False, panel="Reports")
+    aggregate_humans: str = setting(
+        "none", "With several --human columns: also the mean of each metric's correlations with "
+        "them (mean-of-correlations, as TIGERScore's multi-aspect tasks) as its own result, human "
+        "'mean(<cols>)', with an interval from the joint bootstrap.", key="aggregate-humans",
+        short="ah", choices=AGGREGATIONS, noun="aggregation", omit="none", panel="Data")
     meta_by: str | None = setting(
         None, "Column whose values are the test sets of a meta-analysis across subsets of one "
         "study (e.g. model_type); also the --group-by column.", key="meta-by", short="mb",
@@ -128,6 +137,11 @@ class Settings:
             raise ParameterError("average", self.average, "acc23_tiecal pools its pairs over the "
                                  "groups; it has no per-group average to take the median of.",
                                  "leave --average mean for acc23_tiecal or use another level.")
+        if self.aggregate_humans != "none" and (self.stability or self.meta_by):
+            what = "stability" if self.stability else "meta_by"
+            raise ParameterError(what, getattr(self, what), "applies to the run of one human "
+                                 "column, not to a mean of correlations.", "leave out "
+                                 "--aggregate-humans, or run the extra on one --human.")
         if COEFFICIENTS[self.primary].lower_is_better and (self.stability or self.meta_by):
             what = "stability" if self.stability else "meta_by"
             raise ParameterError(what, getattr(self, what), f"ranks and meta-analyses are of "
