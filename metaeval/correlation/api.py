@@ -19,6 +19,7 @@ from dataclasses import fields, replace
 from metaeval.correlation.engine import ProgressCallback, chosen_metrics, compute
 from metaeval.correlation.humans_mean import check_aggregation, mean_of_correlations
 from metaeval.correlation.meta import check_meta_by, result_draws, with_meta_by
+from metaeval.correlation.per_item import check_per_item, per_item_table
 from metaeval.correlation.power_curves import PowerSettings, check_power_settings, with_power
 from metaeval.correlation.protocols import protocol_run
 from metaeval.correlation.result import POOLED, CorrelationResult
@@ -133,6 +134,7 @@ def run(data, taskset: TaskSet | str | None = None, *, metrics: Sequence[str] | 
             evalsets=isinstance(data, EvalSetData))
         note = note or protocol_note
     settings = _check_extras(data, resolve_settings(settings, options), power)
+    check_per_item(settings)
     js = data.js if isinstance(data, JudgementData) else data
     if power is not None and isinstance(js, JudgementSet):
         gold, chosen = chosen_metrics(js, metrics, human)
@@ -140,6 +142,8 @@ def run(data, taskset: TaskSet | str | None = None, *, metrics: Sequence[str] | 
     result = compute(data, taskset, metrics=metrics, human=human, settings=settings,
                      progress=progress, note=note, force=force, announce=announce,
                      workers=workers)
+    if settings.per_item and isinstance(js, JudgementSet):
+        result.per_item = per_item_table(js, list(result.metrics), result.human, settings)
     if settings.stability:
         result = with_stability(result, js, settings)
     if settings.keep_draws and isinstance(js, JudgementSet):

@@ -116,4 +116,4 @@ def mean_of_correlations(js: JudgementSet, results: dict[str, CorrelationResult]
                    human=name, signature=signature, settings=record,
                    notes=[*first.notes, table["note"].iloc[0]] if len(table) else first.notes,
                    disagreements=None, stability=None, power=None, draws=None, meta=None,
-                   group_draws=None)
+                   group_draws=None, per_item=None)

@@ -116,6 +116,10 @@ class Settings:
         False, "Store the bootstrap draws of the pooled primary rows in results.json ('draws'), "
         "and with --meta-by those of each subset ('group_draws'), for `metaeval meta` without a "
         "rerun.", key="keep-draws", short="kd", kind="flag", omit=False, panel="Reports")
+    per_item: bool = setting(
+        False, "With level item (or sys): also every item's (system's) own correlation, "
+        "per_item.csv and a plot in the HTML report, not only their average.", key="per-item",
+        short="pi", kind="flag", omit=False, panel="Reports")
     meta_method: str = setting("dl", "Between-set variance tau^2 of a meta-analysis: dl "
                                "(DerSimonian-Laird) or reml.", key="meta", short="ma",
                                choices=META_METHODS, noun="meta-analysis method",

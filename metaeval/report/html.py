@@ -18,6 +18,7 @@ from metaeval.report.explorer_media import attach_inputs
 from metaeval.report.headline import headline_rows
 from metaeval.report.meta import meta_context
 from metaeval.report.methods import methods_text
+from metaeval.report.per_item import per_item_plots
 from metaeval.report.power import power_context
 from metaeval.report.stability import stability_context
 from metaeval.report.taskset import taskset_context
@@ -179,6 +180,7 @@ def render_html(result: CorrelationResult, inputs: ExplorerInputs | None = None)
         "power": power_context(result),
         "taskset": None if voicemos else taskset_context(result),
         "voicemos": voicemos,
+        "per_item": per_item_plots(result),
         "colours": plots.group_colours(result),
         "sizes": [(word, s.get(key)) for key, word in
                   (("n_items", "items"), ("n_systems", "systems"), ("n_cells", "cells"))

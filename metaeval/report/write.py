@@ -19,6 +19,7 @@ from metaeval.report.html import render_html
 from metaeval.report.latex import DEFAULT_LAYOUT, LAYOUTS
 from metaeval.report.latex_meta import latex_report, multiset_latex
 from metaeval.report.meta import render_multiset_html
+from metaeval.report.per_item import per_item_csv
 from metaeval.report.taskset import averages_csv
 from metaeval.report.voicemos import voicemos_csv, voicemos_frame
 
@@ -32,7 +33,8 @@ FORMATS: dict[str, tuple[str, Callable[[CorrelationResult], str]]] = {
 
 AVERAGES_CSV = "averages.csv"  # with the csv format, for a weighted task set (a protocol run)
 VOICEMOS_CSV = "voicemos.csv"  # with the csv format, for --protocol voicemos
-REPORT_FILES = (*(name for name, _ in FORMATS.values()), AVERAGES_CSV, VOICEMOS_CSV)
+PER_ITEM_CSV = "per_item.csv"  # with the csv format, for --per-item
+REPORT_FILES = (*(name for name, _ in FORMATS.values()), AVERAGES_CSV, VOICEMOS_CSV, PER_ITEM_CSV)
 META_CSV = "meta.csv"
 
 
@@ -58,6 +60,8 @@ def _render(result: CorrelationResult, formats: list[str], latex_layout: str,
         texts[AVERAGES_CSV] = averages_csv(result)
     if "csv" in formats and voicemos_frame(result) is not None:
         texts[VOICEMOS_CSV] = voicemos_csv(result)
+    if "csv" in formats and result.per_item is not None:
+        texts[PER_ITEM_CSV] = per_item_csv(result)
     return texts
 
 
