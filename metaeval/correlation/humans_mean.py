@@ -112,8 +112,9 @@ def mean_of_correlations(js: JudgementSet, results: dict[str, CorrelationResult]
     signature = first.signature.replace(human=name, aggregate_humans=MEAN)
     record = {**settings_record(signature, settings, js, metrics, next(iter(results))),
               "aggregate_humans": MEAN, "humans": list(results)}
+    points = first.points.iloc[:0].rename(columns={first.human: name})  # no one human's cells
     return replace(first, table=table, pairwise=pd.DataFrame(columns=PAIRWISE_COLUMNS),
-                   human=name, signature=signature, settings=record,
+                   points=points, human=name, signature=signature, settings=record,
                    notes=[*first.notes, table["note"].iloc[0]] if len(table) else first.notes,
                    disagreements=None, stability=None, power=None, draws=None, meta=None,
                    group_draws=None, per_item=None)
