@@ -29,7 +29,7 @@ CSV_COLUMNS = ["group", "metric", "display_name", *COLUMNS, "n_utt", "n_sys"]
 
 def voicemos_frame(result: CorrelationResult) -> pd.DataFrame | None:
     """The VoiceMOS table of ``result`` (None unless the run was ``--protocol voicemos``)."""
-    if result.signature.protocol != PROTOCOL:
+    if getattr(result.signature, "protocol", None) != PROTOCOL:
         return None
     frame = voicemos_table(result.table, list(result.metrics))
     return frame.assign(display_name=frame["metric"].map(result.display_name))
