@@ -36,7 +36,7 @@ from metaeval.correlation import Settings, judgements
 from metaeval.correlation.inputs import DATA_FORMATS
 from metaeval.correlation.power_curves import PowerSettings
 from metaeval.correlation.preference_settings import PreferenceSettings
-from metaeval.correlation.protocols import PROTOCOLS, protocol, protocol_run
+from metaeval.correlation.protocols import PROTOCOLS, protocol, protocol_run, table_taskset
 from metaeval.correlation.result import POOLED
 from metaeval.data.columns import MISSING_POLICIES
 from metaeval.data.studies import DOMAINS
@@ -236,8 +236,8 @@ def run_correlate(*, domain=None, data=None, item=None, system=None, human=(), r
     defaults = {**defaults, **protocol(protocol_name)} if protocol_name else defaults
     settings = _settings(js, defaults, several=several, **chosen)
     common = {"out": out, "formats": formats or list(FORMATS), "quiet": quiet, "force": force,
-              "workers": workers,
-              "latex_layout": latex_layout, "note": defaults.get("note", "")}
+              "workers": workers, "latex_layout": latex_layout, "note": defaults.get("note", "")}
+    taskset = table_taskset(protocol_name, js, settings.group_by, settings.pooled, several)
     if several:
         return run_sets(loaded, settings, human=human[0] if human else None, metrics=metrics,
                         **common)
@@ -245,7 +245,8 @@ def run_correlate(*, domain=None, data=None, item=None, system=None, human=(), r
     scored = domain is not None and not paths and not set(metrics or ()) <= set(js.metric_names)
     chosen = list(metrics) if metrics and not scored else js.metric_names
     return _run_single(js, chosen, human or list(defaults.get("human") or [js.gold]), settings,
-                       inputs=with_details(shown, js.details), power=power, **common)
+                       inputs=with_details(shown, js.details), power=power, taskset=taskset,
+                       **common)
 
 
 def _check_sets(human, meta_by, pooled, power, media) -> None:
@@ -277,11 +278,14 @@ def _settings(js, defaults, *, several, group_by=None, meta_by=None, coefficient
 
 
 def _run_single(js, chosen, humans, settings, *, out, formats, quiet, force, workers, latex_layout,
-                note, inputs=None, power=None) -> Path:
+                note, inputs=None, power=None, taskset=None) -> Path:
     """One set: one run over every human score (one cost estimate, one progress count, shared
-    draws) and one report folder whatever their number."""
+    draws) and one report folder whatever their number; with --aggregate-humans the mean of
+    the correlations is one more human section of it, ``mean(<cols>)``; ``taskset``: a
+    protocol's task set over the table's groups (``voicemos``)."""
     out = check_output_folder(Path(out) if out else Path("reports") / safe_name(js.info.name))
-    result = run_one(js, chosen, list(humans), settings, note, quiet, force, workers, power)
+    result = run_one(js, chosen, list(humans), settings, note, quiet, force, workers, power,
+                     taskset)
     written = write_reports(result, out, formats=formats, latex_layout=latex_layout,
                             inputs=inputs)
     if not quiet:

@@ -98,6 +98,8 @@ class CorrelationResult:
     # human choices as gold (metaeval.correlation.preference_tables): per-item values,
     # Bradley-Terry strengths, vote shares, counts; None for rating tables
     preferences: dict[str, Any] | None = None
+    # every per-item / per-system correlation (metaeval.correlation.per_item), or None
+    per_item: pd.DataFrame | None = None
 
     def display_name(self, metric: str) -> str:
         """The label reports show for ``metric`` (its column name when it has none)."""
@@ -143,6 +145,8 @@ class CorrelationResult:
             **({"preferences": {k: v.to_dict(orient="records") if isinstance(v, pd.DataFrame)
                                 else v for k, v in self.preferences.items()}}
                if self.preferences is not None else {}),
+            **({"per_item": self.per_item.to_dict(orient="records")}
+               if self.per_item is not None else {}),
         })
 
     def to_json(self) -> str:

@@ -69,9 +69,10 @@ def sorted_metrics(result: CorrelationResult, table) -> list[str]:
     values = dict(zip(table.loc[table["group"].astype(str) == key, "metric"],
                       table.loc[table["group"].astype(str) == key, "statistic"]))
     order = labels.metrics(result)
+    coef = str(table["coefficient"].iloc[0]) if len(table) else ""
     return sorted(order, key=lambda m: (labels.is_missing(values.get(m)),
-                                        -(values.get(m) or 0) if not labels.is_missing(
-                                            values.get(m)) else 0))
+                                        -labels.goodness(coef, values.get(m) or 0)
+                                        if not labels.is_missing(values.get(m)) else 0))
 
 
 def coefficient_tex(name: str) -> str:

@@ -2,9 +2,10 @@
 strengths of the humans and of each metric, vote shares, and their CSV files.
 
 CSV files (with the ``csv`` format, through :mod:`metaeval.csvio`), each with a ``human``
-column first: ``per_item.csv`` (``coefficient, metric, item, value``: every item's own value
-of every item statistic), ``bradley_terry.csv`` (``source, system, strength, ci_low, ci_high, rank``) and, for best-of-N,
-``vote_shares.csv`` (``item, system, votes, pages, share``).
+column first: ``bradley_terry.csv`` (``source, system, strength, ci_low, ci_high, rank``)
+and, for best-of-N, ``vote_shares.csv`` (``item, system, votes, pages, share``); every item's
+own value of every item statistic goes to ``per_item.csv`` in the columns of a ``--per-item`` run
+(:func:`metaeval.report.per_item.per_item_csv`: ``unit`` the item, ``statistic`` its value).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from metaeval.csvio import csv_text
 from metaeval.report import labels
 from metaeval.report.figures import PALETTE, figure, render_svg
 
-CHOICE_CSVS = ("per_item.csv", "bradley_terry.csv", "vote_shares.csv")
+CHOICE_CSVS = ("bradley_terry.csv", "vote_shares.csv")
 
 
 def choice_csvs(result: CorrelationResult | HumanResults) -> dict[str, str]:
@@ -26,7 +27,7 @@ def choice_csvs(result: CorrelationResult | HumanResults) -> dict[str, str]:
     ``human`` column first (the gold of its rows, as in every CSV of a report folder)."""
     run = as_humans(result)
     out = {}
-    for name, key in zip(CHOICE_CSVS, ("per_item", "bradley_terry", "vote_shares")):
+    for name, key in zip(CHOICE_CSVS, ("bradley_terry", "vote_shares")):
         frames = [r.preferences[key].assign(**{HUMAN: r.human}) for r in run
                   if r.preferences is not None and r.preferences.get(key) is not None]
         if frames:

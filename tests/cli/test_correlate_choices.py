@@ -136,7 +136,8 @@ def test_pairwise_file_end_to_end(sisec, tmp_path):
 def test_several_score_files_are_merged_and_csvs_name_the_human(sisec, run, tmp_path):
     """--scores repeated (main's merged score files) works for choices as for ratings: the
     metrics of two files give the values of the one file; the choice CSVs of the one report
-    folder start with the ``human`` column, as every CSV of a report does."""
+    folder start with the ``human`` column, as every CSV of a report does, and per_item.csv
+    has the columns of a rating run's --per-item."""
     scores = pd.read_csv(sisec / "published_scores.csv")
     parts = []
     for metric in METRICS:
@@ -157,3 +158,13 @@ def test_several_score_files_are_merged_and_csvs_name_the_human(sisec, run, tmp_
     for name in ("per_item.csv", "bradley_terry.csv", "vote_shares.csv"):
         table = pd.read_csv(out / name)
         assert list(table.columns)[0] == "human" and set(table["human"]) == {"vote_share"}
+    # per_item.csv in the columns of a rating run's --per-item (one vocabulary, one file)
+    per_item = pd.read_csv(out / "per_item.csv")
+    assert list(per_item.columns) == ["human", "group", "level", "coefficient", "metric",
+                                      "display_name", "unit", "statistic"]
+    assert set(per_item["level"]) == {"item"} and set(per_item["group"]) == {"all"}
+    votes = pd.read_csv(sisec / "votes.csv")
+    rho = {item: scipy.stats.spearmanr(s["share"], s["SDR_pub"]).statistic
+           for item, s in votes.groupby("item")}
+    mine = per_item[(per_item["coefficient"] == "spearman") & (per_item["metric"] == "SDR_pub")]
+    assert dict(zip(mine["unit"], mine["statistic"])) == pytest.approx(rho)
