@@ -20,6 +20,9 @@ from metaeval.correlation import (
     correlate,
     run,
 )
+from metaeval.correlation.preference_inputs import load_choices
+from metaeval.correlation.preference_settings import PreferenceSettings
+from metaeval.correlation.preferences import correlate_choices
 from metaeval.data import (
     DatasetInfo,
     JudgementSet,
@@ -37,8 +40,10 @@ from metaeval.provenance import MetricEntry, Signature
 from metaeval.version import __version__
 
 __all__ = [
-    "CorrelationResult", "DataError", "DatasetInfo", "HumanResults", "JudgementSet", "MetaevalError",
-    "MetricEntry", "MetricError", "MetricInfo", "ParameterError", "Settings", "Signature",
-    "StatsError", "Task", "TaskSet", "__version__", "correlate", "load_evalset", "load_gensvs",
-    "load_mushra", "load_study", "load_table", "load_wmt_mqm", "run", "wmt_mqm_judgements",
+    "CorrelationResult", "DataError", "DatasetInfo", "HumanResults", "JudgementSet",
+    "MetaevalError", "MetricEntry", "MetricError", "MetricInfo", "ParameterError",
+    "PreferenceSettings", "Settings", "Signature", "StatsError", "Task", "TaskSet",
+    "__version__", "correlate", "correlate_choices", "load_choices", "load_evalset",
+    "load_gensvs", "load_mushra", "load_study", "load_table", "load_wmt_mqm", "run",
+    "wmt_mqm_judgements",
 ]

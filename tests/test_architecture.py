@@ -6,7 +6,7 @@ included (``if TYPE_CHECKING:`` blocks excluded), and resolved to the metaeval m
 Layers, bottom first (a module may import its own layer and the layers below):
 
     errors, paths, io, csvio, version, citations, provenance, spec  <-  stats  <-  data  <-  metrics  <-
-    score  <-  correlation, listening  <-  report  <-  cli
+    score  <-  correlation, listening, challenge, judge  <-  report  <-  cli
 
 ``metaeval/__init__.py`` is the façade on top; nothing inside the package imports it.
 """
@@ -25,6 +25,7 @@ LAYERS = {
     "errors": 0, "paths": 0, "io": 0, "csvio": 0, "version": 0, "citations": 0, "provenance": 0,
     "spec": 0, "progress": 0,
     "stats": 1, "data": 2, "metrics": 3, "score": 4, "correlation": 5, "listening": 5, "challenge": 5,
+    "judge": 5,
     "report": 6, "cli": 7,
 }
 MAX_MODULE_LINES = 300

@@ -1,7 +1,7 @@
 """`metaeval` command line: thin wrappers over the Python API.
 
-Commands: ``correlate``, ``explain``, ``power``, ``score``, ``challenge``, ``metrics``, ``listening summarize``, ``datasets``,
-``data download``; ``--version``. Exit codes (:mod:`metaeval.cli.common`): 0 ok, 1 data / metric
+Commands: ``correlate``, ``explain``, ``power``, ``score``, ``challenge``, ``judge``, ``metrics``,
+``listening summarize``, ``datasets``, ``data download``; ``--version``. Exit codes (:mod:`metaeval.cli.common`): 0 ok, 1 data / metric
 / statistics error, 2 usage error, 130 interrupted; errors are one line on stderr.
 """
 
@@ -14,6 +14,7 @@ from metaeval.cli import (  # noqa: F401
     correlate,
     data,
     explain,
+    judge,
     listening,
     meta,
     metrics,

@@ -14,15 +14,9 @@ import typer
 from metaeval.cli import media as cli_media
 from metaeval.cli import mtme as cli_mtme
 from metaeval.cli import options as shared
+from metaeval.cli import preferences as prefs
 from metaeval.cli.app import app
-from metaeval.cli.common import (
-    choice_enum,
-    cli_errors,
-    comma_choices,
-    split,
-    value_of,
-    warn,
-)
+from metaeval.cli.common import choice_enum, cli_errors, comma_choices, split, value_of, warn
 from metaeval.cli.meta import print_meta
 from metaeval.cli.power_options import (
     POWER_GRID_OPTION,
@@ -35,18 +29,14 @@ from metaeval.cli.power_options import (
     power_settings,
 )
 from metaeval.cli.running import WORKERS_OPTION, run_one
-from metaeval.cli.sets import (
-    DATA_SETS_OPTION,
-    check_several,
-    data_paths,
-    run_sets,
-)
+from metaeval.cli.sets import DATA_SETS_OPTION, check_several, data_paths, run_sets
 from metaeval.cli.settings import settings_flags, with_settings_options
 from metaeval.cli.summary import print_summary
 from metaeval.correlation import Settings, judgements
 from metaeval.correlation.inputs import DATA_FORMATS
 from metaeval.correlation.power_curves import PowerSettings
-from metaeval.correlation.protocols import PROTOCOLS, protocol, protocol_run
+from metaeval.correlation.preference_settings import PreferenceSettings
+from metaeval.correlation.protocols import PROTOCOLS, protocol, protocol_run, table_taskset
 from metaeval.correlation.result import POOLED
 from metaeval.data.columns import MISSING_POLICIES
 from metaeval.data.studies import DOMAINS
@@ -68,9 +58,10 @@ DATA, REPORTS, SPEED, STATISTICS = "Data", "Reports", "Speed", "Statistics"
 DATA_OPTION = typer.Option(None, "--data", help="Judgement table: CSV, TSV, JSONL or Parquet (or "
                                                 "a WMT MQM TSV / THumB JSONL, see --data-format).")
 DATA_FORMAT_OPTION = typer.Option("table", help="table (with a column mapping or card), wmt-mqm "
-                                                "(per-error MQM TSV), thumb (THumB 1.0 JSONL) "
-                                                "or mtme (an mt-metrics-eval evalset folder, "
-                                                "with --lp).",
+                                                "(per-error MQM TSV), thumb (THumB 1.0 JSONL), "
+                                                "mtme (an mt-metrics-eval evalset folder, with "
+                                                "--lp), pairwise or best-of-n (human choices, "
+                                                "with --scores).",
                                   rich_help_panel=DATA)
 LATEX_LAYOUT_OPTION = typer.Option(
     DEFAULT_LAYOUT, help="table.tex: compact (fits an article column), two-column (table* "
@@ -100,6 +91,7 @@ FORCE_OPTION = typer.Option(False, help="Run even when the cost estimate exceeds
 
 
 @app.command("correlate")
+@with_settings_options(PreferenceSettings, into="choice_options")
 @with_settings_options(Settings)
 def correlate_command(
     domain: Domain = shared.DOMAIN_OPTION,
@@ -117,6 +109,8 @@ def correlate_command(
                                          "(e.g. DMOS; coherence,fluency).",
                               rich_help_panel=DATA),
     rater: str = shared.RATER_OPTION,
+    system_a: str = prefs.SYSTEM_A_OPTION, system_b: str = prefs.SYSTEM_B_OPTION,
+    winner: str = prefs.WINNER_OPTION, picked: str = prefs.PICKED_OPTION,
     image: str = IMAGE_OPTION,
     images: Path = IMAGES_OPTION,
     metrics: str = typer.Option(None, help="Comma-separated metric columns (default: all numeric); "
@@ -141,12 +135,17 @@ def correlate_command(
     power_raters: str = POWER_RATERS_OPTION, power_reps: int = POWER_REPS_OPTION,
     workers: int = WORKERS_OPTION,
     force: bool = FORCE_OPTION,
-    settings_options: dict | None = None,
+    settings_options: dict | None = None, choice_options: dict | None = None,
 ) -> None:
-    """Correlate metrics with human judgements and write the reports."""
+    """Correlate metrics with human judgements (ratings, or pairwise / best-of-N choices) and
+    write the reports."""
     options = dict(locals())
-    with cli_errors(settings_flags(Settings)):
-        run_correlate(**command_arguments(options))
+    with cli_errors({**settings_flags(Settings), **settings_flags(PreferenceSettings)}):
+        arguments = command_arguments(options)
+        if "choices" in arguments:  # --data-format pairwise|best-of-n
+            prefs.run_choices(arguments["choices"])
+        else:
+            run_correlate(**arguments)
 
 
 RENAMED = {"format": "formats"}
@@ -158,14 +157,19 @@ MEDIA_OPTIONS = {"manifest": "manifest", "embed_media": "embed", "media_budget":
 def command_arguments(options: dict) -> dict:
     """`run_correlate`'s keywords from the command's options: choices as their text,
     comma-separated lists split, the --power options as one `PowerSettings` (or None), the
-    media options as one dict, the settings options as they came."""
+    media options as one dict, the settings options as they came; choice data
+    (``--data-format pairwise|best-of-n``): ``{"choices": keywords of `run_choices`}``."""
     power = power_settings(**{key: options.pop(key) for key in list(options)
                               if key.startswith("power")})
     media = {MEDIA_OPTIONS[key]: options.pop(key) for key in MEDIA_OPTIONS}
     chosen = options.pop("settings_options") or {}
-    return {**{RENAMED.get(key, key): split(value) if key in LIST_OPTIONS else value_of(value)
-               for key, value in options.items()}, "power": power, "media": media,
-            "settings_options": chosen}
+    converted = {RENAMED.get(key, key): split(value) if key in LIST_OPTIONS else value_of(value)
+                 for key, value in options.items()}
+    if converted["data_format"] in prefs.CHOICE_FORMATS:
+        return {"choices": {**converted, "media": media, "power": power,
+                            "settings_options": chosen}}
+    prefs.refuse_choice_options(converted)
+    return {**converted, "power": power, "media": media, "settings_options": chosen}
 
 
 def _load(domain, data, scores, missing, lower_is_better, item, system, human, metrics, rater,
@@ -232,8 +236,8 @@ def run_correlate(*, domain=None, data=None, item=None, system=None, human=(), r
     defaults = {**defaults, **protocol(protocol_name)} if protocol_name else defaults
     settings = _settings(js, defaults, several=several, **chosen)
     common = {"out": out, "formats": formats or list(FORMATS), "quiet": quiet, "force": force,
-              "workers": workers,
-              "latex_layout": latex_layout, "note": defaults.get("note", "")}
+              "workers": workers, "latex_layout": latex_layout, "note": defaults.get("note", "")}
+    taskset = table_taskset(protocol_name, js, settings.group_by, settings.pooled, several)
     if several:
         return run_sets(loaded, settings, human=human[0] if human else None, metrics=metrics,
                         **common)
@@ -241,7 +245,8 @@ def run_correlate(*, domain=None, data=None, item=None, system=None, human=(), r
     scored = domain is not None and not paths and not set(metrics or ()) <= set(js.metric_names)
     chosen = list(metrics) if metrics and not scored else js.metric_names
     return _run_single(js, chosen, human or list(defaults.get("human") or [js.gold]), settings,
-                       inputs=with_details(shown, js.details), power=power, **common)
+                       inputs=with_details(shown, js.details), power=power, taskset=taskset,
+                       **common)
 
 
 def _check_sets(human, meta_by, pooled, power, media) -> None:
@@ -273,11 +278,14 @@ def _settings(js, defaults, *, several, group_by=None, meta_by=None, coefficient
 
 
 def _run_single(js, chosen, humans, settings, *, out, formats, quiet, force, workers, latex_layout,
-                note, inputs=None, power=None) -> Path:
+                note, inputs=None, power=None, taskset=None) -> Path:
     """One set: one run over every human score (one cost estimate, one progress count, shared
-    draws) and one report folder whatever their number."""
+    draws) and one report folder whatever their number; with --aggregate-humans the mean of
+    the correlations is one more human section of it, ``mean(<cols>)``; ``taskset``: a
+    protocol's task set over the table's groups (``voicemos``)."""
     out = check_output_folder(Path(out) if out else Path("reports") / safe_name(js.info.name))
-    result = run_one(js, chosen, list(humans), settings, note, quiet, force, workers, power)
+    result = run_one(js, chosen, list(humans), settings, note, quiet, force, workers, power,
+                     taskset)
     written = write_reports(result, out, formats=formats, latex_layout=latex_layout,
                             inputs=inputs)
     if not quiet:

@@ -2,7 +2,8 @@
 
 ``metaeval listening summarize --data FILE --format dcr|acr|mushra|webmushra|long [--out DIR]``
 reads raw ratings, screens raters, scores items and systems, tests the systems and writes the
-report folder (see :mod:`metaeval.report.listening`). Bad input prints one line
+report folder (see :mod:`metaeval.report.listening`); ``--format best-of-n|pairwise`` reads
+choices and writes the choice summary (:mod:`metaeval.cli.listening_choices`). Bad input prints one line
 (``error: ...``) on stderr; exit codes as every command (:mod:`metaeval.cli.common`).
 """
 
@@ -15,9 +16,13 @@ import typer
 
 from metaeval.cli.app import OneLineCommand, OneLineErrors, app
 from metaeval.cli.common import choice_enum, cli_errors, echo, value_of, warn
+from metaeval.cli.listening_choices import run_choice_summarize
+from metaeval.cli.settings import settings_flags, with_settings_options
 from metaeval.data.datasets import expand
 from metaeval.errors import DataError, ParameterError
 from metaeval.io import check_output_folder, safe_name
+from metaeval.listening.choice_summary import ChoiceSettings
+from metaeval.listening.choices import CHOICE_FORMATS
 from metaeval.listening.formats import FORMATS, read_ratings
 from metaeval.listening.posthoc import CORRECTIONS
 from metaeval.listening.ratings import NORMALIZATIONS, REPLICATES
@@ -39,7 +44,7 @@ app.add_typer(listening_app, name="listening",
 
 REGISTERED_FORMATS = ("dcr", "acr", "mushra")
 DEFAULT_OUT = Path("reports") / "listening"
-RatingsFormat = choice_enum("RatingsFormat", FORMATS)
+RatingsFormat = choice_enum("RatingsFormat", FORMATS + CHOICE_FORMATS)
 Screening = choice_enum("Screening", SCREENINGS)
 Correction = choice_enum("Correction", CORRECTIONS)
 Replicates = choice_enum("Replicates", REPLICATES)
@@ -47,7 +52,8 @@ Normalize = choice_enum("Normalize", NORMALIZATIONS)
 Aggregate = choice_enum("Aggregate", AGGREGATES)
 # which column-mapping flags each layout reads
 MAPPING = {"long": ("item", "system", "rater", "rating"), "webmushra": ("rater",),
-           "dcr": ("item", "system"), "acr": ("item", "system"), "mushra": ()}
+           "dcr": ("item", "system"), "acr": ("item", "system"), "mushra": (),
+           "best-of-n": ("item", "system", "rater", "picked"), "pairwise": ("item", "rater")}
 
 
 def _scale(text: str | None) -> tuple[float, float] | None:
@@ -93,8 +99,8 @@ def run_listening_summarize(data: Path | None, format: str | None, out: Path | N
                             anchors: str | None = None, quiet: bool = False,
                             columns: dict[str, str | None] | None = None,
                             replicates: str = "error", normalize: str = "none",
-                            aggregate: str = "mean",
-                            exclude_systems: str | None = None) -> dict[str, Path]:
+                            aggregate: str = "mean", exclude_systems: str | None = None,
+                            simultaneous: str = "none") -> dict[str, Path]:
     """Read ``data`` in ``format`` (the registered study when ``data`` is None), summarise into ``out``.
 
     ``out`` defaults to ``reports/listening/<dataset name>``; ``scale`` is 'lo,hi';
@@ -104,13 +110,23 @@ def run_listening_summarize(data: Path | None, format: str | None, out: Path | N
     ``normalize``, ``aggregate`` and ``exclude_systems`` (comma-separated) as
     :func:`~metaeval.listening.formats.read_ratings` and
     :func:`~metaeval.listening.summarize.compute_summary`. Returns file name -> path.
+    ``format`` best-of-n or pairwise: the choice summary (``simultaneous`` intervals, see
+    :func:`~metaeval.cli.listening_choices.run_choice_summarize`).
     """
-    if format is None:
-        raise ParameterError("format", None, f"give the ratings layout. Fix: one of "
-                             f"{', '.join(FORMATS)}.")
-    if format not in FORMATS:
-        raise ParameterError("format", format, f"unknown ratings format; use one of "
-                             f"{', '.join(FORMATS)}.")
+    if format is None or format not in FORMATS + CHOICE_FORMATS:
+        raise ParameterError("format", format, "give the layout of the file. Fix: one of "
+                             f"{', '.join(FORMATS + CHOICE_FORMATS)}.")
+    if format in CHOICE_FORMATS:
+        given = {"screening": screening, "correction": correction, "scale": scale,
+                 "reference": reference, "anchors": anchors, "replicates": replicates,
+                 "normalize": normalize, "aggregate": aggregate,
+                 "exclude_systems": exclude_systems}
+        return run_choice_summarize(data, format, out, k=k, seed=seed, ci=ci,
+                                    simultaneous=simultaneous, quiet=quiet, columns=columns,
+                                    rating_options=given)
+    if simultaneous != "none":
+        raise ParameterError("simultaneous", simultaneous, "applies to the choice formats "
+                             "(best-of-n, pairwise).", "leave --simultaneous out.")
     check_summary_options(screening, k, seed, ci, correction, aggregate)
     if data is None and format not in REGISTERED_FORMATS:
         raise ParameterError("format", format, "has no registered study. Fix: pass --data FILE.")
@@ -166,11 +182,12 @@ def _print_summary(result, folder: Path) -> None:
 
 
 @listening_app.command("summarize", cls=OneLineCommand)
+@with_settings_options(ChoiceSettings)
 def summarize_command(
     data: Annotated[Path | None, typer.Option(
         "--data", help="Ratings file (default: the registered study for dcr/mushra: gensvs_eval, bernoulli_mushra).")] = None,
     format: Annotated[RatingsFormat | None, typer.Option(
-        "--format", help="Layout of the ratings file.")] = None,
+        "--format", help="Layout of the file: ratings (dcr, acr, mushra, webmushra, long) or choices (best-of-n, pairwise).")] = None,
     out: Annotated[Path | None, typer.Option(
         help="Report folder (default reports/listening/<name>).")] = None,
     screening: Annotated[Screening, typer.Option(
@@ -193,6 +210,8 @@ def summarize_command(
     rater: Annotated[str | None, typer.Option(
         help="Column naming the listener (long; webmushra).")] = None,
     rating: Annotated[str | None, typer.Option(help="Column with the rating (long).")] = None,
+    picked: Annotated[str | None, typer.Option(
+        help="Column with the 0/1 pick (best-of-n).")] = None,
     replicates: Annotated[Replicates, typer.Option(
         help="A rater rating a stimulus twice: error, or average the repeats per rater "
              "(test-retest agreement reported).")] = "error",
@@ -205,14 +224,17 @@ def summarize_command(
         help="Conditions left out of scores and tests, comma-separated (e.g. the hidden "
              "reference and anchors; screening still sees them).")] = None,
     quiet: Annotated[bool, typer.Option(help="No summary on the terminal.")] = False,
+    settings_options: dict | None = None,
 ) -> None:
-    """Screen raters, score items and systems, test systems, write CSV/JSON and an HTML report."""
-    with cli_errors():
+    """Screen raters, score items and systems, test systems, write CSV/JSON and an HTML report
+    (best-of-n / pairwise choices: vote shares with exact intervals and rater agreement)."""
+    with cli_errors(settings_flags(ChoiceSettings)):
         run_listening_summarize(data=data, format=value_of(format), out=out,
                                 screening=value_of(screening), k=k, seed=seed, ci=ci,
                                 correction=value_of(correction), scale=scale,
                                 reference=reference, anchors=anchors, quiet=quiet,
                                 columns={"item": item, "system": system, "rater": rater,
-                                         "rating": rating},
+                                         "rating": rating, "picked": picked},
                                 replicates=value_of(replicates), normalize=value_of(normalize),
-                                aggregate=value_of(aggregate), exclude_systems=exclude_systems)
+                                aggregate=value_of(aggregate), exclude_systems=exclude_systems,
+                                **(settings_options or {}))

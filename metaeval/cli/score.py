@@ -14,10 +14,12 @@ import typer
 
 from metaeval.cli.app import app
 from metaeval.cli.common import choice_enum, cli_errors, echo, note, value_of
+from metaeval.cli.settings import settings_flags, with_settings_options
 from metaeval.errors import ParameterError
 from metaeval.metrics.options import parse_metric_list
 from metaeval.score.audio_io import LengthMismatchWarning
 from metaeval.score.cache import DEFAULT_CACHE_DIR
+from metaeval.score.empty import ScoringSettings
 from metaeval.score.files import check_output, write_scores
 from metaeval.score.runner import (
     BACKENDS,
@@ -33,6 +35,7 @@ Backend = choice_enum("Backend", BACKENDS)
 
 
 @app.command("score")
+@with_settings_options(ScoringSettings)
 def score_command(
     manifest: Path = typer.Option(None, help="CSV/JSONL/Parquet: item, system and estimate, "
                                              "reference[, mixture] (audio) or hypothesis[, "
@@ -65,10 +68,11 @@ def score_command(
                                                "'ray://head:10001'); default a local one."),
     ray_workers: int = typer.Option(None, help="Ray actors, one per device (default: one per "
                                                "GPU on cuda, else one per CPU)."),
+    settings_options: dict | None = None,
 ) -> None:
     """Score system outputs with metrics; one row per (item, system), NaN + reason on failure."""
-    with cli_errors():
-        run_score(manifest=manifest, estimates=estimates, references=references,
+    with cli_errors(settings_flags(ScoringSettings)):
+        run_score(**(settings_options or {}),manifest=manifest, estimates=estimates, references=references,
                   mixtures=mixtures, images=images, metrics=metrics, out=out, device=device,
                   batch_size=batch_size, jobs=jobs, cache=cache, resume=resume, quiet=quiet,
                   loudness_lufs=loudness_normalize, manifest_format=value_of(manifest_format),
@@ -90,9 +94,11 @@ def _score(rows, chosen, **options) -> tuple[pd.DataFrame, list[str]]:
 def run_score(*, manifest=None, estimates=None, references=None, mixtures=None, images=None,
               metrics=(), out, device="cpu", batch_size=None, jobs=1, cache=None, resume=False,
               quiet=False, loudness_lufs=None, manifest_format="auto", backend="local",
-              ray_address=None, ray_workers=None) -> pd.DataFrame:
-    """Score the rows of a manifest (or folder patterns) and write ``out``; return the frame."""
+              ray_address=None, ray_workers=None, empty_output="nan") -> pd.DataFrame:
+    """Score the rows of a manifest (or folder patterns) and write ``out``; return the frame
+    (``empty_output``: :mod:`metaeval.score.empty`)."""
     out = check_output(out)
+    empty_output = ScoringSettings(empty_output=empty_output).empty_output
     if batch_size is not None and batch_size < 1:
         raise ParameterError("batch_size", batch_size, "must be at least 1.")
     if jobs < 1:
@@ -107,7 +113,8 @@ def run_score(*, manifest=None, estimates=None, references=None, mixtures=None, 
     frame, notes = _score(rows, chosen, device=device, batch_size=batch_size, jobs=jobs,
                           cache_dir=cache_dir, resume=resume, progress=not quiet,
                           loudness_lufs=loudness_lufs, backend=backend,
-                          ray_address=ray_address, ray_workers=ray_workers)
+                          ray_address=ray_address, ray_workers=ray_workers,
+                          empty_output=empty_output)
     write_scores(frame, out)
     columns = [m.column for m in chosen]
     echo(f"wrote {len(frame)} rows x {len(columns)} metric(s) ({', '.join(columns)}) to {out} "

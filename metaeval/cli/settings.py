@@ -69,14 +69,16 @@ def _panel_rank(parameter: inspect.Parameter) -> int:
     return PANEL_ORDER.index(panel) + 1 if panel in PANEL_ORDER else 0
 
 
-def with_settings_options(cls, exclude: tuple[str, ...] = ()) -> Callable:
-    """Decorator: the command gets an option per field of ``cls`` (see the module docstring)."""
+def with_settings_options(cls, exclude: tuple[str, ...] = (),
+                          into: str = "settings_options") -> Callable:
+    """Decorator: the command gets an option per field of ``cls`` (see the module docstring),
+    as one dict in its parameter ``into`` (two settings classes: two decorators, two names)."""
 
     def decorate(command: Callable) -> Callable:
         hints = typing.get_type_hints(command)
         own = [p.replace(annotation=hints.get(p.name, p.annotation))
                for p in inspect.signature(command).parameters.values()
-               if p.name != "settings_options"]
+               if p.name != into]
         added, names = [], []
         for f, spec in spec_fields(cls):
             if spec.cli and f.name not in exclude:
@@ -88,7 +90,7 @@ def with_settings_options(cls, exclude: tuple[str, ...] = ()) -> Callable:
         @functools.wraps(command)
         def wrapper(**kwargs):
             chosen = {name: kwargs.pop(name) for name in names}
-            return command(**kwargs, settings_options=collect(cls, chosen))
+            return command(**kwargs, **{into: collect(cls, chosen)})
 
         parameters = sorted([p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own] + added,
                             key=_panel_rank)  # --help lists the panels in PANEL_ORDER

@@ -25,8 +25,16 @@ from metaeval.report.formatting import (
 )
 from metaeval.report.labels import chance_envelope, coefficients
 from metaeval.report.latex import latex_warnings
+from metaeval.report.voicemos import voicemos_context
+from metaeval.stats.coefficients import COEFFICIENTS
 
 WIDTH = 80
+
+
+def lower_is_better(coefficient: str) -> bool:
+    """Whether a smaller value of the coefficient is better (MSE): its rows sort ascending."""
+    coef = COEFFICIENTS.get(str(coefficient))
+    return bool(coef is not None and coef.lower_is_better)
 
 
 def _name(result, metric: str) -> str:
@@ -84,7 +92,7 @@ def summary_table(result, level: str, group: str) -> str | None:
     rows = table[table["coefficient"] == primary]
     if rows.empty:
         return None
-    rows = rows.sort_values("statistic", ascending=False, na_position="last")
+    rows = rows.sort_values("statistic", ascending=lower_is_better(primary), na_position="last")
     present = set(table["coefficient"])
     others = {c: dict(zip(table.loc[table["coefficient"] == c, "metric"],
                           table.loc[table["coefficient"] == c, "statistic"]))
@@ -115,8 +123,9 @@ def _notes(result, rows) -> str:
 
 def task_table(result, task: str) -> str:
     """The plain table of one task of a task set: value, interval, cluster, n."""
-    rows = result.table[result.table["task"] == task].sort_values(
-        "statistic", ascending=False, na_position="last")
+    rows = result.table[result.table["task"] == task]
+    rows = rows.sort_values("statistic", na_position="last",
+                            ascending=lower_is_better(rows["coefficient"].iloc[0]))
     first = rows.iloc[0]
     ci = round(100 * float(result.settings["ci"]))
     headers = ["metric", first["coefficient"], f"{ci}% CI", "cluster", "n"]
@@ -142,6 +151,8 @@ def averages_table(result) -> str:
 def summary_tables(result) -> list[str]:
     """One plain table per level and group, best metric (by the primary coefficient) first;
     for a task set one per task, then the averages."""
+    if result.signature.protocol == "voicemos":
+        return voicemos_blocks(result)
     if result.signature.tasks:
         blocks = [task_table(result, t) for t in result.signature.tasks]
         return blocks + ([averages_table(result)] if result.averages is not None else [])
@@ -149,6 +160,23 @@ def summary_tables(result) -> list[str]:
     blocks = [summary_table(result, level, group) for level in dict.fromkeys(table["level"])
               for group in dict.fromkeys(table["group"])]
     return [b for b in blocks if b]
+
+
+def voicemos_blocks(result) -> list[str]:
+    """The VoiceMOS tables: per group the eight values (and n), then their intervals."""
+    context = voicemos_context(result)
+    blocks = []
+    for table in context["tables"] if context else []:
+        values = [[r["metric"], *(c["value"] for c in r["cells"]), r["n"]]
+                  for r in table["rows"]]
+        intervals = [[f"{r['metric']} ({tag})", *(c["ci"] for c in r["cells"][i:i + 4])]
+                     for r in table["rows"] for i, tag in ((0, "utt"), (4, "sys"))]
+        blocks.append(f"voicemos with {result.human}, {table['group']} (n: utterances / "
+                      "systems)\n" + text_table(
+            ["metric", *context["headers"], "n"], values, right=tuple(range(1, 10))))
+        blocks.append(f"{round(100 * result.settings['ci'])}% intervals\n" + text_table(
+            ["metric", "MSE", "LCC", "SRCC", "KTAU"], intervals, right=(1, 2, 3, 4)))
+    return blocks
 
 
 def legend(result) -> list[str]:

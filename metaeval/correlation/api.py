@@ -13,7 +13,10 @@ be is refused, and ``settings=`` together with setting keywords is an error.
 Several human score columns (``human=["coherence", "fluency"]``) are one run: one cost
 estimate, one progress count, the same draws for every human (:mod:`metaeval.correlation.draws`),
 and a :class:`~metaeval.correlation.humans.HumanResults` with one result per human; a list
-of one human gives the same with one result.
+of one human gives the same with one result. ``aggregate_humans="mean-of-correlations"`` adds
+the mean of each metric's correlations with those columns as one more result, ``mean(<cols>)``
+(:mod:`metaeval.correlation.humans_mean`); ``per_item=True`` keeps every per-item (per-system)
+correlation behind a level item (sys) value (:mod:`metaeval.correlation.per_item`).
 """
 
 from __future__ import annotations
@@ -28,7 +31,9 @@ from metaeval.correlation.engine import (
     compute_humans,
 )
 from metaeval.correlation.humans import HumanResults
+from metaeval.correlation.humans_mean import check_aggregation, humans_with_mean
 from metaeval.correlation.meta import check_meta_by, result_draws, with_meta_by
+from metaeval.correlation.per_item import check_per_item, per_item_table
 from metaeval.correlation.power_curves import PowerSettings, check_power_settings, with_power
 from metaeval.correlation.protocols import protocol_run
 from metaeval.correlation.result import POOLED, CorrelationResult
@@ -77,6 +82,17 @@ def _check_extras(source, settings: Settings, power: PowerSettings | None) -> Se
     return settings
 
 
+def _table_groups(data, options: dict) -> list[str]:
+    """The groups a protocol's task set crosses on a judgement table: the values of
+    ``group_by`` (or ``meta_by``) and the pooled group, as a plain run's."""
+    if isinstance(data, JudgementData):
+        return data.groups()
+    if not isinstance(data, JudgementSet):
+        return [POOLED]
+    by = options.get("group_by") or options.get("meta_by")
+    return JudgementData(data, by, options.get("pooled", True)).groups()
+
+
 def run(data, taskset: TaskSet | str | None = None, *, metrics: Sequence[str] | None = None,
         human: str | Sequence[str] | None = None, settings: Settings | None = None,
         power: PowerSettings | None = None, progress: ProgressCallback | None = None,
@@ -89,7 +105,9 @@ def run(data, taskset: TaskSet | str | None = None, *, metrics: Sequence[str] | 
     settings ask for (see the module docstring).
 
     ``human``: the human score column (default: the data's default score), or a list of
-    columns: one run over all of them, returned as :class:`HumanResults`.
+    columns: one run over all of them, returned as :class:`HumanResults`; with
+    ``aggregate_humans="mean-of-correlations"`` it also holds the mean of each metric's
+    correlations with them, human ``mean(<cols>)`` (:mod:`metaeval.correlation.humans_mean`).
     ``settings`` (or its fields as keywords) fix everything that changes the numbers. ``note``:
     what the protocol wants a reader to know. Before computing, the cost of the whole run is
     estimated: ``announce`` receives the estimate of a long run (once); a run over the budget
@@ -107,27 +125,47 @@ def run(data, taskset: TaskSet | str | None = None, *, metrics: Sequence[str] | 
                                  "defaults would be silently ignored.", "pass the protocol with "
                                  "keywords (run(data, 'wmt24', k=1000)), or a TaskSet.")
         taskset, options, protocol_note = protocol_run(
-            taskset, data.groups() if isinstance(data, EvalSetData) else [POOLED],
+            taskset, data.groups() if isinstance(data, EvalSetData) else _table_groups(data,
+                                                                                   options),
             data.domains() if isinstance(data, EvalSetData) else None, options,
             evalsets=isinstance(data, EvalSetData))
         note = note or protocol_note
     settings = _check_extras(data, resolve_settings(settings, options), power)
+    check_per_item(settings)
     js = data.js if isinstance(data, JudgementData) else data
     humans = list(human) if several else [human]
     if power is not None and isinstance(js, JudgementSet):
         for gold in chosen_humans(js, humans):
             chosen = chosen_metrics(js, metrics, gold)[1]
             check_power_settings(power, js, chosen, gold, settings.alpha)
-    results = compute_humans(data, taskset, metrics=metrics, humans=humans, settings=settings,
+    mean = _check_mean(settings, humans, js, taskset)
+    each = replace(settings, aggregate_humans="none")  # each column's numbers: a plain run's
+    results = compute_humans(data, taskset, metrics=metrics, humans=humans, settings=each,
                              progress=progress, note=note, force=force, announce=announce,
                              workers=workers)
-    results = [_with_extras(r, js, settings, power, announce) for r in results]
+    results = [_with_extras(r, js, each, power, announce) for r in results]
+    if mean:
+        return humans_with_mean(results, js, list(results[0].metrics), settings)
     return HumanResults.of(results) if several else results[0]
+
+
+def _check_mean(settings: Settings, humans: list, js, taskset) -> bool:
+    """Whether the run adds the mean over the human columns (checked before computing)."""
+    if settings.aggregate_humans == "none":
+        return False
+    if not isinstance(js, JudgementSet) or taskset is not None:
+        raise ParameterError("aggregate_humans", settings.aggregate_humans, "averages the "
+                             "correlations of a plain run on a judgement table, not of a task "
+                             "set.", "leave out aggregate_humans (or the protocol).")
+    check_aggregation(settings, humans, js)
+    return True
 
 
 def _with_extras(result: CorrelationResult, js, settings: Settings,
                  power: PowerSettings | None, announce) -> CorrelationResult:
     """One human's result with what the settings ask for after the statistics."""
+    if settings.per_item and isinstance(js, JudgementSet):
+        result.per_item = per_item_table(js, list(result.metrics), result.human, settings)
     if settings.stability:
         result = with_stability(result, js, settings)
     if settings.keep_draws and isinstance(js, JudgementSet):

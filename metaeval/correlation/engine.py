@@ -25,6 +25,7 @@ from metaeval.correlation.sources import JudgementData
 from metaeval.correlation.taskset import Task, TaskSet
 from metaeval.data.judgements import JudgementSet
 from metaeval.errors import ParameterError, unknown_names
+from metaeval.stats.coefficients import get_coefficient
 from metaeval.stats.resampling import tail_warning
 
 ProgressCallback = Callable[[str, int, int], None]
@@ -52,6 +53,29 @@ def chosen_metrics(data: JudgementSet, metrics: Sequence[str] | None, human: str
     if not metrics:
         raise ParameterError("metrics", "", "no metric columns to correlate. Fix: name them.")
     return human, metrics
+
+
+def same_scale_notes(js: JudgementSet, metrics: list[str], coefficients,
+                     human: str) -> list[str]:
+    """The note of a coefficient that compares metric and human values directly (MSE); a
+    sign-flipped (lower-is-better) metric is refused for it, before any computation."""
+    notes = []
+    for name in coefficients:
+        coef = get_coefficient(name)
+        if not coef.same_scale:
+            continue
+        flipped = [m for m in metrics if js.metrics[m].direction == "lower"]
+        if flipped:
+            raise ParameterError("metrics", ",".join(flipped), f"{name} compares the metric's "
+                                 "values with the human scores, so it needs a metric on the "
+                                 "human scale; these are lower-is-better (sign-flipped).",
+                                 f"leave them out, or use a correlation instead of {name}.")
+        notes.append(f"{name} is not scale-free: it compares each metric's values with the "
+                     f"human scores ({human}) directly, "
+                     "so it is meaningful only when both are on the same scale (e.g. a MOS "
+                     "predictor against MOS on 1-5); lower is better (clusters and ranks follow "
+                     "it).")
+    return notes
 
 
 def _costs(source, taskset: TaskSet, metrics: list[str], human: str) -> list:
@@ -109,6 +133,7 @@ def compute_humans(source, taskset: TaskSet | None, *, metrics: Sequence[str] | 
     metrics = chosen_metrics(js, metrics, humans[0])[1]
     plain = taskset is None
     base = taskset or TaskSet.cross(source.groups(), settings.levels, settings.coefficients)
+    scale_notes = {h: same_scale_notes(js, metrics, base.coefficients, h) for h in humans}
     if not plain:  # every task of a task set is tested (unless significance is none)
         settings = replace(settings, coefficients=base.coefficients, levels=base.levels,
                            significance="none" if settings.significance == "none" else "all")
@@ -122,7 +147,7 @@ def compute_humans(source, taskset: TaskSet | None, *, metrics: Sequence[str] | 
     draws = SharedDraws(len(humans))
     plans, jobs, labels, costs = [], [], [], []
     for human, ts in zip(humans, tasksets):
-        notes = list(run_notes)
+        notes = list(run_notes) + scale_notes[human]
         ratings = human_ratings(js, human) if settings.ceiling else None
         more = task_jobs(source, ts, metrics, human, ratings, settings, notes,
                          bool(ts.weights), draws)

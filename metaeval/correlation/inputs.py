@@ -62,7 +62,8 @@ def with_lower_is_better(js: JudgementSet, names: Sequence[str]) -> JudgementSet
     return replace(js, metrics=metrics)
 
 
-DATA_FORMATS = ("table", "wmt-mqm", "thumb", "mtme")  # mtme: metaeval.cli.mtme
+# mtme: metaeval.cli.mtme; pairwise, best-of-n (human choices): metaeval.correlation.preferences
+DATA_FORMATS = ("table", "wmt-mqm", "thumb", "mtme", "pairwise", "best-of-n")
 NO_IMAGE_SET = ("no image judgement set is bundled (no openly licensed set with its images may be "
                 "redistributed here); correlate your own")
 IMAGE_COMMAND = ("metaeval score --manifest captions.jsonl --metrics clipscore --out "
@@ -77,6 +78,24 @@ def thumb_judgements(path: str | Path, scores=None, missing: str = "error",
     js = load_thumb(path, images=images, missing=missing)
     js = js.without_systems(exclude_systems) if exclude_systems else js
     return joined_scores(js, scores) if score_paths(scores) else js
+
+
+def _mqm_weights(data_format: str, data, mqm_weights: str | None) -> MQMWeights | None:
+    """The MQM weights of a run (None: the defaults), once ``data_format`` is checked: a known
+    rating format; weights only where there are MQM errors."""
+    if data_format not in DATA_FORMATS:
+        raise ParameterError("data_format", data_format, f"choose from {', '.join(DATA_FORMATS)}.")
+    if data_format in ("pairwise", "best-of-n"):
+        raise ParameterError("data_format", data_format, "choices are not a judgement table.",
+                             "use metaeval.correlation.preference_inputs.load_choices and "
+                             "correlate_choices.")
+    weights = MQMWeights.parse(mqm_weights) if mqm_weights else None
+    if weights is not None and data is not None and data_format != "wmt-mqm":
+        raise ParameterError("mqm_weights", mqm_weights, f"weighs the errors of a WMT MQM "
+                             f"per-error file; data format {data_format!r} has no MQM errors.",
+                             "leave out --mqm-weights, or give the per-error TSV with "
+                             "--data-format wmt-mqm.")
+    return weights
 
 
 def judgements(*, domain: str | None = None, data: str | Path | None = None,
@@ -101,14 +120,7 @@ def judgements(*, domain: str | None = None, data: str | Path | None = None,
     if scores is not None and data is None:
         raise ParameterError("scores", scores, "joins metric scores onto a judgement table: "
                              "give data too.")
-    if data_format not in DATA_FORMATS:
-        raise ParameterError("data_format", data_format, f"choose from {', '.join(DATA_FORMATS)}.")
-    weights = MQMWeights.parse(mqm_weights) if mqm_weights else None
-    if weights is not None and data is not None and data_format != "wmt-mqm":
-        raise ParameterError("mqm_weights", mqm_weights, f"weighs the errors of a WMT MQM "
-                             f"per-error file; data format {data_format!r} has no MQM errors.",
-                             "leave out --mqm-weights, or give the per-error TSV with "
-                             "--data-format wmt-mqm.")
+    weights = _mqm_weights(data_format, data, mqm_weights)
     if data is None and domain == "image":
         raise ParameterError("domain", "image", NO_IMAGE_SET + ".", f"{IMAGE_COMMAND} (THumB "
                              "JSONL; or --data ratings.csv --item ID --system SYS --human COL "

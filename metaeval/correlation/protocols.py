@@ -20,6 +20,9 @@ levels and coefficients a plain run crosses.
   all (item, candidate) pairs; Kendall tau-b first (also Pearson and Spearman).
 - ``gsvs`` (Bereuter et al., WASPAA 2025): one point per trial, per model type and pooled;
   Spearman, Pearson, Kendall tau-b.
+- ``voicemos`` (VoiceMOS / AudioMOS challenges): a task set over the groups of a judgement
+  table (conditions such as the sampling rate, and pooled): utterance- and system-level MSE,
+  LCC, SRCC and KTAU (:mod:`metaeval.correlation.voicemos`).
 """
 
 from __future__ import annotations
@@ -27,7 +30,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from metaeval.correlation.result import POOLED
+from metaeval.correlation.sources import JudgementData
 from metaeval.correlation.taskset import Task, TaskSet
+from metaeval.correlation.voicemos import voicemos
 from metaeval.errors import ParameterError
 
 WMT22_NOTE = ("WMT22 protocol (Freitag et al. 2022): system-level Pearson on the released system "
@@ -86,8 +91,10 @@ def _wmt24(name: str) -> Callable:
     return build
 
 
+# task sets over the groups of a judgement table (values of the grouping column, then pooled)
+TABLE_TASK_SETS: dict[str, Callable] = {"voicemos": voicemos}
 TASK_SETS: dict[str, Callable] = {"wmt22": wmt22, "wmt23": wmt23, "wmt24": _wmt24("wmt24"),
-                                  "wmt25": _wmt24("wmt25")}
+                                  "wmt25": _wmt24("wmt25"), **TABLE_TASK_SETS}
 PROTOCOLS = (*TASK_SETS, *DEFAULTS)
 
 
@@ -108,6 +115,18 @@ def protocol_taskset(name: str, lps: list[str],
     return TASK_SETS[name](list(lps), domains) if name in TASK_SETS else None
 
 
+def table_taskset(name: str | None, js, group_by: str | None, pooled: bool = True,
+                  several: bool = False) -> TaskSet | None:
+    """The task set of protocol ``name`` over the groups of one judgement table (``voicemos``:
+    the values of ``group_by``, then pooled), or None for any other protocol."""
+    if name not in TABLE_TASK_SETS:
+        return None
+    if several:
+        raise ParameterError("protocol", name, "its task set applies to one judgement set.",
+                             f"give one --data with --protocol {name}.")
+    return protocol_taskset(name, JudgementData(js, group_by, pooled).groups())
+
+
 def protocol_run(name: str, groups: list[str], domains: dict[str, list[str]] | None,
                  options: dict, *, evalsets: bool) -> tuple[TaskSet | None, dict, str]:
     """What running protocol ``name`` means, for :func:`metaeval.correlation.run` and the CLI
@@ -116,11 +135,12 @@ def protocol_run(name: str, groups: list[str], domains: dict[str, list[str]] | N
     task sets need mt-metrics-eval evalsets (``evalsets``)."""
     defaults = protocol(name)
     taskset = protocol_taskset(name, groups, domains)
-    if taskset is not None and not evalsets:
+    if taskset is not None and not evalsets and name not in TABLE_TASK_SETS:
         raise ParameterError("protocol", name, "is a task set over language pairs of "
                              "mt-metrics-eval evalsets.", "use --data-format mtme --data "
                              "ROOT/<testset> --lp LP (Python: run(load_evalset(...), "
-                             f"'{name}')), or a protocol of one table (wmt, gsvs, tigerscore).")
+                             f"'{name}')), or a protocol of one table (wmt, gsvs, tigerscore, "
+                             "voicemos).")
     options = dict(options)
     for key in ("levels", "coefficients"):
         if key in defaults:

@@ -95,6 +95,11 @@ class CorrelationResult:
     group_draws: list[dict[str, Any]] | None = None
     # a weighted task set's averages over its tasks (metaeval.correlation.averages), or None
     averages: pd.DataFrame | None = None
+    # human choices as gold (metaeval.correlation.preference_tables): per-item values,
+    # Bradley-Terry strengths, vote shares, counts; None for rating tables
+    preferences: dict[str, Any] | None = None
+    # every per-item / per-system correlation (metaeval.correlation.per_item), or None
+    per_item: pd.DataFrame | None = None
 
     def display_name(self, metric: str) -> str:
         """The label reports show for ``metric`` (its column name when it has none)."""
@@ -137,6 +142,11 @@ class CorrelationResult:
             **({"group_draws": self.group_draws} if self.group_draws is not None else {}),
             **({"averages": self.averages.to_dict(orient="records")}
                if self.averages is not None else {}),
+            **({"preferences": {k: v.to_dict(orient="records") if isinstance(v, pd.DataFrame)
+                                else v for k, v in self.preferences.items()}}
+               if self.preferences is not None else {}),
+            **({"per_item": self.per_item.to_dict(orient="records")}
+               if self.per_item is not None else {}),
         })
 
     def to_json(self) -> str:

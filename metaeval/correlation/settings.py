@@ -24,6 +24,10 @@ SIGNIFICANCE: tuple[str, ...] = get_args(Significance)
 coefficient; ``none``: no pairwise tests."""
 
 TIE_CALIBRATED = "acc23_tiecal"
+AGGREGATIONS = ("none", "mean-of-correlations")
+"""How several human columns are combined: ``none`` (a result per column) or
+``mean-of-correlations`` (also the mean of each metric's correlations with them, one more
+human of the run, ``mean(<cols>)``, interval from the joint bootstrap: :mod:`metaeval.correlation.humans_mean`)."""
 CEILING_COEFFICIENTS = ("pearson", "spearman", "kendall_b", "kendall_c")
 
 
@@ -112,10 +116,19 @@ class Settings:
         False, "Store the bootstrap draws of the pooled primary rows in results.json ('draws'), "
         "and with --meta-by those of each subset ('group_draws'), for `metaeval meta` without a "
         "rerun.", key="keep-draws", short="kd", kind="flag", omit=False, panel="Reports")
+    per_item: bool = setting(
+        False, "With level item (or sys): also every item's (system's) own correlation, "
+        "per_item.csv and a plot in the HTML report, not only their average.", key="per-item",
+        short="pi", kind="flag", omit=False, panel="Reports")
     meta_method: str = setting("dl", "Between-set variance tau^2 of a meta-analysis: dl "
                                "(DerSimonian-Laird) or reml.", key="meta", short="ma",
                                choices=META_METHODS, noun="meta-analysis method",
                                signature=False, panel="Reports")
+    aggregate_humans: str = setting(
+        "none", "With several --human columns: also the mean of each metric's correlations with "
+        "them (mean-of-correlations, as TIGERScore's multi-aspect tasks) as one more human of the "
+        "run, 'mean(<cols>)', with an interval from the joint bootstrap.", key="aggregate-humans",
+        short="ah", choices=AGGREGATIONS, noun="aggregation", omit="none", panel="Data")
     meta_by: str | None = setting(
         None, "Column whose values are the test sets of a meta-analysis across subsets of one "
         "study (e.g. model_type); also the --group-by column.", key="meta-by", short="mb",
@@ -128,6 +141,17 @@ class Settings:
             raise ParameterError("average", self.average, "acc23_tiecal pools its pairs over the "
                                  "groups; it has no per-group average to take the median of.",
                                  "leave --average mean for acc23_tiecal or use another level.")
+        if self.aggregate_humans != "none" and (self.stability or self.meta_by):
+            what = "stability" if self.stability else "meta_by"
+            raise ParameterError(what, getattr(self, what), "applies to the run of one human "
+                                 "column, not to a mean of correlations.", "leave out "
+                                 "--aggregate-humans, or run the extra on one --human.")
+        if COEFFICIENTS[self.primary].lower_is_better and (self.stability or self.meta_by):
+            what = "stability" if self.stability else "meta_by"
+            raise ParameterError(what, getattr(self, what), f"ranks and meta-analyses are of "
+                                 f"correlations; the primary coefficient {self.primary} is not "
+                                 "one.", "put a correlation first in --coef (e.g. "
+                                 f"--coef spearman,{self.primary}).")
 
     @property
     def primary(self) -> str:

@@ -44,7 +44,7 @@ DATA_KEYS = {
 ORDER = ("data", "human", "human_definition", "metrics", "protocol", "tasks", "weights",
          "coefficients", "levels", "group_by", "pooled", "resample", "ci", "ci_method", "k",
          "seed", "significance", "alpha", "min_points", "chance", "ceiling", "missing", "average",
-         "tiecal_sample", "stability", "keep_draws", "meta", "meta_by", "sets", "power",
+         "aggregate_humans", "tiecal_sample", "stability", "keep_draws", "per_item", "meta", "meta_by", "sets", "power",
          "sys_scores")
 
 

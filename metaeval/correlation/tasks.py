@@ -164,6 +164,8 @@ class CorrelationTask:
     def cluster(self, rows: list[dict], p: np.ndarray) -> None:
         """Significance clusters of the rows with a value (the others get none)."""
         values = np.array([r["statistic"] for r in rows], float)
+        if self.coef.lower_is_better:  # best first: the smallest value (MSE)
+            values = -values
         ranks = significance_clusters(values, p, alpha=self.settings.alpha)
         for row, rank in zip(rows, ranks):
             row["cluster"] = int(rank) if np.isfinite(rank) else NAN

@@ -108,6 +108,12 @@ class TaskSet:
                 raise ParameterError("weights", ",".join(map(str, weights)), f"give {len(tasks)} "
                                      "non-negative weights with a positive sum, one per task.")
             weights = tuple(w / sum(weights) for w in weights)
+            unbounded = [t.coefficient for t in tasks if COEFFICIENTS[t.coefficient].same_scale]
+            if unbounded:
+                raise ParameterError("weights", ",".join(map(str, weights)), f"{unbounded[0]} "
+                                     "has no bounded range to rescale to [0, 1]; it cannot "
+                                     "enter a weighted average.", "give no weights (no "
+                                     "average), or leave that task out.")
         object.__setattr__(self, "tasks", tasks)
         object.__setattr__(self, "weights", weights)
 

@@ -258,3 +258,19 @@ def average_replicates(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
         "replicates": "average", "replicated": int(len(pairs)),
         "ratings_before": int(len(frame)), "repeat_r": r,
         "repeat_mad": float(np.abs(a - b).mean()) if len(pairs) else float("nan")}
+
+
+def refuse_vote_ratings(table: RatingTable) -> None:
+    """Refuse to summarise 0/1 choices as ratings: on a 0..1 scale with every rating 0 or 1, a
+    mean rating is a vote share whose t interval can leave [0, 1] (SiSEC 2018's best-of-6 read
+    with ``--scale 0,1`` gave STL1 [-0.004, 0.031]); the choice summary gives exact intervals."""
+    values = table.frame["rating"].to_numpy(dtype=float)
+    if tuple(table.scale) != (0.0, 1.0) or not np.isin(values, (0.0, 1.0)).all():
+        return
+    raise ParameterError("scale", "0,1", f"{table.info.source or table.info.name}, column "
+                         "'rating': every rating is 0 or 1, i.e. choices; a mean rating of "
+                         "votes is a vote share, not a score (its t interval can fall below "
+                         "0).", "summarise them with --format best-of-n (one pick per listener "
+                         "and item; or --format pairwise), which gives vote shares with exact "
+                         "binomial intervals (Python: compute_choice_summary(read_choices(path,"
+                         " 'best-of-n'))).")

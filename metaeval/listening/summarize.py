@@ -40,7 +40,7 @@ from metaeval.listening.agreement import icc, krippendorff_alpha_interval, rater
 from metaeval.listening.ceiling import noise_ceiling
 from metaeval.listening.design import exclude, item_set_warning, listening_signature, root
 from metaeval.listening.posthoc import CORRECTIONS, friedman_posthoc, pooling_tests
-from metaeval.listening.ratings import RatingTable
+from metaeval.listening.ratings import RatingTable, refuse_vote_ratings
 from metaeval.listening.scores import AGGREGATES, stimulus_scores, system_scores
 from metaeval.listening.screening import (
     apply_screening,
@@ -146,8 +146,7 @@ def _tests(table: RatingTable, correction: str,
             "pvalue_f": result.pvalue_f, "df": result.df,
             "n_items": result.n_items, "alpha": result.alpha,
             "dropped_items": [str(i) for i in result.dropped_items], "notes": result.notes}
-    info["letters"] = letters
-    info["pairs"] = json_safe(pairs)
+    info.update(letters=letters, pairs=json_safe(pairs))
     return info, pairs, letters
 
 
@@ -253,6 +252,7 @@ def compute_summary(table: RatingTable, screening: str = "auto", k: int = 1000, 
     """
     options = check_summary_options(screening, k, seed, ci, correction, aggregate)
     k, seed, ci = options["k"], options["seed"], options["ci"]
+    refuse_vote_ratings(table)  # 0/1 choices are no ratings: refused before any computation
     exclude_systems = [str(x) for x in exclude_systems or ()]
     exclude(table, exclude_systems)  # unknown names: an error before any computation
     rule_name, result, screened = screen(table, screening)

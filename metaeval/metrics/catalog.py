@@ -29,27 +29,33 @@ BUILTIN: tuple[MetricSpec, ...] = (
                "audio", VINCENT_2006, "BSS-Eval SDR over the whole excerpt, the estimate "
                "projected on 512 delayed copies of the target (torchmetrics "
                "signal_distortion_ratio defaults, GSVS study); preset bss_eval_v3: mir_eval "
-               "bss_eval_images SDR (no distortion filter)."),
+               "bss_eval_images SDR (no distortion filter); add channels=multichannel for the "
+               "stereo images."),
     MetricSpec("sisdr", "audio", "metaeval.metrics.audio.bsseval:SISDR", AUDIO_INTRUSIVE, True,
-               TORCH, "audio", LE_ROUX_2019, "Scale-invariant SDR, zero_mean=False."),
+               TORCH, "audio", LE_ROUX_2019, "Scale-invariant SDR, zero_mean=False; "
+               "channels=multichannel: one scale over the concatenated channels (SA-SDR)."),
     MetricSpec("sar", "audio", "metaeval.metrics.audio.bsseval:SAR", AUDIO_WITH_MIXTURE, True,
                TORCH + ("fast_bss_eval",), "audio", VINCENT_2006,
                "BSS-Eval SAR with the interferer (mixture - target) as second reference: "
                "fast_bss_eval bss_eval_sources, 1024 taps, load_diag 1e-7 (GSVS study); preset "
-               "bss_eval_v3: mir_eval bss_eval_images, 512 taps, exact least squares."),
+               "bss_eval_v3: mir_eval bss_eval_images, 512 taps, exact least squares (add "
+               "channels=multichannel for the stereo images)."),
     MetricSpec("sir", "audio", "metaeval.metrics.audio.bsseval:SIR", AUDIO_WITH_MIXTURE, True,
                TORCH + ("fast_bss_eval",), "audio", VINCENT_2006,
                "BSS-Eval SIR with the interferer (mixture - target) as second reference: "
                "fast_bss_eval bss_eval_sources, 1024 taps, load_diag 1e-7 (GSVS study); preset "
-               "bss_eval_v3: mir_eval bss_eval_images, 512 taps, exact least squares."),
+               "bss_eval_v3: mir_eval bss_eval_images, 512 taps, exact least squares (add "
+               "channels=multichannel for the stereo images)."),
     MetricSpec("isr", "audio", "metaeval.metrics.audio.bsseval:ISR", AUDIO_WITH_MIXTURE, True,
                TORCH + ("fast_bss_eval",), "audio", VINCENT_2006,
                "BSS-Eval ISR (image-to-spatial distortion): the estimate projected on 1024 delayed "
-               "copies of the target (bss_eval_images); preset bss_eval_v3: 512 taps as mir_eval."),
+               "copies of the target (bss_eval_images); preset bss_eval_v3: 512 taps as mir_eval; "
+               "channels=multichannel: the stereo images."),
     MetricSpec("bsseval_v4", "audio", "metaeval.metrics.audio.bsseval_v4:BSSEvalV4SDR",
                AUDIO_WITH_MIXTURE, True, ("museval",), "audio",
                SISEC_2018,
-               "Framewise BSS-Eval v4 SDR (museval: 1 s windows and hop, median over frames)."),
+               "Framewise BSS-Eval v4 SDR (museval: 1 s windows and hop, median over frames); "
+               "channels=multichannel: the stereo images, as SiSEC 2018."),
     MetricSpec("mrstft", "audio", "metaeval.metrics.audio.mrstft:MRSTFT", AUDIO_INTRUSIVE, False,
                TORCH, "audio",
                AURALOSS_2020,

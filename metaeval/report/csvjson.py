@@ -4,9 +4,13 @@ number of humans)."""
 
 from __future__ import annotations
 
+import json
+
 from metaeval.correlation.humans import HUMAN, HumanResults, as_humans
 from metaeval.correlation.result import TABLE_COLUMNS, CorrelationResult
 from metaeval.csvio import csv_text
+from metaeval.io import json_safe
+from metaeval.report.voicemos import voicemos_frame
 
 
 def results_csv(result: CorrelationResult | HumanResults) -> str:
@@ -28,5 +32,12 @@ def results_csv(result: CorrelationResult | HumanResults) -> str:
 
 def results_json(result: CorrelationResult | HumanResults) -> str:
     """The whole run (signature, humans, settings, dataset, every human's rows and pairs, each
-    human's own record) as JSON text (:meth:`HumanResults.to_json_dict`)."""
-    return as_humans(result).to_json() + "\n"
+    human's own record) as JSON text (:meth:`HumanResults.to_json_dict`); a ``--protocol
+    voicemos`` run also its table (``voicemos``: one record per human, group and metric,
+    :mod:`metaeval.report.voicemos`)."""
+    run = as_humans(result)
+    data = run.to_json_dict()
+    frame = voicemos_frame(run)
+    if frame is not None:
+        data["voicemos"] = json_safe(frame.to_dict(orient="records"))
+    return json.dumps(data, indent=1, default=str) + "\n"

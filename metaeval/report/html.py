@@ -21,10 +21,13 @@ from metaeval.report.figures import prefix_ids
 from metaeval.report.headline import headline_rows
 from metaeval.report.meta import meta_context
 from metaeval.report.methods import methods_text
+from metaeval.report.per_item import per_item_plots
 from metaeval.report.power import power_context
+from metaeval.report.preferences import preference_context
 from metaeval.report.stability import stability_context
 from metaeval.report.taskset import taskset_context
 from metaeval.report.templating import render
+from metaeval.report.voicemos import voicemos_context
 
 
 def level_coefficients(result: CorrelationResult, level: str) -> list[str]:
@@ -55,7 +58,8 @@ def _metric_row(result: CorrelationResult, metric: str, cells: dict, coefs: list
             "direction": result.metrics.get(metric, "higher"), "values": values,
             "cluster": cluster, "best": cluster == 1, "note": "; ".join(notes),
             "chance": labels.fmt_interval(main.get("chance_low"), main.get("chance_high")),
-            "sort": -main["statistic"] if not labels.is_missing(main["statistic"]) else float("inf"),
+            "sort": -labels.goodness(coefs[0], main["statistic"])
+            if not labels.is_missing(main["statistic"]) else float("inf"),
             "n": main.get("n"), "n_items": main.get("n_items")}
 
 
@@ -163,6 +167,7 @@ def human_context(result: CorrelationResult) -> dict:
     """What the report shows of one human column (its section of the page)."""
     primary = labels.primary_coefficient(result)
     lvls = labels.levels(result)
+    voicemos = voicemos_context(result)
     return {
         "human": result.human, "settings": result.settings,
         "signature": str(result.signature), "warnings": list(result.notes),
@@ -179,7 +184,9 @@ def human_context(result: CorrelationResult) -> dict:
         "methods": methods_text(result), "stability": stability_context(result),
         "meta": meta_context(result.meta, {m: labels.metric_label(result, m)
                                            for m in result.metrics}),
-        "power": power_context(result), "taskset": taskset_context(result),
+        "power": power_context(result), "preferences": preference_context(result),
+        "taskset": None if voicemos else taskset_context(result), "voicemos": voicemos,
+        "per_item": per_item_plots(result),
         "colours": plots.group_colours(result),
     }
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from metaeval.correlation.result import POOLED, CorrelationResult
 from metaeval.report.formatting import fmt, fmt_interval, fmt_p, is_missing
+from metaeval.stats.coefficients import COEFFICIENTS
 
 __all__ = ["COEFFICIENT_NAMES", "LEVEL_DESCRIPTIONS", "coefficient_name", "coefficients", "fmt",
            "fmt_interval", "fmt_p", "groups", "is_missing", "levels", "metric_label", "metrics",
@@ -33,6 +34,13 @@ LEVEL_DESCRIPTIONS = {
 
 def coefficient_name(name: str) -> str:
     return COEFFICIENT_NAMES.get(name, name)
+
+
+def goodness(coefficient: str, value: float) -> float:
+    """``value`` signed so that larger is better: negated for a coefficient where lower is
+    better (MSE), so every "best first" order and "best" label follows the coefficient."""
+    coef = COEFFICIENTS.get(str(coefficient))
+    return -value if coef is not None and coef.lower_is_better else value
 
 
 def levels(result: CorrelationResult) -> list[str]:

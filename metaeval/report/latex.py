@@ -69,9 +69,10 @@ def sorted_metrics(result: CorrelationResult, table) -> list[str]:
     values = dict(zip(table.loc[table["group"].astype(str) == key, "metric"],
                       table.loc[table["group"].astype(str) == key, "statistic"]))
     order = labels.metrics(result)
+    coef = str(table["coefficient"].iloc[0]) if len(table) else ""
     return sorted(order, key=lambda m: (labels.is_missing(values.get(m)),
-                                        -(values.get(m) or 0) if not labels.is_missing(
-                                            values.get(m)) else 0))
+                                        -labels.goodness(coef, values.get(m) or 0)
+                                        if not labels.is_missing(values.get(m)) else 0))
 
 
 def coefficient_tex(name: str) -> str:
@@ -164,8 +165,17 @@ def metric_name_tex(name: str, layout: str, wrap: bool) -> str:
     return escaped
 
 
-def _summary_rows(cells: dict, groups: list[str], layout: str) -> tuple[list[str], list[str]]:
-    """The noise ceiling and chance baseline rows, and the caption notes they need."""
+CEILING_NOTES = {
+    "noise ceiling": "square root of the split-half (Spearman-Brown) reliability, the expected "
+                     "correlation of a perfect metric with the panel mean",
+    "human ceiling": "one held-out rater's agreement with the majority of the other raters",
+}
+
+
+def _summary_rows(cells: dict, groups: list[str], layout: str,
+                  ceiling_name: str = "noise ceiling") -> tuple[list[str], list[str]]:
+    """The ceiling (``noise ceiling`` of ratings, ``human ceiling`` of choices) and chance
+    baseline rows, and the caption notes they need."""
     lines, notes = [], []
     ceiling = []
     for g in groups:
@@ -173,10 +183,8 @@ def _summary_rows(cells: dict, groups: list[str], layout: str) -> tuple[list[str
             r.get("ceiling"))]
         ceiling.append(f"${fixed(known[0]['ceiling'])}$" if known else "--")
     if any(c != "--" for c in ceiling):
-        lines.append(" & ".join([r"\textit{noise ceiling}"] + ceiling) + r" \\")
-        notes.append("noise ceiling: square root of the split-half (Spearman-Brown) "
-                     "reliability, the expected correlation of a perfect metric with the panel "
-                     "mean")
+        lines.append(" & ".join([rf"\textit{{{ceiling_name}}}"] + ceiling) + r" \\")
+        notes.append(f"{ceiling_name}: {CEILING_NOTES[ceiling_name]}")
     chance = [labels.chance_envelope(pd_rows([r for (_, grp), r in cells.items() if grp == g]))
               for g in groups]
     if any(c is not None for c in chance):
@@ -242,7 +250,8 @@ def latex_table(result: CorrelationResult, level: str | None = None,
         name += r"$^\dagger$" if metric in flipped else ""
         row = [cell(cells[(metric, g)]) if (metric, g) in cells else "--" for g in groups]
         lines.append(" & ".join([name] + row) + r" \\")
-    extra, notes = _summary_rows(cells, groups, layout)
+    extra, notes = _summary_rows(cells, groups, layout, "human ceiling"
+                                 if result.preferences is not None else "noise ceiling")
     caption = _caption(result, coef, level, bool(flipped), notes, table["statistic"].isna().any(),
                        layout, stacked)
     lines += extra + closing + [rf"\caption{{{caption}}}", table_label(result, level),

@@ -31,6 +31,7 @@ from metaeval.report.latex import (
     table_frame,
 )
 from metaeval.report.taskset import taskset_latex
+from metaeval.report.voicemos import voicemos_latex
 
 STATS_COLUMNS = 4  # pooled, tau^2, I^2, Q (p)
 TIGHT = r"\setlength{\tabcolsep}{3pt}"  # compact: 7 + K columns in an article column
@@ -146,7 +147,8 @@ def _flipped(result: CorrelationResult) -> set[str]:
 def latex_report(result: CorrelationResult | HumanResults,
                  layout: str = DEFAULT_LAYOUT) -> str:
     """``table.tex`` of a run: for each human column (one when one), after a comment naming
-    it, a table per level (a task set: its WMT-style table, one column per task), then
+    it, a table per level (a task set: its WMT-style table, one column per task; ``voicemos``:
+    its eight-number tables), then
     (``--meta-by``) the meta-analysis; every table labelled with the data set, the human and
     what it shows (:func:`~metaeval.report.latex.table_label`)."""
     return "\n".join(f"{latex_comment(f'human score: {r.human}')}\n{_human_latex(r, layout)}"
@@ -154,7 +156,8 @@ def latex_report(result: CorrelationResult | HumanResults,
 
 
 def _human_latex(result: CorrelationResult, layout: str) -> str:
-    text = taskset_latex(result) if result.signature.tasks else latex_tables(result, layout)
+    text = (voicemos_latex(result) or taskset_latex(result) if result.signature.tasks
+            else latex_tables(result, layout))
     if not result.meta:
         return text
     names = {m: labels.metric_label(result, m) for m in result.metrics}

@@ -36,7 +36,8 @@ def pooled_order(rows, metrics: list[str], pooled_name: str | None = POOLED) -> 
     pooled = rows[rows["group"] == pooled_name]
     source = pooled if len(pooled) else rows
     means = source.groupby("metric")["statistic"].mean()
-    return sorted(metrics, key=lambda m: -(means.get(m, -np.inf) if not
+    coef = str(rows["coefficient"].iloc[0]) if len(rows) else ""
+    return sorted(metrics, key=lambda m: -(labels.goodness(coef, means.get(m)) if not
                                            math.isnan(means.get(m, np.nan)) else -np.inf))
 
 

@@ -20,7 +20,10 @@ from metaeval.report.html import render_html
 from metaeval.report.latex import DEFAULT_LAYOUT, LAYOUTS
 from metaeval.report.latex_meta import latex_report, multiset_latex
 from metaeval.report.meta import render_multiset_html
+from metaeval.report.per_item import per_item_csv
+from metaeval.report.preferences import CHOICE_CSVS, choice_csvs
 from metaeval.report.taskset import averages_csv
+from metaeval.report.voicemos import voicemos_csv, voicemos_frame
 
 FORMATS: dict[str, tuple[str, Callable[[CorrelationResult | HumanResults], str]]] = {
     "html": ("index.html", render_html),
@@ -31,7 +34,10 @@ FORMATS: dict[str, tuple[str, Callable[[CorrelationResult | HumanResults], str]]
 
 
 AVERAGES_CSV = "averages.csv"  # with the csv format, for a weighted task set (a protocol run)
-REPORT_FILES = (*(name for name, _ in FORMATS.values()), AVERAGES_CSV)
+VOICEMOS_CSV = "voicemos.csv"  # with the csv format, for --protocol voicemos
+PER_ITEM_CSV = "per_item.csv"  # with the csv format, for --per-item and choice statistics
+REPORT_FILES = (*(name for name, _ in FORMATS.values()), AVERAGES_CSV, VOICEMOS_CSV,
+                PER_ITEM_CSV, *CHOICE_CSVS)
 META_CSV = "meta.csv"
 
 
@@ -54,8 +60,23 @@ def _render(result: CorrelationResult | HumanResults, formats: list[str], latex_
               "latex": lambda r: latex_report(r, latex_layout),
               "html": lambda r: render_html(r, inputs)}
     texts = {FORMATS[f][0]: render[f](run) for f in formats}
-    if "csv" in formats and any(r.averages is not None for r in run):
+    if "csv" in formats:
+        texts.update(_extra_csvs(run))
+    return texts
+
+
+def _extra_csvs(run: HumanResults) -> dict[str, str]:
+    """The CSV files of what some runs have (each with a ``human`` column first): a weighted
+    task set's averages, the VoiceMOS table, per-item values, the choice tables."""
+    texts = {}
+    if any(r.averages is not None for r in run):
         texts[AVERAGES_CSV] = averages_csv(run)
+    if voicemos_frame(run) is not None:
+        texts[VOICEMOS_CSV] = voicemos_csv(run)
+    per_item = per_item_csv(run)
+    if per_item is not None:
+        texts[PER_ITEM_CSV] = per_item
+    texts.update(choice_csvs(run))
     return texts
 
 

@@ -1,6 +1,7 @@
-"""Audio loading for the scoring runner: soundfile in, mono float32 at the metric's rate out.
+"""Audio loading for the scoring runner: soundfile in, float32 at the metric's rate out.
 
-- Mono by the mean over channels: ``x[n] = (1/C) * sum_c x_c[n]``.
+- Mono by the mean over channels: ``x[n] = (1/C) * sum_c x_c[n]``; or, for a metric with
+  ``channels=multichannel``, every channel as stored, a ``(channels, samples)`` array.
 - Resampling with soxr (``quality="HQ"``), never torchaudio.
 - Optional loudness normalisation (``loudness_lufs``): each file, as stored (all channels), is
   scaled to that BS.1770 integrated loudness before the downmix, as the GSVS listening test
@@ -19,13 +20,12 @@
   `LengthMismatchWarning` when they differ by at most ``tolerance_s`` (default 50 ms), and
   refused beyond it.
 
-`AudioLoader` memoises the decoded arrays of a run by (path, sample rate), so a file shared by
-several systems or metrics is read and resampled once per rate.
+`AudioLoader` memoises the decoded arrays of a run by (path, sample rate, channels), so a file
+shared by several systems or metrics is read and resampled once per rate.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
 import warnings
 from collections import OrderedDict
@@ -34,8 +34,10 @@ from pathlib import Path
 
 import numpy as np
 
-from metaeval.errors import DataError, MetricError, located
+from metaeval.errors import DataError, MetricError, ParameterError, located
+from metaeval.metrics.audio import CHANNELS
 from metaeval.metrics.audio.loudness import normalize_loudness
+from metaeval.score.file_hash import memo_file_sha256
 
 DEFAULT_TOLERANCE_S = 0.05
 RESAMPLE_QUALITY = "HQ"
@@ -44,6 +46,7 @@ MAX_SECONDS = 3_600.0  # one file, one hour at most
 MAX_BYTES = 4 * 1024 ** 3  # working memory of reading and resampling one file (needed_bytes)
 SILENCE_DBFS = -140.0  # RMS level (full scale 1.0) below one step of 24-bit PCM (-138.5 dBFS)
 LOADER_VERSION = f"soundfile+mean+soxr-{RESAMPLE_QUALITY}"  # part of every cache key
+MULTICHANNEL_VERSION = f"soundfile+channels+soxr-{RESAMPLE_QUALITY}"  # channels kept
 
 
 class LengthMismatchWarning(UserWarning):
@@ -59,16 +62,18 @@ def level_dbfs(samples: np.ndarray) -> float:
     return 20.0 * math.log10(peak) + 10.0 * math.log10(float(np.mean(np.square(samples / peak))))
 
 
-def needed_bytes(frames: int, channels: int, rate: int, target: int | None) -> int:
+def needed_bytes(frames: int, channels: int, rate: int, target: int | None,
+                 kept: int = 1) -> int:
     """Working memory of reading a file and resampling it (bytes): the decoded channels and
-    their mono mix in float64, the resampled signal in float64 and in float32."""
+    their mono mix in float64, the ``kept`` resampled channels in float64 and in float32."""
     out = frames if target is None or int(target) == int(rate) else \
         math.ceil(frames * int(target) / int(rate))
-    return 8 * frames * (channels + 1) + 12 * out
+    return 8 * frames * (channels + 1) + 12 * out * kept
 
 
 def check_header(path: Path, rate: int, frames: int, channels: int, target: int | None,
-                 max_seconds: float = MAX_SECONDS, max_bytes: int = MAX_BYTES) -> None:
+                 max_seconds: float = MAX_SECONDS, max_bytes: int = MAX_BYTES,
+                 kept: int = 1) -> None:
     """Refuse, from the header alone (before decoding or resampling), a sample rate outside
     [MIN_RATE, MAX_RATE] Hz, a file over ``max_seconds`` and one whose resampling to ``target``
     Hz would need more than ``max_bytes`` (:func:`needed_bytes`)."""
@@ -83,7 +88,7 @@ def check_header(path: Path, rate: int, frames: int, channels: int, target: int 
             f"the audio lasts {frames / rate:,.1f} s, over the limit of {max_seconds:,.1f} s",
             file=str(path), fix="cut the file into excerpts (in Python: read_audio(..., "
                                 "max_seconds=...))."))
-    need = needed_bytes(frames, channels, rate, target)
+    need = needed_bytes(frames, channels, rate, target, kept)
     if need > max_bytes:
         goal = f" to {int(target):,} Hz" if target is not None and int(target) != rate else ""
         raise DataError(located(
@@ -95,7 +100,7 @@ def check_header(path: Path, rate: int, frames: int, channels: int, target: int 
 
 
 def _decode(path: Path, sample_rate: int | None, max_seconds: float,
-            max_bytes: int) -> tuple[np.ndarray, int]:
+            max_bytes: int, multichannel: bool) -> tuple[np.ndarray, int]:
     """The file's samples (frames x channels, float64) after :func:`check_header`."""
     import soundfile as sf
 
@@ -103,7 +108,7 @@ def _decode(path: Path, sample_rate: int | None, max_seconds: float,
         with sf.SoundFile(str(path)) as handle:
             rate = int(handle.samplerate)
             check_header(path, rate, int(handle.frames), int(handle.channels), sample_rate,
-                         max_seconds, max_bytes)
+                         max_seconds, max_bytes, int(handle.channels) if multichannel else 1)
             return handle.read(dtype="float64", always_2d=True), rate
     except DataError:
         raise
@@ -115,8 +120,9 @@ def _decode(path: Path, sample_rate: int | None, max_seconds: float,
                         ) from error
 
 
-def _check_samples(data: np.ndarray, path: Path) -> None:
-    """Refuse empty, non-finite, silent (RMS below SILENCE_DBFS) and self-cancelling audio."""
+def _check_samples(data: np.ndarray, path: Path, mono: bool) -> None:
+    """Refuse empty, non-finite, silent (RMS below SILENCE_DBFS) and (when mixed to ``mono``)
+    self-cancelling audio."""
     if data.shape[0] == 0:
         raise DataError(located("the audio file is empty (0 samples)", file=str(path),
                                 fix="re-export the file, or leave the item out of the manifest."))
@@ -130,16 +136,18 @@ def _check_samples(data: np.ndarray, path: Path) -> None:
         raise DataError(located(f"the audio is silent: {shown}, below the {SILENCE_DBFS:g} dBFS "
                                 "silence threshold", file=str(path),
                                 fix="check the system output; a silent file has no defined score."))
-    if np.abs(data.mean(axis=1)).max() <= 1e-4 * np.abs(data).max():  # -80 dB: quantised L = -R
+    if mono and np.abs(data.mean(axis=1)).max() <= 1e-4 * np.abs(data).max():  # -80 dB: L = -R
         raise DataError(located("the audio is silent once mixed to mono (its channels cancel, "
                                 "e.g. left = -right)", file=str(path),
                                 fix="check the channel polarity of the system output."))
 
 
 def read_audio(path: str | Path, sample_rate: int | None = None,
-               loudness_lufs: float | None = None, *, max_seconds: float = MAX_SECONDS,
+               loudness_lufs: float | None = None, *, channels: str = "mono",
+               max_seconds: float = MAX_SECONDS,
                max_bytes: int = MAX_BYTES) -> tuple[np.ndarray, int]:
-    """Read ``path`` as a mono float32 array; resample to ``sample_rate`` when given, after
+    """Read ``path`` as a mono float32 array (``channels="multichannel"``: a ``(channels,
+    samples)`` array of the channels as stored); resample to ``sample_rate`` when given, after
     normalising to ``loudness_lufs`` when given.
 
     Returns ``(audio, rate)``. Raises `DataError` naming the file and the fix, before anything
@@ -147,18 +155,20 @@ def read_audio(path: str | Path, sample_rate: int | None = None,
     or over ``max_bytes`` of working memory (:func:`check_header`); after decoding, for an
     unreadable, empty, non-finite or silent file (:data:`SILENCE_DBFS`).
     """
-    path = Path(path)
-    data, rate = _decode(path, sample_rate, max_seconds, max_bytes)
-    _check_samples(data, path)
+    if channels not in CHANNELS:
+        raise ParameterError("channels", channels, f"is not one of {', '.join(CHANNELS)}.")
+    path, mono = Path(path), channels == "mono"
+    data, rate = _decode(path, sample_rate, max_seconds, max_bytes, not mono)
+    _check_samples(data, path, mono)
     if loudness_lufs is not None:
         data = _normalised(data, rate, float(loudness_lufs), path)
-    mono = data.mean(axis=1)
+    audio = data.mean(axis=1) if mono else data  # (samples,) or (samples, channels)
     if sample_rate is not None and int(sample_rate) != int(rate):
         import soxr
 
-        mono = soxr.resample(mono, int(rate), int(sample_rate), quality=RESAMPLE_QUALITY)
+        audio = soxr.resample(audio, int(rate), int(sample_rate), quality=RESAMPLE_QUALITY)
         rate = int(sample_rate)
-    return np.ascontiguousarray(mono, dtype=np.float32), int(rate)
+    return np.ascontiguousarray(audio.T, dtype=np.float32), int(rate)
 
 
 def _normalised(data: np.ndarray, rate: int, target: float, path: Path) -> np.ndarray:
@@ -170,32 +180,11 @@ def _normalised(data: np.ndarray, rate: int, target: float, path: Path) -> np.nd
                                 )) from error
 
 
-def file_sha256(path: str | Path, chunk: int = 1 << 20) -> str:
-    """SHA-256 of a file's bytes (hex)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def memo_file_sha256(hashes: dict[str, str], path: str | Path) -> str:
-    """:func:`file_sha256` of ``path``, remembered in ``hashes``; an unreadable file is a
-    `DataError` naming it."""
-    key = str(Path(path))
-    if key not in hashes:
-        try:
-            hashes[key] = file_sha256(path)
-        except OSError as error:
-            raise DataError(located(f"cannot read the file ({error.strerror or error})",
-                                    file=key, fix="check that the file exists.")) from error
-    return hashes[key]
-
-
 def align_lengths(signals: Mapping[str, np.ndarray], sample_rate: int,
                   tolerance_s: float = DEFAULT_TOLERANCE_S, where: str = "") -> dict[str, np.ndarray]:
-    """Trim every signal to the shortest when they differ by <= ``tolerance_s``; else `DataError`."""
-    lengths = {name: len(x) for name, x in signals.items()}
+    """Trim every signal (its last axis: samples) to the shortest when they differ by <=
+    ``tolerance_s``; else `DataError`."""
+    lengths = {name: x.shape[-1] for name, x in signals.items()}
     if len(set(lengths.values())) <= 1:
         return dict(signals)
     shortest, longest = min(lengths.values()), max(lengths.values())
@@ -208,7 +197,12 @@ def align_lengths(signals: Mapping[str, np.ndarray], sample_rate: int,
                         "reference the same length (same excerpt, same start).")
     warnings.warn(f"{prefix}trimmed to the shortest input ({described}; "
                   f"{diff_s * 1000:.1f} ms difference)", LengthMismatchWarning, stacklevel=2)
-    return {name: x[:shortest] for name, x in signals.items()}
+    return {name: x[..., :shortest] for name, x in signals.items()}
+
+
+def _request(path, rate: int | None, channels: str = "mono") -> tuple[str, int | None, str]:
+    """The memo key of one read: (path, sample rate, channels)."""
+    return str(Path(path)), None if rate is None else int(rate), channels
 
 
 class AudioLoader:
@@ -221,19 +215,20 @@ class AudioLoader:
     def __init__(self, max_arrays: int = 512, loudness_lufs: float | None = None):
         self.max_arrays = max_arrays
         self.loudness_lufs = None if loudness_lufs is None else float(loudness_lufs)
-        self._arrays: OrderedDict[tuple[str, int | None], np.ndarray | DataError] = OrderedDict()
+        self._arrays: OrderedDict[tuple[str, int | None, str], np.ndarray | DataError] = \
+            OrderedDict()
         self._hashes: dict[str, str] = {}
         self.reads = 0
 
-    def load(self, path: str | Path, sample_rate: int | None) -> np.ndarray:
-        key = (str(Path(path)), None if sample_rate is None else int(sample_rate))
+    def load(self, path: str | Path, sample_rate: int | None, channels: str = "mono") -> np.ndarray:
+        key = _request(path, sample_rate, channels)
         if key in self._arrays:
             self._arrays.move_to_end(key)
             found = self._arrays[key]
         else:
             self.reads += 1
             try:
-                found = read_audio(path, sample_rate, self.loudness_lufs)[0]
+                found = self._read(key)
             except DataError as error:
                 found = error
             self._arrays[key] = found
@@ -243,17 +238,22 @@ class AudioLoader:
             raise found
         return found
 
+    def _read(self, request: tuple[str, int | None, str]) -> np.ndarray:
+        path, rate, channels = request
+        return read_audio(path, rate, self.loudness_lufs, channels=channels)[0]
+
     def prefetch(self, requests, jobs: int = 1) -> None:
-        """Decode the (path, sample rate) pairs not yet memoised, ``jobs`` files at a time."""
-        todo = list(dict.fromkeys((str(Path(p)), None if r is None else int(r)) for p, r in requests
-                                  if (str(Path(p)), None if r is None else int(r)) not in self._arrays))
+        """Decode the (path, sample rate[, channels]) requests not yet memoised, ``jobs`` files
+        at a time."""
+        todo = list(dict.fromkeys(k for k in (_request(*r) for r in requests)
+                                  if k not in self._arrays))
         if jobs <= 1 or len(todo) <= 1:
             return
         from concurrent.futures import ThreadPoolExecutor
 
         def read(request):
             try:
-                return read_audio(*request, self.loudness_lufs)[0]
+                return self._read(request)
             except DataError as error:
                 return error
 
@@ -267,9 +267,12 @@ class AudioLoader:
     @property
     def version(self) -> str:
         """How the audio is read, part of every cache key: ``soundfile+mean+soxr-HQ[+lufs-18]``."""
-        if self.loudness_lufs is None:
-            return LOADER_VERSION
-        return f"{LOADER_VERSION}+lufs{self.loudness_lufs:g}"
+        return self.version_of("mono")
+
+    def version_of(self, channels: str) -> str:
+        """:attr:`version` when reading ``channels`` (``soundfile+channels+...``: kept)."""
+        base = LOADER_VERSION if channels == "mono" else MULTICHANNEL_VERSION
+        return base if self.loudness_lufs is None else f"{base}+lufs{self.loudness_lufs:g}"
 
     def native_rate(self, path: str | Path) -> int:
         """The sample rate stored in the file header."""

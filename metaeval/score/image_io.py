@@ -19,7 +19,7 @@ from pathlib import Path
 
 from metaeval.errors import DataError
 from metaeval.metrics.image.images import DEFAULT_MAX_PIXELS, IMAGE_VERSION, load_rgb
-from metaeval.score.audio_io import memo_file_sha256
+from metaeval.score.file_hash import memo_file_sha256
 
 __all__ = ["IMAGE_VERSION", "ImageLoader"]
 

@@ -1,10 +1,11 @@
-"""Where a metric's inputs come from: audio files (decoded, mono, resampled), texts, or images
-(decoded to 8-bit RGB by the one image loader) with their captions.
+"""Where a metric's inputs come from: audio files (decoded, mono or as many channels as stored,
+resampled), texts, or images (decoded to 8-bit RGB by the one image loader) with their captions.
 
-An input source answers three questions for the runner about one (metric, row): which batch
+An input source answers four questions for the runner about one (metric, row): which batch
 group it belongs to (audio: the metric's sample rate; text: one group), its cache key parts
-(content hashes of the inputs), and the inputs themselves. A `DataError` from any of them is a
-missing value with its reason for that item.
+(content hashes of the inputs, and how they are read: :meth:`version_for`), and the inputs
+themselves. A `DataError` from any of them is a missing value with its reason for that item:
+for a metric with ``channels=multichannel``, inputs whose channel counts differ.
 """
 
 from __future__ import annotations
@@ -23,8 +24,13 @@ from metaeval.score.rows import ScoreRow
 TEXT_VERSION = "text-utf8-v1"  # how texts are read; part of every text cache key
 
 
+def channels_of(metric: Metric) -> str:
+    """``mono`` (the channel mean) unless the metric's config asks ``channels=multichannel``."""
+    return getattr(metric.config, "channels", "mono")
+
+
 class AudioInputs:
-    """Audio inputs read with :class:`AudioLoader` (soundfile, channel mean, soxr)."""
+    """Audio inputs read with :class:`AudioLoader` (soundfile, channel mean or channels, soxr)."""
 
     domain = "audio"
 
@@ -37,6 +43,10 @@ class AudioInputs:
     def version(self) -> str:
         return self.loader.version
 
+    def version_for(self, metric: Metric) -> str:
+        """How this metric's audio is read (part of its cache key and score metadata)."""
+        return self.loader.version_of(channels_of(metric))
+
     def group(self, metric: Metric, row: ScoreRow) -> int:
         """The sample rate the metric is scored at (the estimate's own rate when it has none)."""
         return metric.sample_rate or self.loader.native_rate(row.paths["estimate"])
@@ -45,13 +55,23 @@ class AudioInputs:
         return {name: self.loader.sha256(row.paths[name]) for name in metric.inputs}
 
     def prefetch(self, metric: Metric, rows: list[tuple[ScoreRow, int]]) -> None:
-        self.loader.prefetch([(row.paths[n], rate) for row, rate in rows for n in metric.inputs],
-                             self.jobs)
+        channels = channels_of(metric)
+        self.loader.prefetch([(row.paths[n], rate, channels) for row, rate in rows
+                              for n in metric.inputs], self.jobs)
 
     def load(self, metric: Metric, row: ScoreRow, rate: int) -> dict:
-        signals = {n: self.loader.load(row.paths[n], rate) for n in metric.inputs}
-        return align_lengths(signals, rate, self.tolerance_s,
-                             where=f"item {row.item!r}, system {row.system!r}")
+        channels = channels_of(metric)
+        signals = {n: self.loader.load(row.paths[n], rate, channels) for n in metric.inputs}
+        where = f"item {row.item!r}, system {row.system!r}"
+        counts = {n: 1 if x.ndim == 1 else x.shape[0] for n, x in signals.items()}
+        basis = "reference" if "reference" in counts else next(iter(counts))
+        odd = [n for n, count in counts.items() if count != counts[basis]]
+        if odd:
+            raise DataError(f"{where}: the {odd[0]} {row.paths[odd[0]]} has {counts[odd[0]]} "
+                            f"channel(s), the {basis} {counts[basis]}; channels=multichannel "
+                            "compares the images channel by channel. Fix: give every input the "
+                            f"{basis}'s channels, or score with channels=mono.")
+        return align_lengths(signals, rate, self.tolerance_s, where=where)
 
 
 def input_names(metric: Metric, row: ScoreRow) -> list[str]:
@@ -70,6 +90,9 @@ class TextInputs:
 
     domain = "text"
     version = TEXT_VERSION
+
+    def version_for(self, metric: Metric) -> str:
+        return self.version
 
     def group(self, metric: Metric, row: ScoreRow) -> None:
         return None
@@ -106,6 +129,9 @@ class ImageInputs:
     def __init__(self):
         self.loader = ImageLoader()
         self.version = self.loader.version
+
+    def version_for(self, metric: Metric) -> str:
+        return self.version
 
     def group(self, metric: Metric, row: ScoreRow) -> None:
         return None

@@ -81,7 +81,7 @@ class ScoringRun:
             try:
                 group = self.source.group(metric, row)
                 key = cache_key(metric.name, metric.config_hash, self.source.hashes(metric, row),
-                                group, self.source.version)
+                                group, self.source.version_for(metric))
                 planned[position] = (group, key)
             except DataError as error:
                 self.fail(position, metric, reason_of(error))
@@ -192,7 +192,7 @@ class ScoringRun:
                        for i in range(len(self.rows)) if m.column in self.reasons[i]]
             for m in self.metrics}
         frame.attrs["from_cache"], frame.attrs["computed"] = self.from_cache, self.computed
-        frame.attrs["metrics"] = {m.column: metric_metadata(m, self.source.version)
+        frame.attrs["metrics"] = {m.column: metric_metadata(m, self.source.version_for(m))
                                   for m in self.metrics}
         return frame
 

@@ -24,6 +24,7 @@ from metaeval.metrics.registry import get_metric
 from metaeval.metrics.spec import INPUT_KINDS
 from metaeval.score.audio_io import DEFAULT_TOLERANCE_S
 from metaeval.score.cache import merge_shards
+from metaeval.score.empty import ScoringSettings, check_empty_outputs, frame_with_policy
 from metaeval.score.progress import ScoreProgress
 from metaeval.score.ray_backend import score_on_ray
 from metaeval.score.rows import as_rows
@@ -74,7 +75,8 @@ def score_items(rows, metrics: Sequence[str | Metric], device: str = "cpu",
                 progress: bool | Callable[[int, int], None] | None = None,
                 tolerance_s: float = DEFAULT_TOLERANCE_S,
                 loudness_lufs: float | None = None, backend: str = "local",
-                ray_address: str | None = None, ray_workers: int | None = None) -> pd.DataFrame:
+                ray_address: str | None = None, ray_workers: int | None = None,
+                empty_output: str = "nan") -> pd.DataFrame:
     """Score every (item, system) row with every metric.
 
     ``rows``: `ScoreRow` objects (:mod:`metaeval.score.manifest`,
@@ -88,6 +90,7 @@ def score_items(rows, metrics: Sequence[str | Metric], device: str = "cpu",
     listening test played its outputs at -18 LUFS. ``backend="ray"`` scores the uncached items on
     Ray actors (:mod:`metaeval.score.ray_backend`; ``ray_address`` of the cluster, default a local
     one; ``ray_workers`` actors, default one per GPU or CPU), with the same values and cache.
+    ``empty_output``: an empty hypothesis's score (nan, zero, error; :mod:`metaeval.score.empty`).
 
     Returns a frame with ``item, system``, one float column per metric (NaN where it failed),
     ``errors`` (``"metric: reason; ..."``, empty when none) and, when a metric gives details,
@@ -100,7 +103,8 @@ def score_items(rows, metrics: Sequence[str | Metric], device: str = "cpu",
     if backend == "local" and (ray_address is not None or ray_workers is not None):
         raise ParameterError("backend", backend, "does not use ray_address or ray_workers.",
                              fix="add backend='ray' (CLI: --backend ray), or drop them.")
-    rows = as_rows(rows)
+    rows, policy = as_rows(rows), ScoringSettings(empty_output=empty_output).empty_output
+    check_empty_outputs(rows, policy)
     domain = rows[0].domain if rows else None
     metrics = resolve_metrics(metrics, device, domain)
     if resume and cache_dir is None:
@@ -126,7 +130,7 @@ def score_items(rows, metrics: Sequence[str | Metric], device: str = "cpu",
         if bar is not None:
             bar.close()
         run.close()
-    return run.frame()
+    return frame_with_policy(run, policy)
 
 
 def failure_summary(frame: pd.DataFrame, examples: int = 3) -> list[str]:

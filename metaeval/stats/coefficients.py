@@ -7,7 +7,8 @@ items of a level), so one call evaluates thousands of correlations.
 
 Registered here, in one place (``COEFFICIENTS``): ``pearson``, ``spearman``, the pair-count
 family of :mod:`metaeval.stats.kendall` (``kendall_b``, ``kendall_c``, ``tau23``, ``acc23``,
-``aces_tau``, ``pairwise_acc``) and the statistics that need the whole matrix and so implement
+``aces_tau``, ``pairwise_acc``), ``mse`` (mean squared error: not a correlation, lower is
+better, metric and human on one scale) and the statistics that need the whole matrix and so implement
 ``at_level``: ``acc23_tiecal`` (:mod:`metaeval.stats.tiecal`, one epsilon per matrix and level),
 ``spa`` (soft pairwise accuracy, :mod:`metaeval.stats.spa`, level ``system`` only), ``pdp``
 (pairwise difference Pearson, :mod:`metaeval.stats.pdp`) and ``kendall_like`` (WMT20
@@ -73,6 +74,19 @@ def pearson(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.clip(r, -1.0, 1.0)
 
 
+def mean_squared_error(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """MSE = mean((metric - human)^2) over the pairwise-complete cells (the VoiceMOS challenge's
+    ``np.mean((pred - mos) ** 2)``); NaN without a cell. Not scale-free: both on one scale.
+
+    >>> float(mean_squared_error(np.array([1.0, 2.0, 3.0]), np.array([1.5, 2.0, 2.0])))
+    0.4166666666666667
+    """
+    x, y, valid = paired(x, y)
+    n = valid.sum(-1)
+    squares = np.where(valid, (y - x) ** 2, 0.0).sum(-1)
+    return np.where(n > 0, squares / np.maximum(n, 1), np.nan)
+
+
 def average_ranks(x: np.ndarray) -> np.ndarray:
     """Ranks 1..n along the last axis with ties averaged; NaN stays NaN (not ranked)."""
     return scipy.stats.rankdata(x, axis=-1, nan_policy="omit")
@@ -108,6 +122,10 @@ class Coefficient:
     ``sys`` every group with a pair of cells enters the value (PDP's pooled sums, tie
     calibration's mean over the rows with a pair); otherwise a group enters where the
     coefficient of its own vector is defined (:func:`metaeval.stats.levels.groups_entered`).
+    ``lower_is_better``: a smaller value is better (MSE): clusters, ranks and PERM-BOTH's
+    "a better than b" follow it. ``same_scale``: the value compares metric and human values
+    directly (MSE), so both must be on one scale: PERM-BOTH swaps the raw scores (no z-scores)
+    and a sign-flipped (lower-is-better) metric is refused.
     """
 
     name: str
@@ -128,6 +146,8 @@ class Coefficient:
                       "every group of the level")
     scale_free: bool = True
     every_group_enters: bool = False
+    lower_is_better: bool = False
+    same_scale: bool = False
 
     @property
     def pair_based(self) -> bool:
@@ -219,6 +239,11 @@ for _coefficient in (
                 at_level=kendall_like.kendall_like_at_level,
                 undefined="no pair of cells whose gold scores differ by at least thresh={thresh:g}",
                 arguments=(("thresh", kendall_like.THRESHOLD),), scale_free=False),
+    Coefficient("mse", mean_squared_error, "MSE",
+                "Mean squared error mean((metric - human)^2) (VoiceMOS challenge); not a"
+                " correlation and not scale-free: metric and human on one scale; lower is better.",
+                undefined="no cell with both a human and a metric score", scale_free=False,
+                lower_is_better=True, same_scale=True),
 ):
     register(_coefficient)
 

@@ -4,12 +4,14 @@ PERM-BOTH (Deutsch, Dror & Roth 2021, "A Statistical Analysis of Summarization E
 Metrics using Resampling Methods"; mt-metrics-eval ``stats.PermutationSigDiff``): keep the cells
 where gold is present, z-score each metric over them (population sd, ``scipy.stats.zscore``),
 then in each draw swap every (system, item) cell between metrics a and b with probability 1/2
-and recompute delta* = stat(a*) - stat(b*). With delta = stat(a) - stat(b):
+and recompute delta* = stat(a*) - stat(b*). (MSE, whose value depends on the scale, swaps the
+raw scores; see :func:`swapped_scores`.) With delta = stat(a) - stat(b):
 
     p[a, b] = (#{delta* >= delta} + 1) / (k + 1)   ("a correlates better than b")
     p[b, a] = (#{delta* <= delta} + 1) / (k + 1)   (same draws, reversed inequality)
 
-Draws within ``TIE_TOLERANCE`` of delta count as ties (as extreme), so that rank-based statistics,
+For a coefficient where lower is better (MSE) "a better than b" is the other tail: p[a, b] and
+p[b, a] trade places. Draws within ``TIE_TOLERANCE`` of delta count as ties (as extreme), so that rank-based statistics,
 whose draws often reproduce delta exactly, give the same p-values whatever the rounding.
 All pairs share the same k swap masks drawn from ``default_rng(seed)`` (each pair's test is a
 valid PERM-BOTH test; sharing makes the p matrix consistent and the run cheaper). Pearson at the
@@ -66,6 +68,15 @@ def zscore_on_gold(gold: np.ndarray, scores: np.ndarray) -> np.ndarray:
         return (z - mean) / sd
 
 
+def swapped_scores(gold: np.ndarray, scores: np.ndarray, coef: Coefficient) -> np.ndarray:
+    """What PERM-BOTH swaps between two metrics: the z-scores (:func:`zscore_on_gold`), or for a
+    coefficient that compares metric and human values directly (``same_scale``, MSE) the raw
+    scores on the gold's cells (a z-score would change the value being tested)."""
+    if coef.same_scale:
+        return np.where(np.isfinite(gold), scores, np.nan)
+    return zscore_on_gold(gold, scores)
+
+
 def swap_masks(rng: np.random.Generator, k: int, shape: tuple[int, int]) -> np.ndarray:
     """k Bernoulli(1/2) swap masks of the matrix shape: (k, S, I) booleans."""
     return rng.random((k,) + tuple(shape)) < 0.5
@@ -109,7 +120,7 @@ def perm_both(gold, scores, coefficient: str | Coefficient, level: str, k: int =
     check_level(level)
     coef = get_coefficient(coefficient)
     M = scores.shape[0]
-    z = zscore_on_gold(gold, scores)
+    z = swapped_scores(gold, scores, coef)
     gold_f = np.where(np.isfinite(gold), gold, np.nan)
     value = correlation_at_level(gold_f[None], z, coef, level)
     pairs = list(combinations(range(M), 2))
@@ -132,6 +143,8 @@ def perm_both(gold, scores, coefficient: str | Coefficient, level: str, k: int =
             if kept is not None:
                 kept[p_index, start:start + len(masks)] = draws
     p = (above + 1) / (k + 1)
+    if coef.lower_is_better:  # "a better than b" is a smaller value: the other tail
+        p = p.T.copy()
     np.fill_diagonal(p, np.nan)
     np.fill_diagonal(delta, np.nan)
     return PermBothResult(statistic=delta, pvalue=p, k=k, draws=kept)
@@ -144,7 +157,7 @@ def perm_both_draws(gold, scores, coefficient: str | Coefficient, level: str, a:
     gold = np.asarray(gold, float)
     scores = np.asarray(scores, float)
     coef = get_coefficient(coefficient)
-    z = zscore_on_gold(gold, scores)
+    z = swapped_scores(gold, scores, coef)
     fast_path, fast_pairs = _fast_subset(coef, level, gold, z, [(a, b)]) if fast else (None, {})
     rng = np.random.default_rng(seed)
     chunk = chunk or _chunk_size(gold.size, fast_path is not None)

@@ -101,7 +101,7 @@ def test_correlate(gsvs, monkeypatch, keyword, value, message):
     ("variance", "cells", "variance='cells': choose from cell, pooled."),
     ("coefficient", "pearsonr", "coefficient='pearsonr': unknown coefficient; choose from "
                                 "pearson, spearman, kendall_b, kendall_c, tau23, acc23, aces_tau, "
-                                "pairwise_acc, acc23_tiecal, spa, pdp, kendall_like.")])
+                                "pairwise_acc, acc23_tiecal, spa, pdp, kendall_like, mse.")])
 def test_power_analysis(gsvs, monkeypatch, keyword, value, message):
     monkeypatch.setattr("metaeval.correlation.power.item_power", _never)
     options = {"grid": (10,), "reps": 2, "k": 20, keyword: value}

@@ -88,7 +88,7 @@ def test_loader_reads_each_file_once_per_rate(tmp_path, monkeypatch):
     broken.write_bytes(b"nope")
     calls = []
     real = audio_io.read_audio
-    monkeypatch.setattr(audio_io, "read_audio", lambda p, r=None, lufs=None: calls.append((str(p), r)) or real(p, r, lufs))
+    monkeypatch.setattr(audio_io, "read_audio", lambda p, r=None, lufs=None, **kw: calls.append((str(p), r)) or real(p, r, lufs, **kw))
     loader = AudioLoader()
     for _ in range(3):
         loader.load(path, 16000)

@@ -41,17 +41,21 @@ def si_sdr_items(estimates, references, zero_mean: bool = False) -> list[float]:
     """SI-SDR (dB), Le Roux et al. 2019, as torchmetrics (float64, eps = machine epsilon):
 
     ``a = (<e,r> + eps) / (<r,r> + eps)``, ``10 log10((||a r||^2 + eps) / (||a r - e||^2 + eps))``.
-    The float64 copies go into buffers reused across the items of one length.
+    A ``(channels, samples)`` item is scored on its concatenated channels (one scale ``a``, the
+    inner products over every channel and sample: torchmetrics' SA-SDR with channels for
+    speakers); ``zero_mean`` subtracts each channel's mean. The float64 copies go into buffers
+    reused across the items of one shape.
     """
-    buffers: dict[int, np.ndarray] = {}
+    buffers: dict[tuple[int, ...], np.ndarray] = {}
     values = []
     for estimate, reference in zip(estimates, references):
-        e, r, residual = buffers.setdefault(len(reference), np.empty((3, len(reference))))
-        e[:], r[:] = estimate, reference
+        shape = np.shape(reference)
+        e, r, residual = buffers.setdefault(shape, np.empty((3, *shape)))
+        e[...], r[...] = estimate, reference
         if zero_mean:
-            e -= e.mean()
-            r -= r.mean()
-        values.append(_si_sdr(e, r, residual))
+            e -= e.mean(-1, keepdims=True)
+            r -= r.mean(-1, keepdims=True)
+        values.append(_si_sdr(e.reshape(-1), r.reshape(-1), residual.reshape(-1)))
     return values
 
 

@@ -1,6 +1,8 @@
-"""Batched torch kernels (float64) of the whole-excerpt ISR and images SDR, and a symmetric solver.
+"""Batched torch kernels (float64) of the whole-excerpt images criteria: projections on the
+delayed copies of reference signals, ISR and images SDR, mono or multichannel.
 
-See :mod:`metaeval.metrics.audio.bsseval` for the definitions and the configurations they serve.
+A signal is ``(B, T)`` (mono) or ``(B, C, T)`` (``C`` channels of one image). See
+:mod:`metaeval.metrics.audio.bsseval` for the definitions and the configurations they serve.
 """
 
 from __future__ import annotations
@@ -8,64 +10,113 @@ from __future__ import annotations
 import math
 from contextlib import contextmanager
 
-import numpy as np
+
+def as_channels(signal):
+    """``signal`` as a float64 tensor ``(B, C, T)``: a mono ``(B, T)`` batch gets ``C = 1``."""
+    signal = signal.double()
+    return signal.unsqueeze(-2) if signal.dim() == 2 else signal
 
 
-def _correlations(reference, estimate, length: int):
-    """Autocorrelation of ``reference`` and its cross-correlation with ``estimate``, lags 0..length-1."""
+def _lags(x_f, y_f, n_fft: int, length: int):
+    """c[..., L - 1 + t] = sum_n x[n + t] y[n], t = -(L-1) .. L-1, from the spectra of x, y."""
     import torch
 
-    n_fft = 2 ** math.ceil(math.log2(reference.shape[-1] + estimate.shape[-1] - 1))
-    ref_f = torch.fft.rfft(reference, n=n_fft, dim=-1)
-    auto = torch.fft.irfft(ref_f.real ** 2 + ref_f.imag ** 2, n=n_fft, dim=-1)[..., :length]
-    est_f = torch.fft.rfft(estimate, n=n_fft, dim=-1)
-    cross = torch.fft.irfft(ref_f.conj() * est_f, n=n_fft, dim=-1)[..., :length]
-    return auto, cross
+    full = torch.fft.irfft(x_f * y_f.conj(), n=n_fft)
+    return torch.cat([full[..., n_fft - length + 1:], full[..., :length]], dim=-1)
 
 
-def _toeplitz(column):
-    """Symmetric Toeplitz matrices (..., L, L) from their first columns (..., L)."""
-    import torch
+def gram_system(references, estimate, length: int):
+    """Gram matrix of the ``length`` delayed copies of each reference and their inner products
+    with each estimate channel.
 
-    length = column.shape[-1]
-    lags = (torch.arange(length)[:, None] - torch.arange(length)[None, :]).abs()
-    return column[..., lags]
-
-
-def solve_symmetric(system, rhs):
-    """Solve the symmetric positive-definite systems ``system @ x = rhs`` (..., L, L), (..., L).
-
-    Batched Cholesky; any system Cholesky rejects is solved alone with LU. (Batched LU,
-    ``torch.linalg.solve`` on a stack, fails in torch 2.13's CPU MKL build with 2+ threads.)
+    ``references`` (B, R, T), ``estimate`` (B, C, T). Returns ``gram`` (B, R L, R L) with
+    ``gram[a L + p, b L + q] = <delay_p x_a, delay_q x_b>`` (block Toeplitz, from the linear
+    correlations by FFT) and ``rhs`` (B, R L, C) with ``rhs[a L + t, c] = <delay_t x_a, e_c>``.
     """
     import torch
 
-    factor, info = torch.linalg.cholesky_ex(system)
-    solution = torch.cholesky_solve(rhs.unsqueeze(-1), factor).squeeze(-1)
-    for index in torch.nonzero(info.reshape(-1)).flatten().tolist():
-        position = np.unravel_index(index, tuple(info.shape))
-        solution[position] = torch.linalg.solve(system[position], rhs[position])
-    return solution
+    count, channels = references.shape[-2], estimate.shape[-2]
+    n_fft = 2 ** math.ceil(math.log2(references.shape[-1] + length - 1))
+    ref_f = torch.fft.rfft(references, n=n_fft)
+    est_f = torch.fft.rfft(estimate, n=n_fft)
+    index = (torch.arange(length)[None, :] - torch.arange(length)[:, None]) + length - 1
+    rows: list[list] = [[None] * count for _ in range(count)]
+    for a in range(count):
+        for b in range(a, count):
+            block = _lags(ref_f[..., a, :], ref_f[..., b, :], n_fft, length)[..., index]
+            rows[a][b], rows[b][a] = block, block.transpose(-1, -2)
+    gram = torch.cat([torch.cat(row, -1) for row in rows], -2)
+    cross = [torch.fft.irfft(est_f * ref_f[..., a:a + 1, :].conj(), n=n_fft)[..., :length]
+             for a in range(count)]  # (B, C, L) each: sum_n e_c[n + t] x_a[n]
+    rhs = torch.cat([c.transpose(-1, -2) for c in cross], -2)
+    return gram, rhs.reshape(*rhs.shape[:-2], count * length, channels)
+
+
+def projection_energies(gram, rhs, lead: int):
+    """``b' G^-1 b`` for each column ``b`` of ``rhs`` (..., N, C): the energy of the estimate
+    channel's orthogonal projection on the span of the delayed copies; for the leading ``lead``
+    x ``lead`` block and for the whole system.
+
+    One Cholesky ``G = F F'``, ``z = F^-1 b``: the whole system's value is ``||z||^2`` and the
+    leading block's ``||z[:lead]||^2`` (the factor's leading block factors the leading block).
+    A system Cholesky rejects (linearly dependent references: a channel that repeats, or is a
+    scaled or delayed copy of, another, as in dual-mono files or a panned source) is solved by
+    pivoted Cholesky (:func:`pseudo_energies`): the projection on the span is still defined.
+    """
+    import torch
+
+    factor, info = torch.linalg.cholesky_ex(gram)
+    z = torch.linalg.solve_triangular(factor, rhs, upper=False)
+    head, whole = (z[..., :lead, :] ** 2).sum(-2), (z ** 2).sum(-2)
+    for flat in torch.nonzero(info.reshape(-1)).flatten().tolist():
+        g, b = gram.reshape(-1, *gram.shape[-2:])[flat], rhs.reshape(-1, *rhs.shape[-2:])[flat]
+        head.reshape(-1, head.shape[-1])[flat] = pseudo_energies(g[:lead, :lead], b[:lead])
+        whole.reshape(-1, whole.shape[-1])[flat] = pseudo_energies(g, b)
+    return head, whole
+
+
+def pseudo_energies(gram, rhs):
+    """``b' G^+ b`` per column of ``rhs`` for a positive semi-definite ``gram``: LAPACK's pivoted
+    Cholesky (``dpstrf``, ``P' G P = F F'``, rank ``r`` at its default tolerance ``N eps
+    max(diag G)``) and ``||F_r^-1 (P' b)_r||^2``, the projection on the span of the ``r``
+    pivoted copies."""
+    import scipy.linalg
+    import torch
+
+    factor, pivots, rank, _info = scipy.linalg.lapack.dpstrf(gram.cpu().numpy(), lower=1)
+    chosen = pivots[:rank] - 1
+    z = scipy.linalg.solve_triangular(factor[:rank, :rank], rhs.cpu().numpy()[chosen], lower=True)
+    return torch.from_numpy((z ** 2).sum(0)).to(rhs)
+
+
+def own_products(rhs, length: int):
+    """``<e_c, x_c>`` (B, C) from ``rhs`` (B, R L, C): each estimate channel's inner product
+    with the undelayed reference channel of the same index."""
+    import torch
+
+    channels = torch.arange(rhs.shape[-1])
+    return rhs[..., channels * length, channels]
 
 
 def isr(estimate, reference, filter_length: int = 1024, load_diag: float | None = None):
-    """Image-to-spatial distortion ratio (dB): ``||s||^2 / ||P s - s||^2`` (bss_eval_images).
+    """Image-to-spatial distortion ratio (dB): ``sum_c ||s_c||^2 / sum_c ||P s_c - s_c||^2``
+    (bss_eval_images).
 
-    ``P s`` is the least-squares projection of the estimate on ``filter_length`` delayed copies of
-    the (unnormalised) reference; ``load_diag`` defaults to the float64 epsilon, as museval.
+    ``P e_c`` is the least-squares projection of estimate channel ``c`` on the ``filter_length``
+    delayed copies of every (unnormalised) reference channel, ``||P e_c - s_c||^2 = b'G^-1 b
+    - 2 <e_c, s_c> + ||s_c||^2`` (``s_c`` lies in the span). ``load_diag`` on the Gram diagonal
+    defaults to the float64 epsilon, as museval. Mono ``(B, T)`` or multichannel ``(B, C, T)``.
     """
     import torch
 
-    estimate, reference = estimate.double(), reference.double()
-    auto, cross = _correlations(reference, estimate, filter_length)
-    system = _toeplitz(auto)
+    e, s = as_channels(estimate), as_channels(reference)
+    gram, rhs = gram_system(s, e, filter_length)
     diag = torch.finfo(torch.float64).eps if load_diag is None else load_diag
-    system = system + diag * torch.eye(filter_length, dtype=system.dtype)
-    h = solve_symmetric(system, cross)
-    energy = auto[..., 0]
-    # ||P s - s||^2 = h.R h - 2 h.r + ||s||^2 with R h = b and r the autocorrelation column
-    spatial = (h * cross).sum(-1) - 2 * (h * auto).sum(-1) + energy
-    return 10 * torch.log10(energy / spatial)
+    gram = gram + diag * torch.eye(gram.shape[-1], dtype=gram.dtype)
+    projected = projection_energies(gram, rhs, gram.shape[-1])[1]
+    energy = (s * s).sum(-1)
+    spatial = projected - 2 * own_products(rhs, filter_length) + energy
+    return 10 * torch.log10(energy.sum(-1) / spatial.sum(-1))
 
 
 @contextmanager
@@ -82,8 +133,9 @@ def single_torch_thread():
 
 
 def image_sdr(estimate, reference):
-    """BSS Eval v3 images SDR (dB): ``10 log10(||s||^2 / ||e - s||^2)`` (float64)."""
+    """BSS Eval v3 images SDR (dB): ``10 log10(||s||^2 / ||e - s||^2)``, the norms over every
+    channel and sample (float64; mono ``(B, T)`` or multichannel ``(B, C, T)``)."""
     import torch
 
-    e, s = estimate.double(), reference.double()
+    e, s = estimate.double().flatten(1), reference.double().flatten(1)
     return 10 * torch.log10((s * s).sum(-1) / ((e - s) ** 2).sum(-1))

@@ -20,7 +20,24 @@ Configuration of the GSVS study (Bereuter et al., WASPAA 2025; github.com/pableb
 The preset ``bss_eval_v3`` of ``sdr``, ``sar``, ``sir`` and ``isr`` (``sar:bss_eval_v3``) is
 BSS Eval v3 ``bss_eval_images`` as mir_eval computes it (512 taps, target and interferer as the
 two references, exact least squares; :mod:`metaeval.metrics.audio.bsseval_images`), the
-configuration of published SiSEC-style separation studies.
+configuration of published SiSEC-style separation studies, on the channel mean
+(``channels=mono``, as metaeval computed it before the option existed).
+
+``channels`` (every metric here; choices :data:`CHANNELS`): ``mono`` (default) scores the mean
+of each file's channels; ``multichannel`` scores the channels as stored, as one image:
+
+- SDR, SIR, SAR (method ``bss_eval_v3`` only: ``sdr:bss_eval_v3:channels=multichannel``) and ISR
+  as mir_eval's ``bss_eval_images`` on the (samples, channels) arrays: every estimate channel is
+  projected on the delayed copies of every reference channel, the energies summed over channels
+  (SiSEC 2018's published SDR is of this kind, framewise: ``bsseval_v4:channels=multichannel``).
+  fast_bss_eval / torchmetrics SDR has no images criteria: ``method=fast_bss_eval`` with
+  ``multichannel`` is refused.
+- SI-SDR on the concatenated channels: one scale ``a = <e, r> / <r, r>`` with the inner products
+  over every channel and sample, ``10 log10(||a r||^2 / ||a r - e||^2)``. This is torchmetrics'
+  ``source_aggregated_signal_distortion_ratio(scale_invariant=True)`` (SA-SDR, von Neumann et
+  al., ICASSP 2022) with channels in place of speakers: a single gain keeps the level difference
+  between the channels, so a wrong pan counts as distortion (a per-channel SI-SDR would rescale
+  each channel and forgive it). A dual-mono file scores as its mono channel.
 
 All computations run in float64: SDR, SI-SDR, SAR and SIR one item at a time with numpy/scipy
 (:mod:`metaeval.metrics.audio.bss_items`; in cache, faster than a batch bound by memory traffic),
@@ -36,18 +53,26 @@ import numpy as np
 
 from metaeval.citations import LE_ROUX_2019, MIR_EVAL_2014, SCHEIBLER_2022, VINCENT_2006
 from metaeval.errors import MetricOptionError
-from metaeval.metrics.audio import is_silent, length_groups, mono_inputs
+from metaeval.metrics.audio import (
+    CHANNELS,
+    audio_inputs,
+    channels_option,
+    check_channels,
+    is_silent,
+    length_groups,
+)
 from metaeval.metrics.audio.bss_items import sdr_item, si_sdr_item, si_sdr_items, sir_sar_item
 from metaeval.metrics.audio.bss_kernels import image_sdr, isr, single_torch_thread
 from metaeval.metrics.audio.bsseval_images import bss_eval_images_v3
 from metaeval.metrics.base import Batch, Metric, MetricConfig, option
 from metaeval.metrics.valid import at_least, one_of
 
-__all__ = ["ISR", "SAR", "SDR", "SIR", "SISDR", "bss_eval_images_v3", "image_sdr", "isr",
-           "sdr_item", "si_sdr_item", "si_sdr_items", "single_torch_thread", "sir_sar_item"]
+__all__ = ["CHANNELS", "ISR", "SAR", "SDR", "SIR", "SISDR", "bss_eval_images_v3", "image_sdr",
+           "isr", "sdr_item", "si_sdr_item", "si_sdr_items", "single_torch_thread",
+           "sir_sar_item"]
 
 METHODS = ("fast_bss_eval", "bss_eval_v3")
-V3 = {"method": "bss_eval_v3", "filter_length": 512, "load_diag": None}
+V3 = {"method": "bss_eval_v3", "filter_length": 512, "load_diag": None, "channels": "mono"}
 
 
 class _WholeExcerptMetric(Metric):
@@ -58,8 +83,12 @@ class _WholeExcerptMetric(Metric):
     inputs = ("estimate", "reference")
     backends = ("numpy", "scipy", "torch")
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        check_channels(self)
+
     def score(self, batch: Batch) -> np.ndarray:
-        arrays = mono_inputs(batch, self.inputs, dtype=None)
+        arrays = audio_inputs(batch, self.inputs, self.config.channels, dtype=None)
         values = np.full(len(batch), np.nan)
         usable = [p for p in range(len(batch)) if not self._silent(arrays, p)]
         if usable:
@@ -106,6 +135,11 @@ class _WholeExcerptMetric(Metric):
 
 def _check_method(metric: Metric) -> None:
     config = metric.config
+    if config.channels == "multichannel" and config.method != "bss_eval_v3":
+        raise MetricOptionError(f"{metric.name}: channels=multichannel evaluates the stereo "
+                                "images as mir_eval bss_eval_images; method fast_bss_eval is "
+                                f"single-channel. Fix: use '{metric.name}:bss_eval_v3:"
+                                "channels=multichannel', or channels=mono.")
     if config.method == "bss_eval_v3" and getattr(config, "load_diag", None) is not None:
         raise MetricOptionError(f"{metric.name}: method bss_eval_v3 solves the exact least-squares "
                           "problem (as mir_eval) and takes no load_diag. Fix: use the preset "
@@ -126,6 +160,7 @@ class SDRConfig(MetricConfig):
     zero_mean: bool = option(False, "subtract each signal's mean first")
     load_diag: float | None = option(None, "value added to the diagonal of the autocorrelation "
                                            "(regularisation); none: no loading", at_least(0))
+    channels: str = channels_option()
 
 
 class SDR(_WholeExcerptMetric):
@@ -155,10 +190,11 @@ class SDR(_WholeExcerptMetric):
 @dataclass(frozen=True)
 class SISDRConfig(MetricConfig):
     zero_mean: bool = option(False, "subtract each signal's mean first")
+    channels: str = channels_option()
 
 
 class SISDR(_WholeExcerptMetric):
-    """Scale-invariant SDR, zero_mean=False."""
+    """Scale-invariant SDR, zero_mean=False; multichannel: on the concatenated channels."""
 
     name = "sisdr"
     citation = LE_ROUX_2019
@@ -182,6 +218,7 @@ class BSSEvalConfig(MetricConfig):
     load_diag: float | None = option(1e-7, "diagonal loading of the normalised correlation "
                                            "matrices (fast_bss_eval); none for bss_eval_v3",
                                      at_least(0))
+    channels: str = channels_option()
 
 
 class _WithInterferer(_WholeExcerptMetric):
@@ -233,6 +270,7 @@ class SAR(_WithInterferer):
 class ISRConfig(MetricConfig):
     filter_length: int = option(1024, "distortion filter taps (mir_eval / BSS Eval v3: 512)",
                                 at_least(1))
+    channels: str = channels_option()
 
 
 class ISR(_WholeExcerptMetric):
@@ -244,7 +282,7 @@ class ISR(_WholeExcerptMetric):
     description = ("BSS-Eval ISR (image-to-spatial distortion, 1024 taps; preset bss_eval_v3: "
                    "512 taps as mir_eval); the mixture is not used.")
     Config = ISRConfig
-    presets = {"bss_eval_v3": {"filter_length": 512}}
+    presets = {"bss_eval_v3": {"filter_length": 512, "channels": "mono"}}
 
     def _compute(self, estimate, reference, mixture):
         return isr(estimate, reference, self.config.filter_length)

@@ -6,6 +6,9 @@ the interferer ``mixture - target``; estimates: the estimate and ``mixture - est
 windows and 1 s hop, 512-tap distortion filters computed once on the whole excerpt
 (``framewise_filters=False``), bss_eval_images criteria. The item's score is the median over
 frames of the target's SDR; frames where a signal is silent (NaN) are ignored, as SiSEC does.
+``channels=mono`` (default) scores the channel mean of each file; ``channels=multichannel``
+gives museval the channels as stored (its (sources, samples, channels) images, the energies
+summed over channels in each frame), as SiSEC 2018 scored the stereo MUSDB18 estimates.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import numpy as np
 
 from metaeval.citations import SISEC_2018
 from metaeval.errors import MetricError
-from metaeval.metrics.audio import is_silent, mono_inputs
+from metaeval.metrics.audio import audio_inputs, channels_option, check_channels, is_silent
 from metaeval.metrics.base import Batch, Metric, MetricConfig, option
 from metaeval.metrics.valid import at_least, greater_than
 
@@ -48,13 +51,18 @@ class BSSEvalV4Config(MetricConfig):
                                 greater_than(0))
     filter_length: int = option(512, "distortion filter taps, computed once on the whole excerpt",
                                 at_least(1))
+    channels: str = channels_option()
 
 
 def framewise_sdr(estimate: np.ndarray, reference: np.ndarray, mixture: np.ndarray,
                   sample_rate: int, config: BSSEvalV4Config = BSSEvalV4Config()) -> np.ndarray:
-    """Target SDR (dB) per frame, NaN for silent frames (museval ``bss_eval``)."""
-    references = np.stack([reference, mixture - reference])[..., None]
-    estimates = np.stack([estimate, mixture - estimate])[..., None]
+    """Target SDR (dB) per frame, NaN for silent frames (museval ``bss_eval``); mono ``(T,)``
+    or multichannel ``(C, T)`` signals."""
+    def images(target, other):  # museval's (sources, samples, channels)
+        return np.stack([np.atleast_2d(target).T, np.atleast_2d(other).T])
+
+    references = images(reference, mixture - reference)
+    estimates = images(estimate, mixture - estimate)
     sdr, _isr, _sir, _sar, _perm = museval_metrics().bss_eval(
         references, estimates, window=int(config.window_seconds * sample_rate),
         hop=int(config.hop_seconds * sample_rate), compute_permutation=False,
@@ -74,8 +82,12 @@ class BSSEvalV4SDR(Metric):
     description = "Framewise BSS-Eval v4 SDR (museval: 1 s windows and hop, median over frames)."
     Config = BSSEvalV4Config
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        check_channels(self)
+
     def score(self, batch: Batch) -> np.ndarray:
-        arrays = mono_inputs(batch, self.inputs)
+        arrays = audio_inputs(batch, self.inputs, self.config.channels)
         rate = batch.sample_rate or self.sample_rate
         values = np.full(len(batch), np.nan)
         for i in range(len(batch)):
