@@ -27,8 +27,7 @@ from functools import cached_property
 import numpy as np
 
 from metaeval.errors import MetricError, MetricOptionError
-from metaeval.metrics.base import (Batch, Metric, MetricConfig, config_hash, option,
-                                   package_versions)
+from metaeval.metrics.base import Batch, Metric, MetricConfig, option, package_versions
 from metaeval.metrics.text import reference_streams, text_inputs
 from metaeval.metrics.valid import at_least, one_of
 
