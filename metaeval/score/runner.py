@@ -69,6 +69,15 @@ def needed_inputs(metrics: Sequence[Metric]) -> tuple[str, ...]:
     return tuple(n for n in known if n in wanted)
 
 
+def check_backend(backend: str, ray_address, ray_workers) -> None:
+    """A known backend; Ray's options only with ``backend="ray"``."""
+    if backend not in BACKENDS:
+        raise ParameterError("backend", backend, f"is not one of {', '.join(BACKENDS)}.")
+    if backend == "local" and (ray_address is not None or ray_workers is not None):
+        raise ParameterError("backend", backend, "does not use ray_address or ray_workers.",
+                             fix="add backend='ray' (CLI: --backend ray), or drop them.")
+
+
 def score_items(rows, metrics: Sequence[str | Metric], device: str = "cpu",
                 batch_size: int | None = None,
                 jobs: int = 1, cache_dir: str | Path | None = None, resume: bool = False,
@@ -98,11 +107,7 @@ def score_items(rows, metrics: Sequence[str | Metric], device: str = "cpu",
     ``(item, system, reason)`` per metric, ``attrs["from_cache"]``/``attrs["computed"]`` count
     scores, ``attrs["metrics"]`` holds each column's :func:`metric_metadata`.
     """
-    if backend not in BACKENDS:
-        raise ParameterError("backend", backend, f"is not one of {', '.join(BACKENDS)}.")
-    if backend == "local" and (ray_address is not None or ray_workers is not None):
-        raise ParameterError("backend", backend, "does not use ray_address or ray_workers.",
-                             fix="add backend='ray' (CLI: --backend ray), or drop them.")
+    check_backend(backend, ray_address, ray_workers)
     rows, policy = as_rows(rows), ScoringSettings(empty_output=empty_output).empty_output
     check_empty_outputs(rows, policy)
     domain = rows[0].domain if rows else None

@@ -14,7 +14,6 @@ import numpy as np
 
 from metaeval.errors import MetricError
 from metaeval.metrics.base import option
-from metaeval.metrics.options import check_choice
 from metaeval.metrics.valid import one_of
 
 CHANNELS = ("mono", "multichannel")  # the choices of the option `channels`
@@ -25,11 +24,6 @@ def channels_option():
     return option("mono", "mono: the channel mean of each file (as before); multichannel: the "
                           "channels as stored, evaluated as one image (stereo BSS Eval)",
                   one_of(*CHANNELS))
-
-
-def check_channels(metric) -> None:
-    """Refuse a ``channels`` value outside :data:`CHANNELS` (one-line fix)."""
-    check_choice(metric.name, "channels", metric.config.channels, CHANNELS)
 
 
 def audio_inputs(batch, names: Sequence[str], channels: str = "mono",

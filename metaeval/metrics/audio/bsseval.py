@@ -57,7 +57,6 @@ from metaeval.metrics.audio import (
     CHANNELS,
     audio_inputs,
     channels_option,
-    check_channels,
     is_silent,
     length_groups,
 )
@@ -82,10 +81,6 @@ class _WholeExcerptMetric(Metric):
     sample_rate = 44100
     inputs = ("estimate", "reference")
     backends = ("numpy", "scipy", "torch")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        check_channels(self)
 
     def score(self, batch: Batch) -> np.ndarray:
         arrays = audio_inputs(batch, self.inputs, self.config.channels, dtype=None)

@@ -22,7 +22,7 @@ import numpy as np
 
 from metaeval.citations import SISEC_2018
 from metaeval.errors import MetricError
-from metaeval.metrics.audio import audio_inputs, channels_option, check_channels, is_silent
+from metaeval.metrics.audio import audio_inputs, channels_option, is_silent
 from metaeval.metrics.base import Batch, Metric, MetricConfig, option
 from metaeval.metrics.valid import at_least, greater_than
 
@@ -81,10 +81,6 @@ class BSSEvalV4SDR(Metric):
     citation = SISEC_2018
     description = "Framewise BSS-Eval v4 SDR (museval: 1 s windows and hop, median over frames)."
     Config = BSSEvalV4Config
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        check_channels(self)
 
     def score(self, batch: Batch) -> np.ndarray:
         arrays = audio_inputs(batch, self.inputs, self.config.channels)
