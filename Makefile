@@ -34,7 +34,8 @@ demo: $(DEMO_STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -q -n 2 --dist loadgroup
 
-# the inner loop: everything but the tests marked slow (end-to-end model runs)
+# the inner loop: everything but the tests marked slow (over ~15 s: end-to-end model runs,
+# real-data command-line runs, most README examples)
 test-fast: $(STAMP)
 	$(PY) -m pytest -q -n 2 --dist loadgroup -m "not slow"
 

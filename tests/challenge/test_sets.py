@@ -95,6 +95,7 @@ def _annotations(datasets_dir: Path, code: str) -> dict[tuple[int, str], pd.Data
     return {key: part for key, part in mqm.groupby(["seg_id", "system"])}
 
 
+@pytest.mark.slow
 def test_ted_pairs_follow_the_rule(datasets_dir):
     """Every registered pair, checked against the raw MQM rows: two different texts of the same
     segment and source; every system that wrote the good text has no error, every system that

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from metaeval.cli import app
@@ -13,6 +14,7 @@ from metaeval.cli import app
 runner = CliRunner()
 
 
+@pytest.mark.slow
 def test_mt_domain_scores_then_correlates(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # the default score cache lives under ./.cache
     result = runner.invoke(app, ["correlate", "--domain", "mt", "--metrics", "chrf,bleu",
@@ -30,6 +32,7 @@ def test_mt_domain_scores_then_correlates(tmp_path, monkeypatch):
     assert list((tmp_path / ".cache" / "metaeval-scores").glob("chrf.sqlite"))
 
 
+@pytest.mark.slow
 def test_text_domain_writes_one_report_with_every_aspect(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(app, ["correlate", "--domain", "text", "--metrics",

@@ -66,6 +66,7 @@ def cli_runs(wmt22_folder, tmp_path_factory):
     return runs
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("task", sorted(REFERENCE_TASKS))
 def test_every_reference_value_through_the_cli(cli_runs, mtme_wmt22, task):
     run_name, task_name = REFERENCE_TASKS[task]
@@ -83,6 +84,7 @@ def test_every_reference_value_through_the_cli(cli_runs, mtme_wmt22, task):
             assert abs(got - round(got)) < 1e-6 and round(got) == round(value * PAIRS), metric
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("run_name", "key"), [("wmt23", "wmt23_style_average"),
                                                ("wmt24", "wmt24_style_average")])
 def test_the_wmt_style_averages(cli_runs, mtme_wmt22, run_name, key):
@@ -96,6 +98,7 @@ def test_the_wmt_style_averages(cli_runs, mtme_wmt22, run_name, key):
     assert list(averages["average"]) == sorted(averages["average"], reverse=True)
 
 
+@pytest.mark.slow
 def test_the_signature_names_every_task_and_says_k_0(cli_runs):
     signature = Signature.parse(cli_runs["wmt24"]["json"]["signature"])
     tasks = set(cli_runs["wmt24"]["results"]["task"])
@@ -106,6 +109,7 @@ def test_the_signature_names_every_task_and_says_k_0(cli_runs):
         cli_runs["wmt24"]["results"]["metric"].unique()))
 
 
+@pytest.mark.slow
 def test_python_run_equals_the_cli(cli_runs, wmt22_folder):
     result = metaeval.run(load_evalset(wmt22_folder, LP), "wmt24", k=0)
     cli = cli_runs["wmt24"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 
+import pytest
 from typer.testing import CliRunner
 
 from metaeval.cli import app
@@ -22,6 +23,7 @@ def _correlate(out, *extra):
                                str(out), *extra])
 
 
+@pytest.mark.slow
 def test_power_section_on_the_bundled_audio_set(tmp_path):
     out = tmp_path / "gsvs"
     ran = _correlate(out, "--power", "--power-reps", "30")

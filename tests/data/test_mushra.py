@@ -75,6 +75,7 @@ def test_malformed_lists_name_row_and_column(tmp_path, datasets_dir):
         read_mushra_table(tmp_path, filtered=False)
 
 
+@pytest.mark.slow
 def test_codec_run_pesq_stoi_dnsmos_vs_mushra(mushra):
     """Score the 112 codec stimuli with PESQ and STOI (DNSMOS on the seven of one signal, ~1.5 s
     per file) through the runner and correlate with the mean MUSHRA score at level none; the

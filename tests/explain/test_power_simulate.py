@@ -64,6 +64,7 @@ def test_zero_variance_panel_on_gsvs_equals_subsampling_with_all_raters(gsvs):
     assert set(simulated["method"]) == {"simulate"} and set(simulated["fixed"]) == {12.0}
 
 
+@pytest.mark.slow
 def test_power_grows_with_raters_and_items_on_gsvs(gsvs):
     reps = 200
     se = np.sqrt(0.25 / reps)

@@ -135,6 +135,7 @@ def test_channels_that_cancel_are_silent(tmp_path):
         read_audio(tmp_path / "x.wav")
 
 
+@pytest.mark.slow
 def test_reports_show_no_absolute_path_of_registered_data(tmp_path, monkeypatch):
     result = invoke("correlate", "--domain", "audio", "--k", "20", "--out", tmp_path / "o",
                     "--quiet")

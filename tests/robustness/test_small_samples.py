@@ -22,6 +22,7 @@ def test_exact_p_for_perfectly_ranked_systems(name):
     assert coef.pvalue(np.arange(5.0), np.arange(5.0)) == pytest.approx(2 / 120)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind, statistic", [
     ("values", lambda x, y: scipy.stats.pearsonr(x, y).statistic),
     ("ranks", lambda x, y: scipy.stats.spearmanr(x, y).statistic),

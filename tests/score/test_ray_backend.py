@@ -23,6 +23,7 @@ from tests.registered import registered
 
 pytest.importorskip("sacrebleu")
 ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.slow  # each test starts a local Ray instance (5-30 s)
 TEXT_METRICS = ["bleu:corpus=true", "chrf", "bleu"]  # corpus first: reasons in schedule order
 ROWS = [{"item": str(i), "system": system,
          "hypothesis": "" if i % 4 == 1 else f"the cat {i} sat on the {system} mat",

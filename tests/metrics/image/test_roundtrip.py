@@ -235,6 +235,7 @@ def _count_calls(monkeypatch, cls, name: str) -> list:
     return calls
 
 
+@pytest.mark.slow
 def test_captions_and_images_are_kept_and_reused(models, images, tmp_path, monkeypatch):
     generated = _count_calls(monkeypatch, roundtrip.TextToImage, "generate")
     captioned = _count_calls(monkeypatch, roundtrip.Captioner, "caption")

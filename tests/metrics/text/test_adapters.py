@@ -43,9 +43,10 @@ def _batch(frame) -> Batch:
     ("chrf", lambda: sacrebleu.metrics.CHRF()),
     ("chrf++", lambda: sacrebleu.metrics.CHRF(word_order=2)),
     ("chrf:char_order=4:beta=1", lambda: sacrebleu.metrics.CHRF(char_order=4, beta=1)),
-    ("ter", lambda: sacrebleu.metrics.TER()),
-    ("ter:normalized=true:case_sensitive=true",
-     lambda: sacrebleu.metrics.TER(normalized=True, case_sensitive=True)),
+    pytest.param("ter", lambda: sacrebleu.metrics.TER(), marks=pytest.mark.slow),  # ~20 s each
+    pytest.param("ter:normalized=true:case_sensitive=true",
+                 lambda: sacrebleu.metrics.TER(normalized=True, case_sensitive=True),
+                 marks=pytest.mark.slow),
 ])
 def test_sacrebleu_sentence_scores_equal_sentence_score(ted, summeval, request_text, make):
     # one reference (TED); eleven references (SummEval; TER is quadratic: a few summaries)
@@ -92,6 +93,7 @@ def minilm():
     return minilm_path()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("output, position", [("F1", 2), ("P", 0), ("R", 1)])
 def test_bertscore_equals_bertscorer(ted, summeval, minilm, output, position):
     from bert_score import BERTScorer

@@ -114,6 +114,7 @@ def _smollm2() -> tuple[str, str]:
     return str(folder), files[0]
 
 
+@pytest.mark.slow
 def test_smollm2_end_to_end_through_the_scoring_runner(tmp_path):
     """A real causal LM that does not follow TIGERScore's format: NaN with the raw text kept."""
     from metaeval.score.runner import score_items
