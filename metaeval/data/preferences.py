@@ -102,7 +102,7 @@ class PreferenceSet:
 def _column(frame: pd.DataFrame, name: str, role: str, path: Path, flag: str) -> str:
     if name not in frame.columns:
         raise DataError(located(f"no {role} column {name!r}; the file has {list(frame.columns)}",
-                                file=str(path), column=name,
+                                file=str(path), row=1, column=name,
                                 fix=f"name the column with {flag} COLUMN."))
     return name
 
@@ -124,6 +124,22 @@ def _ordered(frame: pd.DataFrame, first: str, second: str, outcome: np.ndarray) 
                          "system_a": np.where(swap, b, a), "system_b": np.where(swap, a, b),
                          "outcome": np.where(swap, -outcome, outcome),
                          "rater": frame["rater"].astype(str).to_numpy()})
+
+
+def _no_repeated_verdict(frame: pd.DataFrame, keys: list[str], lines: list[int],
+                         path: Path) -> None:
+    """One verdict per rater, item and pair (in either order)."""
+    a, b = frame[keys[1]].astype(str), frame[keys[2]].astype(str)
+    pair = pd.DataFrame({"item": frame[keys[0]].astype(str), "low": a.where(a < b, b),
+                         "high": b.where(a < b, a), "rater": frame[keys[3]].astype(str)})
+    twice = pair.duplicated().to_numpy()
+    if twice.any():
+        row = int(np.flatnonzero(twice)[0])
+        raise DataError(located(f"rater {pair['rater'].iloc[row]!r} judged the pair "
+                                f"({pair['low'].iloc[row]!r}, {pair['high'].iloc[row]!r}) of item "
+                                f"{pair['item'].iloc[row]!r} twice", file=str(path),
+                                row=lines[row], column=keys[3],
+                                fix="keep one verdict per rater, item and pair."))
 
 
 def load_pairwise(path: str | Path, *, item: str = "item", system_a: str = "system_a",
@@ -151,13 +167,16 @@ def load_pairwise(path: str | Path, *, item: str = "item", system_a: str = "syst
         raise DataError(located(f"the pair compares {frame[system_a].iloc[row]!r} with itself",
                                 file=str(path), row=lines[row], column=system_b,
                                 fix="give two different systems or delete the row."))
+    if has_rater:
+        _no_repeated_verdict(frame, [item, system_a, system_b, rater], lines, path)
     canonical = frame.rename(columns={item: "item"}).assign(
         rater=frame[rater].astype(str) if has_rater else [f"row {n}" for n in lines])
     votes = _ordered(canonical, system_a, system_b, verdict.map(WINNERS).to_numpy(int))
     return _preference_set("pairwise", votes, None, path)
 
 
-def _check_pages(pages: pd.DataFrame, lines: list[int], path: Path, picked: str) -> None:
+def _check_pages(pages: pd.DataFrame, lines: list[int], path: Path, picked: str,
+                 system: str = "system") -> None:
     """0/1 picks, one row per (item, rater, system), exactly one pick per page."""
     value = pd.to_numeric(pages["picked"], errors="coerce")
     bad = ~value.isin([0, 1])
@@ -172,7 +191,7 @@ def _check_pages(pages: pd.DataFrame, lines: list[int], path: Path, picked: str)
         raise DataError(located(f"system {pages['system'].iloc[row]!r} appears twice on rater "
                                 f"{pages['rater'].iloc[row]!r}'s page of item "
                                 f"{pages['item'].iloc[row]!r}", file=str(path), row=lines[row],
-                                fix="keep one row per candidate on each page."))
+                                column=system, fix="keep one row per candidate on each page."))
     count = value.groupby([pages["item"], pages["rater"]]).transform("sum").to_numpy()
     wrong = count != 1
     if wrong.any():
@@ -195,7 +214,7 @@ def load_best_of_n(path: str | Path, *, item: str = "item", system: str = "syste
     _no_empty(frame, columns, lines, path)
     pages = pd.DataFrame({"item": frame[item].astype(str), "system": frame[system].astype(str),
                           "rater": frame[rater].astype(str), "picked": frame[picked]})
-    _check_pages(pages, lines, path, picked)
+    _check_pages(pages, lines, path, picked, system)
     pages["picked"] = pd.to_numeric(pages["picked"]).astype(int)
     winners = pages[pages["picked"] == 1][["item", "rater", "system"]]
     pairs = pages[pages["picked"] == 0].merge(winners, on=["item", "rater"],

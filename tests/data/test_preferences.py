@@ -52,7 +52,7 @@ def test_pairwise_without_rater_column_counts_each_row_as_a_rater(tmp_path):
     (["item,system,rater,picked", "s,A,r,0", "s,B,r,0"],
      r"has 0 picks"),
     (["item,system,rater,picked", "s,A,r,1", "s,A,r,0"],
-     r"row 3: system 'A' appears twice"),
+     r"row 3, column 'system': system 'A' appears twice"),
     (["item,system,rater,picked", "s,A,,1"], r"row 2, column 'rater': empty value"),
     (["item,system,judge,picked", "s,A,r,1"],
      r"column 'rater': no rater column 'rater'; the file has .* Fix: name the column with "
@@ -85,3 +85,16 @@ def test_scores_for_every_candidate(tmp_path):
     with pytest.raises(DataError, match=r"s\.csv, column 'm': no numeric m score for item 's', "
                                         r"system 'B' .* Fix: score every candidate"):
         attach_scores(load_best_of_n(path), scores.iloc[:1], {"m": MetricInfo("m")}, "s.csv")
+
+
+def test_a_rater_judging_a_pair_twice_is_refused_in_either_order(tmp_path):
+    """Both readers of choice files (correlate's preference gold and the listening summary) go
+    through this loader; a repeated verdict was counted twice by correlate before."""
+    path = _write(tmp_path, ["item,system_a,system_b,winner,rater", "i1,A,B,a,r1",
+                             "i1,C,A,b,r1", "i1,B,A,a,r1"])
+    with pytest.raises(DataError, match=r"row 4, column 'rater': rater 'r1' judged the pair "
+                                        r"\('A', 'B'\) of item 'i1' twice"):
+        load_pairwise(path)
+    from metaeval.listening.choices import read_choices
+    with pytest.raises(DataError, match="judged the pair"):
+        read_choices(path, format="pairwise")

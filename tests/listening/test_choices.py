@@ -143,11 +143,11 @@ def test_pairwise_summary_by_hand(tmp_path):
 
 
 @pytest.mark.parametrize("change, message", [
-    (lambda f: f.drop(columns="picked"), "missing column(s) ['picked']"),
+    (lambda f: f.drop(columns="picked"), "no picked column 'picked'"),
     (lambda f: f.assign(picked=f["picked"].replace(1, 2)), "not 0 or 1"),
-    (lambda f: f.assign(picked=1), "picked 3 candidates"),
-    (lambda f: pd.concat([f, f.iloc[[0]]]), "appears twice"),
-    (lambda f: f.assign(rater=f["rater"].where(f.index != 4, None)), "empty cell"),
+    (lambda f: f.assign(picked=1), "has 3 picks"),
+    (lambda f: pd.concat([f, f.iloc[[0]]]), "appears twice on rater"),
+    (lambda f: f.assign(rater=f["rater"].where(f.index != 4, None)), "empty value"),
 ])
 def test_bad_best_of_n_input_is_one_line(tmp_path, change, message):
     rng = np.random.default_rng(31)
@@ -168,12 +168,12 @@ def test_bad_pairwise_input_names_row_and_column(tmp_path):
     frame = pd.read_csv(tmp_path / "pairs.csv")
     frame.loc[3, "winner"] = "left"
     frame.to_csv(tmp_path / "bad.csv", index=False)
-    with pytest.raises(DataError, match=r"bad.csv, row 5, column 'winner': winner is 'left'"):
+    with pytest.raises(DataError, match=r"bad.csv, row 5, column 'winner': winner 'left' is not a, b or tie"):
         read_choices(tmp_path / "bad.csv", format="pairwise")
     frame.loc[3, "winner"] = "a"
     frame.loc[5, "system_b"] = "x"
     frame.to_csv(tmp_path / "bad.csv", index=False)
-    with pytest.raises(DataError, match=r"row 7, column 'system_b': system_a and system_b"):
+    with pytest.raises(DataError, match=r"row 7, column 'system_b': the pair compares"):
         read_choices(tmp_path / "bad.csv", format="pairwise")
 
 
