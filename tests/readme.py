@@ -107,6 +107,7 @@ def environment(base: Path, extra_paths: list[Path] = (), **variables: str) -> d
                                                  else []))
     env["PATH"] = os.pathsep.join([str(shims), env.get("PATH", "")])
     env["COLUMNS"] = "200"
+    env["HF_HUB_OFFLINE"] = "1"  # models come from local folders and wheels, never the hub
     for name, value in variables.items():
         if value is None:
             env.pop(name, None)
