@@ -103,6 +103,7 @@ class _SacreBLEUMetric(Metric):
     domain = "text"
     inputs = ("hypothesis", "reference")
     backends = ("sacrebleu",)
+    optional_backends = ("sacremoses",)  # only with pretokenize=moses (then in the versions)
     items_per_call = 1024  # a call extracts each distinct reference set once
     _class_name = ""
 
@@ -119,7 +120,7 @@ class _SacreBLEUMetric(Metric):
 
     def backend_versions(self) -> dict[str, str]:
         """sacrebleu's version, and sacremoses's when it pre-tokenises."""
-        moses = ("sacremoses",) if self.config.pretokenize == "moses" else ()
+        moses = self.optional_backends if self.config.pretokenize == "moses" else ()
         return package_versions((*self.backends, *moses))
 
     @cached_property
