@@ -57,6 +57,15 @@ def datasets_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
+def sisec_dir(datasets_dir: Path) -> Path:
+    """The SiSEC 2018 best-of-6 listening test (skipped when the data folder lacks it)."""
+    folder = datasets_dir / "sisec18_pick_the_best"
+    if not (folder / "ratings_long.csv").is_file():
+        pytest.skip("sisec18_pick_the_best is not in the data folder")
+    return folder
+
+
+@pytest.fixture(scope="session")
 def reference_dir(datasets_dir: Path) -> Path:
     path = datasets_dir.parent / REFERENCE_DIR_NAME
     if not (path / "ted_ende_mtme.json").exists():

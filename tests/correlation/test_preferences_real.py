@@ -21,11 +21,8 @@ METRICS = ("SDR_pub", "OPS_pub")
 
 
 @pytest.fixture(scope="module")
-def sisec(datasets_dir):
-    folder = datasets_dir / "sisec18_pick_the_best"
-    if not (folder / "ratings_long.csv").is_file():
-        pytest.skip("sisec18_pick_the_best is not in the data folder")
-    return folder
+def sisec(sisec_dir):
+    return sisec_dir
 
 
 @pytest.fixture(scope="module")

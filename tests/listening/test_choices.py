@@ -23,14 +23,6 @@ runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
-def sisec_dir(datasets_dir):
-    folder = datasets_dir / "sisec18_pick_the_best"
-    if not (folder / "ratings_long.csv").is_file():
-        pytest.skip("sisec18_pick_the_best is not in the data folder")
-    return folder
-
-
-@pytest.fixture(scope="module")
 def sisec(sisec_dir):
     table = read_choices(sisec_dir / "ratings_long.csv", format="best-of-n")
     return compute_choice_summary(table, k=200, seed=1, simultaneous="goodman")
