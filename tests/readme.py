@@ -39,6 +39,39 @@ class Block:
         """Whether the block names ``name`` as a word (a file name, an option)."""
         return re.search(rf"(?<![\w./-]){re.escape(name)}(?![\w-])", self.text) is not None
 
+    @property
+    def expected_error(self) -> tuple[str, int | None] | None:
+        """(message, exit status) when the block shows a refusal: its command is followed by
+        ``# error: MESSAGE`` (continued on ``#   `` lines, ``...`` where the README shortens
+        it, ``(exit status N)`` at the end); None for a block that must succeed."""
+        lines = self.text.splitlines()
+        start = next((n for n, line in enumerate(lines) if line.startswith("# error:")), None)
+        if start is None:
+            return None
+        shown = [lines[start][len("# error:"):]]
+        shown += [line[1:] for line in lines[start + 1:] if line.startswith("#   ")]
+        text = " ".join(" ".join(shown).split())
+        status = re.search(r"\(exit status (\d+)\)\s*$", text)
+        text = text[:status.start()].strip() if status else text
+        return text, int(status.group(1)) if status else None
+
+    def shown_error_matches(self, stderr: str) -> bool:
+        """Whether ``stderr`` holds the refusal the README shows, part by part around ``...``."""
+        message = " ".join(stderr.split())
+        position = 0
+        for part in (p.strip() for p in self.expected_error[0].split("...")):
+            found = message.find(part, position)
+            if found < 0:
+                return False
+            position = found + len(part)
+        return True
+
+    def writes(self, name: str) -> bool:
+        """Whether a python block writes the file ``name`` (``to_csv("name"``, ...)."""
+        return self.language == "python" and re.search(
+            rf"\.(to_csv|to_parquet|to_json|write_text)\(\s*[\"']{re.escape(name)}[\"']",
+            self.text) is not None
+
 
 def first_command(text: str, words: int = 4) -> str:
     """The first ``words`` words of the block's first line that is not blank, a comment or a

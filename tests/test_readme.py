@@ -36,11 +36,6 @@ SKIPPED = {
     "workers with GPUs); tests/score/test_ray_backend.py runs --backend ray on a local Ray.",
     "Image captions: the i2t2i round trip: metaeval score --manifest images.csv": "needs the "
     "BLIP captioner, Stable Diffusion v1.5 and DINOv2 weights (several GB, never downloaded).",
-    "WMT metrics tasks (mt-metrics-eval evalsets): metaeval data texts --data": "runs over "
-    "25 min on 2 cores (killed at 1,500 s; the same run without --scores: 36 s): chrf leaves "
-    "one segment missing (an empty Online-W output), so SPA compares every system pair on its "
-    "own shared segments in every bootstrap and PERM-BOTH draw (metaeval/stats/spa.py "
-    "_per_pair); an open performance defect, not a README error.",
     "Disagreements and power: metaeval score --manifest texts.csv": "needs the "
     "TIGER-Lab/TIGERScore-7B weights (13 GB, never downloaded); tests/metrics/text/"
     "test_tigerscore.py runs TIGERScore end to end with SmolLM2 and tests/explain/"
@@ -197,11 +192,35 @@ def test_readme_block_runs_as_written(block, readme_folder, request):
     if block.mentions("download"):  # the data sets come from a local mirror, not the network
         env.pop("METAEVAL_OFFLINE", None)
         env["METAEVAL_DATA_MIRROR"] = (data or base).as_uri()
+    for earlier in writers_of_missing_files(block, work):  # so that the block passes alone
+        made = run_block(earlier, work, env, TIMEOUT_S)
+        assert made.returncode == 0, f"README line {earlier.line} failed:\n{made.stderr[-2000:]}"
     done = run_block(block, work, env, TIMEOUT_S)
     if done.returncode != 0 and data is None:
         pytest.skip(f"needs the registered data (METAEVAL_DATA_DIR unset): {done.stderr[-300:]}")
+    if block.expected_error is not None:  # the README shows this refusal: it must happen so
+        message, status = block.expected_error
+        assert done.returncode != 0 and status in (None, done.returncode), (
+            f"README line {block.line} shows a refusal (exit status {status}); got exit "
+            f"{done.returncode}:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+        assert block.shown_error_matches(done.stderr), (
+            f"README line {block.line} shows the error {message!r}; stderr:\n{done.stderr[-2000:]}")
+        return
     assert done.returncode == 0, (f"README line {block.line} ({block.key}) failed as written:\n"
                                   f"{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
+
+
+def writers_of_missing_files(block: Block, folder) -> list[Block]:
+    """The earlier README blocks that write the data files ``block`` names and ``folder`` lacks
+    (``verdicts.csv`` of the judge example), latest writer of each; none when the files exist."""
+    names = set(re.findall(r"[\w.-]+\.(?:csv|tsv|jsonl|parquet)\b", block.text))
+    earlier = BLOCKS[:BLOCKS.index(block)]
+    found = []
+    for name in sorted(n for n in names if not (folder / n).exists()):
+        writers = [b for b in earlier if b.writes(name)]
+        if writers and writers[-1] not in found:
+            found.append(writers[-1])
+    return found
 
 
 def test_every_block_is_found():
@@ -249,3 +268,30 @@ def test_blocks_run_this_checkout(tmp_path):
     assert done.returncode == 0, done.stderr
     path, version = done.stdout.splitlines()
     assert path == str(ROOT / "metaeval" / "__init__.py") and "0." in version
+
+
+def test_a_shown_refusal_is_parsed_and_matched(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text("## Use\n\n```bash\nmetaeval correlate --metrics sisrd\n# error: --metrics "
+                      "sisrd: unknown metric; the available metrics are a, ...\n#   Fix: did you "
+                      "mean 'sisdr'?   (exit status 2)\n```\n```python\nimport pandas as pd\n"
+                      "pd.DataFrame().to_csv(\"v.csv\")\n```\n```bash\nmetaeval judge --data "
+                      "v.csv\n```\n", encoding="utf-8")
+    shown, writer, reader = read_blocks(readme)
+    assert shown.expected_error == ("--metrics sisrd: unknown metric; the available metrics are a,"
+                                    " ... Fix: did you mean 'sisdr'?", 2)
+    assert shown.shown_error_matches("error: --metrics sisrd: unknown metric; the available "
+                                     "metrics are a, b, c.\n  Fix: did you mean 'sisdr'? Else")
+    assert not shown.shown_error_matches("error: --metrics sisrd: unknown metric; Fix: did you")
+    assert writer.expected_error is None and reader.expected_error is None
+    assert writer.writes("v.csv") and not writer.writes("w.csv") and not reader.writes("v.csv")
+
+
+@pytest.mark.xdist_group("readme")
+def test_readme_blocks_share_one_worker(request):
+    """Under ``--dist loadgroup`` (make test) the README's blocks run on one worker in order:
+    pytest-xdist marks each grouped test's node id with its group (pytest 9.2 drops that mark,
+    and the blocks were spread over the workers: pyproject pins pytest below it)."""
+    if not getattr(request.config.option, "loadgroup", False):
+        pytest.skip("not a pytest-xdist worker under --dist loadgroup")
+    assert request.node.nodeid.endswith("@readme"), request.node.nodeid

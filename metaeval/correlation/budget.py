@@ -36,8 +36,16 @@ UNIT_SECONDS = {
     "linear": {"bootstrap": 2e-9, "chance": 2e-9, "perm": 1.5e-9},
     "rank": {"bootstrap": 3e-8, "chance": 1e-8, "perm": 2e-8},
     "pairs": {"bootstrap": 7e-8, "chance": 5e-8, "perm": 1.5e-7},
-    "tiecal": {"bootstrap": 2e-7, "chance": 2e-7, "perm": 3e-7},
+    "spa": {"bootstrap": 5e-8, "chance": 1.5e-8, "perm": 1.5e-8},  # soft pairwise accuracy
 }
+# Tie calibration (acc23_tiecal) works on the pairs of cells at the level: one sweep per metric,
+# again in each bootstrap and chance draw while those draws fit TIECAL_BOOTSTRAP_BUDGET pair
+# sweeps (else they are skipped, with a note), and the pair-outcome permutation test per metric
+# pair and pair of cells, both directions (its k draws are one vectorised pass: the cost hardly
+# depends on k; measured on 15 x 1875 cells at level item, WMT22 zh-en's shape)
+TIECAL_BOOTSTRAP_BUDGET = 2e8
+TIECAL_PAIR_SECONDS = 1e-7
+TIECAL_PERM_SECONDS = 6e-7
 # Spearman PERM-BOTH, seconds per (draw x cell) of one pair, for groups of at most
 # SHORT_MAX_CELLS cells (one small product per pair; UNIT_SECONDS["rank"]["perm"]: one sort per
 # pair), and PERM-BOTH at level system per (draw x system) of one pair (system sums from one
@@ -61,6 +69,8 @@ class CostEstimate:
 
 def _kind(name: str) -> str:
     coef = get_coefficient(name)
+    if coef.soft_pairwise:
+        return "spa"
     if coef.at_level is not None:
         return "tiecal"
     return "linear" if coef.linear else "rank" if coef.rank_based else "pairs"
@@ -92,6 +102,8 @@ def task_seconds(cells: int, level: str, name: str, n_metrics: int, settings: Se
                  shape: tuple[int, int] | None = None) -> float:
     """Rough seconds of one (group, level, coefficient) task over ``cells`` cells of
     ``shape`` (systems, items with gold; None: unknown)."""
+    if _kind(name) == "tiecal":
+        return _tiecal_seconds(cells, level, n_metrics, settings, shape)
     unit = UNIT_SECONDS[_kind(name)]
     work = settings.k * cells
     fixed = settings.k * DRAW_SECONDS
@@ -104,6 +116,24 @@ def task_seconds(cells: int, level: str, name: str, n_metrics: int, settings: Se
     if settings.tests_significance(name) and n_metrics > 1:
         seconds += n_metrics * (n_metrics - 1) / 2 * _perm_pair_seconds(
             _kind(name), cells, level, shape, settings.k)
+    return seconds
+
+
+def tiecal_sweeps(pairs: float, n_metrics: int, settings: Settings) -> float:
+    """Pair sweeps of acc23_tiecal's bootstrap and chance draws (re-calibrated in each)."""
+    return n_metrics * pairs * settings.k * (2 if settings.chance else 1)
+
+
+def _tiecal_seconds(cells: int, level: str, n_metrics: int, settings: Settings,
+                    shape: tuple[int, int] | None) -> float:
+    """Rough seconds of an acc23_tiecal task (see :data:`TIECAL_BOOTSTRAP_BUDGET`)."""
+    pairs = _pairs_at(cells, level, shape or (cells, 1)) * min(1.0, settings.tiecal_sample)
+    seconds = n_metrics * pairs * TIECAL_PAIR_SECONDS
+    sweeps = tiecal_sweeps(pairs, n_metrics, settings)
+    if settings.tiecal_sample >= 1 and sweeps <= TIECAL_BOOTSTRAP_BUDGET:
+        seconds += sweeps * TIECAL_PAIR_SECONDS
+    if settings.tests_significance("acc23_tiecal") and n_metrics > 1:
+        seconds += n_metrics * (n_metrics - 1) / 2 * pairs * TIECAL_PERM_SECONDS
     return seconds
 
 

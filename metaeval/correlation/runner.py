@@ -25,6 +25,7 @@ from metaeval.correlation.taskset import Task, TaskSet
 from metaeval.errors import DataError, located
 from metaeval.stats.coefficients import get_coefficient, with_arguments
 from metaeval.stats.grouping import averaging
+from metaeval.stats.spa import PATTERN_NOTE, differing_patterns
 
 
 def check_usable(gold: np.ndarray, scores: np.ndarray, settings: Settings, group: str,
@@ -69,6 +70,23 @@ def incomplete_design_warning(name: str, gold: np.ndarray) -> list[str]:
             "reflects which items it got."]
 
 
+def cell_notes(gold: np.ndarray, scores: np.ndarray, metrics: list[str],
+               soft_pairwise: bool = False) -> dict[str, str]:
+    """{metric: note} for the metrics without a score on some cells that have a human score
+    (``--missing drop``: those cells are left out), and for SPA the metrics whose systems then
+    miss different segments (:data:`metaeval.stats.spa.PATTERN_NOTE`)."""
+    present = np.isfinite(gold)
+    valid = present[None] & np.isfinite(scores)
+    lacking = (present[None] & ~valid).sum((1, 2))
+    differ = differing_patterns(valid) if soft_pairwise else np.zeros(len(metrics), bool)
+    notes = {}
+    for m, name in enumerate(metrics):
+        parts = ([f"no {name} score on {lacking[m]:,} of the {present.sum():,} cells with a "
+                  "human score (left out: --missing drop)"] if lacking[m] else [])
+        notes[name] = "; ".join(parts + ([PATTERN_NOTE] if differ[m] else []))
+    return notes
+
+
 def run_task(task: Task, gold, scores, metrics, part, ratings, settings: Settings,
              keep_null: bool, human: str | None = None,
              draws: SharedDraws | None = None) -> TaskOutput:
@@ -85,8 +103,11 @@ def run_task(task: Task, gold, scores, metrics, part, ratings, settings: Setting
                             task_seed(settings.seed, "ceiling", *seed_labels(task, human)),
                             out.notes, task.group)
     extra = {"task": task.name, "group": task.group}
+    cells = cell_notes(gold, scores, metrics, coef.soft_pairwise)
     out.rows = [{**r, **extra, "ceiling": ceiling[0], "ceiling_low": ceiling[1],
-                 "ceiling_high": ceiling[2]} for r in task_rows]
+                 "ceiling_high": ceiling[2],
+                 "note": "; ".join(filter(None, [r.get("note", ""), cells.get(r["metric"])]))}
+                for r in task_rows]
     out.pairs = [{**p, **extra} for p in task_pairs]
     out.null = job.null
     return out

@@ -22,6 +22,7 @@ from itertools import combinations
 
 import numpy as np
 
+from metaeval.correlation.budget import TIECAL_BOOTSTRAP_BUDGET, tiecal_sweeps
 from metaeval.correlation.draws import SharedDraws, bootstrap_interval
 from metaeval.correlation.settings import Settings
 from metaeval.correlation.validity import entered_note, screen_row
@@ -38,7 +39,6 @@ from metaeval.stats.williams import williams_matrix
 
 # Bootstrap CIs of acc23_tiecal re-calibrate epsilon in every draw (the interval then includes the
 # calibration's own variability); allowed while draws x pairs stays below this budget (~10 s).
-TIECAL_BOOTSTRAP_BUDGET = 2e8
 NAN = float("nan")
 
 
@@ -210,7 +210,7 @@ class TieCalibratedTask(CorrelationTask):
         calibrations = [tie_calibrate(self.gold, self.scores[m], self.level,
                                       sample=s.tiecal_sample, seed=self.seed)
                         for m in range(len(self.metrics))]
-        pair_draws = sum(c.n_pairs for c in calibrations) * s.k * (2 if s.chance else 1)
+        pair_draws = tiecal_sweeps(sum(c.n_pairs for c in calibrations), 1, s)
         low = high = np.full(len(self.metrics), np.nan)
         chance = [(NAN, NAN)] * len(self.metrics)
         reason = ""

@@ -28,7 +28,7 @@ from metaeval.stats.pdp import from_moments as pdp_from_moments
 from metaeval.stats.permconst import ExactGroups
 from metaeval.stats.permshort import ShortSpearmanPermBoth
 from metaeval.stats.permsorted import SortedSpearmanPermBoth, generic_pair_draws
-from metaeval.stats.permspa import SpaPermBoth
+from metaeval.stats.permspa import SpaPermBoth, usable_metrics
 from metaeval.stats.permsystem import SystemPermBoth
 from metaeval.stats.scaling import unit_scale
 
@@ -184,6 +184,16 @@ class PdpPermBoth(PearsonPermBoth):
         pooled = np.stack([(self.weight * dot).sum(-1), np.full(dot.shape[:-1], self.nsxx),
                            (self.n * syy).sum(-1)], -1)
         return pdp_from_moments(pooled)
+
+
+def fast_path_metrics(coef: Coefficient, level: str, gold: np.ndarray,
+                      z: np.ndarray) -> np.ndarray:
+    """(M,) the metrics a fast path may take: those finite on every gold cell (a constant
+    metric, NaN once z-scored, or one missing a cell takes the generic path in its own pairs);
+    for SPA also those missing cells (:func:`metaeval.stats.permspa.usable_metrics`)."""
+    if coef.soft_pairwise and level == "system":
+        return usable_metrics(gold, z)
+    return np.isfinite(z[:, np.isfinite(gold)]).all(-1)
 
 
 def perm_both_fast_path(coef: Coefficient, level: str, gold: np.ndarray, z: np.ndarray):

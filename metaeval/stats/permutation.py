@@ -36,7 +36,7 @@ from metaeval.errors import ParameterError, StatsError
 from metaeval.stats.chance import ChanceBaseline, chance_baseline, chance_baselines  # noqa: F401
 from metaeval.stats.coefficients import Coefficient, get_coefficient
 from metaeval.stats.levels import check_level, correlation_at_level
-from metaeval.stats.permfast import perm_both_fast_path
+from metaeval.stats.permfast import fast_path_metrics, perm_both_fast_path
 from metaeval.stats.permsorted import generic_pair_draws
 from metaeval.stats.scaling import unit_scale
 
@@ -93,10 +93,10 @@ def _chunk_size(cells: int, fast: bool = False) -> int:
 
 
 def _fast_subset(coef: Coefficient, level: str, gold: np.ndarray, z: np.ndarray, pairs):
-    """(fast path, {pair index: pair in its metrics' numbering}) for the pairs of metrics that
-    are finite on every gold cell (a metric that is constant, so NaN after z-scoring, or missing
-    a cell takes the generic path in its own pairs only); (None, {}) without a fast path."""
-    complete = np.isfinite(z[:, np.isfinite(gold)]).all(-1)
+    """(fast path, {pair index: pair in its metrics' numbering}) for the pairs of metrics a
+    fast path takes (:func:`metaeval.stats.permfast.fast_path_metrics`; the others take the
+    generic path in their own pairs only); (None, {}) without a fast path."""
+    complete = fast_path_metrics(coef, level, gold, z)
     if complete.sum() < 2:
         return None, {}
     fast_path = perm_both_fast_path(coef, level, gold, z[complete])

@@ -17,9 +17,11 @@ Missing cells (NaN gold or metric): MTME drops the gold-missing cells of the fla
 and reshapes to (S, -1), which misaligns segments when systems miss different ones. Here each
 system pair is compared on the segments both systems have: when every system misses the same
 segments (the common case) this is MTME's computation on the kept columns (one sign matrix of
-that width); otherwise each pair gets its own sign matrix of the width of its shared segments
-(``default_rng(seed)`` again), and the result says so (:attr:`SoftPairwiseAccuracy.note`).
-Systems with no valid cell, and pairs that share no segment, are left out of the mean.
+that width); otherwise the sign matrix is that of the union of the systems' segments, each pair
+counting only the segments it shares (:mod:`metaeval.stats.spaholes`: one product per matrix
+and a correction over the few segments some system misses), and the result says so
+(:attr:`SoftPairwiseAccuracy.note`). Systems with no valid cell, and pairs that share no
+segment, are left out of the mean.
 
 Vectorised over leading (batch) axes: one batched matrix product per block of matrices of one
 width (MTME's product for each matrix, so that the rounding is MTME's); the sign matrices are
@@ -35,17 +37,18 @@ from typing import NamedTuple
 import numpy as np
 
 from metaeval.errors import ParameterError, StatsError
+from metaeval.stats.flagcount import flag_buffer, flag_counts
 from metaeval.stats.grouping import check_level
 from metaeval.stats.scaling import unit_scale
+from metaeval.stats.spaholes import holed_pvalues
 
 PERMUTATIONS = 1000
 SEED = 4
 PATTERN_NOTE = ("SPA: systems miss different segments, so each system pair was compared on the "
-                "segments both systems have (a sign matrix per width); MTME would misalign "
-                "segments here.")
+                "segments both systems have (the signs of one sign matrix over all segments); "
+                "MTME would misalign segments here.")
 _CHUNK_CELLS = 1 << 22  # float32 cells of partial sums held at once
 _CACHE_CELLS = 1 << 17  # float32 cells per block when counting (fits a core's cache)
-_LANE_WORDS = 255  # 64-bit words of flags summed at once (each byte lane stays below 256)
 
 
 @lru_cache(maxsize=16)
@@ -65,26 +68,6 @@ def _check(permutations, seed) -> tuple[int, int]:
         raise ParameterError("permutations", permutations,
                              "the number of SPA permutations must be a positive integer.")
     return int(permutations), int(seed)
-
-
-def flag_counts(flags: np.ndarray) -> np.ndarray:
-    """Number of True values along the last axis of a boolean array whose last axis is
-    contiguous and a multiple of 8 long (padding False): (..., n) -> (...) int64.
-
-    Each 64-bit word holds 8 flags, one per byte; summing words adds the bytes lane by lane (at
-    most :data:`_LANE_WORDS` words at a time, so no lane passes 255), then the 8 lanes are added.
-    """
-    words = flags.view(np.uint64)
-    total = np.zeros(words.shape[:-1], np.int64)
-    for start in range(0, words.shape[-1], _LANE_WORDS):
-        lanes = words[..., start:start + _LANE_WORDS].sum(-1, dtype=np.uint64)
-        total += lanes[..., None].view(np.uint8).sum(-1, dtype=np.int64)
-    return total
-
-
-def flag_buffer(rows: int, S: int, P: int) -> np.ndarray:
-    """A zeroed (rows, S, P rounded up to 8) boolean buffer for :func:`flag_counts`."""
-    return np.zeros((rows, S, -(-P // 8) * 8), bool)
 
 
 def exceedance_counts(partial_t: np.ndarray, sums: np.ndarray) -> np.ndarray:
@@ -182,23 +165,21 @@ def _common_pattern(x: np.ndarray, valid: np.ndarray, union: np.ndarray, permuta
     return out
 
 
-def _per_pair(x: np.ndarray, valid: np.ndarray, permutations: int, seed: int) -> np.ndarray:
-    """Pair p-values of (n, S, I) matrices, each pair on its shared segments: (n, pairs)."""
-    n, S, n_items = x.shape
-    iu, ju = np.triu_indices(S, 1)
-    shared = valid[:, iu] & valid[:, ju]  # (n, pairs, I)
-    widths = shared.sum(-1)
-    out = np.full(widths.shape, np.nan)
-    step = max(1, _CHUNK_CELLS // (2 * n_items))
+def _differing_patterns(x: np.ndarray, valid: np.ndarray, permutations: int,
+                        seed: int) -> np.ndarray:
+    """Pair p-values of (n, S, I) matrices whose systems miss different segments: each pair on
+    its shared segments, with the sign matrix of the matrix's union of segments
+    (:mod:`metaeval.stats.spaholes`); matrices grouped by the width of that union."""
+    union = valid.any(-2)
+    widths = union.sum(-1)
+    S = x.shape[-2]
+    out = np.full((x.shape[0], S * (S - 1) // 2), np.nan)
     for w in np.unique(widths[widths > 0]):
-        e, p = np.nonzero(widths == w)
-        signs = sign_matrix(permutations, int(w), seed)
-        for start in range(0, len(e), step):
-            eb, pb = e[start:start + step], p[start:start + step]
-            cols = np.argsort(~shared[eb, pb], axis=-1, kind="stable")[:, :w]
-            two = np.stack([np.take_along_axis(x[eb, iu[pb]], cols, -1),
-                            np.take_along_axis(x[eb, ju[pb]], cols, -1)], 1)  # (b, 2, w)
-            out[eb, pb] = _upper_pvalues(two, signs)[:, 0]
+        rows = np.flatnonzero(widths == w)
+        cols = np.argsort(~union[rows], axis=-1, kind="stable")[:, None, :w]  # kept, in order
+        out[rows] = holed_pvalues(np.take_along_axis(x[rows], cols, -1),
+                                  np.take_along_axis(valid[rows], cols, -1),
+                                  sign_matrix(permutations, int(w), seed))
     return out
 
 
@@ -212,21 +193,27 @@ def scaled_matrices(x: np.ndarray, valid: np.ndarray | None = None) -> np.ndarra
     return unit_scale(x if valid is None else np.where(valid, x, np.nan), (-2, -1))
 
 
+def differing_patterns(valid: np.ndarray) -> np.ndarray:
+    """Whether the systems with a cell in each (..., S, I) matrix of ``valid`` miss different
+    segments (each pair is then compared on its shared segments, :data:`PATTERN_NOTE`): (...)."""
+    present = valid.any(-1, keepdims=True)
+    return ~((valid == valid.any(-2, keepdims=True)) | ~present).all((-2, -1))
+
+
 def masked_pvalues(x: np.ndarray, valid: np.ndarray, permutations: int = PERMUTATIONS,
                    seed: int = SEED) -> tuple[np.ndarray, np.ndarray]:
     """Pair p-values (n, pairs) of (n, S, I) matrices with missing cells (``valid`` False), NaN
     for pairs left out, and whether each matrix's systems miss different segments (n,). Each
     matrix is first multiplied by a power of two (:func:`scaled_matrices`)."""
     x = scaled_matrices(x, valid)
-    present = valid.any(-1)  # (n, S)
-    union = valid.any(-2)  # (n, I)
-    same = ((valid == union[:, None, :]) | ~present[:, :, None]).all((-2, -1))
+    same = ~differing_patterns(valid)
     S = x.shape[-2]
     out = np.full((x.shape[0], S * (S - 1) // 2), np.nan)
     if same.any():
-        out[same] = _common_pattern(x[same], valid[same], union[same], permutations, seed)
+        out[same] = _common_pattern(x[same], valid[same], valid[same].any(-2), permutations,
+                                    seed)
     if (~same).any():
-        out[~same] = _per_pair(x[~same], valid[~same], permutations, seed)
+        out[~same] = _differing_patterns(x[~same], valid[~same], permutations, seed)
     return out, ~same
 
 

@@ -135,6 +135,11 @@ def test_missing_drop_with_no_usable_point_names_the_file(tmp_path, table):
     frame["m2"] = np.nan
     frame.to_csv(tmp_path / "empty.csv", index=False)
     result = invoke(*BASE, "--data", tmp_path / "empty.csv", "--missing", "drop",
-                    "--out", tmp_path / "o")
+                    "--metrics", "m1,m2", "--out", tmp_path / "o")
     assert result.exit_code == 1
     assert "empty.csv" in result.output and "usable point" in result.output
+    # not named: an all-empty column is no metric candidate, and the refusal says why
+    result = invoke(*BASE, "--data", tmp_path / "empty.csv", "--missing", "drop",
+                    "--out", tmp_path / "o")
+    assert result.exit_code == 2 and "m1 (empty), m2 (empty)" in result.output
+    assert not (tmp_path / "o").exists()

@@ -16,6 +16,7 @@ from metaeval.stats.permutation import perm_both_draws, zscore_on_gold
 from metaeval.stats.resampling import bootstrap_indices, resampled_correlations
 from metaeval.stats.spa import (
     PATTERN_NOTE,
+    masked_pvalues,
     pairwise_pvalues,
     sign_matrix,
     soft_pairwise_accuracy,
@@ -138,25 +139,53 @@ def test_same_missing_segments_equal_the_kept_columns():
     assert soft_pairwise_accuracy(gold, only_metric).statistic == result.statistic
 
 
+def union_pvalues(x, valid, num_permutations=1000, seed=4):
+    """The rule for systems that miss different segments, by hand in float64: the sign matrix of
+    the union of the segments, and each pair (i, j) counts the rows whose permuted difference on
+    the segments both have is at least the observed one there."""
+    union = valid.any(0)
+    signs = sign_matrix(num_permutations, int(union.sum()), seed).astype(float)
+    x, valid = x[:, union], valid[:, union]
+    p = np.full((len(x), len(x)), np.nan)
+    for i in range(len(x)):
+        for j in range(i + 1, len(x)):
+            shared = valid[i] & valid[j]
+            d = np.where(shared, x[i] - x[j], 0.0)
+            p[i, j] = np.mean(signs @ d >= d.sum()) if shared.any() else np.nan
+    return p
+
+
 def test_different_patterns_compare_each_pair_on_its_shared_segments():
     rng = np.random.default_rng(3)
-    gold = np.round(rng.normal(size=(4, 20)), 1)
+    gold = rng.normal(size=(4, 20))
     metric = gold + rng.normal(size=gold.shape)
     gold[0, [1, 2]] = np.nan
     gold[2, [2, 7, 9]] = np.nan
     metric[3, 15] = np.nan
+    metric[:, 11] = np.nan  # out of the union: no system has it
     valid = np.isfinite(gold) & np.isfinite(metric)
-    diffs = []
-    for i in range(4):
-        for j in range(i + 1, 4):
-            shared = valid[i] & valid[j]  # sign matrix of this width, default_rng(4)
-            h = mtme_pvalues(gold[[i, j]][:, shared])[0, 1]
-            m = mtme_pvalues(metric[[i, j]][:, shared])[0, 1]
-            diffs.append(abs(h - m))
+    upper = np.triu_indices(4, 1)
+    human, predicted = union_pvalues(gold, valid), union_pvalues(metric, valid)
     result = soft_pairwise_accuracy(gold, metric)
     assert result.patterns_differ
     assert result.note == PATTERN_NOTE
-    assert result.statistic == 1.0 - np.mean(diffs)
+    assert result.statistic == pytest.approx(1.0 - np.mean(np.abs(human - predicted)[upper]),
+                                              abs=1e-15)
+    np.testing.assert_array_equal(masked_pvalues(metric[None], valid[None])[0][0],
+                                  predicted[upper])
+    assert 0 < np.nanmin(predicted) and np.nanmax(predicted) < 1  # counts away from the ends
+
+
+def test_different_patterns_leave_out_pairs_without_shared_segments():
+    rng = np.random.default_rng(5)
+    gold = rng.normal(size=(3, 60))
+    metric = gold + rng.normal(size=gold.shape)
+    gold[0, 30:] = np.nan  # system 0 has segments 0-29 only, system 1 has 30-59 only
+    gold[1, :30] = np.nan
+    valid = np.isfinite(gold) & np.isfinite(metric)
+    p, differ = masked_pvalues(metric[None], valid[None])
+    assert differ[0] and np.isnan(p[0, 0]) and np.isfinite(p[0, 1:]).all()
+    np.testing.assert_array_equal(p[0], union_pvalues(metric, valid)[np.triu_indices(3, 1)])
 
 
 def test_systems_without_cells_are_left_out():
