@@ -26,7 +26,7 @@ LAYERS = {
     "spec": 0, "progress": 0,
     "stats": 1, "data": 2, "metrics": 3, "score": 4, "correlation": 5, "listening": 5, "challenge": 5,
     "judge": 5,
-    "report": 6, "cli": 7,
+    "report": 6, "cli": 7, "__main__": 7,  # python -m metaeval: the cli
 }
 MAX_MODULE_LINES = 300
 MAX_FUNCTION_LINES = 60

@@ -24,6 +24,14 @@ def test_version():
     assert result.exit_code == 0 and result.stdout == f"metaeval {__version__}\n"
 
 
+@pytest.mark.parametrize("module", ["metaeval", "metaeval.cli"])
+def test_python_dash_m_is_the_command(module):
+    """``python -m metaeval`` (it had no ``__main__``) and ``python -m metaeval.cli``."""
+    done = subprocess.run([sys.executable, "-m", module, "--version"], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout == f"metaeval {__version__}\n", done.stderr
+
+
 def test_metrics_piped_is_tsv_with_full_names():
     """At 80 columns or piped, the rich table showed `in…` and two rows `fad_song2song_cl…`."""
     result = runner.invoke(app, ["metrics"], env={"COLUMNS": "80"})

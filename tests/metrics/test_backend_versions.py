@@ -13,8 +13,11 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
+from metaeval.cli import app
 from metaeval.metrics import get_metric
 from metaeval.metrics.registry import all_specs
 from metaeval.score.files import metric_metadata
@@ -157,3 +160,32 @@ def _installed(distribution: str) -> bool:
         return True
     except importlib.metadata.PackageNotFoundError:
         return False
+
+
+def test_an_upgrade_changes_the_correlation_signature(monkeypatch, tmp_path):
+    """The versions reach the signature of a correlation on the scores (``--scores``): the same
+    texts scored after an upgrade of sacrebleu give another run signature."""
+    rng = np.random.default_rng(181)
+    words = ["the", "cat", "sat", "on", "a", "mat", "dog", "ran", "far", "away"]
+    rows = [{"item": f"i{i}", "system": s, "hypothesis": " ".join(rng.choice(words, 7)),
+             "reference": " ".join(rng.choice(words, 7)), "score": float(rng.normal())}
+            for i in range(6) for s in "ABCD"]
+    frame = pd.DataFrame(rows)
+    frame.drop(columns="score").to_csv(tmp_path / "texts.csv", index=False)
+    frame[["item", "system", "score"]].to_csv(tmp_path / "ratings.csv", index=False)
+
+    def signature(name: str) -> str:
+        runner = CliRunner()
+        scored = runner.invoke(app, ["score", "--manifest", str(tmp_path / "texts.csv"),
+                                     "--metrics", "chrf", "--out", str(tmp_path / f"{name}.csv")])
+        assert scored.exit_code == 0, scored.output
+        done = runner.invoke(app, ["correlate", "--data", str(tmp_path / "ratings.csv"),
+                                   "--human", "score", "--scores", str(tmp_path / f"{name}.csv"),
+                                   "--k", "0", "--out", str(tmp_path / name)])
+        assert done.exit_code == 0, done.output
+        return (tmp_path / name / "results.json").read_text().split('"signature": "')[1].split('"')[0]
+
+    before = signature("before")
+    pretend_upgraded(monkeypatch, "sacrebleu")
+    after = signature("after")
+    assert before != after and "chrf{chrf@" in before and "chrf{chrf@" in after
