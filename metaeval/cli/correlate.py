@@ -46,6 +46,7 @@ from metaeval.report import FORMATS, write_reports
 from metaeval.report.explorer_inputs import with_details
 from metaeval.report.latex import DEFAULT_LAYOUT, LAYOUTS
 from metaeval.report.write import META_CSV, REPORT_FILES
+from metaeval.score.empty import ScoringSettings
 
 DEFAULT_COEFFICIENTS = ("spearman", "pearson")
 DEFAULT_LEVELS = ("none",)
@@ -92,6 +93,7 @@ FORCE_OPTION = typer.Option(False, help="Run even when the cost estimate exceeds
 
 @app.command("correlate")
 @with_settings_options(PreferenceSettings, into="choice_options")
+@with_settings_options(ScoringSettings, into="scoring_options")
 @with_settings_options(Settings)
 def correlate_command(
     domain: Domain = shared.DOMAIN_OPTION,
@@ -136,11 +138,13 @@ def correlate_command(
     workers: int = WORKERS_OPTION,
     force: bool = FORCE_OPTION,
     settings_options: dict | None = None, choice_options: dict | None = None,
+    scoring_options: dict | None = None,
 ) -> None:
     """Correlate metrics with human judgements (ratings, or pairwise / best-of-N choices) and
     write the reports."""
     options = dict(locals())
-    with cli_errors({**settings_flags(Settings), **settings_flags(PreferenceSettings)}):
+    with cli_errors({**settings_flags(Settings), **settings_flags(PreferenceSettings),
+                     **settings_flags(ScoringSettings)}):
         arguments = command_arguments(options)
         if "choices" in arguments:  # --data-format pairwise|best-of-n
             prefs.run_choices(arguments["choices"])
@@ -163,6 +167,7 @@ def command_arguments(options: dict) -> dict:
                               if key.startswith("power")})
     media = {MEDIA_OPTIONS[key]: options.pop(key) for key in MEDIA_OPTIONS}
     chosen = options.pop("settings_options") or {}
+    options.update(options.pop("scoring_options") or {})  # --empty-output (--domain mt|text)
     converted = {RENAMED.get(key, key): split(value) if key in LIST_OPTIONS else value_of(value)
                  for key, value in options.items()}
     if converted["data_format"] in prefs.CHOICE_FORMATS:
@@ -173,7 +178,8 @@ def command_arguments(options: dict) -> dict:
 
 
 def _load(domain, data, scores, missing, lower_is_better, item, system, human, metrics, rater,
-          group_by, data_format, mqm_weights, quiet, image=None, images=None, exclude=()):
+          group_by, data_format, mqm_weights, quiet, image=None, images=None, exclude=(),
+          empty_output="nan"):
     """The judgement set and protocol defaults; bundled MT/text sets are scored first."""
     scoring = domain is not None and data is None
     return judgements(domain=domain, data=data, scores=scores, missing=missing,
@@ -182,7 +188,7 @@ def _load(domain, data, scores, missing, lower_is_better, item, system, human, m
                       metrics=None if scoring else (metrics or None), rater=rater,
                       groups=[group_by] if group_by else (), data_format=data_format,
                       mqm_weights=mqm_weights, score_metrics=metrics if scoring else None,
-                      exclude_systems=list(exclude), progress=not quiet,
+                      exclude_systems=list(exclude), progress=not quiet, empty_output=empty_output,
                       **({"image": image} if image else {}),
                       **({"images": images} if images else {}))
 
@@ -193,7 +199,7 @@ def run_correlate(*, domain=None, data=None, item=None, system=None, human=(), r
                   data_format="table", mqm_weights=None, protocol_name=None,
                   latex_layout=DEFAULT_LAYOUT, image=None, images=None, media=None,
                   power: PowerSettings | None = None, settings_options=None, lp=(), gold=None,
-                  ref=None, human_outputs=True) -> Path:
+                  ref=None, human_outputs=True, empty_output="nan") -> Path:
     """Load, correlate, write the reports into ``out`` (one folder, a section per human score);
     print the summary unless ``quiet``. Several ``data`` files (or a folder):
     one report per set and their meta-analysis (:func:`run_sets`); ``meta_by``: the
@@ -202,16 +208,12 @@ def run_correlate(*, domain=None, data=None, item=None, system=None, human=(), r
     human = [human] if isinstance(human, str) else list(human or ())
     chosen = dict(settings_options or {})
     if data_format == "mtme":
-        if mqm_weights:
-            raise ParameterError("mqm_weights", mqm_weights, "an evalset's MQM scores come "
-                                 "computed; there are no per-error rows to weigh.",
-                                 "leave out --mqm-weights.")
         return cli_mtme.run_mtme(
             data=list(data or []), lps=list(lp), gold=gold, ref=ref, include_human=human_outputs,
             exclude_systems=list(exclude_systems), scores=scores, metrics=metrics,
             missing=missing, protocol_name=protocol_name, settings_options=chosen, out=out,
             formats=formats or list(FORMATS), quiet=quiet, force=force, workers=workers,
-            latex_layout=latex_layout)
+            latex_layout=latex_layout, mqm_weights=mqm_weights, empty_output=empty_output)
     if protocol_name:  # a WMT task set is refused before anything is read
         protocol_run(protocol_name, [POOLED], None, {}, evalsets=False)
     group_by, meta_by, pooled = (chosen.get(k) for k in ("group_by", "meta_by", "pooled"))
@@ -227,7 +229,7 @@ def run_correlate(*, domain=None, data=None, item=None, system=None, human=(), r
     for path in paths or [None]:  # every set is read and validated before any computation
         js, defaults = _load(domain, path, scores, missing, lower_is_better, item, system, human,
                              metrics, rater, group_by or meta_by, data_format, mqm_weights,
-                             quiet, image, images, exclude_systems)
+                             quiet, image, images, exclude_systems, empty_output)
         loaded.append((js, defaults))
     js, defaults = loaded[0]
     if not quiet:

@@ -67,8 +67,16 @@ def evalset_source(data: Path, lps: list[str], gold: str | None, ref: str | None
 
 def run_mtme(*, data, lps, gold, ref, include_human, exclude_systems, scores, metrics,
              missing, protocol_name, settings_options, out, formats, quiet, force, workers,
-             latex_layout) -> Path:
+             latex_layout, mqm_weights=None, empty_output="nan") -> Path:
     """Load the evalsets, run the protocol (or the plain crossing), write the reports."""
+    if mqm_weights:
+        raise ParameterError("mqm_weights", mqm_weights, "an evalset's MQM scores come "
+                             "computed; there are no per-error rows to weigh.",
+                             "leave out --mqm-weights.")
+    if empty_output != "nan":
+        raise ParameterError("empty_output", empty_output, "an evalset's metric scores come "
+                             "computed.", "score your metric with `metaeval score "
+                             "--empty-output` and pass it with --scores.")
     if len(data) != 1:
         raise ParameterError("data", ",".join(map(str, data)) or None, "give one evalset "
                              "folder (ROOT/<testset>) with --data-format mtme.")

@@ -94,18 +94,21 @@ def in_language(requests: Sequence[str], language: str, device: str = "cpu") -> 
 
 def score_texts(texts: pd.DataFrame, metrics: Sequence[str], cache_dir: Path | None,
                 progress, device: str = "cpu", missing: str = "error", language: str = "",
+                empty_output: str = "nan",
                 ) -> tuple[pd.DataFrame, dict[str, MetricInfo], list[str]]:
     """Score a text frame (item, system, hypothesis, reference, source) in ``language`` (given
     to metrics with a ``lang`` option); the scores, the metric information of each column
     (direction, config signature, options) and notes. An item that failed is an error naming
     the failures, or with ``missing="drop"`` a missing cell (NaN, its reason in ``errors``) left
-    out of that metric's statistics, with a note."""
+    out of that metric's statistics, with a note; ``empty_output``: what an empty output
+    scores (:mod:`metaeval.score.empty`)."""
     # item-major order: a batch holds every system of its segments, so metrics that work per
     # distinct reference (sacrebleu, BERTScore) compute each reference once
     order = texts.sort_values("item", kind="stable").index
     frame = score_items(texts.loc[order].reset_index(drop=True),
                         in_language(metrics, language, device), device=device,
-                        cache_dir=cache_dir, progress=progress)  # each metric's batch
+                        cache_dir=cache_dir, progress=progress,  # each metric's batch
+                        empty_output=empty_output)
     frame = frame.set_axis(order).sort_index()
     failed = failure_summary(frame)
     if failed and missing != "drop":
@@ -120,10 +123,12 @@ def score_texts(texts: pd.DataFrame, metrics: Sequence[str], cache_dir: Path | N
 def scored_domain(domain: str, metrics: Sequence[str] | None = None, missing: str = "error",
                   cache_dir: Path | None = DEFAULT_CACHE_DIR, progress=None,
                   device: str = "cpu", exclude_systems: Sequence[str] = (),
-                  mqm_weights: MQMWeights | None = None) -> tuple[JudgementSet, Study]:
+                  mqm_weights: MQMWeights | None = None,
+                  empty_output: str = "nan") -> tuple[JudgementSet, Study]:
     """The bundled judgement set of ``domain`` with its metrics scored (audio: as bundled),
     without the systems ``exclude_systems`` (left out before scoring); ``mqm_weights``: the
-    MQM penalties of an MQM study (``mt``; refused for the others)."""
+    MQM penalties of an MQM study (``mt``; refused for the others); ``empty_output``: what an
+    empty system output scores (text; in each affected column's config signature)."""
     entry = study(domain)
     if mqm_weights is not None and not entry.mqm:
         raise ParameterError("mqm_weights", mqm_weights.as_option(), f"the {domain} study's "
@@ -139,7 +144,7 @@ def scored_domain(domain: str, metrics: Sequence[str] | None = None, missing: st
     texts = entry.texts()
     texts = texts[~texts["system"].astype(str).isin(list(exclude_systems))]
     frame, infos, notes = score_texts(texts.reset_index(drop=True), requests, cache_dir,
-                                      progress, device, missing, entry.language)
+                                      progress, device, missing, entry.language, empty_output)
     scored = with_scores(js, frame, infos)
     scored.notes = [*js.notes, *notes]
     return scored, entry

@@ -24,6 +24,7 @@ from metaeval.data.readers import read_table
 from metaeval.data.thumb import load_thumb
 from metaeval.data.wmt_mqm import MQMWeights
 from metaeval.errors import ParameterError
+from metaeval.score.empty import ScoringSettings
 from metaeval.score.join import join_scores
 from metaeval.score.merge import read_score_tables, score_paths
 
@@ -102,7 +103,7 @@ def judgements(*, domain: str | None = None, data: str | Path | None = None,
                scores: str | Path | Sequence[str | Path] | None = None, missing: str = "error",
                lower_is_better: Sequence[str] = (), data_format: str = "table",
                mqm_weights: str | None = None, score_metrics: Sequence[str] | None = None,
-               exclude_systems: Sequence[str] = (), progress=None,
+               exclude_systems: Sequence[str] = (), progress=None, empty_output: str = "nan",
                **mapping) -> tuple[JudgementSet, dict]:
     """(judgement set, protocol defaults) of a bundled ``domain`` or of the file ``data``.
 
@@ -114,8 +115,14 @@ def judgements(*, domain: str | None = None, data: str | Path | None = None,
     ``wmt-mqm`` (a WMT MQM per-error TSV; ``mqm_weights`` like ``major=5,minor=1``) or
     ``thumb`` (THumB 1.0 caption judgements, JSON lines; ``images``: the image folder). For the
     ``mt`` and ``text`` domains ``score_metrics`` (metric requests; default: the domain's) are
-    scored on the bundled texts first (cached).
+    scored on the bundled texts first (cached), an empty output scored by ``empty_output``
+    (:mod:`metaeval.score.empty`; refused for data that comes scored).
     """
+    empty_output = ScoringSettings(empty_output=empty_output).empty_output
+    if empty_output != "nan" and (data is not None or domain not in ("mt", "text")):
+        raise ParameterError("empty_output", empty_output, "applies where metaeval scores the "
+                             "texts (--domain mt or text without --data).", "score your "
+                             "outputs with `metaeval score --empty-output` and pass --scores.")
     scores = score_paths(scores) or None
     if scores is not None and data is None:
         raise ParameterError("scores", scores, "joins metric scores onto a judgement table: "
@@ -130,7 +137,8 @@ def judgements(*, domain: str | None = None, data: str | Path | None = None,
             raise ParameterError("data", None, "give a judgement table (with item, system and "
                                  "human columns) or a domain with bundled data (audio, mt, text).")
         js, entry = scored_domain(domain, score_metrics, missing, progress=progress,
-                                  exclude_systems=exclude_systems, mqm_weights=weights)
+                                  exclude_systems=exclude_systems, mqm_weights=weights,
+                                  empty_output=empty_output)
         if lower_is_better:
             js = with_lower_is_better(js, lower_is_better)
         return js, entry.protocol.as_dict()

@@ -1,10 +1,13 @@
 """`--domain mt|text` with items whose scoring fails: `--missing drop` leaves those cells out
 (with a note saying how many and why), the default stops with a message naming the option that
-applies. The failing metric is a test metric (word count, NaN for a hypothesis with "?"), so the
+applies; `--empty-output zero|error` decides what an empty output scores there. The failing metric is a test metric (word count, NaN for a hypothesis with "?"), so the
 failed cells are known in advance; the human scores are the bundled studies' (TED en-de MQM,
 SummEval)."""
 
 from __future__ import annotations
+
+import json
+from dataclasses import replace
 
 import pandas as pd
 import pytest
@@ -12,7 +15,7 @@ from scipy import stats
 from typer.testing import CliRunner
 
 from metaeval.cli import app
-from metaeval.data import summeval
+from metaeval.data import studies, summeval
 from metaeval.data.studies import study
 from metaeval.data.wmt_mqm import mqm_segments
 from metaeval.metrics import registry
@@ -76,3 +79,44 @@ def test_without_missing_drop_the_message_names_the_option(words):
                                     "--missing", "drop", "--top", "1"])
     assert explained.exit_code == 0, explained.output
     assert "test_words" in explained.stdout
+
+
+@pytest.fixture
+def one_empty_output(monkeypatch, tmp_path):
+    """The TED en-de texts with the first system output emptied (where TED has none)."""
+    monkeypatch.chdir(tmp_path)
+    entry = studies.study("mt")
+    texts = entry.texts()
+    texts.loc[0, "hypothesis"] = " "
+
+    monkeypatch.setitem(studies.STUDIES, entry.name, replace(entry, texts=lambda: texts.copy()))
+    return texts.loc[0, ["item", "system"]].astype(str).tolist()
+
+
+def test_empty_output_zero_in_a_domain_run(one_empty_output, tmp_path):
+    item, system = one_empty_output
+    base = ["correlate", "--domain", "mt", "--metrics", "chrf", "--coef", "pearson", "--level",
+            "none", "--k", "0", "--format", "json", "--quiet"]
+    refused = runner.invoke(app, [*base, "--out", "a"])
+    assert refused.exit_code == 1 and "empty hypothesis" in refused.stderr
+    zero = runner.invoke(app, [*base, "--empty-output", "zero", "--out", "z"])
+    assert zero.exit_code == 0, zero.output
+    dropped = runner.invoke(app, [*base, "--missing", "drop", "--out", "d"])
+    assert dropped.exit_code == 0, dropped.output
+    z, d = (json.loads((tmp_path / name / "results.json").read_text()) for name in "zd")
+    assert "+empty-output:zero" in z["signature"] and "empty-output" not in d["signature"]
+    assert z["results"][0]["n"] == d["results"][0]["n"] + 1  # the empty cell enters, as 0
+    error = runner.invoke(app, [*base, "--empty-output", "error", "--out", "e"])
+    assert error.exit_code == 1
+    assert f"item {item!r}, system {system!r}: empty system output" in error.stderr
+
+
+def test_empty_output_is_refused_where_the_scores_come_with_the_data(tmp_path):
+    table = tmp_path / "t.csv"
+    pd.DataFrame({"item": [1, 1, 2, 2], "system": list("abab"), "human": [1, 2, 3, 4.0],
+                  "m": [1, 2, 3, 5.0]}).to_csv(table, index=False)
+    result = runner.invoke(app, ["correlate", "--data", str(table), "--human", "human",
+                                 "--empty-output", "zero", "--k", "0", "--out",
+                                 str(tmp_path / "o")])
+    assert result.exit_code == 2 and "--empty-output zero" in result.stderr
+    assert "metaeval score --empty-output" in result.stderr and not (tmp_path / "o").exists()

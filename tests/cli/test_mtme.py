@@ -293,3 +293,15 @@ def test_the_disagreement_tables_show_the_evalset_texts(tmp_path):
     html = (out / "index.html").read_text()
     section = html[html.index('id="rank-gaps"'):]
     assert "source says" in section and "refA says" in section  # source and reference texts
+
+
+@pytest.mark.parametrize(("option", "message"), [
+    (["--mqm-weights", "major=10"], "no per-error rows to weigh"),
+    (["--empty-output", "zero"], "metaeval score --empty-output")])
+def test_options_for_data_scored_here_are_refused_for_an_evalset(wmt22_folder, tmp_path, option,
+                                                                  message):
+    result = runner.invoke(app, ["correlate", "--data-format", "mtme", "--data",
+                                 str(wmt22_folder), "--lp", "zh-en", *option, "--k", "0",
+                                 "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2 and message in result.stderr
+    assert not (tmp_path / "o").exists()
