@@ -151,6 +151,14 @@ def check_fields(obj: Any) -> None:
                                                  spec))
 
 
+class CheckedSettings:
+    """Base of the settings dataclasses: every spec'd field checked and coerced on creation
+    (:func:`check_fields`), so that no settings class writes its own checks."""
+
+    def __post_init__(self) -> None:
+        check_fields(self)
+
+
 def check_value(cls: Any, name: str, value: Any, parameter: str | None = None) -> Any:
     """``value`` checked and coerced by the definition of setting ``name`` of the settings
     dataclass ``cls``: how an entry point whose parameter means that setting (a challenge's

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from metaeval.provenance import Key
-from metaeval.spec import check_fields, setting, spec_fields
+from metaeval.spec import CheckedSettings, setting, spec_fields
 
 MIN_PAIRS = 10
 RESAMPLING = "pairs-within-phenomena"
@@ -29,16 +29,13 @@ def _at_least_one(value: int) -> str | None:
 
 
 @dataclass(frozen=True, kw_only=True)
-class ChallengeSettings:
+class ChallengeSettings(CheckedSettings):
     """The challenge-only settings (see the module docstring)."""
 
     min_pairs: int = setting(
         MIN_PAIRS, "Fewest pairs a phenomenon needs to enter the category means, the headline "
         "(ACES-Score or mean tau) and its tests; smaller phenomena are reported apart (1: all "
         "enter).", key="min-pairs", short="mp", kind="int", check=_at_least_one)
-
-    def __post_init__(self) -> None:
-        check_fields(self)
 
 
 def challenge_keys() -> tuple[Key, ...]:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from metaeval.correlation.signature import DATA_KEYS, settings_keys, settings_values
 from metaeval.provenance import Key, Layout, MetricEntry, Signature, register_layout
-from metaeval.spec import check_fields, setting, spec_fields
+from metaeval.spec import CheckedSettings, setting, spec_fields
 from metaeval.stats.preference_accuracy import AGGREGATIONS, HUMAN_TIES, METRIC_TIES
 from metaeval.version import package_versions
 
@@ -30,7 +30,7 @@ def _given(value) -> str | None:
 
 
 @dataclass(frozen=True, kw_only=True)
-class PreferenceSettings:
+class PreferenceSettings(CheckedSettings):
     """The tie policies, aggregations and Bradley-Terry regularisation of a preference run."""
 
     human_ties: tuple[str, ...] = setting(
@@ -52,9 +52,6 @@ class PreferenceSettings:
         "(0: the plain maximum-likelihood fit, undefined when a system never wins).",
         key="bt-prior", short="btp", kind="float",
         check=lambda v: None if v >= 0 else "must be 0 or more, e.g. 1.")
-
-    def __post_init__(self) -> None:
-        check_fields(self)
 
 
 def _layout() -> Layout:

@@ -10,10 +10,10 @@ layout is derived from them (:mod:`metaeval.correlation.signature`). Errors are
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 from metaeval.errors import ParameterError
-from metaeval.spec import check_fields, setting
+from metaeval.spec import check_fields, check_value, setting
 from metaeval.stats.coefficients import COEFFICIENTS
 from metaeval.stats.meta import META_METHODS
 from metaeval.stats.vocabulary import AVERAGES, CI_METHODS, LEVELS, RESAMPLE_UNITS
@@ -162,3 +162,13 @@ class Settings:
         if self.significance == "all":
             return True
         return self.significance == "primary" and coefficient == self.primary
+
+
+def draw_options(k: int, seed: int, ci: float, needs: str) -> dict[str, Any]:
+    """``k``, ``seed`` and ``ci`` checked by these settings' definitions, for an entry point that
+    needs at least one draw (``needs``: what the draws are for, said in the refusal)."""
+    options = {name: check_value(Settings, name, value)
+               for name, value in (("k", k), ("seed", seed), ("ci", ci))}
+    if options["k"] < 1:
+        raise ParameterError("k", k, f"must be at least 1 ({needs} need draws), e.g. 1000.")
+    return options

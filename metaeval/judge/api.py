@@ -10,15 +10,13 @@ from typing import Any
 
 import pandas as pd
 
-from metaeval.correlation.settings import Settings
+from metaeval.correlation.settings import draw_options
 from metaeval.csvio import csv_text
-from metaeval.errors import ParameterError
 from metaeval.io import json_safe
 from metaeval.judge.diagnostics import diagnostics_table
 from metaeval.judge.settings import LAYOUT, JudgeSettings
 from metaeval.judge.verdicts import VerdictTable, read_verdicts
 from metaeval.provenance import NOT_APPLICABLE, Signature, short_hash
-from metaeval.spec import check_value
 from metaeval.version import package_versions
 
 
@@ -50,11 +48,7 @@ class JudgeResult:
 def check_judge_options(k: int = 1000, seed: int = 0, ci: float = 0.95,
                         length_unit: str = "chars") -> dict[str, Any]:
     """The options checked by their one definition (k, seed, ci: the correlate settings)."""
-    options = {name: check_value(Settings, name, value)
-               for name, value in (("k", k), ("seed", seed), ("ci", ci))}
-    if options["k"] < 1:
-        raise ParameterError("k", k, "must be at least 1 (the item bootstrap needs draws), "
-                             "e.g. 1000.")
+    options = draw_options(k, seed, ci, "the item bootstrap's intervals")
     options["length_unit"] = JudgeSettings(length_unit=length_unit).length_unit
     return options
 

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from metaeval.correlation.settings import Settings
 from metaeval.judge.verdicts import LENGTH_UNITS
 from metaeval.provenance import Key, Layout, register_layout
-from metaeval.spec import check_fields, setting, spec_fields
+from metaeval.spec import CheckedSettings, setting, spec_fields
 
 
 @dataclass(frozen=True, kw_only=True)
-class JudgeSettings:
+class JudgeSettings(CheckedSettings):
     """The judge-only settings (see the module docstring)."""
 
     length_unit: str = setting(
@@ -28,9 +28,6 @@ class JudgeSettings:
         "whitespace-separated words (length_a/length_b columns are used as given).",
         key="length-unit", short="lu", choices=LENGTH_UNITS, noun="length unit",
         panel="Data")
-
-    def __post_init__(self) -> None:
-        check_fields(self)
 
 
 def _keys(cls, names=None) -> list[Key]:

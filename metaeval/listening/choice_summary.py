@@ -26,13 +26,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from metaeval.correlation.settings import Settings
+from metaeval.correlation.settings import Settings, draw_options
 from metaeval.csvio import csv_text
-from metaeval.errors import ParameterError, StatsError
+from metaeval.errors import StatsError
 from metaeval.io import json_safe
 from metaeval.listening.choices import OUTCOMES, ChoiceTable
 from metaeval.provenance import Key, Layout, Signature, register_layout, short_hash
-from metaeval.spec import check_fields, check_value, setting, spec_fields
+from metaeval.spec import CheckedSettings, setting, spec_fields
 from metaeval.stats.nominal_agreement import fleiss_kappa, krippendorff_alpha_nominal
 from metaeval.stats.proportions import (
     SIMULTANEOUS,
@@ -45,16 +45,13 @@ from metaeval.version import package_versions
 
 
 @dataclass(frozen=True, kw_only=True)
-class ChoiceSettings:
+class ChoiceSettings(CheckedSettings):
     """Settings of a choice summary that rating summaries do not have (one definition each)."""
 
     simultaneous: str = setting(
         "none", "Simultaneous intervals of the vote shares of each item (pair), next to the "
         "exact per-share ones: goodman (Goodman 1965) or sison-glaz (Sison & Glaz 1995).",
         key="simultaneous", short="sim", choices=SIMULTANEOUS, noun="interval method")
-
-    def __post_init__(self) -> None:
-        check_fields(self)
 
 
 LAYOUT = register_layout(Layout("choices", (
@@ -80,11 +77,7 @@ class ChoiceSummary:
 def check_choice_options(k: int = 1000, seed: int = 0, ci: float = 0.95,
                          simultaneous: str = "none") -> dict:
     """The options checked (k, seed, ci by the correlate settings' definitions; k >= 1)."""
-    options = {name: check_value(Settings, name, value)
-               for name, value in (("k", k), ("seed", seed), ("ci", ci))}
-    if options["k"] < 1:
-        raise ParameterError("k", k, "must be at least 1 (the agreement intervals need draws), "
-                             "e.g. 1000.")
+    options = draw_options(k, seed, ci, "the agreement intervals")
     options["simultaneous"] = ChoiceSettings(simultaneous=simultaneous).simultaneous
     return options
 

@@ -20,13 +20,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from metaeval.errors import DataError, located
-from metaeval.spec import check_fields, setting
+from metaeval.spec import CheckedSettings, setting
 
 EMPTY_OUTPUTS = ("nan", "zero", "error")
 
 
 @dataclass(frozen=True, kw_only=True)
-class ScoringSettings:
+class ScoringSettings(CheckedSettings):
     """The scoring settings that change a number (see the module docstring)."""
 
     empty_output: str = setting(
@@ -34,9 +34,6 @@ class ScoringSettings:
         "with the reason), zero (0, as sacrebleu and the TIGERScore paper), or error (stop).",
         key="empty-output", short="eo", choices=EMPTY_OUTPUTS, noun="empty-output policy",
         panel="Data", omit="nan")
-
-    def __post_init__(self) -> None:
-        check_fields(self)
 
 
 def is_empty_output(row) -> bool:
