@@ -210,14 +210,27 @@ def _caption(result: CorrelationResult, coef: str, level: str, flipped: bool, no
     bits += notes
     if missing:
         bits.append("--: not computable, the note column of results.csv says why")
-    return (f"{coefficient_tex(coef)} correlation of each metric with {latex_escape(result.human)}"
+    measure = "agreement" if result.preferences is not None else "correlation"
+    return (f"{coefficient_tex(coef)} {measure} of each metric with {latex_escape(result.human)}"
             f" on {latex_escape(result.dataset.title or result.dataset.name)} "
             f"({'; '.join(bits)}). Settings: {short_settings(result, level)}.")
 
 
+def level_coefficients(result: CorrelationResult, level: str) -> list[str]:
+    """The statistics that get a table at ``level``: the primary coefficient (else the first
+    one computed there); for human choices every statistic of the level (accuracy per tie
+    policy, top1, vote-share correlations, bt_tau), the primary first."""
+    present = list(dict.fromkeys(result.table.loc[result.table["level"] == level,
+                                                  "coefficient"]))
+    primary = labels.primary_coefficient(result)
+    ordered = sorted(present, key=lambda c: c != primary)
+    return ordered if result.preferences is not None else ordered[:1]
+
+
 def latex_table(result: CorrelationResult, level: str | None = None,
-                layout: str = DEFAULT_LAYOUT) -> str:
-    """One booktabs table for ``level`` (default: the first level) and the primary coefficient.
+                layout: str = DEFAULT_LAYOUT, coefficient: str | None = None) -> str:
+    """One booktabs table for ``level`` (default: the first level) and ``coefficient``
+    (default: :func:`level_coefficients`' first).
 
     ``layout``: ``compact`` (default; fits the column of a one-column ``article``: footnotesize,
     the CI under the value, or after it for more than :data:`STACKED_ROWS` metrics so that the
@@ -227,7 +240,7 @@ def latex_table(result: CorrelationResult, level: str | None = None,
     if layout not in LAYOUTS:
         raise ValueError(f"unknown LaTeX layout {layout!r}; choose from {', '.join(LAYOUTS)}")
     level = level or labels.levels(result)[0]
-    coef = labels.primary_coefficient(result)
+    coef = coefficient or level_coefficients(result, level)[0]
     table = result.table[(result.table["level"] == level) & (result.table["coefficient"] == coef)]
     groups = [g for g in labels.groups(result) if g in set(table["group"])]
     cells = {(r["metric"], r["group"]): r for r in table.to_dict(orient="records")}
@@ -254,7 +267,8 @@ def latex_table(result: CorrelationResult, level: str | None = None,
                                  if result.preferences is not None else "noise ceiling")
     caption = _caption(result, coef, level, bool(flipped), notes, table["statistic"].isna().any(),
                        layout, stacked)
-    lines += extra + closing + [rf"\caption{{{caption}}}", table_label(result, level),
+    what = level if coef == level_coefficients(result, level)[0] else f"{level}-{coef}"
+    lines += extra + closing + [rf"\caption{{{caption}}}", table_label(result, what),
                                 rf"\end{{{float_env}}}"]
     return "\n".join(lines) + "\n"
 
@@ -267,5 +281,6 @@ def table_label(result: CorrelationResult, what: str) -> str:
 
 
 def latex_tables(result: CorrelationResult, layout: str = DEFAULT_LAYOUT) -> str:
-    """One table per level, as the content of ``table.tex``."""
-    return "\n".join(latex_table(result, level, layout) for level in labels.levels(result))
+    """One table per level and statistic of :func:`level_coefficients`, as ``table.tex``."""
+    return "\n".join(latex_table(result, level, layout, coef) for level in labels.levels(result)
+                     for coef in level_coefficients(result, level))

@@ -4,6 +4,7 @@ best-of-6 file (the issue's "done when" command), and the refusals of what does 
 from __future__ import annotations
 
 import json
+import shutil
 
 import numpy as np
 import pandas as pd
@@ -14,6 +15,7 @@ from typer.testing import CliRunner
 from metaeval.cli import app
 from metaeval.provenance import Signature
 from tests.correlation.test_preferences_real import METRICS, accuracy_by_hand, pairwise_rows
+from tests.report.latex_compile import compile_tex
 
 runner = CliRunner()
 
@@ -55,6 +57,24 @@ def test_reports_hold_every_statistic(run):
     assert "Bradley-Terry strengths" in html and "Per item: spearman" in html
     assert "human ceiling (held-out rater)" in html and "noise ceiling" not in html
     assert r"\textit{human ceiling}" in (out / "table.tex").read_text()
+
+
+def test_table_tex_has_a_table_per_statistic_and_compiles(run, tmp_path):
+    """table.tex had only the primary statistic, and at level system (where only bt_tau is
+    computed) an empty table with \\multicolumn{0} that pdflatex refuses."""
+    out, _ = run
+    tex = (out / "table.tex").read_text()
+    table = pd.read_csv(out / "results.csv")
+    expected = table[["level", "coefficient"]].drop_duplicates()
+    assert tex.count(r"\begin{tabular}{l") == len(expected) == (6 + 2) + (6 + 3) + 1
+    assert r"\multicolumn{0}" not in tex and r"{c}{bt\_tau with vote\_share}" in tex
+    for level, count in expected["level"].value_counts().items():
+        assert tex.count(f"Settings: level {level};") == count
+    labels = [line for line in tex.splitlines() if line.startswith(r"\label{")]
+    assert len(labels) == len(set(labels)) == len(expected)
+    if shutil.which("pdflatex"):
+        (tmp_path / "table.tex").write_text(tex)
+        compile_tex(tmp_path)
 
 
 def test_values_equal_hand_and_scipy(sisec, run):
