@@ -30,6 +30,7 @@ from metaeval.report.latex import (
     non_latin,
     table_frame,
 )
+from metaeval.report.preferences import bradley_terry_latex
 from metaeval.report.taskset import taskset_latex
 from metaeval.report.voicemos import voicemos_latex
 
@@ -157,7 +158,7 @@ def latex_report(result: CorrelationResult | HumanResults,
 
 def _human_latex(result: CorrelationResult, layout: str) -> str:
     text = (voicemos_latex(result) or taskset_latex(result) if result.signature.tasks
-            else latex_tables(result, layout))
+            else latex_tables(result, layout) + bradley_terry_latex(result))
     if not result.meta:
         return text
     names = {m: labels.metric_label(result, m) for m in result.metrics}

@@ -18,6 +18,7 @@ from metaeval.correlation.result import CorrelationResult
 from metaeval.csvio import csv_text
 from metaeval.report import labels
 from metaeval.report.figures import PALETTE, figure, render_svg
+from metaeval.report.latex import fixed, latex_comment, latex_escape, table_label
 
 CHOICE_CSVS = ("bradley_terry.csv", "vote_shares.csv")
 
@@ -111,3 +112,37 @@ def _shares_context(shares: pd.DataFrame) -> dict:
     return {"systems": list(wide.columns),
             "rows": [{"item": item, "values": [labels.fmt(v) for v in values]}
                      for item, values in zip(wide.index, wide.to_numpy())]}
+
+
+def bradley_terry_latex(result: CorrelationResult) -> str:
+    """table.tex's Bradley-Terry table of a choice result ('' otherwise): one row per system in
+    the humans' order, one column for the humans and one per metric, each cell the log-strength,
+    its rank and, under it, its CI."""
+    bt = None if result.preferences is None else result.preferences.get("bradley_terry")
+    if bt is None:
+        return ""
+    sources = list(dict.fromkeys(bt["source"]))
+    cell = {(r["source"], r["system"]): r for r in bt.to_dict(orient="records")}
+    names = [s if s == "humans" else labels.metric_label(result, s) for s in sources]
+    lines = [latex_comment(f"metaeval signature: {result.signature}"), r"\begin{table}[t]",
+             r"\centering", r"\footnotesize", rf"\begin{{tabular}}{{l{'c' * len(sources)}}}",
+             r"\toprule", " & ".join(["System", *map(latex_escape, names)]) + r" \\",
+             r"\midrule"]
+    for system in bt.loc[bt["source"] == "humans"].sort_values("rank")["system"]:
+        cells = [_strength_tex(cell.get((s, system))) for s in sources]
+        lines.append(" & ".join([latex_escape(system), *cells]) + r" \\")
+    caption = ("Bradley-Terry log-strengths (rank; small print: CI) of the systems from the "
+               "human choices and from each metric's verdicts on the same comparisons, "
+               f"{latex_escape(result.dataset.title or result.dataset.name)}.")
+    lines += [r"\bottomrule", r"\end{tabular}", rf"\caption{{{caption}}}",
+              table_label(result, "bradley-terry"), r"\end{table}"]
+    return "\n".join(lines) + "\n"
+
+
+def _strength_tex(row: dict | None) -> str:
+    if row is None or labels.is_missing(row["strength"]):
+        return "--"
+    rank = "" if labels.is_missing(row.get("rank")) else f" ({int(row['rank'])})"
+    interval = ("" if labels.is_missing(row["ci_low"]) else
+                rf"\\{{\scriptsize$[{fixed(row['ci_low'], 2)},{fixed(row['ci_high'], 2)}]$}}")
+    return rf"\begin{{tabular}}[t]{{@{{}}c@{{}}}}${fixed(row['strength'])}${rank}{interval}\end{{tabular}}"

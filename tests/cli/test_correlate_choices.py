@@ -66,12 +66,17 @@ def test_table_tex_has_a_table_per_statistic_and_compiles(run, tmp_path):
     tex = (out / "table.tex").read_text()
     table = pd.read_csv(out / "results.csv")
     expected = table[["level", "coefficient"]].drop_duplicates()
-    assert tex.count(r"\begin{tabular}{l") == len(expected) == (6 + 2) + (6 + 3) + 1
+    assert len(expected) == (6 + 2) + (6 + 3) + 1
+    assert tex.count(r"\begin{tabular}{l") == len(expected) + 1  # and the Bradley-Terry table
+    bt = pd.read_csv(out / "bradley_terry.csv").set_index(["source", "system"])
+    top = bt.loc["humans"]["rank"].idxmin()
+    row = next(line for line in tex.splitlines() if line.startswith(f"{top} & "))
+    assert f"${bt.loc[('humans', top), 'strength']:.3f}$ (1)" in row
     assert r"\multicolumn{0}" not in tex and r"{c}{bt\_tau with vote\_share}" in tex
     for level, count in expected["level"].value_counts().items():
         assert tex.count(f"Settings: level {level};") == count
     labels = [line for line in tex.splitlines() if line.startswith(r"\label{")]
-    assert len(labels) == len(set(labels)) == len(expected)
+    assert len(labels) == len(set(labels)) == len(expected) + 1
     if shutil.which("pdflatex"):
         (tmp_path / "table.tex").write_text(tex)
         compile_tex(tmp_path)
