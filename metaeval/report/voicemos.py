@@ -23,7 +23,7 @@ from metaeval.correlation.voicemos import COLUMNS, PROTOCOL, headers, voicemos_t
 from metaeval.csvio import csv_text
 from metaeval.report import labels
 from metaeval.report.formatting import DASH, fmt, fmt_interval
-from metaeval.report.latex import latex_comment, latex_escape
+from metaeval.report.latex import latex_comment, latex_escape, table_label
 
 CSV_COLUMNS = [HUMAN, "group", "metric", "display_name", *COLUMNS, "n_utt", "n_sys"]
 
@@ -92,10 +92,11 @@ def voicemos_latex(result: CorrelationResult) -> str:
             lines.append(" & ".join([latex_escape(row["metric"]), *values]) + r" \\")
             lines.append(" & ".join(["", *(rf"{{\scriptsize {c['ci']}}}" for c in
                                          row["cells"])]) + r" \\")
-        caption = (f"VoiceMOS table, {table['group']}: utterance- (utt) and system-level (sys) "
-                   f"MSE, LCC, SRCC and KTAU with {round(100 * result.settings['ci'])}% "
-                   "bootstrap intervals; bold: best of the column (lowest MSE).")
+        caption = (f"VoiceMOS table of {result.human}, {table['group']}: utterance- (utt) and "
+                   f"system-level (sys) MSE, LCC, SRCC and KTAU with "
+                   f"{round(100 * result.settings['ci'])}% bootstrap intervals; bold: best of the "
+                   "column (lowest MSE).")
         lines += [r"\bottomrule", r"\end{tabular}", r"\caption{" + latex_escape(caption) + "}",
-                  r"\end{table*}", ""]
+                  table_label(result, f"voicemos-{table['group']}"), r"\end{table*}", ""]
         out += lines
     return "\n".join(out)

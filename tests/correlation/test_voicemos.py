@@ -199,3 +199,8 @@ def test_cli_voicemos_several_humans_one_folder(tmp_path):
     assert [r["human"] for r in saved["voicemos"]].count("mos2") == 6
     html = (out / "index.html").read_text()
     assert 'id="mos-voicemos"' in html and 'id="mos2-voicemos"' in html
+    tex = (out / "table.tex").read_text()  # a caption and a label per human and group
+    labels = [line for line in tex.splitlines() if line.startswith(r"\label{")]
+    assert len(labels) == len(set(labels)) == 2 * 3
+    assert r"\label{tab:metaeval-mos-mos2-voicemos-16k}" in labels
+    assert "VoiceMOS table of mos2, 48k" in tex
