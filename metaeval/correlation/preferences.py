@@ -30,6 +30,7 @@ from metaeval.stats.choice_inference import (
     bootstrap_values,
     ceiling_values,
     chance_draws,
+    chance_pvalue,
     interval,
     perm_both_choices,
 )
@@ -90,19 +91,20 @@ def _rows(statistic, arrays, scores, metrics, settings, seed) -> tuple[list[dict
     rows, per_item = [], {}
     for m, metric in enumerate(metrics):
         value, epsilon = (float(x[0]) for x in statistic.compute(identity, scores[m][None]))
-        low = high = chance_low = chance_high = NAN
+        low = high = chance_low = chance_high = pvalue = NAN
         if k > 0:
             low, high = interval(bootstrap_values(statistic, arrays, scores[m], k, seed,
                                                   resample), settings.ci)
             if settings.chance:
-                chance_low, chance_high = interval(chance_draws(statistic, arrays, scores[m], k,
-                                                                seed + 1), settings.ci)
+                null = chance_draws(statistic, arrays, scores[m], k, seed + 1)
+                (chance_low, chance_high), pvalue = interval(null, settings.ci), chance_pvalue(
+                    null, value)
         if statistic.per_item is not None:
             per_item[metric] = statistic.per_item(identity, scores[m][None], epsilon)
         rows.append({
             "task": f"{statistic.name}@{statistic.level}", "metric": metric, "group": "all",
             "level": statistic.level, "coefficient": statistic.name, "statistic": value,
-            "ci_low": low, "ci_high": high, "pvalue": NAN, "cluster": NAN,
+            "ci_low": low, "ci_high": high, "pvalue": pvalue, "cluster": NAN,
             "n": _count(statistic, arrays, identity), "n_items": None,
             "chance_low": chance_low, "chance_high": chance_high, "epsilon": epsilon,
             "ceiling": ceiling[0], "ceiling_low": c_low, "ceiling_high": c_high,

@@ -7,7 +7,8 @@
   (:func:`metaeval.stats.resampling.percentile_bounds`).
 - Chance baseline (:func:`chance_draws`): the metric's scores shuffled among the candidates of
   each item (stream ``default_rng(seed)``), the humans fixed: the statistic of a metric that
-  knows nothing; its central interval.
+  knows nothing; its central interval and the one-sided p-value of the observed value against
+  it (:func:`chance_pvalue`, the ``pvalue`` column of a choice result).
 - PERM-BOTH (:func:`perm_both_choices`, Deutsch, Dror & Roth 2021): each metric z-scored over
   the candidate cells, then every (item, system) cell swapped between metrics a and b with
   probability 1/2 (:func:`metaeval.stats.permutation.swap_masks`, the same masks for every
@@ -93,6 +94,18 @@ def chance_draws(statistic: ChoiceStatistic, arrays: ChoiceArrays, metric: np.nd
     return np.concatenate([statistic.compute(identity, shuffled(arrays, metric, rng,
                                                                 min(step, k - start)))[0]
                            for start in range(0, k, step)])
+
+
+def chance_pvalue(draws: np.ndarray, value: float) -> float:
+    """One-sided p-value of ``value`` against the chance draws: (#{draw >= value} + 1) /
+    (n + 1) over the n finite draws (draws within ``TIE_TOLERANCE`` count as ties, that is as
+    extreme), the p-value of "the metric agrees better than a metric that knows nothing"; NaN
+    without a finite value or draw."""
+    finite = np.asarray(draws, float)
+    finite = finite[np.isfinite(finite)]
+    if not np.isfinite(value) or finite.size == 0:
+        return float("nan")
+    return float((np.sum(finite >= value - TIE_TOLERANCE) + 1) / (finite.size + 1))
 
 
 def interval(draws: np.ndarray, ci: float) -> tuple[float, float]:

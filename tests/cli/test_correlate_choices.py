@@ -47,6 +47,10 @@ def test_reports_hold_every_statistic(run):
     assert expected | {"top1", "spearman", "kendall_b", "bt_tau"} == set(table["coefficient"])
     assert (table["ci_low"] <= table["statistic"] + 1e-12).all()
     assert (table["statistic"] <= table["ci_high"] + 1e-12).all()
+    # pvalue: one-sided, against the chance draws (was NaN everywhere)
+    assert table["pvalue"].between(1 / 201, 1).all()
+    first = table[(table["coefficient"] == "pref_acc[drop,wrong]") & (table["level"] == "none")]
+    assert dict(zip(first["metric"], first["pvalue"]))["SDR_pub"] == 1 / 201
     signature = Signature.parse(json.loads((out / "results.json").read_text())["signature"])
     assert signature.human_ties == ("drop", "tie")
     assert signature.metric_ties == ("wrong", "half", "epsilon")

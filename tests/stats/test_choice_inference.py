@@ -9,11 +9,12 @@ import pytest
 from metaeval.stats.choice_inference import (
     bootstrap_draws,
     chance_draws,
+    chance_pvalue,
     perm_both_choices,
     shuffled,
 )
 from metaeval.stats.choice_statistics import choice_statistics
-from metaeval.stats.choices import ChoiceArrays
+from metaeval.stats.choices import ChoiceArrays, HumanDraws
 
 
 def _choices(rng: np.random.Generator, items: int = 12, systems: int = 4, raters: int = 5):
@@ -69,3 +70,17 @@ def test_chance_baseline_is_centred_on_guessing():
     arrays = _choices(rng)
     draws = chance_draws(_accuracy(arrays), arrays, rng.normal(size=(12, 4)), k=400, seed=1)
     assert draws.mean() == pytest.approx(0.5, abs=0.03)
+
+
+def test_chance_pvalue_counts_the_draws_at_least_as_high():
+    draws = np.array([0.4, 0.5, 0.55, np.nan, 0.6, 0.7])
+    assert chance_pvalue(draws, 0.6) == (2 + 1) / (5 + 1)  # 0.6 (a tie) and 0.7
+    assert chance_pvalue(draws, 0.9) == 1 / 6 and chance_pvalue(draws, 0.0) == 1.0
+    assert np.isnan(chance_pvalue(draws, np.nan)) and np.isnan(chance_pvalue([np.nan], 0.5))
+    rng = np.random.default_rng(6)
+    arrays = _choices(rng)
+    good = np.tile(np.arange(4.0), (12, 1))  # agrees with the likelier winner of every pair
+    statistic = _accuracy(arrays)
+    null = chance_draws(statistic, arrays, good, k=199, seed=2)
+    value = float(statistic.compute(HumanDraws(arrays), good[None])[0][0])
+    assert value > null.max() and chance_pvalue(null, value) == 1 / 200
