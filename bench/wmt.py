@@ -7,7 +7,9 @@ metaeval: ``metaeval correlate --data-format mtme --data ROOT/wmt22 --lp zh-en -
 10 metrics with bootstrap intervals where affordable, chance baselines, PERM-BOTH / pair-outcome
 tests of all 45 pairs, clusters, the weighted average with its significance, every report), and
 the same run without chance baselines (mt-metrics-eval computes none; the bootstrap
-intervals stay) and with ``--k 0`` (the point values); the values are checked against mt-metrics-eval's
+intervals stay), with one more metric that misses one segment (``--scores --missing drop``: SPA
+compares its system pairs on their shared segments, :mod:`metaeval.stats.spaholes`; was over
+25 min) and with ``--k 0`` (the point values); the values are checked against mt-metrics-eval's
 (``reference/wmt22_zhen_mtme.json``).
 
 mt-metrics-eval: with ``--mtme DIR`` (a folder holding its ``mt_metrics_eval`` package;
@@ -54,6 +56,18 @@ def metaeval_run(evalset: Path, k: int, out: Path, *more: str) -> float:
     return time.perf_counter() - start
 
 
+def holed_scores(evalset: Path, out: Path) -> Path:
+    """A user's metric that misses one segment (as chrF on an empty output): the released
+    BLEU-refA segment scores as ``holed`` (``item`` = segment number from 1, as ``metaeval data
+    texts`` writes it), one Online-W cell left empty; for ``--scores ... --missing drop``."""
+    frame = pd.read_csv(evalset / "metric-scores" / "zh-en" / "BLEU-refA.seg.score", sep="\t",
+                        header=None, names=["system", "holed"])
+    frame["item"] = frame.groupby("system").cumcount() + 1
+    frame.loc[(frame["system"] == "Online-W") & (frame["item"] == 1479), "holed"] = float("nan")
+    frame[["item", "system", "holed"]].to_csv(out, index=False)
+    return out
+
+
 def max_diff(out: Path, reference: dict) -> str:
     table = pd.read_csv(out / "results.csv")
     worst = []
@@ -92,6 +106,12 @@ def main() -> None:
         tests = metaeval_run(root / "wmt22", args.k, Path(tmp) / "tests", "--no-chance")
         rows.append((f"metaeval wmt24, k={args.k}, no chance baselines (closer to mt-metrics-"
                      "eval's work)", tests, load, max_diff(Path(tmp) / "tests", reference)))
+        load = os.getloadavg()[0]
+        scores = holed_scores(root / "wmt22", Path(tmp) / "holed.csv")
+        holed = metaeval_run(root / "wmt22", args.k, Path(tmp) / "holed", "--scores",
+                             str(scores), "--missing", "drop")
+        rows.append((f"metaeval wmt24, k={args.k}, + a metric missing one segment (--scores)",
+                     holed, load, max_diff(Path(tmp) / "holed", reference)))
         load = os.getloadavg()[0]
         point = metaeval_run(root / "wmt22", 0, Path(tmp) / "k0")
         rows.append(("metaeval wmt24, k=0 (point values)", point, load,
