@@ -123,6 +123,7 @@ class Metric(ABC):
         self.config = config
         self.device = device
         self.column = column or self.name
+        self.empty_output: str | None = None  # a request's own policy (score.empty), else the run's
         self._config_hash: str | None = None
 
     def backend_versions(self) -> dict[str, str]:

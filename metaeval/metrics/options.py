@@ -33,6 +33,9 @@ from typing import Any
 from metaeval.errors import MetricOptionError
 
 TRUE, FALSE, NONE = ("true", "yes", "1", "on"), ("false", "no", "0", "off"), ("none", "null")
+# a request option of every text metric, not a config field: what an empty system output
+# scores for that column (metaeval.score.empty; the run's --empty-output otherwise)
+EMPTY_OUTPUT, EMPTY_OUTPUTS = "empty_output", ("nan", "zero", "error")
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from importlib.metadata import entry_points
 from metaeval.errors import MetricOptionError, did_you_mean
 from metaeval.metrics.base import Metric
 from metaeval.metrics.catalog import BUILTIN
-from metaeval.metrics.options import parse_metric_request
+from metaeval.metrics.options import EMPTY_OUTPUT, EMPTY_OUTPUTS, parse_metric_request
 from metaeval.metrics.spec import MetricSpec
 
 ENTRY_POINT_GROUP = "metaeval.metrics"
@@ -90,7 +90,25 @@ def get_metric(name: str, device: str = "cpu", **config) -> Metric:
     options = {**request.options, **config}
     column = ":".join([request.name, *presets,
                        *(f"{k}={_option_text(v)}" for k, v in options.items())])
-    return get_spec(request.name).load()(device=device, preset=presets, column=column, **options)
+    empty = options.pop(EMPTY_OUTPUT, None)
+    metric = get_spec(request.name).load()(device=device, preset=presets, column=column, **options)
+    if empty is not None:
+        metric.empty_output = _checked_empty_output(metric, str(empty))
+    return metric
+
+
+def _checked_empty_output(metric: Metric, value: str) -> str:
+    """A request's ``empty_output`` (what an empty system output scores for this metric,
+    :mod:`metaeval.score.empty`): one of :data:`EMPTY_OUTPUTS`, for a metric that reads a
+    hypothesis."""
+    if value not in EMPTY_OUTPUTS:
+        raise MetricOptionError(f"metric {metric.name!r}, option empty_output={value}: choose "
+                                f"{', '.join(EMPTY_OUTPUTS)}.")
+    if "hypothesis" not in metric.inputs:
+        raise MetricOptionError(f"metric {metric.name!r}, option empty_output: applies to a "
+                                "metric that reads a system output text (hypothesis). Fix: "
+                                "leave it out.")
+    return value
 
 
 def _option_text(value) -> str:

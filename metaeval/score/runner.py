@@ -109,9 +109,9 @@ def score_items(rows, metrics: Sequence[str | Metric], device: str = "cpu",
     """
     check_backend(backend, ray_address, ray_workers)
     rows, policy = as_rows(rows), ScoringSettings(empty_output=empty_output).empty_output
-    check_empty_outputs(rows, policy)
     domain = rows[0].domain if rows else None
     metrics = resolve_metrics(metrics, device, domain)
+    check_empty_outputs(rows, policy, metrics)
     if resume and cache_dir is None:
         raise ParameterError("resume", True, "needs the cache folder of the interrupted run. "
                              "Fix: give cache_dir (CLI: --cache DIR), or do not resume.")

@@ -106,6 +106,12 @@ def test_empty_output_zero_in_a_domain_run(one_empty_output, tmp_path):
     z, d = (json.loads((tmp_path / name / "results.json").read_text()) for name in "zd")
     assert "+empty-output:zero" in z["signature"] and "empty-output" not in d["signature"]
     assert z["results"][0]["n"] == d["results"][0]["n"] + 1  # the empty cell enters, as 0
+    own = [a if a != "chrf" else "chrf:empty_output=zero" for a in base]  # the request's own
+    mine = runner.invoke(app, [*own, "--out", "m"])
+    assert mine.exit_code == 0, mine.output
+    m = json.loads((tmp_path / "m" / "results.json").read_text())
+    assert m["results"][0]["statistic"] == z["results"][0]["statistic"]
+    assert "+empty-output:zero" in m["signature"]
     error = runner.invoke(app, [*base, "--empty-output", "error", "--out", "e"])
     assert error.exit_code == 1
     assert f"item {item!r}, system {system!r}: empty system output" in error.stderr

@@ -19,7 +19,8 @@ from metaeval.correlation.humans_mean import joint_draws
 from metaeval.correlation.per_item import summary_statistic
 from metaeval.correlation.taskset import Task
 from metaeval.data.judgements import JudgementSet
-from metaeval.errors import DataError, ParameterError
+from metaeval.errors import DataError, MetricOptionError, ParameterError
+from metaeval.metrics import get_metric
 from metaeval.paths import data_dir
 from metaeval.score.runner import score_items
 from metaeval.stats.resampling import percentile_bounds
@@ -55,6 +56,27 @@ def test_empty_output_policies():
         score_items(text_rows(), ["bleu"], empty_output="error")
     with pytest.raises(ParameterError, match="unknown empty-output policy"):
         score_items(text_rows(), ["bleu"], empty_output="skip")
+
+
+def test_a_policy_per_metric_in_its_request():
+    """``bleu:empty_output=zero`` next to ``chrf`` (the run's nan): bleu scores 0 at the empty
+    output and records it, chrf leaves a missing score; a request's ``error`` stops the run."""
+    mixed = score_items(text_rows(), ["bleu:empty_output=zero", "chrf"])
+    assert mixed["bleu:empty_output=zero"][1] == 0.0 and np.isnan(mixed["chrf"][1])
+    meta = mixed.attrs["metrics"]
+    assert meta["bleu:empty_output=zero"]["signature"].endswith("+empty-output:zero")
+    assert "+empty" not in meta["chrf"]["signature"] and "chrf: empty" in mixed["errors"][1]
+    plain = score_items(text_rows(), ["bleu"], empty_output="zero")  # the same number either way
+    assert meta["bleu:empty_output=zero"]["signature"] == plain.attrs["metrics"]["bleu"][
+        "signature"]
+    over = score_items(text_rows(), ["bleu:empty_output=nan", "chrf"], empty_output="zero")
+    assert np.isnan(over["bleu:empty_output=nan"][1]) and over["chrf"][1] == 0.0
+    with pytest.raises(DataError, match=r"empty system output \(chrf:empty_output=error\)"):
+        score_items(text_rows(), ["bleu", "chrf:empty_output=error"])
+    with pytest.raises(MetricOptionError, match="empty_output=skip: choose nan, zero, error"):
+        score_items(text_rows(), ["bleu:empty_output=skip"])
+    with pytest.raises(MetricOptionError, match="reads a system output text"):
+        get_metric("sisdr:empty_output=zero")
 
 
 def aspects_set(rng: np.random.Generator) -> tuple[pd.DataFrame, JudgementSet]:
