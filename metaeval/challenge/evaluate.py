@@ -27,10 +27,9 @@ from metaeval.challenge.sets import ChallengeSet
 from metaeval.challenge.settings import MIN_PAIRS, RESAMPLING, ChallengeSettings, challenge_keys
 from metaeval.challenge.spans import span_f1
 from metaeval.challenge.tables import CHANCE_NOTE, apart, headline_weights, summary_rows
-from metaeval.correlation.settings import Settings
+from metaeval.correlation.settings import Settings, draw_options
 from metaeval.correlation.signature import settings_keys
 from metaeval.data.judgements import frame_hash
-from metaeval.errors import ParameterError
 from metaeval.metrics.options import parse_metric_list
 from metaeval.provenance import Key, Layout, MetricEntry, Signature, register_layout
 from metaeval.score.runner import failure_summary, resolve_metrics, score_items
@@ -124,12 +123,8 @@ def check_options(k: int = 1000, seed: int = 0, ci: float = 0.95, alpha: float =
     """``k``, ``seed``, ``ci`` and ``alpha`` of a challenge run, checked and coerced by the one
     definition of these settings (:class:`~metaeval.correlation.settings.Settings`) before
     anything is read or scored; a challenge needs k >= 1 draws (its intervals and tests)."""
-    options = {name: check_value(Settings, name, value)
-               for name, value in (("k", k), ("seed", seed), ("ci", ci), ("alpha", alpha))}
-    if options["k"] < 1:
-        raise ParameterError("k", k, "must be at least 1 (a challenge's intervals and PERM-BOTH "
-                             "tests need draws), e.g. 1000.")
-    return options
+    options = draw_options(k, seed, ci, "a challenge's intervals and PERM-BOTH tests")
+    return {**options, "alpha": check_value(Settings, "alpha", alpha)}
 
 
 def evaluate(challenge: ChallengeSet, metrics, k: int = 1000, seed: int = 0, ci: float = 0.95,

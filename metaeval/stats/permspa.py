@@ -222,14 +222,16 @@ def bootstrap_draws(gold: np.ndarray, scores: np.ndarray, coef, items: np.ndarra
     signs = sign_matrix(permutations, gold.shape[1], int(arguments.get("seed", SEED)))
     k = items.shape[0]
     out = np.empty((scores.shape[0], k))
+    holed = ~valid[1:].all((-2, -1))
+    plain = np.concatenate([[0], 1 + np.flatnonzero(~holed)])  # gold and the complete metrics
     step = min(k, max(1, BLOCK_BYTES // (4 * z.size)))
     for start in range(0, k, step):
         drawn = items[start:start + step]
         x = z[:, :, drawn].transpose(2, 0, 1, 3)  # (b, M + 1, S', I)
         u = excess(x, signs)  # (b, M + 1, S', P): one product
-        p = dominance_counts(u) / permutations
-        out[:, start:start + step] = spa_from_pvalues(p[:, :1], p[:, 1:]).T
-        for m in np.flatnonzero(~valid[1:].all((-2, -1))):  # pairs on their shared segments
+        p = dominance_counts(u[:, plain]) / permutations
+        out[~holed, start:start + step] = spa_from_pvalues(p[:, :1], p[:, 1:]).T
+        for m in np.flatnonzero(holed):  # system pairs on their shared segments
             present = valid[m + 1][:, drawn].transpose(1, 0, 2)  # (b, S', I)
             hole = ~valid[m + 1].all(0)[drawn]  # (b, I): drawn items some system misses
             out[m, start:start + step] = _holed_draws(x[:, 0], x[:, m + 1], u[:, 0], u[:, m + 1],

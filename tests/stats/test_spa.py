@@ -290,6 +290,16 @@ def test_bootstrap_ci_of_spa():
     np.testing.assert_array_equal(result.statistic, soft_pairwise_accuracy(gold, scores).statistic)
 
 
+def assert_bootstrap_fast_path_is_each_resample(gold, scores, permutations, indices):
+    """The bootstrap takes the fast path and gives each item resample's SPA bit for bit."""
+    coef = with_arguments("spa", permutations=permutations)
+    assert permspa.bootstrap_supports(coef, "system", gold, scores, indices.systems)
+    fast = resampled_correlations(gold, scores, coef, "system", indices)
+    each = np.stack([soft_pairwise_accuracy(gold[:, i], scores[:, :, i],
+                                            permutations).statistic for i in indices.items], 1)
+    np.testing.assert_array_equal(fast, each)
+
+
 def test_bootstrap_fast_path_equals_spa_of_each_resample():
     """Continuous scores, every item rated: the stacked product gives each draw's SPA exactly
     (no permuted difference ties the observed one, so rounding decides nothing)."""
@@ -298,11 +308,7 @@ def test_bootstrap_fast_path_equals_spa_of_each_resample():
     scores = gold + rng.normal(size=(3, 5, 45))
     coef = with_arguments("spa", permutations=300)
     indices = bootstrap_indices(5, 45, 25, seed=4)
-    assert permspa.bootstrap_supports(coef, "system", gold, scores, indices.systems)
-    fast = resampled_correlations(gold, scores, coef, "system", indices)
-    each = np.stack([soft_pairwise_accuracy(gold[:, i], scores[:, :, i], 300).statistic
-                     for i in indices.items], 1)
-    np.testing.assert_array_equal(fast, each)
+    assert_bootstrap_fast_path_is_each_resample(gold, scores, 300, indices)
     both = bootstrap_indices(5, 45, 25, seed=4, resample="both")  # systems resampled, or
     assert not permspa.bootstrap_supports(coef, "system", gold, scores, both.systems)
     gold[0, 3] = np.nan  # a missing cell: the generic path

@@ -13,9 +13,10 @@ from metaeval.stats.coefficients import get_coefficient, with_arguments
 from metaeval.stats.permfast import fast_path_metrics, perm_both_fast_path
 from metaeval.stats.permspa import SpaPermBoth, usable_metrics
 from metaeval.stats.permutation import perm_both_draws, zscore_on_gold
-from metaeval.stats.resampling import bootstrap_indices, resampled_correlations
+from metaeval.stats.resampling import bootstrap_indices
 from metaeval.stats.spa import sign_matrix, soft_pairwise_accuracy
 from metaeval.stats.spaholes import holed_pvalues
+from tests.stats.test_spa import assert_bootstrap_fast_path_is_each_resample
 
 
 def _case(seed: int, systems: int = 5, segments: int = 48, metrics: int = 4):
@@ -75,11 +76,7 @@ def test_bootstrap_fast_path_with_holes_equals_spa_of_each_resample():
     gold, scores = _case(4)
     coef = with_arguments("spa", permutations=250)
     indices = bootstrap_indices(5, 48, 30, seed=6)
-    assert permspa.bootstrap_supports(coef, "system", gold, scores, indices.systems)
-    fast = resampled_correlations(gold, scores, coef, "system", indices)
-    each = np.stack([soft_pairwise_accuracy(gold[:, i], scores[:, :, i], 250).statistic
-                     for i in indices.items], 1)
-    np.testing.assert_array_equal(fast, each)
+    assert_bootstrap_fast_path_is_each_resample(gold, scores, 250, indices)
     assert soft_pairwise_accuracy(gold, scores, 250).patterns_differ.tolist() == [
         False, True, False, True]
     scores[1, :, 9] = np.nan  # a segment no system keeps: the generic path
